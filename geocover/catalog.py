@@ -1,0 +1,522 @@
+"""Site catalogs (radars, interceptors, launch sites, targets) and missile classes.
+
+Sites are GeoJSON FeatureCollections (they open in QGIS) with one Point feature per site;
+missile classes are TOML. Every record carries ``id``, ``name``, ``source`` and
+``confidence`` (``high``, ``medium``, ``low``, ``notional``); units are in the field names;
+heights are above mean sea level (``_msl_m``) or above ground (``_agl_m``).
+
+Loading validates every record. A bad file raises one :class:`CatalogError` naming the
+file, the record id and the field of every problem found. Users pass their own files in
+the same format; a record whose id is already loaded replaces it (same kind only).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ._paths import data_dir
+from .errors import CatalogError, InputError, UnknownIdError, close_matches
+
+__all__ = [
+    "CONFIDENCE_LEVELS",
+    "SITE_KINDS",
+    "Catalog",
+    "Interceptor",
+    "LaunchSite",
+    "Missile",
+    "Radar",
+    "Site",
+    "Target",
+    "default_catalog",
+    "load_catalog",
+    "parse_latlon",
+]
+
+CONFIDENCE_LEVELS = ("high", "medium", "low", "notional")
+SITE_KINDS = ("radar", "interceptor", "launch", "target")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+# ---------------------------------------------------------------------------- field checks
+@dataclass(frozen=True)
+class _Spec:
+    kind: type | tuple[type, ...]
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    choices: tuple[str, ...] | None = None
+    required: bool = True
+
+    def check(self, value: Any) -> str | None:
+        """Return a description of what is wrong with ``value``, or None."""
+        if self.kind is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return f"must be a number, got {value!r}"
+            if not math.isfinite(value):
+                return f"must be finite, got {value!r}"
+        elif self.kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                return f"must be a whole number, got {value!r}"
+        elif self.kind is bool:
+            if not isinstance(value, bool):
+                return f"must be true or false, got {value!r}"
+        elif self.kind is str:
+            if not isinstance(value, str) or not value.strip():
+                return f"must be a non-empty string, got {value!r}"
+            if self.choices and value not in self.choices:
+                return f"must be one of {', '.join(self.choices)}, got {value!r}"
+        if self.lo is not None and (value <= self.lo if self.lo_open else value < self.lo):
+            return f"must be {'>' if self.lo_open else '>='} {self.lo:g}, got {value!r}"
+        if self.hi is not None and value > self.hi:
+            return f"must be <= {self.hi:g}, got {value!r}"
+        return None
+
+
+_NUM, _STR, _BOOL, _INT = float, str, bool, int
+_COMMON = {
+    "id": _Spec(_STR),
+    "name": _Spec(_STR),
+    "source": _Spec(_STR),
+    "confidence": _Spec(_STR, choices=CONFIDENCE_LEVELS),
+    "notes": _Spec(_STR, required=False),
+}
+_SITE = {
+    **_COMMON,
+    "kind": _Spec(_STR, choices=SITE_KINDS),
+    "lat_deg": _Spec(_NUM, -90, 90, required=False),
+    "lon_deg": _Spec(_NUM, -180, 180, required=False),
+    "ground_height_msl_m": _Spec(_NUM, -500, 9000),
+    "country": _Spec(_STR, required=False),
+}
+
+
+# ---------------------------------------------------------------------------- records
+@dataclass(frozen=True)
+class Site:
+    """A place on the Earth from a catalog. ``ground_height_msl_m`` is above mean sea level."""
+
+    id: str
+    name: str
+    kind: str
+    lat_deg: float
+    lon_deg: float
+    ground_height_msl_m: float
+    source: str
+    confidence: str
+    notes: str = ""
+    country: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    SPEC: ClassVar[dict[str, _Spec]] = _SITE
+
+    def properties(self) -> dict[str, Any]:
+        """GeoJSON properties of this record (the catalog file format)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        out.update(self.extra)
+        return {k: v for k, v in out.items() if v != "" or k in ("id", "name")}
+
+
+@dataclass(frozen=True)
+class Radar(Site):
+    """A radar: sector, elevation limits, and range at a reference RCS.
+
+    ``half_width_deg`` = 180 means 360-degree coverage. Detection range scales with the
+    fourth root of RCS: R(sigma) = reference_range_m * (sigma / reference_rcs_m2) ** 0.25.
+    """
+
+    platform: str = "land"
+    band: str = ""
+    boresight_azimuth_deg: float = 0.0
+    half_width_deg: float = 180.0
+    min_elevation_deg: float = 0.0
+    max_elevation_deg: float = 90.0
+    reference_range_m: float = 1.0
+    reference_rcs_m2: float = 1.0
+    antenna_height_agl_m: float = 0.0
+    can_search: bool = True
+
+    SPEC: ClassVar[dict[str, _Spec]] = {
+        **_SITE,
+        "platform": _Spec(_STR, choices=("land", "ship", "air", "space")),
+        "band": _Spec(_STR),
+        "boresight_azimuth_deg": _Spec(_NUM, 0, 360),
+        "half_width_deg": _Spec(_NUM, 0, 180, lo_open=True),
+        "min_elevation_deg": _Spec(_NUM, -90, 90),
+        "max_elevation_deg": _Spec(_NUM, -90, 90),
+        "reference_range_m": _Spec(_NUM, 0, lo_open=True),
+        "reference_rcs_m2": _Spec(_NUM, 0, lo_open=True),
+        "antenna_height_agl_m": _Spec(_NUM, 0, 10_000),
+        "can_search": _Spec(_BOOL),
+    }
+
+    @property
+    def antenna_height_msl_m(self) -> float:
+        """Antenna height above mean sea level: ground height plus mast."""
+        return self.ground_height_msl_m + self.antenna_height_agl_m
+
+    @property
+    def full_circle(self) -> bool:
+        return self.half_width_deg >= 180.0
+
+    def range_for_rcs(self, rcs_m2: float) -> float:
+        """Detection range (m) against a target of the given RCS (radar-equation scaling)."""
+        if not rcs_m2 > 0:
+            raise InputError(f"rcs_m2 must be > 0, got {rcs_m2}")
+        return self.reference_range_m * (rcs_m2 / self.reference_rcs_m2) ** 0.25
+
+
+@dataclass(frozen=True)
+class Interceptor(Site):
+    """An interceptor battery: where it is and how fast and far its missiles fly."""
+
+    interceptor_class: str = ""
+    count: int = 1
+    burnout_speed_mps: float = 1.0
+    burnout_speed_min_mps: float | None = None
+    burnout_speed_max_mps: float | None = None
+    burn_time_s: float = 0.0
+    min_intercept_altitude_m: float = 0.0
+    max_intercept_altitude_m: float = 1.0
+    max_range_m: float = 1.0
+    commit_delay_s: float = 0.0
+
+    SPEC: ClassVar[dict[str, _Spec]] = {
+        **_SITE,
+        "interceptor_class": _Spec(_STR),
+        "count": _Spec(_INT, 1),
+        "burnout_speed_mps": _Spec(_NUM, 0, 11_000, lo_open=True),
+        "burnout_speed_min_mps": _Spec(_NUM, 0, 11_000, lo_open=True, required=False),
+        "burnout_speed_max_mps": _Spec(_NUM, 0, 11_000, lo_open=True, required=False),
+        "burn_time_s": _Spec(_NUM, 0),
+        "min_intercept_altitude_m": _Spec(_NUM, 0),
+        "max_intercept_altitude_m": _Spec(_NUM, 0, lo_open=True),
+        "max_range_m": _Spec(_NUM, 0, lo_open=True),
+        "commit_delay_s": _Spec(_NUM, 0),
+    }
+
+
+@dataclass(frozen=True)
+class LaunchSite(Site):
+    """A missile launch point or launch area (city centres stand in for bases)."""
+
+
+@dataclass(frozen=True)
+class Target(Site):
+    """A defended city or base."""
+
+
+@dataclass(frozen=True)
+class Missile:
+    """A threat missile class (TOML ``[missile.<id>]`` table)."""
+
+    id: str
+    name: str
+    stages: int
+    range_m: float
+    burn_time_s: float
+    burnout_altitude_m: float
+    body_rcs_m2: float
+    warhead_rcs_m2: float
+    source: str
+    confidence: str
+    burnout_speed_mps: float | None = None
+    notes: str = ""
+
+    SPEC: ClassVar[dict[str, _Spec]] = {
+        **_COMMON,
+        "stages": _Spec(_INT, 1, 5),
+        "range_m": _Spec(_NUM, 0, 20_000_000, lo_open=True),
+        "burn_time_s": _Spec(_NUM, 0, 1000, lo_open=True),
+        "burnout_altitude_m": _Spec(_NUM, 0, 1_000_000, lo_open=True),
+        "body_rcs_m2": _Spec(_NUM, 0, lo_open=True),
+        "warhead_rcs_m2": _Spec(_NUM, 0, lo_open=True),
+        "burnout_speed_mps": _Spec(_NUM, 0, 11_000, lo_open=True, required=False),
+    }
+
+
+_KIND_CLASS: dict[str, type[Site]] = {
+    "radar": Radar, "interceptor": Interceptor, "launch": LaunchSite, "target": Target,
+}
+
+
+# ---------------------------------------------------------------------------- validation
+def _validate(spec: dict[str, _Spec], props: Mapping[str, Any], where: str,
+              problems: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check ``props`` against ``spec``; return (known fields, extra fields)."""
+    known, extra = {}, {}
+    for name, s in spec.items():
+        if name not in props or props[name] is None:
+            if s.required:
+                problems.append(f"{where}: field {name!r} is missing")
+            continue
+        err = s.check(props[name])
+        if err:
+            problems.append(f"{where}: field {name!r} {err}")
+        else:
+            known[name] = float(props[name]) if s.kind is float else props[name]
+    for name, value in props.items():
+        if name in spec:
+            continue
+        near = close_matches(name, spec, n=1)
+        if near and near[0] not in props:
+            problems.append(f"{where}: unknown field {name!r} (did you mean {near[0]!r}?)")
+        else:
+            extra[name] = value
+    rid = props.get("id")
+    if isinstance(rid, str) and rid and not _ID_RE.match(rid):
+        problems.append(f"{where}: field 'id' must be lower-case letters, digits, '-', '.', '_', "
+                        f"got {rid!r}")
+    return known, extra
+
+
+def _record_where(path: Path, index: int, props: Any) -> str:
+    rid = props.get("id") if isinstance(props, Mapping) else None
+    return f"{path}: record {rid!r} (feature #{index})" if rid else f"{path}: feature #{index}"
+
+
+def _cross_checks(rec: dict[str, Any], where: str, problems: list[str]) -> None:
+    lo, hi = rec.get("min_elevation_deg"), rec.get("max_elevation_deg")
+    if lo is not None and hi is not None and hi <= lo:
+        problems.append(f"{where}: field 'max_elevation_deg' ({hi:g}) must exceed "
+                        f"min_elevation_deg ({lo:g})")
+    lo, hi = rec.get("min_intercept_altitude_m"), rec.get("max_intercept_altitude_m")
+    if lo is not None and hi is not None and hi <= lo:
+        problems.append(f"{where}: field 'max_intercept_altitude_m' ({hi:g}) must exceed "
+                        f"min_intercept_altitude_m ({lo:g})")
+    lo, hi = rec.get("burnout_speed_min_mps"), rec.get("burnout_speed_max_mps")
+    if lo is not None and hi is not None and hi < lo:
+        problems.append(f"{where}: field 'burnout_speed_max_mps' must be >= burnout_speed_min_mps")
+
+
+def _read_sites(path: Path, kind_hint: str | None = None) -> list[Site]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read catalog file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, "
+                           f"column {exc.colno}") from None
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise CatalogError(f"{path}: must be a GeoJSON FeatureCollection")
+    feats = doc.get("features")
+    if not isinstance(feats, list):
+        raise CatalogError(f"{path}: 'features' must be a list")
+    problems: list[str] = []
+    out: list[Site] = []
+    seen: set[str] = set()
+    for i, feat in enumerate(feats):
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        where = _record_where(path, i, props)
+        if not isinstance(props, dict):
+            problems.append(f"{where}: feature has no 'properties' object")
+            continue
+        props = dict(props)
+        if kind_hint and "kind" not in props:
+            props["kind"] = kind_hint
+        kind = props.get("kind")
+        if kind not in _KIND_CLASS:
+            err = _SITE["kind"].check(kind) if kind is not None else "is missing"
+            problems.append(f"{where}: field 'kind' {err}")
+            continue
+        cls = _KIND_CLASS[kind]
+        known, extra = _validate(cls.SPEC, props, where, problems)
+        geom = feat.get("geometry")
+        coords = geom.get("coordinates") if isinstance(geom, dict) else None
+        if (not isinstance(geom, dict) or geom.get("type") != "Point"
+                or not isinstance(coords, list) or len(coords) < 2
+                or not all(isinstance(c, (int, float)) and not isinstance(c, bool)
+                           for c in coords[:2])):
+            problems.append(f"{where}: field 'geometry' must be a GeoJSON Point [lon, lat]")
+            continue
+        lon, lat = float(coords[0]), float(coords[1])
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            problems.append(f"{where}: field 'geometry' coordinates [{lon}, {lat}] are not a "
+                            "valid [lon, lat] in degrees")
+            continue
+        for name, val in (("lat_deg", lat), ("lon_deg", lon)):
+            if name in known and abs(known[name] - val) > 1e-6:
+                problems.append(f"{where}: field {name!r} ({known[name]}) disagrees with the "
+                                f"geometry ({val})")
+        known["lat_deg"], known["lon_deg"] = lat, lon
+        _cross_checks(known, where, problems)
+        rid = known.get("id")
+        if rid in seen:
+            problems.append(f"{where}: field 'id' {rid!r} is used twice in this file")
+        seen.add(rid)
+        if not any(p.startswith(where) for p in problems):
+            out.append(cls(**known, extra=extra))
+    if problems:
+        raise CatalogError(_summarise(path, problems))
+    return out
+
+
+def _read_missiles(path: Path) -> list[Missile]:
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read catalog file ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{path}: not valid TOML: {exc}") from None
+    table = doc.get("missile")
+    if not isinstance(table, dict) or not table:
+        raise CatalogError(f"{path}: needs [missile.<id>] tables")
+    problems: list[str] = []
+    out = []
+    for rid, props in table.items():
+        where = f"{path}: record {rid!r}"
+        if not isinstance(props, dict):
+            problems.append(f"{where}: must be a table")
+            continue
+        props = {"id": rid, **props}
+        known, extra = _validate(Missile.SPEC, props, where, problems)
+        for name in extra:
+            problems.append(f"{where}: unknown field {name!r}")
+        if not any(p.startswith(where + ":") for p in problems):
+            out.append(Missile(**known))
+    if problems:
+        raise CatalogError(_summarise(path, problems))
+    return out
+
+
+def _summarise(path: Path, problems: list[str]) -> str:
+    if len(problems) == 1:
+        return problems[0]
+    head = f"{path}: {len(problems)} problems in catalog:"
+    shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+    return "\n".join([head, *("  " + p for p in shown)])
+
+
+# ---------------------------------------------------------------------------- the catalog
+@dataclass
+class Catalog:
+    """All loaded records, by kind and id."""
+
+    sites_by_kind: dict[str, dict[str, Site]] = field(
+        default_factory=lambda: {k: {} for k in SITE_KINDS})
+    missiles: dict[str, Missile] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+    def add_file(self, path: str | Path) -> None:
+        """Load a user's catalog file (``.geojson``/``.json`` sites or ``.toml`` missiles)."""
+        p = Path(path)
+        if not p.exists():
+            raise CatalogError(f"{p}: catalog file not found")
+        if p.suffix.lower() == ".toml":
+            for m in _read_missiles(p):
+                self.missiles[m.id] = m
+        else:
+            for s in _read_sites(p):
+                other = self.kind_of(s.id)
+                if other and other != s.kind:
+                    raise CatalogError(f"{p}: record {s.id!r}: field 'id' is already a {other} "
+                                       f"in {self._origin(s.id)}; ids are unique across kinds")
+                self.sites_by_kind[s.kind][s.id] = s
+        self.files.append(p)
+
+    def _origin(self, _id: str) -> str:
+        return ", ".join(str(f) for f in self.files) or "the catalog"
+
+    def kind_of(self, site_id: str) -> str | None:
+        for kind, d in self.sites_by_kind.items():
+            if site_id in d:
+                return kind
+        return None
+
+    def all_ids(self) -> list[str]:
+        return [i for d in self.sites_by_kind.values() for i in d]
+
+    def sites(self, kind: str | None = None) -> list[Site]:
+        """Records of one kind (or all), in catalog order."""
+        if kind is None:
+            return [s for d in self.sites_by_kind.values() for s in d.values()]
+        if kind not in self.sites_by_kind:
+            raise InputError(f"unknown site kind {kind!r}: use one of {', '.join(SITE_KINDS)}")
+        return list(self.sites_by_kind[kind].values())
+
+    def site(self, site_id: str, kind: str | None = None) -> Site:
+        """The record with this id (of a given kind, or any); close matches on a miss."""
+        pool = self.sites_by_kind[kind] if kind else {s.id: s for s in self.sites()}
+        try:
+            return pool[site_id]
+        except KeyError:
+            raise UnknownIdError(f"{kind} site" if kind else "site", site_id, pool) from None
+
+    def radar(self, radar_id: str) -> Radar:
+        return self.site(radar_id, "radar")  # type: ignore[return-value]
+
+    def interceptor(self, interceptor_id: str) -> Interceptor:
+        return self.site(interceptor_id, "interceptor")  # type: ignore[return-value]
+
+    def launch_site(self, launch_id: str) -> LaunchSite:
+        return self.site(launch_id, "launch")  # type: ignore[return-value]
+
+    def target(self, target_id: str) -> Target:
+        return self.site(target_id, "target")  # type: ignore[return-value]
+
+    def missile(self, missile_id: str) -> Missile:
+        try:
+            return self.missiles[missile_id]
+        except KeyError:
+            raise UnknownIdError("missile class", missile_id, self.missiles) from None
+
+    def to_geojson(self, kind: str | None = None) -> dict[str, Any]:
+        """A FeatureCollection of sites (RFC 7946), the same format as the catalog files."""
+        feats = [{"type": "Feature", "id": s.id, "properties": s.properties(),
+                  "geometry": {"type": "Point", "coordinates": [s.lon_deg, s.lat_deg]}}
+                 for s in self.sites(kind)]
+        return {"type": "FeatureCollection", "features": feats}
+
+
+DEFAULT_FILES = ("radars.geojson", "interceptors.geojson", "launch_sites.geojson",
+                 "targets.geojson", "missiles.toml")
+
+
+def load_catalog(paths: Iterable[str | Path] = (), *, defaults: bool = True) -> Catalog:
+    """Load the bundled catalog (unless ``defaults=False``) and then the user's files."""
+    cat = Catalog()
+    if defaults:
+        base = data_dir() / "catalog"
+        for name in DEFAULT_FILES:
+            cat.add_file(base / name)
+    for p in paths:
+        cat.add_file(p)
+    return cat
+
+
+_DEFAULT: Catalog | None = None
+
+
+def default_catalog() -> Catalog:
+    """The bundled catalog, loaded once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load_catalog()
+    return _DEFAULT
+
+
+_LATLON_RE = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*,\s*"
+                        r"([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$")
+
+
+def parse_latlon(text: str) -> tuple[float, float] | None:
+    """Parse ``"lat,lon"`` in degrees; None if ``text`` does not look like coordinates."""
+    m = _LATLON_RE.match(text)
+    if not m:
+        return None
+    lat, lon = float(m.group(1)), float(m.group(2))
+    if not -90 <= lat <= 90:
+        raise InputError(f"latitude {lat} in {text!r} must be within [-90, 90]")
+    if not -180 <= lon <= 360:
+        raise InputError(f"longitude {lon} in {text!r} must be within [-180, 360]")
+    return lat, (lon + 180.0) % 360.0 - 180.0 if lon > 180 else lon

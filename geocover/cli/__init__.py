@@ -1,0 +1,1 @@
+"""The ``geocover`` command line: one module per subcommand."""

@@ -1,0 +1,103 @@
+"""Shared click options and parameter types for every subcommand."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from ..catalog import Catalog, Site, load_catalog, parse_latlon
+from ..errors import GeocoverError
+from ..refraction import _k_factor
+from ..units import parse_quantity, parse_quantity_list
+
+
+class QuantityType(click.ParamType):
+    """A number with an optional unit, converted to the base unit (``300km`` -> 300000.0)."""
+
+    def __init__(self, dimension: str = "length", *, minimum: float | None = None,
+                 strict_min: bool = False):
+        self.dimension = dimension
+        self.minimum = minimum
+        self.strict_min = strict_min
+        self.name = dimension
+
+    def convert(self, value: Any, param, ctx) -> float:
+        if isinstance(value, float):
+            return value
+        try:
+            out = parse_quantity(value, self.dimension, name=param.human_readable_name if param else "value")
+        except GeocoverError as exc:
+            self.fail(str(exc), param, ctx)
+        if self.minimum is not None and (out <= self.minimum if self.strict_min else out < self.minimum):
+            self.fail(f"{value!r} must be {'>' if self.strict_min else '>='} {self.minimum:g}", param, ctx)
+        return out
+
+
+class QuantityListType(QuantityType):
+    """A comma-separated list of quantities (``100km,300km``)."""
+
+    def convert(self, value: Any, param, ctx) -> list[float]:
+        if isinstance(value, list):
+            return value
+        try:
+            out = parse_quantity_list(value, self.dimension,
+                                      name=param.human_readable_name if param else "value")
+        except GeocoverError as exc:
+            self.fail(str(exc), param, ctx)
+        if self.minimum is not None and any(v < self.minimum for v in out):
+            self.fail(f"every value in {value!r} must be >= {self.minimum:g}", param, ctx)
+        return out
+
+
+class ModelType(click.ParamType):
+    """A refraction model: 4/3, gradient, none, or a k factor."""
+
+    name = "model"
+
+    def convert(self, value: Any, param, ctx) -> str | float:
+        try:
+            _k_factor(value)
+        except GeocoverError as exc:
+            self.fail(str(exc), param, ctx)
+        text = str(value).strip().lower()
+        return text if text in ("4/3", "gradient", "none") else float(text)
+
+
+catalog_option = click.option(
+    "--catalog", "catalog_files", multiple=True, type=click.Path(dir_okay=False),
+    help="Extra catalog file (.geojson sites or .toml missiles); repeatable. Records with a "
+         "bundled id replace it.")
+model_option = click.option(
+    "--model", type=ModelType(), default="4/3", show_default=True,
+    help="Refraction model: 4/3, gradient (dN/dh = -39e-9/m, MATLAB's default), none, or a k factor.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def get_catalog(catalog_files: tuple[str, ...]) -> Catalog:
+    return load_catalog(catalog_files)
+
+
+def resolve_place(text: str, catalog: Catalog) -> tuple[float, float, str, Site | None]:
+    """A site id or ``lat,lon`` -> (lat_deg, lon_deg, label, site or None)."""
+    ll = parse_latlon(text)
+    if ll is not None:
+        return ll[0], ll[1], f"{ll[0]:g},{ll[1]:g}", None
+    site = catalog.site(text.strip())
+    return site.lat_deg, site.lon_deg, site.id, site
+
+
+def echo_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False))
+
+
+def warn(message: str) -> None:
+    click.echo(f"geocover: warning: {message}", err=True)
+
+
+def fail(message: str) -> None:
+    """Report a user error on one line of stderr and exit with status 2."""
+    click.echo(f"geocover: error: {message}", err=True)
+    sys.exit(2)

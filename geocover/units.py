@@ -1,0 +1,68 @@
+"""Quantities with units typed by users: ``300km``, ``1.5e6m``, ``2deg``, ``7.7km/s``.
+
+Everything is converted to metres, degrees, seconds and m/s at the boundary. A bare
+number takes the dimension's base unit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .errors import InputError
+
+__all__ = ["UNITS", "parse_quantity", "parse_quantity_list"]
+
+#: Unit factors to the base unit of each dimension.
+UNITS: dict[str, dict[str, float]] = {
+    "length": {"m": 1.0, "km": 1000.0, "nmi": 1852.0, "mi": 1609.344, "ft": 0.3048},
+    "angle": {"deg": 1.0, "°": 1.0, "rad": math.degrees(1.0), "mrad": math.degrees(1e-3)},
+    "time": {"s": 1.0, "min": 60.0, "h": 3600.0},
+    "speed": {"m/s": 1.0, "mps": 1.0, "km/s": 1000.0, "kps": 1000.0},
+    "area": {"m2": 1.0, "m^2": 1.0, "dbsm": math.nan},
+}
+_BASE = {"length": "m", "angle": "deg", "time": "s", "speed": "m/s", "area": "m2"}
+_NUM_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$")
+
+
+def parse_quantity(text: str | float, dimension: str = "length", *, name: str = "value") -> float:
+    """Parse ``text`` into the base unit of ``dimension`` (m, deg, s, m/s or m2).
+
+    ``dBsm`` is accepted for areas (RCS): 10 log10(sigma / 1 m2).
+    """
+    if dimension not in UNITS:
+        raise InputError(f"unknown dimension {dimension!r}")
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        value = float(text)
+        unit = ""
+    else:
+        m = _NUM_RE.match(str(text))
+        if not m:
+            raise InputError(f"{name}: cannot read {text!r} as a {dimension} "
+                             f"(e.g. '300{'km' if dimension == 'length' else _BASE[dimension]}')")
+        value = float(m.group(1))
+        unit = (m.group(2) or "").strip()
+    if not unit:
+        factor = 1.0
+    else:
+        table = {k.lower(): v for k, v in UNITS[dimension].items()}
+        if unit.lower() not in table:
+            raise InputError(f"{name}: unknown {dimension} unit {unit!r} in {text!r} "
+                             f"(use {', '.join(UNITS[dimension])})")
+        if dimension == "area" and unit.lower() == "dbsm":
+            value = 10.0 ** (value / 10.0)
+            factor = 1.0
+        else:
+            factor = table[unit.lower()]
+    out = value * factor
+    if not math.isfinite(out):
+        raise InputError(f"{name}: {text!r} is not a finite number")
+    return out
+
+
+def parse_quantity_list(text: str, dimension: str = "length", *, name: str = "value") -> list[float]:
+    """Parse a comma-separated list such as ``"100km,300km,1000km"``."""
+    parts = [p for p in str(text).split(",") if p.strip()]
+    if not parts:
+        raise InputError(f"{name}: expected a comma-separated list, got {text!r}")
+    return [parse_quantity(p, dimension, name=name) for p in parts]
