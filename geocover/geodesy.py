@@ -71,7 +71,8 @@ def points_along(lat1_deg: float, lon1_deg: float, lat2_deg: float, lon2_deg: fl
     _check_latlon(_f(lat1_deg), _f(lon1_deg))
     _check_latlon(_f(lat2_deg), _f(lon2_deg))
     r = GEOD.inv_intermediate(lon1_deg, lat1_deg, lon2_deg, lat2_deg, npts=npts,
-                              initial_idx=0, terminus_idx=0)
+                              initial_idx=0, terminus_idx=0,
+                              return_back_azimuth=True)
     return np.asarray(r.lats, float), np.asarray(r.lons, float)
 
 
@@ -126,7 +127,7 @@ def geodesic_sector(lat_deg: float, lon_deg: float, radius_m: float, azimuth_sta
     if radius_m > np.pi * 6_356_752.0:
         raise InputError(f"radius_m {radius_m:g} exceeds half the Earth's circumference")
     span = (azimuth_end_deg - azimuth_start_deg) % 360.0
-    if azimuth_end_deg - azimuth_start_deg >= 360.0 or span == 0.0 and azimuth_end_deg != azimuth_start_deg:
+    if azimuth_end_deg - azimuth_start_deg >= 360.0 or (span == 0.0 and azimuth_end_deg != azimuth_start_deg):
         span = 360.0
     if span <= 0:
         raise InputError("sector must have a non-zero width")

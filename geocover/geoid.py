@@ -82,7 +82,7 @@ def _load_geoid(path: str) -> Geoid:
         raise GeoidError(f"geoid grid {p}: needs square, north-up cells")
     if not np.isclose(data.shape[1] * step, 360.0):
         raise GeoidError(f"geoid grid {p}: must cover 360 degrees of longitude")
-    if nodata is not None and np.any(data == nodata) or not np.all(np.isfinite(data)):
+    if (nodata is not None and np.any(data == nodata)) or not np.all(np.isfinite(data)):
         raise GeoidError(f"geoid grid {p}: contains missing values")
     lat0 = t.f - step / 2.0
     if not np.isclose(lat0, 90.0) or not np.isclose(lat0 - (data.shape[0] - 1) * step, -90.0):

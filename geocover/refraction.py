@@ -24,8 +24,6 @@ i.e. above mean sea level when used with catalog heights.
 
 from __future__ import annotations
 
-from typing import Union
-
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -51,7 +49,7 @@ EARTH_RADIUS_M = 6_371_000.0
 #: Standard-atmosphere refractivity gradient (per metre) of the ``"gradient"`` model.
 REFRACTIVITY_GRADIENT_PER_M = -39e-9
 
-RefractionModel = Union[str, float]
+RefractionModel = str | float
 
 
 def _k_factor(model: RefractionModel) -> float:
@@ -138,26 +136,33 @@ def range_to_height(slant_range_m: ArrayLike, antenna_height_m: ArrayLike,
     """
     re = effective_earth_radius(model)
     rho = _nonneg("slant_range_m", _f(slant_range_m))
-    a = re + _f(antenna_height_m)
+    h_a = _f(antenna_height_m)
+    a = re + h_a
     sin_e = np.sin(np.radians(_f(elevation_deg)))
-    return _out(np.sqrt(rho * rho + a * a + 2 * rho * a * sin_e) - re)
+    # sqrt(rho^2 + a^2 + 2 rho a sinE) - a, written without cancellation.
+    num = rho * (rho + 2 * a * sin_e)
+    return _out(h_a + num / (np.sqrt(a * a + num) + a))
 
 
 def height_to_range(target_height_m: ArrayLike, antenna_height_m: ArrayLike,
                     elevation_deg: ArrayLike, *, model: RefractionModel = "4/3"):
     """Slant range (m) at which a ray leaving at an elevation angle reaches a height.
 
-    The positive root of rho^2 + 2 a sin(E) rho + a^2 - (R_e + h_t)^2 = 0. NaN where the
-    ray never reaches that height (target below the antenna and the ray going up).
+    A root of rho^2 + 2 a sin(E) rho + a^2 - (R_e + h_t)^2 = 0: the first crossing of the
+    height along the ray (the nearer root for a downward ray to a lower target). NaN where
+    the ray never reaches that height.
     """
     re = effective_earth_radius(model)
-    a = re + _f(antenna_height_m)
-    c = re + _f(target_height_m)
-    sin_e = np.sin(np.radians(_f(elevation_deg)))
-    disc = c * c - a * a * (1.0 - sin_e * sin_e)
-    with np.errstate(invalid="ignore"):
-        rho = -a * sin_e + np.sqrt(disc)
-    rho = np.where((disc < 0) | (rho < 0), np.nan, rho)
+    h_a, h_t, sin_e = np.broadcast_arrays(_f(antenna_height_m), _f(target_height_m),
+                                          np.sin(np.radians(_f(elevation_deg))))
+    a, c = re + h_a, re + h_t
+    # c^2 - a^2 cos^2 E, written so that small height differences keep their precision.
+    disc = (h_t - h_a) * (c + a) + (a * sin_e) ** 2
+    root = np.sqrt(np.maximum(disc, 0.0))
+    near = (sin_e < 0) & (h_t < h_a)
+    rho = -a * sin_e + np.where(near, -root, root)
+    tol = 1e-9 * a
+    rho = np.where((disc < -tol * a) | (rho < -tol), np.nan, np.maximum(rho, 0.0))
     return _out(rho)
 
 
@@ -181,8 +186,12 @@ def lowest_visible_altitude(ground_range_m: ArrayLike, antenna_height_m: ArrayLi
                             model: RefractionModel = "4/3"):
     """Lowest target height (m) visible at a ground distance above a minimum elevation.
 
-    h_min = (R_e + h_a) cos E / cos(E + theta) - R_e with theta = s / R_e. ``inf`` where
-    E + theta >= 90 deg (the ray never comes back over that point).
+    h_min = (R_e + h_a) cos E / cos(E + theta) - R_e with theta = s / R_e (PHYSICS.md).
+    An elevated antenna may look down: beyond the horizon E is never taken below the dip
+    of the grazing ray, -arccos(R_e / (R_e + h_a)), and the result is never below the
+    surface (0 m), so with a negative ``min_elevation_deg`` the surface is visible out to
+    the horizon.
+    ``inf`` where E + theta >= 90 deg (no ray from the radar comes back over that point).
     """
     re = effective_earth_radius(model)
     s = _nonneg("ground_range_m", _f(ground_range_m))
@@ -190,7 +199,12 @@ def lowest_visible_altitude(ground_range_m: ArrayLike, antenna_height_m: ArrayLi
     if np.any(np.abs(e) > np.pi / 2):
         raise InputError("min_elevation_deg must be within [-90, 90]")
     a = re + _f(antenna_height_m)
+    dip = np.arccos(np.minimum(re / a, 1.0))
+    # Beyond the horizon only rays above the grazing one arrive; before it, any ray that
+    # would pass underground means the surface itself is in view (clipped to 0 below).
+    e = np.where(s > re * dip, np.maximum(e, -dip), e)
     ang = e + s / re
     with np.errstate(divide="ignore"):
-        h = np.where(ang < np.pi / 2, a * np.cos(e) / np.cos(np.minimum(ang, np.pi / 2)) - re, np.inf)
-    return _out(h)
+        h = np.where(ang < np.pi / 2, a * np.cos(e) / np.cos(np.minimum(ang, np.pi / 2)) - re,
+                     np.inf)
+    return _out(np.maximum(h, 0.0))

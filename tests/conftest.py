@@ -1,0 +1,19 @@
+"""Shared fixtures. Every number a test checks carries its source in the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(params=["scalar", "array"])
+def scalar_and_array(request):
+    """Run a test with scalar input and with array input (pyproj's fixture pattern)."""
+    if request.param == "scalar":
+        return lambda x: x
+    import numpy as np
+
+    return lambda x: np.array([x, x])
