@@ -171,6 +171,15 @@ class Radar(Site):
             raise InputError(f"rcs_m2 must be > 0, got {rcs_m2}")
         return self.reference_range_m * (rcs_m2 / self.reference_rcs_m2) ** 0.25
 
+    def range_for_rcs_array(self, rcs_m2) -> Any:
+        """Vectorised :meth:`range_for_rcs` (numpy arrays of RCS in m^2)."""
+        import numpy as np
+
+        rcs = np.asarray(rcs_m2, dtype=float)
+        if np.any(~(rcs > 0)):
+            raise InputError("rcs_m2 must be > 0 everywhere")
+        return self.reference_range_m * (rcs / self.reference_rcs_m2) ** 0.25
+
 
 @dataclass(frozen=True)
 class Interceptor(Site):

@@ -1,0 +1,178 @@
+"""Visibility of points from a radar: sector, elevation limits, radar horizon, terrain, range.
+
+A :class:`RadarView` binds a catalog :class:`~geocover.catalog.Radar` to a refraction
+model, a target RCS and (optionally) a terrain mask, and answers "can it see these
+points, and if not, why" for any number of points at once.
+
+Geometry. The refraction model is applied to the elevation / horizon test: apparent
+elevations come from the effective-radius sphere (see :mod:`geocover.refraction`) with
+heights measured from the geoid at the radar, and the ground range along the WGS84
+geodesic. Slant ranges are true 3-D distances between ellipsoidal positions (EGM96 for
+MSL heights). Range limit from the radar equation: R = R_ref (rcs / rcs_ref)^(1/4).
+
+Reasons, checked in this order, the first failing one reported:
+``sector`` (azimuth outside boresight +- half-width), ``horizon`` (below the smooth-Earth
+radar horizon: the ray would pass through the Earth), ``elevation`` (below the radar's
+minimum or above its maximum elevation), ``terrain`` (below the terrain mask at that
+azimuth, from terrain closer than the point), ``range`` (beyond R(rcs)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .catalog import Radar
+from .earth import _f, geodetic2ecef
+from .errors import InputError
+from .geodesy import GEOD
+from .geoid import geoid_undulation
+from .refraction import RefractionModel, effective_earth_radius, model_name
+from .terrain import DemStack, TerrainMask, apparent_elevation_deg, terrain_mask
+
+__all__ = ["REASONS", "RadarView", "Visibility"]
+
+REASONS = ("sector", "horizon", "elevation", "terrain", "range")
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Per-point result of :meth:`RadarView.visibility` (arrays, or scalars for one point)."""
+
+    visible: np.ndarray
+    azimuth_deg: np.ndarray
+    elevation_deg: np.ndarray
+    slant_range_m: np.ndarray
+    ground_range_m: np.ndarray
+    blocked_by: np.ndarray  # str per point, "" when visible
+
+    def to_dict(self, index: int | None = None) -> dict:
+        """JSON-ready dict of one point (``blocked_by`` None when visible)."""
+
+        def pick(a):
+            a = np.asarray(a)
+            return a.item() if a.ndim == 0 else a.reshape(-1)[index or 0].item()
+
+        reason = pick(self.blocked_by)
+        return {"visible": bool(pick(self.visible)), "azimuth_deg": pick(self.azimuth_deg),
+                "elevation_deg": pick(self.elevation_deg), "slant_range_m": pick(self.slant_range_m),
+                "ground_range_m": pick(self.ground_range_m), "blocked_by": reason or None}
+
+
+def _in_sector(az_deg: np.ndarray, boresight_deg: float, half_width_deg: float) -> np.ndarray:
+    if half_width_deg >= 180.0:
+        return np.ones(np.shape(az_deg), bool)
+    off = (az_deg - boresight_deg + 180.0) % 360.0 - 180.0
+    return np.abs(off) <= half_width_deg + 1e-9
+
+
+class RadarView:
+    """A radar with its refraction model, target RCS and terrain (None = smooth Earth).
+
+    Parameters
+    ----------
+    radar : Radar
+        Catalog record (position, antenna height above ground, sector, limits, range).
+    model : str or float
+        Refraction model (``"4/3"``, ``"gradient"``, ``"none"`` or k).
+    rcs_m2 : float, optional
+        Target radar cross-section; default the radar's reference RCS.
+    terrain : bool, DemStack or TerrainMask
+        ``False`` for a smooth Earth; ``True`` for the bundled DEM stack; a DemStack for
+        the user's rasters first; or a ready TerrainMask.
+    mask_distance_m, mask_azimuth_step_deg : float
+        Extent and azimuth resolution of the terrain mask.
+    """
+
+    def __init__(self, radar: Radar, *, model: RefractionModel = "4/3", rcs_m2: float | None = None,
+                 terrain: bool | DemStack | TerrainMask = False, mask_distance_m: float = 300_000.0,
+                 mask_azimuth_step_deg: float = 0.1):
+        self.radar = radar
+        self.model = model
+        self.model_name = model_name(model)
+        self.re_m = effective_earth_radius(model)
+        self.rcs_m2 = float(radar.reference_rcs_m2 if rcs_m2 is None else rcs_m2)
+        if not self.rcs_m2 > 0 or not np.isfinite(self.rcs_m2):
+            raise InputError(f"rcs_m2 must be a positive number, got {rcs_m2!r}")
+        self.max_range_m = radar.range_for_rcs(self.rcs_m2)
+        self.n_site_m = float(geoid_undulation(radar.lat_deg, radar.lon_deg))
+        self.antenna_height_msl_m = radar.antenna_height_msl_m
+        self.antenna_height_ellipsoidal_m = self.antenna_height_msl_m + self.n_site_m
+        self.ecef = np.array(geodetic2ecef(radar.lat_deg, radar.lon_deg,
+                                           self.antenna_height_ellipsoidal_m))
+        if isinstance(terrain, TerrainMask):
+            self.mask: TerrainMask | None = terrain
+        elif terrain is False or terrain is None:
+            self.mask = None
+        else:
+            dem = terrain if isinstance(terrain, DemStack) else DemStack()
+            self.mask = terrain_mask(radar.lat_deg, radar.lon_deg, self.antenna_height_msl_m,
+                                     dem=dem, model=model, max_distance_m=mask_distance_m,
+                                     azimuth_step_deg=mask_azimuth_step_deg)
+
+    @property
+    def terrain(self) -> bool:
+        return self.mask is not None
+
+    # -- geometry helpers ------------------------------------------------------------------
+    def ground(self, lat_deg: ArrayLike, lon_deg: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """Geodesic azimuth (deg, [0, 360)) and ground range (m) from the radar."""
+        lat, lon = np.broadcast_arrays(_f(lat_deg), _f(lon_deg))
+        r = self.radar
+        az, _, s = GEOD.inv(np.full(lat.shape, r.lon_deg), np.full(lat.shape, r.lat_deg), lon, lat)
+        return np.asarray(az) % 360.0, np.asarray(s)
+
+    def apparent_elevation(self, ground_range_m: ArrayLike, height_above_site_geoid_m: ArrayLike):
+        """Refracted elevation (deg) of a point at ground range and height above the geoid
+        at the radar (effective-radius sphere)."""
+        return apparent_elevation_deg(ground_range_m, self.antenna_height_msl_m,
+                                      height_above_site_geoid_m, self.re_m)
+
+    def horizon_limit_deg(self, ground_range_m: ArrayLike) -> np.ndarray:
+        """Elevation (deg) of the grazing ray's height at this range beyond the horizon,
+        -90 before it: a point below that is below the radar horizon."""
+        s = _f(ground_range_m)
+        a = self.re_m + self.antenna_height_msl_m
+        dip = np.arccos(np.minimum(self.re_m / a, 1.0))
+        return np.where(s > self.re_m * dip, -np.degrees(dip), -90.0)
+
+    # -- the test ------------------------------------------------------------------------------
+    def visibility(self, lat_deg: ArrayLike, lon_deg: ArrayLike, height_m: ArrayLike, *,
+                   height_ref: str = "msl", rcs_m2: ArrayLike | None = None) -> Visibility:
+        """Can the radar see these points, and if not, why.
+
+        ``height_m`` is above mean sea level (``height_ref="msl"``, default) or above the
+        WGS84 ellipsoid (``"ellipsoid"``). ``rcs_m2`` (broadcastable) overrides the view's
+        target RCS per point.
+        """
+        if height_ref not in ("msl", "ellipsoid"):
+            raise InputError(f"height_ref must be 'msl' or 'ellipsoid', got {height_ref!r}")
+        lat, lon, h = np.broadcast_arrays(_f(lat_deg), _f(lon_deg), _f(height_m))
+        if np.any(np.abs(lat) > 90) or not np.all(np.isfinite(h)):
+            raise InputError("points need latitudes within [-90, 90] and finite heights")
+        n_pt = geoid_undulation(lat, lon)
+        h_ell = h + n_pt if height_ref == "msl" else h
+        h_rel = h_ell - self.n_site_m  # height above the geoid at the radar
+        az, s = self.ground(lat, lon)
+        el = self.apparent_elevation(s, h_rel)
+        x, y, z = geodetic2ecef(lat, lon, h_ell)
+        rng = np.sqrt((x - self.ecef[0]) ** 2 + (y - self.ecef[1]) ** 2 + (z - self.ecef[2]) ** 2)
+        r = self.radar
+        max_range = self.max_range_m if rcs_m2 is None else r.range_for_rcs_array(rcs_m2)
+        fails = [
+            ~_in_sector(az, r.boresight_azimuth_deg, r.half_width_deg),
+            el < self.horizon_limit_deg(s) - 1e-9,
+            (el < r.min_elevation_deg) | (el > r.max_elevation_deg),
+            (el < self.mask.mask_at(az, s)) if self.mask is not None else np.zeros(el.shape, bool),
+            rng > max_range,
+        ]
+        blocked = np.full(el.shape, "", dtype=object)
+        for reason, fail in zip(REASONS[::-1], fails[::-1], strict=True):
+            blocked[np.broadcast_to(fail, el.shape)] = reason
+        visible = blocked == ""
+        out = [visible, az, el, rng, s, blocked.astype(str)]
+        if np.ndim(lat_deg) == 0 and np.ndim(lon_deg) == 0 and np.ndim(height_m) == 0:
+            out = [np.asarray(a).reshape(()) for a in out]
+        return Visibility(*out)

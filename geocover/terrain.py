@@ -1,0 +1,334 @@
+"""DEM stacks and terrain horizon masks.
+
+A :class:`DemStack` samples terrain heights (above mean sea level) from a list of rasters
+read with rasterio: the user's GeoTIFFs first, then the bundled GLOBE 2', ETOPO5 5' and
+ETOPO5 10' grids. Lat/lon rasters are sampled directly (no "reproject first"); rasters in
+a projected CRS are sampled through pyproj. Bundled ETOPO5 relief includes the sea floor,
+which is clipped to the sea surface (0 m MSL). A point that no raster covers gets a
+warning and a smooth Earth (0 m MSL) there, never silence.
+
+A :class:`TerrainMask` holds, for one site, the apparent elevation angle of the terrain
+along geodesic rays every ``azimuth_step_deg`` out to ``max_distance_m``, computed with
+Earth curvature and the refraction model's effective radius. DEM heights are converted
+MSL -> ellipsoid through the EGM96 geoid; the reference sphere touches the geoid at the
+site, so a sea-level ship sees a sea-level horizon. Masks are cached in memory and on disk
+(``$GEOCOVER_CACHE_DIR``, default ``~/.cache/geocover``) per (site, DEM stack, model).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import ArrayLike
+from pyproj import CRS, Transformer
+
+from ._paths import data_dir
+from .earth import _f
+from .errors import DataFileError, InputError
+from .geodesy import GEOD
+from .geoid import geoid_undulation
+from .refraction import RefractionModel, effective_earth_radius, model_name
+
+__all__ = ["BUNDLED_DEMS", "DemSource", "DemStack", "TerrainMask", "TerrainWarning",
+           "terrain_mask"]
+
+#: Bundled DEMs, finest first: (file name under data/dem, clip negative heights to 0).
+BUNDLED_DEMS = (("dem_globe2m_max.tif", True), ("dem_etopo5_eurasia.tif", True),
+                ("etopo5_global10.tif", True))
+_M_PER_DEG = 111_320.0
+
+
+class TerrainWarning(UserWarning):
+    """Terrain was not available somewhere and a smooth Earth was used there."""
+
+
+@dataclass(eq=False)
+class DemSource:
+    """One elevation raster (band 1, metres above mean sea level)."""
+
+    path: Path
+    clip_negative: bool = False
+    _data: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        import rasterio
+
+        self.path = Path(self.path)
+        if not self.path.is_file():
+            raise DataFileError(f"DEM file not found: {self.path}")
+        try:
+            with rasterio.open(self.path) as ds:
+                self.crs = ds.crs
+                self.transform = ds.transform
+                self.nodata = ds.nodata
+                self.shape = (ds.height, ds.width)
+                bounds = ds.bounds
+        except rasterio.errors.RasterioError as exc:
+            raise DataFileError(f"DEM file {self.path} cannot be read: {exc}") from None
+        if self.crs is None or self.transform.is_identity:
+            raise DataFileError(f"DEM file {self.path} is not georeferenced (no CRS or geotransform)")
+        if self.transform.b or self.transform.d:
+            raise DataFileError(f"DEM file {self.path}: rotated rasters are not supported")
+        crs = CRS.from_user_input(self.crs)
+        self.geographic = crs.is_geographic
+        self._to_dem = None if self.geographic else Transformer.from_crs(
+            "EPSG:4326", crs, always_xy=True)
+        self.bounds = bounds
+        width_deg = bounds.right - bounds.left
+        self.wraps = self.geographic and abs(width_deg - 360.0) < abs(self.transform.a) * 1.5
+        if self.geographic:
+            self.resolution_m = abs(self.transform.e) * _M_PER_DEG
+        else:
+            self.resolution_m = abs(self.transform.a) * crs.axis_info[0].unit_conversion_factor
+
+    @property
+    def key(self) -> tuple:
+        st = self.path.stat()
+        return (str(self.path.resolve()), st.st_size, st.st_mtime_ns, self.clip_negative)
+
+    def _array(self) -> np.ndarray:
+        if self._data is None:
+            import rasterio
+
+            with rasterio.open(self.path) as ds:
+                data = ds.read(1).astype(np.float32)
+            if self.nodata is not None:
+                data[data == self.nodata] = np.nan
+            if self.clip_negative:
+                np.maximum(data, 0.0, out=data)
+            self._data = data
+        return self._data
+
+    def sample(self, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+        """Bilinear heights (m MSL) between cell centres; NaN where not covered."""
+        lat, lon = np.broadcast_arrays(_f(lat_deg), _f(lon_deg))
+        if self.geographic:
+            x = lon
+            if self.wraps:
+                x = (lon - self.bounds.left) % 360.0 + self.bounds.left
+            else:
+                x = np.where(x < self.bounds.left, x + 360.0, x)
+                x = np.where(x > self.bounds.right, x - 360.0, x)
+            y = lat
+        else:
+            x, y = self._to_dem.transform(lon, lat)
+            x, y = np.asarray(x), np.asarray(y)
+        t = self.transform
+        col = (x - t.c) / t.a - 0.5
+        row = (y - t.f) / t.e - 0.5
+        nrow, ncol = self.shape
+        inside = (row >= -0.5) & (row <= nrow - 0.5)
+        if not self.wraps:
+            inside &= (col >= -0.5) & (col <= ncol - 0.5)
+        out = np.full(lat.shape, np.nan)
+        if not inside.any():
+            return out
+        r, c = row[inside], col[inside]
+        r = np.clip(r, 0.0, nrow - 1.0)
+        r0 = np.minimum(np.floor(r).astype(np.intp), max(nrow - 2, 0))
+        dr = r - r0
+        if self.wraps:
+            c0 = np.floor(c).astype(np.intp)
+            dc = c - c0
+            c0 %= ncol
+            c1 = (c0 + 1) % ncol
+        else:
+            c = np.clip(c, 0.0, ncol - 1.0)
+            c0 = np.minimum(np.floor(c).astype(np.intp), max(ncol - 2, 0))
+            dc = c - c0
+            c1 = np.minimum(c0 + 1, ncol - 1)
+        r1 = np.minimum(r0 + 1, nrow - 1)
+        a = self._array()
+        top = a[r0, c0] * (1 - dc) + a[r0, c1] * dc
+        bot = a[r1, c0] * (1 - dc) + a[r1, c1] * dc
+        out[inside] = top * (1 - dr) + bot * dr
+        return out
+
+
+class DemStack:
+    """Terrain heights from the first raster in the stack that covers each point."""
+
+    def __init__(self, user_dems: list[str | Path] | tuple = (), *, bundled: bool = True):
+        self.sources = [DemSource(Path(p)) for p in user_dems]
+        if bundled:
+            base = data_dir() / "dem"
+            self.sources += [DemSource(base / name, clip_negative=clip)
+                             for name, clip in BUNDLED_DEMS]
+        if not self.sources:
+            raise InputError("a DEM stack needs at least one raster")
+
+    @cached_property
+    def key(self) -> tuple:
+        return tuple(s.key for s in self.sources)
+
+    def describe(self) -> str:
+        return ", ".join(s.path.name for s in self.sources)
+
+    def sample(self, lat_deg: ArrayLike, lon_deg: ArrayLike, *, warn: bool = True) -> np.ndarray:
+        """Terrain heights (m above MSL) at points; 0 m (smooth Earth) where no DEM covers."""
+        lat, lon = np.broadcast_arrays(_f(lat_deg), _f(lon_deg))
+        out = np.full(lat.shape, np.nan)
+        todo = np.ones(lat.shape, bool)
+        for src in self.sources:
+            if not todo.any():
+                break
+            vals = src.sample(lat[todo], lon[todo])
+            got = ~np.isnan(vals)
+            idx = np.flatnonzero(todo)
+            out.flat[idx[got]] = vals[got]
+            todo.flat[idx[got]] = False
+        if todo.any():
+            if warn:
+                warnings.warn(
+                    f"{int(todo.sum())} of {todo.size} terrain samples lie outside every DEM "
+                    f"({self.describe()}); a smooth Earth (0 m MSL) is used there",
+                    TerrainWarning, stacklevel=2)
+            out[todo] = 0.0
+        return out
+
+    def resolution_m_at(self, lat_deg: float, lon_deg: float) -> float:
+        """Cell size (m) of the first raster that covers a point."""
+        for src in self.sources:
+            if not np.isnan(src.sample(np.array([lat_deg]), np.array([lon_deg]))[0]):
+                return src.resolution_m
+        return self.sources[-1].resolution_m
+
+
+def apparent_elevation_deg(ground_range_m: ArrayLike, antenna_height_m: ArrayLike,
+                           target_height_m: ArrayLike, re_m: float) -> np.ndarray:
+    """Elevation (deg) of a point seen from an antenna on the effective-radius sphere.
+
+    tan E = (c cos t - a) / (c sin t), a = R_e + h_a, c = R_e + h_t, t = s / R_e; the
+    inverse of :func:`geocover.lowest_visible_altitude`. Heights above the smooth surface.
+    """
+    t = _f(ground_range_m) / re_m
+    a = re_m + _f(antenna_height_m)
+    c = re_m + _f(target_height_m)
+    return np.degrees(np.arctan2(c * np.cos(t) - a, c * np.sin(t)))
+
+
+@dataclass(frozen=True, eq=False)
+class TerrainMask:
+    """Apparent terrain elevation per azimuth, as a running maximum along each ray.
+
+    ``elevation_deg[i, j]`` is the highest apparent elevation of any terrain sample at
+    azimuth ``i * azimuth_step_deg`` and distance ``<= distances_m[j]``.
+    """
+
+    lat_deg: float
+    lon_deg: float
+    antenna_height_msl_m: float
+    model: str
+    azimuth_step_deg: float
+    distances_m: np.ndarray
+    elevation_deg: np.ndarray
+    dem: str
+
+    @property
+    def azimuths_deg(self) -> np.ndarray:
+        return np.arange(self.elevation_deg.shape[0]) * self.azimuth_step_deg
+
+    @property
+    def horizon_deg(self) -> np.ndarray:
+        """Terrain horizon elevation (deg) per azimuth, out to the mask distance."""
+        return self.elevation_deg[:, -1]
+
+    @property
+    def max_distance_m(self) -> float:
+        return float(self.distances_m[-1])
+
+    def mask_at(self, azimuth_deg: ArrayLike, ground_range_m: ArrayLike) -> np.ndarray:
+        """Highest terrain elevation (deg) strictly closer than each point along its azimuth
+        (nearest mask azimuth); -90 where no terrain sample lies in between."""
+        az, s = np.broadcast_arrays(_f(azimuth_deg), _f(ground_range_m))
+        n = self.elevation_deg.shape[0]
+        i = np.rint(az / self.azimuth_step_deg).astype(np.intp) % n
+        j = np.searchsorted(self.distances_m, s, side="left") - 1
+        out = self.elevation_deg[i, np.maximum(j, 0)]
+        return np.where(j >= 0, out, -90.0)
+
+
+_MEMORY: dict[str, TerrainMask] = {}
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("GEOCOVER_CACHE_DIR") or Path.home() / ".cache" / "geocover")
+
+
+def terrain_mask(lat_deg: float, lon_deg: float, antenna_height_msl_m: float, *,
+                 dem: DemStack | None = None, model: RefractionModel = "4/3",
+                 max_distance_m: float = 300_000.0, azimuth_step_deg: float = 0.1,
+                 step_m: float | None = None, min_distance_m: float | None = None,
+                 cache: bool = True) -> TerrainMask:
+    """Terrain horizon mask of a site (cached per site, DEM stack and model).
+
+    Rays are geodesics sampled every ``step_m`` (default: half the finest DEM cell at the
+    site, between 30 m and 1,000 m) from ``min_distance_m`` (default: one DEM cell, the
+    site's own cell is the site) out to ``max_distance_m``.
+    """
+    if not 0 < azimuth_step_deg <= 5:
+        raise InputError(f"azimuth_step_deg must be in (0, 5], got {azimuth_step_deg}")
+    if not max_distance_m > 0:
+        raise InputError(f"max_distance_m must be > 0, got {max_distance_m}")
+    dem = dem or DemStack()
+    res = dem.resolution_m_at(lat_deg, lon_deg)
+    step = float(step_m or min(max(res / 2.0, 30.0), 1000.0))
+    start = float(min_distance_m if min_distance_m is not None else res)
+    key_src = repr((round(lat_deg, 9), round(lon_deg, 9), round(antenna_height_msl_m, 4),
+                    dem.key, model_name(model), max_distance_m, azimuth_step_deg, step, start))
+    key = hashlib.sha1(key_src.encode()).hexdigest()
+    if cache and key in _MEMORY:
+        return _MEMORY[key]
+    path = _cache_dir() / "masks" / f"{key}.npz"
+    if cache and path.is_file():
+        try:
+            with np.load(path) as z:
+                mask = TerrainMask(lat_deg, lon_deg, antenna_height_msl_m, model_name(model),
+                                   azimuth_step_deg, z["distances_m"], z["elevation_deg"],
+                                   dem.describe())
+            _MEMORY[key] = mask
+            return mask
+        except (OSError, KeyError, ValueError):
+            pass  # a corrupt cache entry is recomputed
+    mask = _compute_mask(lat_deg, lon_deg, antenna_height_msl_m, dem, model, max_distance_m,
+                         azimuth_step_deg, step, start)
+    if cache:
+        _MEMORY[key] = mask
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+            np.savez(tmp, distances_m=mask.distances_m, elevation_deg=mask.elevation_deg)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # caching is an optimisation; a read-only home is fine
+    return mask
+
+
+def _compute_mask(lat0: float, lon0: float, h_ant_msl: float, dem: DemStack,
+                  model: RefractionModel, max_distance_m: float, az_step: float, step: float,
+                  start: float) -> TerrainMask:
+    n_az = int(round(360.0 / az_step))
+    n_s = int(np.floor(max_distance_m / step + 1e-9))
+    distances = step * np.arange(1, n_s + 1)
+    lats = np.empty((n_az, n_s))
+    lons = np.empty((n_az, n_s))
+    for i in range(n_az):
+        line = GEOD.fwd_intermediate(lon0, lat0, i * az_step, npts=n_s, del_s=step,
+                                     initial_idx=1, terminus_idx=0, return_back_azimuth=False)
+        lons[i], lats[i] = line.lons, line.lats
+    keep = distances >= start - 1e-6
+    distances, lats, lons = distances[keep], lats[:, keep], lons[:, keep]
+    h_msl = dem.sample(lats, lons)
+    n_site = geoid_undulation(lat0, lon0)
+    h_rel = h_msl + geoid_undulation(lats, lons) - n_site  # heights above the geoid at the site
+    re = effective_earth_radius(model)
+    el = apparent_elevation_deg(distances[None, :], h_ant_msl, h_rel, re)
+    np.maximum.accumulate(el, axis=1, out=el)
+    return TerrainMask(lat0, lon0, h_ant_msl, model_name(model), az_step, distances,
+                       el.astype(np.float32), dem.describe())
