@@ -251,8 +251,8 @@ def min_detectable_altitude(view: RadarView, bounds: tuple[float, float, float, 
     west, south, east, north = (float(b) for b in bounds)
     if not (resolution_deg > 0 and east > west and north > south and -90 <= south and north <= 90):
         raise InputError(f"bad grid: bounds {bounds}, resolution {resolution_deg}")
-    ncol = int(round((east - west) / resolution_deg))
-    nrow = int(round((north - south) / resolution_deg))
+    ncol = round((east - west) / resolution_deg)
+    nrow = round((north - south) / resolution_deg)
     if nrow * ncol > 50_000_000:
         raise InputError(f"grid of {nrow} x {ncol} cells is too large; use a coarser resolution")
     lats = north - (np.arange(nrow) + 0.5) * resolution_deg

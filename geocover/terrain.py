@@ -313,7 +313,7 @@ def terrain_mask(lat_deg: float, lon_deg: float, antenna_height_msl_m: float, *,
 def _compute_mask(lat0: float, lon0: float, h_ant_msl: float, dem: DemStack,
                   model: RefractionModel, max_distance_m: float, az_step: float, step: float,
                   start: float) -> TerrainMask:
-    n_az = int(round(360.0 / az_step))
+    n_az = round(360.0 / az_step)
     n_s = int(np.floor(max_distance_m / step + 1e-9))
     distances = step * np.arange(1, n_s + 1)
     lats = np.empty((n_az, n_s))
