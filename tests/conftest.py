@@ -17,3 +17,9 @@ def scalar_and_array(request):
     import numpy as np
 
     return lambda x: np.array([x, x])
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Terrain masks are cached per test session in a temporary folder, not in ~/.cache."""
+    monkeypatch.setenv("GEOCOVER_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))

@@ -8,7 +8,7 @@ import click
 
 from .. import __version__
 from ..errors import GeocoverError
-from . import distance, horizon, sites
+from . import coverage, distance, horizon, los, sites
 
 
 class _Group(click.Group):
@@ -32,7 +32,7 @@ def cli() -> None:
     """
 
 
-for _mod in (sites, horizon, distance):
+for _mod in (sites, horizon, distance, los, coverage):
     cli.add_command(_mod.command)
 
 

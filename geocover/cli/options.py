@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..catalog import Catalog, Site, load_catalog, parse_latlon
-from ..errors import GeocoverError
+from ..errors import GeocoverError, InputError
 from ..refraction import _k_factor
 from ..units import parse_quantity, parse_quantity_list
 
@@ -74,6 +74,25 @@ model_option = click.option(
     "--model", type=ModelType(), default="4/3", show_default=True,
     help="Refraction model: 4/3, gradient (dN/dh = -39e-9/m, MATLAB's default), none, or a k factor.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def dem_options(f):
+    """``--no-terrain`` and repeatable ``--dem FILE`` (user rasters first in the DEM stack)."""
+    f = click.option("--dem", "dem_files", multiple=True, type=click.Path(dir_okay=False),
+                     help="Your own DEM GeoTIFF (heights above MSL), used before the bundled "
+                          "GLOBE/ETOPO5 grids; repeatable.")(f)
+    return click.option("--no-terrain", is_flag=True, help="Smooth Earth: no terrain masking.")(f)
+
+
+def terrain_from_options(no_terrain: bool, dem_files: tuple[str, ...]):
+    """False (smooth Earth) or a DemStack with the user's rasters first."""
+    if no_terrain:
+        if dem_files:
+            raise InputError("--no-terrain and --dem cannot be used together")
+        return False
+    from ..terrain import DemStack
+
+    return DemStack(list(dem_files))
 
 
 def get_catalog(catalog_files: tuple[str, ...]) -> Catalog:

@@ -1,0 +1,100 @@
+"""``geocover coverage``: coverage polygons, k-coverage, MDA rasters and a quick map."""
+
+from __future__ import annotations
+
+import math
+
+import click
+import numpy as np
+
+from ..coverage import coverage_at_altitudes, k_coverage, min_detectable_altitude
+from ..errors import InputError
+from ..export import staged_output, write_geojson, write_geotiff
+from ..geodesy import geodesic_circle
+from ..maps import coverage_map, save_map
+from ..radar import RadarView
+from .options import (
+    QuantityListType,
+    QuantityType,
+    catalog_option,
+    dem_options,
+    get_catalog,
+    model_option,
+    terrain_from_options,
+)
+
+
+def _grid_bounds(views: list[RadarView], resolution_deg: float) -> tuple[float, float, float, float]:
+    """Lon/lat box around every radar's farthest possible coverage (snapped to the grid)."""
+    boxes = []
+    for v in views:
+        radius = min(v.max_range_m, 0.5 * math.pi * 6_371_000.0)
+        boxes.append(geodesic_circle(v.radar.lat_deg, v.radar.lon_deg, radius, n=180).bounds)
+    b = np.array(boxes)
+    west, south = b[:, 0].min(), max(b[:, 1].min(), -90.0)
+    east, north = b[:, 2].max(), min(b[:, 3].max(), 90.0)
+    snap = lambda x, f: f(x / resolution_deg) * resolution_deg  # noqa: E731
+    return snap(west, math.floor), snap(south, math.floor), snap(east, math.ceil), snap(north, math.ceil)
+
+
+@click.command("coverage")
+@click.argument("radar_ids", metavar="RADAR...", nargs=-1, required=True)
+@click.option("--altitude", "altitudes", type=QuantityListType("length", minimum=0.0),
+              default="100km,300km,1000km", show_default=True,
+              help="Target altitudes above mean sea level, comma-separated.")
+@click.option("--rcs", "rcs_m2", type=QuantityType("area", minimum=0.0, strict_min=True),
+              default=None, help="Target RCS (m2 or dBsm) [default: each radar's reference RCS].")
+@model_option
+@dem_options
+@click.option("--k", "k", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Also write where at least K radars overlap (with 2+ radars).")
+@click.option("--resolution", "resolution_deg", type=QuantityType("angle", minimum=0.0, strict_min=True),
+              default="0.1deg", show_default=True, help="Cell size of the MDA GeoTIFF.")
+@click.option("--azimuth-step", "azimuth_step_deg", type=QuantityType("angle", minimum=0.0, strict_min=True),
+              default="0.25deg", show_default=True, help="Azimuth step of the coverage polygons.")
+@click.option("--no-map", is_flag=True, help="Skip the HTML map.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Output folder (created; files are replaced only when all are written).")
+@catalog_option
+def command(radar_ids, altitudes, rcs_m2, model, no_terrain, dem_files, k, resolution_deg,
+            azimuth_step_deg, no_map, out_dir, catalog_files) -> None:
+    """Coverage of RADAR(s) at target altitudes: GeoJSON polygons (RFC 7946), a
+    minimum-detectable-altitude GeoTIFF per radar, k-coverage, and a quick HTML map."""
+    cat = get_catalog(catalog_files)
+    radars = [cat.radar(rid) for rid in dict.fromkeys(radar_ids)]
+    terrain = terrain_from_options(no_terrain, dem_files)
+    if resolution_deg > 10 or azimuth_step_deg > 10:
+        raise InputError("--resolution and --azimuth-step must be at most 10 degrees")
+    views = [RadarView(r, model=model, rcs_m2=rcs_m2, terrain=terrain) for r in radars]
+    feats = []
+    for v in views:
+        feats += coverage_at_altitudes(v, altitudes, azimuth_step_deg=azimuth_step_deg)
+    bounds = _grid_bounds(views, resolution_deg)
+    with staged_output(out_dir) as stage:
+        write_geojson(stage / "coverage.geojson", [(f.geometry, f.properties) for f in feats],
+                      name="coverage")
+        k_feats = []
+        if len(views) > 1:
+            for alt in altitudes:
+                by_radar = {f.properties["radar_id"]: f.geometry for f in feats
+                            if f.properties["altitude_m"] == alt}
+                union, at_least, pieces = k_coverage(by_radar, k)
+                common = {"altitude_m": alt, "refraction_model": feats[0].properties["refraction_model"],
+                          "terrain": views[0].terrain, "geocover_version": feats[0].properties["geocover_version"]}
+                k_feats.append((union, {**common, "layer": "union", "k": 1}))
+                k_feats.append((at_least, {**common, "layer": f"at_least_{k}", "k": k}))
+                for geom, ids in pieces:
+                    k_feats.append((geom, {**common, "layer": "piece", "k": len(ids),
+                                           "radar_count": len(ids), "radar_ids": ",".join(ids)}))
+            write_geojson(stage / "k_coverage.geojson", k_feats, name="k_coverage")
+        for v in views:
+            grid = min_detectable_altitude(v, bounds, resolution_deg)
+            write_geotiff(stage / f"mda_{v.radar.id}.tif", grid.values_m, west_deg=bounds[0],
+                          north_deg=bounds[3], resolution_deg=resolution_deg,
+                          description="minimum detectable altitude (m above MSL, EGM96)",
+                          tags=grid.properties)
+        if not no_map:
+            kk = [(g, p) for g, p in k_feats if p["layer"] == f"at_least_{k}"]
+            save_map(coverage_map(radars, feats, k_features=kk), stage / "coverage.html")
+        written = sorted(p.name for p in stage.iterdir())
+    click.echo(f"wrote {', '.join(written)} to {out_dir}")
