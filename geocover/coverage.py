@@ -269,12 +269,8 @@ def min_detectable_altitude(view: RadarView, bounds: tuple[float, float, float, 
     h_rel = np.asarray(h_rel, dtype=float)
     n_cell = geoid_undulation(lat2, lon2)
     h_msl = h_rel + view.n_site_m - n_cell
-    ground = None
-    if view.mask is not None:
-        from .terrain import DemStack
-
-        ground = DemStack().sample(lat2, lon2, warn=False)
-        h_msl = np.maximum(h_msl, ground)
+    if view.dem is not None:  # a target cannot fly below the ground of the view's DEM stack
+        h_msl = np.maximum(h_msl, view.dem.sample(lat2, lon2, warn=False))
     h_rel = h_msl - view.n_site_m + n_cell
     el = view.apparent_elevation(s, h_rel)
     r_loc = _gaussian_radius_m(r.lat_deg)

@@ -102,15 +102,28 @@ class RadarView:
         self.antenna_height_ellipsoidal_m = self.antenna_height_msl_m + self.n_site_m
         self.ecef = np.array(geodetic2ecef(radar.lat_deg, radar.lon_deg,
                                            self.antenna_height_ellipsoidal_m))
+        self.dem: DemStack | None = None
         if isinstance(terrain, TerrainMask):
+            self._check_mask(terrain)
             self.mask: TerrainMask | None = terrain
+            self.dem = DemStack()
         elif terrain is False or terrain is None:
             self.mask = None
         else:
-            dem = terrain if isinstance(terrain, DemStack) else DemStack()
+            self.dem = terrain if isinstance(terrain, DemStack) else DemStack()
             self.mask = terrain_mask(radar.lat_deg, radar.lon_deg, self.antenna_height_msl_m,
-                                     dem=dem, model=model, max_distance_m=mask_distance_m,
+                                     dem=self.dem, model=model, max_distance_m=mask_distance_m,
                                      azimuth_step_deg=mask_azimuth_step_deg)
+
+    def _check_mask(self, mask: TerrainMask) -> None:
+        r = self.radar
+        if (abs(mask.lat_deg - r.lat_deg) > 1e-9 or abs(mask.lon_deg - r.lon_deg) > 1e-9
+                or abs(mask.antenna_height_msl_m - self.antenna_height_msl_m) > 1e-6):
+            raise InputError(f"terrain mask was computed for another site ({mask.lat_deg}, "
+                             f"{mask.lon_deg}, {mask.antenna_height_msl_m} m), not radar {r.id!r}")
+        if mask.model != self.model_name:
+            raise InputError(f"terrain mask uses refraction model {mask.model!r}, the view "
+                             f"{self.model_name!r}")
 
     @property
     def terrain(self) -> bool:

@@ -123,3 +123,37 @@ def test_mask_cache_memory_and_disk(monkeypatch, tmp_path):
     assert m3 is not m1 and np.array_equal(m3.elevation_deg, m1.elevation_deg)
     other = terrain_mask(*args, azimuth_step_deg=2.0, max_distance_m=50e3, model="gradient")
     assert not np.array_equal(other.elevation_deg, m1.elevation_deg)
+
+
+def test_mda_uses_the_views_own_dem(tmp_path):
+    # Found in review: the MDA raster once clipped to the bundled ground instead of the
+    # user's DEM. A flat 500 m plateau must give MDAs near 500 m next to a radar on it.
+    import dataclasses
+
+    from geocover.coverage import min_detectable_altitude
+    from geocover.radar import RadarView
+
+    plateau = _write_tif(tmp_path / "plateau.tif", np.full((400, 400), 500.0), west=36.0, north=40.0,
+                         res=0.01)
+    r = dataclasses.replace(gc.default_catalog().radar("kurecik"), ground_height_msl_m=500.0,
+                            antenna_height_agl_m=10.0, min_elevation_deg=-5.0)
+    view = RadarView(r, terrain=DemStack([plateau]), mask_distance_m=100_000)
+    g = min_detectable_altitude(view, (r.lon_deg - 0.2, r.lat_deg - 0.2, r.lon_deg + 0.2, r.lat_deg + 0.2),
+                                0.01)
+    assert np.nanmin(g.values_m) == pytest.approx(500.0, abs=1.0)
+    lat, lon = gc.destination(r.lat_deg, r.lon_deg, 90.0, 5_000.0)
+    assert view.visibility(lat, lon, 600.0).visible
+
+
+def test_supplied_mask_must_match_the_view():
+    from geocover.radar import RadarView
+
+    cat = gc.default_catalog()
+    kur = cat.radar("kurecik")
+    m = terrain_mask(kur.lat_deg, kur.lon_deg, kur.antenna_height_msl_m, azimuth_step_deg=5.0,
+                     max_distance_m=20e3)
+    RadarView(kur, terrain=m)
+    with pytest.raises(gc.InputError, match="another site"):
+        RadarView(cat.radar("armavir"), terrain=m)
+    with pytest.raises(gc.InputError, match="refraction model"):
+        RadarView(kur, terrain=m, model="none")
