@@ -1,0 +1,741 @@
+"""Ballistic missile trajectories: a documented boost model, then Kepler free flight in the
+inertial frame, on a rotating Earth by default; aim solvers; sampling.
+
+Model (see the README's "Trajectories" section)
+-----------------------------------------------
+* Dynamics on a sphere of radius R = 6,371 km, mu = 398,600.4418 km^3/s^2, Earth rotation
+  omega = 7.2921159e-5 rad/s about the z axis. Latitudes/longitudes are used as spherical
+  coordinates on that sphere; altitudes are above it (reported as above mean sea level).
+* Boost: from the launch point the missile climbs along the launch azimuth to its burnout
+  point at altitude h_b (missile class) after burn time t_b, with altitude h_b * tau^2 and
+  ground range s_b * tau^3 (tau = t / t_b): a vertical start that pitches over. s_b is set
+  so that the path's angle at burnout equals the burnout flight-path angle gamma:
+  tan(gamma) = 2 h_b / (3 s_b). The boost is flown relative to the rotating Earth.
+* Burnout state: speed v relative to the ground, flight-path angle gamma, azimuth along the
+  great circle. On a rotating Earth the inertial velocity is v + omega x r.
+* Free flight: a Kepler conic from the burnout state to the surface (|r| = R), propagated
+  in inertial space; positions are rotated back to the Earth-fixed frame by omega * t.
+* Closed form on a non-rotating Earth (PHYSICS.md), generalised to burnout radius r1 and
+  impact radius r2: v^2 = mu (1 - cos psi) / (r1 cos g [(r1/r2) cos g - cos(g + psi)]).
+
+Everything is vectorised over trajectories: arrays of launch points and targets broadcast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .earth import _f
+from .errors import InputError
+
+__all__ = [
+    "MU_M3_S2",
+    "OMEGA_RAD_S",
+    "R_EARTH_M",
+    "Samples",
+    "Trajectory",
+    "aim",
+    "aim_missile",
+    "fly",
+    "min_energy_state",
+    "missile_max_speed_mps",
+    "range_for_state",
+]
+
+MU_M3_S2 = 398_600.4418e9
+OMEGA_RAD_S = 7.2921159e-5
+R_EARTH_M = 6_371_000.0
+_Z = np.array([0.0, 0.0, 1.0])
+
+
+# ------------------------------------------------------------------ sphere helpers
+def _unit(lat_deg, lon_deg) -> np.ndarray:
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+
+
+def _latlon(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    u = u / np.linalg.norm(u, axis=-1, keepdims=True)
+    return np.degrees(np.arcsin(np.clip(u[..., 2], -1, 1))), np.degrees(np.arctan2(u[..., 1], u[..., 0]))
+
+
+def _east_north(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Local east and north unit vectors at unit position vectors u (..., 3)."""
+    east = np.cross(_Z, u)
+    norm = np.linalg.norm(east, axis=-1, keepdims=True)
+    pole = norm[..., 0] < 1e-12
+    east = np.where(pole[..., None], np.array([0.0, 1.0, 0.0]), east / np.where(norm == 0, 1, norm))
+    north = np.cross(u, east)
+    return east, north
+
+
+def _direction(u: np.ndarray, az_rad: np.ndarray) -> np.ndarray:
+    east, north = _east_north(u)
+    return np.sin(az_rad)[..., None] * east + np.cos(az_rad)[..., None] * north
+
+
+def _great_circle(u0: np.ndarray, az_rad: np.ndarray, angle_rad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Point at central angle ``angle`` along azimuth from u0, and the direction of travel there."""
+    d = _direction(u0, az_rad)
+    ca, sa = np.cos(angle_rad)[..., None], np.sin(angle_rad)[..., None]
+    return ca * u0 + sa * d, -sa * u0 + ca * d
+
+
+def _azimuth_and_angle(u1: np.ndarray, u2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Initial azimuth (rad) and central angle (rad) of the great circle u1 -> u2."""
+    east, north = _east_north(u1)
+    cross = np.linalg.norm(np.cross(u1, u2), axis=-1)
+    ang = np.arctan2(cross, np.sum(u1 * u2, axis=-1))
+    t = u2 - np.sum(u1 * u2, axis=-1)[..., None] * u1
+    az = np.arctan2(np.sum(t * east, axis=-1), np.sum(t * north, axis=-1))
+    return az, ang
+
+
+def _rot_z(v: np.ndarray, angle_rad: ArrayLike) -> np.ndarray:
+    c, s = np.cos(angle_rad), np.sin(angle_rad)
+    return np.stack([c * v[..., 0] - s * v[..., 1], s * v[..., 0] + c * v[..., 1], v[..., 2]], axis=-1)
+
+
+def _sincos_grid(start: np.ndarray, step: np.ndarray, m: int, out=None) -> tuple[np.ndarray, np.ndarray]:
+    """sin and cos of start + j * step (j = 0..m-1), shape (m, n), by the Chebyshev
+    recurrence c_j = 2 cos(step) c_(j-1) - c_(j-2): two trig calls per trajectory instead
+    of per sample (float64 sin/cos are scalar libm calls, ~20 ns each)."""
+    n = start.shape[0]
+    s_out, c_out = out if out is not None else (np.empty((m, n)), np.empty((m, n)))
+    s_out[0], c_out[0] = np.sin(start), np.cos(start)
+    if m > 1:
+        s_out[1], c_out[1] = np.sin(start + step), np.cos(start + step)
+    k = 2.0 * np.cos(step)
+    for j in range(2, m):
+        np.multiply(k, s_out[j - 1], out=s_out[j])
+        s_out[j] -= s_out[j - 2]
+        np.multiply(k, c_out[j - 1], out=c_out[j])
+        c_out[j] -= c_out[j - 2]
+    return s_out, c_out
+
+
+def _sincos_small(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """sin and cos by Taylor series, exact to < 1e-16 for |x| <= 0.5 rad (boost ranges are
+    small angles); falls back to numpy beyond."""
+    if np.nanmax(np.abs(x), initial=0.0) > 0.5:
+        return np.sin(x), np.cos(x)
+    x2 = x * x
+    sin = x * (1 - x2 / 6 * (1 - x2 / 20 * (1 - x2 / 42 * (1 - x2 / 72 * (1 - x2 / 110 * (1 - x2 / 156))))))
+    cos = 1 - x2 / 2 * (1 - x2 / 12 * (1 - x2 / 30 * (1 - x2 / 56 * (1 - x2 / 90 * (1 - x2 / 132 * (1 - x2 / 182))))))
+    return sin, cos
+
+
+# ------------------------------------------------------------------ closed forms
+def range_for_state(speed_mps: ArrayLike, fpa_deg: ArrayLike, r1_m: ArrayLike = R_EARTH_M,
+                    r2_m: ArrayLike = R_EARTH_M) -> np.ndarray:
+    """Free-flight range angle (rad) from radius r1 with (v, gamma) down to radius r2,
+    non-rotating Earth. NaN if the conic never comes down to r2."""
+    v, g = _f(speed_mps), np.radians(_f(fpa_deg))
+    r1, r2 = _f(r1_m), _f(r2_m)
+    h = r1 * v * np.cos(g)
+    p = h * h / MU_M3_S2
+    ecos0 = p / r1 - 1.0
+    esin0 = h * v * np.sin(g) / MU_M3_S2
+    e = np.hypot(ecos0, esin0)
+    nu0 = np.arctan2(esin0, ecos0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = (p / r2 - 1.0) / e
+        nu_i = -np.arccos(c)
+    nu_i = np.where(nu_i <= nu0, nu_i + 2 * np.pi, nu_i)
+    return np.where((np.abs(c) <= 1) & (e < 1), nu_i - nu0, np.nan)
+
+
+def _speed_for(psi: np.ndarray, g: np.ndarray, r1: np.ndarray, r2: float) -> np.ndarray:
+    """Burnout speed (m/s) reaching range angle psi at flight-path angle g (rad)."""
+    den = r1 * np.cos(g) * ((r1 / r2) * np.cos(g) - np.cos(g + psi))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v2 = MU_M3_S2 * (1.0 - np.cos(psi)) / den
+    return np.where((den > 0) & (v2 > 0), np.sqrt(np.abs(v2)), np.inf)
+
+
+def _boost_range(h_b: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Ground range (m) flown during boost: tan(gamma) = 2 h_b / (3 s_b)."""
+    with np.errstate(divide="ignore"):
+        return np.where(h_b > 0, 2.0 * h_b / (3.0 * np.tan(g)), 0.0)
+
+
+def _speed_for_total(total_angle: np.ndarray, g: np.ndarray, h_b: np.ndarray) -> np.ndarray:
+    psi = total_angle - _boost_range(h_b, g) / R_EARTH_M
+    v = _speed_for(psi, g, R_EARTH_M + h_b, R_EARTH_M)
+    return np.where(psi > 0, v, np.inf)
+
+
+def _bisect(f, lo: np.ndarray, hi: np.ndarray, iters: int = 60) -> np.ndarray:
+    """Vectorised bisection for f(x) = 0 with f(lo), f(hi) of opposite signs."""
+    a, b = lo.copy(), hi.copy()
+    fa = f(a)
+    for _ in range(iters):
+        m = 0.5 * (a + b)
+        fm = f(m)
+        same = np.sign(fm) == np.sign(fa)
+        a = np.where(same, m, a)
+        fa = np.where(same, fm, fa)
+        b = np.where(same, b, m)
+    return 0.5 * (a + b)
+
+
+def _min_energy_gamma(psi: np.ndarray, r1: np.ndarray, r2: float) -> np.ndarray:
+    """Flight-path angle (rad) of the minimum-speed conic from radius r1 to r2 over range
+    angle psi: tan(2 gamma) = sin(psi) / (r1/r2 - cos(psi)) (d v / d gamma = 0 in the
+    closed form; gamma = (pi - psi)/4 when r1 = r2)."""
+    return 0.5 * np.arctan2(np.sin(psi), r1 / r2 - np.cos(psi))
+
+
+def min_energy_state(total_angle_rad: ArrayLike, burnout_altitude_m: ArrayLike = 0.0):
+    """Minimum-energy flight-path angle (deg) and burnout speed (m/s) for a total ground
+    range angle (launch to impact, boost included), non-rotating Earth.
+
+    The free flight from the burnout point is the minimum-energy conic; because the boost
+    range depends on the angle, the two are solved together by fixed-point iteration.
+    With burnout at the surface this is PHYSICS.md's closed form gamma = (pi - psi)/4,
+    v^2 = (mu/R) 2 sin(psi/2) / (1 + sin(psi/2)).
+    """
+    ang, h_b = np.broadcast_arrays(_f(total_angle_rad), _f(burnout_altitude_m))
+    r1 = R_EARTH_M + h_b
+    g = _min_energy_gamma(ang, r1, R_EARTH_M)
+    for _ in range(50):
+        psi = ang - _boost_range(h_b, g) / R_EARTH_M
+        g_new = _min_energy_gamma(np.maximum(psi, 1e-9), r1, R_EARTH_M)
+        done = np.nanmax(np.abs(g_new - g)) < 1e-13
+        g = 0.5 * (g + g_new) if not done else g_new
+        if done:
+            break
+    return np.degrees(g), _speed_for_total(ang, g, h_b)
+
+
+# ------------------------------------------------------------------ trajectories
+@dataclass
+class Trajectory:
+    """Arrays (one entry per trajectory) describing boost, burnout and free flight.
+
+    Times in seconds from launch; positions in degrees; heights in metres above the
+    6,371 km sphere (read as above MSL); speeds relative to the ground at burnout.
+    """
+
+    launch_lat_deg: np.ndarray
+    launch_lon_deg: np.ndarray
+    azimuth_deg: np.ndarray
+    burnout_lat_deg: np.ndarray
+    burnout_lon_deg: np.ndarray
+    burnout_altitude_m: np.ndarray
+    burnout_speed_mps: np.ndarray
+    flight_path_angle_deg: np.ndarray
+    burn_time_s: np.ndarray
+    boost_range_m: np.ndarray
+    impact_lat_deg: np.ndarray
+    impact_lon_deg: np.ndarray
+    flight_time_s: np.ndarray
+    apogee_m: np.ndarray
+    rotating: bool
+    body_rcs_m2: float = 1.0
+    warhead_rcs_m2: float = 0.01
+    _elements: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def size(self) -> int:
+        return int(np.size(self.flight_time_s))
+
+    @property
+    def ground_range_m(self) -> np.ndarray:
+        """WGS84 geodesic distance (m) from launch to impact."""
+        from .geodesy import inverse
+
+        d, _, _ = inverse(self.launch_lat_deg, self.launch_lon_deg, self.impact_lat_deg,
+                          self.impact_lon_deg)
+        return np.asarray(d)
+
+    def summary(self, i: int = 0) -> dict:
+        """JSON-ready key numbers of trajectory ``i``."""
+
+        def g(a):
+            return float(np.asarray(a).reshape(-1)[i])
+
+        return {"impact_lat_deg": g(self.impact_lat_deg), "impact_lon_deg": g(self.impact_lon_deg),
+                "ground_range_m": g(self.ground_range_m), "flight_time_s": g(self.flight_time_s),
+                "apogee_m": g(self.apogee_m), "burnout_speed_mps": g(self.burnout_speed_mps),
+                "flight_path_angle_deg": g(self.flight_path_angle_deg),
+                "azimuth_deg": g(self.azimuth_deg) % 360.0, "burn_time_s": g(self.burn_time_s),
+                "burnout_altitude_m": g(self.burnout_altitude_m), "rotating_earth": self.rotating}
+
+    def sample(self, n: int | None = None, *, step_s: float | None = None) -> Samples:
+        """Positions along every trajectory.
+
+        ``n`` samples per trajectory: the boost phase gets a share of them proportional to
+        its duration, uniform in time; the free flight is sampled uniformly in eccentric
+        anomaly (explicit Kepler: no equation to solve, denser in time where the missile is
+        fast), so times are not evenly spaced. ``step_s`` gives evenly spaced times instead
+        (Kepler's equation solved by Newton), as many as the longest flight needs.
+        """
+        tof = np.atleast_1d(self.flight_time_s)
+        if step_s is not None:
+            if not step_s > 0:
+                raise InputError(f"step_s must be > 0, got {step_s}")
+            m = int(np.ceil(np.nanmax(tof) / step_s)) + 1
+            return self.positions(np.minimum(np.arange(m)[None, :] * step_s, tof[:, None]))
+        if n is None or n < 4:
+            raise InputError("n must be >= 4")
+        tb = np.atleast_1d(self.burn_time_s)
+        share = float(np.nanmean(tb / tof)) if np.any(tb > 0) else 0.0
+        n_b = int(np.clip(round(n * share), 2, n - 2)) if share > 0 else 0
+        out = [np.empty((n, tof.size)) for _ in range(4)]  # t, lat, lon, h; sample-major
+        boosting = np.zeros((n, tof.size), bool)
+        if n_b:
+            boosting[:n_b] = True
+            self._boost_into(np.linspace(0.0, 1.0, n_b, endpoint=False)[:, None] * tb, [o[:n_b] for o in out])
+        self._free_flight_into([o[n_b:] for o in out])
+        return Samples(*(o.T for o in out), boosting.T, self.body_rcs_m2, self.warhead_rcs_m2)
+
+    def _free_flight_into(self, out: list[np.ndarray], chunk: int = 8192) -> None:
+        """Free flight sampled uniformly in eccentric anomaly into sample-major (m, n)
+        arrays t, lat, lon, h (explicit Kepler: no equation to solve). Works through the
+        trajectories in chunks with two reused scratch buffers: on this class of machine a
+        fresh large array costs more in page faults than the arithmetic on it."""
+        m = out[0].shape[0]
+        n = self.size
+        el = self._elements
+        scratch = (np.empty((m, min(chunk, n))), np.empty((m, min(chunk, n))))
+        for i0 in range(0, n, chunk):
+            sl = slice(i0, min(i0 + chunk, n))
+            k = sl.stop - sl.start
+            sub = {key: (val[sl] if isinstance(val, np.ndarray) and val.shape[:1] == (n,) else val)
+                   for key, val in el.items()}
+            tb = np.atleast_1d(self.burn_time_s)[sl]
+            self._free_flight_chunk(sub, tb, [o[:, sl] for o in out], (scratch[0][:, :k], scratch[1][:, :k]))
+
+    def _free_flight_chunk(self, el: dict, tb: np.ndarray, out: list[np.ndarray], scratch) -> None:
+        t, lat, lon, h = out
+        sin_e, cos_e = scratch
+        m = t.shape[0]
+        e, a = el["e"], el["a"]
+        step = (el["ei"] - el["e0"]) / (m - 1)
+        _sincos_grid(el["e0"], step, m, out=(sin_e, cos_e))
+        # time from launch by Kepler's equation, explicit in E
+        np.multiply(np.arange(m)[:, None], step, out=t)
+        t += el["e0"] - el["m0"]
+        np.multiply(sin_e, e, out=h)
+        t -= h
+        t /= el["n"]
+        # perifocal coordinates (a (cos E - e), b sin E) -> inertial x, y, z
+        cos_e -= e
+        cos_e *= a
+        sin_e *= a * np.sqrt(1.0 - e * e)
+        pv, qv = el["pvec"], el["qvec"]
+        np.multiply(cos_e, pv[:, 0], out=h)  # h holds x
+        np.multiply(sin_e, qv[:, 0], out=lon)
+        h += lon
+        np.multiply(cos_e, pv[:, 1], out=lat)  # lat holds y
+        np.multiply(sin_e, qv[:, 1], out=lon)
+        lat += lon
+        np.arctan2(lat, h, out=lon)
+        np.multiply(cos_e, pv[:, 2], out=lat)  # lat holds z
+        np.multiply(sin_e, qv[:, 2], out=h)
+        lat += h
+        # radius a (1 - e cos E) = a (1 - e^2) - e * a (cos E - e)
+        np.multiply(cos_e, -e, out=h)
+        h += a * (1.0 - e * e)
+        lat /= h
+        np.clip(lat, -1.0, 1.0, out=lat)
+        np.arcsin(lat, out=lat)
+        np.degrees(lat, out=lat)
+        if self.rotating:
+            np.multiply(t, OMEGA_RAD_S, out=cos_e)
+            lon -= cos_e
+            lon[lon < -np.pi] += 2 * np.pi
+        np.degrees(lon, out=lon)
+        h -= R_EARTH_M
+        np.maximum(h, 0.0, out=h)
+        t += tb
+
+    def _free_flight_by_anomaly(self, m: int) -> Samples:
+        out = [np.empty((m, self.size)) for _ in range(4)]
+        self._free_flight_into(out)
+        return Samples(*(o.T for o in out), np.zeros((self.size, m), bool), self.body_rcs_m2,
+                       self.warhead_rcs_m2)
+
+    def _boost_into(self, t: np.ndarray, out: list[np.ndarray]) -> None:
+        """Boost positions at times t (m, n), sample-major, into t, lat, lon, h arrays."""
+        s = self._boost(t.T)
+        for dst, src in zip(out, (s.t_s, s.lat_deg, s.lon_deg, s.altitude_m), strict=True):
+            dst[...] = src.T
+
+    def _boost(self, t: np.ndarray) -> Samples:
+        """Boost-phase positions at times t (n, m) <= burn time (Earth-fixed profile)."""
+        tb = np.atleast_1d(self.burn_time_s)[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tau = np.where(tb > 0, np.clip(t / tb, 0.0, 1.0), 1.0)
+        lat0 = np.radians(np.atleast_1d(self.launch_lat_deg))[:, None]
+        lon0 = np.radians(np.atleast_1d(self.launch_lon_deg))[:, None]
+        az = np.radians(np.atleast_1d(self.azimuth_deg))[:, None]
+        ang = (np.atleast_1d(self.boost_range_m)[:, None] * tau**3) / R_EARTH_M
+        sin_a, cos_a = _sincos_small(ang)
+        # great-circle destination on the sphere
+        slat = np.sin(lat0) * cos_a + np.cos(lat0) * sin_a * np.cos(az)
+        lat = np.arcsin(np.clip(slat, -1.0, 1.0))
+        lon = lon0 + np.arctan2(np.sin(az) * sin_a * np.cos(lat0), cos_a - np.sin(lat0) * slat)
+        h = np.atleast_1d(self.burnout_altitude_m)[:, None] * tau**2
+        lon[lon > np.pi] -= 2 * np.pi
+        lon[lon < -np.pi] += 2 * np.pi
+        return Samples(t, np.degrees(lat), np.degrees(lon), h, np.ones(t.shape, bool),
+                       self.body_rcs_m2, self.warhead_rcs_m2)
+
+    def positions(self, t_s: ArrayLike) -> Samples:
+        """Positions at times ``t_s`` (s from launch), shape (n_traj, m) or broadcastable."""
+        el = self._elements
+        tb = np.atleast_1d(self.burn_time_s)[:, None]
+        t = np.broadcast_to(_f(t_s), (tb.shape[0], np.shape(t_s)[-1] if np.ndim(t_s) else 1)).astype(float)
+        tof = np.atleast_1d(self.flight_time_s)[:, None]
+        t = np.clip(t, 0.0, tof)
+        # boost (Earth-fixed): altitude h_b tau^2, ground range s_b tau^3
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tau = np.where(tb > 0, np.clip(t / tb, 0.0, 1.0), 1.0)
+        u0 = _unit(np.atleast_1d(self.launch_lat_deg), np.atleast_1d(self.launch_lon_deg))
+        az = np.radians(np.atleast_1d(self.azimuth_deg))
+        ang = (np.atleast_1d(self.boost_range_m)[:, None] * tau**3) / R_EARTH_M
+        pos_b, _ = _great_circle(u0[:, None, :], az[:, None], ang)
+        h_boost = np.atleast_1d(self.burnout_altitude_m)[:, None] * tau**2
+        # free flight (inertial, aligned with Earth-fixed axes at burnout)
+        dt = np.maximum(t - tb, 0.0)
+        r_in = _kepler_positions(el, dt)
+        r_ef = _rot_z(r_in, -OMEGA_RAD_S * dt) if self.rotating else r_in
+        rad = np.linalg.norm(r_ef, axis=-1)
+        lat_f, lon_f = _latlon(r_ef)
+        lat_b, lon_b = _latlon(pos_b)
+        boosting = t < tb
+        lat = np.where(boosting, lat_b, lat_f)
+        lon = np.where(boosting, lon_b, lon_f)
+        h = np.where(boosting, h_boost, np.maximum(rad - R_EARTH_M, 0.0))
+        return Samples(t, lat, lon, h, boosting, self.body_rcs_m2, self.warhead_rcs_m2)
+
+
+@dataclass
+class Samples:
+    """Sampled positions, arrays of shape (n_trajectories, n_samples) (possibly views of
+    sample-major arrays). Heights are above the 6,371 km sphere (read as MSL)."""
+
+    t_s: np.ndarray
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    altitude_m: np.ndarray
+    boosting: np.ndarray
+    body_rcs_m2: float = 1.0
+    warhead_rcs_m2: float = 0.01
+
+    @property
+    def rcs_m2(self) -> np.ndarray:
+        """RCS at each sample: the boosting body, then the warhead."""
+        return np.where(self.boosting, self.body_rcs_m2, self.warhead_rcs_m2)
+
+
+def _elements(r0: np.ndarray, v0: np.ndarray) -> dict:
+    """Kepler elements for propagation from inertial state (n, 3) to the surface."""
+    r = np.linalg.norm(r0, axis=-1)
+    v2 = np.sum(v0 * v0, axis=-1)
+    hv = np.cross(r0, v0)
+    h = np.linalg.norm(hv, axis=-1)
+    p = h * h / MU_M3_S2
+    a = 1.0 / (2.0 / r - v2 / MU_M3_S2)
+    vr = np.sum(r0 * v0, axis=-1) / r
+    ecos0, esin0 = p / r - 1.0, h * vr / MU_M3_S2
+    e = np.hypot(ecos0, esin0)
+    nu0 = np.arctan2(esin0, ecos0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = (p / R_EARTH_M - 1.0) / e
+        nu_i = -np.arccos(c)
+    nu_i = np.where(nu_i <= nu0, nu_i + 2 * np.pi, nu_i)
+    ok = (e < 1.0) & (np.abs(c) <= 1.0) & (a > 0)
+    rhat = r0 / r[:, None]
+    what = hv / h[:, None]
+    qhat = np.cross(what, rhat)
+    # perifocal axes: P towards perigee, Q = W x P
+    pvec = np.cos(nu0)[:, None] * rhat - np.sin(nu0)[:, None] * qhat
+    qvec = np.cross(what, pvec)
+
+    def ecc_anom(nu):
+        return 2.0 * np.arctan2(np.sqrt(1 - e) * np.sin(nu / 2), np.sqrt(1 + e) * np.cos(nu / 2))
+
+    e0, ei = ecc_anom(nu0), ecc_anom(nu_i)
+    ei = np.where(ei < e0, ei + 2 * np.pi, ei)
+    m0, mi = e0 - e * np.sin(e0), ei - e * np.sin(ei)
+    n = np.sqrt(MU_M3_S2 / np.abs(a) ** 3)
+    tof = np.where(ok, (mi - m0) / n, np.nan)
+    apo = np.where(nu0 < np.pi, a * (1 + e), r)
+    apo = np.where(nu_i > np.pi, apo, np.maximum(r, R_EARTH_M))
+    return {"a": a, "e": e, "p": p, "nu0": nu0, "m0": m0, "n": n, "rhat": rhat, "qhat": qhat,
+            "pvec": pvec, "qvec": qvec, "e0": e0, "ei": ei,
+            "tof": tof, "dnu": np.where(ok, nu_i - nu0, np.nan), "apogee_r": np.where(ok, apo, np.nan)}
+
+
+def _kepler_positions(el: dict, dt: np.ndarray) -> np.ndarray:
+    """Inertial positions (n, m, 3) at times dt (n, m) after burnout."""
+    e = el["e"][:, None]
+    m = el["m0"][:, None] + el["n"][:, None] * dt
+    big_e = m.copy()
+    for _ in range(30):
+        f = big_e - e * np.sin(big_e) - m
+        step = f / (1.0 - e * np.cos(big_e))
+        big_e -= step
+        if np.nanmax(np.abs(step)) < 1e-13:
+            break
+    nu = 2.0 * np.arctan2(np.sqrt(1 + e) * np.sin(big_e / 2), np.sqrt(1 - e) * np.cos(big_e / 2))
+    nu = el["nu0"][:, None] + np.mod(nu - el["nu0"][:, None] + np.pi, 2 * np.pi) - np.pi
+    nu = np.where(dt > 0, np.maximum(nu, el["nu0"][:, None]), el["nu0"][:, None])
+    r = el["p"][:, None] / (1.0 + e * np.cos(nu))
+    d = nu - el["nu0"][:, None]
+    return r[..., None] * (np.cos(d)[..., None] * el["rhat"][:, None, :]
+                           + np.sin(d)[..., None] * el["qhat"][:, None, :])
+
+
+def fly(lat_deg: ArrayLike, lon_deg: ArrayLike, azimuth_deg: ArrayLike, speed_mps: ArrayLike,
+        fpa_deg: ArrayLike, *, burn_time_s: ArrayLike = 0.0, burnout_altitude_m: ArrayLike = 0.0,
+        rotating: bool = True, body_rcs_m2: float = 1.0, warhead_rcs_m2: float = 0.01,
+        validate: bool = True) -> Trajectory:
+    """Fly burnout states (ground-relative speed, flight-path angle, azimuth at launch) to
+    impact. With ``burn_time_s = 0`` and ``burnout_altitude_m = 0`` the burnout is at the
+    launch point, on the surface."""
+    lat, lon, az, v, g, tb, hb = np.broadcast_arrays(
+        *(np.atleast_1d(_f(x)) for x in (lat_deg, lon_deg, azimuth_deg, speed_mps, fpa_deg,
+                                          burn_time_s, burnout_altitude_m)))
+    if validate:
+        if np.any(np.abs(lat) > 90) or np.any(~(v > 0)) or np.any(~np.isfinite(v)):
+            raise InputError("launch latitude must be within [-90, 90] and speed > 0 m/s")
+        if np.any(~((g > 0) & (g < 90))):
+            raise InputError("flight-path angle must be between 0 and 90 degrees")
+        if np.any((tb < 0) | (hb < 0)):
+            raise InputError("burn time and burnout altitude must be >= 0")
+    grad = np.radians(g)
+    sb = _boost_range(hb, grad)
+    u0 = _unit(lat, lon)
+    ub, dirb = _great_circle(u0, np.radians(az), sb / R_EARTH_M)
+    rb = (R_EARTH_M + hb)[:, None] * ub
+    v_rel = v[:, None] * (np.cos(grad)[:, None] * dirb + np.sin(grad)[:, None] * ub)
+    v_in = v_rel + (OMEGA_RAD_S * np.cross(_Z, rb) if rotating else 0.0)
+    el = _elements(rb, v_in)
+    r_imp_in = R_EARTH_M * (np.cos(el["dnu"])[:, None] * el["rhat"] + np.sin(el["dnu"])[:, None] * el["qhat"])
+    r_imp = _rot_z(r_imp_in, -OMEGA_RAD_S * el["tof"]) if rotating else r_imp_in
+    ilat, ilon = _latlon(r_imp)
+    blat, blon = _latlon(ub)
+    return Trajectory(lat, lon, az, blat, blon, hb, v, g, tb, sb, ilat, ilon, tb + el["tof"],
+                      el["apogee_r"] - R_EARTH_M, rotating, body_rcs_m2, warhead_rcs_m2, el)
+
+
+MODES = ("min-energy", "lofted", "depressed")
+
+
+def aim(launch_lat_deg: ArrayLike, launch_lon_deg: ArrayLike, target_lat_deg: ArrayLike,
+        target_lon_deg: ArrayLike, *, burn_time_s: float = 0.0, burnout_altitude_m: float = 0.0,
+        mode: str = "min-energy", fpa_deg: float | None = None, apogee_m: float | None = None,
+        speed_mps: float | None = None, max_speed_mps: float | None = None, rotating: bool = True,
+        body_rcs_m2: float = 1.0, warhead_rcs_m2: float = 0.01, tol_m: float = 1.0,
+        max_iter: int = 30) -> tuple[Trajectory, np.ndarray]:
+    """Aim trajectories at targets; returns ``(trajectory, reachable)``.
+
+    ``mode``: ``"min-energy"``; ``"lofted"``/``"depressed"`` with ``fpa_deg`` (flight-path
+    angle), ``apogee_m``, or neither (min-energy angle +- 15 deg); or a fixed burnout speed
+    ``speed_mps`` (depressed root by default, lofted if ``mode="lofted"``). On a rotating
+    Earth the aim point is iterated until the impact lies within ``tol_m`` of the target.
+    ``reachable`` is False where the required burnout speed exceeds ``max_speed_mps`` or no
+    solution exists; those entries are NaN.
+    """
+    if mode not in MODES:
+        raise InputError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    lat1, lon1, lat2, lon2 = np.broadcast_arrays(*(np.atleast_1d(_f(x)) for x in (
+        launch_lat_deg, launch_lon_deg, target_lat_deg, target_lon_deg)))
+    for la in (lat1, lat2):
+        if np.any(np.abs(la) > 90) or np.any(~np.isfinite(la)):
+            raise InputError("latitudes must be within [-90, 90]")
+    u1, ut = _unit(lat1, lon1), _unit(lat2, lon2)
+    _, ang = _azimuth_and_angle(u1, ut)
+    if np.any(ang < np.radians(0.05)):
+        raise InputError("launch point and target are the same place (closer than 5 km)")
+    if np.any(ang > np.pi - np.radians(0.5)):
+        raise InputError("launch point and target are (nearly) antipodal: every azimuth reaches "
+                         "the target; the aim is undefined")
+    hb = np.full(ang.shape, float(burnout_altitude_m))
+    tb = float(burn_time_s)
+    kw = dict(burn_time_s=tb, burnout_altitude_m=burnout_altitude_m, body_rcs_m2=body_rcs_m2,
+              warhead_rcs_m2=warhead_rcs_m2)
+    az_rad, ang = _azimuth_and_angle(u1, ut)
+    g, v = _solve_state(ang, hb, mode, fpa_deg, apogee_m, speed_mps)
+    az = np.degrees(az_rad)
+    if not rotating:
+        traj = fly(lat1, lon1, az, v, g, rotating=False, validate=False, **kw)
+    else:
+        if mode == "min-energy" and speed_mps is None:
+            az, g, v = _inertial_min_energy(u1, ut, az, g, v, hb, tb, kw)
+        az, g, v, traj = _newton_hit(lat1, lon1, ut, az, g, v, fixed_speed=speed_mps is not None,
+                                     kw=kw, tol_m=tol_m, max_iter=max_iter)
+    reach = np.isfinite(traj.flight_time_s) & np.isfinite(traj.burnout_speed_mps)
+    if rotating:
+        miss_m = np.linalg.norm(_unit(traj.impact_lat_deg, traj.impact_lon_deg) - ut, axis=-1) * R_EARTH_M
+        reach &= miss_m <= max(tol_m, 1.0) * 10
+    if max_speed_mps is not None:
+        reach &= traj.burnout_speed_mps <= max_speed_mps * (1 + 1e-9)
+    return traj, reach
+
+
+def _inertial_min_energy(u1, ut, az, g, v, hb, tb, kw):
+    """Start for the rotating Earth: the minimum-energy conic in inertial space from the
+    burnout point to where the target will be at impact; returned as the ground-relative
+    launch azimuth, flight-path angle and speed (deg, deg, m/s)."""
+    lat1, lon1 = _latlon(u1)
+    for _ in range(4):
+        t = fly(lat1, lon1, az, v, g, rotating=False, validate=False, **kw)
+        ub = _unit(t.burnout_lat_deg, t.burnout_lon_deg)
+        r1 = R_EARTH_M + hb
+        # inertial axes = Earth-fixed axes at burnout; the target turns by omega * (T - t_b)
+        tof = np.where(np.isfinite(t.flight_time_s), t.flight_time_s, tb + 1800.0)
+        ut_in = _rot_z(ut, OMEGA_RAD_S * (tof - tb))
+        head, psi = _azimuth_and_angle(ub, ut_in)
+        g_in = _min_energy_gamma(psi, r1, R_EARTH_M)
+        v_in = _speed_for(psi, g_in, r1, R_EARTH_M)
+        d = _direction(ub, head)
+        v_vec = v_in[:, None] * (np.cos(g_in)[:, None] * d + np.sin(g_in)[:, None] * ub)
+        v_rel = v_vec - OMEGA_RAD_S * np.cross(_Z, r1[:, None] * ub)
+        up = np.sum(v_rel * ub, axis=-1)
+        east, north = _east_north(ub)
+        ve, vn = np.sum(v_rel * east, axis=-1), np.sum(v_rel * north, axis=-1)
+        v_new = np.linalg.norm(v_rel, axis=-1)
+        g_new = np.degrees(np.arcsin(np.clip(up / v_new, -1, 1)))
+        # turn the launch azimuth by the change of heading wanted at burnout
+        _, dirb = _great_circle(u1, np.radians(az), _boost_range(hb, np.radians(g)) / R_EARTH_M)
+        head_now = np.arctan2(np.sum(dirb * east, axis=-1), np.sum(dirb * north, axis=-1))
+        dhead = np.degrees(np.angle(np.exp(1j * (np.arctan2(ve, vn) - head_now))))
+        ok = np.isfinite(v_new) & np.isfinite(g_new) & (g_new > 0.5)
+        az = np.where(ok, az + dhead, az)
+        g = np.where(ok, g_new, g)
+        v = np.where(ok, v_new, v)
+    return az, g, v
+
+
+def _newton_hit(lat1, lon1, ut, az, g, v, *, fixed_speed: bool, kw, tol_m: float, max_iter: int):
+    """Newton's method on (launch azimuth, speed) — or (azimuth, flight-path angle) for a
+    fixed burnout speed — so that the impact on the rotating Earth is the target."""
+    e_t, n_t = _east_north(ut)
+
+    def shoot(az_, g_, v_):
+        return fly(lat1, lon1, az_, v_, g_, rotating=True, validate=False, **kw)
+
+    def miss(tr):
+        d = _unit(tr.impact_lat_deg, tr.impact_lon_deg) - ut
+        return np.stack([np.sum(d * e_t, axis=-1), np.sum(d * n_t, axis=-1)], axis=-1)
+
+    q = g.copy() if fixed_speed else v.copy()
+    dq_fd, dq_max = (1e-4, 3.0) if fixed_speed else (0.05, 400.0)
+
+    def state(q_):
+        return (q_, v) if fixed_speed else (g, q_)
+
+    traj = shoot(az, *state(q))
+    for _ in range(max_iter):
+        f = miss(traj)
+        err = np.linalg.norm(f, axis=-1) * R_EARTH_M
+        todo = np.isfinite(err) & (err >= tol_m)
+        if not todo.any():
+            break
+        ja = (miss(shoot(az + 1e-4, *state(q))) - f) / 1e-4
+        jq = (miss(shoot(az, *state(q + dq_fd))) - f) / dq_fd
+        det = ja[:, 0] * jq[:, 1] - jq[:, 0] * ja[:, 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d_az = (-f[:, 0] * jq[:, 1] + jq[:, 0] * f[:, 1]) / det
+            d_q = (-ja[:, 0] * f[:, 1] + f[:, 0] * ja[:, 1]) / det
+        d_az = np.clip(np.where(todo & np.isfinite(d_az), d_az, 0.0), -5.0, 5.0)
+        d_q = np.clip(np.where(todo & np.isfinite(d_q), d_q, 0.0), -dq_max, dq_max)
+        az, q = az + d_az, q + d_q
+        if fixed_speed:
+            q = np.clip(q, 0.5, 89.5)
+        traj = shoot(az, *state(q))
+    g_out, v_out = state(q)
+    return az, g_out, v_out, traj
+
+
+def _solve_state(ang, hb, mode, fpa_deg, apogee_m, speed_mps):
+    """Flight-path angle (deg) and speed (m/s) reaching total range angle ``ang``."""
+    g_me, v_me = min_energy_state(ang, hb)
+    if speed_mps is not None:
+        v = float(speed_mps)
+
+        def miss(gdeg):
+            return _speed_for_total(ang, np.radians(gdeg), hb) - v
+
+        lo_g, hi_g = np.full(ang.shape, 0.5), np.full(ang.shape, 89.5)
+        g = (_bisect(miss, g_me, hi_g) if mode == "lofted" else _bisect(miss, lo_g, g_me))
+        g = np.where(v_me <= v, g, np.nan)
+        return g, np.where(np.isfinite(g), v, np.nan)
+    if mode == "min-energy":
+        return g_me, v_me
+    if fpa_deg is not None:
+        g = np.full(ang.shape, float(fpa_deg))
+    elif apogee_m is not None:
+        def apo_miss(gdeg):
+            vv = _speed_for_total(ang, np.radians(gdeg), hb)
+            return _apogee_of(vv, gdeg, hb) - apogee_m
+
+        lo_g, hi_g = np.full(ang.shape, 0.5), np.full(ang.shape, 89.5)
+        g = _bisect(apo_miss, g_me, hi_g) if mode == "lofted" else _bisect(apo_miss, lo_g, g_me)
+    else:
+        g = g_me + (15.0 if mode == "lofted" else -15.0)
+        g = np.clip(g, 1.0, 89.0)
+    v = _speed_for_total(ang, np.radians(g), hb)
+    return g, np.where(np.isfinite(v), v, np.nan)
+
+
+def _apogee_of(v: np.ndarray, g_deg: np.ndarray, hb: np.ndarray) -> np.ndarray:
+    r = R_EARTH_M + hb
+    g = np.radians(g_deg)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = 1.0 / (2.0 / r - v * v / MU_M3_S2)
+        h = r * v * np.cos(g)
+        e = np.sqrt(np.maximum(1.0 - h * h / (MU_M3_S2 * a), 0.0))
+        return np.where(np.isfinite(v), a * (1 + e) - R_EARTH_M, np.inf)
+
+
+# ------------------------------------------------------------------ missile classes
+def missile_max_speed_mps(missile) -> float:
+    """Burnout speed (m/s) of a missile class: the minimum-energy speed that reaches its
+    nominal range (``range_m``) on a non-rotating Earth, with its burnout altitude."""
+    if missile.burnout_speed_mps:
+        return float(missile.burnout_speed_mps)
+    _, v = min_energy_state(missile.range_m / R_EARTH_M, missile.burnout_altitude_m)
+    return float(v)
+
+
+def aim_missile(missile, launch_lat_deg, launch_lon_deg, target_lat_deg, target_lon_deg, *,
+                mode: str = "min-energy", fpa_deg: float | None = None, apogee_m: float | None = None,
+                rotating: bool = True, errors: str = "raise", fixed_speed: bool = False,
+                tol_m: float = 1.0) -> tuple[Trajectory, np.ndarray]:
+    """Aim a catalog missile class (burn time, burnout altitude, RCS, reach) at targets.
+
+    ``fixed_speed=True`` flies at the class's full burnout speed (depressed root, or lofted
+    with ``mode="lofted"``) instead of the speed the chosen profile needs. Targets the class
+    cannot reach raise :class:`InputError` naming the maximum range (``errors="raise"``) or
+    come back NaN with ``reachable`` False (``errors="mask"``).
+    """
+    if errors not in ("raise", "mask"):
+        raise InputError("errors must be 'raise' or 'mask'")
+    v_max = missile_max_speed_mps(missile)
+    traj, reach = aim(launch_lat_deg, launch_lon_deg, target_lat_deg, target_lon_deg,
+                      burn_time_s=missile.burn_time_s, burnout_altitude_m=missile.burnout_altitude_m,
+                      mode=mode, fpa_deg=fpa_deg, apogee_m=apogee_m,
+                      speed_mps=v_max if fixed_speed else None, max_speed_mps=v_max, rotating=rotating,
+                      body_rcs_m2=missile.body_rcs_m2, warhead_rcs_m2=missile.warhead_rcs_m2, tol_m=tol_m)
+    if errors == "raise" and not np.all(reach):
+        from .geodesy import inverse
+
+        bad = int(np.flatnonzero(~reach)[0])
+        la1, lo1, la2, lo2 = (np.broadcast_to(np.atleast_1d(_f(x)), reach.shape)[bad] for x in (
+            launch_lat_deg, launch_lon_deg, target_lat_deg, target_lon_deg))
+        d, _, _ = inverse(la1, lo1, la2, lo2)
+        raise InputError(
+            f"target at {d / 1000:,.0f} km is beyond the reach of missile class {missile.id!r} "
+            f"({mode}{', fixed speed' if fixed_speed else ''}): its maximum range is "
+            f"{missile.range_m / 1000:,.0f} km (minimum-energy, non-rotating Earth; burnout speed "
+            f"{v_max:,.0f} m/s)")
+    return traj, reach
