@@ -733,9 +733,11 @@ def aim_missile(missile, launch_lat_deg, launch_lon_deg, target_lat_deg, target_
         la1, lo1, la2, lo2 = (np.broadcast_to(np.atleast_1d(_f(x)), reach.shape)[bad] for x in (
             launch_lat_deg, launch_lon_deg, target_lat_deg, target_lon_deg))
         d, _, _ = inverse(la1, lo1, la2, lo2)
+        need = float(np.atleast_1d(traj.burnout_speed_mps)[bad])
+        why = (f"it would need a burnout speed of {need:,.0f} m/s" + (" on the rotating Earth" if rotating else "")
+               if np.isfinite(need) else "no trajectory of that profile reaches it")
         raise InputError(
             f"target at {d / 1000:,.0f} km is beyond the reach of missile class {missile.id!r} "
-            f"({mode}{', fixed speed' if fixed_speed else ''}): its maximum range is "
-            f"{missile.range_m / 1000:,.0f} km (minimum-energy, non-rotating Earth; burnout speed "
-            f"{v_max:,.0f} m/s)")
+            f"({mode}{', fixed speed' if fixed_speed else ''}): {why}; the class has {v_max:,.0f} m/s "
+            f"(maximum range {missile.range_m / 1000:,.0f} km, minimum-energy, non-rotating Earth)")
     return traj, reach

@@ -1,0 +1,101 @@
+"""``geocover timeline``: when each radar sees a missile, and how much warning is left."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import InputError
+from ..export import atomic_write_text
+from ..radar import RadarView
+from ..timeline import timeline
+from ..trajectory import aim_missile, missile_max_speed_mps
+from .options import (
+    QuantityType,
+    catalog_option,
+    dem_options,
+    echo_json,
+    get_catalog,
+    model_option,
+    resolve_place,
+    terrain_from_options,
+)
+
+
+def _default_missile(cat, lat1, lon1, lat2, lon2):
+    """The shortest-range catalog class that reaches the target (min-energy, rotating Earth)."""
+    for m in sorted(cat.missiles.values(), key=lambda m: m.range_m):
+        _, ok = aim_missile(m, lat1, lon1, lat2, lon2, errors="mask")
+        if ok.all():
+            return m
+    raise InputError("no missile class in the catalog reaches that target")
+
+
+@click.command("timeline")
+@click.argument("launch", metavar="LAUNCH")
+@click.argument("target", metavar="TARGET")
+@click.option("--radars", "radar_ids", required=True, help="Comma-separated radar ids.")
+@click.option("--missile", "missile_id", help="Missile class [default: the shortest-range class that reaches].")
+@click.option("--mode", type=click.Choice(["min-energy", "lofted", "depressed"]), default="min-energy",
+              show_default=True)
+@click.option("--apogee", "apogee_m", type=QuantityType("length", minimum=0, strict_min=True))
+@click.option("--step", "step_s", type=QuantityType("time", minimum=0, strict_min=True), default="2s",
+              show_default=True, help="Sampling step along the flight.")
+@click.option("--min-track", "min_track_s", type=QuantityType("time", minimum=0), default="10s",
+              show_default=True, help="Continuous visibility that forms a track.")
+@model_option
+@dem_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write a PNG/SVG plot.")
+@click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), help="Write the flight as GeoJSON.")
+@catalog_option
+def command(launch, target, radar_ids, missile_id, mode, apogee_m, step_s, min_track_s, model, no_terrain,
+            dem_files, as_json, plot_path, geojson_path, catalog_files) -> None:
+    """Detection timeline of a missile from LAUNCH to TARGET (ids or lat,lon) for a set of radars:
+    first detection (time, altitude, range), track intervals, whether the boost is seen, warning
+    time; radars that cannot search wait for a cue from one that can."""
+    cat = get_catalog(catalog_files)
+    lat1, lon1, name1, _ = resolve_place(launch, cat)
+    lat2, lon2, name2, _ = resolve_place(target, cat)
+    ids = [r.strip() for r in radar_ids.split(",") if r.strip()]
+    if not ids:
+        raise InputError("--radars needs at least one radar id")
+    radars = [cat.radar(r) for r in dict.fromkeys(ids)]
+    missile = cat.missile(missile_id) if missile_id else _default_missile(cat, lat1, lon1, lat2, lon2)
+    traj, _ = aim_missile(missile, lat1, lon1, lat2, lon2, mode=mode, apogee_m=apogee_m)
+    terrain = terrain_from_options(no_terrain, dem_files)
+    views = [RadarView(r, model=model, terrain=terrain) for r in radars]
+    tl = timeline(traj, views, step_s=step_s, min_track_s=min_track_s)
+    out = {"launch": name1, "target": name2, "missile": missile.id,
+           "missile_burnout_speed_max_mps": missile_max_speed_mps(missile), "mode": mode,
+           "refraction_model": views[0].model_name, "terrain": views[0].terrain, **tl.to_dict()}
+    if plot_path:
+        from ..plots import plot_timeline, save_figure
+
+        fig = plot_timeline(tl, title=f"{missile.name}: {name1} → {name2}")
+        save_figure(fig, plot_path)
+    if geojson_path:
+        import json
+
+        from .trajectory import flight_geojson
+
+        fc = flight_geojson(traj, properties={"from": name1, "to": name2, "missile": missile.id})
+        atomic_write_text(geojson_path, json.dumps(fc, ensure_ascii=False) + "\n")
+    if as_json:
+        echo_json(out)
+        return
+    click.echo(f"{missile.name}: {name1} -> {name2}, {out['ground_range_m'] / 1000:,.0f} km, flight "
+               f"{tl.impact_t_s / 60:.1f} min, apogee {out['apogee_m'] / 1000:,.0f} km, boost {tl.burn_time_s:.0f} s")
+    header = f"{'radar':<16}{'first seen':>11}{'alt km':>8}{'range km':>10}{'track s':>9}{'boost':>7}{'warning s':>11}"
+    click.echo(header)
+    for tr in tl.tracks:
+        if tr.first_detection_t_s is None:
+            click.echo(f"{tr.radar_id:<16}{'never':>11}   ({tr.blocked_mostly_by})")
+            continue
+        click.echo(f"{tr.radar_id:<16}{tr.first_detection_t_s:>10.0f}s{tr.first_detection_altitude_m / 1000:>8.0f}"
+                   f"{tr.first_detection_range_m / 1000:>10,.0f}{tr.visible_s:>9.0f}{'yes' if tr.boost_seen else 'no':>7}"
+                   f"{tr.warning_time_s:>11.0f}" + ("" if tr.can_search else f"   (cued at {tr.cue_t_s:.0f} s)"))
+    if tl.first_detection_t_s is None:
+        click.echo("no radar of the set sees this flight")
+    else:
+        click.echo(f"first detection: {tl.first_detection_radar} at {tl.first_detection_t_s:.0f} s; "
+                   f"warning time {tl.warning_time_s:.0f} s")

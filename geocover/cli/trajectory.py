@@ -1,0 +1,105 @@
+"""``geocover trajectory``: fly a missile from a launch point to a target, or a burnout state."""
+
+from __future__ import annotations
+
+import click
+import numpy as np
+
+from ..errors import InputError
+from ..export import feature_collection
+from ..trajectory import MODES, aim, aim_missile, fly
+from .options import (
+    QuantityType,
+    catalog_option,
+    echo_json,
+    get_catalog,
+    resolve_place,
+)
+
+KEYS = ("impact_lat_deg", "impact_lon_deg", "ground_range_m", "flight_time_s", "apogee_m",
+        "burnout_speed_mps", "flight_path_angle_deg")
+
+
+def flight_geojson(traj, *, step_s: float = 5.0, properties: dict | None = None) -> dict:
+    """The flight as an RFC 7946 LineString: [lon, lat, height above the WGS84 ellipsoid]."""
+    from shapely.geometry import LineString
+
+    from ..geoid import msl_to_ellipsoidal
+
+    s = traj.sample(step_s=step_s)
+    lat, lon, alt = s.lat_deg[0], s.lon_deg[0], s.altitude_m[0]
+    h = msl_to_ellipsoidal(lat, lon, alt)
+    line = LineString(np.column_stack([np.unwrap(lon, period=360.0), lat, h]))
+    props = {**traj.summary(), **(properties or {}), "z": "metres above the WGS84 ellipsoid",
+             "t_s": [round(float(x), 3) for x in s.t_s[0]]}
+    return feature_collection([(line, props)], name="trajectory", precision=6)
+
+
+@click.command("trajectory")
+@click.option("--from", "from_place", required=True, metavar="LAT,LON|SITE", help="Launch point.")
+@click.option("--to", "to_place", metavar="LAT,LON|SITE", help="Target (aim mode).")
+@click.option("--missile", "missile_id", help="Missile class from the catalog (burn time, burnout altitude, "
+              "reach) [default: burnout at the launch point on the surface, no reach limit].")
+@click.option("--mode", type=click.Choice(MODES), default="min-energy", show_default=True)
+@click.option("--apogee", "apogee_m", type=QuantityType("length", minimum=0, strict_min=True),
+              help="Lofted/depressed by apogee (e.g. 800km).")
+@click.option("--angle", "angle_deg", type=QuantityType("angle", minimum=0, strict_min=True),
+              help="Burnout flight-path angle (deg): with --to, lofted/depressed by angle; with --azimuth, "
+                   "the burnout state.")
+@click.option("--azimuth", "azimuth_deg", type=QuantityType("angle"), help="Launch azimuth (burnout-state mode).")
+@click.option("--speed", "speed_mps", type=QuantityType("speed", minimum=0, strict_min=True),
+              help="Burnout speed relative to the ground (m/s or km/s): a burnout state with --azimuth, or a "
+                   "fixed speed with --to.")
+@click.option("--no-rotation", is_flag=True, help="Non-rotating Earth.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--geojson", "as_geojson", is_flag=True, help="Print the flight as GeoJSON (LineString with heights).")
+@catalog_option
+def command(from_place, to_place, missile_id, mode, apogee_m, angle_deg, azimuth_deg, speed_mps, no_rotation,
+            as_json, as_geojson, catalog_files) -> None:
+    """Ballistic flight from a launch point: aimed at a target (--to), or free flight of a
+    burnout state at the surface (--azimuth, --speed, --angle). Kepler free flight on a
+    rotating Earth unless --no-rotation."""
+    cat = get_catalog(catalog_files)
+    lat1, lon1, name1, _ = resolve_place(from_place, cat)
+    rotating = not no_rotation
+    if to_place is None:
+        if azimuth_deg is None or speed_mps is None or angle_deg is None:
+            raise InputError("give --to TARGET, or a burnout state with --azimuth, --speed and --angle")
+        if missile_id:
+            raise InputError("--missile applies to aimed flights (--to); a burnout state starts at the surface")
+        traj = fly(lat1, lon1, azimuth_deg, speed_mps, angle_deg, rotating=rotating)
+        if not np.isfinite(traj.flight_time_s[0]):
+            raise InputError(f"a burnout speed of {speed_mps:,.0f} m/s at {angle_deg:g} deg does not come back "
+                             "down (escape or orbit)")
+        target = None
+    else:
+        if azimuth_deg is not None:
+            raise InputError("--azimuth is for burnout states; with --to the azimuth is solved for")
+        lat2, lon2, target, _ = resolve_place(to_place, cat)
+        if missile_id:
+            missile = cat.missile(missile_id)
+            if speed_mps is not None:
+                raise InputError("--speed cannot be combined with --missile (the class sets the speed)")
+            traj, _ = aim_missile(missile, lat1, lon1, lat2, lon2, mode=mode, fpa_deg=angle_deg,
+                                  apogee_m=apogee_m, rotating=rotating)
+        else:
+            traj, ok = aim(lat1, lon1, lat2, lon2, mode=mode, fpa_deg=angle_deg, apogee_m=apogee_m,
+                           speed_mps=speed_mps, rotating=rotating)
+            if not ok.all():
+                raise InputError(f"no {mode} trajectory from {name1} reaches {target}"
+                                 + (f" at {speed_mps:,.0f} m/s" if speed_mps else ""))
+    summary = traj.summary()
+    out = {"from": name1, "to": target, "missile": missile_id, **{k: summary[k] for k in KEYS},
+           **{k: v for k, v in summary.items() if k not in KEYS}}
+    if as_geojson:
+        echo_json(flight_geojson(traj, properties={"from": name1, "to": target, "missile": missile_id}))
+    elif as_json:
+        echo_json(out)
+    else:
+        click.echo(f"{name1} -> {target or 'burnout state'}{f' ({missile_id})' if missile_id else ''}, "
+                   f"{'rotating' if rotating else 'non-rotating'} Earth:")
+        click.echo(f"  impact {out['impact_lat_deg']:.4f}, {out['impact_lon_deg']:.4f}; ground range "
+                   f"{out['ground_range_m'] / 1000:,.1f} km; flight time {out['flight_time_s'] / 60:.2f} min; "
+                   f"apogee {out['apogee_m'] / 1000:,.0f} km")
+        click.echo(f"  burnout {out['burnout_speed_mps']:,.0f} m/s at {out['flight_path_angle_deg']:.2f} deg, "
+                   f"launch azimuth {out['azimuth_deg']:.2f} deg")

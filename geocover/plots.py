@@ -1,0 +1,92 @@
+"""Matplotlib figures (PNG/SVG): detection timelines.
+
+Imported lazily by the CLI; uses the non-interactive Agg backend and writes atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .timeline import Timeline
+
+__all__ = ["plot_timeline", "save_figure"]
+
+_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+
+
+def save_figure(fig, path: str | Path) -> Path:
+    """Save a figure through a temporary file and a rename (format from the suffix)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix or ".png", dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=130, bbox_inches="tight")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def plot_timeline(tl: Timeline, *, title: str = ""):
+    """Altitude against time, with each radar's visibility as a bar underneath."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = tl.samples
+    t = s.t_s[0]
+    alt_km = s.altitude_m[0] / 1000.0
+    n = len(tl.tracks)
+    fig, (ax, bx) = plt.subplots(2, 1, figsize=(9, 3.2 + 0.45 * n), sharex=True,
+                                 gridspec_kw={"height_ratios": [3, max(1.0, 0.45 * n)]})
+    ax.plot(t, alt_km, color="black", lw=1.5, label="missile altitude")
+    ax.axvspan(0, tl.burn_time_s, color="orange", alpha=0.15, label="boost")
+    if tl.first_detection_t_s is not None:
+        ax.axvline(tl.first_detection_t_s, color="green", ls="--", lw=1,
+                   label=f"first detection ({tl.first_detection_radar}, t = {tl.first_detection_t_s:.0f} s)")
+        ax.annotate("", xy=(tl.impact_t_s, alt_km.max() * 0.08), xytext=(tl.first_detection_t_s, alt_km.max() * 0.08),
+                    arrowprops={"arrowstyle": "<->", "color": "green"})
+        ax.text(0.5 * (tl.first_detection_t_s + tl.impact_t_s), alt_km.max() * 0.11,
+                f"warning {tl.warning_time_s:.0f} s", ha="center", color="green")
+    ax.set_ylabel("altitude (km, MSL)")
+    ax.set_ylim(0, alt_km.max() * 1.1)
+    ax.legend(loc="upper right", fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.set_title(title or "Detection timeline")
+    labels = []
+    for i, tr in enumerate(tl.tracks):
+        vis = tl.visible[tr.radar_id]
+        y = n - 1 - i
+        c = _COLOURS[i % len(_COLOURS)]
+        runs = _runs(t, vis)
+        bx.broken_barh([(a, max(b - a, 1.0)) for a, b in runs], (y - 0.35, 0.7), color=c, alpha=0.85)
+        if tr.first_detection_t_s is not None:
+            bx.plot([tr.first_detection_t_s], [y], marker="|", color="black", ms=14)
+            ax.plot(np.where(vis, t, np.nan), np.where(vis, alt_km, np.nan), color=c, lw=4, alpha=0.35)
+        note = "" if tr.first_detection_t_s is not None else f" (never: {tr.blocked_mostly_by})"
+        cue = "" if tr.can_search else " [cued]"
+        labels.append(f"{tr.radar_id}{cue}{note}")
+    bx.set_yticks(range(n))
+    bx.set_yticklabels(labels[::-1], fontsize=8)
+    bx.set_ylim(-0.6, n - 0.4)
+    bx.set_xlim(0, tl.impact_t_s)
+    bx.set_xlabel("time since launch (s)")
+    bx.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _runs(t: np.ndarray, vis: np.ndarray) -> list[tuple[float, float]]:
+    from .timeline import visibility_runs
+
+    return visibility_runs(t, vis)

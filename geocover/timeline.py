@@ -1,0 +1,155 @@
+"""Detection timelines: when each radar first sees a missile, how long it tracks it, how
+much warning is left, and cueing between radars.
+
+Rules (documented in the README):
+
+* A radar *detects* the missile at the first sample it sees it (sector, horizon, elevation,
+  terrain and range at the RCS of that moment: the boosting body, then the warhead).
+* A *track* is a run of continuous visibility at least ``min_track_s`` long; the track is
+  formed ``min_track_s`` after the run starts.
+* A radar that cannot search on its own (``can_search = false``, e.g. the Brdy X-band
+  radar) only acquires once some searching radar of the set holds a track (the cue); its
+  visibility before the cue does not count.
+* Warning time = impact time - first detection time (by any radar of the set, counting cues).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .radar import RadarView
+from .trajectory import Samples, Trajectory
+
+__all__ = ["RadarTrack", "Timeline", "timeline", "visibility_runs"]
+
+
+@dataclass
+class RadarTrack:
+    """What one radar sees of one flight. Times in seconds from launch."""
+
+    radar_id: str
+    can_search: bool
+    first_detection_t_s: float | None = None
+    first_detection_altitude_m: float | None = None
+    first_detection_range_m: float | None = None
+    track_formed_t_s: float | None = None
+    last_visible_t_s: float | None = None
+    track_intervals_s: list[tuple[float, float]] = field(default_factory=list)
+    visible_s: float = 0.0
+    boost_seen: bool = False
+    cue_t_s: float | None = None
+    warning_time_s: float | None = None
+    blocked_mostly_by: str | None = None
+
+
+@dataclass
+class Timeline:
+    """Per-radar tracks of one flight, plus the set's first detection and warning time."""
+
+    summary: dict
+    tracks: list[RadarTrack]
+    first_detection_t_s: float | None
+    first_detection_radar: str | None
+    warning_time_s: float | None
+    impact_t_s: float
+    burn_time_s: float
+    samples: Samples
+    visible: dict[str, np.ndarray]
+
+    def to_dict(self) -> dict:
+        return {**self.summary, "impact_t_s": self.impact_t_s, "burn_time_s": self.burn_time_s,
+                "first_detection_t_s": self.first_detection_t_s,
+                "first_detection_radar": self.first_detection_radar,
+                "warning_time_s": self.warning_time_s,
+                "radars": [asdict(t) for t in self.tracks]}
+
+
+def visibility_runs(t: np.ndarray, vis: np.ndarray) -> list[tuple[float, float]]:
+    """Intervals [t_start, t_end] of consecutive visible samples."""
+    if not vis.any():
+        return []
+    v = np.concatenate([[False], vis, [False]]).astype(np.int8)
+    starts = np.flatnonzero(np.diff(v) == 1)
+    ends = np.flatnonzero(np.diff(v) == -1) - 1
+    return [(float(t[a]), float(t[b])) for a, b in zip(starts, ends, strict=True)]
+
+
+def timeline(traj: Trajectory, views: list[RadarView], *, step_s: float = 2.0,
+             min_track_s: float = 10.0, index: int = 0) -> Timeline:
+    """Detection timeline of trajectory ``index`` of ``traj`` for a set of radars."""
+    one = _pick(traj, index)
+    s = one.sample(step_s=step_s)
+    t, lat, lon, alt = s.t_s[0], s.lat_deg[0], s.lon_deg[0], s.altitude_m[0]
+    rcs, boosting = s.rcs_m2[0], s.boosting[0]
+    raw: dict[str, np.ndarray] = {}
+    reasons: dict[str, str | None] = {}
+    for v in views:
+        res = v.visibility(lat, lon, alt, rcs_m2=rcs)
+        raw[v.radar.id] = np.asarray(res.visible)
+        blocked = np.asarray(res.blocked_by)[~raw[v.radar.id]]
+        if blocked.size:
+            vals, counts = np.unique(blocked, return_counts=True)
+            reasons[v.radar.id] = str(vals[np.argmax(counts)])
+        else:
+            reasons[v.radar.id] = None
+    # the cue: the earliest track formed by a radar that can search on its own
+    cue = None
+    for v in views:
+        if v.radar.can_search:
+            formed = _track_formed(t, raw[v.radar.id], min_track_s)
+            if formed is not None and (cue is None or formed < cue):
+                cue = formed
+    impact = float(one.flight_time_s[0])
+    tracks, effective = [], {}
+    for v in views:
+        vis = raw[v.radar.id].copy()
+        if not v.radar.can_search:
+            vis &= (t >= cue) if cue is not None else False
+        effective[v.radar.id] = vis
+        tracks.append(_track(v, t, alt, s, vis, boosting, min_track_s, impact, cue, reasons[v.radar.id]))
+    firsts = [(tr.first_detection_t_s, tr.radar_id) for tr in tracks if tr.first_detection_t_s is not None]
+    first_t, first_r = min(firsts) if firsts else (None, None)
+    return Timeline(one.summary(), tracks, first_t, first_r,
+                    None if first_t is None else impact - first_t, impact,
+                    float(one.burn_time_s[0]), s, effective)
+
+
+def _pick(traj: Trajectory, i: int) -> Trajectory:
+    if traj.size == 1:
+        return traj
+    fields = {k: (np.atleast_1d(v)[i:i + 1] if isinstance(v, np.ndarray) else v)
+              for k, v in traj.__dict__.items() if k != "_elements"}
+    el = {k: (v[i:i + 1] if isinstance(v, np.ndarray) else v) for k, v in traj._elements.items()}
+    return Trajectory(**fields, _elements=el)
+
+
+def _track_formed(t: np.ndarray, vis: np.ndarray, min_track_s: float) -> float | None:
+    for a, b in visibility_runs(t, vis):
+        if b - a >= min_track_s:
+            return a + min_track_s
+    return None
+
+
+def _track(v: RadarView, t, alt, s: Samples, vis, boosting, min_track_s, impact, cue, reason) -> RadarTrack:
+    tr = RadarTrack(v.radar.id, v.radar.can_search, cue_t_s=None if v.radar.can_search else cue)
+    if not vis.any():
+        tr.blocked_mostly_by = reason if reason else ("no cue" if not v.radar.can_search else None)
+        if not v.radar.can_search and cue is None:
+            tr.blocked_mostly_by = "no cue"
+        return tr
+    i = int(np.argmax(vis))
+    res = v.visibility(s.lat_deg[0, i], s.lon_deg[0, i], alt[i], rcs_m2=s.rcs_m2[0, i])
+    tr.first_detection_t_s = float(t[i])
+    tr.first_detection_altitude_m = float(alt[i])
+    tr.first_detection_range_m = float(res.slant_range_m)
+    tr.last_visible_t_s = float(t[np.flatnonzero(vis)[-1]])
+    runs = visibility_runs(t, vis)
+    tr.track_intervals_s = [(a, b) for a, b in runs if b - a >= min_track_s]
+    tr.track_formed_t_s = tr.track_intervals_s[0][0] + min_track_s if tr.track_intervals_s else None
+    tr.visible_s = float(sum(b - a for a, b in runs))
+    tr.boost_seen = bool((vis & boosting).any())
+    tr.warning_time_s = impact - tr.first_detection_t_s
+    tr.blocked_mostly_by = reason
+    return tr
