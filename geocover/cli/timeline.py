@@ -91,8 +91,9 @@ def command(launch, target, radar_ids, missile_id, mode, apogee_m, step_s, min_t
         if tr.first_detection_t_s is None:
             click.echo(f"{tr.radar_id:<16}{'never':>11}   ({tr.blocked_mostly_by})")
             continue
+        boost = "yes" if tr.boost_seen else "no"
         click.echo(f"{tr.radar_id:<16}{tr.first_detection_t_s:>10.0f}s{tr.first_detection_altitude_m / 1000:>8.0f}"
-                   f"{tr.first_detection_range_m / 1000:>10,.0f}{tr.visible_s:>9.0f}{'yes' if tr.boost_seen else 'no':>7}"
+                   f"{tr.first_detection_range_m / 1000:>10,.0f}{tr.visible_s:>9.0f}{boost:>7}"
                    f"{tr.warning_time_s:>11.0f}" + ("" if tr.can_search else f"   (cued at {tr.cue_t_s:.0f} s)"))
     if tl.first_detection_t_s is None:
         click.echo("no radar of the set sees this flight")
