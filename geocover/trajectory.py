@@ -459,7 +459,8 @@ def _elements(r0: np.ndarray, v0: np.ndarray) -> dict:
     qvec = np.cross(what, pvec)
 
     def ecc_anom(nu):
-        return 2.0 * np.arctan2(np.sqrt(1 - e) * np.sin(nu / 2), np.sqrt(1 + e) * np.cos(nu / 2))
+        with np.errstate(invalid="ignore"):
+            return 2.0 * np.arctan2(np.sqrt(1 - e) * np.sin(nu / 2), np.sqrt(1 + e) * np.cos(nu / 2))
 
     e0, ei = ecc_anom(nu0), ecc_anom(nu_i)
     ei = np.where(ei < e0, ei + 2 * np.pi, ei)
