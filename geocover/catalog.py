@@ -144,7 +144,7 @@ class Radar(Site):
 
     SPEC: ClassVar[dict[str, _Spec]] = {
         **_SITE,
-        "platform": _Spec(_STR, choices=("land", "ship", "air", "space")),
+        "platform": _Spec(_STR, choices=("land", "ship", "air", "space"), required=False),
         "band": _Spec(_STR),
         "boresight_azimuth_deg": _Spec(_NUM, 0, 360),
         "half_width_deg": _Spec(_NUM, 0, 180, lo_open=True),

@@ -198,7 +198,8 @@ def min_energy_state(total_angle_rad: ArrayLike, burnout_altitude_m: ArrayLike =
     With burnout at the surface this is PHYSICS.md's closed form gamma = (pi - psi)/4,
     v^2 = (mu/R) 2 sin(psi/2) / (1 + sin(psi/2)).
     """
-    ang, h_b = np.broadcast_arrays(_f(total_angle_rad), _f(burnout_altitude_m))
+    ang, h_b = np.broadcast_arrays(np.atleast_1d(_f(total_angle_rad)), np.atleast_1d(_f(burnout_altitude_m)))
+    scalar = np.ndim(total_angle_rad) == 0 and np.ndim(burnout_altitude_m) == 0
     r1 = R_EARTH_M + h_b
     g = _min_energy_gamma(ang, r1, R_EARTH_M)
     for _ in range(50):
@@ -208,7 +209,37 @@ def min_energy_state(total_angle_rad: ArrayLike, burnout_altitude_m: ArrayLike =
         g = 0.5 * (g + g_new) if not done else g_new
         if done:
             break
-    return np.degrees(g), _speed_for_total(ang, g, h_b)
+    v = _speed_for_total(ang, g, h_b)
+    # Short ranges from a high burnout point have no fixed point (the minimum-energy conic
+    # would point downwards, which the boost model does not fly): there, take the slowest
+    # flight-path angle between 10 and 89.5 deg whose boost covers at most half the range.
+    def speed_short(a, x, hb):
+        vv = _speed_for_total(a, x, hb)
+        return np.where(_boost_range(hb, x) / R_EARTH_M <= 0.5 * a, vv, np.inf)
+
+    boost_share = _boost_range(h_b, g) / R_EARTH_M / np.where(ang > 0, ang, 1.0)
+    bad = ~np.isfinite(v) | (g < np.radians(1.0)) | (boost_share > 0.5)
+    if bad.any():
+        nb = int(bad.sum())
+        gb = _golden_min(lambda x: speed_short(ang[bad], x, h_b[bad]), np.full(nb, np.radians(10.0)),
+                         np.full(nb, np.radians(89.5)))
+        g = g.copy()
+        g[bad] = gb
+        v = np.where(bad, speed_short(ang, g, h_b), _speed_for_total(ang, g, h_b))
+    if scalar:
+        return float(np.degrees(g[0])), float(v[0])
+    return np.degrees(g), v
+
+
+def _golden_min(f, lo: np.ndarray, hi: np.ndarray, iters: int = 50) -> np.ndarray:
+    """Vectorised golden-section search for the minimiser of a unimodal f on [lo, hi]."""
+    invphi = (np.sqrt(5.0) - 1.0) / 2.0
+    a, b = lo.copy(), hi.copy()
+    for _ in range(iters):
+        c, d = b - invphi * (b - a), a + invphi * (b - a)
+        left = f(c) < f(d)
+        a, b = np.where(left, a, c), np.where(left, d, b)
+    return 0.5 * (a + b)
 
 
 # ------------------------------------------------------------------ trajectories
@@ -577,9 +608,20 @@ def aim(launch_lat_deg: ArrayLike, launch_lon_deg: ArrayLike, target_lat_deg: Ar
     if rotating:
         miss_m = np.linalg.norm(_unit(traj.impact_lat_deg, traj.impact_lon_deg) - ut, axis=-1) * R_EARTH_M
         reach &= miss_m <= max(tol_m, 1.0) * 10
+    _mask_rows(traj, reach)
     if max_speed_mps is not None:
         reach &= traj.burnout_speed_mps <= max_speed_mps * (1 + 1e-9)
     return traj, reach
+
+
+def _mask_rows(traj: Trajectory, solved: np.ndarray) -> None:
+    """NaN the results of trajectories for which no solution was found (those over a
+    class's speed cap keep their values, so messages can quote the speed they need)."""
+    if solved.all():
+        return
+    for name in ("impact_lat_deg", "impact_lon_deg", "flight_time_s", "apogee_m", "burnout_speed_mps",
+                 "flight_path_angle_deg", "azimuth_deg"):
+        setattr(traj, name, np.where(solved, getattr(traj, name), np.nan))
 
 
 def _inertial_min_energy(u1, ut, az, g, v, hb, tb, kw):
@@ -587,6 +629,7 @@ def _inertial_min_energy(u1, ut, az, g, v, hb, tb, kw):
     burnout point to where the target will be at impact; returned as the ground-relative
     launch azimuth, flight-path angle and speed (deg, deg, m/s)."""
     lat1, lon1 = _latlon(u1)
+    g0, v0, az0 = g.copy(), v.copy(), az.copy()
     for _ in range(4):
         t = fly(lat1, lon1, az, v, g, rotating=False, validate=False, **kw)
         ub = _unit(t.burnout_lat_deg, t.burnout_lon_deg)
@@ -609,52 +652,55 @@ def _inertial_min_energy(u1, ut, az, g, v, hb, tb, kw):
         _, dirb = _great_circle(u1, np.radians(az), _boost_range(hb, np.radians(g)) / R_EARTH_M)
         head_now = np.arctan2(np.sum(dirb * east, axis=-1), np.sum(dirb * north, axis=-1))
         dhead = np.degrees(np.angle(np.exp(1j * (np.arctan2(ve, vn) - head_now))))
-        ok = np.isfinite(v_new) & np.isfinite(g_new) & (g_new > 0.5)
+        ok = np.isfinite(v_new) & np.isfinite(g_new) & (g_new > 10.0) & (np.abs(g_new - g) < 15.0)
         az = np.where(ok, az + dhead, az)
         g = np.where(ok, g_new, g)
         v = np.where(ok, v_new, v)
-    return az, g, v
+    # rotation moves the minimum-energy angle by a few degrees at most; anything more is a
+    # different branch (short ranges), where the non-rotating state is the better start
+    keep = np.abs(g - g0) <= 10.0
+    return np.where(keep, az, az0), np.where(keep, g, g0), np.where(keep, v, v0)
 
 
 def _newton_hit(lat1, lon1, ut, az, g, v, *, fixed_speed: bool, kw, tol_m: float, max_iter: int):
     """Newton's method on (launch azimuth, speed) — or (azimuth, flight-path angle) for a
-    fixed burnout speed — so that the impact on the rotating Earth is the target."""
+    fixed burnout speed — so that the impact on the rotating Earth is the target. Only the
+    trajectories not yet within ``tol_m`` are flown again at each iteration."""
     e_t, n_t = _east_north(ut)
-
-    def shoot(az_, g_, v_):
-        return fly(lat1, lon1, az_, v_, g_, rotating=True, validate=False, **kw)
-
-    def miss(tr):
-        d = _unit(tr.impact_lat_deg, tr.impact_lon_deg) - ut
-        return np.stack([np.sum(d * e_t, axis=-1), np.sum(d * n_t, axis=-1)], axis=-1)
-
-    q = g.copy() if fixed_speed else v.copy()
+    q = (g if fixed_speed else v).astype(float).copy()
+    az = np.asarray(az, float).copy()
+    g, v = np.asarray(g, float), np.asarray(v, float)
     dq_fd, dq_max = (1e-4, 3.0) if fixed_speed else (0.05, 400.0)
 
-    def state(q_):
-        return (q_, v) if fixed_speed else (g, q_)
+    def shoot(idx, az_, q_):
+        gg, vv = (q_, v[idx]) if fixed_speed else (g[idx], q_)
+        return fly(lat1[idx], lon1[idx], az_, vv, gg, rotating=True, validate=False, **kw)
 
-    traj = shoot(az, *state(q))
+    def miss(idx, tr):
+        d = _unit(tr.impact_lat_deg, tr.impact_lon_deg) - ut[idx]
+        return np.stack([np.sum(d * e_t[idx], axis=-1), np.sum(d * n_t[idx], axis=-1)], axis=-1)
+
+    every = np.arange(az.size)
+    f = miss(every, shoot(every, az, q))
     for _ in range(max_iter):
-        f = miss(traj)
         err = np.linalg.norm(f, axis=-1) * R_EARTH_M
-        todo = np.isfinite(err) & (err >= tol_m)
-        if not todo.any():
+        idx = np.flatnonzero(np.isfinite(err) & (err >= tol_m))
+        if idx.size == 0:
             break
-        ja = (miss(shoot(az + 1e-4, *state(q))) - f) / 1e-4
-        jq = (miss(shoot(az, *state(q + dq_fd))) - f) / dq_fd
+        fi = f[idx]
+        ja = (miss(idx, shoot(idx, az[idx] + 1e-4, q[idx])) - fi) / 1e-4
+        jq = (miss(idx, shoot(idx, az[idx], q[idx] + dq_fd)) - fi) / dq_fd
         det = ja[:, 0] * jq[:, 1] - jq[:, 0] * ja[:, 1]
         with np.errstate(invalid="ignore", divide="ignore"):
-            d_az = (-f[:, 0] * jq[:, 1] + jq[:, 0] * f[:, 1]) / det
-            d_q = (-ja[:, 0] * f[:, 1] + f[:, 0] * ja[:, 1]) / det
-        d_az = np.clip(np.where(todo & np.isfinite(d_az), d_az, 0.0), -5.0, 5.0)
-        d_q = np.clip(np.where(todo & np.isfinite(d_q), d_q, 0.0), -dq_max, dq_max)
-        az, q = az + d_az, q + d_q
-        if fixed_speed:
-            q = np.clip(q, 0.5, 89.5)
-        traj = shoot(az, *state(q))
-    g_out, v_out = state(q)
-    return az, g_out, v_out, traj
+            d_az = (-fi[:, 0] * jq[:, 1] + jq[:, 0] * fi[:, 1]) / det
+            d_q = (-ja[:, 0] * fi[:, 1] + fi[:, 0] * ja[:, 1]) / det
+        d_az = np.clip(np.where(np.isfinite(d_az), d_az, 0.0), -5.0, 5.0)
+        d_q = np.clip(np.where(np.isfinite(d_q), d_q, 0.0), -dq_max, dq_max)
+        az[idx] += d_az
+        q[idx] = np.clip(q[idx] + d_q, 0.5, 89.5) if fixed_speed else np.maximum(q[idx] + d_q, 100.0)
+        f[idx] = miss(idx, shoot(idx, az[idx], q[idx]))
+    g_out, v_out = (q, v) if fixed_speed else (g, q)
+    return az, g_out, v_out, shoot(every, az, q)
 
 
 def _solve_state(ang, hb, mode, fpa_deg, apogee_m, speed_mps):

@@ -19,8 +19,8 @@ CAT = gc.default_catalog()
 
 
 def _flight(launch="tabriz", target="paris", missile="irbm"):
-    l, t = CAT.launch_site(launch), CAT.target(target)
-    traj, _ = aim_missile(CAT.missile(missile), l.lat_deg, l.lon_deg, t.lat_deg, t.lon_deg)
+    site, t = CAT.launch_site(launch), CAT.target(target)
+    traj, _ = aim_missile(CAT.missile(missile), site.lat_deg, site.lon_deg, t.lat_deg, t.lon_deg)
     return traj
 
 

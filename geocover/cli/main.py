@@ -8,7 +8,7 @@ import click
 
 from .. import __version__
 from ..errors import GeocoverError
-from . import coverage, distance, horizon, los, sites, timeline, trajectory
+from . import coverage, distance, engage, footprint, horizon, los, sites, timeline, trajectory
 
 
 class _Group(click.Group):
@@ -32,7 +32,7 @@ def cli() -> None:
     """
 
 
-for _mod in (sites, horizon, distance, los, coverage, trajectory, timeline):
+for _mod in (sites, horizon, distance, los, coverage, trajectory, timeline, footprint, engage):
     cli.add_command(_mod.command)
 
 

@@ -1,0 +1,102 @@
+"""``geocover footprint``: defended footprints of a scenario over its target grid."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+
+import click
+import numpy as np
+
+from ..errors import InputError
+from ..export import atomic_write_text, staged_output, write_geojson, write_geotiff
+from ..footprint import Architecture, footprint, footprint_polygons
+from ..scenario import load_scenario
+from .options import QuantityType, catalog_option, get_catalog, model_option, warn
+
+CITY_FIELDS = ("target", "launch", "reachable", "defended", "battle_space_s", "earliest_t_s", "earliest_altitude_m",
+               "interceptor", "radar", "first_detection_t_s", "warning_time_s", "flight_time_s", "shoot_look_shoot",
+               "boost_seen")
+
+
+def _launches(text: str | None, scenario) -> list[str]:
+    if not text:
+        return list(scenario.launch_sites)
+    ids = [x.strip() for x in text.split(",") if x.strip()]
+    for lid in ids:
+        scenario.catalog.launch_site(lid)
+    return ids
+
+
+@click.command("footprint")
+@click.argument("scenario_name", metavar="SCENARIO")
+@click.option("--launch", "launch_ids", help="Launch sites, comma-separated [default: the scenario's].")
+@click.option("--resolution", "resolution_deg", type=QuantityType("angle", minimum=0, strict_min=True),
+              help="Grid cell size [default: the scenario's].")
+@click.option("--bbox", help="Grid box west,south,east,north in degrees [default: the scenario's].")
+@click.option("--interceptor-speed", "speed_mps", type=QuantityType("speed", minimum=0, strict_min=True),
+              help="Set every interceptor's burnout speed (e.g. 7.7km/s).")
+@model_option
+@click.option("--max-cells", type=click.IntRange(min=1), default=4_000_000, show_default=True,
+              help="Refuse grids larger than this (memory and time guard).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@catalog_option
+def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, max_cells, out_dir,
+            catalog_files) -> None:
+    """Defended footprint of SCENARIO (bundled name or TOML path) against each launch site:
+    battle-space GeoTIFFs (s), GeoJSON polygons (defended, bands of battle space), and a CSV
+    for the target cities; with several launches also "defended against all" and "against any"."""
+    sc = load_scenario(scenario_name, get_catalog(catalog_files))
+    box = None
+    if bbox:
+        try:
+            box = tuple(float(x) for x in bbox.split(","))
+        except ValueError:
+            raise InputError(f"--bbox {bbox!r} must be west,south,east,north in degrees") from None
+        if len(box) != 4 or not (box[0] < box[2] and -90 <= box[1] < box[3] <= 90):
+            raise InputError(f"--bbox {bbox!r} must be west,south,east,north with west < east, south < north")
+    launches = _launches(launch_ids, sc)
+    arch = Architecture(sc, model=model, interceptor_speed_mps=speed_mps)
+    t0 = time.perf_counter()
+    fp = footprint(arch, launches, bbox_deg=box, resolution_deg=resolution_deg, max_cells=max_cells,
+                   progress=lambda lid: click.echo(f"  {lid}: done ({time.perf_counter() - t0:.1f} s)", err=True))
+    props = {"scenario": sc.id, "title": sc.title, "missile": sc.missile.id, "refraction_model": arch.views[
+        next(iter(arch.views))].model_name, "interceptor_speed_mps": speed_mps}
+    rows = []
+    for lid in launches:
+        site = sc.catalog.launch_site(lid)
+        cities = sc.catalog.sites("target")
+        eng = arch.engage_points(site.lat_deg, site.lon_deg, [c.lat_deg for c in cities], [c.lon_deg for c in cities])
+        for i, c in enumerate(cities):
+            r = eng.row(i)
+            rows.append({"target": c.id, "launch": lid, **{k: r[k] for k in CITY_FIELDS if k in r}})
+    with staged_output(out_dir) as stage:
+        feats = []
+        grids = dict(fp.battle_space_s)
+        if len(launches) > 1:
+            grids["all"] = fp.combined("all")
+            grids["any"] = fp.combined("any")
+        for name, v in grids.items():
+            write_geotiff(stage / f"battle_space_{name}.tif", v, west_deg=fp.west_deg, north_deg=fp.north_deg,
+                          resolution_deg=fp.resolution_deg,
+                          description=f"battle space (s) against {name}; NaN where the threat cannot reach",
+                          tags={**props, "launch": name})
+            feats += footprint_polygons(v, fp.west_deg, fp.north_deg, fp.resolution_deg, {**props, "launch": name})
+        write_geojson(stage / "footprint.geojson", feats, name="footprint")
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(CITY_FIELDS), lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in CITY_FIELDS})
+        atomic_write_text(stage / "cities.csv", buf.getvalue())
+        atomic_write_text(stage / "scenario.json", json.dumps(
+            {**sc.to_dict(), "interceptor_speed_mps": speed_mps, "launches": launches}, indent=1, default=str) + "\n")
+        written = sorted(p.name for p in stage.iterdir())
+    share = {k: float(np.mean(v[np.isfinite(v)] > 0)) if np.isfinite(v).any() else 0.0 for k, v in grids.items()}
+    if not any(share.values()):
+        warn("no cell of the grid is defended")
+    click.echo(f"wrote {', '.join(written)} to {out_dir}")
+    for k, v in share.items():
+        click.echo(f"  {k}: {100 * v:.0f} % of threatened cells defended")

@@ -1,0 +1,282 @@
+"""Scenario files: an architecture (radars with roles, interceptor batteries with their
+fire-control radars), threats (launch sites x missile classes), a target grid and
+parameter overrides, in TOML. Bundled scenarios live in ``data/scenarios/``; users write
+their own. Schema errors name the file and the key, with close matches.
+
+```toml
+[scenario]
+title = "..."            # required
+year = 2007
+description = "..."
+sources = ["..."]        # where the architecture comes from
+notional = ["..."]       # what is assumed
+
+[radars]
+early_warning = ["gabala"]            # searching radars whose tracks cue the others
+fire_control = ["brdy-emr"]           # radars that can guide interceptors
+
+[[interceptors]]
+id = "redzikowo-gbi"                  # catalog interceptor battery
+fire_control = ["brdy-emr"]           # optional: default all fire-control radars
+
+[threats]
+launch_sites = ["tabriz", "tehran"]
+missile = "irbm"
+
+[grid]
+bbox_deg = [-12.0, 34.0, 45.0, 66.0] # west, south, east, north
+resolution_deg = 0.25
+
+[engagement]
+min_track_s = 10.0
+kill_assessment_s = 60.0
+samples = 80
+
+[overrides.radars.brdy-emr]           # any numeric catalog field
+reference_range_m = 2.5e6
+[overrides.interceptors.redzikowo-gbi]
+burnout_speed_mps = 7700.0
+
+[[sites]]                             # extra (e.g. notional) catalog records, same fields as the GeoJSON
+id = "forward-radar"
+kind = "radar"
+...
+```
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._paths import data_dir
+from .catalog import _KIND_CLASS, Catalog, Interceptor, Missile, Radar, _validate, load_catalog
+from .errors import CatalogError, UnknownIdError, close_matches
+
+__all__ = ["Scenario", "bundled_scenarios", "load_scenario"]
+
+_TOP = ("scenario", "radars", "interceptors", "threats", "grid", "engagement", "overrides", "sites")
+
+
+@dataclass
+class Scenario:
+    """A resolved scenario: catalog records with overrides applied."""
+
+    id: str
+    path: Path
+    title: str
+    year: int | None
+    description: str
+    sources: list[str]
+    notional: list[str]
+    radars: dict[str, Radar]
+    early_warning: list[str]
+    fire_control: list[str]
+    interceptors: dict[str, Interceptor]
+    interceptor_fire_control: dict[str, list[str]]
+    launch_sites: list[str]
+    missile: Missile
+    bbox_deg: tuple[float, float, float, float]
+    resolution_deg: float
+    min_track_s: float = 10.0
+    kill_assessment_s: float = 60.0
+    samples: int = 80
+    catalog: Catalog = field(repr=False, default_factory=Catalog)
+
+    def with_interceptor_speed(self, speed_mps: float) -> Scenario:
+        """The same scenario with every interceptor's burnout speed set (speed sweeps)."""
+        new = {k: dataclasses.replace(v, burnout_speed_mps=float(speed_mps)) for k, v in self.interceptors.items()}
+        return dataclasses.replace(self, interceptors=new)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary, written next to every footprint for reproducibility."""
+        return {"id": self.id, "title": self.title, "year": self.year, "description": self.description,
+                "sources": self.sources, "notional": self.notional, "file": str(self.path),
+                "radars": {k: r.properties() for k, r in self.radars.items()},
+                "early_warning": self.early_warning, "fire_control": self.fire_control,
+                "interceptors": {k: i.properties() for k, i in self.interceptors.items()},
+                "interceptor_fire_control": self.interceptor_fire_control,
+                "launch_sites": self.launch_sites, "missile": dataclasses.asdict(self.missile),
+                "grid": {"bbox_deg": list(self.bbox_deg), "resolution_deg": self.resolution_deg},
+                "engagement": {"min_track_s": self.min_track_s, "kill_assessment_s": self.kill_assessment_s,
+                               "samples": self.samples}}
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """Bundled scenario ids and files."""
+    return {p.stem: p for p in sorted((data_dir() / "scenarios").glob("*.toml"))}
+
+
+def load_scenario(name_or_path: str | Path, catalog: Catalog | None = None) -> Scenario:
+    """Load a bundled scenario by name (``"epaa-phase3-2018"``) or a TOML file by path."""
+    text = str(name_or_path)
+    bundled = bundled_scenarios()
+    if text in bundled:
+        path = bundled[text]
+    else:
+        path = Path(text)
+        if not path.is_file():
+            if path.suffix.lower() != ".toml" and "/" not in text:
+                raise UnknownIdError("scenario", text, bundled)
+            raise CatalogError(f"{path}: scenario file not found")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: cannot read scenario ({exc})") from None
+    return _resolve(path, doc, catalog or load_catalog())
+
+
+class _Ctx:
+    def __init__(self, path: Path, doc: dict):
+        self.path, self.doc = path, doc
+
+    def fail(self, key: str, msg: str) -> None:
+        raise CatalogError(f"{self.path}: key '{key}': {msg}")
+
+    def table(self, key: str, required: bool = True) -> dict:
+        val = self.doc.get(key)
+        if val is None:
+            if required:
+                self.fail(key, "is missing")
+            return {}
+        if not isinstance(val, dict):
+            self.fail(key, "must be a table")
+        return val
+
+    def ids(self, key: str, value: Any, known, what: str) -> list[str]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(key, f"must be a list of {what} ids")
+        for v in value:
+            if v not in known:
+                near = close_matches(v, known)
+                hint = f"; did you mean {', '.join(repr(m) for m in near)}?" if near else ""
+                self.fail(key, f"unknown {what} {v!r}{hint}")
+        return list(dict.fromkeys(value))
+
+    def number(self, key: str, value: Any, lo: float = 0.0, integer: bool = False) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < lo:
+            self.fail(key, f"must be a number >= {lo:g}, got {value!r}")
+        if integer and int(value) != value:
+            self.fail(key, f"must be a whole number, got {value!r}")
+        return float(value)
+
+
+def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
+    ctx = _Ctx(path, doc)
+    for key in doc:
+        if key not in _TOP:
+            near = close_matches(key, _TOP)
+            ctx.fail(key, "unknown section" + (f"; did you mean {near[0]!r}?" if near else ""))
+    cat = Catalog({k: dict(v) for k, v in base.sites_by_kind.items()}, dict(base.missiles), list(base.files))
+    for i, rec in enumerate(doc.get("sites", [])):
+        _add_site(ctx, cat, i, rec)
+    head = ctx.table("scenario")
+    title = head.get("title")
+    if not isinstance(title, str) or not title.strip():
+        ctx.fail("scenario.title", "must be a non-empty string")
+    radars_t = ctx.table("radars")
+    radar_ids = cat.sites_by_kind["radar"]
+    ew = ctx.ids("radars.early_warning", radars_t.get("early_warning", []), radar_ids, "radar")
+    fc = ctx.ids("radars.fire_control", radars_t.get("fire_control", []), radar_ids, "radar")
+    for key in radars_t:
+        if key not in ("early_warning", "fire_control"):
+            ctx.fail(f"radars.{key}", "unknown key; use early_warning and fire_control")
+    if not fc:
+        ctx.fail("radars.fire_control", "needs at least one fire-control radar")
+    ints = doc.get("interceptors")
+    if not isinstance(ints, list) or not ints:
+        ctx.fail("interceptors", "needs at least one [[interceptors]] table")
+    int_ids = cat.sites_by_kind["interceptor"]
+    interceptor_fc: dict[str, list[str]] = {}
+    for j, it in enumerate(ints):
+        key = f"interceptors[{j}]"
+        if not isinstance(it, dict) or "id" not in it:
+            ctx.fail(key, "needs an 'id'")
+        iid = ctx.ids(f"{key}.id", it["id"], int_ids, "interceptor")[0]
+        its_fc = ctx.ids(f"{key}.fire_control", it.get("fire_control", fc), radar_ids, "radar")
+        for r in its_fc:
+            if r not in fc:
+                ctx.fail(f"{key}.fire_control", f"radar {r!r} is not listed in radars.fire_control")
+        interceptor_fc[iid] = its_fc
+    threats = ctx.table("threats")
+    launches = ctx.ids("threats.launch_sites", threats.get("launch_sites", []), cat.sites_by_kind["launch"],
+                       "launch site")
+    if not launches:
+        ctx.fail("threats.launch_sites", "needs at least one launch site")
+    mid = threats.get("missile")
+    if not isinstance(mid, str):
+        ctx.fail("threats.missile", "must name a missile class")
+    ctx.ids("threats.missile", mid, cat.missiles, "missile class")
+    grid = ctx.table("grid")
+    bbox = grid.get("bbox_deg")
+    if (not isinstance(bbox, list) or len(bbox) != 4
+            or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bbox)
+            or not (bbox[0] < bbox[2] and -90 <= bbox[1] < bbox[3] <= 90)):
+        ctx.fail("grid.bbox_deg", f"must be [west, south, east, north] in degrees, got {bbox!r}")
+    res = ctx.number("grid.resolution_deg", grid.get("resolution_deg", 0.25), 1e-4)
+    eng = ctx.table("engagement", required=False)
+    for key in eng:
+        if key not in ("min_track_s", "kill_assessment_s", "samples"):
+            ctx.fail(f"engagement.{key}", "unknown key; use min_track_s, kill_assessment_s, samples")
+    radars = {r: cat.radar(r) for r in dict.fromkeys(ew + fc)}
+    interceptors = {i: cat.interceptor(i) for i in interceptor_fc}
+    overrides = ctx.table("overrides", required=False)
+    for kind, pool in (("radars", radars), ("interceptors", interceptors)):
+        for rid, values in (overrides.get(kind) or {}).items():
+            key = f"overrides.{kind}.{rid}"
+            if rid not in pool:
+                near = close_matches(rid, pool)
+                ctx.fail(key, f"{rid!r} is not in this scenario" + (f"; did you mean {near[0]!r}?" if near else ""))
+            if not isinstance(values, dict):
+                ctx.fail(key, "must be a table of field = value")
+            rec = pool[rid]
+            props = {**rec.properties(), **values}
+            problems: list[str] = []
+            known, _extra = _validate(type(rec).SPEC, props, f"{path}: key '{key}'", problems)
+            unknown = [k for k in values if k not in type(rec).SPEC]
+            if unknown:
+                near = close_matches(unknown[0], type(rec).SPEC)
+                ctx.fail(f"{key}.{unknown[0]}", "unknown field" + (f"; did you mean {near[0]!r}?" if near else ""))
+            if problems:
+                raise CatalogError(problems[0])
+            pool[rid] = dataclasses.replace(rec, **{k: known[k] for k in values})
+    for key in overrides:
+        if key not in ("radars", "interceptors"):
+            ctx.fail(f"overrides.{key}", "unknown key; use overrides.radars and overrides.interceptors")
+    sid = path.stem
+    year = head.get("year")
+    return Scenario(
+        sid, path, title.strip(), int(year) if isinstance(year, int) else None, str(head.get("description", "")),
+        [str(x) for x in head.get("sources", [])], [str(x) for x in head.get("notional", [])],
+        radars, ew, fc, interceptors, interceptor_fc, launches, cat.missile(mid),
+        tuple(float(b) for b in bbox), res,
+        ctx.number("engagement.min_track_s", eng.get("min_track_s", 10.0)),
+        ctx.number("engagement.kill_assessment_s", eng.get("kill_assessment_s", 60.0)),
+        int(ctx.number("engagement.samples", eng.get("samples", 80), 10, integer=True)), cat)
+
+
+def _add_site(ctx: _Ctx, cat: Catalog, i: int, rec: Any) -> None:
+    key = f"sites[{i}]"
+    if not isinstance(rec, dict):
+        ctx.fail(key, "must be a table")
+    kind = rec.get("kind")
+    if kind not in _KIND_CLASS:
+        ctx.fail(f"{key}.kind", f"must be one of {', '.join(_KIND_CLASS)}, got {kind!r}")
+    cls = _KIND_CLASS[kind]
+    problems: list[str] = []
+    known, extra = _validate(cls.SPEC, rec, f"{ctx.path}: key '{key}'", problems)
+    for name in ("lat_deg", "lon_deg"):
+        if name not in known:
+            problems.append(f"{ctx.path}: key '{key}.{name}' is missing")
+    if problems:
+        raise CatalogError(problems[0])
+    if cat.kind_of(known["id"]):
+        ctx.fail(f"{key}.id", f"{known['id']!r} is already in the catalog")
+    cat.sites_by_kind[kind][known["id"]] = cls(**known, extra=extra)
