@@ -90,3 +90,54 @@ def _runs(t: np.ndarray, vis: np.ndarray) -> list[tuple[float, float]]:
     from .timeline import visibility_runs
 
     return visibility_runs(t, vis)
+
+
+def plot_vertical_coverage(view, *, max_range_m: float | None = None, max_altitude_m: float | None = None,
+                           title: str = ""):
+    """Vertical coverage diagram (Blake-chart style): altitude against ground range for one
+    radar on a smooth Earth, with the radar horizon (lowest visible altitude at the
+    minimum elevation), elevation rays, the maximum-elevation limit and the range limit
+    R(rcs) as the region it bounds. Altitudes above MSL, ranges along the surface."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .refraction import lowest_visible_altitude
+
+    r = view.radar
+    rmax = float(max_range_m or min(view.max_range_m * 1.15, 8.0e6))
+    s = np.linspace(0.0, rmax, 600)
+    h_ant = view.antenna_height_msl_m
+    hmin = np.asarray(lowest_visible_altitude(s, h_ant, min_elevation_deg=r.min_elevation_deg, model=view.model))
+    hmax_plot = float(max_altitude_m or max(1.5e6, np.nanmin([np.nanmax(hmin[np.isfinite(hmin)]), 3e6])))
+    alts = np.linspace(0.0, hmax_plot, 400)
+    ss, hh = np.meshgrid(s, alts)
+    el = view.apparent_elevation(ss, hh)
+    r_loc = 6_371_000.0
+    a2, c2 = r_loc + h_ant, r_loc + hh
+    rho = np.sqrt(a2 * a2 + c2 * c2 - 2 * a2 * c2 * np.cos(ss / r_loc))
+    visible = (el >= r.min_elevation_deg) & (el <= r.max_elevation_deg) & (rho <= view.max_range_m)
+    fig, ax = plt.subplots(figsize=(9, 5))
+    ax.contourf(s / 1000, alts / 1000, visible.astype(float), levels=[0.5, 1.5], colors=["#9ecae1"], alpha=0.7)
+    ax.plot(s / 1000, hmin / 1000, color="black", lw=1.5,
+            label=f"radar horizon at {r.min_elevation_deg:g}° ({view.model_name})")
+    for e in (1, 2, 5, 10, 20, 45):
+        if r.min_elevation_deg < e < r.max_elevation_deg:
+            h = np.asarray(lowest_visible_altitude(s, h_ant, min_elevation_deg=e, model=view.model))
+            ax.plot(s / 1000, h / 1000, color="grey", lw=0.6, ls=":")
+            k = np.searchsorted(h, 0.9 * hmax_plot)
+            if 0 < k < s.size:
+                ax.text(s[k] / 1000, h[k] / 1000, f"{e}°", fontsize=7, color="grey")
+    ax.contour(s / 1000, alts / 1000, rho, levels=[view.max_range_m], colors=["#d62728"], linewidths=1.2)
+    ax.plot([], [], color="#d62728", label=f"range limit {view.max_range_m / 1000:,.0f} km at {view.rcs_m2:g} m²")
+    ax.fill_between([], [], color="#9ecae1", label="visible")
+    ax.set_xlim(0, rmax / 1000)
+    ax.set_ylim(0, hmax_plot / 1000)
+    ax.set_xlabel("ground range (km)")
+    ax.set_ylabel("altitude (km, MSL)")
+    ax.set_title(title or f"Vertical coverage: {r.name}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig

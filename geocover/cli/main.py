@@ -8,7 +8,8 @@ import click
 
 from .. import __version__
 from ..errors import GeocoverError
-from . import coverage, distance, engage, footprint, horizon, los, sites, timeline, trajectory
+from . import coverage, distance, engage, footprint, horizon, los, sites, timeline, trajectory, vcd
+from . import map as map_cmd
 
 
 class _Group(click.Group):
@@ -32,7 +33,7 @@ def cli() -> None:
     """
 
 
-for _mod in (sites, horizon, distance, los, coverage, trajectory, timeline, footprint, engage):
+for _mod in (sites, horizon, distance, los, coverage, trajectory, timeline, footprint, engage, map_cmd, vcd):
     cli.add_command(_mod.command)
 
 

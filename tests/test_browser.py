@@ -1,0 +1,132 @@
+"""The maps in a real browser: Debian's Chromium driven by Playwright (no browser download).
+
+Checks that the offline map initialises, that every layer exists with the expected number
+of features, that the layer control toggles layers, that a city popup opens with the right
+text, that no JavaScript error occurs, that nothing is fetched from the network, and that
+hostile catalog names are shown as text and run nothing. Screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geocover import load_catalog
+from geocover.maps import save_map, scenario_map
+from geocover.scenario import load_scenario
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+EVIL = "<img src=x onerror=alert(1)>`${alert(2)}`\\"
+
+
+@pytest.fixture(scope="module")
+def offline_map(tmp_path_factory):
+    """The EPAA phase 3 map, offline, with a hostile target name in a user catalog."""
+    tmp = tmp_path_factory.mktemp("map")
+    evil = tmp / "evil.geojson"
+    evil.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [26.103, 44.427]},
+        "properties": {"id": "bucharest", "kind": "target", "name": EVIL, "ground_height_msl_m": 80.0,
+                       "source": "a test of escaping", "confidence": "notional"}}]}))
+    sc = load_scenario("epaa-phase3-2018", load_catalog([evil]))
+    path = save_map(scenario_map(sc, offline=True), tmp / "epaa3.html", offline=True)
+    return path, sc
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, offline_map):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 950})
+    pg = ctx.new_page()
+    pg.errors, pg.requests, pg.dialogs = [], [], []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.goto(offline_map[0].as_uri())
+    pg.wait_for_function("window.geocover && window.geocover.map")
+    pg.wait_for_timeout(300)
+    yield pg
+    ARTIFACTS.mkdir(exist_ok=True)
+    ctx.close()
+
+
+COUNT = """(name) => { const l = window.geocover.layers[name]; let n = 0;
+  const walk = (x) => { if (x.getLayers) { x.getLayers().forEach(walk); } else { n += 1; } };
+  walk(l); return n; }"""
+
+
+def test_map_initialises_offline_without_errors(page):
+    assert page.evaluate("window.geocover.map.getZoom()") == 4
+    page.screenshot(path=str(ARTIFACTS / "epaa3_offline.png"))
+    assert page.errors == []
+    assert [u for u in page.requests if not u.startswith(("file:", "data:"))] == []
+
+
+def test_layers_and_feature_counts(page, offline_map):
+    _, sc = offline_map
+    names = page.evaluate("Object.keys(window.geocover.layers)")
+    for want in ("Countries", "Footprint", "Targets", "Trajectories", "Sites"):
+        assert want in names
+    n_radars, n_int = len(sc.radars), len(sc.interceptors)
+    assert page.evaluate(COUNT, "Sites") == n_radars + n_int + 1  # + the launch site
+    cities = [c for c in sc.catalog.sites("target") if -12 <= c.lon_deg <= 45 and 34 <= c.lat_deg <= 66]
+    assert page.evaluate(COUNT, "Targets") == len(cities)
+    assert page.evaluate(COUNT, "Countries") >= 150  # Natural Earth 110m features (with parts)
+    for rid in sc.radars:
+        assert f"{rid}: coverage at 300 km" in names
+    assert page.evaluate(COUNT, "Trajectories") >= len(cities) // 2
+
+
+def test_layer_control_toggles(page):
+    label = page.locator(".leaflet-control-layers-overlays label", has_text=re.compile(r"^\s*Targets\s*$"))
+    on = "() => window.geocover.map.hasLayer(window.geocover.layers['Targets'])"
+    assert page.evaluate(on)
+    label.click()
+    assert not page.evaluate(on)
+    label.click()
+    assert page.evaluate(on)
+
+
+def test_city_popup_by_click(page):
+    # hide the layers drawn above the cities, then click Berlin where Leaflet draws it
+    for name in ("Trajectories", "Radar and interceptor sites"):
+        page.locator(".leaflet-control-layers-overlays label", has_text=name).first.click()
+    xy = page.evaluate("() => { const p = window.geocover.map.latLngToContainerPoint([52.52, 13.405]);"
+                       " const r = window.geocover.map.getContainer().getBoundingClientRect();"
+                       " return [p.x + r.left, p.y + r.top]; }")
+    page.mouse.click(*xy)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert "Berlin" in text and "status" in text and ("defended" in text or "out of reach" in text)
+    assert "battle space" in text
+    page.wait_for_timeout(400)  # popup fade-in
+    page.screenshot(path=str(ARTIFACTS / "epaa3_popup_berlin.png"))
+
+
+def test_hostile_names_are_text(page):
+    # open the hostile city's popup through Leaflet and read it back as text
+    page.evaluate("""() => { window.geocover.layers['Targets'].eachLayer(l => {
+        const ll = l.getLatLng(); if (Math.abs(ll.lat - 44.427) < 1e-6) { l.openPopup(); } }); }""")
+    page.locator(".leaflet-popup-content").wait_for()
+    text = page.locator(".leaflet-popup-content").inner_text()
+    assert "<img src=x onerror=alert(1)>" in text and "${alert(2)}" in text
+    assert page.dialogs == [] and page.errors == []
+    assert page.locator(".leaflet-popup-content img").count() == 0
