@@ -178,7 +178,7 @@ class Radar(Site):
         rcs = np.asarray(rcs_m2, dtype=float)
         if np.any(~(rcs > 0)):
             raise InputError("rcs_m2 must be > 0 everywhere")
-        return self.reference_range_m * (rcs / self.reference_rcs_m2) ** 0.25
+        return self.reference_range_m * np.sqrt(np.sqrt(rcs / self.reference_rcs_m2))
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@
 Andoyer-Lambert's first-order flattening correction to the great-circle distance on the
 auxiliary sphere (reduced latitudes): within ~20 m of Karney's geodesic over 10,000 km on
 WGS84. Azimuths are those of the auxiliary sphere (within ~0.2 deg of the geodesic
-azimuth). Trig runs in float32, whose SIMD kernels are an order of magnitude faster than
-float64 libm calls here; the central angle keeps ~1e-7 rad (< 1 m).
+azimuth). Trig runs in float32 (its SIMD kernels are an order of magnitude faster than
+float64 libm calls here); the central angle keeps ~1e-7 rad (< 1 m).
 
-Anything a user reads as a distance uses :mod:`geocover.geodesy` (exact); this module is
-for visibility and reachability tests over large grids.
+A :class:`PointSet` holds the sines and cosines of many points once, so that distances from
+several sites (radars, batteries) to the same points cost only arithmetic and two arctan2.
+Anything a user reads as a distance uses :mod:`geocover.geodesy` (exact).
 """
 
 from __future__ import annotations
@@ -17,40 +18,65 @@ from numpy.typing import ArrayLike
 
 from .earth import WGS84
 
-__all__ = ["distance_azimuth"]
+__all__ = ["PointSet", "distance_azimuth"]
 
 _F = WGS84.flattening
 _A = WGS84.semimajor_axis_m
+_F32 = np.float32
 
 
-def _reduced(lat_rad: np.ndarray) -> np.ndarray:
-    return np.arctan((1.0 - _F) * np.tan(lat_rad))
+def _reduced(lat_rad):
+    return np.arctan(_F32(1.0 - _F) * np.tan(lat_rad))
+
+
+class PointSet:
+    """Many points (float32 trig precomputed) to measure from several sites."""
+
+    def __init__(self, lat_deg: ArrayLike, lon_deg: ArrayLike):
+        b = _reduced(np.radians(np.asarray(lat_deg, dtype=_F32)))
+        lon = np.radians(np.asarray(lon_deg, dtype=_F32))
+        self.shape = b.shape
+        self.sb, self.cb = np.sin(b), np.cos(b)
+        self.slon, self.clon = np.sin(lon), np.cos(lon)
+
+    def subset(self, index) -> PointSet:
+        """The same trigonometry for a subset of the points (boolean mask or indices)."""
+        out = PointSet.__new__(PointSet)
+        out.sb, out.cb, out.slon, out.clon = self.sb[index], self.cb[index], self.slon[index], self.clon[index]
+        out.shape = out.sb.shape
+        return out
+
+    def distance_azimuth(self, lat0_deg: float, lon0_deg: float):
+        """Approximate geodesic distance (m, float64) and azimuth (deg, [0, 360)) from a site."""
+        b0 = float(np.arctan((1.0 - _F) * np.tan(np.radians(lat0_deg))))
+        sb0, cb0 = _F32(np.sin(b0)), _F32(np.cos(b0))
+        l0 = np.radians(lon0_deg)
+        sl0, cl0 = _F32(np.sin(l0)), _F32(np.cos(l0))
+        sdl = self.slon * cl0 - self.clon * sl0  # sin(lon - lon0)
+        cdl = self.clon * cl0 + self.slon * sl0  # cos(lon - lon0)
+        cb_cdl = self.cb * cdl
+        x = self.cb * sdl
+        y = cb0 * self.sb - sb0 * cb_cdl
+        z = sb0 * self.sb + cb0 * cb_cdl
+        ssig = np.hypot(x, y)
+        sig = np.arctan2(ssig, z)
+        az = np.degrees(np.arctan2(x, y))
+        az[az < 0] += _F32(360.0)
+        # Andoyer-Lambert: s = a (sigma - f/2 (X + Y)), with P = (b0 + b)/2, Q = (b - b0)/2:
+        # sin^2 P = (1 - cos(b0 + b))/2, sin^2 Q = (1 - cos(b - b0))/2
+        cc, ss = cb0 * self.cb, sb0 * self.sb
+        sp2 = _F32(0.5) * (_F32(1.0) - (cc - ss))
+        sq2 = _F32(0.5) * (_F32(1.0) - (cc + ss))
+        sh2 = np.sin(_F32(0.5) * sig) ** 2  # not (1 - z)/2: z is too close to 1 in float32
+        ch2 = _F32(1.0) - sh2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            corr = (sig - ssig) * sp2 * (_F32(1.0) - sq2) / ch2 + (sig + ssig) * (_F32(1.0) - sp2) * sq2 / sh2
+        corr = np.where(sig > _F32(1e-6), corr, _F32(0.0))
+        s = _A * (sig.astype(np.float64) - 0.5 * _F * corr)
+        return s, az.astype(np.float64)
 
 
 def distance_azimuth(lat0_deg: float, lon0_deg: float, lat_deg: ArrayLike, lon_deg: ArrayLike):
     """Approximate geodesic distance (m, float64) and azimuth (deg, [0, 360)) from one
     point to many. See the module docstring for accuracy."""
-    dt = np.float32
-    b0 = np.float32(_reduced(np.radians(lat0_deg)))
-    b = _reduced(np.radians(np.asarray(lat_deg, dtype=dt)))
-    dlon = np.radians(np.asarray(lon_deg, dtype=dt) - dt(lon0_deg))
-    sb0, cb0 = np.sin(b0), np.cos(b0)
-    sb, cb = np.sin(b), np.cos(b)
-    sdl, cdl = np.sin(dlon), np.cos(dlon)
-    x = cb * sdl
-    y = cb0 * sb - sb0 * cb * cdl
-    z = sb0 * sb + cb0 * cb * cdl
-    sig = np.arctan2(np.hypot(x, y), z)
-    az = np.degrees(np.arctan2(x, y)) % dt(360.0)
-    # Andoyer-Lambert: s = a (sigma - f/2 (X + Y))
-    p, q = 0.5 * (b0 + b), 0.5 * (b - b0)
-    sp2, cp2 = np.sin(p) ** 2, np.cos(p) ** 2
-    sq2, cq2 = np.sin(q) ** 2, np.cos(q) ** 2
-    ssig = np.sin(sig)
-    half = 0.5 * sig
-    with np.errstate(divide="ignore", invalid="ignore"):
-        xx = (sig - ssig) * sp2 * cq2 / np.cos(half) ** 2
-        yy = (sig + ssig) * cp2 * sq2 / np.sin(half) ** 2
-    corr = np.where(sig > 1e-6, xx + yy, 0.0)
-    s = _A * (sig.astype(np.float64) - 0.5 * _F * corr.astype(np.float64))
-    return s, az.astype(np.float64)
+    return PointSet(lat_deg, lon_deg).distance_azimuth(lat0_deg, lon0_deg)

@@ -24,7 +24,7 @@ import numpy as np
 
 from .catalog import Interceptor
 from .errors import InputError
-from .fastgeo import distance_azimuth
+from .fastgeo import PointSet
 from .interceptor import FlyoutTable, flyout_table
 from .radar import RadarView
 from .refraction import RefractionModel
@@ -117,7 +117,8 @@ class Architecture:
         w[:, 1:-1] = 0.5 * (t[:, 2:] - t[:, :-2])
         w[:, 0] = 0.5 * (t[:, 1] - t[:, 0])
         w[:, -1] = 0.5 * (t[:, -1] - t[:, -2])
-        vis = {rid: v.visible_fast(lat, lon, alt, rcs) for rid, v in self.views.items()}
+        pts = PointSet(lat, lon)  # the samples' trigonometry, shared by every radar and battery
+        vis = {rid: v.visible_fast(lat, lon, alt, rcs, points=pts) for rid, v in self.views.items()}
         cue = np.full(n, np.nan)
         for rid in sc.early_warning + sc.fire_control:
             if sc.radars[rid].can_search:
@@ -142,8 +143,12 @@ class Architecture:
             for f in fcs:
                 tracking |= trk[f]
                 t_fc = np.fmin(t_fc, formed[f])
-            d, _ = distance_azimuth(itc.lat_deg, itc.lon_deg, lat, lon)
-            t_fly = self.tables[iid].time_to(d, alt)
+            # flyout only where it can matter: tracked, inside the altitude window
+            cand = tracking & (alt >= itc.min_intercept_altitude_m) & (alt <= itc.max_intercept_altitude_m)
+            t_fly = np.full(t.shape, np.nan)
+            if cand.any():
+                d, _ = pts.subset(cand).distance_azimuth(itc.lat_deg, itc.lon_deg)
+                t_fly[cand] = self.tables[iid].time_to(d, alt[cand])
             t_launch = t_fc + itc.commit_delay_s
             with np.errstate(invalid="ignore"):
                 ok = tracking & (t >= t_launch[:, None] + t_fly)

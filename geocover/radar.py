@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike
 from .catalog import Radar
 from .earth import _f, geodetic2ecef
 from .errors import InputError
-from .fastgeo import distance_azimuth
+from .fastgeo import PointSet
 from .geodesy import GEOD
 from .geoid import geoid_undulation
 from .refraction import RefractionModel, effective_earth_radius, model_name
@@ -193,13 +193,14 @@ class RadarView:
 
     # -- bulk test for footprints ------------------------------------------------------------
     def visible_fast(self, lat_deg: np.ndarray, lon_deg: np.ndarray, altitude_msl_m: np.ndarray,
-                     rcs_m2: np.ndarray | float | None = None) -> np.ndarray:
+                     rcs_m2: np.ndarray | float | None = None, *, points: PointSet | None = None) -> np.ndarray:
         """Visibility only, for millions of points: the same rules as :meth:`visibility`,
         with Andoyer-Lambert ground ranges (~20 m), auxiliary-sphere azimuths (~0.2 deg),
         heights taken above the geoid at the radar (no per-point geoid), slant ranges on
-        the osculating sphere at the radar, float32 trigonometry."""
+        the osculating sphere at the radar, float32 trigonometry. ``points`` reuses the
+        trigonometry of the same points across radars."""
         r = self.radar
-        s, az = distance_azimuth(r.lat_deg, r.lon_deg, lat_deg, lon_deg)
+        s, az = (points or PointSet(lat_deg, lon_deg)).distance_azimuth(r.lat_deg, r.lon_deg)
         f32 = np.float32
         t = (s / self.re_m).astype(f32)
         h = np.asarray(altitude_msl_m, dtype=f32)

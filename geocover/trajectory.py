@@ -46,6 +46,8 @@ __all__ = [
 ]
 
 MU_M3_S2 = 398_600.4418e9
+#: Share of a trajectory's samples spent on the boost phase by :meth:`Trajectory.sample`.
+BOOST_SAMPLE_SHARE = 0.15
 OMEGA_RAD_S = 7.2921159e-5
 R_EARTH_M = 6_371_000.0
 _Z = np.array([0.0, 0.0, 1.0])
@@ -299,8 +301,8 @@ class Trajectory:
     def sample(self, n: int | None = None, *, step_s: float | None = None) -> Samples:
         """Positions along every trajectory.
 
-        ``n`` samples per trajectory: the boost phase gets a share of them proportional to
-        its duration, uniform in time; the free flight is sampled uniformly in eccentric
+        ``n`` samples per trajectory: the boost phase gets a fixed share of them
+        (``BOOST_SAMPLE_SHARE``, 15 %), uniform in time; the free flight is sampled uniformly in eccentric
         anomaly (explicit Kepler: no equation to solve, denser in time where the missile is
         fast), so times are not evenly spaced. ``step_s`` gives evenly spaced times instead
         (Kepler's equation solved by Newton), as many as the longest flight needs.
@@ -314,8 +316,9 @@ class Trajectory:
         if n is None or n < 4:
             raise InputError("n must be >= 4")
         tb = np.atleast_1d(self.burn_time_s)
-        share = float(np.nanmean(tb / tof)) if np.any(tb > 0) else 0.0
-        n_b = int(np.clip(round(n * share), 2, n - 2)) if share > 0 else 0
+        # a fixed share of the samples for the boost, so that every trajectory is sampled the
+        # same way whatever else is in the batch
+        n_b = int(np.clip(round(n * BOOST_SAMPLE_SHARE), 2, n - 2)) if np.any(tb > 0) else 0
         out = [np.empty((n, tof.size)) for _ in range(4)]  # t, lat, lon, h; sample-major
         boosting = np.zeros((n, tof.size), bool)
         if n_b:

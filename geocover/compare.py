@@ -1,0 +1,121 @@
+"""Side-by-side comparison of architectures (scenarios), and the cell areas behind it.
+
+For each scenario and launch site: the battle-space grid and the engagements against the
+catalog's target cities. Metrics per scenario: defended area (km^2 on the WGS84 ellipsoid,
+"defended against all" the chosen launches), share of target cities defended (optionally
+weighted), mean and minimum battle space over the defended cities, mean warning time,
+first detection time per launch site (mean over the cities' trajectories), share of
+flights whose boost phase is seen; and per city, which scenarios defend it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .earth import WGS84
+from .footprint import Architecture, footprint
+from .scenario import Scenario
+
+__all__ = ["Comparison", "cell_areas_km2", "compare_scenarios", "scenario_metrics"]
+
+
+def _zone(phi: np.ndarray) -> np.ndarray:
+    """q(phi) such that the area of a graticule cell is a^2 (1 - e^2)/2 * dlon * (q2 - q1)."""
+    e2 = WGS84.eccentricity_squared
+    e = np.sqrt(e2)
+    s = np.sin(phi)
+    return s / (1 - e2 * s * s) + np.log((1 + e * s) / (1 - e * s)) / (2 * e)
+
+
+def cell_areas_km2(north_deg: float, nrow: int, resolution_deg: float) -> np.ndarray:
+    """Exact area (km^2) of one cell in each row of a lat/lon grid on WGS84 (graticule cells
+    bounded by meridians and parallels)."""
+    edges = np.radians(north_deg - np.arange(nrow + 1) * resolution_deg)
+    a, e2 = WGS84.semimajor_axis_m, WGS84.eccentricity_squared
+    q = _zone(edges)
+    return a * a * (1 - e2) / 2 * np.radians(resolution_deg) * (q[:-1] - q[1:]) / 1e6
+
+
+@dataclass
+class Comparison:
+    """Per-scenario metrics and per-city verdicts."""
+
+    metrics: list[dict]
+    cities: dict[str, dict[str, bool]] = field(default_factory=dict)
+
+    def table_rows(self) -> list[dict]:
+        return self.metrics
+
+
+def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float = 0.5,
+                     weights: dict[str, float] | None = None, model="4/3", arch: Architecture | None = None,
+                     bbox_deg=None) -> tuple[dict, dict[str, bool]]:
+    """Metrics of one scenario against a set of launch sites (see module docstring)."""
+    arch = arch or Architecture(sc, model=model)
+    fp = footprint(arch, launches, resolution_deg=resolution_deg, bbox_deg=bbox_deg)
+    both = fp.combined("all") if len(launches) > 1 else fp.battle_space_s[launches[0]]
+    nrow = both.shape[0]
+    areas = np.repeat(cell_areas_km2(fp.north_deg, nrow, fp.resolution_deg)[:, None], both.shape[1], axis=1)
+    threatened = np.isfinite(both)
+    defended = threatened & (both > 0)
+    cities = sc.catalog.sites("target")
+    per_city: dict[str, bool] = {}
+    city_rows = []
+    first_det = {}
+    for lid in launches:
+        site = sc.catalog.launch_site(lid)
+        eng = arch.engage_points(site.lat_deg, site.lon_deg, [c.lat_deg for c in cities], [c.lon_deg for c in cities])
+        first_det[lid] = float(np.nanmean(eng.first_detection_t_s)) if np.isfinite(eng.first_detection_t_s).any() \
+            else None
+        for i, c in enumerate(cities):
+            r = eng.row(i)
+            city_rows.append((c.id, lid, r))
+    for cid in {c.id for c in cities}:
+        rows = [r for c, _lid, r in city_rows if c == cid and r["reachable"]]
+        if rows:  # defended against every launch that can reach it
+            per_city[cid] = all(r["defended"] for r in rows)
+    w = weights or {}
+    total_w = sum(w.get(c, 1.0) for c in per_city)
+    def_w = sum(w.get(c, 1.0) for c, d in per_city.items() if d)
+    reach_rows = [r for _c, _l, r in city_rows if r["reachable"]]
+    def_rows = [r for r in reach_rows if r["defended"]]
+    warn = [r["warning_time_s"] for r in reach_rows if r["warning_time_s"] is not None]
+
+    def stat(vals, fn):
+        return float(fn(vals)) if vals else None
+
+    metrics = {
+        "scenario": sc.id, "title": sc.title, "year": sc.year, "launches": ",".join(launches),
+        "missile": sc.missile.id,
+        "defended_area_km2": float(np.sum(areas[defended])),
+        "threatened_area_km2": float(np.sum(areas[threatened])),
+        "defended_area_share": float(np.sum(areas[defended]) / np.sum(areas[threatened])) if threatened.any() else 0.0,
+        "cities_threatened": len(per_city),
+        "cities_defended": sum(per_city.values()),
+        "cities_defended_share": def_w / total_w if total_w else 0.0,
+        "mean_battle_space_s": stat([r["battle_space_s"] for r in def_rows], np.mean),
+        "min_battle_space_s": stat([r["battle_space_s"] for r in def_rows], np.min),
+        "mean_warning_time_s": stat(warn, np.mean),
+        "boost_seen_share": stat([float(r["boost_seen"]) for r in reach_rows], np.mean),
+        **{f"first_detection_s_{lid}": first_det[lid] for lid in launches},
+        "grid_resolution_deg": fp.resolution_deg,
+    }
+    return metrics, per_city
+
+
+def compare_scenarios(scenarios: list[Scenario], launches: list[str] | None = None, *,
+                      resolution_deg: float = 0.5, weights: dict[str, float] | None = None, model="4/3",
+                      progress=None) -> Comparison:
+    """Compare scenarios against the same launch sites (default: the first scenario's)."""
+    launches = launches or list(scenarios[0].launch_sites)
+    metrics, cities = [], {}
+    for sc in scenarios:
+        m, per_city = scenario_metrics(sc, launches, resolution_deg=resolution_deg, weights=weights, model=model)
+        metrics.append(m)
+        for cid, d in per_city.items():
+            cities.setdefault(cid, {})[sc.id] = d
+        if progress:
+            progress(sc.id)
+    return Comparison(metrics, cities)
