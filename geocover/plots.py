@@ -141,3 +141,33 @@ def plot_vertical_coverage(view, *, max_range_m: float | None = None, max_altitu
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def plot_comparison(metrics: list[dict], *, title: str = "Scenario comparison"):
+    """Bar charts of the key metrics of several scenarios side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [m["scenario"] for m in metrics]
+    panels = [("defended_area_km2", "defended area (million km²)", 1e-6),
+              ("cities_defended_share", "cities defended (%)", 100.0),
+              ("mean_battle_space_s", "mean battle space (s)", 1.0),
+              ("mean_warning_time_s", "mean warning time (s)", 1.0)]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 0.5 * len(names) + 2.2), sharey=True)
+    y = np.arange(len(names))
+    for ax, (key, label, scale), c in zip(axes, panels, _COLOURS, strict=False):
+        vals = [(m.get(key) or 0.0) * scale for m in metrics]
+        ax.barh(y, vals, color=c)
+        for yi, v in zip(y, vals, strict=True):
+            ax.text(v, yi, f" {v:,.1f}" if v < 100 else f" {v:,.0f}", va="center", fontsize=8)
+        ax.set_xlabel(label)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_xlim(0, max(vals + [1e-9]) * 1.25)
+    axes[0].set_yticks(y)
+    axes[0].set_yticklabels(names, fontsize=9)
+    axes[0].invert_yaxis()
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -8,7 +8,7 @@ import click
 
 from .. import __version__
 from ..errors import GeocoverError
-from . import coverage, distance, engage, footprint, horizon, los, sites, timeline, trajectory, vcd
+from . import compare, coverage, distance, engage, footprint, horizon, los, optimise, sites, timeline, trajectory, vcd
 from . import map as map_cmd
 
 
@@ -33,7 +33,8 @@ def cli() -> None:
     """
 
 
-for _mod in (sites, horizon, distance, los, coverage, trajectory, timeline, footprint, engage, map_cmd, vcd):
+for _mod in (sites, horizon, distance, los, coverage, trajectory, timeline, footprint, engage, map_cmd, vcd, compare,
+             optimise):
     cli.add_command(_mod.command)
 
 

@@ -1,0 +1,121 @@
+"""``geocover optimise``: greedy search for the next radar or interceptor site."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import numpy as np
+
+from ..errors import InputError
+from ..export import atomic_write_text, staged_output, write_geojson, write_geotiff
+from ..scenario import load_scenario
+from ..search import OBJECTIVES, Executor, candidate_sites, greedy_search, read_region
+from .options import QuantityType, catalog_option, get_catalog
+
+
+def _heat_raster(res, step: float):
+    lats, lons = res.cand_lat, res.cand_lon
+    west, north = lons.min() - step / 2, lats.max() + step / 2
+    ncol = round((lons.max() - lons.min()) / step) + 1
+    nrow = round((lats.max() - lats.min()) / step) + 1
+    grid = np.full((nrow, ncol), np.nan, np.float32)
+    rows = np.rint((north - step / 2 - lats) / step).astype(int)
+    cols = np.rint((lons - west - step / 2) / step).astype(int)
+    grid[rows, cols] = res.first_scores
+    return grid, west, north
+
+
+@click.command("optimise")
+@click.option("--scenario", "scenario_name", required=True, help="Bundled scenario name or TOML path.")
+@click.option("--add", "kind", type=click.Choice(["radar", "interceptor"]), required=True)
+@click.option("--candidates", "region", required=True, help="Region: west,south,east,north or a GeoJSON file.")
+@click.option("--step", "step_deg", type=QuantityType("angle", minimum=0, strict_min=True), default="0.5deg",
+              show_default=True, help="Candidate grid step.")
+@click.option("--k", "k", type=click.IntRange(min=1), default=1, show_default=True, help="Sites to choose.")
+@click.option("--objective", type=click.Choice(OBJECTIVES), default="area", show_default=True)
+@click.option("--launch", "launch_ids", help="Launch sites, comma-separated [default: the scenario's].")
+@click.option("--template", "template_id", help="Catalog record to copy [default: kurecik / deveselu-sm3-ib].")
+@click.option("--grid-resolution", "resolution_deg", type=QuantityType("angle", minimum=0, strict_min=True),
+              default="1deg", show_default=True, help="Footprint grid used to score each candidate.")
+@click.option("--sea", is_flag=True, help="Allow candidates at sea (ship stations).")
+@click.option("--scheduler", default="local", show_default=True,
+              help="'local' (a Dask LocalCluster here), 'none' (one process) or tcp://HOST:8786.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Workers of the local cluster.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--offline", is_flag=True, help="Offline map (no tiles, no network).")
+@catalog_option
+def command(scenario_name, kind, region, step_deg, k, objective, launch_ids, template_id, resolution_deg, sea,
+            scheduler, workers, out_dir, offline, catalog_files) -> None:
+    """Where should the next radar or interceptor battery go? Scores every candidate site of
+    REGION (heat layer), then picks K sites greedily with lazy re-evaluation, on a Dask
+    cluster (local by default)."""
+    cat = get_catalog(catalog_files)
+    sc = load_scenario(scenario_name, cat)
+    launches = [x.strip() for x in launch_ids.split(",")] if launch_ids else None
+    for lid in launches or []:
+        sc.catalog.launch_site(lid)
+    template = None
+    if template_id:
+        template = sc.catalog.radar(template_id) if kind == "radar" else sc.catalog.interceptor(template_id)
+    lat, lon = candidate_sites(read_region(region), step_deg, sea=sea)
+    click.echo(f"{lat.size} candidate sites; scheduler {scheduler}", err=True)
+    with Executor(scheduler, workers=workers) as ex:
+        res = greedy_search(sc, kind, lat, lon, k=k, objective=objective, template=template, launches=launches,
+                            resolution_deg=resolution_deg, executor=ex)
+    props = {"scenario": sc.id, "add": kind, "objective": objective, "base_score": res.base_score}
+    heat = [(_point(la, lo), {**props, "score": s, "gain": s - res.base_score})
+            for la, lo, s in zip(res.cand_lat, res.cand_lon, res.first_scores, strict=True)]
+    picks = [(_point(p["lat_deg"], p["lon_deg"]), {**props, **p}) for p in res.chosen]
+    grid, west, north = _heat_raster(res, step_deg)
+    if not res.chosen:
+        raise InputError("no candidate could be chosen")
+    with staged_output(out_dir) as stage:
+        write_geojson(stage / "candidates.geojson", heat, name="candidates")
+        write_geojson(stage / "chosen.geojson", picks, name="chosen")
+        write_geotiff(stage / "candidate_scores.tif", grid, west_deg=west, north_deg=north, resolution_deg=step_deg,
+                      description=f"objective '{objective}' with one {kind} added at the cell", tags=props)
+        atomic_write_text(stage / "search.json", json.dumps(
+            {**props, "chosen": res.chosen, "evaluations": res.evaluations, "candidates": int(lat.size),
+             "note": res.note}, indent=1) + "\n")
+        _search_map(sc, res, stage / "search.html", offline=offline)
+    for p in res.chosen:
+        click.echo(f"  #{p['rank']}: {p['lat_deg']:.2f}, {p['lon_deg']:.2f}  gain {p['gain']:,.2f}  "
+                   f"-> {objective} {p['score']:,.2f}")
+    click.echo(f"{res.evaluations} evaluations; wrote candidates.geojson, chosen.geojson, candidate_scores.tif, "
+               f"search.json, search.html to {out_dir}")
+
+
+def _point(lat, lon):
+    from shapely.geometry import Point
+
+    return Point(float(lon), float(lat))
+
+
+def _search_map(sc, res, path, *, offline: bool) -> None:
+    import folium
+
+    from ..maps import E, _base_map, _countries_layer, _finish, _legend, save_map
+
+    m = _base_map(f"{sc.title}: where to add a {res.kind} ({res.objective})", offline=offline)
+    layers = {"Countries": _countries_layer(m, offline)}
+    lo, hi = float(np.min(res.first_scores)), float(np.max(res.first_scores))
+    heat = folium.FeatureGroup(name="Candidate scores", show=True)
+    for la, ln, s in zip(res.cand_lat, res.cand_lon, res.first_scores, strict=True):
+        f = 0.0 if hi == lo else (s - lo) / (hi - lo)
+        col = f"#{int(255 * f):02x}{int(80 + 100 * (1 - f)):02x}{int(255 * (1 - f)):02x}"
+        folium.CircleMarker([la, ln], radius=5, weight=0, fill=True, fill_color=col, fill_opacity=0.85,
+                            tooltip=E(f"{res.objective} {s:,.2f} (gain {s - res.base_score:,.2f})")).add_to(heat)
+    heat.add_to(m)
+    layers["Candidate scores"] = heat
+    chosen = folium.FeatureGroup(name="Chosen sites", show=True)
+    for p in res.chosen:
+        folium.CircleMarker([p["lat_deg"], p["lon_deg"]], radius=9, color="#000", weight=2, fill=True,
+                            fill_color="#ffff00", fill_opacity=1,
+                            tooltip=E(f"#{p['rank']}: gain {p['gain']:,.2f}")).add_to(chosen)
+    chosen.add_to(m)
+    layers["Chosen sites"] = chosen
+    _finish(m, layers, _legend([("#0050ff", f"low {res.objective}"), ("#ff5000", f"high {res.objective}"),
+                                ("#ffff00", "chosen")], "Site search"))
+    save_map(m, path, offline=offline)

@@ -1,0 +1,354 @@
+"""Where should the next radar or interceptor battery go? A greedy site search that runs
+in one process, on a local Dask cluster, or on an existing one.
+
+* Candidates: a lat/lon grid (``step_deg``) inside a region (a bbox or a GeoJSON polygon),
+  on land only unless sea sites are allowed (ship stations). Land is the bundled Natural
+  Earth 1:50m outline.
+* A candidate is a copy of a template record (by default the Kürecik AN/TPY-2 for radars,
+  facing the launch sites, and the Deveselu SM-3 IB battery for interceptors) placed there,
+  with its ground height from the DEM stack. A new radar is a searching and fire-control
+  radar for every battery; a new battery is guided by every fire-control radar.
+* Objective: ``area`` (km^2 defended against all the launch sites), ``cities`` (share of
+  target cities defended), or ``warning`` (mean warning time over the cities' flights).
+* Greedy selection with lazy re-evaluation (CELF, Leskovec et al. 2007): after the first
+  round every candidate keeps its last marginal gain as an upper bound; the best bound is
+  re-evaluated against the current selection and taken if it still beats every other
+  bound. This is exact greedy for submodular objectives (coverage-like ones nearly are);
+  for others it is a heuristic, and says so in its output.
+* Work is split into (candidate x launch site) tasks. Each task returns a battle-space grid
+  and the city engagements; the client combines them, so the result is the same however
+  the tasks are spread (a test checks it). Tasks are retried if a worker is lost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .catalog import Interceptor, Radar
+from .compare import cell_areas_km2
+from .errors import GeocoverError, InputError
+from .footprint import Architecture, footprint
+from .geodesy import inverse
+from .scenario import Scenario
+
+__all__ = ["Executor", "SearchResult", "candidate_sites", "greedy_search", "read_region", "with_candidate"]
+
+OBJECTIVES = ("area", "cities", "warning")
+
+
+# ------------------------------------------------------------------ candidates
+def _land():
+    import json
+
+    import shapely
+    from shapely.geometry import shape
+
+    from ._paths import data_path
+
+    doc = json.loads(data_path("countries", "world_countries_ne50m.geojson").read_text())
+    geoms = [shape(f["geometry"]) for f in doc["features"] if f.get("geometry")]
+    land = shapely.union_all([g.buffer(0) if not g.is_valid else g for g in geoms])
+    shapely.prepare(land)
+    return land
+
+
+def read_region(text: str):
+    """A region: ``west,south,east,north`` in degrees, or a GeoJSON file with polygons."""
+    import json
+
+    import shapely
+    from shapely.geometry import box, shape
+
+    p = Path(text)
+    if p.suffix.lower() in (".geojson", ".json") or p.exists():
+        if not p.is_file():
+            raise InputError(f"candidate region file not found: {p}")
+        try:
+            doc = json.loads(p.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{p}: not valid GeoJSON ({exc})") from None
+        feats = doc.get("features", [doc]) if isinstance(doc, dict) else []
+        geoms = []
+        for i, f in enumerate(feats):
+            g = f.get("geometry", f) if isinstance(f, dict) else None
+            try:
+                geoms.append(shape(g))
+            except Exception:
+                raise InputError(f"{p}: feature #{i} has no valid geometry") from None
+        for i, g in enumerate(geoms):
+            if not g.is_valid:
+                raise InputError(f"{p}: feature #{i}: the candidate region is not a valid polygon "
+                                 f"({shapely.is_valid_reason(g)})")
+        region = shapely.union_all(geoms) if geoms else None
+        if region is None or region.is_empty or region.area == 0:
+            raise InputError(f"{p}: the candidate region is empty (no polygon with an area)")
+        return region
+    try:
+        w, s, e, n = (float(x) for x in text.split(","))
+    except ValueError:
+        raise InputError(f"candidate region {text!r} must be west,south,east,north or a GeoJSON file") from None
+    if not (w < e and -90 <= s < n <= 90):
+        raise InputError(f"candidate region {text!r}: need west < east and south < north within [-90, 90]")
+    return box(w, s, e, n)
+
+
+def candidate_sites(region, step_deg: float, *, sea: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate lat/lon (deg) on a grid of ``step_deg`` inside the region (on land unless
+    ``sea``), cell centres aligned to multiples of the step."""
+    import shapely
+
+    if not step_deg > 0:
+        raise InputError(f"--step must be > 0, got {step_deg}")
+    w, s, e, n = region.bounds
+    lons = np.arange(math.floor(w / step_deg) * step_deg + step_deg / 2, e, step_deg)
+    lats = np.arange(math.floor(s / step_deg) * step_deg + step_deg / 2, n, step_deg)
+    lon2, lat2 = np.meshgrid(lons, lats)
+    pts = shapely.points(lon2.ravel(), lat2.ravel())
+    inside = shapely.contains(region, pts)
+    if not inside.any():
+        raise InputError(f"no candidate on a {step_deg:g} deg grid falls inside the region {region.bounds}")
+    if not sea:
+        on_land = shapely.contains(_land(), pts) & inside
+        if not on_land.any():
+            raise InputError("the candidate region crosses no land (use --sea for ship stations)")
+        inside = on_land
+    return lat2.ravel()[inside], lon2.ravel()[inside]
+
+
+def with_candidate(sc: Scenario, kind: str, lat: float, lon: float, template, index: int) -> Scenario:
+    """The scenario with one more radar or battery (a copy of ``template``) at (lat, lon)."""
+    from .terrain import DemStack
+
+    ground = float(max(DemStack().sample(lat, lon, warn=False), 0.0))
+    if kind == "radar":
+        lats = [sc.catalog.launch_site(lid).lat_deg for lid in sc.launch_sites]
+        lons = [sc.catalog.launch_site(lid).lon_deg for lid in sc.launch_sites]
+        _, az, _ = inverse(lat, lon, float(np.mean(lats)), float(np.mean(lons)))
+        rid = f"candidate-radar-{index}"
+        rec = dataclasses.replace(template, id=rid, name=f"candidate radar {index} ({template.id} copy)",
+                                  lat_deg=lat, lon_deg=lon, ground_height_msl_m=ground,
+                                  boresight_azimuth_deg=float(az) % 360.0, can_search=True, confidence="notional")
+        radars = {**sc.radars, rid: rec}
+        fc = {k: [*v, rid] for k, v in sc.interceptor_fire_control.items()}
+        return dataclasses.replace(sc, radars=radars, early_warning=[*sc.early_warning, rid],
+                                   fire_control=[*sc.fire_control, rid], interceptor_fire_control=fc)
+    iid = f"candidate-battery-{index}"
+    rec = dataclasses.replace(template, id=iid, name=f"candidate battery {index} ({template.id} copy)",
+                              lat_deg=lat, lon_deg=lon, ground_height_msl_m=ground, confidence="notional")
+    return dataclasses.replace(sc, interceptors={**sc.interceptors, iid: rec},
+                               interceptor_fire_control={**sc.interceptor_fire_control, iid: list(sc.fire_control)})
+
+
+# ------------------------------------------------------------------ tasks
+@dataclass(frozen=True)
+class Task:
+    """One unit of work: a scenario variant (the base plus some added sites) vs one launch."""
+
+    key: tuple
+    added: tuple[tuple[float, float], ...]
+    launch: str
+
+
+def _variant(sc: Scenario, kind: str, template, added) -> Scenario:
+    for i, (lat, lon) in enumerate(added):
+        sc = with_candidate(sc, kind, lat, lon, template, i)
+    return sc
+
+
+def run_task(sc: Scenario, kind: str, template, resolution_deg: float, task: Task):
+    """Battle-space grid and city engagements of one scenario variant vs one launch site."""
+    variant = _variant(sc, kind, template, task.added)
+    arch = Architecture(variant)
+    fp = footprint(arch, [task.launch], resolution_deg=resolution_deg)
+    site = sc.catalog.launch_site(task.launch)
+    cities = sc.catalog.sites("target")
+    eng = arch.engage_points(site.lat_deg, site.lon_deg, [c.lat_deg for c in cities], [c.lon_deg for c in cities])
+    return task.key, task.launch, fp.battle_space_s[task.launch], fp.north_deg, fp.resolution_deg, \
+        eng.reachable, eng.defended, eng.warning_time_s
+
+
+class Executor:
+    """Runs tasks in-process (``scheduler="none"``), on a local Dask cluster (``"local"``,
+    the default) or on an existing cluster (``"tcp://host:8786"``)."""
+
+    def __init__(self, scheduler: str | None = "local", *, workers: int = 2, progress: bool = True,
+                 connect_timeout_s: float = 5.0):
+        self.scheduler = scheduler or "none"
+        self.progress = progress
+        self.workers = 1 if self.scheduler == "none" else workers
+        self.client = self.cluster = None
+        if self.scheduler == "none":
+            return
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise InputError("Dask is not installed: pip install 'dask[distributed]' "
+                             "(or use --scheduler none)") from None
+        if self.scheduler == "local":
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=40)
+            self.client = Client(self.cluster)
+        else:
+            if not self.scheduler.startswith(("tcp://", "tls://", "inproc://")):
+                raise InputError(f"scheduler {self.scheduler!r} must be 'none', 'local' or an address like "
+                                 "tcp://host:8786")
+            try:
+                self.client = Client(self.scheduler, timeout=f"{connect_timeout_s}s")
+                self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+            except (OSError, TimeoutError) as exc:
+                raise GeocoverError(f"cannot reach the Dask scheduler at {self.scheduler} within "
+                                    f"{connect_timeout_s:g} s ({exc.__class__.__name__}: {exc})") from None
+
+    def map(self, fn: Callable, items: Sequence, *args, desc: str = "tasks") -> list:
+        """``fn(*args, item)`` for every item, results in item order; a progress bar."""
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(items), desc=desc, disable=not self.progress, leave=False)
+        try:
+            if self.client is None:
+                out = []
+                for it in items:
+                    out.append(fn(*args, it))
+                    bar.update(1)
+                return out
+            from dask.distributed import as_completed
+
+            scattered = [self.client.scatter(a, broadcast=True, hash=False) for a in args]
+            futures = [self.client.submit(fn, *scattered, it, retries=2, pure=False) for it in items]
+            index = {f.key: i for i, f in enumerate(futures)}
+            results: list = [None] * len(items)
+            try:
+                for fut in as_completed(futures):
+                    results[index[fut.key]] = fut.result()
+                    bar.update(1)
+            except BaseException:
+                self.client.cancel(futures)
+                raise
+            return results
+        finally:
+            bar.close()
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# ------------------------------------------------------------------ greedy search
+@dataclass
+class SearchResult:
+    """Candidates, their first-round scores (the heat layer), and the chosen sites."""
+
+    kind: str
+    objective: str
+    base_score: float
+    cand_lat: np.ndarray
+    cand_lon: np.ndarray
+    first_scores: np.ndarray  # objective with each candidate added alone
+    chosen: list[dict]
+    evaluations: int
+    note: str
+
+
+def _score(objective: str, parts: list, cities) -> float:
+    grids = [p[2] for p in parts]
+    stack = np.stack(grids)
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            both = np.nanmin(stack, axis=0)
+    if objective == "area":
+        north, res = parts[0][3], parts[0][4]
+        areas = cell_areas_km2(north, both.shape[0], res)[:, None] * np.ones(both.shape[1])
+        return float(np.sum(areas[np.isfinite(both) & (both > 0)]))
+    reach = np.stack([p[5] for p in parts])
+    defended = np.stack([p[6] for p in parts])
+    if objective == "cities":
+        threatened = reach.any(axis=0)
+        ok = np.all(defended | ~reach, axis=0) & threatened
+        return float(ok.sum() / max(threatened.sum(), 1))
+    warn = np.stack([p[7] for p in parts])
+    return float(np.nanmean(warn)) if np.isfinite(warn).any() else 0.0
+
+
+def greedy_search(sc: Scenario, kind: str, cand_lat: np.ndarray, cand_lon: np.ndarray, *, k: int = 1,
+                  objective: str = "area", template=None, launches: list[str] | None = None,
+                  resolution_deg: float = 1.0, executor: Executor | None = None) -> SearchResult:
+    """Greedy selection of ``k`` sites with lazy re-evaluation (see the module docstring)."""
+    if kind not in ("radar", "interceptor"):
+        raise InputError(f"--add must be radar or interceptor, got {kind!r}")
+    if objective not in OBJECTIVES:
+        raise InputError(f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    if k < 1:
+        raise InputError("--k must be >= 1")
+    if template is None:
+        template = sc.catalog.radar("kurecik") if kind == "radar" else sc.catalog.interceptor("deveselu-sm3-ib")
+    if (kind == "radar" and not isinstance(template, Radar)) or (kind == "interceptor" and not isinstance(
+            template, Interceptor)):
+        raise InputError(f"template {template.id!r} is not a {kind}")
+    launches = list(launches or sc.launch_sites)
+    sc = dataclasses.replace(sc, launch_sites=launches)
+    ex = executor or Executor("none", progress=False)
+    cities = sc.catalog.sites("target")
+    evaluations = 0
+
+    def evaluate(selections: list[tuple], desc: str) -> list[float]:
+        nonlocal evaluations
+        tasks = [Task((i,), tuple(sel), lid) for i, sel in enumerate(selections) for lid in launches]
+        out = ex.map(run_task, tasks, sc, kind, template, resolution_deg, desc=desc)
+        evaluations += len(selections)
+        by = {}
+        for key, lid, *rest in out:
+            by.setdefault(key[0], {})[lid] = (key, lid, *rest)
+        return [_score(objective, [by[i][lid] for lid in launches], cities) for i in range(len(selections))]
+
+    base = evaluate([()], "base")[0]
+    cands = list(zip(cand_lat.tolist(), cand_lon.tolist(), strict=True))
+    first = evaluate([(c,) for c in cands], f"{len(cands)} candidates")
+    chosen: list[tuple[float, float]] = []
+    picks = []
+    current = base
+    heap = [(-(s - base), i) for i, s in enumerate(first)]
+    heapq.heapify(heap)
+    fresh = {i: 0 for i in range(len(cands))}  # round in which each bound was computed
+    batch = max(1, 2 * getattr(ex, "workers", 1))
+    for rnd in range(k):
+        while heap:
+            if fresh[heap[0][1]] == rnd:  # the best bound is up to date: take it
+                neg, i = heapq.heappop(heap)
+                gain = -neg
+                break
+            # re-evaluate the best stale bounds together (as many as the workers can take)
+            stale = []
+            while heap and len(stale) < batch and fresh[heap[0][1]] != rnd:
+                stale.append(heapq.heappop(heap)[1])
+            scores = evaluate([(*chosen, cands[j]) for j in stale], f"round {rnd + 1}")
+            for j, score in zip(stale, scores, strict=True):
+                fresh[j] = rnd
+                heapq.heappush(heap, (-(score - current), j))
+        else:
+            break
+        chosen.append(cands[i])
+        current += gain
+        picks.append({"rank": rnd + 1, "lat_deg": cands[i][0], "lon_deg": cands[i][1], "gain": gain,
+                      "score": current})
+    note = ("greedy with lazy re-evaluation (CELF): exact greedy if the objective is submodular; "
+            "the 'warning' objective is not, so its later picks are a heuristic")
+    return SearchResult(kind, objective, base, np.asarray(cand_lat), np.asarray(cand_lon), np.asarray(first),
+                        picks, evaluations, note)

@@ -1,0 +1,125 @@
+"""Scenario comparison, the greedy site search, and its Dask scale-out (LocalCluster of 2)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+import shapely
+from click.testing import CliRunner
+
+import geocover as gc
+from geocover.cli.main import cli
+from geocover.compare import cell_areas_km2, compare_scenarios
+from geocover.geodesy import GEOD
+from geocover.scenario import load_scenario
+from geocover.search import Executor, candidate_sites, greedy_search, read_region
+
+
+def test_cell_areas_are_exact():
+    # Whole globe = 4 pi R_q^2 with the authalic radius 6,371,007.18 m (WGS84).
+    assert cell_areas_km2(90.0, 180, 1.0).sum() * 360 == pytest.approx(4 * np.pi * 6371.00718**2, rel=1e-8)
+    # One 0.5 deg cell against pyproj (geodesic edges; parallels differ negligibly at this size).
+    area, _ = GEOD.polygon_area_perimeter([10, 10.5, 10.5, 10], [50, 50, 50.5, 50.5])
+    assert cell_areas_km2(50.5, 1, 0.5)[0] == pytest.approx(abs(area) / 1e6, rel=1e-4)
+
+
+def test_compare_orders_the_debate():
+    scs = [load_scenario(s) for s in ("third-site-2007", "gabala-offer-2007", "epaa-phase1-2011")]
+    comp = compare_scenarios(scs, ["tehran"], resolution_deg=2.0)
+    m = {x["scenario"]: x for x in comp.metrics}
+    # Gabala faces south (107-217 deg): flights to Europe leave its sector, so alone it guides
+    # no intercept; the 2007 plan defends most of the threatened area.
+    assert m["gabala-offer-2007"]["defended_area_km2"] == 0.0
+    assert m["third-site-2007"]["defended_area_share"] > 0.5
+    assert m["third-site-2007"]["cities_defended"] > m["epaa-phase1-2011"]["cities_defended"]
+    assert set(comp.cities["warsaw"]) == {s.id for s in scs}
+
+
+def test_compare_command(tmp_path):
+    out = tmp_path / "cmp"
+    r = CliRunner().invoke(cli, ["compare", "epaa-phase1-2011", "epaa-phase2-2015", "--launch", "tabriz",
+                                 "--resolution", "2deg", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.json", "comparison.md",
+                                                    "comparison.png"]
+    doc = json.loads((out / "comparison.json").read_text())
+    assert [m["scenario"] for m in doc["metrics"]] == ["epaa-phase1-2011", "epaa-phase2-2015"]
+    assert "| bucharest |" in (out / "comparison.md").read_text()
+
+
+def test_candidates_on_land_and_region_errors(tmp_path):
+    lat, lon = candidate_sites(read_region("20,38,32,46"), 2.0)
+    assert lat.size > 5 and np.all((lat > 38) & (lat < 46))
+    with pytest.raises(gc.InputError, match="crosses no land"):
+        candidate_sites(read_region("-40,30,-30,40"), 1.0)  # mid-Atlantic
+    assert candidate_sites(read_region("-40,30,-30,40"), 5.0, sea=True)[0].size == 4
+    with pytest.raises(gc.InputError, match="west < east"):
+        read_region("30,40,20,45")
+    bad = tmp_path / "r.geojson"
+    bad.write_text('{"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}')
+    with pytest.raises(gc.InputError, match="not a valid polygon"):
+        read_region(str(bad))
+    empty = tmp_path / "e.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(gc.InputError, match="empty"):
+        read_region(str(empty))
+
+
+SEARCH = dict(k=2, objective="area", launches=["tabriz"], resolution_deg=2.0)
+
+
+@pytest.fixture(scope="module")
+def small_search():
+    sc = load_scenario("epaa-phase2-2015")
+    lat, lon = candidate_sites(shapely.box(20, 38, 32, 46), 2.0)
+    return sc, lat, lon, greedy_search(sc, "radar", lat, lon, **SEARCH)
+
+
+def test_greedy_matches_brute_force(small_search):
+    sc, lat, lon, res = small_search
+    # The first pick is the best single candidate (the heat layer's maximum) ...
+    best = int(np.argmax(res.first_scores))
+    assert (res.chosen[0]["lat_deg"], res.chosen[0]["lon_deg"]) == (lat[best], lon[best])
+    assert res.chosen[0]["gain"] == pytest.approx(res.first_scores[best] - res.base_score)
+    # ... and the lazy second pick equals an exhaustive second round.
+    first = (lat[best], lon[best])
+    ex = [greedy_search(sc, "radar", np.array([first[0], la]), np.array([first[1], lo]), **{**SEARCH, "k": 2})
+          for la, lo in zip(lat, lon, strict=True) if (la, lo) != first]
+    exhaustive = max(e.chosen[1]["score"] if len(e.chosen) > 1 else e.chosen[0]["score"] for e in ex)
+    assert res.chosen[1]["score"] == pytest.approx(exhaustive, rel=1e-9)
+
+
+def test_local_cluster_gives_identical_results(small_search):
+    sc, lat, lon, res = small_search
+    with Executor("local", workers=2, progress=False) as ex:
+        dist = greedy_search(sc, "radar", lat, lon, executor=ex, **SEARCH)
+    assert np.array_equal(dist.first_scores, res.first_scores)
+    assert dist.chosen == res.chosen
+
+
+def test_unreachable_scheduler_fails_fast():
+    t0 = time.perf_counter()
+    with pytest.raises(gc.GeocoverError, match="cannot reach the Dask scheduler"):
+        Executor("tcp://127.0.0.1:1", connect_timeout_s=2.0)
+    assert time.perf_counter() - t0 < 10
+
+
+def test_optimise_command(tmp_path):
+    out = tmp_path / "opt"
+    r = CliRunner().invoke(cli, ["optimise", "--scenario", "epaa-phase1-2011", "--add", "interceptor",
+                                 "--candidates", "20,38,30,44", "--step", "3deg", "--k", "1", "--objective", "area",
+                                 "--launch", "tabriz", "--grid-resolution", "2deg", "--scheduler", "none",
+                                 "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["candidate_scores.tif", "candidates.geojson",
+                                                    "chosen.geojson", "search.html", "search.json"]
+    assert len(json.loads((out / "chosen.geojson").read_text())["features"]) == 1
+    r = CliRunner().invoke(cli, ["optimise", "--scenario", "epaa-phase1-2011", "--add", "radar", "--candidates",
+                                 "-40,30,-30,40", "--out", str(tmp_path / "sea"), "--scheduler", "none"])
+    assert r.exit_code == 2 and "crosses no land" in r.output and not (tmp_path / "sea").exists()
+    r = CliRunner().invoke(cli, ["optimise", "--scenario", "epaa-phase1-2011", "--add", "radar", "--candidates",
+                                 "20,38,30,44", "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "cannot reach" in r.output and not (tmp_path / "x").exists()
