@@ -227,7 +227,7 @@ def min_energy_state(total_angle_rad: ArrayLike, burnout_altitude_m: ArrayLike =
                          np.full(nb, np.radians(89.5)))
         g = g.copy()
         g[bad] = gb
-        v = np.where(bad, speed_short(ang, g, h_b), _speed_for_total(ang, g, h_b))
+        v = _speed_for_total(ang, g, h_b)  # the search may end a hair past the half-range bound
     if scalar:
         return float(np.degrees(g[0])), float(v[0])
     return np.degrees(g), v

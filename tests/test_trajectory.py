@@ -199,3 +199,18 @@ def test_sampling_consistent_and_ordered():
     assert set(np.unique(s.rcs_m2)) == {t.body_rcs_m2, t.warhead_rcs_m2}
     even = t.sample(step_s=10.0)
     assert np.allclose(np.diff(even.t_s[0])[:5], 10.0)
+
+
+def test_short_range_targets_are_reachable():
+    # Found in review: rings 100-500 km around Tabriz had unsolved azimuths for the IRBM
+    # class (180 km burnout), where the minimum-energy conic would point downwards.
+    m = CAT.missile("irbm")
+    az = np.arange(0.0, 360.0, 15.0)
+    for d in (100e3, 250e3, 480e3, 700e3):
+        u2, _ = _great_circle(_unit(np.full(az.size, 38.08), np.full(az.size, 46.292)), np.radians(az),
+                              np.full(az.size, d / R_EARTH_M))
+        lat, lon = _latlon(u2)
+        t, ok = aim_missile(m, 38.08, 46.292, lat, lon, errors="mask")
+        assert ok.all(), d
+        miss, _, _ = gc.inverse(lat, lon, t.impact_lat_deg, t.impact_lon_deg)
+        assert np.max(miss) < 10.0
