@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from . import __version__
 from .errors import DataFileError
 
-__all__ = ["atomic_write_text", "feature_collection", "features_to_geodataframe",
+__all__ = ["atomic_path", "atomic_write_text", "feature_collection", "features_to_geodataframe",
            "staged_output", "write_geojson", "write_geotiff"]
 
 
@@ -34,21 +34,29 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write text to ``path`` through a temporary file and a rename."""
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary file name beside ``path``; when the block succeeds the file is
+    made readable (umask) and renamed onto ``path``, otherwise it is removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix or ".tmp", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        yield Path(tmp)
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write text to ``path`` through a temporary file and a rename."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 def _clean(value: Any) -> Any:
@@ -94,34 +102,23 @@ def write_geojson(path: str | Path, features: Iterable[tuple[BaseGeometry, dict]
 
 
 def write_geotiff(path: str | Path, values: np.ndarray, *, west_deg: float, north_deg: float,
-                  resolution_deg: float, description: str, tags: dict | None = None) -> Path:
+                  resolution_deg: float, description: str, units: str = "m", tags: dict | None = None) -> Path:
     """Write a float32 EPSG:4326 GeoTIFF (NaN nodata, deflate) atomically."""
     import rasterio
     from rasterio.transform import from_origin
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tif", dir=path.parent)
-    os.close(fd)
-    try:
-        profile = {"driver": "GTiff", "height": values.shape[0], "width": values.shape[1],
-                   "count": 1, "dtype": "float32", "crs": "EPSG:4326", "nodata": np.nan,
-                   "transform": from_origin(west_deg, north_deg, resolution_deg, resolution_deg),
-                   "compress": "deflate", "predictor": 3, "tiled": values.shape[1] >= 256
-                   and values.shape[0] >= 256}
-        with rasterio.open(tmp, "w", **profile) as ds:
-            ds.write(values.astype(np.float32), 1)
-            ds.set_band_description(1, description)
-            ds.update_tags(1, units="m")
-            ds.update_tags(**{"geocover_version": __version__,
-                              **{k: str(v) for k, v in (tags or {}).items()}})
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
+    profile = {"driver": "GTiff", "height": values.shape[0], "width": values.shape[1],
+               "count": 1, "dtype": "float32", "crs": "EPSG:4326", "nodata": np.nan,
+               "transform": from_origin(west_deg, north_deg, resolution_deg, resolution_deg),
+               "compress": "deflate", "predictor": 3, "tiled": values.shape[1] >= 256
+               and values.shape[0] >= 256}
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as ds:
+        ds.write(values.astype(np.float32), 1)
+        ds.set_band_description(1, description)
+        ds.update_tags(1, units=units)
+        ds.update_tags(**{"geocover_version": __version__,
+                          **{k: str(v) for k, v in (tags or {}).items()}})
+    return Path(path)
 
 
 @contextlib.contextmanager

@@ -193,7 +193,7 @@ class Executor:
                              "(or use --scheduler none)") from None
         if self.scheduler == "local":
             self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=40)
+                                        dashboard_address=":0", silence_logs=40)
             self.client = Client(self.cluster)
         else:
             if not self.scheduler.startswith(("tcp://", "tls://", "inproc://")):

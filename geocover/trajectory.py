@@ -143,11 +143,18 @@ def range_for_state(speed_mps: ArrayLike, fpa_deg: ArrayLike, r1_m: ArrayLike = 
     esin0 = h * v * np.sin(g) / MU_M3_S2
     e = np.hypot(ecos0, esin0)
     nu0 = np.arctan2(esin0, ecos0)
+    nu_i, hits = _descent_anomaly(p, e, nu0, r2)
+    return np.where(hits, nu_i - nu0, np.nan)
+
+
+def _descent_anomaly(p, e, nu0, r2):
+    """True anomaly where the conic (semi-latus rectum p, eccentricity e) next reaches
+    radius r2 after nu0 on the way down, and whether it does at all."""
     with np.errstate(invalid="ignore", divide="ignore"):
         c = (p / r2 - 1.0) / e
         nu_i = -np.arccos(c)
     nu_i = np.where(nu_i <= nu0, nu_i + 2 * np.pi, nu_i)
-    return np.where((np.abs(c) <= 1) & (e < 1), nu_i - nu0, np.nan)
+    return nu_i, (np.abs(c) <= 1.0) & (e < 1.0)
 
 
 def _speed_for(psi: np.ndarray, g: np.ndarray, r1: np.ndarray, r2: float) -> np.ndarray:
@@ -480,11 +487,8 @@ def _elements(r0: np.ndarray, v0: np.ndarray) -> dict:
     ecos0, esin0 = p / r - 1.0, h * vr / MU_M3_S2
     e = np.hypot(ecos0, esin0)
     nu0 = np.arctan2(esin0, ecos0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        c = (p / R_EARTH_M - 1.0) / e
-        nu_i = -np.arccos(c)
-    nu_i = np.where(nu_i <= nu0, nu_i + 2 * np.pi, nu_i)
-    ok = (e < 1.0) & (np.abs(c) <= 1.0) & (a > 0)
+    nu_i, hits = _descent_anomaly(p, e, nu0, R_EARTH_M)
+    ok = hits & (a > 0)
     rhat = r0 / r[:, None]
     what = hv / h[:, None]
     qhat = np.cross(what, rhat)

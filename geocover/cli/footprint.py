@@ -82,6 +82,7 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, m
             write_geotiff(stage / f"battle_space_{name}.tif", v, west_deg=fp.west_deg, north_deg=fp.north_deg,
                           resolution_deg=fp.resolution_deg,
                           description=f"battle space (s) against {name}; NaN where the threat cannot reach",
+                          units="s",
                           tags={**props, "launch": name})
             feats += footprint_polygons(v, fp.west_deg, fp.north_deg, fp.resolution_deg, {**props, "launch": name})
         write_geojson(stage / "footprint.geojson", feats, name="footprint")

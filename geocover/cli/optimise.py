@@ -75,7 +75,8 @@ def command(scenario_name, kind, region, step_deg, k, objective, launch_ids, tem
         write_geojson(stage / "candidates.geojson", heat, name="candidates")
         write_geojson(stage / "chosen.geojson", picks, name="chosen")
         write_geotiff(stage / "candidate_scores.tif", grid, west_deg=west, north_deg=north, resolution_deg=step_deg,
-                      description=f"objective '{objective}' with one {kind} added at the cell", tags=props)
+                      description=f"objective '{objective}' with one {kind} added at the cell",
+                      units={"area": "km2", "cities": "share", "warning": "s"}[objective], tags=props)
         atomic_write_text(stage / "search.json", json.dumps(
             {**props, "chosen": res.chosen, "evaluations": res.evaluations, "candidates": int(lat.size),
              "note": res.note}, indent=1) + "\n")
