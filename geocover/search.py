@@ -192,8 +192,23 @@ class Executor:
             raise InputError("Dask is not installed: pip install 'dask[distributed]' "
                              "(or use --scheduler none)") from None
         if self.scheduler == "local":
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=":0", silence_logs=40)
+            import os
+
+            import dask
+
+            # Dask exports MALLOC_TRIM_THRESHOLD_=65536 to its workers (and to this process);
+            # on this class of VM that makes numpy's large temporaries page-fault constantly
+            # and a worker ~2.7x slower than plain Python (benchmarks/bench_search.py).
+            environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
+                       if k != "MALLOC_TRIM_THRESHOLD_"}
+            saved = dict(os.environ)
+            try:
+                with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                    self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                dashboard_address=":0", silence_logs=40)
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
             self.client = Client(self.cluster)
         else:
             if not self.scheduler.startswith(("tcp://", "tls://", "inproc://")):
