@@ -42,6 +42,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from machine import cpu_model, mem_total_gib
 
 SCENARIO, LAUNCH = "epaa-phase3-2018", "tabriz"
 DEFAULT_BBOX = (-5.0, 35.0, 45.0, 75.0)  # west, south, east, north (deg)
@@ -50,24 +51,8 @@ SEED = 0
 NEAR_M = 1.0e6  # NaN cells nearer than this to the launch site are reported (the IRBM class reaches 4,000 km)
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
-def mem_total_gib() -> float:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) / 2**20
-    except OSError:
-        pass
-    return float("nan")
 
 
 def rss_mb() -> float:

@@ -53,30 +53,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from machine import cpu_model, mem_total_gib
 
 SCENARIO = "epaa-phase3-2018"
 DEFAULT_REGION = "19,36,45,46"  # west, south, east north (deg): the Balkans and Turkey
 TRIM_KEY = "MALLOC_TRIM_THRESHOLD_"
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
-def mem_total_gib() -> float:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) / 2**20
-    except OSError:
-        pass
-    return float("nan")
 
 
 def cpu_times() -> tuple[float, float, str | None]:

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine import cpu_model
 
 import geocover
 from geocover.coverage import coverage_at_altitudes, min_detectable_altitude
@@ -52,14 +53,6 @@ def best_time(fn, repeat: int) -> tuple[float, object]:
     return best, out
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def gdal_version() -> str:

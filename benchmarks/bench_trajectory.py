@@ -29,6 +29,7 @@ import time
 
 import numpy as np
 import scipy
+from machine import cpu_model
 from scipy.integrate import solve_ivp
 
 import geocover
@@ -48,15 +49,6 @@ LAT_RANGE, LON_RANGE = (35.0, 70.0), (-10.0, 40.0)
 RTOL, ATOL = 1e-11, 1e-6  # the peer's tolerances, as in tests/test_trajectory.py
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def target_grid(n: int) -> tuple[np.ndarray, np.ndarray]:
