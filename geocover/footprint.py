@@ -147,7 +147,7 @@ class Architecture:
             cand = tracking & (alt >= itc.min_intercept_altitude_m) & (alt <= itc.max_intercept_altitude_m)
             t_fly = np.full(t.shape, np.nan)
             if cand.any():
-                d, _ = pts.subset(cand).distance_azimuth(itc.lat_deg, itc.lon_deg)
+                d, _ = pts.subset(cand).distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
                 t_fly[cand] = self.tables[iid].time_to(d, alt[cand])
             t_launch = t_fc + itc.commit_delay_s
             with np.errstate(invalid="ignore"):

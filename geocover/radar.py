@@ -200,9 +200,9 @@ class RadarView:
         the osculating sphere at the radar, float32 trigonometry. ``points`` reuses the
         trigonometry of the same points across radars."""
         r = self.radar
-        s, az = (points or PointSet(lat_deg, lon_deg)).distance_azimuth(r.lat_deg, r.lon_deg)
         f32 = np.float32
-        t = (s / self.re_m).astype(f32)
+        s, az = (points or PointSet(lat_deg, lon_deg)).distance_azimuth(r.lat_deg, r.lon_deg, dtype=f32)
+        t = s / f32(self.re_m)
         h = np.asarray(altitude_msl_m, dtype=f32)
         c = f32(self.re_m) + h
         # tan E = (c cos t - a) / (c sin t), numerator without cancellation
@@ -218,9 +218,13 @@ class RadarView:
         r_loc = _osculating_radius_m(r.lat_deg)
         a2 = f32(r_loc + self.antenna_height_ellipsoidal_m)
         c2 = f32(r_loc + self.n_site_m) + h
-        rho2 = (c2 - a2) ** 2 + f32(4.0) * a2 * c2 * np.sin((s / r_loc).astype(f32) / f32(2.0)) ** 2
-        max_range = self.max_range_m if rcs_m2 is None else r.range_for_rcs_array(rcs_m2)
-        ok &= rho2 <= np.asarray(max_range, dtype=np.float64) ** 2
+        rho2 = (c2 - a2) ** 2 + f32(4.0) * a2 * c2 * np.sin(s / f32(2.0 * r_loc)) ** 2
+        if rcs_m2 is None or np.ndim(rcs_m2) == 0:
+            max_range = f32(self.max_range_m if rcs_m2 is None else r.range_for_rcs(float(rcs_m2)))
+        else:  # R^2 = R_ref^2 sqrt(rcs / rcs_ref), in float32
+            max_range = f32(r.reference_range_m) * np.sqrt(np.sqrt(
+                np.asarray(rcs_m2, dtype=f32) / f32(r.reference_rcs_m2)))
+        ok &= rho2 <= max_range * max_range
         return ok
 
 
