@@ -375,6 +375,8 @@ def _read_missiles(path: Path) -> list[Missile]:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read catalog file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{path}: not UTF-8 text ({exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{path}: not valid TOML: {exc}") from None
     table = doc.get("missile")
@@ -421,6 +423,8 @@ class Catalog:
         p = Path(path)
         if not p.exists():
             raise CatalogError(f"{p}: catalog file not found")
+        if p.is_dir():
+            raise CatalogError(f"{p}: is a folder, not a catalog file")
         if p.suffix.lower() == ".toml":
             for m in _read_missiles(p):
                 self.missiles[m.id] = m

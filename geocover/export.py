@@ -24,8 +24,8 @@ from shapely.geometry.base import BaseGeometry
 from . import __version__
 from .errors import DataFileError
 
-__all__ = ["atomic_path", "atomic_write_text", "feature_collection", "features_to_geodataframe",
-           "staged_output", "write_geojson", "write_geotiff"]
+__all__ = ["atomic_path", "atomic_write_text", "check_output_dir", "check_output_file", "feature_collection",
+           "features_to_geodataframe", "staged_output", "write_geojson", "write_geotiff"]
 
 
 def _umask_mode() -> int:
@@ -34,13 +34,32 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
+def check_output_file(path: str | Path) -> Path:
+    """Refuse, before any work is done, an output file name that cannot be written: empty,
+    an existing folder, device or other non-regular file, or a folder that cannot be made."""
+    if str(path).strip() == "":
+        raise DataFileError("output file name is empty")
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        raise DataFileError(f"output path {path} exists and is not a regular file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataFileError(f"cannot write to {path}: {exc.strerror or exc}") from None
+    if not os.access(path.parent, os.W_OK):
+        raise DataFileError(f"cannot write to {path}: folder {path.parent} is not writable")
+    return path
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary file name beside ``path``; when the block succeeds the file is
     made readable (umask) and renamed onto ``path``, otherwise it is removed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix or ".tmp", dir=path.parent)
+    path = check_output_file(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix or ".tmp", dir=path.parent)
+    except OSError as exc:
+        raise DataFileError(f"cannot write to {path}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
         yield Path(tmp)
@@ -121,25 +140,45 @@ def write_geotiff(path: str | Path, values: np.ndarray, *, west_deg: float, nort
     return Path(path)
 
 
-@contextlib.contextmanager
-def staged_output(out_dir: str | Path) -> Iterator[Path]:
-    """Yield a staging folder; on success move its files into ``out_dir``, else delete it.
-
-    Files already in ``out_dir`` with other names are left alone; same names are replaced.
-    """
+def check_output_dir(out_dir: str | Path) -> Path:
+    """Refuse, before any work is done, an output folder that cannot be written."""
+    if str(out_dir).strip() == "":
+        raise DataFileError("output folder name is empty")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise DataFileError(f"output path {out} exists and is not a folder")
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging.", dir=parent))
+    except OSError as exc:
+        raise DataFileError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    if not os.access(out if out.exists() else parent, os.W_OK):
+        raise DataFileError(f"cannot write to {out}: not writable")
+    return out
+
+
+@contextlib.contextmanager
+def staged_output(out_dir: str | Path) -> Iterator[Path]:
+    """Yield a staging folder; on success move its files into ``out_dir``, else delete it.
+
+    Files already in ``out_dir`` with other names are left alone; same names are replaced.
+    Every destination is checked before the first file moves, so a clash (a folder where a
+    file goes) leaves the old output untouched.
+    """
+    out = check_output_dir(out_dir)
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging.", dir=out.resolve().parent))
     except OSError as exc:
         raise DataFileError(f"cannot write to {out}: {exc.strerror or exc}") from None
     try:
         yield stage
         out.mkdir(parents=True, exist_ok=True)
-        for item in sorted(stage.iterdir()):
+        items = sorted(stage.iterdir())
+        for item in items:
+            dest = out / item.name
+            if dest.exists() and not dest.is_file():
+                raise DataFileError(f"cannot write {dest}: it exists and is not a regular file")
+        for item in items:
             os.replace(item, out / item.name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)

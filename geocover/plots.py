@@ -16,6 +16,20 @@ __all__ = ["plot_timeline", "save_figure"]
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
 
+FIGURE_FORMATS = (".png", ".svg", ".pdf")
+
+
+def check_figure_path(path: str | Path) -> Path:
+    """Refuse before any work an output figure with an unsupported suffix or place."""
+    from .errors import InputError
+    from .export import check_output_file
+
+    p = check_output_file(path)
+    if p.suffix.lower() not in FIGURE_FORMATS:
+        raise InputError(f"figure {p}: use a .png, .svg or .pdf file name")
+    return p
+
+
 def save_figure(fig, path: str | Path) -> Path:
     """Save a figure through a temporary file and a rename (format from the suffix)."""
     from .export import atomic_path

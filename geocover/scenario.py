@@ -56,7 +56,25 @@ from ._paths import data_dir
 from .catalog import _KIND_CLASS, Catalog, Interceptor, Missile, Radar, _validate, load_catalog
 from .errors import CatalogError, UnknownIdError, close_matches
 
-__all__ = ["Scenario", "bundled_scenarios", "load_scenario"]
+__all__ = ["Scenario", "bundled_scenarios", "check_bbox", "load_scenario"]
+
+
+def check_bbox(bbox) -> tuple[float, float, float, float]:
+    """A [west, south, east, north] box in degrees: finite, south < north within [-90, 90],
+    west < east, longitudes within [-180, 360] and at most 360 degrees wide."""
+    import math
+
+    if (not isinstance(bbox, (list, tuple)) or len(bbox) != 4
+            or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bbox)):
+        raise ValueError(f"must be [west, south, east, north] in degrees, got {bbox!r}")
+    w, s, e, n = (float(b) for b in bbox)
+    if not all(math.isfinite(v) for v in (w, s, e, n)):
+        raise ValueError(f"must be finite degrees, got {list(bbox)!r}")
+    if not (-90 <= s < n <= 90):
+        raise ValueError(f"needs -90 <= south < north <= 90, got {list(bbox)!r}")
+    if not (-180 <= w < e <= 360 and e - w <= 360):
+        raise ValueError(f"needs -180 <= west < east <= 360 and at most 360 degrees wide, got {list(bbox)!r}")
+    return w, s, e, n
 
 _TOP = ("scenario", "radars", "interceptors", "threats", "grid", "engagement", "overrides", "sites")
 
@@ -160,12 +178,31 @@ class _Ctx:
                 self.fail(key, f"unknown {what} {v!r}{hint}")
         return list(dict.fromkeys(value))
 
-    def number(self, key: str, value: Any, lo: float = 0.0, integer: bool = False) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < lo:
-            self.fail(key, f"must be a number >= {lo:g}, got {value!r}")
+    def number(self, key: str, value: Any, lo: float = 0.0, integer: bool = False,
+               hi: float | None = None) -> float:
+        import math
+
+        if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+                or value < lo or (hi is not None and value > hi)):
+            rng = f"between {lo:g} and {hi:g}" if hi is not None else f">= {lo:g}"
+            self.fail(key, f"must be a finite number {rng}, got {value!r}")
         if integer and int(value) != value:
             self.fail(key, f"must be a whole number, got {value!r}")
         return float(value)
+
+    def keys(self, key: str, table: dict, allowed: tuple[str, ...]) -> None:
+        for k in table:
+            if k not in allowed:
+                near = close_matches(k, allowed)
+                self.fail(f"{key}.{k}" if key else k, "unknown key" + (f"; did you mean {near[0]!r}?" if near
+                                                                      else f"; use {', '.join(allowed)}"))
+
+    def strings(self, key: str, value: Any) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(key, f"must be a list of strings, got {value!r}")
+        return list(value)
 
 
 def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
@@ -175,9 +212,17 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
             near = close_matches(key, _TOP)
             ctx.fail(key, "unknown section" + (f"; did you mean {near[0]!r}?" if near else ""))
     cat = Catalog({k: dict(v) for k, v in base.sites_by_kind.items()}, dict(base.missiles), list(base.files))
-    for i, rec in enumerate(doc.get("sites", [])):
+    sites = doc.get("sites", [])
+    if not isinstance(sites, list):
+        ctx.fail("sites", "must be a list of [[sites]] tables")
+    for i, rec in enumerate(sites):
         _add_site(ctx, cat, i, rec)
     head = ctx.table("scenario")
+    ctx.keys("scenario", head, ("title", "year", "description", "sources", "notional"))
+    sources = ctx.strings("scenario.sources", head.get("sources", []))
+    notional = ctx.strings("scenario.notional", head.get("notional", []))
+    if "year" in head and (isinstance(head["year"], bool) or not isinstance(head["year"], int)):
+        ctx.fail("scenario.year", f"must be a whole number, got {head['year']!r}")
     title = head.get("title")
     if not isinstance(title, str) or not title.strip():
         ctx.fail("scenario.title", "must be a non-empty string")
@@ -197,15 +242,19 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
     interceptor_fc: dict[str, list[str]] = {}
     for j, it in enumerate(ints):
         key = f"interceptors[{j}]"
-        if not isinstance(it, dict) or "id" not in it:
-            ctx.fail(key, "needs an 'id'")
+        if not isinstance(it, dict) or not isinstance(it.get("id"), str) or not it["id"]:
+            ctx.fail(key, "needs an 'id' naming a catalog interceptor battery")
+        ctx.keys(key, it, ("id", "fire_control"))
         iid = ctx.ids(f"{key}.id", it["id"], int_ids, "interceptor")[0]
         its_fc = ctx.ids(f"{key}.fire_control", it.get("fire_control", fc), radar_ids, "radar")
+        if not its_fc:
+            ctx.fail(f"{key}.fire_control", "needs at least one fire-control radar")
         for r in its_fc:
             if r not in fc:
                 ctx.fail(f"{key}.fire_control", f"radar {r!r} is not listed in radars.fire_control")
         interceptor_fc[iid] = its_fc
     threats = ctx.table("threats")
+    ctx.keys("threats", threats, ("launch_sites", "missile"))
     launches = ctx.ids("threats.launch_sites", threats.get("launch_sites", []), cat.sites_by_kind["launch"],
                        "launch site")
     if not launches:
@@ -215,21 +264,23 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
         ctx.fail("threats.missile", "must name a missile class")
     ctx.ids("threats.missile", mid, cat.missiles, "missile class")
     grid = ctx.table("grid")
+    ctx.keys("grid", grid, ("bbox_deg", "resolution_deg"))
     bbox = grid.get("bbox_deg")
-    if (not isinstance(bbox, list) or len(bbox) != 4
-            or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bbox)
-            or not (bbox[0] < bbox[2] and -90 <= bbox[1] < bbox[3] <= 90)):
-        ctx.fail("grid.bbox_deg", f"must be [west, south, east, north] in degrees, got {bbox!r}")
-    res = ctx.number("grid.resolution_deg", grid.get("resolution_deg", 0.25), 1e-4)
+    try:
+        bbox = check_bbox(bbox)
+    except ValueError as exc:
+        ctx.fail("grid.bbox_deg", str(exc))
+    res = ctx.number("grid.resolution_deg", grid.get("resolution_deg", 0.25), 1e-3, hi=10.0)
     eng = ctx.table("engagement", required=False)
-    for key in eng:
-        if key not in ("min_track_s", "kill_assessment_s", "samples"):
-            ctx.fail(f"engagement.{key}", "unknown key; use min_track_s, kill_assessment_s, samples")
+    ctx.keys("engagement", eng, ("min_track_s", "kill_assessment_s", "samples"))
     radars = {r: cat.radar(r) for r in dict.fromkeys(ew + fc)}
     interceptors = {i: cat.interceptor(i) for i in interceptor_fc}
     overrides = ctx.table("overrides", required=False)
     for kind, pool in (("radars", radars), ("interceptors", interceptors)):
-        for rid, values in (overrides.get(kind) or {}).items():
+        table = overrides.get(kind) or {}
+        if not isinstance(table, dict):
+            ctx.fail(f"overrides.{kind}", "must be a table of [overrides.{kind}.ID] tables")
+        for rid, values in table.items():
             key = f"overrides.{kind}.{rid}"
             if rid not in pool:
                 near = close_matches(rid, pool)
@@ -254,12 +305,12 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
     year = head.get("year")
     return Scenario(
         sid, path, title.strip(), int(year) if isinstance(year, int) else None, str(head.get("description", "")),
-        [str(x) for x in head.get("sources", [])], [str(x) for x in head.get("notional", [])],
+        sources, notional,
         radars, ew, fc, interceptors, interceptor_fc, launches, cat.missile(mid),
         tuple(float(b) for b in bbox), res,
-        ctx.number("engagement.min_track_s", eng.get("min_track_s", 10.0)),
-        ctx.number("engagement.kill_assessment_s", eng.get("kill_assessment_s", 60.0)),
-        int(ctx.number("engagement.samples", eng.get("samples", 80), 10, integer=True)), cat)
+        ctx.number("engagement.min_track_s", eng.get("min_track_s", 10.0), hi=3600.0),
+        ctx.number("engagement.kill_assessment_s", eng.get("kill_assessment_s", 60.0), hi=3600.0),
+        int(ctx.number("engagement.samples", eng.get("samples", 80), 10, integer=True, hi=2000)), cat)
 
 
 def _add_site(ctx: _Ctx, cat: Catalog, i: int, rec: Any) -> None:

@@ -41,6 +41,8 @@ from .scenario import Scenario
 __all__ = ["Executor", "SearchResult", "candidate_sites", "greedy_search", "read_region", "with_candidate"]
 
 OBJECTIVES = ("area", "cities", "warning")
+#: Largest candidate grid a search accepts (each candidate is a full footprint evaluation).
+MAX_CANDIDATES = 20_000
 
 
 # ------------------------------------------------------------------ candidates
@@ -66,7 +68,11 @@ def read_region(text: str):
     import shapely
     from shapely.geometry import box, shape
 
+    if not str(text).strip():
+        raise InputError("the candidate region is empty: give west,south,east,north or a GeoJSON file")
     p = Path(text)
+    if p.is_dir():
+        raise InputError(f"candidate region {p} is a folder, not a GeoJSON file")
     if p.suffix.lower() in (".geojson", ".json") or p.exists():
         if not p.is_file():
             raise InputError(f"candidate region file not found: {p}")
@@ -89,13 +95,18 @@ def read_region(text: str):
         region = shapely.union_all(geoms) if geoms else None
         if region is None or region.is_empty or region.area == 0:
             raise InputError(f"{p}: the candidate region is empty (no polygon with an area)")
+        w, s, e, n = region.bounds
+        if not (-90 <= s and n <= 90 and -180 <= w and e <= 360 and e - w <= 360):
+            raise InputError(f"{p}: the candidate region {region.bounds} is not within the globe "
+                             "(latitudes -90..90, longitudes -180..360)")
         return region
+    from .scenario import check_bbox
+
     try:
-        w, s, e, n = (float(x) for x in text.split(","))
-    except ValueError:
-        raise InputError(f"candidate region {text!r} must be west,south,east,north or a GeoJSON file") from None
-    if not (w < e and -90 <= s < n <= 90):
-        raise InputError(f"candidate region {text!r}: need west < east and south < north within [-90, 90]")
+        w, s, e, n = check_bbox([float(x) for x in text.split(",")])
+    except ValueError as exc:
+        msg = str(exc) if "degrees" in str(exc) or "needs" in str(exc) else "must be west,south,east,north"
+        raise InputError(f"candidate region {text!r}: {msg} (or a GeoJSON file)") from None
     return box(w, s, e, n)
 
 
@@ -107,6 +118,10 @@ def candidate_sites(region, step_deg: float, *, sea: bool = False) -> tuple[np.n
     if not step_deg > 0:
         raise InputError(f"--step must be > 0, got {step_deg}")
     w, s, e, n = region.bounds
+    count = ((e - w) / step_deg + 1) * ((n - s) / step_deg + 1)
+    if count > MAX_CANDIDATES:
+        raise InputError(f"a {step_deg:g} deg step gives ~{count:,.0f} candidate sites in {region.bounds}; "
+                         f"the limit is {MAX_CANDIDATES:,}: use a larger --step or a smaller region")
     lons = np.arange(math.floor(w / step_deg) * step_deg + step_deg / 2, e, step_deg)
     lats = np.arange(math.floor(s / step_deg) * step_deg + step_deg / 2, n, step_deg)
     lon2, lat2 = np.meshgrid(lons, lats)

@@ -38,7 +38,8 @@ def parse_quantity(text: str | float, dimension: str = "length", *, name: str = 
     else:
         m = _NUM_RE.match(str(text))
         if not m:
-            raise InputError(f"{name}: cannot read {text!r} as a {dimension} "
+            article = "an" if dimension[0] in "aeiou" else "a"
+            raise InputError(f"{name}: cannot read {text!r} as {article} {dimension} "
                              f"(e.g. '300{'km' if dimension == 'length' else _BASE[dimension]}')")
         value = float(m.group(1))
         unit = (m.group(2) or "").strip()
@@ -62,7 +63,7 @@ def parse_quantity(text: str | float, dimension: str = "length", *, name: str = 
 
 def parse_quantity_list(text: str, dimension: str = "length", *, name: str = "value") -> list[float]:
     """Parse a comma-separated list such as ``"100km,300km,1000km"``."""
-    parts = [p for p in str(text).split(",") if p.strip()]
-    if not parts:
-        raise InputError(f"{name}: expected a comma-separated list, got {text!r}")
+    parts = str(text).split(",")
+    if not str(text).strip() or any(not p.strip() for p in parts):
+        raise InputError(f"{name}: expected a comma-separated list without empty items, got {text!r}")
     return [parse_quantity(p, dimension, name=name) for p in parts]

@@ -10,7 +10,7 @@ import click
 
 from ..compare import compare_scenarios
 from ..errors import InputError
-from ..export import atomic_write_text, staged_output
+from ..export import atomic_write_text, check_output_dir, staged_output
 from ..scenario import load_scenario
 from .options import QuantityType, catalog_option, get_catalog, model_option
 
@@ -27,16 +27,42 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def _weights(path: str | None) -> dict[str, float] | None:
-    if not path:
+def _weights(path: str | None, targets) -> dict[str, float] | None:
+    """City weights from a CSV with columns id,weight (UTF-8, a BOM is fine)."""
+    import math
+
+    if path is None:
         return None
-    out = {}
-    with open(path, newline="", encoding="utf-8") as fh:
-        for i, row in enumerate(csv.DictReader(fh), start=2):
-            try:
-                out[row["id"]] = float(row["weight"])
-            except (KeyError, ValueError, TypeError):
-                raise InputError(f"{path}: line {i}: needs columns id,weight with a number") from None
+    out: dict[str, float] = {}
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or not {"id", "weight"} <= {f.strip() for f in reader.fieldnames}:
+                raise InputError(f"{path}: needs a header line with columns id,weight")
+            for i, row in enumerate(reader, start=2):
+                rid = (row.get("id") or "").strip()
+                try:
+                    w = float(row.get("weight") or "")
+                except ValueError:
+                    raise InputError(f"{path}: line {i}: field 'weight' must be a number, got "
+                                     f"{row.get('weight')!r}") from None
+                if not math.isfinite(w) or w < 0:
+                    raise InputError(f"{path}: line {i}: field 'weight' must be finite and >= 0, got {w!r}")
+                if rid not in targets:
+                    from ..errors import close_matches
+
+                    near = close_matches(rid, targets)
+                    raise InputError(f"{path}: line {i}: field 'id' {rid!r} is not a target city"
+                                     + (f"; did you mean {near[0]!r}?" if near else ""))
+                if rid in out:
+                    raise InputError(f"{path}: line {i}: field 'id' {rid!r} appears twice")
+                out[rid] = w
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not out:
+        raise InputError(f"{path}: no weights in the file")
     return out
 
 
@@ -53,12 +79,17 @@ def _weights(path: str | None) -> dict[str, float] | None:
 def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out_dir, catalog_files) -> None:
     """Compare scenarios against the same launch sites: defended area, cities defended, battle
     space, warning time, first detection, boost seen; and which scenarios defend each city."""
+    check_output_dir(out_dir)
     cat = get_catalog(catalog_files)
     scenarios = [load_scenario(s, cat) for s in dict.fromkeys(scenario_names)]
-    launches = [x.strip() for x in launch_ids.split(",")] if launch_ids else None
+    launches = [x.strip() for x in launch_ids.split(",")] if launch_ids is not None else None
+    if launches is not None and any(not x for x in launches):
+        raise InputError(f"--launch {launch_ids!r}: give launch site ids separated by commas")
     for lid in launches or []:
         cat.launch_site(lid)
-    comp = compare_scenarios(scenarios, launches, resolution_deg=resolution_deg, weights=_weights(weights_path),
+    launches = list(dict.fromkeys(launches)) if launches else None
+    weights = _weights(weights_path, {t.id for t in cat.sites("target")})
+    comp = compare_scenarios(scenarios, launches, resolution_deg=resolution_deg, weights=weights,
                              model=model, progress=lambda sid: click.echo(f"  {sid}: done", err=True))
     cols = list(COLUMNS) + sorted({k for m in comp.metrics for k in m if k.startswith("first_detection_s_")})
     md = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]

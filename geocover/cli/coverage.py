@@ -61,6 +61,11 @@ def command(radar_ids, altitudes, rcs_m2, model, no_terrain, dem_files, k, resol
             azimuth_step_deg, no_map, offline, out_dir, catalog_files) -> None:
     """Coverage of RADAR(s) at target altitudes: GeoJSON polygons (RFC 7946), a
     minimum-detectable-altitude GeoTIFF per radar, k-coverage, and a quick HTML map."""
+    from ..export import check_output_dir
+
+    check_output_dir(out_dir)
+    if azimuth_step_deg < 0.01:
+        raise InputError(f"--azimuth-step must be at least 0.01 deg, got {azimuth_step_deg:g}")
     cat = get_catalog(catalog_files)
     radars = [cat.radar(rid) for rid in dict.fromkeys(radar_ids)]
     terrain = terrain_from_options(no_terrain, dem_files)

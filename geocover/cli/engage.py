@@ -7,15 +7,15 @@ import click
 from ..footprint import Architecture
 from ..scenario import load_scenario
 from ..units import parse_quantity_list
-from .options import catalog_option, echo_json, get_catalog, model_option, resolve_place
+from .options import catalog_option, echo_json, get_catalog, model_option, nonempty, resolve_place
 
 
 @click.command("engage")
 @click.argument("scenario_name", metavar="SCENARIO")
 @click.argument("launch", metavar="LAUNCH")
 @click.argument("target", metavar="TARGET")
-@click.option("--missile", "missile_id", help="Missile class [default: the scenario's].")
-@click.option("--interceptor-speed", "speeds", help="Burnout speed(s) to try for every interceptor, "
+@click.option("--missile", "missile_id", callback=nonempty, help="Missile class [default: the scenario's].")
+@click.option("--interceptor-speed", "speeds", callback=nonempty, help="Burnout speed(s) to try for every interceptor, "
               "comma-separated (e.g. 5.4km/s,7.7km/s,9km/s) [default: the catalog's].")
 @model_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -32,6 +32,11 @@ def command(scenario_name, launch, target, missile_id, speeds, model, as_json, c
     lat1, lon1, name1, _ = resolve_place(launch, sc.catalog)
     lat2, lon2, name2, _ = resolve_place(target, sc.catalog)
     speed_list = parse_quantity_list(speeds, "speed", name="--interceptor-speed") if speeds else [None]
+    from ..errors import InputError
+
+    for v in speed_list:
+        if v is not None and not 0 < v < 11_000:
+            raise InputError(f"--interceptor-speed must be between 0 and 11 km/s, got {v:g} m/s")
     results = []
     for v in speed_list:
         arch = Architecture(sc, model=model, interceptor_speed_mps=v)

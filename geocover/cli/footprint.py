@@ -11,10 +11,10 @@ import click
 import numpy as np
 
 from ..errors import InputError
-from ..export import atomic_write_text, staged_output, write_geojson, write_geotiff
+from ..export import atomic_write_text, check_output_dir, staged_output, write_geojson, write_geotiff
 from ..footprint import Architecture, footprint, footprint_polygons
-from ..scenario import load_scenario
-from .options import QuantityType, catalog_option, get_catalog, model_option, warn
+from ..scenario import check_bbox, load_scenario
+from .options import QuantityType, catalog_option, get_catalog, model_option, nonempty, warn
 
 CITY_FIELDS = ("target", "launch", "reachable", "defended", "battle_space_s", "earliest_t_s", "earliest_altitude_m",
                "interceptor", "radar", "first_detection_t_s", "warning_time_s", "flight_time_s", "shoot_look_shoot",
@@ -22,20 +22,23 @@ CITY_FIELDS = ("target", "launch", "reachable", "defended", "battle_space_s", "e
 
 
 def _launches(text: str | None, scenario) -> list[str]:
-    if not text:
+    if text is None:
         return list(scenario.launch_sites)
-    ids = [x.strip() for x in text.split(",") if x.strip()]
+    ids = [x.strip() for x in text.split(",")]
+    if any(not x for x in ids):
+        raise InputError(f"--launch {text!r}: give launch site ids separated by commas")
     for lid in ids:
         scenario.catalog.launch_site(lid)
-    return ids
+    return list(dict.fromkeys(ids))
 
 
 @click.command("footprint")
 @click.argument("scenario_name", metavar="SCENARIO")
-@click.option("--launch", "launch_ids", help="Launch sites, comma-separated [default: the scenario's].")
+@click.option("--launch", "launch_ids", callback=nonempty,
+              help="Launch sites, comma-separated [default: the scenario's].")
 @click.option("--resolution", "resolution_deg", type=QuantityType("angle", minimum=0, strict_min=True),
               help="Grid cell size [default: the scenario's].")
-@click.option("--bbox", help="Grid box west,south,east,north in degrees [default: the scenario's].")
+@click.option("--bbox", callback=nonempty, help="Grid box west,south,east,north in degrees [default: the scenario's].")
 @click.option("--interceptor-speed", "speed_mps", type=QuantityType("speed", minimum=0, strict_min=True),
               help="Set every interceptor's burnout speed (e.g. 7.7km/s).")
 @model_option
@@ -48,15 +51,15 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, m
     """Defended footprint of SCENARIO (bundled name or TOML path) against each launch site:
     battle-space GeoTIFFs (s), GeoJSON polygons (defended, bands of battle space), and a CSV
     for the target cities; with several launches also "defended against all" and "against any"."""
+    check_output_dir(out_dir)
     sc = load_scenario(scenario_name, get_catalog(catalog_files))
     box = None
     if bbox:
         try:
-            box = tuple(float(x) for x in bbox.split(","))
-        except ValueError:
-            raise InputError(f"--bbox {bbox!r} must be west,south,east,north in degrees") from None
-        if len(box) != 4 or not (box[0] < box[2] and -90 <= box[1] < box[3] <= 90):
-            raise InputError(f"--bbox {bbox!r} must be west,south,east,north with west < east, south < north")
+            box = check_bbox([float(x) for x in bbox.split(",")])
+        except ValueError as exc:
+            raise InputError(f"--bbox {bbox!r}: {exc}" if "degrees" in str(exc) else
+                             f"--bbox {bbox!r} must be west,south,east,north in degrees") from None
     launches = _launches(launch_ids, sc)
     arch = Architecture(sc, model=model, interceptor_speed_mps=speed_mps)
     t0 = time.perf_counter()

@@ -37,6 +37,12 @@ def command(site_id: str, model, ranges: list[float], min_elevation_deg: float |
             as_json: bool, catalog_files: tuple[str, ...]) -> None:
     """Radar horizon of SITE at its real antenna height (ground + mast, above MSL), and the
     lowest altitude (above MSL) visible at each range over a smooth Earth, no terrain."""
+    from ..errors import InputError
+
+    if max(ranges) > 20_000_000.0:
+        raise InputError(f"--ranges: {max(ranges) / 1000:,.0f} km is more than half way round the Earth")
+    if min_elevation_deg is not None and not -90.0 <= min_elevation_deg <= 90.0:
+        raise InputError(f"--min-elevation must be within [-90, 90] deg, got {min_elevation_deg:g}")
     site = get_catalog(catalog_files).site(site_id)
     mast = site.antenna_height_agl_m if isinstance(site, Radar) else 0.0
     h_ant = site.ground_height_msl_m + mast

@@ -28,6 +28,8 @@ def _parse_point(text: str) -> tuple[float, float, float]:
     alt = parse_quantity(parts[2], "length", name="altitude")
     if not -90 <= lat <= 90:
         raise InputError(f"latitude {lat:g} in {text!r} must be within [-90, 90]")
+    if alt < -500.0:
+        raise InputError(f"altitude {alt:g} m in {text!r} is below -500 m (the Dead Sea shore is -430 m)")
     return lat, (lon + 180.0) % 360.0 - 180.0 if abs(lon) > 180 else lon, alt
 
 

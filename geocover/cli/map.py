@@ -9,15 +9,21 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ..export import atomic_write_text
+from ..export import atomic_write_text, check_output_file, staged_output
 from ..maps import save_map, scenario_map
 from ..scenario import bundled_scenarios, load_scenario
-from .options import catalog_option, get_catalog
+from .options import catalog_option, get_catalog, nonempty
 
 
 def build_gallery(out_dir: Path, *, offline: bool, catalog=None, echo=click.echo) -> list[Path]:
-    """Maps of every bundled scenario in ``out_dir`` and an ``index.html`` linking them."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Maps of every bundled scenario in ``out_dir`` and an ``index.html`` linking them
+    (all written to a staging folder first: an error leaves ``out_dir`` as it was)."""
+    with staged_output(out_dir) as stage:
+        names = _gallery(stage, offline=offline, catalog=catalog, echo=echo)
+    return [Path(out_dir) / n for n in names]
+
+
+def _gallery(out_dir: Path, *, offline: bool, catalog, echo) -> list[str]:
     written, rows = [], []
     for sid in bundled_scenarios():
         t0 = time.perf_counter()
@@ -27,43 +33,46 @@ def build_gallery(out_dir: Path, *, offline: bool, catalog=None, echo=click.echo
         echo(f"  {path.name}: {size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f} s")
         rows.append(f"<li><a href='{html.escape(path.name)}'>{html.escape(sc.title)}</a> "
                     f"<small>({html.escape(str(sc.year or ''))}; {size / 1e6:.1f} MB)</small></li>")
-        written.append(path)
+        written.append(path.name)
     index = ("<!doctype html><html><head><meta charset='utf-8'><title>geocover gallery</title></head>"
              "<body style='font:15px sans-serif;max-width:900px;margin:2em auto'><h1>geocover scenario maps</h1>"
              "<p>Each map shows the radars (coverage at 100/300/1000 km, sectors, terrain horizon), the "
              "threat trajectories coloured by the radar that tracks them, the target cities with their "
              "engagement results and the defended footprint against the first launch site of the scenario."
              f"</p><ul>{''.join(rows)}</ul></body></html>\n")
-    written.append(atomic_write_text(out_dir / "index.html", index))
+    written.append(atomic_write_text(out_dir / "index.html", index).name)
     return written
 
 
 @click.command("map")
 @click.argument("scenario_name", metavar="SCENARIO", required=False)
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False),
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), callback=nonempty,
               help="HTML file [default: maps/<scenario>.html].")
-@click.option("--launch", "launch_id", help="Launch site whose threat is shown [default: the scenario's first].")
+@click.option("--launch", "launch_id", callback=nonempty,
+              help="Launch site whose threat is shown [default: the scenario's first].")
 @click.option("--offline", is_flag=True, help="Self-contained file: no tiles, no network request at all.")
 @click.option("--all", "build_all", is_flag=True, help="Build every bundled scenario into maps/ with an index.html.")
-@click.option("--out-dir", type=click.Path(file_okay=False), default="maps", show_default=True,
-              help="Folder for --all.")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=None, callback=nonempty,
+              help="Folder for --all [default: maps].")
 @catalog_option
 def command(scenario_name, output, launch_id, offline, build_all, out_dir, catalog_files) -> None:
     """Interactive HTML map of SCENARIO (bundled name or TOML path): every layer toggleable,
     popups on sites and cities, legend, scale bar, measure and fullscreen tools."""
     cat = get_catalog(catalog_files)
     if build_all:
-        if scenario_name or output:
-            raise InputError("--all builds every bundled scenario; give no SCENARIO or -o with it")
-        paths = build_gallery(Path(out_dir), offline=offline, catalog=cat)
+        if scenario_name or output or launch_id:
+            raise InputError("--all builds every bundled scenario; give no SCENARIO, -o or --launch with it")
+        paths = build_gallery(Path(out_dir or "maps"), offline=offline, catalog=cat)
         click.echo(f"wrote {len(paths)} files to {out_dir}")
         return
     if not scenario_name:
         raise InputError("give a SCENARIO (one of: " + ", ".join(bundled_scenarios()) + ") or --all")
+    if out_dir:
+        raise InputError("--out-dir goes with --all; use -o FILE for one map")
     sc = load_scenario(scenario_name, cat)
     if launch_id:
         sc.catalog.launch_site(launch_id)
-    path = Path(output or Path("maps") / f"{sc.id}.html")
+    path = check_output_file(output or Path("maps") / f"{sc.id}.html")
     t0 = time.perf_counter()
     save_map(scenario_map(sc, launch_id=launch_id, offline=offline), path, offline=offline)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t0:.1f} s)")

@@ -8,10 +8,10 @@ import click
 import numpy as np
 
 from ..errors import InputError
-from ..export import atomic_write_text, staged_output, write_geojson, write_geotiff
+from ..export import atomic_write_text, check_output_dir, staged_output, write_geojson, write_geotiff
 from ..scenario import load_scenario
 from ..search import OBJECTIVES, Executor, candidate_sites, greedy_search, read_region
-from .options import QuantityType, catalog_option, get_catalog
+from .options import QuantityType, catalog_option, get_catalog, nonempty, warn
 
 
 def _heat_raster(res, step: float):
@@ -34,14 +34,16 @@ def _heat_raster(res, step: float):
               show_default=True, help="Candidate grid step.")
 @click.option("--k", "k", type=click.IntRange(min=1), default=1, show_default=True, help="Sites to choose.")
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="area", show_default=True)
-@click.option("--launch", "launch_ids", help="Launch sites, comma-separated [default: the scenario's].")
-@click.option("--template", "template_id", help="Catalog record to copy [default: kurecik / deveselu-sm3-ib].")
+@click.option("--launch", "launch_ids", callback=nonempty,
+              help="Launch sites, comma-separated [default: the scenario's].")
+@click.option("--template", "template_id", callback=nonempty,
+              help="Catalog record to copy [default: kurecik / deveselu-sm3-ib].")
 @click.option("--grid-resolution", "resolution_deg", type=QuantityType("angle", minimum=0, strict_min=True),
               default="1deg", show_default=True, help="Footprint grid used to score each candidate.")
 @click.option("--sea", is_flag=True, help="Allow candidates at sea (ship stations).")
-@click.option("--scheduler", default="local", show_default=True,
+@click.option("--scheduler", default="local", show_default=True, callback=nonempty,
               help="'local' (a Dask LocalCluster here), 'none' (one process) or tcp://HOST:8786.")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+@click.option("--workers", type=click.IntRange(min=1, max=64), default=2, show_default=True,
               help="Workers of the local cluster.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
 @click.option("--offline", is_flag=True, help="Offline map (no tiles, no network).")
@@ -51,15 +53,21 @@ def command(scenario_name, kind, region, step_deg, k, objective, launch_ids, tem
     """Where should the next radar or interceptor battery go? Scores every candidate site of
     REGION (heat layer), then picks K sites greedily with lazy re-evaluation, on a Dask
     cluster (local by default)."""
+    check_output_dir(out_dir)
     cat = get_catalog(catalog_files)
     sc = load_scenario(scenario_name, cat)
-    launches = [x.strip() for x in launch_ids.split(",")] if launch_ids else None
+    launches = [x.strip() for x in launch_ids.split(",")] if launch_ids is not None else None
+    if launches is not None and any(not x for x in launches):
+        raise InputError(f"--launch {launch_ids!r}: give launch site ids separated by commas")
     for lid in launches or []:
         sc.catalog.launch_site(lid)
+    launches = list(dict.fromkeys(launches)) if launches else None
     template = None
     if template_id:
         template = sc.catalog.radar(template_id) if kind == "radar" else sc.catalog.interceptor(template_id)
     lat, lon = candidate_sites(read_region(region), step_deg, sea=sea)
+    if k > lat.size:
+        warn(f"--k {k} is more than the {lat.size} candidate sites; choosing at most {lat.size}")
     click.echo(f"{lat.size} candidate sites; scheduler {scheduler}", err=True)
     with Executor(scheduler, workers=workers) as ex:
         res = greedy_search(sc, kind, lat, lon, k=k, objective=objective, template=template, launches=launches,

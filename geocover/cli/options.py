@@ -14,6 +14,20 @@ from ..refraction import _k_factor
 from ..units import parse_quantity, parse_quantity_list
 
 
+def _opt_name(param) -> str:
+    if param is None:
+        return "value"
+    opts = getattr(param, "opts", None) or [param.human_readable_name]
+    return max(opts, key=len)
+
+
+def nonempty(ctx, param, value):
+    """Click callback: an option given as an empty string is a mistake, not 'the default'."""
+    if isinstance(value, str) and value.strip() == "":
+        raise click.BadParameter("must not be empty", ctx=ctx, param=param)
+    return value
+
+
 class QuantityType(click.ParamType):
     """A number with an optional unit, converted to the base unit (``300km`` -> 300000.0)."""
 
@@ -28,7 +42,7 @@ class QuantityType(click.ParamType):
         if isinstance(value, float):
             return value
         try:
-            out = parse_quantity(value, self.dimension, name=param.human_readable_name if param else "value")
+            out = parse_quantity(value, self.dimension, name=_opt_name(param))
         except GeocoverError as exc:
             self.fail(str(exc), param, ctx)
         if self.minimum is not None and (out <= self.minimum if self.strict_min else out < self.minimum):
@@ -43,8 +57,7 @@ class QuantityListType(QuantityType):
         if isinstance(value, list):
             return value
         try:
-            out = parse_quantity_list(value, self.dimension,
-                                      name=param.human_readable_name if param else "value")
+            out = parse_quantity_list(value, self.dimension, name=_opt_name(param))
         except GeocoverError as exc:
             self.fail(str(exc), param, ctx)
         if self.minimum is not None and any(v < self.minimum for v in out):
@@ -104,6 +117,9 @@ def resolve_place(text: str, catalog: Catalog) -> tuple[float, float, str, Site 
     ll = parse_latlon(text)
     if ll is not None:
         return ll[0], ll[1], f"{ll[0]:g},{ll[1]:g}", None
+    if "," in text or not text.strip():
+        raise InputError(f"cannot read {text!r} as a site id or as lat,lon in degrees (e.g. 38.08,46.29; "
+                         "put -- before negative coordinates: geocover distance -- -33.9,18.4 51.5,-0.1)")
     site = catalog.site(text.strip())
     return site.lat_deg, site.lon_deg, site.id, site
 

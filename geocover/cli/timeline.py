@@ -16,6 +16,7 @@ from .options import (
     echo_json,
     get_catalog,
     model_option,
+    nonempty,
     resolve_place,
     terrain_from_options,
 )
@@ -34,7 +35,8 @@ def _default_missile(cat, lat1, lon1, lat2, lon2):
 @click.argument("launch", metavar="LAUNCH")
 @click.argument("target", metavar="TARGET")
 @click.option("--radars", "radar_ids", required=True, help="Comma-separated radar ids.")
-@click.option("--missile", "missile_id", help="Missile class [default: the shortest-range class that reaches].")
+@click.option("--missile", "missile_id", callback=nonempty,
+              help="Missile class [default: the shortest-range class that reaches].")
 @click.option("--mode", type=click.Choice(["min-energy", "lofted", "depressed"]), default="min-energy",
               show_default=True)
 @click.option("--apogee", "apogee_m", type=QuantityType("length", minimum=0, strict_min=True))
@@ -45,14 +47,27 @@ def _default_missile(cat, lat1, lon1, lat2, lon2):
 @model_option
 @dem_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write a PNG/SVG plot.")
-@click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), help="Write the flight as GeoJSON.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), callback=nonempty,
+              help="Write a PNG/SVG/PDF plot.")
+@click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), callback=nonempty,
+              help="Write the flight as GeoJSON.")
 @catalog_option
 def command(launch, target, radar_ids, missile_id, mode, apogee_m, step_s, min_track_s, model, no_terrain,
             dem_files, as_json, plot_path, geojson_path, catalog_files) -> None:
     """Detection timeline of a missile from LAUNCH to TARGET (ids or lat,lon) for a set of radars:
     first detection (time, altitude, range), track intervals, whether the boost is seen, warning
     time; radars that cannot search wait for a cue from one that can."""
+    from ..export import check_output_file
+    from ..plots import check_figure_path
+
+    if plot_path:
+        check_figure_path(plot_path)
+    if geojson_path:
+        check_output_file(geojson_path)
+    if apogee_m is not None and mode == "min-energy":
+        raise InputError("--apogee shapes a lofted or depressed trajectory: add --mode lofted or --mode depressed")
+    if not 0.01 <= step_s <= 60.0:
+        raise InputError(f"--step must be between 0.01 s and 60 s, got {step_s:g} s")
     cat = get_catalog(catalog_files)
     lat1, lon1, name1, _ = resolve_place(launch, cat)
     lat2, lon2, name2, _ = resolve_place(target, cat)
@@ -61,6 +76,9 @@ def command(launch, target, radar_ids, missile_id, mode, apogee_m, step_s, min_t
         raise InputError("--radars needs at least one radar id")
     radars = [cat.radar(r) for r in dict.fromkeys(ids)]
     missile = cat.missile(missile_id) if missile_id else _default_missile(cat, lat1, lon1, lat2, lon2)
+    from .trajectory import check_profile
+
+    check_profile(lat1, lon1, lat2, lon2, mode, None, apogee_m, missile)
     traj, _ = aim_missile(missile, lat1, lon1, lat2, lon2, mode=mode, apogee_m=apogee_m)
     terrain = terrain_from_options(no_terrain, dem_files)
     views = [RadarView(r, model=model, terrain=terrain) for r in radars]
@@ -85,7 +103,7 @@ def command(launch, target, radar_ids, missile_id, mode, apogee_m, step_s, min_t
         return
     click.echo(f"{missile.name}: {name1} -> {name2}, {out['ground_range_m'] / 1000:,.0f} km, flight "
                f"{tl.impact_t_s / 60:.1f} min, apogee {out['apogee_m'] / 1000:,.0f} km, boost {tl.burn_time_s:.0f} s")
-    header = f"{'radar':<16}{'first seen':>11}{'alt km':>8}{'range km':>10}{'track s':>9}{'boost':>7}{'warning s':>11}"
+    header = f"{'radar':<16}{'first seen':>11}{'alt km':>8}{'range km':>10}{'seen s':>9}{'boost':>7}{'warning s':>11}"
     click.echo(header)
     for tr in tl.tracks:
         if tr.first_detection_t_s is None:

@@ -13,8 +13,41 @@ from .options import (
     catalog_option,
     echo_json,
     get_catalog,
+    nonempty,
     resolve_place,
 )
+
+
+def check_profile(lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m, missile=None) -> None:
+    """Refuse contradictory profile options before flying: --apogee/--angle without a
+    lofted/depressed mode, both at once, or a 'depressed' profile that is higher (or a
+    'lofted' one lower) than the minimum-energy trajectory."""
+    from ..trajectory import _apogee_of, _azimuth_and_angle, _unit, min_energy_state
+
+    if (apogee_m is not None or angle_deg is not None) and mode == "min-energy":
+        raise InputError("--apogee and --angle shape a lofted or depressed trajectory: add --mode lofted "
+                         "or --mode depressed")
+    if apogee_m is not None and angle_deg is not None:
+        raise InputError("give --apogee or --angle, not both")
+    if mode == "min-energy" or (apogee_m is None and angle_deg is None):
+        return
+    hb = missile.burnout_altitude_m if missile else 0.0
+    _, ang = _azimuth_and_angle(_unit(lat1, lon1), _unit(lat2, lon2))
+    g_me, v_me = min_energy_state(float(ang), hb)
+    if angle_deg is not None:
+        wrong = angle_deg > g_me if mode == "depressed" else angle_deg < g_me
+        if wrong:
+            side = "below" if mode == "depressed" else "above"
+            raise InputError(f"a {mode} trajectory needs a flight-path angle {side} the minimum-energy "
+                             f"{g_me:.1f} deg for this range, got {angle_deg:g} deg")
+    if apogee_m is not None:
+        apo_me = float(_apogee_of(np.array([v_me]), np.array([g_me]), np.array([hb]))[0])
+        wrong = apogee_m > apo_me if mode == "depressed" else apogee_m < apo_me
+        if wrong:
+            side = "below" if mode == "depressed" else "above"
+            raise InputError(f"a {mode} trajectory needs an apogee {side} the minimum-energy "
+                             f"{apo_me / 1000:,.0f} km for this range, got {apogee_m / 1000:,.0f} km")
+
 
 KEYS = ("impact_lat_deg", "impact_lon_deg", "ground_range_m", "flight_time_s", "apogee_m",
         "burnout_speed_mps", "flight_path_angle_deg")
@@ -38,8 +71,9 @@ def flight_geojson(traj, *, step_s: float = 5.0, properties: dict | None = None)
 @click.command("trajectory")
 @click.option("--from", "from_place", required=True, metavar="LAT,LON|SITE", help="Launch point.")
 @click.option("--to", "to_place", metavar="LAT,LON|SITE", help="Target (aim mode).")
-@click.option("--missile", "missile_id", help="Missile class from the catalog (burn time, burnout altitude, "
-              "reach) [default: burnout at the launch point on the surface, no reach limit].")
+@click.option("--missile", "missile_id", callback=nonempty,
+              help="Missile class from the catalog (burn time, burnout altitude, reach) [default: burnout at the "
+                   "launch point on the surface, no reach limit].")
 @click.option("--mode", type=click.Choice(MODES), default="min-energy", show_default=True)
 @click.option("--apogee", "apogee_m", type=QuantityType("length", minimum=0, strict_min=True),
               help="Lofted/depressed by apogee (e.g. 800km).")
@@ -76,6 +110,8 @@ def command(from_place, to_place, missile_id, mode, apogee_m, angle_deg, azimuth
         if azimuth_deg is not None:
             raise InputError("--azimuth is for burnout states; with --to the azimuth is solved for")
         lat2, lon2, target, _ = resolve_place(to_place, cat)
+        check_profile(lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m,
+                      cat.missile(missile_id) if missile_id else None)
         if missile_id:
             missile = cat.missile(missile_id)
             if speed_mps is not None:

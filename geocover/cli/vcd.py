@@ -20,8 +20,9 @@ from .options import QuantityType, catalog_option, get_catalog, model_option
 def command(radar_id, output, rcs_m2, max_range_m, max_altitude_m, model, catalog_files) -> None:
     """Vertical coverage diagram (Blake-chart style) of RADAR on a smooth Earth: the region of
     altitude x ground range it sees, its horizon, elevation rays and range limit."""
-    from ..plots import plot_vertical_coverage, save_figure
+    from ..plots import check_figure_path, plot_vertical_coverage, save_figure
 
+    check_figure_path(output)
     view = RadarView(get_catalog(catalog_files).radar(radar_id), model=model, rcs_m2=rcs_m2)
     fig = plot_vertical_coverage(view, max_range_m=max_range_m, max_altitude_m=max_altitude_m)
     save_figure(fig, output)
