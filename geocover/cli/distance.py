@@ -14,7 +14,10 @@ from .options import catalog_option, echo_json, get_catalog, json_option, resolv
 @json_option
 @catalog_option
 def command(from_place: str, to_place: str, as_json: bool, catalog_files: tuple[str, ...]) -> None:
-    """Geodesic distance and azimuths on WGS84 between FROM and TO (site ids or lat,lon)."""
+    """Geodesic distance and azimuths on WGS84 between FROM and TO (site ids or lat,lon).
+
+    Put -- before coordinates that start with a minus sign: geocover distance -- -33.9,18.4 51.5,-0.1
+    """
     cat = get_catalog(catalog_files)
     lat1, lon1, name1, _ = resolve_place(from_place, cat)
     lat2, lon2, name2, _ = resolve_place(to_place, cat)

@@ -47,7 +47,7 @@ def command(radar_id, point, rcs_m2, ellipsoidal, model, no_terrain, dem_files, 
             catalog_files) -> None:
     """Line of sight from RADAR to a point at LAT,LON,ALT (ALT above MSL; accepts units,
     e.g. 300km): visible or not, and what blocks it (sector, horizon, elevation, terrain,
-    range)."""
+    range). Put -- before a point that starts with a minus sign: geocover los gabala -- -5,40,300km"""
     radar = get_catalog(catalog_files).radar(radar_id)
     lat, lon, alt = _parse_point(point)
     view = RadarView(radar, model=model, rcs_m2=rcs_m2,
