@@ -330,7 +330,17 @@ class Trajectory:
         boosting = np.zeros((n, tof.size), bool)
         if n_b:
             boosting[:n_b] = True
-            self._boost_into(np.linspace(0.0, 1.0, n_b, endpoint=False)[:, None] * tb, [o[:n_b] for o in out])
+            frac = np.linspace(0.0, 1.0, n_b, endpoint=False)
+            from ._kernels import boost_profile, use_numba
+
+            if use_numba():
+                size = tof.size
+                cols = [np.ascontiguousarray(np.broadcast_to(np.atleast_1d(v), (size,)), dtype=float) for v in (
+                    self.burn_time_s, np.radians(self.launch_lat_deg), np.radians(self.launch_lon_deg),
+                    np.radians(self.azimuth_deg), self.boost_range_m, self.burnout_altitude_m)]
+                boost_profile(frac, *cols, *(o[:n_b] for o in out))
+            else:
+                self._boost_into(frac[:, None] * tb, [o[:n_b] for o in out])
         self._free_flight_into([o[n_b:] for o in out])
         return Samples(*(o.T for o in out), boosting.T, self.body_rcs_m2, self.warhead_rcs_m2)
 
@@ -342,6 +352,14 @@ class Trajectory:
         m = out[0].shape[0]
         n = self.size
         el = self._elements
+        from ._kernels import free_flight_by_anomaly, use_numba
+
+        if use_numba() and all(o.flags.c_contiguous or o.base is not None for o in out):
+            tb = np.ascontiguousarray(np.broadcast_to(np.atleast_1d(self.burn_time_s), (n,)), dtype=float)
+            args = [np.ascontiguousarray(el[k], dtype=float) for k in ("e0", "ei", "m0", "n", "e", "a",
+                                                                        "pvec", "qvec")]
+            free_flight_by_anomaly(*args, tb, OMEGA_RAD_S if self.rotating else 0.0, *out)
+            return
         scratch = (np.empty((m, min(chunk, n))), np.empty((m, min(chunk, n))))
         for i0 in range(0, n, chunk):
             sl = slice(i0, min(i0 + chunk, n))

@@ -214,3 +214,21 @@ def test_short_range_targets_are_reachable():
         assert ok.all(), d
         miss, _, _ = gc.inverse(lat, lon, t.impact_lat_deg, t.impact_lon_deg)
         assert np.max(miss) < 10.0
+
+
+def test_numba_and_numpy_samplers_agree(monkeypatch):
+    # The optional numba kernels (geocover/_kernels.py) must give the numpy path's numbers.
+    from geocover import _kernels
+
+    if not _kernels.HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    t = fly([38.0, 10.0, -20.0], [46.0, 179.0, -179.0], [300.0, 80.0, 200.0], [4000.0, 7000.0, 5000.0],
+            [40.0, 30.0, 35.0], burn_time_s=120, burnout_altitude_m=150e3)
+    a = t.sample(64)
+    monkeypatch.setenv("GEOCOVER_NO_NUMBA", "1")
+    assert not _kernels.use_numba()
+    b = t.sample(64)
+    assert np.max(np.abs(a.lat_deg - b.lat_deg)) < 1e-9
+    assert np.max(np.abs((a.lon_deg - b.lon_deg + 180) % 360 - 180)) < 1e-9
+    assert np.max(np.abs(a.altitude_m - b.altitude_m)) < 1e-3
+    assert np.max(np.abs(a.t_s - b.t_s)) < 1e-9
