@@ -18,7 +18,7 @@ from .earth import WGS84
 from .footprint import Architecture, footprint
 from .scenario import Scenario
 
-__all__ = ["Comparison", "cell_areas_km2", "compare_scenarios", "scenario_metrics"]
+__all__ = ["Comparison", "area_km2", "cell_areas_km2", "compare_scenarios", "scenario_metrics"]
 
 
 def _zone(phi: np.ndarray) -> np.ndarray:
@@ -38,15 +38,18 @@ def cell_areas_km2(north_deg: float, nrow: int, resolution_deg: float) -> np.nda
     return a * a * (1 - e2) / 2 * np.radians(resolution_deg) * (q[:-1] - q[1:]) / 1e6
 
 
+def area_km2(mask: np.ndarray, north_deg: float, resolution_deg: float) -> float:
+    """Area (km^2, WGS84) of the cells of a north-up lat/lon grid where ``mask`` is true."""
+    rows = cell_areas_km2(north_deg, mask.shape[0], resolution_deg)
+    return float(np.sum(rows * mask.sum(axis=1)))
+
+
 @dataclass
 class Comparison:
     """Per-scenario metrics and per-city verdicts."""
 
     metrics: list[dict]
     cities: dict[str, dict[str, bool]] = field(default_factory=dict)
-
-    def table_rows(self) -> list[dict]:
-        return self.metrics
 
 
 def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float = 0.5,
@@ -55,11 +58,11 @@ def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float
     """Metrics of one scenario against a set of launch sites (see module docstring)."""
     arch = arch or Architecture(sc, model=model)
     fp = footprint(arch, launches, resolution_deg=resolution_deg, bbox_deg=bbox_deg)
-    both = fp.combined("all") if len(launches) > 1 else fp.battle_space_s[launches[0]]
-    nrow = both.shape[0]
-    areas = np.repeat(cell_areas_km2(fp.north_deg, nrow, fp.resolution_deg)[:, None], both.shape[1], axis=1)
+    both = fp.combined("all")
     threatened = np.isfinite(both)
     defended = threatened & (both > 0)
+    defended_km2 = area_km2(defended, fp.north_deg, fp.resolution_deg)
+    threatened_km2 = area_km2(threatened, fp.north_deg, fp.resolution_deg)
     cities = sc.catalog.sites("target")
     per_city: dict[str, bool] = {}
     city_rows = []
@@ -89,9 +92,9 @@ def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float
     metrics = {
         "scenario": sc.id, "title": sc.title, "year": sc.year, "launches": ",".join(launches),
         "missile": sc.missile.id,
-        "defended_area_km2": float(np.sum(areas[defended])),
-        "threatened_area_km2": float(np.sum(areas[threatened])),
-        "defended_area_share": float(np.sum(areas[defended]) / np.sum(areas[threatened])) if threatened.any() else 0.0,
+        "defended_area_km2": defended_km2,
+        "threatened_area_km2": threatened_km2,
+        "defended_area_share": defended_km2 / threatened_km2 if threatened_km2 else 0.0,
         "cities_threatened": len(per_city),
         "cities_defended": sum(per_city.values()),
         "cities_defended_share": def_w / total_w if total_w else 0.0,

@@ -28,9 +28,9 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from . import __version__
-from .earth import WGS84, _f
+from .earth import _f
 from .errors import InputError
-from .geodesy import GEOD, ring_to_geometry
+from .geodesy import GEOD, grid_centres, ring_to_geometry
 from .geoid import geoid_undulation
 from .radar import RadarView, _in_sector
 from .refraction import lowest_visible_altitude
@@ -52,12 +52,6 @@ class CoverageFeature:
     properties: dict
 
 
-def _gaussian_radius_m(lat_deg: float) -> float:
-    e2 = WGS84.eccentricity_squared
-    s2 = np.sin(np.radians(lat_deg)) ** 2
-    return WGS84.semimajor_axis_m * np.sqrt(1.0 - e2) / (1.0 - e2 * s2)
-
-
 def _azimuth_grid(view: RadarView, step_deg: float) -> tuple[np.ndarray, bool]:
     r = view.radar
     if r.full_circle:
@@ -68,14 +62,14 @@ def _azimuth_grid(view: RadarView, step_deg: float) -> tuple[np.ndarray, bool]:
     return r.boresight_azimuth_deg - r.half_width_deg + np.linspace(0.0, width, n + 1), False
 
 
-def _max_ground_range(view: RadarView, h_rel: float, r_loc: float) -> float:
+def _max_ground_range(view: RadarView, h_rel: float) -> float:
     """Farthest ground range (m) at which a target at h_rel could be visible."""
     re = view.re_m
     a = re + view.antenna_height_msl_m
     c = re + h_rel
-    dip = np.arccos(min(re / a, 1.0))
-    e = max(np.radians(view.radar.min_elevation_deg), -dip)
+    e = max(np.radians(view.radar.min_elevation_deg), -view.dip_rad)
     s_hor = re * (np.arccos(min(a * np.cos(e) / c, 1.0)) - e) if c > 0 else 0.0
+    r_loc = view.osculating_radius_m
     a2 = r_loc + view.antenna_height_ellipsoidal_m
     c2 = r_loc + h_rel + view.n_site_m
     cos_t = (a2 * a2 + c2 * c2 - view.max_range_m**2) / (2 * a2 * c2)
@@ -83,7 +77,7 @@ def _max_ground_range(view: RadarView, h_rel: float, r_loc: float) -> float:
     return float(min(s_hor, s_rng, np.pi * r_loc))
 
 
-def _margin(view: RadarView, az: np.ndarray, s: np.ndarray, h_rel: float, r_loc: float):
+def _margin(view: RadarView, az: np.ndarray, s: np.ndarray, h_rel: float):
     """Visibility margin (deg) on an (az, s) grid; > 0 where visible."""
     r = view.radar
     el = view.apparent_elevation(s[None, :], h_rel)
@@ -91,9 +85,7 @@ def _margin(view: RadarView, az: np.ndarray, s: np.ndarray, h_rel: float, r_loc:
     if view.mask is not None:
         low = np.maximum(low, view.mask.mask_at(az[:, None] % 360.0, s[None, :]))
     m = np.minimum(el - low, r.max_elevation_deg - el)
-    a2 = r_loc + view.antenna_height_ellipsoidal_m
-    c2 = r_loc + h_rel + view.n_site_m
-    rho = np.sqrt(a2 * a2 + c2 * c2 - 2 * a2 * c2 * np.cos(s / r_loc))
+    rho = view.sphere_slant_range(s, h_rel)
     m = np.minimum(m, np.degrees((view.max_range_m - rho) / view.max_range_m))
     return np.broadcast_to(m, (az.size, s.size))
 
@@ -157,15 +149,14 @@ def coverage_at_altitudes(view: RadarView, altitudes_m, *, azimuth_step_deg: flo
     if not 0 < azimuth_step_deg <= 10:
         raise InputError(f"azimuth_step_deg must be in (0, 10], got {azimuth_step_deg}")
     az, _full = _azimuth_grid(view, azimuth_step_deg)
-    r_loc = _gaussian_radius_m(view.radar.lat_deg)
     out = []
     for alt in alts:
         h_rel = float(alt)  # MSL altitude; heights are taken above the geoid at the radar
-        s_max = _max_ground_range(view, h_rel, r_loc)
+        s_max = _max_ground_range(view, h_rel)
         geom: BaseGeometry = Polygon()
         if s_max > 0:
             s = _range_grid(view, s_max * 1.01 + 1000.0, range_samples)
-            m = np.ascontiguousarray(_margin(view, az, s, h_rel, r_loc), dtype=np.float64)
+            m = np.ascontiguousarray(_margin(view, az, s, h_rel), dtype=np.float64)
             gen = contourpy.contour_generator(s, az, m, fill_type=contourpy.FillType.OuterOffset)
             polys, offs = gen.filled(0.0, np.inf)
             plane = [_polar_plane(p, o) for p, o in zip(polys, offs, strict=True)]
@@ -234,10 +225,7 @@ class MdaGrid:
         return self.values_m.shape
 
     def cell_centres(self) -> tuple[np.ndarray, np.ndarray]:
-        nrow, ncol = self.values_m.shape
-        lats = self.north_deg - (np.arange(nrow) + 0.5) * self.resolution_deg
-        lons = self.west_deg + (np.arange(ncol) + 0.5) * self.resolution_deg
-        return lats, lons
+        return grid_centres(self.west_deg, self.north_deg, *self.values_m.shape, self.resolution_deg)
 
 
 def min_detectable_altitude(view: RadarView, bounds: tuple[float, float, float, float],
@@ -255,8 +243,7 @@ def min_detectable_altitude(view: RadarView, bounds: tuple[float, float, float, 
     nrow = round((north - south) / resolution_deg)
     if nrow * ncol > 50_000_000:
         raise InputError(f"grid of {nrow} x {ncol} cells is too large; use a coarser resolution")
-    lats = north - (np.arange(nrow) + 0.5) * resolution_deg
-    lons = west + (np.arange(ncol) + 0.5) * resolution_deg
+    lats, lons = grid_centres(west, north, nrow, ncol, resolution_deg)
     lat2 = np.repeat(lats, ncol)
     lon2 = np.tile((lons + 180.0) % 360.0 - 180.0, nrow)
     az, s = view.ground(lat2, lon2)
@@ -273,10 +260,7 @@ def min_detectable_altitude(view: RadarView, bounds: tuple[float, float, float, 
         h_msl = np.maximum(h_msl, view.dem.sample(lat2, lon2, warn=False))
     h_rel = h_msl - view.n_site_m + n_cell
     el = view.apparent_elevation(s, h_rel)
-    r_loc = _gaussian_radius_m(r.lat_deg)
-    a2 = r_loc + view.antenna_height_ellipsoidal_m
-    c2 = r_loc + h_msl + n_cell
-    rho = np.sqrt(a2 * a2 + c2 * c2 - 2 * a2 * c2 * np.cos(s / r_loc))
+    rho = view.sphere_slant_range(s, h_msl + n_cell - view.n_site_m)
     ok = (_in_sector(az, r.boresight_azimuth_deg, r.half_width_deg) & np.isfinite(h_msl)
           & (rho <= view.max_range_m) & (el <= r.max_elevation_deg + 1e-9))
     values = np.where(ok, h_msl, np.nan).reshape(nrow, ncol).astype(np.float32)

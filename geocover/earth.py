@@ -24,6 +24,7 @@ __all__ = [
     "ecef2geodetic",
     "enu2aer",
     "enu2ecef",
+    "gaussian_radius_m",
     "geodetic2aer",
     "geodetic2ecef",
 ]
@@ -62,6 +63,14 @@ class Ellipsoid:
 
 
 WGS84 = Ellipsoid("WGS84", 6378137.0, 1.0 / 298.257223563)
+
+
+def gaussian_radius_m(lat_deg: float, ell: Ellipsoid = WGS84) -> float:
+    """Gaussian mean radius of curvature sqrt(M N) at a latitude: the radius of the sphere
+    that osculates the ellipsoid there (used for slant ranges around one site)."""
+    e2 = ell.eccentricity_squared
+    s2 = np.sin(np.radians(lat_deg)) ** 2
+    return float(ell.semimajor_axis_m * np.sqrt(1.0 - e2) / (1.0 - e2 * s2))
 
 
 def _out(*arrays: np.ndarray):

@@ -25,6 +25,7 @@ import numpy as np
 from .catalog import Interceptor
 from .errors import InputError
 from .fastgeo import PointSet
+from .geodesy import grid_centres
 from .interceptor import FlyoutTable, flyout_table
 from .radar import RadarView
 from .refraction import RefractionModel
@@ -162,8 +163,7 @@ class Architecture:
         battle = np.where(reachable, (ok_any * w).sum(axis=1), np.nan)
         rows = np.arange(n)
         k1 = np.argmax(ok_any, axis=1)
-        k2 = m1 = t.shape[1] - 1 - np.argmax(ok_any[:, ::-1], axis=1)
-        del m1
+        k2 = t.shape[1] - 1 - np.argmax(ok_any[:, ::-1], axis=1)
         t1 = np.where(has, t[rows, k1], np.nan)
         sls = np.zeros(n, bool)
         for _iid, (_ok, tracking, t_fly) in by_battery.items():
@@ -214,21 +214,19 @@ class FootprintGrid:
     def combined(self, how: str) -> np.ndarray:
         """``"all"``: min over the launches that reach a cell (defended against all of them);
         ``"any"``: max (defended against at least one). NaN where no launch reaches."""
-        stack = np.stack(list(self.battle_space_s.values()))
-        with np.errstate(all="ignore"), _quiet():
-            return np.nanmin(stack, axis=0) if how == "all" else np.nanmax(stack, axis=0)
+        return combine_launches(list(self.battle_space_s.values()), how)
 
 
-class _quiet:
-    def __enter__(self):
-        import warnings
+def combine_launches(grids: list[np.ndarray], how: str = "all") -> np.ndarray:
+    """Battle-space grids of several launch sites combined cell by cell, ignoring launches
+    that cannot reach a cell: ``"all"`` the minimum, ``"any"`` the maximum; NaN where no
+    launch reaches."""
+    import warnings
 
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._w.__exit__(*exc)
+    stack = np.stack(grids)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN cells stay NaN
+        return np.nanmin(stack, axis=0) if how == "all" else np.nanmax(stack, axis=0)
 
 
 def grid_shape(bbox, resolution_deg: float) -> tuple[int, int]:
@@ -250,8 +248,7 @@ def footprint(arch: Architecture, launch_ids: list[str] | None = None, *,
         raise InputError(f"a {nrow} x {ncol} grid ({nrow * ncol:,} cells) is more than this run allows "
                          f"({max_cells:,}); use a coarser --resolution or a smaller box")
     west, _south, _east, north = bbox
-    lats = north - (np.arange(nrow) + 0.5) * res
-    lons = west + (np.arange(ncol) + 0.5) * res
+    lats, lons = grid_centres(west, north, nrow, ncol, res)
     lat2 = np.repeat(lats, ncol)
     lon2 = np.tile(lons, nrow)
     out, sls = {}, {}

@@ -23,6 +23,7 @@ __all__ = [
     "geodesic_area_m2",
     "geodesic_circle",
     "geodesic_sector",
+    "grid_centres",
     "inverse",
     "points_along",
     "ring_to_geometry",
@@ -149,6 +150,14 @@ def geodesic_sector(lat_deg: float, lon_deg: float, radius_m: float, azimuth_sta
     ring_lon = np.concatenate([[lon_deg], out_lon, lons, back_lon])
     ring_lat = np.concatenate([[lat_deg], out_lat, lats, back_lat])
     return ring_to_geometry(ring_lon, ring_lat)
+
+
+def grid_centres(west_deg: float, north_deg: float, nrow: int, ncol: int, resolution_deg: float):
+    """Cell-centre latitudes (north to south) and longitudes (west to east) of a north-up
+    lat/lon grid, as 1-D arrays."""
+    lats = north_deg - (np.arange(nrow) + 0.5) * resolution_deg
+    lons = west_deg + (np.arange(ncol) + 0.5) * resolution_deg
+    return lats, lons
 
 
 def geodesic_area_m2(geometry: BaseGeometry) -> float:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .timeline import Timeline
+from .timeline import Timeline, visibility_runs
 
 __all__ = ["plot_timeline", "save_figure"]
 
@@ -71,7 +71,7 @@ def plot_timeline(tl: Timeline, *, title: str = ""):
         vis = tl.visible[tr.radar_id]
         y = n - 1 - i
         c = _COLOURS[i % len(_COLOURS)]
-        runs = _runs(t, vis)
+        runs = visibility_runs(t, vis)
         bx.broken_barh([(a, max(b - a, 1.0)) for a, b in runs], (y - 0.35, 0.7), color=c, alpha=0.85)
         if tr.first_detection_t_s is not None:
             bx.plot([tr.first_detection_t_s], [y], marker="|", color="black", ms=14)
@@ -88,11 +88,6 @@ def plot_timeline(tl: Timeline, *, title: str = ""):
     fig.tight_layout()
     return fig
 
-
-def _runs(t: np.ndarray, vis: np.ndarray) -> list[tuple[float, float]]:
-    from .timeline import visibility_runs
-
-    return visibility_runs(t, vis)
 
 
 def plot_vertical_coverage(view, *, max_range_m: float | None = None, max_altitude_m: float | None = None,

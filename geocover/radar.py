@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .catalog import Radar
-from .earth import _f, geodetic2ecef
+from .earth import _f, gaussian_radius_m, geodetic2ecef
 from .errors import InputError
 from .fastgeo import PointSet
 from .geodesy import GEOD
@@ -103,6 +103,10 @@ class RadarView:
         self.antenna_height_ellipsoidal_m = self.antenna_height_msl_m + self.n_site_m
         self.ecef = np.array(geodetic2ecef(radar.lat_deg, radar.lon_deg,
                                            self.antenna_height_ellipsoidal_m))
+        #: depression (rad) of the grazing ray at the smooth-Earth radar horizon
+        self.dip_rad = float(np.arccos(min(self.re_m / (self.re_m + self.antenna_height_msl_m), 1.0)))
+        #: radius (m) of the sphere osculating WGS84 at the radar, for bulk slant ranges
+        self.osculating_radius_m = gaussian_radius_m(radar.lat_deg)
         self.dem: DemStack | None = None
         if isinstance(terrain, TerrainMask):
             self._check_mask(terrain)
@@ -148,9 +152,17 @@ class RadarView:
         """Elevation (deg) of the grazing ray's height at this range beyond the horizon,
         -90 before it: a point below that is below the radar horizon."""
         s = _f(ground_range_m)
-        a = self.re_m + self.antenna_height_msl_m
-        dip = np.arccos(np.minimum(self.re_m / a, 1.0))
-        return np.where(s > self.re_m * dip, -np.degrees(dip), -90.0)
+        return np.where(s > self.re_m * self.dip_rad, -np.degrees(self.dip_rad), -90.0)
+
+    def sphere_slant_range(self, ground_range_m: ArrayLike, height_msl_m: ArrayLike) -> np.ndarray:
+        """True slant range (m) to a point at ground range and height above MSL, on the
+        sphere osculating WGS84 at the radar (within 0.01 % of the ellipsoid for ranges
+        up to thousands of km; the geoid at the point is taken as the radar's)."""
+        r = self.osculating_radius_m
+        a = r + self.antenna_height_ellipsoidal_m
+        c = r + self.n_site_m + _f(height_msl_m)
+        # law of cosines, written without cancellation: (c - a)^2 + 4ac sin^2(theta/2)
+        return np.sqrt((c - a) ** 2 + 4.0 * a * c * np.sin(_f(ground_range_m) / (2.0 * r)) ** 2)
 
     # -- the test ------------------------------------------------------------------------------
     def visibility(self, lat_deg: ArrayLike, lon_deg: ArrayLike, height_m: ArrayLike, *,
@@ -209,13 +221,12 @@ class RadarView:
         num = (h - f32(self.antenna_height_msl_m)) - f32(2.0) * c * np.sin(t / f32(2.0)) ** 2
         el = np.degrees(np.arctan2(num, c * np.sin(t)))
         ok = (el >= f32(r.min_elevation_deg)) & (el <= f32(r.max_elevation_deg))
-        dip = float(np.degrees(np.arccos(min(self.re_m / (self.re_m + self.antenna_height_msl_m), 1.0))))
-        ok &= (el >= f32(-dip)) | (s <= self.re_m * np.radians(dip))
+        ok &= (el >= f32(-np.degrees(self.dip_rad))) | (s <= self.re_m * self.dip_rad)
         if not r.full_circle:
             ok &= _in_sector(az, r.boresight_azimuth_deg, r.half_width_deg)
         if self.mask is not None:
             ok &= el >= self.mask.mask_at(az, s)
-        r_loc = _osculating_radius_m(r.lat_deg)
+        r_loc = self.osculating_radius_m  # sphere_slant_range's formula, in float32
         a2 = f32(r_loc + self.antenna_height_ellipsoidal_m)
         c2 = f32(r_loc + self.n_site_m) + h
         rho2 = (c2 - a2) ** 2 + f32(4.0) * a2 * c2 * np.sin(s / f32(2.0 * r_loc)) ** 2
@@ -227,11 +238,3 @@ class RadarView:
         ok &= rho2 <= max_range * max_range
         return ok
 
-
-def _osculating_radius_m(lat_deg: float) -> float:
-    """Gaussian mean radius of curvature of WGS84 at a latitude."""
-    from .earth import WGS84
-
-    e2 = WGS84.eccentricity_squared
-    s2 = np.sin(np.radians(lat_deg)) ** 2
-    return float(WGS84.semimajor_axis_m * np.sqrt(1.0 - e2) / (1.0 - e2 * s2))

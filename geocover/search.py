@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from .catalog import Interceptor, Radar
-from .compare import cell_areas_km2
+from .compare import area_km2
 from .errors import GeocoverError, InputError
-from .footprint import Architecture, footprint
+from .footprint import Architecture, combine_launches, footprint
 from .geodesy import inverse
 from .scenario import Scenario
 
@@ -294,19 +294,11 @@ class SearchResult:
     note: str
 
 
-def _score(objective: str, parts: list, cities) -> float:
-    grids = [p[2] for p in parts]
-    stack = np.stack(grids)
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            both = np.nanmin(stack, axis=0)
+def _score(objective: str, parts: list) -> float:
+    """The objective of one scenario variant from its per-launch task results."""
     if objective == "area":
-        north, res = parts[0][3], parts[0][4]
-        areas = cell_areas_km2(north, both.shape[0], res)[:, None] * np.ones(both.shape[1])
-        return float(np.sum(areas[np.isfinite(both) & (both > 0)]))
+        both = combine_launches([p[2] for p in parts], "all")
+        return area_km2(np.isfinite(both) & (both > 0), parts[0][3], parts[0][4])
     reach = np.stack([p[5] for p in parts])
     defended = np.stack([p[6] for p in parts])
     if objective == "cities":
@@ -335,7 +327,6 @@ def greedy_search(sc: Scenario, kind: str, cand_lat: np.ndarray, cand_lon: np.nd
     launches = list(launches or sc.launch_sites)
     sc = dataclasses.replace(sc, launch_sites=launches)
     ex = executor or Executor("none", progress=False)
-    cities = sc.catalog.sites("target")
     evaluations = 0
 
     def evaluate(selections: list[tuple], desc: str) -> list[float]:
@@ -346,7 +337,7 @@ def greedy_search(sc: Scenario, kind: str, cand_lat: np.ndarray, cand_lon: np.nd
         by = {}
         for key, lid, *rest in out:
             by.setdefault(key[0], {})[lid] = (key, lid, *rest)
-        return [_score(objective, [by[i][lid] for lid in launches], cities) for i in range(len(selections))]
+        return [_score(objective, [by[i][lid] for lid in launches]) for i in range(len(selections))]
 
     base = evaluate([()], "base")[0]
     cands = list(zip(cand_lat.tolist(), cand_lon.tolist(), strict=True))

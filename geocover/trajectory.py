@@ -354,7 +354,7 @@ class Trajectory:
         el = self._elements
         from ._kernels import free_flight_by_anomaly, use_numba
 
-        if use_numba() and all(o.flags.c_contiguous or o.base is not None for o in out):
+        if use_numba():
             tb = np.ascontiguousarray(np.broadcast_to(np.atleast_1d(self.burn_time_s), (n,)), dtype=float)
             args = [np.ascontiguousarray(el[k], dtype=float) for k in ("e0", "ei", "m0", "n", "e", "a",
                                                                         "pvec", "qvec")]
@@ -413,12 +413,6 @@ class Trajectory:
         np.maximum(h, 0.0, out=h)
         t += tb
 
-    def _free_flight_by_anomaly(self, m: int) -> Samples:
-        out = [np.empty((m, self.size)) for _ in range(4)]
-        self._free_flight_into(out)
-        return Samples(*(o.T for o in out), np.zeros((self.size, m), bool), self.body_rcs_m2,
-                       self.warhead_rcs_m2)
-
     def _boost_into(self, t: np.ndarray, out: list[np.ndarray]) -> None:
         """Boost positions at times t (m, n), sample-major, into t, lat, lon, h arrays."""
         s = self._boost(t.T)
@@ -452,25 +446,17 @@ class Trajectory:
         t = np.broadcast_to(_f(t_s), (tb.shape[0], np.shape(t_s)[-1] if np.ndim(t_s) else 1)).astype(float)
         tof = np.atleast_1d(self.flight_time_s)[:, None]
         t = np.clip(t, 0.0, tof)
-        # boost (Earth-fixed): altitude h_b tau^2, ground range s_b tau^3
-        with np.errstate(invalid="ignore", divide="ignore"):
-            tau = np.where(tb > 0, np.clip(t / tb, 0.0, 1.0), 1.0)
-        u0 = _unit(np.atleast_1d(self.launch_lat_deg), np.atleast_1d(self.launch_lon_deg))
-        az = np.radians(np.atleast_1d(self.azimuth_deg))
-        ang = (np.atleast_1d(self.boost_range_m)[:, None] * tau**3) / R_EARTH_M
-        pos_b, _ = _great_circle(u0[:, None, :], az[:, None], ang)
-        h_boost = np.atleast_1d(self.burnout_altitude_m)[:, None] * tau**2
+        boost = self._boost(np.minimum(t, tb))  # Earth-fixed boost profile
         # free flight (inertial, aligned with Earth-fixed axes at burnout)
         dt = np.maximum(t - tb, 0.0)
         r_in = _kepler_positions(el, dt)
         r_ef = _rot_z(r_in, -OMEGA_RAD_S * dt) if self.rotating else r_in
         rad = np.linalg.norm(r_ef, axis=-1)
         lat_f, lon_f = _latlon(r_ef)
-        lat_b, lon_b = _latlon(pos_b)
         boosting = t < tb
-        lat = np.where(boosting, lat_b, lat_f)
-        lon = np.where(boosting, lon_b, lon_f)
-        h = np.where(boosting, h_boost, np.maximum(rad - R_EARTH_M, 0.0))
+        lat = np.where(boosting, boost.lat_deg, lat_f)
+        lon = np.where(boosting, boost.lon_deg, lon_f)
+        h = np.where(boosting, boost.altitude_m, np.maximum(rad - R_EARTH_M, 0.0))
         return Samples(t, lat, lon, h, boosting, self.body_rcs_m2, self.warhead_rcs_m2)
 
 
@@ -609,7 +595,7 @@ def aim(launch_lat_deg: ArrayLike, launch_lon_deg: ArrayLike, target_lat_deg: Ar
         if np.any(np.abs(la) > 90) or np.any(~np.isfinite(la)):
             raise InputError("latitudes must be within [-90, 90]")
     u1, ut = _unit(lat1, lon1), _unit(lat2, lon2)
-    _, ang = _azimuth_and_angle(u1, ut)
+    az_rad, ang = _azimuth_and_angle(u1, ut)
     if np.any(ang < np.radians(0.05)):
         raise InputError("launch point and target are the same place (closer than 5 km)")
     if np.any(ang > np.pi - np.radians(0.5)):
@@ -619,7 +605,6 @@ def aim(launch_lat_deg: ArrayLike, launch_lon_deg: ArrayLike, target_lat_deg: Ar
     tb = float(burn_time_s)
     kw = dict(burn_time_s=tb, burnout_altitude_m=burnout_altitude_m, body_rcs_m2=body_rcs_m2,
               warhead_rcs_m2=warhead_rcs_m2)
-    az_rad, ang = _azimuth_and_angle(u1, ut)
     g, v = _solve_state(ang, hb, mode, fpa_deg, apogee_m, speed_mps)
     az = np.degrees(az_rad)
     if not rotating:
@@ -676,7 +661,7 @@ def _inertial_min_energy(u1, ut, az, g, v, hb, tb, kw):
         # turn the launch azimuth by the change of heading wanted at burnout
         _, dirb = _great_circle(u1, np.radians(az), _boost_range(hb, np.radians(g)) / R_EARTH_M)
         head_now = np.arctan2(np.sum(dirb * east, axis=-1), np.sum(dirb * north, axis=-1))
-        dhead = np.degrees(np.angle(np.exp(1j * (np.arctan2(ve, vn) - head_now))))
+        dhead = np.degrees((np.arctan2(ve, vn) - head_now + np.pi) % (2 * np.pi) - np.pi)
         ok = np.isfinite(v_new) & np.isfinite(g_new) & (g_new > 10.0) & (np.abs(g_new - g) < 15.0)
         az = np.where(ok, az + dhead, az)
         g = np.where(ok, g_new, g)
