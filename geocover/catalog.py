@@ -433,12 +433,10 @@ class Catalog:
                 other = self.kind_of(s.id)
                 if other and other != s.kind:
                     raise CatalogError(f"{p}: record {s.id!r}: field 'id' is already a {other} "
-                                       f"in {self._origin(s.id)}; ids are unique across kinds")
+                                       f"in {', '.join(map(str, self.files)) or 'the catalog'}; ids are unique "
+                                       "across kinds")
                 self.sites_by_kind[s.kind][s.id] = s
         self.files.append(p)
-
-    def _origin(self, _id: str) -> str:
-        return ", ".join(str(f) for f in self.files) or "the catalog"
 
     def kind_of(self, site_id: str) -> str | None:
         for kind, d in self.sites_by_kind.items():

@@ -254,7 +254,6 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
     import folium
 
     from .coverage import coverage_at_altitudes
-    from .fastgeo import distance_azimuth  # noqa: F401  (same bulk geometry as the engagements)
     from .footprint import BANDS_S, Architecture, footprint, footprint_polygons
     from .geodesy import geodesic_sector
     from .radar import RadarView

@@ -84,10 +84,12 @@ def timeline(traj: Trajectory, views: list[RadarView], *, step_s: float = 2.0,
     t, lat, lon, alt = s.t_s[0], s.lat_deg[0], s.lon_deg[0], s.altitude_m[0]
     rcs, boosting = s.rcs_m2[0], s.boosting[0]
     raw: dict[str, np.ndarray] = {}
+    ranges: dict[str, np.ndarray] = {}
     reasons: dict[str, str | None] = {}
     for v in views:
         res = v.visibility(lat, lon, alt, rcs_m2=rcs)
         raw[v.radar.id] = np.asarray(res.visible)
+        ranges[v.radar.id] = np.asarray(res.slant_range_m)
         blocked = np.asarray(res.blocked_by)[~raw[v.radar.id]]
         if blocked.size:
             vals, counts = np.unique(blocked, return_counts=True)
@@ -108,7 +110,8 @@ def timeline(traj: Trajectory, views: list[RadarView], *, step_s: float = 2.0,
         if not v.radar.can_search:
             vis &= (t >= cue) if cue is not None else False
         effective[v.radar.id] = vis
-        tracks.append(_track(v, t, alt, s, vis, boosting, min_track_s, impact, cue, reasons[v.radar.id]))
+        tracks.append(_track(v, t, alt, ranges[v.radar.id], vis, boosting, min_track_s, impact, cue,
+                             reasons[v.radar.id]))
     firsts = [(tr.first_detection_t_s, tr.radar_id) for tr in tracks if tr.first_detection_t_s is not None]
     first_t, first_r = min(firsts) if firsts else (None, None)
     return Timeline(one.summary(), tracks, first_t, first_r,
@@ -132,18 +135,17 @@ def _track_formed(t: np.ndarray, vis: np.ndarray, min_track_s: float) -> float |
     return None
 
 
-def _track(v: RadarView, t, alt, s: Samples, vis, boosting, min_track_s, impact, cue, reason) -> RadarTrack:
+def _track(v: RadarView, t, alt, slant_m, vis, boosting, min_track_s, impact, cue, reason) -> RadarTrack:
     tr = RadarTrack(v.radar.id, v.radar.can_search, cue_t_s=None if v.radar.can_search else cue)
     if not vis.any():
-        tr.blocked_mostly_by = reason if reason else ("no cue" if not v.radar.can_search else None)
-        if not v.radar.can_search and cue is None:
-            tr.blocked_mostly_by = "no cue"
+        # a radar that cannot search and saw nothing after the cue (or had none) waits for it
+        uncued = not v.radar.can_search and (cue is None or reason is None)
+        tr.blocked_mostly_by = "no cue" if uncued else reason
         return tr
     i = int(np.argmax(vis))
-    res = v.visibility(s.lat_deg[0, i], s.lon_deg[0, i], alt[i], rcs_m2=s.rcs_m2[0, i])
     tr.first_detection_t_s = float(t[i])
     tr.first_detection_altitude_m = float(alt[i])
-    tr.first_detection_range_m = float(res.slant_range_m)
+    tr.first_detection_range_m = float(slant_m[i])
     tr.last_visible_t_s = float(t[np.flatnonzero(vis)[-1]])
     runs = visibility_runs(t, vis)
     tr.track_intervals_s = [(a, b) for a, b in runs if b - a >= min_track_s]

@@ -12,7 +12,7 @@ from ..compare import compare_scenarios
 from ..errors import InputError
 from ..export import atomic_write_text, check_output_dir, staged_output
 from ..scenario import load_scenario
-from .options import QuantityType, catalog_option, get_catalog, model_option
+from .options import QuantityType, catalog_option, get_catalog, launch_ids_option, model_option
 
 COLUMNS = ("scenario", "year", "defended_area_km2", "defended_area_share", "cities_defended", "cities_threatened",
            "cities_defended_share", "mean_battle_space_s", "min_battle_space_s", "mean_warning_time_s",
@@ -82,12 +82,7 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out
     check_output_dir(out_dir)
     cat = get_catalog(catalog_files)
     scenarios = [load_scenario(s, cat) for s in dict.fromkeys(scenario_names)]
-    launches = [x.strip() for x in launch_ids.split(",")] if launch_ids is not None else None
-    if launches is not None and any(not x for x in launches):
-        raise InputError(f"--launch {launch_ids!r}: give launch site ids separated by commas")
-    for lid in launches or []:
-        cat.launch_site(lid)
-    launches = list(dict.fromkeys(launches)) if launches else None
+    launches = launch_ids_option(launch_ids, cat)
     weights = _weights(weights_path, {t.id for t in cat.sites("target")})
     comp = compare_scenarios(scenarios, launches, resolution_deg=resolution_deg, weights=weights,
                              model=model, progress=lambda sid: click.echo(f"  {sid}: done", err=True))

@@ -14,22 +14,11 @@ from ..errors import InputError
 from ..export import atomic_write_text, check_output_dir, staged_output, write_geojson, write_geotiff
 from ..footprint import Architecture, footprint, footprint_polygons
 from ..scenario import check_bbox, load_scenario
-from .options import QuantityType, catalog_option, get_catalog, model_option, nonempty, warn
+from .options import QuantityType, catalog_option, get_catalog, launch_ids_option, model_option, nonempty, warn
 
 CITY_FIELDS = ("target", "launch", "reachable", "defended", "battle_space_s", "earliest_t_s", "earliest_altitude_m",
                "interceptor", "radar", "first_detection_t_s", "warning_time_s", "flight_time_s", "shoot_look_shoot",
                "boost_seen")
-
-
-def _launches(text: str | None, scenario) -> list[str]:
-    if text is None:
-        return list(scenario.launch_sites)
-    ids = [x.strip() for x in text.split(",")]
-    if any(not x for x in ids):
-        raise InputError(f"--launch {text!r}: give launch site ids separated by commas")
-    for lid in ids:
-        scenario.catalog.launch_site(lid)
-    return list(dict.fromkeys(ids))
 
 
 @click.command("footprint")
@@ -60,7 +49,7 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, m
         except ValueError as exc:
             raise InputError(f"--bbox {bbox!r}: {exc}" if "degrees" in str(exc) else
                              f"--bbox {bbox!r} must be west,south,east,north in degrees") from None
-    launches = _launches(launch_ids, sc)
+    launches = launch_ids_option(launch_ids, sc.catalog) or list(sc.launch_sites)
     arch = Architecture(sc, model=model, interceptor_speed_mps=speed_mps)
     t0 = time.perf_counter()
     fp = footprint(arch, launches, bbox_deg=box, resolution_deg=resolution_deg, max_cells=max_cells,

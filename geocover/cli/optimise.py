@@ -11,7 +11,7 @@ from ..errors import InputError
 from ..export import atomic_write_text, check_output_dir, staged_output, write_geojson, write_geotiff
 from ..scenario import load_scenario
 from ..search import OBJECTIVES, Executor, candidate_sites, greedy_search, read_region
-from .options import QuantityType, catalog_option, get_catalog, nonempty, warn
+from .options import QuantityType, catalog_option, get_catalog, launch_ids_option, nonempty, warn
 
 
 def _heat_raster(res, step: float):
@@ -56,12 +56,7 @@ def command(scenario_name, kind, region, step_deg, k, objective, launch_ids, tem
     check_output_dir(out_dir)
     cat = get_catalog(catalog_files)
     sc = load_scenario(scenario_name, cat)
-    launches = [x.strip() for x in launch_ids.split(",")] if launch_ids is not None else None
-    if launches is not None and any(not x for x in launches):
-        raise InputError(f"--launch {launch_ids!r}: give launch site ids separated by commas")
-    for lid in launches or []:
-        sc.catalog.launch_site(lid)
-    launches = list(dict.fromkeys(launches)) if launches else None
+    launches = launch_ids_option(launch_ids, sc.catalog)
     template = None
     if template_id:
         template = sc.catalog.radar(template_id) if kind == "radar" else sc.catalog.interceptor(template_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
@@ -124,6 +123,19 @@ def resolve_place(text: str, catalog: Catalog) -> tuple[float, float, str, Site 
     return site.lat_deg, site.lon_deg, site.id, site
 
 
+def launch_ids_option(text: str | None, catalog: Catalog) -> list[str] | None:
+    """``--launch a,b``: launch-site ids checked against the catalog, duplicates dropped;
+    None when the option was not given (use the scenario's)."""
+    if text is None:
+        return None
+    ids = [x.strip() for x in text.split(",")]
+    if any(not x for x in ids):
+        raise InputError(f"--launch {text!r}: give launch site ids separated by commas")
+    for lid in ids:
+        catalog.launch_site(lid)
+    return list(dict.fromkeys(ids))
+
+
 def echo_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False))
 
@@ -131,8 +143,3 @@ def echo_json(obj: Any) -> None:
 def warn(message: str) -> None:
     click.echo(f"geocover: warning: {message}", err=True)
 
-
-def fail(message: str) -> None:
-    """Report a user error on one line of stderr and exit with status 2."""
-    click.echo(f"geocover: error: {message}", err=True)
-    sys.exit(2)
