@@ -110,12 +110,11 @@ class RadarView:
         self.dem: DemStack | None = None
         if isinstance(terrain, TerrainMask):
             self._check_mask(terrain)
-            self.mask: TerrainMask | None = terrain
-            self.dem = DemStack()
+            self.mask: TerrainMask | None = terrain  # its DEM is unknown: no ground clipping
         elif terrain is False or terrain is None:
             self.mask = None
         else:
-            self.dem = terrain if isinstance(terrain, DemStack) else DemStack()
+            self.dem = terrain if isinstance(terrain, DemStack) else DemStack.bundled()
             self.mask = terrain_mask(radar.lat_deg, radar.lon_deg, self.antenna_height_msl_m,
                                      dem=self.dem, model=model, max_distance_m=mask_distance_m,
                                      azimuth_step_deg=mask_azimuth_step_deg)

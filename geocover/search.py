@@ -141,7 +141,7 @@ def with_candidate(sc: Scenario, kind: str, lat: float, lon: float, template, in
     """The scenario with one more radar or battery (a copy of ``template``) at (lat, lon)."""
     from .terrain import DemStack
 
-    ground = float(max(DemStack().sample(lat, lon, warn=False), 0.0))
+    ground = float(max(DemStack.bundled().sample(lat, lon, warn=False), 0.0))
     if kind == "radar":
         lats = [sc.catalog.launch_site(lid).lat_deg for lid in sc.launch_sites]
         lons = [sc.catalog.launch_site(lid).lon_deg for lid in sc.launch_sites]

@@ -21,7 +21,7 @@ import hashlib
 import os
 import warnings
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -163,6 +163,11 @@ class DemStack:
         if not self.sources:
             raise InputError("a DEM stack needs at least one raster")
 
+    @staticmethod
+    def bundled() -> DemStack:
+        """The bundled GLOBE/ETOPO5 stack, opened and read once per process."""
+        return _bundled_stack()
+
     @cached_property
     def key(self) -> tuple:
         return tuple(s.key for s in self.sources)
@@ -198,6 +203,11 @@ class DemStack:
             if not np.isnan(src.sample(np.array([lat_deg]), np.array([lon_deg]))[0]):
                 return src.resolution_m
         return self.sources[-1].resolution_m
+
+
+@lru_cache(maxsize=1)
+def _bundled_stack() -> DemStack:
+    return DemStack()
 
 
 def apparent_elevation_deg(ground_range_m: ArrayLike, antenna_height_m: ArrayLike,
@@ -276,7 +286,7 @@ def terrain_mask(lat_deg: float, lon_deg: float, antenna_height_msl_m: float, *,
         raise InputError(f"azimuth_step_deg must be in (0, 5], got {azimuth_step_deg}")
     if not max_distance_m > 0:
         raise InputError(f"max_distance_m must be > 0, got {max_distance_m}")
-    dem = dem or DemStack()
+    dem = dem or DemStack.bundled()
     res = dem.resolution_m_at(lat_deg, lon_deg)
     step = float(step_m or min(max(res / 2.0, 30.0), 1000.0))
     start = float(min_distance_m if min_distance_m is not None else res)
