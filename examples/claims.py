@@ -7,12 +7,14 @@ Prints the numbers behind the README section "The published claims, examined".
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
 
 import geocover as gc
 from geocover.footprint import Architecture
+from geocover.interceptor import flyout_table
 from geocover.radar import RadarView
 from geocover.scenario import load_scenario
 from geocover.timeline import timeline
@@ -27,8 +29,6 @@ CITIES = ["london", "paris", "brussels", "berlin", "warsaw", "prague", "vienna",
 
 def defended_against_all(sc_name: str, missile: str = "irbm") -> dict[str, str]:
     sc = load_scenario(sc_name)
-    import dataclasses
-
     sc = dataclasses.replace(sc, missile=cat.missile(missile))
     arch = Architecture(sc)
     out = {}
@@ -85,8 +85,6 @@ for lid in IRAN:
 
 print("4. Russian ICBMs (Topol-M class) to the US against GBIs in Poland, interceptor speed swept")
 sc = load_scenario("third-site-2007")
-import dataclasses  # noqa: E402
-
 sc = dataclasses.replace(sc, missile=cat.missile("topol-m"))
 for lid, cid in (("teykovo", "washington"), ("kozelsk", "new-york"), ("tatishchevo", "washington")):
     site, c = cat.launch_site(lid), cat.target(cid)
@@ -99,8 +97,6 @@ for lid, cid in (("teykovo", "washington"), ("kozelsk", "new-york"), ("tatishche
     print(f"   {lid} -> {cid}: " + ", ".join(res))
 
 print("5. Kinematics alone: could a GBI from Redzikowo reach the Topol-M trajectory at all?")
-from geocover.interceptor import flyout_table  # noqa: E402
-
 gbi = cat.interceptor("redzikowo-gbi")
 for lid, cid in (("teykovo", "washington"), ("kozelsk", "new-york")):
     site, c = cat.launch_site(lid), cat.target(cid)
