@@ -12,7 +12,7 @@ along geodesic rays every ``azimuth_step_deg`` out to ``max_distance_m``, comput
 Earth curvature and the refraction model's effective radius. DEM heights are converted
 MSL -> ellipsoid through the EGM96 geoid; the reference sphere touches the geoid at the
 site, so a sea-level ship sees a sea-level horizon. Masks are cached in memory and on disk
-(``$GEOCOVER_CACHE_DIR``, default ``~/.cache/geocover``) per (site, DEM stack, model).
+(``$GEOCOVER_CACHE_DIR``, else the platform cache folder) per (site, DEM stack, model).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from pyproj import CRS, Transformer
 
-from ._paths import data_dir
+from ._paths import cache_dir, data_dir
 from .earth import _f
 from .errors import DataFileError, InputError
 from .geodesy import GEOD
@@ -267,10 +267,6 @@ class TerrainMask:
 _MEMORY: dict[str, TerrainMask] = {}
 
 
-def _cache_dir() -> Path:
-    return Path(os.environ.get("GEOCOVER_CACHE_DIR") or Path.home() / ".cache" / "geocover")
-
-
 def terrain_mask(lat_deg: float, lon_deg: float, antenna_height_msl_m: float, *,
                  dem: DemStack | None = None, model: RefractionModel = "4/3",
                  max_distance_m: float = 300_000.0, azimuth_step_deg: float = 0.1,
@@ -295,7 +291,7 @@ def terrain_mask(lat_deg: float, lon_deg: float, antenna_height_msl_m: float, *,
     key = hashlib.sha1(key_src.encode()).hexdigest()
     if cache and key in _MEMORY:
         return _MEMORY[key]
-    path = _cache_dir() / "masks" / f"{key}.npz"
+    path = cache_dir() / "masks" / f"{key}.npz"
     if cache and path.is_file():
         try:
             with np.load(path) as z:
