@@ -25,12 +25,43 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="geocover")
-def cli() -> None:
+@click.option("-v", "--verbose", count=True, help="More log messages on stderr (-v: info, -vv: debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr (no warnings).")
+def cli(verbose: int, quiet: bool) -> None:
     """Radar coverage and missile-defence footprint analysis on the WGS84 ellipsoid.
 
     Distances are metres unless a unit is given (300km, 2deg); heights are above mean
     sea level unless a name says otherwise.
     """
+    _configure_logging(verbose, quiet)
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    """Log level for the ``geocover`` loggers: warning by default, -v info, -vv debug, -q error.
+
+    With -q, Python warnings (e.g. terrain outside every DEM) go through logging too, so they
+    are silenced with the rest.
+    """
+    import logging
+
+    if quiet and verbose:
+        raise click.UsageError("-q and -v contradict each other")
+    level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("geocover: %(levelname)s: %(message)s"))
+    for name in ("geocover", "py.warnings"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+    logging.captureWarnings(quiet)
+    log = logging.getLogger("geocover")
+    if log.isEnabledFor(logging.INFO):
+        from .._kernels import use_numba
+        from .._paths import cache_dir, data_dir
+
+        log.info("geocover %s; data %s; cache %s; numba kernels %s", __version__, data_dir(), cache_dir(),
+                 "on" if use_numba() else "off")
 
 
 for _mod in (sites, horizon, distance, los, coverage, trajectory, timeline, footprint, engage, map_cmd, vcd, compare,
