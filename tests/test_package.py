@@ -155,3 +155,20 @@ def test_cache_dir_honours_geocover_cache_dir_then_xdg(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CACHE_HOME")
     # ... and ~/.cache/<app> when it is unset.
     assert cache_dir() == Path.home() / ".cache" / "geocover"
+
+
+def test_cli_verbose_logs_data_and_cache_folders_quiet_contradicts(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from geocover.cli.main import cli
+
+    monkeypatch.setenv("GEOCOVER_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("GEOCOVER_DATA_DIR", raising=False)
+    res = CliRunner().invoke(cli, ["-v", "distance", "tabriz", "warsaw"])
+    assert res.exit_code == 0, res.output
+    assert f"data {(ROOT / 'data').resolve()}" in res.stderr or f"data {ROOT / 'data'}" in res.stderr
+    assert f"cache {tmp_path}" in res.stderr
+    res = CliRunner().invoke(cli, ["distance", "tabriz", "warsaw"])
+    assert "INFO" not in res.stderr
+    res = CliRunner().invoke(cli, ["-q", "-v", "sites"])
+    assert res.exit_code == 2 and "contradict" in res.output
