@@ -34,9 +34,12 @@ __all__ = [
     "Radar",
     "Site",
     "Target",
+    "check_record",
     "default_catalog",
     "load_catalog",
     "parse_latlon",
+    "read_json",
+    "read_toml",
 ]
 
 CONFIDENCE_LEVELS = ("high", "medium", "low", "notional")
@@ -55,28 +58,129 @@ class _Spec:
     required: bool = True
 
     def check(self, value: Any) -> str | None:
-        """Return a description of what is wrong with ``value``, or None."""
+        """Return a description of what is wrong with ``value``, or None.
+
+        The type is checked first (a list or table where a string or number belongs is
+        refused before anything compares or hashes it), then finiteness, then the bounds.
+        """
         if self.kind is float:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                return f"must be a number, got {value!r}"
-            if not math.isfinite(value):
-                return f"must be finite, got {value!r}"
+                return f"must be a number, got {_short(value)}"
+            if _as_float(value) is None:
+                return f"must be a finite number, got {_short(value)}"
+            value = float(value)
         elif self.kind is int:
             if isinstance(value, bool) or not isinstance(value, int):
-                return f"must be a whole number, got {value!r}"
+                return f"must be a whole number, got {_short(value)}"
+            if _as_float(value) is None:
+                return f"is out of range, got {_short(value)}"
         elif self.kind is bool:
             if not isinstance(value, bool):
-                return f"must be true or false, got {value!r}"
+                return f"must be true or false, got {_short(value)}"
         elif self.kind is str:
             if not isinstance(value, str) or not value.strip():
-                return f"must be a non-empty string, got {value!r}"
+                return f"must be a non-empty string, got {_short(value)}"
+            bad = text_problem(value)
+            if bad:
+                return bad
             if self.choices and value not in self.choices:
-                return f"must be one of {', '.join(self.choices)}, got {value!r}"
+                return f"must be one of {', '.join(self.choices)}, got {_short(value)}"
         if self.lo is not None and (value <= self.lo if self.lo_open else value < self.lo):
-            return f"must be {'>' if self.lo_open else '>='} {self.lo:g}, got {value!r}"
+            return f"must be {'>' if self.lo_open else '>='} {self.lo:g}, got {_short(value)}"
         if self.hi is not None and value > self.hi:
-            return f"must be <= {self.hi:g}, got {value!r}"
+            return f"must be <= {self.hi:g}, got {_short(value)}"
         return None
+
+
+#: Deepest nesting of lists/objects accepted anywhere in a catalog or scenario document.
+MAX_DEPTH = 32
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr`` of a user value, shortened (a 400-digit integer or a long list stays readable)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # int too long for repr, or too deep
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _as_float(value: Any) -> float | None:
+    """``float(value)`` when it is finite (an integer too large for a float gives None)."""
+    try:
+        out = float(value)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def text_problem(text: str) -> str | None:
+    """What is wrong with a user string (lone surrogates, NUL), or None.
+
+    JSON allows ``"\\ud800"`` escapes that are not Unicode characters; they cannot be
+    written to any UTF-8 output, so they are refused at load time.
+    """
+    for i, ch in enumerate(text):
+        o = ord(ch)
+        if 0xD800 <= o <= 0xDFFF:
+            return (f"contains a lone surrogate U+{o:04X} at character {i + 1} (not a Unicode "
+                    "character; the file was written by a broken encoder)")
+        if o == 0:
+            return f"contains a NUL character at character {i + 1}"
+    return None
+
+
+def document_problem(doc: Any, max_depth: int = MAX_DEPTH) -> tuple[tuple, str] | None:
+    """The first value of a parsed JSON/TOML document that no geocover reader can use.
+
+    Returns ``(path, problem)`` where ``path`` is the tuple of keys/indices leading to it:
+    nesting deeper than ``max_depth``, a string or key with a lone surrogate, an integer too
+    large for a float, or NaN/infinity outside a numeric field. None when all is well.
+    """
+    stack: list[tuple[tuple, Any]] = [((), doc)]
+    while stack:
+        where, obj = stack.pop()
+        if isinstance(obj, (dict, list)) and len(where) >= max_depth:
+            return where, f"is nested more than {max_depth} levels deep"
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                if isinstance(k, str) and text_problem(k):
+                    return (*where, k), "name " + text_problem(k)
+                stack.append(((*where, k), v))
+        elif isinstance(obj, list):
+            stack.extend(((*where, i), v) for i, v in enumerate(obj))
+        elif isinstance(obj, str):
+            bad = text_problem(obj)
+            if bad:
+                return where, bad
+        elif isinstance(obj, int) and not isinstance(obj, bool):
+            if _as_float(obj) is None:
+                return where, (f"is a number too large for a float (about {int(obj.bit_length() * 0.30103)} "
+                               "digits)")
+        elif isinstance(obj, float) and not math.isfinite(obj):
+            return where, f"must be a finite number, got {obj!r}"
+    return None
+
+
+def _nesting_position(text: str, max_depth: int = MAX_DEPTH) -> tuple[int, int]:
+    """Line and column (1-based) where JSON ``text`` first nests deeper than ``max_depth``."""
+    depth, in_str, esc, line, col = 0, False, False, 1, 0
+    for ch in text:
+        col += 1
+        if ch == "\n":
+            line, col = line + 1, 0
+        if in_str:
+            esc, in_str = (False, True) if esc else (ch == "\\", ch != '"')
+            continue
+        if ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            if depth > max_depth:
+                return line, col
+        elif ch in "]}":
+            depth -= 1
+    return line, col
 
 
 _NUM, _STR, _BOOL, _INT = float, str, bool, int
@@ -150,8 +254,11 @@ class Radar(Site):
         "half_width_deg": _Spec(_NUM, 0, 180, lo_open=True),
         "min_elevation_deg": _Spec(_NUM, -90, 90),
         "max_elevation_deg": _Spec(_NUM, -90, 90),
-        "reference_range_m": _Spec(_NUM, 0, lo_open=True),
-        "reference_rcs_m2": _Spec(_NUM, 0, lo_open=True),
+        # At most 50,000 km (beyond geostationary altitude): a bound that catches typos
+        # such as 1e300 before the radar equation overflows.
+        "reference_range_m": _Spec(_NUM, 0, 5.0e7, lo_open=True),
+        # At most +40 dBsm (a large ship).
+        "reference_rcs_m2": _Spec(_NUM, 0, 1e4, lo_open=True),
         "antenna_height_agl_m": _Spec(_NUM, 0, 10_000),
         "can_search": _Spec(_BOOL),
     }
@@ -199,15 +306,16 @@ class Interceptor(Site):
     SPEC: ClassVar[dict[str, _Spec]] = {
         **_SITE,
         "interceptor_class": _Spec(_STR),
-        "count": _Spec(_INT, 1),
+        "count": _Spec(_INT, 1, 10_000),
         "burnout_speed_mps": _Spec(_NUM, 0, 11_000, lo_open=True),
         "burnout_speed_min_mps": _Spec(_NUM, 0, 11_000, lo_open=True, required=False),
         "burnout_speed_max_mps": _Spec(_NUM, 0, 11_000, lo_open=True, required=False),
-        "burn_time_s": _Spec(_NUM, 0),
-        "min_intercept_altitude_m": _Spec(_NUM, 0),
-        "max_intercept_altitude_m": _Spec(_NUM, 0, lo_open=True),
-        "max_range_m": _Spec(_NUM, 0, lo_open=True),
-        "commit_delay_s": _Spec(_NUM, 0),
+        "burn_time_s": _Spec(_NUM, 0, 1000),
+        # Altitudes up to 5,000 km and ranges up to half the Earth's circumference.
+        "min_intercept_altitude_m": _Spec(_NUM, 0, 5.0e6),
+        "max_intercept_altitude_m": _Spec(_NUM, 0, 5.0e6, lo_open=True),
+        "max_range_m": _Spec(_NUM, 0, 2.0e7, lo_open=True),
+        "commit_delay_s": _Spec(_NUM, 0, 3600),
     }
 
 
@@ -244,8 +352,8 @@ class Missile:
         "range_m": _Spec(_NUM, 0, 20_000_000, lo_open=True),
         "burn_time_s": _Spec(_NUM, 0, 1000, lo_open=True),
         "burnout_altitude_m": _Spec(_NUM, 0, 1_000_000, lo_open=True),
-        "body_rcs_m2": _Spec(_NUM, 0, lo_open=True),
-        "warhead_rcs_m2": _Spec(_NUM, 0, lo_open=True),
+        "body_rcs_m2": _Spec(_NUM, 0, 1e4, lo_open=True),
+        "warhead_rcs_m2": _Spec(_NUM, 0, 1e4, lo_open=True),
         "burnout_speed_mps": _Spec(_NUM, 0, 11_000, lo_open=True, required=False),
     }
 
@@ -279,7 +387,7 @@ def _validate(spec: dict[str, _Spec], props: Mapping[str, Any], where: str,
         else:
             extra[name] = value
     rid = props.get("id")
-    if isinstance(rid, str) and rid and not _ID_RE.match(rid):
+    if isinstance(rid, str) and rid and not _ID_RE.fullmatch(rid):
         problems.append(f"{where}: field 'id' must be lower-case letters, digits, '-', '.', '_', "
                         f"got {rid!r}")
     return known, extra
@@ -288,6 +396,18 @@ def _validate(spec: dict[str, _Spec], props: Mapping[str, Any], where: str,
 def _record_where(path: Path, index: int, props: Any) -> str:
     rid = props.get("id") if isinstance(props, Mapping) else None
     return f"{path}: record {rid!r} (feature #{index})" if rid else f"{path}: feature #{index}"
+
+
+def check_record(cls: type, props: Mapping[str, Any], where: str,
+                 problems: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Validate one record of class ``cls`` (types, bounds, then cross-field checks).
+
+    The one check every reader uses: catalog files, scenario ``[[sites]]`` and scenario
+    overrides (after merging) all go through here.
+    """
+    known, extra = _validate(cls.SPEC, props, where, problems)
+    _cross_checks(known, where, problems)
+    return known, extra
 
 
 def _cross_checks(rec: dict[str, Any], where: str, problems: list[str]) -> None:
@@ -304,18 +424,67 @@ def _cross_checks(rec: dict[str, Any], where: str, problems: list[str]) -> None:
         problems.append(f"{where}: field 'burnout_speed_max_mps' must be >= burnout_speed_min_mps")
 
 
-def _read_sites(path: Path, kind_hint: str | None = None) -> list[Site]:
+def _read_text(path: Path, what: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read catalog file ({exc.strerror or exc})") from None
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise CatalogError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read_json(path: str | Path, what: str = "file") -> Any:
+    """Parse a JSON file for a reader: every failure is a :class:`CatalogError` naming the
+    file (and line, column); lone surrogates, integers too large for a float, NaN/Infinity and
+    nesting deeper than :data:`MAX_DEPTH` are refused with the key path where they occur."""
+    path = Path(path)
+    text = _read_text(path, what)
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        raise CatalogError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, "
-                           f"column {exc.colno}") from None
+        raise CatalogError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, "
+                           f"column {exc.colno})") from None
+    except ValueError as exc:  # NaN / Infinity
+        raise CatalogError(f"{path}: not valid JSON: {exc}") from None
+    except RecursionError:
+        line, col = _nesting_position(text)
+        raise CatalogError(f"{path}: nested more than {MAX_DEPTH} levels deep (line {line}, "
+                           f"column {col})") from None
+    bad = document_problem(doc)
+    if bad:
+        raise CatalogError(f"{path}: {_where_in_doc(path, doc, bad[0])}: {bad[1]}")
+    return doc
+
+
+def _where_in_doc(path: Path, doc: Any, keys: tuple) -> str:
+    """'record 'x' (feature #3): field 'name'' for a key path into a FeatureCollection,
+    else the dotted key path."""
+    if (len(keys) >= 2 and keys[0] == "features" and isinstance(doc, dict)
+            and isinstance(keys[1], int)):
+        feat = doc["features"][keys[1]]
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        where = _record_where(path, keys[1], props)[len(str(path)) + 2:]
+        rest = keys[3:] if len(keys) > 3 and keys[2] == "properties" else keys[2:]
+        if rest:
+            return f"{where}: field {_dotted(rest)!r}"
+        return where
+    return f"key {_dotted(keys)!r}" if keys else "the document"
+
+
+def _dotted(keys: tuple) -> str:
+    out = ""
+    for k in keys:
+        out += f"[{k}]" if isinstance(k, int) else (("." if out else "") + (
+            k.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(k, str) else str(k)))
+    return out
+
+
+def _read_sites(path: Path, kind_hint: str | None = None) -> list[Site]:
+    doc = read_json(path, "catalog file")
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise CatalogError(f"{path}: must be a GeoJSON FeatureCollection")
     feats = doc.get("features")
@@ -334,7 +503,7 @@ def _read_sites(path: Path, kind_hint: str | None = None) -> list[Site]:
         if kind_hint and "kind" not in props:
             props["kind"] = kind_hint
         kind = props.get("kind")
-        if kind not in _KIND_CLASS:
+        if not isinstance(kind, str) or kind not in _KIND_CLASS:
             err = _SITE["kind"].check(kind) if kind is not None else "is missing"
             problems.append(f"{where}: field 'kind' {err}")
             continue
@@ -345,8 +514,9 @@ def _read_sites(path: Path, kind_hint: str | None = None) -> list[Site]:
         if (not isinstance(geom, dict) or geom.get("type") != "Point"
                 or not isinstance(coords, list) or len(coords) < 2
                 or not all(isinstance(c, (int, float)) and not isinstance(c, bool)
-                           for c in coords[:2])):
-            problems.append(f"{where}: field 'geometry' must be a GeoJSON Point [lon, lat]")
+                           and _as_float(c) is not None for c in coords[:2])):
+            problems.append(f"{where}: field 'geometry' must be a GeoJSON Point [lon, lat] of "
+                            "finite numbers")
             continue
         lon, lat = float(coords[0]), float(coords[1])
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -358,7 +528,7 @@ def _read_sites(path: Path, kind_hint: str | None = None) -> list[Site]:
                 problems.append(f"{where}: field {name!r} ({known[name]}) disagrees with the "
                                 f"geometry ({val})")
         known["lat_deg"], known["lon_deg"] = lat, lon
-        _cross_checks(known, where, problems)
+        _cross_checks(known, where, problems)  # as check_record, once the geometry is in
         rid = known.get("id")
         if rid in seen:
             problems.append(f"{where}: field 'id' {rid!r} is used twice in this file")
@@ -370,15 +540,30 @@ def _read_sites(path: Path, kind_hint: str | None = None) -> list[Site]:
     return out
 
 
-def _read_missiles(path: Path) -> list[Missile]:
+def read_toml(path: str | Path, what: str = "file") -> dict[str, Any]:
+    """Parse a TOML file for a reader: every failure is a :class:`CatalogError` naming the
+    file; deep nesting, integers too large for a float and NaN/inf are refused with the key."""
+    path = Path(path)
+    text = _read_text(path, what)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read catalog file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise CatalogError(f"{path}: not UTF-8 text ({exc.reason})") from None
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise CatalogError(f"{path}: nested more than {MAX_DEPTH} levels deep") from None
+    bad = document_problem(doc)
+    if bad:
+        keys = bad[0]
+        if len(keys) >= 2 and keys[0] == "missile":
+            where = f"record {keys[1]!r}" + (f": field {_dotted(keys[2:])!r}" if len(keys) > 2 else "")
+        else:
+            where = f"key {_dotted(keys)!r}"
+        raise CatalogError(f"{path}: {where}: {bad[1]}")
+    return doc
+
+
+def _read_missiles(path: Path) -> list[Missile]:
+    doc = read_toml(path, "catalog file")
     table = doc.get("missile")
     if not isinstance(table, dict) or not table:
         raise CatalogError(f"{path}: needs [missile.<id>] tables")
@@ -390,7 +575,7 @@ def _read_missiles(path: Path) -> list[Missile]:
             problems.append(f"{where}: must be a table")
             continue
         props = {"id": rid, **props}
-        known, extra = _validate(Missile.SPEC, props, where, problems)
+        known, extra = check_record(Missile, props, where, problems)
         for name in extra:
             problems.append(f"{where}: unknown field {name!r}")
         if not any(p.startswith(where + ":") for p in problems):
@@ -420,11 +605,15 @@ class Catalog:
 
     def add_file(self, path: str | Path) -> None:
         """Load a user's catalog file (``.geojson``/``.json`` sites or ``.toml`` missiles)."""
+        if not str(path).strip():
+            raise CatalogError("--catalog: the catalog file name is empty")
         p = Path(path)
         if not p.exists():
             raise CatalogError(f"{p}: catalog file not found")
         if p.is_dir():
             raise CatalogError(f"{p}: is a folder, not a catalog file")
+        if not p.is_file():
+            raise CatalogError(f"{p}: is not a regular file (a device or pipe), not a catalog file")
         if p.suffix.lower() == ".toml":
             for m in _read_missiles(p):
                 self.missiles[m.id] = m

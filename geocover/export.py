@@ -34,30 +34,108 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
+def _existing_ancestor(path: Path) -> Path:
+    """The nearest folder above ``path`` that exists (what must be writable to create it)."""
+    p = Path(os.path.abspath(path)).parent
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
+def _check_creatable(path: Path, what: str) -> None:
+    anc = _existing_ancestor(path)
+    if not anc.is_dir():
+        raise DataFileError(f"cannot write to {path}: {anc} is not a folder")
+    if not os.access(anc, os.W_OK | os.X_OK):
+        raise DataFileError(f"cannot write to {path}: folder {anc} is not writable")
+
+
 def check_output_file(path: str | Path) -> Path:
     """Refuse, before any work is done, an output file name that cannot be written: empty,
-    an existing folder, device or other non-regular file, or a folder that cannot be made."""
+    an existing folder, device or other non-regular file, or a folder that cannot be made.
+    Nothing is created here: a refused or failed command leaves no folder behind."""
     if str(path).strip() == "":
         raise DataFileError("output file name is empty")
     path = Path(path)
     if path.exists() and not path.is_file():
         raise DataFileError(f"output path {path} exists and is not a regular file")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataFileError(f"cannot write to {path}: {exc.strerror or exc}") from None
-    if not os.access(path.parent, os.W_OK):
-        raise DataFileError(f"cannot write to {path}: folder {path.parent} is not writable")
+    _check_creatable(path, "file")
     return path
+
+
+#: Marker in the names of temporary files: ``.<name>.geocover-tmp.<pid>.<random><suffix>``.
+TMP_MARK = ".geocover-tmp."
+#: Folder, beside an output folder, in which whole outputs are staged.
+STAGING_DIR = ".geocover-staging"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def _owner_pid(name: str) -> int | None:
+    """The process id recorded in a temporary or staging name, or None."""
+    if TMP_MARK in name:  # .<stem>.geocover-tmp.<pid>.<random><suffix>
+        field = name.split(TMP_MARK, 1)[1].split(".", 1)[0]
+    else:  # <name>.<pid>.<random> (mkdtemp's random part has no dot)
+        parts = name.rsplit(".", 2)
+        field = parts[1] if len(parts) == 3 else ""
+    return int(field) if field.isdigit() else None
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove what killed geocover runs left in ``folder``: temporary files
+    (``.*.geocover-tmp.<pid>.*``) and, in a ``.geocover-staging`` folder, staging folders
+    ``<name>.<pid>.<random>``, whose process is gone. Returns what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for e in entries:
+        staged = folder.name == STAGING_DIR
+        if not staged and not (e.name.startswith(".") and TMP_MARK in e.name):
+            continue
+        pid = _owner_pid(e.name)
+        if pid is None or pid == os.getpid() or _pid_alive(pid):
+            continue
+        p = Path(e.path)
+        if e.is_dir(follow_symlinks=False):
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        removed.append(p)
+    return removed
+
+
+def _renamed_error(exc: OSError, path: Path) -> OSError:
+    """The same OS error, naming the output the user asked for instead of a temporary name."""
+    if isinstance(exc, DataFileError) or not exc.errno:
+        return exc
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary file name beside ``path``; when the block succeeds the file is
-    made readable (umask) and renamed onto ``path``, otherwise it is removed."""
+    made readable (umask) and renamed onto ``path``, otherwise it is removed.
+
+    The temporary name is ``.<stem>.geocover-tmp.<pid>.<random><suffix>``: one left by a
+    killed run is removed by the next write into the same folder.
+    """
     path = check_output_file(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix or ".tmp", dir=path.parent)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}{TMP_MARK}{os.getpid()}.", suffix=path.suffix or ".tmp",
+                                   dir=path.parent)
     except OSError as exc:
         raise DataFileError(f"cannot write to {path}: {exc.strerror or exc}") from None
     os.close(fd)
@@ -65,6 +143,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield Path(tmp)
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _renamed_error(exc, path) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -93,19 +175,193 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _rfc7946(geom: BaseGeometry, precision: int) -> dict | None:
+def _cut_line(coords: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Cut a lon/lat(/z) polyline at the antimeridian (RFC 7946 section 3.1.9).
+
+    Consecutive vertices are joined the short way round (a step of more than 180 degrees
+    of longitude crosses the antimeridian), so longitudes are first unwrapped. Returns
+    ``(coords, u)`` pieces with every longitude in [-180, 180]; ``u`` is the fractional
+    index of each output vertex in the input (to interpolate per-vertex values such as
+    times). Crossing points are interpolated linearly in lon/lat/z along the segment.
+    """
+    c = np.array(coords, dtype=float)
+    c[:, 0] = np.unwrap(c[:, 0], period=360.0)
+    pieces, cur, cur_u = [], [c[0]], [0.0]
+    for i in range(len(c) - 1):
+        a, b = c[i], c[i + 1]
+        la, lb = a[0], b[0]
+        if la != lb:
+            lo, hi = min(la, lb), max(la, lb)
+            ks = np.arange(np.ceil((lo - 180.0) / 360.0), np.floor((hi - 180.0) / 360.0) + 1)
+            bounds = 180.0 + 360.0 * ks
+            bounds = bounds[(bounds > lo) & (bounds < hi)]
+            for bnd in (bounds if lb > la else bounds[::-1]):
+                t = (bnd - la) / (lb - la)
+                pt = a + t * (b - a)
+                pt[0] = bnd
+                cur.append(pt)
+                cur_u.append(i + t)
+                pieces.append((np.array(cur), np.array(cur_u)))
+                cur, cur_u = [pt.copy()], [i + t]
+        cur.append(b)
+        cur_u.append(i + 1.0)
+    pieces.append((np.array(cur), np.array(cur_u)))
+    out = []
+    for pc, u in pieces:
+        mid = 0.5 * (pc[:, 0].min() + pc[:, 0].max())
+        pc[:, 0] = np.clip(pc[:, 0] - 360.0 * np.floor((mid + 180.0) / 360.0), -180.0, 180.0)
+        out.append((pc, u))
+    return out
+
+
+def _wrap_lon(lon: np.ndarray) -> np.ndarray:
+    lon = np.asarray(lon, float)
+    w = (lon + 180.0) % 360.0 - 180.0
+    return np.where((w == -180.0) & (lon > 0), 180.0, w)
+
+
+def _round_line(pc: np.ndarray, u: np.ndarray, precision: int) -> tuple[np.ndarray, np.ndarray]:
+    """Round lon/lat to ``precision`` decimals (z to cm) and drop repeated vertices."""
+    r = pc.copy()
+    if precision:
+        r[:, :2] = np.round(r[:, :2], precision)
+        if r.shape[1] > 2:
+            r[:, 2] = np.round(r[:, 2], 2)
+    keep = np.ones(len(r), bool)
+    keep[1:] = np.any(r[1:] != r[:-1], axis=1)
+    return r[keep], u[keep]
+
+
+def _polygons_in_range(geom: BaseGeometry) -> BaseGeometry:
+    """Polygonal geometry with longitudes beyond [-180, 180] cut and shifted back."""
+    from shapely.geometry import box
+
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    west, _, east, _ = geom.bounds
+    if west >= -180.0 and east <= 180.0:
+        return geom
+    pieces = []
+    for k in range(int(np.floor((west + 180.0) / 360.0)), int(np.floor((east + 180.0) / 360.0)) + 1):
+        part = geom.intersection(box(-180.0 + 360.0 * k, -90.0, 180.0 + 360.0 * k, 90.0))
+        if not part.is_empty:
+            pieces.append(shapely.affinity.translate(part, xoff=-360.0 * k))
+    return shapely.union_all(pieces)
+
+
+def _only_polygons(geom: BaseGeometry) -> BaseGeometry:
+    from shapely.geometry import MultiPolygon, Polygon
+
+    polys = [p for g in getattr(geom, "geoms", [geom]) for p in getattr(g, "geoms", [g])
+             if isinstance(p, Polygon) and not p.is_empty]
+    return Polygon() if not polys else polys[0] if len(polys) == 1 else MultiPolygon(polys)
+
+
+def _rfc7946_parts(geom: BaseGeometry, precision: int, per_vertex: dict[str, np.ndarray]):
+    """RFC 7946 form of one geometry: (geojson geometry dict or None, per-vertex values
+    reshaped to its coordinates)."""
+    from shapely.geometry import GeometryCollection, LineString, MultiLineString, MultiPoint, Point
+
     if geom is None or geom.is_empty:
-        return None
-    geom = shapely.orient_polygons(geom, exterior_cw=False)  # RFC 7946 3.1.6: right-hand rule
-    geom = shapely.set_precision(geom, 10.0**-precision) if precision else geom
-    return mapping(geom)
+        return None, {k: [] for k in per_vertex}
+    if isinstance(geom, (Point, MultiPoint)):
+        c = shapely.get_coordinates(geom, include_z=geom.has_z)
+        c[:, 0] = _wrap_lon(c[:, 0])
+        if precision:
+            c[:, :2] = np.round(c[:, :2], precision)
+            if c.shape[1] > 2:
+                c[:, 2] = np.round(c[:, 2], 2)
+        coords = c.tolist()
+        if isinstance(geom, Point):
+            return {"type": "Point", "coordinates": coords[0]}, {k: v.tolist()[0] for k, v in per_vertex.items()}
+        return {"type": "MultiPoint", "coordinates": coords}, {k: v.tolist() for k, v in per_vertex.items()}
+    if isinstance(geom, (LineString, MultiLineString)):
+        lines, vals = [], {k: [] for k in per_vertex}
+        offset = 0
+        for line in getattr(geom, "geoms", [geom]):
+            c = shapely.get_coordinates(line, include_z=line.has_z)
+            for pc, u in _cut_line(c):
+                pc, u = _round_line(pc, u, precision)
+                if len(pc) >= 2:
+                    lines.append(pc.tolist())
+                    for k, v in per_vertex.items():
+                        vals[k].append(np.interp(u + offset, np.arange(v.size), v).tolist())
+            offset += len(c)
+        if not lines:
+            return None, {k: [] for k in per_vertex}
+        if len(lines) == 1:
+            return {"type": "LineString", "coordinates": lines[0]}, {k: v[0] for k, v in vals.items()}
+        return {"type": "MultiLineString", "coordinates": lines}, vals
+    if isinstance(geom, GeometryCollection):
+        parts = [_rfc7946_parts(g, precision, {})[0] for g in geom.geoms]
+        return {"type": "GeometryCollection", "geometries": [p for p in parts if p]}, {}
+    # Polygonal: cut into [-180, 180], round on a grid that keeps the result valid, and
+    # orient last (rounding rewrites rings clockwise): CCW exteriors, CW holes (3.1.6).
+    geom = _polygons_in_range(geom)
+    if precision:
+        geom = shapely.set_precision(geom, 10.0**-precision, mode="valid_output")
+    geom = _only_polygons(geom)
+    if geom.is_empty:
+        return None, {}
+    geom = shapely.orient_polygons(geom, exterior_cw=False)
+    if not geom.is_valid:  # pragma: no cover - set_precision(valid_output) guarantees validity
+        raise ValueError(f"invalid geometry after rounding: {shapely.is_valid_reason(geom)}")
+    return mapping(geom), {}
+
+
+def _rfc7946(geom: BaseGeometry, precision: int) -> dict | None:
+    """The RFC 7946 GeoJSON geometry of a lon/lat shapely geometry (see :func:`feature_collection`)."""
+    return _rfc7946_parts(geom, precision, {})[0]
 
 
 def feature_collection(features: Iterable[tuple[BaseGeometry, dict]], *, name: str | None = None,
-                       precision: int = 6) -> dict:
-    """An RFC 7946 FeatureCollection (lon/lat WGS84, CCW exteriors, no ``crs`` member)."""
-    feats = [{"type": "Feature", "properties": _clean(props), "geometry": _rfc7946(geom, precision)}
-             for geom, props in features]
+                       precision: int = 6, z: str | None = None, vertex_keys: Iterable[str] = ()) -> dict:
+    """An RFC 7946 FeatureCollection: the one GeoJSON writer of every command.
+
+    Parameters
+    ----------
+    features : iterable of (shapely geometry, dict)
+        Geometries in longitude/latitude (deg, WGS84), longitudes unwrapped or not;
+        properties (NumPy scalars and NaN are converted; NaN becomes null).
+    name : str, optional
+        The collection's ``name`` member (GDAL uses it as the layer name).
+    precision : int
+        Decimal places of longitude and latitude (6: about 0.1 m); heights keep 2 (cm).
+    z : str, optional
+        What the third coordinate is (e.g. ``"height above the WGS84 ellipsoid, m"``),
+        written as the ``z`` property of every 3-D feature. A 3-D geometry whose feature has
+        neither ``z`` here nor a ``z`` property is refused (RFC 7946 section 3.1.1 leaves the
+        third element's meaning to the producer).
+    vertex_keys : iterable of str
+        Property names holding one value per vertex of a line (e.g. times ``t_s``): they are
+        interpolated at the antimeridian cuts and reshaped like the output coordinates.
+
+    Returns
+    -------
+    dict
+        The FeatureCollection (no ``crs`` member). Every longitude is in [-180, 180]: lines,
+        multi-lines, points and polygons are cut at the antimeridian (section 3.1.9; lines
+        join consecutive vertices the short way round); polygons are valid, exteriors
+        counter-clockwise and holes clockwise after rounding (section 3.1.6).
+
+    Raises
+    ------
+    ValueError
+        3-D coordinates without a description of the third one.
+    """
+    vkeys = tuple(vertex_keys)
+    feats = []
+    for geom, props in features:
+        props = dict(props or {})
+        if geom is not None and not geom.is_empty and geom.has_z:
+            if z is not None:
+                props.setdefault("z", z)
+            if not props.get("z"):
+                raise ValueError("3-D coordinates need a 'z' property saying what the third coordinate is")
+        per_vertex = {k: np.asarray(props[k], float) for k in vkeys if k in props}
+        g, vals = _rfc7946_parts(geom, precision, per_vertex)
+        props.update(vals)
+        feats.append({"type": "Feature", "properties": _clean(props), "geometry": g})
     fc: dict[str, Any] = {"type": "FeatureCollection"}
     if name:
         fc["name"] = name
@@ -114,9 +370,10 @@ def feature_collection(features: Iterable[tuple[BaseGeometry, dict]], *, name: s
 
 
 def write_geojson(path: str | Path, features: Iterable[tuple[BaseGeometry, dict]], *,
-                  name: str | None = None, precision: int = 6) -> Path:
-    """Write features as an RFC 7946 GeoJSON file (atomically)."""
-    fc = feature_collection(features, name=name, precision=precision)
+                  name: str | None = None, precision: int = 6, z: str | None = None,
+                  vertex_keys: Iterable[str] = ()) -> Path:
+    """Write features as an RFC 7946 GeoJSON file (atomically); see :func:`feature_collection`."""
+    fc = feature_collection(features, name=name, precision=precision, z=z, vertex_keys=vertex_keys)
     return atomic_write_text(path, json.dumps(fc, ensure_ascii=False, allow_nan=False) + "\n")
 
 
@@ -141,19 +398,18 @@ def write_geotiff(path: str | Path, values: np.ndarray, *, west_deg: float, nort
 
 
 def check_output_dir(out_dir: str | Path) -> Path:
-    """Refuse, before any work is done, an output folder that cannot be written."""
+    """Refuse, before any work is done, an output folder that cannot be written (nothing is
+    created here)."""
     if str(out_dir).strip() == "":
         raise DataFileError("output folder name is empty")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise DataFileError(f"output path {out} exists and is not a folder")
-    parent = out.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataFileError(f"cannot write to {out}: {exc.strerror or exc}") from None
-    if not os.access(out if out.exists() else parent, os.W_OK):
-        raise DataFileError(f"cannot write to {out}: not writable")
+    if out.exists():
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise DataFileError(f"cannot write to {out}: not writable")
+    else:
+        _check_creatable(out, "folder")
     return out
 
 
@@ -161,13 +417,19 @@ def check_output_dir(out_dir: str | Path) -> Path:
 def staged_output(out_dir: str | Path) -> Iterator[Path]:
     """Yield a staging folder; on success move its files into ``out_dir``, else delete it.
 
+    The staging folder is ``<parent of out_dir>/.geocover-staging/<name>.<pid>.<random>``;
+    the folder ``.geocover-staging`` is removed when empty, and staging folders left by a
+    killed run (their process is gone) are removed by the next run that stages there.
     Files already in ``out_dir`` with other names are left alone; same names are replaced.
     Every destination is checked before the first file moves, so a clash (a folder where a
     file goes) leaves the old output untouched.
     """
     out = check_output_dir(out_dir)
+    base = Path(os.path.abspath(out)).parent / STAGING_DIR
     try:
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging.", dir=out.resolve().parent))
+        base.mkdir(parents=True, exist_ok=True)
+        remove_stale(base)
+        stage = Path(tempfile.mkdtemp(prefix=f"{out.name or 'out'}.{os.getpid()}.", dir=base))
     except OSError as exc:
         raise DataFileError(f"cannot write to {out}: {exc.strerror or exc}") from None
     try:
@@ -180,8 +442,12 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
                 raise DataFileError(f"cannot write {dest}: it exists and is not a regular file")
         for item in items:
             os.replace(item, out / item.name)
+    except OSError as exc:
+        raise _renamed_error(exc, out) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            base.rmdir()  # only when empty: another run may be staging there
 
 
 def features_to_geodataframe(features: Iterable[tuple[BaseGeometry, dict]]):

@@ -47,13 +47,23 @@ kind = "radar"
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._paths import data_dir
-from .catalog import _KIND_CLASS, Catalog, Interceptor, Missile, Radar, _validate, load_catalog
+from .catalog import (
+    _KIND_CLASS,
+    Catalog,
+    Interceptor,
+    Missile,
+    Radar,
+    _as_float,
+    _short,
+    check_record,
+    load_catalog,
+    read_toml,
+)
 from .errors import CatalogError, UnknownIdError, close_matches
 
 __all__ = ["Scenario", "bundled_scenarios", "check_bbox", "load_scenario"]
@@ -62,14 +72,12 @@ __all__ = ["Scenario", "bundled_scenarios", "check_bbox", "load_scenario"]
 def check_bbox(bbox) -> tuple[float, float, float, float]:
     """A [west, south, east, north] box in degrees: finite, south < north within [-90, 90],
     west < east, longitudes within [-180, 360] and at most 360 degrees wide."""
-    import math
-
     if (not isinstance(bbox, (list, tuple)) or len(bbox) != 4
             or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bbox)):
-        raise ValueError(f"must be [west, south, east, north] in degrees, got {bbox!r}")
+        raise ValueError(f"must be [west, south, east, north] in degrees, got {_short(bbox)}")
+    if any(_as_float(b) is None for b in bbox):
+        raise ValueError(f"must be finite degrees, got {_short(list(bbox))}")
     w, s, e, n = (float(b) for b in bbox)
-    if not all(math.isfinite(v) for v in (w, s, e, n)):
-        raise ValueError(f"must be finite degrees, got {list(bbox)!r}")
     if not (-90 <= s < n <= 90):
         raise ValueError(f"needs -90 <= south < north <= 90, got {list(bbox)!r}")
     if not (-180 <= w < e <= 360 and e - w <= 360):
@@ -135,17 +143,19 @@ def load_scenario(name_or_path: str | Path, catalog: Catalog | None = None) -> S
     if text in bundled:
         path = bundled[text]
     else:
+        if not text.strip():
+            raise CatalogError("the scenario name is empty: give a bundled scenario ("
+                               + ", ".join(bundled) + ") or a TOML file")
         path = Path(text)
+        if path.is_dir():
+            raise CatalogError(f"{path}: is a folder, not a scenario file")
+        if path.exists() and not path.is_file():
+            raise CatalogError(f"{path}: is not a regular file (a device or pipe), not a scenario file")
         if not path.is_file():
             if path.suffix.lower() != ".toml" and "/" not in text:
                 raise UnknownIdError("scenario", text, bundled)
             raise CatalogError(f"{path}: scenario file not found")
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{path}: cannot read scenario ({exc})") from None
+    doc = read_toml(path, "scenario")
     return _resolve(path, doc, catalog or load_catalog())
 
 
@@ -180,12 +190,10 @@ class _Ctx:
 
     def number(self, key: str, value: Any, lo: float = 0.0, integer: bool = False,
                hi: float | None = None) -> float:
-        import math
-
-        if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+        if (isinstance(value, bool) or not isinstance(value, (int, float)) or _as_float(value) is None
                 or value < lo or (hi is not None and value > hi)):
             rng = f"between {lo:g} and {hi:g}" if hi is not None else f">= {lo:g}"
-            self.fail(key, f"must be a finite number {rng}, got {value!r}")
+            self.fail(key, f"must be a finite number {rng}, got {_short(value)}")
         if integer and int(value) != value:
             self.fail(key, f"must be a whole number, got {value!r}")
         return float(value)
@@ -201,7 +209,7 @@ class _Ctx:
         if isinstance(value, str):
             return [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.fail(key, f"must be a list of strings, got {value!r}")
+            self.fail(key, f"must be a list of strings, got {_short(value)}")
         return list(value)
 
 
@@ -221,11 +229,15 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
     ctx.keys("scenario", head, ("title", "year", "description", "sources", "notional"))
     sources = ctx.strings("scenario.sources", head.get("sources", []))
     notional = ctx.strings("scenario.notional", head.get("notional", []))
-    if "year" in head and (isinstance(head["year"], bool) or not isinstance(head["year"], int)):
-        ctx.fail("scenario.year", f"must be a whole number, got {head['year']!r}")
+    if "year" in head:
+        ctx.number("scenario.year", head["year"], 1900, integer=True, hi=2200)
+        if not isinstance(head["year"], int):
+            ctx.fail("scenario.year", f"must be a whole number, got {_short(head['year'])}")
     title = head.get("title")
     if not isinstance(title, str) or not title.strip():
-        ctx.fail("scenario.title", "must be a non-empty string")
+        ctx.fail("scenario.title", f"must be a non-empty string, got {_short(title)}")
+    if not isinstance(head.get("description", ""), str):
+        ctx.fail("scenario.description", f"must be a string, got {_short(head['description'])}")
     radars_t = ctx.table("radars")
     radar_ids = cat.sites_by_kind["radar"]
     ew = ctx.ids("radars.early_warning", radars_t.get("early_warning", []), radar_ids, "radar")
@@ -288,15 +300,22 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
             if not isinstance(values, dict):
                 ctx.fail(key, "must be a table of field = value")
             rec = pool[rid]
-            props = {**rec.properties(), **values}
-            problems: list[str] = []
-            known, _extra = _validate(type(rec).SPEC, props, f"{path}: key '{key}'", problems)
             unknown = [k for k in values if k not in type(rec).SPEC]
             if unknown:
                 near = close_matches(unknown[0], type(rec).SPEC)
                 ctx.fail(f"{key}.{unknown[0]}", "unknown field" + (f"; did you mean {near[0]!r}?" if near else ""))
+            for fixed in ("id", "kind"):
+                if fixed in values and values[fixed] != getattr(rec, fixed):
+                    ctx.fail(f"{key}.{fixed}", f"an override cannot change a record's {fixed} "
+                                               f"({getattr(rec, fixed)!r} -> {_short(values[fixed])}); "
+                                               "add a [[sites]] record instead")
+            # Validated exactly like a catalog record, after merging: types, bounds and the
+            # cross-field checks (elevation limits, intercept altitude window, speed range).
+            props = {**rec.properties(), **values}
+            problems: list[str] = []
+            known, _extra = check_record(type(rec), props, f"{path}: key '{key}'", problems)
             if problems:
-                raise CatalogError(problems[0])
+                raise CatalogError(_first(problems))
             pool[rid] = dataclasses.replace(rec, **{k: known[k] for k in values})
     for key in overrides:
         if key not in ("radars", "interceptors"):
@@ -318,16 +337,24 @@ def _add_site(ctx: _Ctx, cat: Catalog, i: int, rec: Any) -> None:
     if not isinstance(rec, dict):
         ctx.fail(key, "must be a table")
     kind = rec.get("kind")
-    if kind not in _KIND_CLASS:
-        ctx.fail(f"{key}.kind", f"must be one of {', '.join(_KIND_CLASS)}, got {kind!r}")
+    if not isinstance(kind, str) or kind not in _KIND_CLASS:
+        ctx.fail(f"{key}.kind", f"must be one of {', '.join(_KIND_CLASS)}, got {_short(kind)}")
     cls = _KIND_CLASS[kind]
     problems: list[str] = []
-    known, extra = _validate(cls.SPEC, rec, f"{ctx.path}: key '{key}'", problems)
+    rid = rec.get("id")
+    where = f"{ctx.path}: key '{key}'" + (f" (record {rid!r})" if isinstance(rid, str) and rid else "")
+    known, extra = check_record(cls, rec, where, problems)
     for name in ("lat_deg", "lon_deg"):
-        if name not in known:
-            problems.append(f"{ctx.path}: key '{key}.{name}' is missing")
+        if name not in rec:
+            problems.append(f"{where}: field {name!r} is missing")
     if problems:
-        raise CatalogError(problems[0])
+        raise CatalogError(_first(problems))
     if cat.kind_of(known["id"]):
         ctx.fail(f"{key}.id", f"{known['id']!r} is already in the catalog")
     cat.sites_by_kind[kind][known["id"]] = cls(**known, extra=extra)
+
+
+def _first(problems: list[str]) -> str:
+    """The first problem, with a count of the others."""
+    more = len(problems) - 1
+    return problems[0] + (f" (and {more} more problem{'s' if more > 1 else ''} in this table)" if more else "")

@@ -11,7 +11,7 @@ import re
 
 from .errors import InputError
 
-__all__ = ["UNITS", "parse_quantity", "parse_quantity_list"]
+__all__ = ["LIMITS", "UNITS", "parse_quantity", "parse_quantity_list"]
 
 #: Unit factors to the base unit of each dimension.
 UNITS: dict[str, dict[str, float]] = {
@@ -22,6 +22,14 @@ UNITS: dict[str, dict[str, float]] = {
     "area": {"m2": 1.0, "m^2": 1.0, "dbsm": math.nan},
 }
 _BASE = {"length": "m", "angle": "deg", "time": "s", "speed": "m/s", "area": "m2"}
+#: Largest magnitude accepted per dimension, in the base unit: far beyond any sensible
+#: value (a million km; 100 turns; a year; the speed of light; +100 dBsm) yet small enough
+#: that nothing downstream overflows. Commands check their own, tighter, ranges.
+LIMITS: dict[str, float] = {"length": 1.0e9, "angle": 36_000.0, "time": 3.2e7, "speed": 299_792_458.0,
+                            "area": 1.0e10}
+#: Smallest positive RCS accepted (-100 dBsm): 10 log10(sigma) below that underflows the radar
+#: equation's fourth root to nothing.
+MIN_AREA_M2 = 1.0e-10
 _NUM_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$")
 
 
@@ -33,7 +41,10 @@ def parse_quantity(text: str | float, dimension: str = "length", *, name: str = 
     if dimension not in UNITS:
         raise InputError(f"unknown dimension {dimension!r}")
     if isinstance(text, (int, float)) and not isinstance(text, bool):
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:
+            raise InputError(f"{name}: {text!r} is too large") from None
         unit = ""
     else:
         m = _NUM_RE.match(str(text))
@@ -51,6 +62,8 @@ def parse_quantity(text: str | float, dimension: str = "length", *, name: str = 
             raise InputError(f"{name}: unknown {dimension} unit {unit!r} in {text!r} "
                              f"(use {', '.join(UNITS[dimension])})")
         if dimension == "area" and unit.lower() == "dbsm":
+            if not -100.0 <= value <= 100.0:
+                raise InputError(f"{name}: {text!r} is outside -100 .. +100 dBsm")
             value = 10.0 ** (value / 10.0)
             factor = 1.0
         else:
@@ -58,6 +71,11 @@ def parse_quantity(text: str | float, dimension: str = "length", *, name: str = 
     out = value * factor
     if not math.isfinite(out):
         raise InputError(f"{name}: {text!r} is not a finite number")
+    limit = LIMITS[dimension]
+    if abs(out) > limit:
+        raise InputError(f"{name}: {text!r} is out of range (at most {limit:g} {_BASE[dimension]} in magnitude)")
+    if dimension == "area" and 0.0 < out < MIN_AREA_M2:
+        raise InputError(f"{name}: {text!r} is below {MIN_AREA_M2:g} m2 (-100 dBsm)")
     return out
 
 

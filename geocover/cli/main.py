@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 
 import click
@@ -12,15 +14,41 @@ from . import compare, coverage, distance, engage, footprint, horizon, los, opti
 from . import map as map_cmd
 
 
+def _printable(text: str) -> str:
+    """A message that any terminal encoding can print (user text may hold odd characters)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _os_message(exc: OSError) -> str:
+    """'PATH: reason' for an operating-system failure (disk full, permission, I/O error)."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    names = [n for n in (exc.filename, exc.filename2) if n not in (None, "")]
+    hint = ""
+    if exc.errno == errno.ENOSPC:
+        hint = " (the disk is full: free some space and run the command again)"
+    elif exc.errno == errno.EDQUOT:
+        hint = " (disk quota exceeded)"
+    where = " -> ".join(str(os.fsdecode(n)) if isinstance(n, bytes) else str(n) for n in names)
+    return f"{where}: {what}{hint}" if where else f"{what}{hint}"
+
+
 class _Group(click.Group):
-    """Turns geocover's own errors into one message on stderr and exit status 2."""
+    """Turns geocover's own errors into one message on stderr and exit status 2, and an
+    operating-system failure (a full disk, a read-only folder) into one message naming the
+    path and exit status 1: never a traceback. Nothing half-written is left behind because
+    every writer stages its files and renames them into place only when all are written."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except GeocoverError as exc:
-            click.echo(f"geocover: error: {exc}", err=True)
+            click.echo(f"geocover: error: {_printable(str(exc))}", err=True)
             sys.exit(2)
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):  # `geocover sites | head`
+                sys.exit(1)
+            click.echo(f"geocover: error: {_printable(_os_message(exc))}", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

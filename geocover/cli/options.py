@@ -64,16 +64,26 @@ class QuantityListType(QuantityType):
         return out
 
 
+#: Accepted k factors. k = 1 / (1 + R dN/dh): k = 0.1 is a refractivity gradient of about
+#: +1,400 N-units/km (far beyond observed sub-refraction), k = 100 is -155 N/km, just short
+#: of the -157 N/km ducting threshold where a k factor stops describing the ray (ITU-R P.453).
+K_FACTOR_RANGE = (0.1, 100.0)
+
+
 class ModelType(click.ParamType):
-    """A refraction model: 4/3, gradient, none, or a k factor."""
+    """A refraction model: 4/3, gradient, none, or a k factor within :data:`K_FACTOR_RANGE`."""
 
     name = "model"
 
     def convert(self, value: Any, param, ctx) -> str | float:
         try:
-            _k_factor(value)
+            k = _k_factor(value)
         except GeocoverError as exc:
             self.fail(str(exc), param, ctx)
+        lo, hi = K_FACTOR_RANGE
+        if not lo <= k <= hi:
+            self.fail(f"k factor {value!r} is outside {lo:g} .. {hi:g} (beyond that the atmosphere "
+                      "ducts and a k factor does not describe it)", param, ctx)
         text = str(value).strip().lower()
         return text if text in ("4/3", "gradient", "none") else float(text)
 
@@ -102,13 +112,38 @@ def terrain_from_options(no_terrain: bool, dem_files: tuple[str, ...]):
         if dem_files:
             raise InputError("--no-terrain and --dem cannot be used together")
         return False
+    from pathlib import Path
+
     from ..terrain import DemStack
+
+    for f in dem_files:
+        p = Path(f)
+        if not str(f).strip():
+            raise InputError("--dem: the DEM file name is empty")
+        if p.is_dir():
+            raise InputError(f"--dem {f}: is a folder, not a DEM GeoTIFF")
+        if p.exists() and not p.is_file():
+            raise InputError(f"--dem {f}: is not a regular file (a device or pipe), not a DEM GeoTIFF")
+        if not p.exists():
+            raise InputError(f"--dem {f}: DEM file not found")
 
     return DemStack(list(dem_files))
 
 
 def get_catalog(catalog_files: tuple[str, ...]) -> Catalog:
     return load_catalog(catalog_files)
+
+
+def id_list(text: str | None, option: str, what: str = "id") -> list[str] | None:
+    """The one parser of comma-separated id options (``--radars a,b``, ``--launch a,b``):
+    items stripped, duplicates dropped in order; an empty list or an empty item (``a,,b``,
+    a trailing comma) is refused. None when the option was not given."""
+    if text is None:
+        return None
+    ids = [x.strip() for x in str(text).split(",")]
+    if not str(text).strip() or any(not x for x in ids):
+        raise InputError(f"{option} {text!r}: give {what}s separated by commas, without empty items")
+    return list(dict.fromkeys(ids))
 
 
 def resolve_place(text: str, catalog: Catalog) -> tuple[float, float, str, Site | None]:
@@ -126,14 +161,10 @@ def resolve_place(text: str, catalog: Catalog) -> tuple[float, float, str, Site 
 def launch_ids_option(text: str | None, catalog: Catalog) -> list[str] | None:
     """``--launch a,b``: launch-site ids checked against the catalog, duplicates dropped;
     None when the option was not given (use the scenario's)."""
-    if text is None:
-        return None
-    ids = [x.strip() for x in text.split(",")]
-    if any(not x for x in ids):
-        raise InputError(f"--launch {text!r}: give launch site ids separated by commas")
-    for lid in ids:
+    ids = id_list(text, "--launch", "launch site id")
+    for lid in ids or ():
         catalog.launch_site(lid)
-    return list(dict.fromkeys(ids))
+    return ids
 
 
 def echo_json(obj: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import InputError
-from ..export import atomic_write_text
+from ..export import write_geojson
 from ..radar import RadarView
 from ..timeline import timeline
 from ..trajectory import aim_missile, missile_max_speed_mps
@@ -15,6 +15,7 @@ from .options import (
     dem_options,
     echo_json,
     get_catalog,
+    id_list,
     model_option,
     nonempty,
     resolve_place,
@@ -71,10 +72,7 @@ def command(launch, target, radar_ids, missile_id, mode, apogee_m, step_s, min_t
     cat = get_catalog(catalog_files)
     lat1, lon1, name1, _ = resolve_place(launch, cat)
     lat2, lon2, name2, _ = resolve_place(target, cat)
-    ids = [r.strip() for r in radar_ids.split(",") if r.strip()]
-    if not ids:
-        raise InputError("--radars needs at least one radar id")
-    radars = [cat.radar(r) for r in dict.fromkeys(ids)]
+    radars = [cat.radar(r) for r in id_list(radar_ids, "--radars", "radar id")]
     missile = cat.missile(missile_id) if missile_id else _default_missile(cat, lat1, lon1, lat2, lon2)
     from .trajectory import check_profile
 
@@ -92,12 +90,11 @@ def command(launch, target, radar_ids, missile_id, mode, apogee_m, step_s, min_t
         fig = plot_timeline(tl, title=f"{missile.name}: {name1} → {name2}")
         save_figure(fig, plot_path)
     if geojson_path:
-        import json
+        from .trajectory import flight_features
 
-        from .trajectory import flight_geojson
-
-        fc = flight_geojson(traj, properties={"from": name1, "to": name2, "missile": missile.id})
-        atomic_write_text(geojson_path, json.dumps(fc, ensure_ascii=False) + "\n")
+        write_geojson(geojson_path, flight_features(traj, properties={"from": name1, "to": name2,
+                                                                      "missile": missile.id}),
+                      name="trajectory", vertex_keys=("t_s",))
     if as_json:
         echo_json(out)
         return
