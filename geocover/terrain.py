@@ -17,6 +17,7 @@ site, so a sea-level ship sees a sea-level horizon. Masks are cached in memory a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import warnings
@@ -60,6 +61,10 @@ class DemSource:
         import rasterio
 
         self.path = Path(self.path)
+        if self.path.is_dir():
+            raise DataFileError(f"DEM file {self.path} is a folder, not a raster")
+        if self.path.exists() and not self.path.is_file():
+            raise DataFileError(f"DEM file {self.path} is not a regular file (a device or pipe)")
         if not self.path.is_file():
             raise DataFileError(f"DEM file not found: {self.path}")
         try:
@@ -292,28 +297,67 @@ def terrain_mask(lat_deg: float, lon_deg: float, antenna_height_msl_m: float, *,
     if cache and key in _MEMORY:
         return _MEMORY[key]
     path = cache_dir() / "masks" / f"{key}.npz"
-    if cache and path.is_file():
-        try:
-            with np.load(path) as z:
-                mask = TerrainMask(lat_deg, lon_deg, antenna_height_msl_m, model_name(model),
-                                   azimuth_step_deg, z["distances_m"], z["elevation_deg"],
-                                   dem.describe())
+    if cache and path.exists():
+        arrays = _load_cached(path, round(360.0 / azimuth_step_deg))
+        if arrays is not None:
+            mask = TerrainMask(lat_deg, lon_deg, antenna_height_msl_m, model_name(model),
+                               azimuth_step_deg, arrays[0], arrays[1], dem.describe())
             _MEMORY[key] = mask
             return mask
-        except (OSError, KeyError, ValueError):
-            pass  # a corrupt cache entry is recomputed
     mask = _compute_mask(lat_deg, lon_deg, antenna_height_msl_m, dem, model, max_distance_m,
                          azimuth_step_deg, step, start)
     if cache:
         _MEMORY[key] = mask
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-            np.savez(tmp, distances_m=mask.distances_m, elevation_deg=mask.elevation_deg)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # caching is an optimisation; a read-only home is fine
+        _store_cached(path, mask)
     return mask
+
+
+def _load_cached(path: Path, n_az: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The (distances, elevations) of a cached mask, or None. An entry that cannot be used
+    (zero bytes, truncated, not a zip, wrong arrays or shapes, non-finite distances) is
+    deleted, so it is recomputed once and not met again on every later run."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            dist = np.asarray(z["distances_m"], dtype=float)
+            elev = np.asarray(z["elevation_deg"])
+        ok = (dist.ndim == 1 and dist.size > 0 and bool(np.all(np.isfinite(dist)))
+              and bool(np.all(np.diff(dist) > 0)) and elev.ndim == 2 and elev.shape == (n_az, dist.size)
+              and elev.dtype.kind == "f" and not np.isinf(elev).any())
+    except Exception:  # EOFError, zipfile.BadZipFile, zlib.error, OSError, KeyError, ValueError ...
+        ok = False
+    if ok:
+        return dist, elev
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return None
+
+
+def _store_cached(path: Path, mask: TerrainMask) -> None:
+    """Write a mask to the cache through a temporary file and a rename; remove temporary
+    files that killed runs left (``<key>.<pid>.tmp.npz`` whose process is gone)."""
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("*.tmp.npz"):
+            pid = old.name.rsplit(".", 3)[-3] if old.name.count(".") >= 3 else ""
+            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    old.unlink()
+        np.savez(tmp, distances_m=mask.distances_m, elevation_deg=mask.elevation_deg)
+        os.replace(tmp, path)
+    except OSError:  # caching is an optimisation: a read-only or full disk is fine
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def _compute_mask(lat0: float, lon0: float, h_ant_msl: float, dem: DemStack,
