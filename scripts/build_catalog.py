@@ -1,4 +1,4 @@
-"""Regenerate data/catalog/*.geojson and missiles.toml from the facts in SOURCES.md.
+"""Regenerate data/catalog/*.geojson and missiles.toml from the facts on the sources page, docs/sources.md.
 
 The catalog files are the data users edit and extend; this script records how the
 bundled ones were made (values, sources, and which ground heights were read from a DEM).
@@ -14,7 +14,7 @@ import rasterio
 
 ROOT = Path(__file__).resolve().parents[1]
 CAT = ROOT / "data" / "catalog"
-SRC_REF = "shared/reference/SOURCES.md"
+SRC_REF = "docs/sources.md"
 
 
 def dem_height_msl_m(lat: float, lon: float) -> float:
@@ -51,7 +51,7 @@ SPY1 = dict(band="S", boresight_azimuth_deg=0.0, half_width_deg=180.0, min_eleva
             max_elevation_deg=90.0, reference_range_m=500_000.0, reference_rcs_m2=0.01,
             can_search=True)
 SPY1_NOTE = ("SPY-1D(V): no credible public range against a warhead; 500 km at 0.01 m2 is a "
-             "notional open-literature assumption (SOURCES.md), override in scenarios")
+             "notional open-literature assumption (docs/sources.md), override in scenarios")
 
 radars = [
     site("radar", "brdy-emr", "European Midcourse Radar (proposed), Brdy, Czech Republic",
