@@ -191,11 +191,22 @@ class Architecture:
         lat, lon = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
         parts = []
         m = self.scenario.missile
+        # A target at the launch point or at its antipode has no defined aim (every azimuth
+        # or none); such cells are unreachable (NaN), not an error that aborts the grid.
+        # Central angle on the sphere of trajectory._unit, limits as in trajectory.aim.
+        p1, p2 = np.radians(launch_lat), np.radians(lat)
+        cos_ang = (np.sin(p1) * np.sin(p2) + np.cos(p1) * np.cos(p2) * np.cos(np.radians(lon - launch_lon)))
+        ang = np.arccos(np.clip(cos_ang, -1.0, 1.0))
+        degenerate = (ang < np.radians(0.06)) | (ang > np.pi - np.radians(0.6))
+        if degenerate.any():  # aim those cells at a harmless stand-in 10 deg away, then mask them
+            lat, lon = lat.copy(), lon.copy()
+            lat[degenerate] = launch_lat - 10.0 if launch_lat > 0 else launch_lat + 10.0
+            lon[degenerate] = launch_lon
         for i in range(0, lat.size, chunk):
             la, lo = lat[i:i + chunk], lon[i:i + chunk]
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 traj, ok = aim_missile(m, launch_lat, launch_lon, la, lo, errors="mask")
-            parts.append(self.engage(traj, ok))
+            parts.append(self.engage(traj, ok & ~degenerate[i:i + chunk]))
         return Engagements.concat(parts)
 
 
