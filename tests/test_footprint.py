@@ -72,7 +72,7 @@ boresight_azimuth_deg = 0.0
 half_width_deg = 180.0
 min_elevation_deg = -90.0
 max_elevation_deg = 90.0
-reference_range_m = 1.0e8
+reference_range_m = 1.0e7
 reference_rcs_m2 = 1.0
 antenna_height_agl_m = 10.0
 can_search = {can_search}
@@ -149,7 +149,9 @@ def test_hand_computable_engagement(tmp_path):
 
 def test_commit_delay_and_cueing_remove_the_defence(tmp_path):
     t, b = CAT.launch_site("tehran"), CAT.target("bucharest")
-    late = Architecture(_hand(tmp_path, commit=5_000.0))
+    # The flight lasts ~859 s (test_references): a 900 s commit delay launches after impact.
+    # Intermediate delays, with the battle space computed by hand: test_references.py.
+    late = Architecture(_hand(tmp_path, commit=900.0))
     assert not late.engage_points(t.lat_deg, t.lon_deg, b.lat_deg, b.lon_deg).row(0)["defended"]
     blind = Architecture(_hand(tmp_path, can_search="false"))  # nobody cues it
     r = blind.engage_points(t.lat_deg, t.lon_deg, b.lat_deg, b.lon_deg).row(0)
