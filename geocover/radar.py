@@ -7,8 +7,11 @@ points, and if not, why" for any number of points at once.
 Geometry. The refraction model is applied to the elevation / horizon test: apparent
 elevations come from the effective-radius sphere (see :mod:`geocover.refraction`) with
 heights measured from the geoid at the radar, and the ground range along the WGS84
-geodesic. Slant ranges are true 3-D distances between ellipsoidal positions (EGM96 for
-MSL heights). Range limit from the radar equation: R = R_ref (rcs / rcs_ref)^(1/4).
+geodesic. With the ray-traced ``"crpl"`` model they come from the site's tabulated CRPL
+ray family instead (geometric elevation plus the traced rays' bending), the horizon is the
+traced grazing ray, and terrain masks use the profile's first-kilometre effective radius.
+Slant ranges are true 3-D distances between ellipsoidal positions (EGM96 for MSL heights).
+Range limit from the radar equation: R = R_ref (rcs / rcs_ref)^(1/4).
 
 Reasons, checked in this order, the first failing one reported:
 ``sector`` (azimuth outside boresight +- half-width), ``horizon`` (below the smooth-Earth
@@ -30,7 +33,14 @@ from .errors import InputError
 from .fastgeo import PointSet
 from .geodesy import GEOD
 from .geoid import geoid_undulation
-from .refraction import RefractionModel, effective_earth_radius, model_name
+from .refraction import (
+    EARTH_RADIUS_M,
+    RefractionModel,
+    crpl_site,
+    crpl_surface_refractivity_n,
+    effective_earth_radius,
+    model_name,
+)
 from .terrain import DemStack, TerrainMask, apparent_elevation_deg, terrain_mask
 
 __all__ = ["REASONS", "RadarView", "Visibility"]
@@ -77,7 +87,7 @@ class RadarView:
     radar : Radar
         Catalog record (position, antenna height above ground, sector, limits, range).
     model : str or float
-        Refraction model (``"4/3"``, ``"gradient"``, ``"none"`` or k).
+        Refraction model (``"4/3"``, ``"gradient"``, ``"crpl"``, ``"none"`` or k).
     rcs_m2 : float, optional
         Target radar cross-section; default the radar's reference RCS.
     terrain : bool, DemStack or TerrainMask
@@ -105,6 +115,14 @@ class RadarView:
                                            self.antenna_height_ellipsoidal_m))
         #: depression (rad) of the grazing ray at the smooth-Earth radar horizon
         self.dip_rad = float(np.arccos(min(self.re_m / (self.re_m + self.antenna_height_msl_m), 1.0)))
+        #: ground range (m) of the grazing ray's tangent point (the radar horizon)
+        self.horizon_ground_range_m = self.re_m * self.dip_rad
+        ns = crpl_surface_refractivity_n(model)
+        #: tabulated CRPL ray family for a ray-traced model, else None
+        self.crpl = crpl_site(max(float(self.antenna_height_msl_m), 0.0), ns) if ns is not None else None
+        if self.crpl is not None:
+            self.dip_rad = -np.radians(self.crpl.grazing_elevation_deg)
+            self.horizon_ground_range_m = self.crpl.horizon_ground_range_m
         #: radius (m) of the sphere osculating WGS84 at the radar, for bulk slant ranges
         self.osculating_radius_m = gaussian_radius_m(radar.lat_deg)
         self.dem: DemStack | None = None
@@ -143,7 +161,9 @@ class RadarView:
 
     def apparent_elevation(self, ground_range_m: ArrayLike, height_above_site_geoid_m: ArrayLike):
         """Refracted elevation (deg) of a point at ground range and height above the geoid
-        at the radar (effective-radius sphere)."""
+        at the radar (effective-radius sphere, or the traced CRPL rays)."""
+        if self.crpl is not None:
+            return self.crpl.elevation_deg(ground_range_m, height_above_site_geoid_m)
         return apparent_elevation_deg(ground_range_m, self.antenna_height_msl_m,
                                       height_above_site_geoid_m, self.re_m)
 
@@ -151,7 +171,7 @@ class RadarView:
         """Elevation (deg) of the grazing ray's height at this range beyond the horizon,
         -90 before it: a point below that is below the radar horizon."""
         s = _f(ground_range_m)
-        return np.where(s > self.re_m * self.dip_rad, -np.degrees(self.dip_rad), -90.0)
+        return np.where(s > self.horizon_ground_range_m, -np.degrees(self.dip_rad), -90.0)
 
     def sphere_slant_range(self, ground_range_m: ArrayLike, height_msl_m: ArrayLike) -> np.ndarray:
         """True slant range (m) to a point at ground range and height above MSL, on the
@@ -213,14 +233,18 @@ class RadarView:
         r = self.radar
         f32 = np.float32
         s, az = (points or PointSet(lat_deg, lon_deg)).distance_azimuth(r.lat_deg, r.lon_deg, dtype=f32)
-        t = s / f32(self.re_m)
+        # the ray-traced model: geometric elevation on the true sphere plus the traced bending
+        radius = self.re_m if self.crpl is None else EARTH_RADIUS_M
+        t = s / f32(radius)
         h = np.asarray(altitude_msl_m, dtype=f32)
-        c = f32(self.re_m) + h
+        c = f32(radius) + h
         # tan E = (c cos t - a) / (c sin t), numerator without cancellation
         num = (h - f32(self.antenna_height_msl_m)) - f32(2.0) * c * np.sin(t / f32(2.0)) ** 2
         el = np.degrees(np.arctan2(num, c * np.sin(t)))
+        if self.crpl is not None:
+            el = el + self.crpl.correction_deg(s, h).astype(f32)
         ok = (el >= f32(r.min_elevation_deg)) & (el <= f32(r.max_elevation_deg))
-        ok &= (el >= f32(-np.degrees(self.dip_rad))) | (s <= self.re_m * self.dip_rad)
+        ok &= (el >= f32(-np.degrees(self.dip_rad))) | (s <= self.horizon_ground_range_m)
         if not r.full_circle:
             ok &= _in_sector(az, r.boresight_azimuth_deg, r.half_width_deg)
         if self.mask is not None:

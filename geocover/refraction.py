@@ -8,14 +8,28 @@ down in the lower atmosphere, become straight lines. Models (``model=``):
 ``"gradient"``
     k = 1 / (1 + R dN/dh) with refractivity gradient dN/dh = -39e-9 per metre, the
     MATLAB Radar Toolbox default (``effearthradius``): R_eff = 8,477,361.5 m.
+``"crpl"`` (or ``"crpl:Ns"``)
+    The CRPL exponential reference atmosphere, N(h) = Ns exp(-c_e h) with Ns = 313 N-units
+    and c_e from :func:`refraction_exponent_per_km` (MATLAB ``refractionexp``,
+    ``height2range(..., Method="CRPL")``), evaluated by ray tracing over the curved Earth
+    (Snell's law for a spherically stratified medium, n(r) r cos(theta) = const). Ray
+    families are traced once per antenna height and tabulated (:func:`crpl_site`). Where a
+    single radius is needed (terrain masks, short paths below the antenna) it stands in with
+    the effective radius of its first-kilometre gradient (k = 1.365 for Ns = 313).
 ``"none"``
     k = 1, geometric (optical) line of sight.
 a number
     k itself (e.g. ``1.2``).
 
-The model is meant for the lower atmosphere. For targets hundreds of kilometres up the
-bending happens near the radar, so geocover applies it to the elevation / horizon test
-and keeps true geometry for slant ranges to real targets.
+Which to use. Over long paths the 4/3 sphere bends rays too much: a ray leaving a 729 m
+hill at 0 deg is at 304 km (CRPL) rather than 242 km (4/3) at 2,000 km ground range, and
+738 km rather than 560 km at 3,000 km (``test_refraction_crpl.py``). ``"crpl"`` is the
+model for long-range visibility; 4/3 remains the default for compatibility (see the
+README's refraction section for how the published claims move between them).
+
+The effective-radius models are meant for the lower atmosphere. For targets hundreds of
+kilometres up the bending happens near the radar, so geocover applies refraction to the
+elevation / horizon test and keeps true geometry for slant ranges to real targets.
 
 All lengths are metres, angles degrees; every function broadcasts over numpy arrays and
 returns floats for scalar input. Heights are above the (smooth, spherical) surface,
@@ -24,6 +38,9 @@ i.e. above mean sea level when used with catalog heights.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -31,17 +48,26 @@ from .earth import _f, _out
 from .errors import InputError
 
 __all__ = [
+    "CRPL_SURFACE_REFRACTIVITY_N",
     "EARTH_RADIUS_M",
     "REFRACTIVITY_GRADIENT_PER_M",
+    "CrplRays",
+    "CrplSite",
     "RefractionModel",
+    "crpl_refractivity",
+    "crpl_site",
+    "crpl_surface_refractivity_n",
     "effective_earth_radius",
     "height_to_ground_range",
     "height_to_range",
     "horizon_ground_range",
     "horizon_range",
+    "is_ray_traced",
     "lowest_visible_altitude",
     "model_name",
     "range_to_height",
+    "refraction_exponent_per_km",
+    "trace_crpl_rays",
 ]
 
 #: Mean Earth radius used by the refraction model (MATLAB's ``physconst('EarthRadius')``).
@@ -54,11 +80,14 @@ RefractionModel = str | float
 
 def _k_factor(model: RefractionModel) -> float:
     if isinstance(model, bool):
-        raise InputError(f"refraction model must be '4/3', 'gradient', 'none' or a k factor, got {model!r}")
+        raise InputError(f"refraction model must be '4/3', 'gradient', 'crpl', 'none' or a k factor, got {model!r}")
     if isinstance(model, (int, float, np.floating, np.integer)):
         k = float(model)
     else:
         text = str(model).strip().lower()
+        ns = crpl_surface_refractivity_n(text)
+        if ns is not None:
+            return _crpl_effective_radius(ns) / EARTH_RADIUS_M
         if text in ("4/3", "four-thirds", "fourthirds"):
             return 4.0 / 3.0
         if text in ("none", "geometric", "1"):
@@ -69,7 +98,7 @@ def _k_factor(model: RefractionModel) -> float:
             k = float(text)
         except ValueError:
             raise InputError(
-                f"unknown refraction model {model!r}: use '4/3', 'gradient', 'none' or a k factor"
+                f"unknown refraction model {model!r}: use '4/3', 'gradient', 'crpl', 'none' or a k factor"
             ) from None
     if not np.isfinite(k) or k <= 0:
         raise InputError(f"refraction k factor must be a positive number, got {model!r}")
@@ -77,9 +106,13 @@ def _k_factor(model: RefractionModel) -> float:
 
 
 def model_name(model: RefractionModel) -> str:
-    """Canonical text of a model (``"4/3"``, ``"gradient"``, ``"none"`` or ``"k=1.2"``)."""
-    if isinstance(model, str) and model.strip().lower() in ("4/3", "gradient", "none"):
+    """Canonical text of a model (``"4/3"``, ``"gradient"``, ``"crpl"``, ``"crpl:320"``,
+    ``"none"`` or ``"k=1.2"``)."""
+    if isinstance(model, str) and model.strip().lower() in ("4/3", "gradient", "none", "crpl"):
         return model.strip().lower()
+    ns = crpl_surface_refractivity_n(model)
+    if ns is not None:
+        return f"crpl:{ns:g}"
     return f"k={_k_factor(model):g}"
 
 
@@ -97,6 +130,20 @@ def effective_earth_radius(model: RefractionModel = "4/3", *,
     return _k_factor(model) * earth_radius_m
 
 
+def _unique_apply(func, *arrays):
+    """Apply a scalar-parameter ray-tracing function over broadcast arrays, once per unique
+    parameter tuple (ray tracing is per antenna height and elevation)."""
+    b = np.broadcast_arrays(*(_f(a) for a in arrays))
+    flat = [x.ravel() for x in b]
+    out = np.empty(flat[0].shape)
+    keys = np.stack(flat[1:], axis=-1) if len(flat) > 1 else np.zeros((flat[0].size, 0))
+    uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+    for k, params in enumerate(uniq):
+        sel = inv.ravel() == k
+        out[sel] = func(flat[0][sel], *params)
+    return out.reshape(b[0].shape)
+
+
 def _nonneg(name: str, value: np.ndarray, floor: float = 0.0) -> np.ndarray:
     if np.any(~np.isfinite(value)):
         raise InputError(f"{name} must be finite")
@@ -110,8 +157,13 @@ def horizon_range(antenna_height_m: ArrayLike, target_height_m: ArrayLike = 0.0,
     """Line-of-sight distance (m) from an antenna to a target on its radar horizon.
 
     d = sqrt(2 R_e h_a + h_a^2) + sqrt(2 R_e h_t + h_t^2), the tangent distances from each
-    end to the grazing point (MATLAB ``horizonrange`` for ``target_height_m=0``).
+    end to the grazing point (MATLAB ``horizonrange`` for ``target_height_m=0``). For
+    ``"crpl"``: the apparent (optical) path lengths of the grazing rays from each end.
     """
+    ns = crpl_surface_refractivity_n(model)
+    if ns is not None:
+        return _out(_crpl_grazing("optical_path_m", antenna_height_m, ns)
+                    + _crpl_grazing("optical_path_m", target_height_m, ns))
     re = effective_earth_radius(model)
     ha = _nonneg("antenna_height_m", _f(antenna_height_m))
     ht = _nonneg("target_height_m", _f(target_height_m))
@@ -120,7 +172,12 @@ def horizon_range(antenna_height_m: ArrayLike, target_height_m: ArrayLike = 0.0,
 
 def horizon_ground_range(antenna_height_m: ArrayLike, target_height_m: ArrayLike = 0.0, *,
                          model: RefractionModel = "4/3"):
-    """Distance along the (effective) surface (m) to a target on the radar horizon."""
+    """Distance along the (effective) surface (m) to a target on the radar horizon (for
+    ``"crpl"``, along the true surface under the traced grazing rays)."""
+    ns = crpl_surface_refractivity_n(model)
+    if ns is not None:
+        return _out(EARTH_RADIUS_M * (_crpl_grazing("phi_rad", antenna_height_m, ns)
+                                      + _crpl_grazing("phi_rad", target_height_m, ns)))
     re = effective_earth_radius(model)
     ha = _nonneg("antenna_height_m", _f(antenna_height_m))
     ht = _nonneg("target_height_m", _f(target_height_m))
@@ -132,8 +189,18 @@ def range_to_height(slant_range_m: ArrayLike, antenna_height_m: ArrayLike,
     """Target height (m) at slant range along a ray leaving at an elevation angle.
 
     h_t = sqrt(rho^2 + a^2 + 2 rho a sin E) - R_e, with a = R_e + h_a
-    (MATLAB ``range2height``, curved-Earth method).
+    (MATLAB ``range2height``, curved-Earth method). For ``"crpl"`` the range is the
+    propagated (optical) path length along the traced ray, as MATLAB's CRPL method.
     """
+    ns = crpl_surface_refractivity_n(model)
+    if ns is not None:
+        _nonneg("slant_range_m", _f(slant_range_m))
+
+        def one(rho, h_a, e):
+            rays = trace_crpl_rays(h_a, [e], surface_refractivity_n=ns)
+            return np.interp(rho, rays.optical_path_m[0], rays.height_m[0], right=np.nan)
+
+        return _out(_unique_apply(one, slant_range_m, antenna_height_m, elevation_deg))
     re = effective_earth_radius(model)
     rho = _nonneg("slant_range_m", _f(slant_range_m))
     h_a = _f(antenna_height_m)
@@ -150,8 +217,14 @@ def height_to_range(target_height_m: ArrayLike, antenna_height_m: ArrayLike,
 
     A root of rho^2 + 2 a sin(E) rho + a^2 - (R_e + h_t)^2 = 0: the first crossing of the
     height along the ray (the nearer root for a downward ray to a lower target). NaN where
-    the ray never reaches that height.
+    the ray never reaches that height. For ``"crpl"``: the propagated (optical) path length
+    to where the traced ray first reaches the height climbing (MATLAB ``height2range`` with
+    ``Method="CRPL"``).
     """
+    ns = crpl_surface_refractivity_n(model)
+    if ns is not None:
+        return _out(_unique_apply(lambda h, h_a, e: trace_crpl_rays(h_a, [e], surface_refractivity_n=ns).at_height(
+            h, "optical_path_m")[0], target_height_m, antenna_height_m, elevation_deg))
     re = effective_earth_radius(model)
     h_a, h_t, sin_e = np.broadcast_arrays(_f(antenna_height_m), _f(target_height_m),
                                           np.sin(np.radians(_f(elevation_deg))))
@@ -171,8 +244,13 @@ def height_to_ground_range(target_height_m: ArrayLike, antenna_height_m: ArrayLi
     """Distance along the effective surface (m) to where a ray reaches a height.
 
     Arc length R_e * theta of the central angle between antenna and target (MATLAB
-    ``height2grndrange``).
+    ``height2grndrange``); for ``"crpl"`` R * phi on the true sphere along the traced ray.
     """
+    ns = crpl_surface_refractivity_n(model)
+    if ns is not None:
+        return _out(EARTH_RADIUS_M * _unique_apply(
+            lambda h, h_a, e: trace_crpl_rays(h_a, [e], surface_refractivity_n=ns).at_height(h, "phi_rad")[0],
+            target_height_m, antenna_height_m, elevation_deg))
     re = effective_earth_radius(model)
     rho = _f(height_to_range(target_height_m, antenna_height_m, elevation_deg, model=model))
     a = re + _f(antenna_height_m)
@@ -192,7 +270,16 @@ def lowest_visible_altitude(ground_range_m: ArrayLike, antenna_height_m: ArrayLi
     surface (0 m), so with a negative ``min_elevation_deg`` the surface is visible out to
     the horizon.
     ``inf`` where E + theta >= 90 deg (no ray from the radar comes back over that point).
+
+    For ``"crpl"`` the height of the traced ray at elevation max(E, grazing) (beyond the
+    horizon) from the site's tabulated ray family (:func:`crpl_site`); rays steeper down
+    than the grazing one (they meet the ground before the horizon) use the
+    first-kilometre effective radius.
     """
+    ns = crpl_surface_refractivity_n(model)
+    if ns is not None:
+        return _out(_unique_apply(lambda s, e, h_a: _crpl_lowest(s, e, h_a, ns), ground_range_m,
+                                  min_elevation_deg, antenna_height_m))
     re = effective_earth_radius(model)
     s = _nonneg("ground_range_m", _f(ground_range_m))
     e = np.radians(_f(min_elevation_deg))
@@ -208,3 +295,400 @@ def lowest_visible_altitude(ground_range_m: ArrayLike, antenna_height_m: ArrayLi
         h = np.where(ang < np.pi / 2, a * np.cos(e) / np.cos(np.minimum(ang, np.pi / 2)) - re,
                      np.inf)
     return _out(np.maximum(h, 0.0))
+
+
+# ------------------------------------------------------------------ CRPL ray tracing
+#: CRPL exponential reference atmosphere: default surface refractivity (N-units), the
+#: MATLAB Radar Toolbox default (``refractionexp``, ``height2range(..., Method="CRPL")``).
+CRPL_SURFACE_REFRACTIVITY_N = 313.0
+#: Height (m) above which the ray tracer treats the atmosphere as vacuum: the CRPL
+#: refractivity there is below 2e-4 N-units (n - 1 < 2e-10), and rays are straight lines.
+CRPL_TOP_M = 100_000.0
+#: Rays at or below this elevation (deg) are integrated through their (possibly virtual)
+#: tangent point, steeper ones directly in radius.
+_LOW_RAY_DEG = 1.5
+_N_NODES = 3000
+
+
+def refraction_exponent_per_km(surface_refractivity_n: ArrayLike = CRPL_SURFACE_REFRACTIVITY_N):
+    """Decay constant c_e (1/km) of the CRPL exponential reference atmosphere.
+
+    c_e = ln(Ns / (Ns - dN)), dN = 7.32 exp(0.005577 Ns), the refractivity drop over the
+    first kilometre (Bean & Thayer, NBS Monograph 4, 1959; MATLAB ``refractionexp``:
+    0.1184, 0.1439, 0.2233 per km for Ns = 200, 313, 450).
+    """
+    ns = _f(surface_refractivity_n)
+    if np.any(~np.isfinite(ns)) or np.any(ns <= 0):
+        raise InputError(f"surface refractivity must be > 0 N-units, got {surface_refractivity_n!r}")
+    dn = 7.32 * np.exp(0.005577 * ns)
+    if np.any(dn >= ns):
+        raise InputError(f"surface refractivity {surface_refractivity_n!r} N-units is outside the CRPL model")
+    return _out(np.log(ns / (ns - dn)))
+
+
+def crpl_refractivity(height_m: ArrayLike, surface_refractivity_n: float = CRPL_SURFACE_REFRACTIVITY_N):
+    """CRPL refractivity N(h) = Ns exp(-c_e h) in N-units (n = 1 + N 1e-6), h above the surface."""
+    ce = float(refraction_exponent_per_km(surface_refractivity_n)) / 1000.0
+    return _out(surface_refractivity_n * np.exp(-ce * _f(height_m)))
+
+
+def _crpl_effective_radius(ns: float) -> float:
+    """Effective radius (m) of the CRPL profile's first-kilometre gradient dN = N(1 km) - Ns."""
+    dn_per_m = -7.32 * np.exp(0.005577 * ns) * 1e-9
+    return EARTH_RADIUS_M / (1.0 + EARTH_RADIUS_M * dn_per_m)
+
+
+@dataclass(frozen=True, eq=False)
+class CrplRays:
+    """Rays traced through the CRPL atmosphere from one antenna height, one per elevation.
+
+    Snell's law for a spherically stratified medium, n(r) r cos(theta) = c along a ray, gives
+    the central angle phi, the geometric path length L and the optical (apparent) path P as
+    integrals over radius,
+
+        d phi = c dr / (r w),   dL = n r dr / w,   dP = n^2 r dr / w,   w = sqrt(n^2 r^2 - c^2),
+
+    evaluated by the trapezoid rule; rays within ``_LOW_RAY_DEG`` of the horizontal are
+    integrated in u with r = r_t + u^2 from their tangent radius r_t (n(r_t) r_t = c), which
+    removes the integrable singularity there; a ray that leaves below the horizontal descends
+    to r_t and climbs again. Above ``CRPL_TOP_M`` rays are straight lines (n = 1).
+    Node arrays have shape (n_rays, n_nodes), ordered along each ray from the antenna.
+    """
+
+    antenna_height_m: float
+    surface_refractivity_n: float
+    elevation_deg: np.ndarray
+    invariant_m: np.ndarray  # c = n r cos(theta) (m)
+    phi_rad: np.ndarray
+    height_m: np.ndarray
+    path_m: np.ndarray
+    optical_path_m: np.ndarray
+    tangent_height_m: np.ndarray  # NaN for rays leaving upwards
+
+    @property
+    def grazing_elevation_deg(self) -> float:
+        """Elevation (deg) of the ray that touches the surface: cos E = n_s R / (n_a (R + h_a))."""
+        return _grazing_elevation_deg(self.antenna_height_m, self.surface_refractivity_n)
+
+    def at_height(self, height_m: ArrayLike, quantity: str = "phi_rad") -> np.ndarray:
+        """A quantity (``phi_rad``, ``path_m``, ``optical_path_m``) where each ray first
+        reaches a height on its way up (shape (n_rays,) + shape of height); NaN where it
+        never does on its rising part. Above ``CRPL_TOP_M`` along the straight line."""
+        h0 = _f(height_m)
+        h = np.atleast_1d(h0).ravel()
+        out = np.full((self.elevation_deg.size, h.size), np.nan)
+        r_top = EARTH_RADIUS_M + CRPL_TOP_M
+        for i in range(self.elevation_deg.size):
+            hh, q = self.height_m[i], getattr(self, quantity)[i]
+            k0 = int(np.argmin(hh))  # the rising part starts at the tangent point
+            hh, q = hh[k0:], q[k0:]
+            low = (h >= hh[0]) & (h <= hh[-1])
+            out[i][low] = np.interp(h[low], hh, q)
+            high = h > hh[-1]
+            if high.any():
+                c = self.invariant_m[i]
+                r = EARTH_RADIUS_M + h[high]
+                # straight line beyond the top: r cos(theta) = c
+                if quantity == "phi_rad":
+                    add = np.arccos(np.minimum(c / r, 1.0)) - np.arccos(min(c / r_top, 1.0))
+                else:
+                    add = np.sqrt(np.maximum(r * r - c * c, 0.0)) - np.sqrt(max(r_top * r_top - c * c, 0.0))
+                out[i][high] = q[-1] + add
+        return out.reshape((self.elevation_deg.size,) + np.shape(h0))
+
+
+def _n_of_h(h, ns, ce_per_m):
+    return 1.0 + 1e-6 * ns * np.exp(-ce_per_m * h)
+
+
+def _grazing_elevation_deg(antenna_height_m: float, ns: float) -> float:
+    ce = float(refraction_exponent_per_km(ns)) / 1000.0
+    n_a, n_s = _n_of_h(antenna_height_m, ns, ce), _n_of_h(0.0, ns, ce)
+    cos_e = n_s * EARTH_RADIUS_M / (n_a * (EARTH_RADIUS_M + antenna_height_m))
+    return -float(np.degrees(np.arccos(min(cos_e, 1.0))))
+
+
+def trace_crpl_rays(antenna_height_m: float, elevation_deg: ArrayLike, *,
+                    surface_refractivity_n: float = CRPL_SURFACE_REFRACTIVITY_N,
+                    n_nodes: int = _N_NODES) -> CrplRays:
+    """Trace rays from an antenna through the CRPL exponential atmosphere (see :class:`CrplRays`).
+
+    Parameters
+    ----------
+    antenna_height_m : float
+        Antenna height above the surface (m), >= 0.
+    elevation_deg : array_like
+        Elevation angles (deg) at the antenna, each >= the grazing ray's and <= 90.
+    surface_refractivity_n : float
+        Ns in N-units (313 by default).
+
+    Raises
+    ------
+    InputError
+        For a negative height, or an elevation below the grazing ray (that ray meets the ground).
+    """
+    h_a = float(antenna_height_m)
+    if not np.isfinite(h_a) or h_a < 0 or h_a >= CRPL_TOP_M:
+        raise InputError(f"antenna_height_m must be within [0, {CRPL_TOP_M:g}) m, got {antenna_height_m!r}")
+    ns = float(surface_refractivity_n)
+    ce = float(refraction_exponent_per_km(ns)) / 1000.0
+    e_deg = np.atleast_1d(_f(elevation_deg)).astype(float)
+    e_g = _grazing_elevation_deg(h_a, ns)
+    if np.any(e_deg < e_g - 1e-9) or np.any(e_deg > 90) or np.any(~np.isfinite(e_deg)):
+        raise InputError(f"ray elevations must be within [{e_g:.4f}, 90] deg (the grazing ray) "
+                         f"for an antenna at {h_a:g} m")
+    e = np.radians(np.maximum(e_deg, e_g))
+    r_a = EARTH_RADIUS_M + h_a
+    r_top = EARTH_RADIUS_M + CRPL_TOP_M
+    n_a = _n_of_h(h_a, ns, ce)
+    c = n_a * r_a * np.cos(e)
+    m = e_deg.size
+    phi = np.empty((m, n_nodes))
+    hgt = np.empty((m, n_nodes))
+    path = np.empty((m, n_nodes))
+    opt = np.empty((m, n_nodes))
+    r_t_all = np.full(m, np.nan)
+
+    def q_of_r(r):
+        return _n_of_h(r - EARTH_RADIUS_M, ns, ce) * r
+
+    low = e_deg <= _LOW_RAY_DEG
+    if low.any():
+        cl = c[low]
+        # tangent radius: n(r) r = c, by Newton from the antenna (q increasing in r)
+        rt = np.full(cl.shape, r_a)
+        for _ in range(50):
+            hh = rt - EARTH_RADIUS_M
+            nn = _n_of_h(hh, ns, ce)
+            dq = nn - rt * 1e-6 * ns * ce * np.exp(-ce * hh)
+            step = (nn * rt - cl) / dq
+            rt = rt - step
+            if np.max(np.abs(step)) < 1e-9:
+                break
+        r_t_all[low] = rt
+        u_top = np.sqrt(r_top - rt)
+        u_a = np.sqrt(np.maximum(r_a - rt, 0.0))
+        down = e[low] < 0
+        # signed u: from -u_a (descending rays) or +u_a to u_top
+        u0 = np.where(down, -u_a, u_a)
+        frac = np.linspace(0.0, 1.0, n_nodes)
+        u = u0[:, None] + (u_top - u0)[:, None] * frac[None, :]
+        if down.any():  # put a node exactly on each tangent point (u = 0)
+            k = np.clip(np.round(-u0 / (u_top - u0) * (n_nodes - 1)).astype(int), 1, n_nodes - 2)
+            rows = np.flatnonzero(down)
+            u[rows, k[rows]] = 0.0
+        r = rt[:, None] + u * u
+        hh = r - EARTH_RADIUS_M
+        nn = _n_of_h(hh, ns, ce)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g = (nn * r - cl[:, None]) * (nn * r + cl[:, None]) / (u * u)
+        dq_t = _n_of_h(rt - EARTH_RADIUS_M, ns, ce) - rt * 1e-6 * ns * ce * np.exp(-ce * (rt - EARTH_RADIUS_M))
+        g = np.where(np.abs(u) < 1e-6, (2.0 * cl * dq_t)[:, None], g)
+        sg = np.sqrt(np.maximum(g, 1e-300))
+        f_phi = 2.0 * cl[:, None] / (r * sg)
+        f_len = 2.0 * nn * r / sg
+        f_opt = 2.0 * nn * nn * r / sg
+        du = np.diff(u, axis=1)
+        for dst, f in ((phi, f_phi), (path, f_len), (opt, f_opt)):
+            cum = np.concatenate([np.zeros((f.shape[0], 1)), np.cumsum(0.5 * (f[:, 1:] + f[:, :-1]) * du, axis=1)],
+                                 axis=1)
+            dst[low] = cum
+        hgt[low] = hh
+    high = ~low
+    if high.any():
+        ch = c[high]
+        v = np.linspace(0.0, 1.0, n_nodes)
+        r = r_a + (r_top - r_a) * v[None, :] ** 2 + np.zeros((ch.size, 1))
+        hh = r - EARTH_RADIUS_M
+        nn = _n_of_h(hh, ns, ce)
+        w = np.sqrt((nn * r - ch[:, None]) * (nn * r + ch[:, None]))
+        dr = np.diff(r, axis=1)
+        for dst, f in ((phi, ch[:, None] / (r * w)), (path, nn * r / w), (opt, nn * nn * r / w)):
+            cum = np.concatenate([np.zeros((f.shape[0], 1)), np.cumsum(0.5 * (f[:, 1:] + f[:, :-1]) * dr, axis=1)],
+                                 axis=1)
+            dst[high] = cum
+        hgt[high] = hh
+    th = np.where(np.isfinite(r_t_all) & (e < 0), r_t_all - EARTH_RADIUS_M, np.nan)
+    return CrplRays(h_a, ns, e_deg, c, phi, hgt, path, opt, th)
+
+
+def crpl_surface_refractivity_n(model: RefractionModel) -> float | None:
+    """Ns (N-units) of a CRPL model text (``"crpl"`` or ``"crpl:320"``), else None."""
+    if not isinstance(model, str):
+        return None
+    text = model.strip().lower()
+    if text == "crpl":
+        return CRPL_SURFACE_REFRACTIVITY_N
+    if text.startswith("crpl:"):
+        try:
+            ns = float(text[5:])
+        except ValueError:
+            raise InputError(f"CRPL surface refractivity must be a number of N-units, got {model!r}") from None
+        refraction_exponent_per_km(ns)  # validates
+        return ns
+    return None
+
+
+def is_ray_traced(model: RefractionModel) -> bool:
+    """True for models evaluated by ray tracing (CRPL) rather than an effective radius."""
+    return crpl_surface_refractivity_n(model) is not None
+
+
+@dataclass(frozen=True, eq=False)
+class CrplSite:
+    """CRPL ray family from one antenna height, tabulated for fast look-ups.
+
+    ``phi_table[i, j]`` is the central angle (rad) at which ray i (elevation
+    ``elevation_deg[i]``, from the grazing ray to 90 deg, dense near the horizon) first
+    reaches ``heights_m[j]`` climbing; NaN where it does not (below its tangent point).
+    """
+
+    rays: CrplRays
+    heights_m: np.ndarray
+    phi_table: np.ndarray
+
+    @property
+    def grazing_elevation_deg(self) -> float:
+        return self.rays.grazing_elevation_deg
+
+    @property
+    def horizon_ground_range_m(self) -> float:
+        """Ground range (m) of the grazing ray's tangent point with the surface."""
+        i = int(np.argmin(self.rays.height_m[0]))
+        return float(self.rays.phi_rad[0, i] * EARTH_RADIUS_M)
+
+    def elevation_deg(self, ground_range_m: ArrayLike, height_m: ArrayLike) -> np.ndarray:
+        """Apparent elevation (deg) of points at ground range and height >= the lowest of
+        the table's rays, from the ray through them; points under the grazing ray keep
+        the grazing ray's refraction correction at their range (so they stay below it)."""
+        s, h = np.broadcast_arrays(_f(ground_range_m), _f(height_m))
+        return _geometric_elevation_deg(s, self.rays.antenna_height_m, h) + self.correction_deg(s, h)
+
+    def correction_deg(self, ground_range_m: ArrayLike, height_m: ArrayLike) -> np.ndarray:
+        """Apparent minus geometric elevation (deg) at ground range and height (bilinear in a
+        grid built on first use)."""
+        s, h = np.broadcast_arrays(np.asarray(ground_range_m, float), np.asarray(height_m, float))
+        hs, ss, tab = self._correction_grid()
+        fh = np.interp(h, hs, np.arange(hs.size, dtype=float))
+        fs = np.clip(s / (ss[1] - ss[0]), 0.0, ss.size - 1.0)
+        i = np.clip(np.floor(fh).astype(np.intp), 0, hs.size - 2)
+        j = np.clip(np.floor(fs).astype(np.intp), 0, ss.size - 2)
+        u, w = fh - i, fs - j
+        return ((tab[i, j] * (1 - w) + tab[i, j + 1] * w) * (1 - u)
+                + (tab[i + 1, j] * (1 - w) + tab[i + 1, j + 1] * w) * u)
+
+    def _correction_grid(self):
+        cached = self.__dict__.get("_grid")
+        if cached is not None:
+            return cached
+        h_a = self.rays.antenna_height_m
+        hs = self.heights_m[self.heights_m >= h_a]
+        phi_g = self.phi_table[0]  # the grazing ray
+        s_max = float(np.nanmax(self.phi_table)) * EARTH_RADIUS_M
+        ss = np.linspace(0.0, s_max, 3001)
+        tab = np.empty((hs.size, ss.size))
+        e = self.rays.elevation_deg
+        off = np.flatnonzero(self.heights_m >= h_a)[0]
+        for jj, h in enumerate(hs):
+            col = self.phi_table[:, off + jj]
+            ok = np.isfinite(col)
+            s_eff = np.minimum(ss, phi_g[off + jj] * EARTH_RADIUS_M)
+            el = np.interp(s_eff / EARTH_RADIUS_M, col[ok][::-1], e[ok][::-1])
+            tab[jj] = el - _geometric_elevation_deg(s_eff, h_a, h)
+        # below the antenna (short paths in the lowest layer): the effective radius of the
+        # first-kilometre gradient, continuous with the table at the antenna's height
+        grid = (np.concatenate([[0.0], hs]) if h_a > 0 else hs, ss, tab)
+        if h_a > 0:
+            re = _crpl_effective_radius(self.rays.surface_refractivity_n)
+            below = (_geometric_elevation_deg(ss, h_a, 0.0, re) - _geometric_elevation_deg(ss, h_a, 0.0))
+            at_a = (_geometric_elevation_deg(ss, h_a, h_a, re) - _geometric_elevation_deg(ss, h_a, h_a))
+            grid = (grid[0], ss, np.vstack([below - at_a + tab[0], tab]))
+        object.__setattr__(self, "_grid", grid)
+        return grid
+
+    def lowest_visible_altitude(self, ground_range_m: ArrayLike, elevation_deg: ArrayLike) -> np.ndarray:
+        """Height (m) at a ground range of the ray leaving at an elevation (clipped to the
+        grazing ray's): linear between the two neighbouring traced rays, each followed
+        node by node (descending part included); inf once the ray has left for space."""
+        s, e = np.broadcast_arrays(_f(ground_range_m), _f(elevation_deg))
+        eg = self.rays.elevation_deg
+        fi = np.interp(e, eg, np.arange(eg.size, dtype=float))
+        i = np.clip(np.floor(fi).astype(np.intp), 0, eg.size - 2)
+        w = fi - i
+        phi = s / EARTH_RADIUS_M
+        out = np.zeros(s.shape)
+        for k in np.unique(i):
+            sel = i == k
+            h0 = _ray_height(self.rays, k, phi[sel])
+            h1 = _ray_height(self.rays, k + 1, phi[sel])
+            ws = w[sel]
+            with np.errstate(invalid="ignore"):
+                out[sel] = np.where(ws == 0, h0, np.where(ws == 1, h1, h0 * (1 - ws) + h1 * ws))
+        return out
+
+
+def _ray_height(rays: CrplRays, k: int, phi: np.ndarray) -> np.ndarray:
+    """Height (m) of ray k at central angles phi; inf once it has left for space."""
+    ph, hh = rays.phi_rad[k], rays.height_m[k]
+    r_top = EARTH_RADIUS_M + CRPL_TOP_M
+    c = rays.invariant_m[k]
+    arg = phi - ph[-1] + np.arccos(min(c / r_top, 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        line = np.where(arg < np.pi / 2, c / np.cos(np.minimum(arg, np.pi / 2)) - EARTH_RADIUS_M, np.inf)
+    return np.where(phi <= ph[-1], np.interp(phi, ph, hh), line)
+
+
+def _geometric_elevation_deg(s, h_a, h, radius_m: float = EARTH_RADIUS_M):
+    t = np.asarray(s, float) / radius_m
+    a = radius_m + h_a
+    c = radius_m + np.asarray(h, float)
+    return np.degrees(np.arctan2((c - a) - 2.0 * c * np.sin(t / 2.0) ** 2, c * np.sin(t)))
+
+
+#: Heights (m) of the CRPL look-up tables: dense near the ground, up to 40,000 km.
+_TABLE_HEIGHTS_M = np.unique(np.concatenate([
+    np.linspace(0.0, 1.0, 121) ** 2 * 100_000.0, np.linspace(100_000.0, 6_000_000.0, 591),
+    np.geomspace(6_000_000.0, 40_000_000.0, 41)]))
+
+
+@lru_cache(maxsize=64)
+def crpl_site(antenna_height_m: float, surface_refractivity_n: float = CRPL_SURFACE_REFRACTIVITY_N) -> CrplSite:
+    """The tabulated CRPL ray family for one antenna height (cached): 801 rays from the
+    grazing ray to 90 deg, spaced as the square of a uniform variable (0.0001 deg apart at
+    the horizon, 0.23 deg at the zenith)."""
+    e_g = _grazing_elevation_deg(float(antenna_height_m), surface_refractivity_n)
+    t = np.linspace(0.0, 1.0, 801)
+    e = e_g + (90.0 - e_g) * t**2
+    rays = trace_crpl_rays(antenna_height_m, e, surface_refractivity_n=surface_refractivity_n)
+    hs = np.unique(np.concatenate([_TABLE_HEIGHTS_M, [float(antenna_height_m)]]))
+    return CrplSite(rays, hs, rays.at_height(hs))
+
+
+def _crpl_grazing(quantity: str, height_m: ArrayLike, ns: float) -> np.ndarray:
+    """Ground angle / path from a height down to the tangent point of its grazing ray."""
+    def one(_h, h):
+        if h <= 0:
+            return np.zeros(_h.shape)
+        rays = trace_crpl_rays(h, [_grazing_elevation_deg(h, ns)], surface_refractivity_n=ns)
+        k = int(np.argmin(rays.height_m[0]))
+        return np.full(_h.shape, getattr(rays, quantity)[0, k])
+
+    h = _nonneg("height_m", _f(height_m))
+    return _unique_apply(one, h, h)
+
+
+def _crpl_lowest(s: np.ndarray, e_deg: float, h_a: float, ns: float) -> np.ndarray:
+    s = _nonneg("ground_range_m", s)
+    if abs(e_deg) > 90:
+        raise InputError("min_elevation_deg must be within [-90, 90]")
+    site = crpl_site(float(h_a), ns)
+    e_g = site.grazing_elevation_deg
+    s_g = site.horizon_ground_range_m
+    out = np.empty(s.shape)
+    steep = (e_deg < e_g) & (s <= s_g)
+    if steep.any():  # a ray that meets the ground before the horizon: short, low path
+        out[steep] = lowest_visible_altitude(s[steep], h_a, min_elevation_deg=e_deg,
+                                             model=_crpl_effective_radius(ns) / EARTH_RADIUS_M)
+    rest = ~steep
+    out[rest] = site.lowest_visible_altitude(s[rest], np.full(s[rest].shape, max(e_deg, e_g)))
+    return np.maximum(out, 0.0)

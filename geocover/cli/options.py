@@ -71,7 +71,7 @@ K_FACTOR_RANGE = (0.1, 100.0)
 
 
 class ModelType(click.ParamType):
-    """A refraction model: 4/3, gradient, none, or a k factor within :data:`K_FACTOR_RANGE`."""
+    """A refraction model: 4/3, gradient, crpl[:Ns], none, or a k factor within :data:`K_FACTOR_RANGE`."""
 
     name = "model"
 
@@ -85,7 +85,7 @@ class ModelType(click.ParamType):
             self.fail(f"k factor {value!r} is outside {lo:g} .. {hi:g} (beyond that the atmosphere "
                       "ducts and a k factor does not describe it)", param, ctx)
         text = str(value).strip().lower()
-        return text if text in ("4/3", "gradient", "none") else float(text)
+        return text if text in ("4/3", "gradient", "none") or text.startswith("crpl") else float(text)
 
 
 catalog_option = click.option(
@@ -94,7 +94,8 @@ catalog_option = click.option(
          "bundled id replace it.")
 model_option = click.option(
     "--model", type=ModelType(), default="4/3", show_default=True,
-    help="Refraction model: 4/3, gradient (dN/dh = -39e-9/m, MATLAB's default), none, or a k factor.")
+    help="Refraction model: 4/3, gradient (dN/dh = -39e-9/m, MATLAB's default), crpl (CRPL exponential "
+         "atmosphere, Ns = 313, ray-traced; crpl:NS for another Ns), none, or a k factor.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
 
