@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ci_strict import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401  (CI: no silent skips)
 
 ROOT = Path(__file__).resolve().parents[1]
 
