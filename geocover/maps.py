@@ -1,29 +1,44 @@
-"""Interactive folium (Leaflet) maps of geocover results, online or fully offline.
+"""Interactive folium (Leaflet) maps of geocover results that work where the user is.
 
-* Every user-supplied string that reaches the HTML (names, ids, notes, titles) is escaped.
-* ``offline=True`` writes one self-contained file that makes no network request: no tile
-  layer, Leaflet's JS/CSS inlined from the ``xstatic-leaflet`` package at render time (its
-  images as data: URIs), and none of folium's other CDN assets (no jQuery, Bootstrap or icon
-  fonts are needed: sites are circle markers, and the measure and fullscreen tools are small
-  inline Leaflet controls).
-* ``window.geocover = {map, layers}`` is exposed for scripting and for the browser tests.
+Security: no user text is ever template source, HTML or JavaScript
+    folium renders the output of every element (tooltips, popups, layer names, even the
+    data of a ``GeoJson``) a second time as a Jinja2 template, so a catalog name such as
+    ``{{ 7*7 }}`` would be evaluated. Here folium only ever receives geometry, numbers,
+    colours and fixed strings. Every text that comes from a catalog, scenario, file name
+    or argument (names, ids, sources, titles, layer names, legend entries, popups,
+    tooltips, city labels) travels in one JSON document inside
+    ``<script type="application/json" id="geocover-data">`` (``<``, ``>``, ``&``,
+    braces, ``#``, U+2028/2029 and lone surrogates written as ``\\uXXXX`` escapes) that
+    a fixed script reads with ``JSON.parse`` and puts on the page with ``textContent``
+    only: nothing the user wrote is ever parsed as HTML, JavaScript or a template.
+
+Offline by default
+    Leaflet's JS/CSS are inlined from the ``xstatic-leaflet`` package (its images as
+    data: URIs) and none of folium's other CDN assets are kept: the file makes no network
+    request. ``cdn=True`` links Leaflet from its CDN instead (smaller file);
+    ``tiles=True`` adds OpenStreetMap tiles under the map's own country outlines, which
+    stay visible when the tiles cannot load.
+
+Every map opens on its data's extent (data near the antimeridian is drawn on one side
+of it), labels cities, and groups its layer control (per radar, per altitude).
+``window.geocover = {map, layers}`` is exposed for scripting and for the browser tests.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+from branca.element import Element
 
 from . import __version__
 from .catalog import Radar, Site
 from .coverage import CoverageFeature
-from .export import atomic_write_text, feature_collection
+from .export import atomic_write_text
 
 __all__ = ["coverage_map", "render_html", "save_map", "scenario_map"]
 
@@ -31,101 +46,330 @@ COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e
            "#7f7f7f", "#bcbd22")
 BAND_COLOURS = ("#fee08b", "#a6d96a", "#66bd63", "#1a9850")  # battle-space bands, short to long
 UNTRACKED = "#9e9e9e"
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
+
+# every character that means something to HTML, a JS template literal or Jinja2
+_ENTITIES = {ord(c): f"&#{ord(c)};" for c in "&<>\"'\\`${}#"}
 
 
 def E(text: object) -> str:
-    """Escape text for HTML that folium may also place inside a JS template literal:
-    HTML-escape, and neutralise backslash, backtick and ``$`` (``${...}`` interpolation)."""
-    return (html.escape(str(text), quote=True).replace("\\", "&#92;").replace("`", "&#96;")
-            .replace("$", "&#36;"))
+    """Escape text for an HTML context that may also sit inside a JS template literal or a
+    Jinja2 template: every one of ``& < > " ' \\ ` $ { } #`` becomes a numeric character
+    reference (one pass, so nothing is escaped twice) and lone surrogates become U+FFFD.
+
+    The maps of this module do not need it (user text reaches them only as JSON data);
+    it is kept for callers that build HTML themselves.
+    """
+    return _SURROGATE.sub("\ufffd", str(text)).translate(_ENTITIES)
 
 
-
-def _table(rows: Iterable[tuple[str, object]]) -> str:
-    body = "".join(f"<tr><th style='text-align:left;padding-right:8px'>{E(str(k))}</th><td>{E(str(v))}</td></tr>"
-                   for k, v in rows)
-    return f"<table>{body}</table>"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _radar_popup(r: Radar, max_range_m: float | None = None) -> str:
-    rows = [("id", r.id), ("band", r.band),
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def json_for_html(obj) -> str:
+    """``obj`` as JSON that is safe inside an HTML ``<script>`` element and can never be read
+    as template syntax: ASCII only (so U+2028/2029 and lone surrogates are ``\\u`` escapes),
+    and inside strings ``< > & { } # ' `` and backtick as ``\\u`` escapes too."""
+    text = json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+
+    def esc(m: re.Match) -> str:
+        return re.sub(r"[<>&{}#'`$]", lambda c: f"\\u{ord(c.group()):04x}", m.group())
+
+    return _JSON_STRING.sub(esc, text)
+
+
+class _Literal(Element):
+    """A branca element whose HTML is emitted as is, never rendered as a Jinja2 template.
+    Only fixed text and :func:`json_for_html` output go through it."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._literal = text
+
+    def render(self, **kwargs) -> str:
+        return self._literal
+
+
+# ---------------------------------------------------------------------------------------
+# longitudes: draw the data on one side of the antimeridian
+
+
+def _circular_mean_lon(lons: Iterable[float]) -> float:
+    a = np.radians(np.asarray(list(lons), float))
+    if a.size == 0:
+        return 0.0
+    return float(np.degrees(np.arctan2(np.sin(a).mean(), np.cos(a).mean())))
+
+
+def _shift(x: float, lon0: float) -> float:
+    """The multiple of 360° that brings longitude ``x`` within 180° of ``lon0``."""
+    return 360.0 * round((lon0 - x) / 360.0)
+
+
+def _shift_geom(geom, lon0: float):
+    """Each part of ``geom`` moved by a multiple of 360° so that it lies on the side of the
+    antimeridian nearest ``lon0`` (parts stay whole; a cut polygon joins up again)."""
+    import shapely
+    from shapely.affinity import translate
+
+    if geom is None or geom.is_empty:
+        return geom
+    parts = list(getattr(geom, "geoms", [geom]))
+    moved = []
+    for p in parts:
+        if p.is_empty:
+            continue
+        w, _, e, _ = p.bounds
+        if 180.0 < e - w < 359.0 and p.geom_type == "Polygon":  # a ring that jumps across the antimeridian
+            p = _unwrap_polygon(p)
+            if p is None:  # e.g. two rings of Natural Earth 110m Russia, joined across the globe
+                continue
+        c = p.centroid
+        dx = _shift(c.x, lon0) if not c.is_empty else 0.0
+        moved.append(translate(p, xoff=dx) if dx else p)
+    if not moved:
+        return geom
+    if len(moved) == 1 and not hasattr(geom, "geoms"):
+        return moved[0]
+    if geom.geom_type == "MultiPolygon":  # pieces cut at the antimeridian join up again
+        joined = shapely.union_all([shapely.make_valid(p) for p in moved])
+        return joined if joined.geom_type in ("Polygon", "MultiPolygon") else type(geom)(moved)
+    return shapely.geometrycollections(moved) if geom.geom_type == "GeometryCollection" else type(geom)(moved)
+
+
+def _unwrap_polygon(p):
+    from shapely.geometry import Polygon
+
+    rings = []
+    for ring in [p.exterior, *p.interiors]:
+        c = np.asarray(ring.coords)
+        jump = np.abs(np.diff(c[:, 0])) > 180.0
+        if np.any(jump & ((np.abs(c[:-1, 0]) < 90.0) | (np.abs(c[1:, 0]) < 90.0))):
+            return None  # a "jump" far from the antimeridian: a badly cut ring, not drawable
+        x = np.unwrap(c[:, 0], period=360.0)
+        if abs(x[-1] - x[0]) > 1e-9:  # goes round a pole: leave it as it is
+            return p
+        rings.append(np.column_stack([x, c[:, 1]]))
+    return Polygon(rings[0], rings[1:])
+
+
+def _geometry_json(geom, precision: int = 3) -> dict:
+    import shapely
+
+    g = shapely.transform(geom, lambda c: np.round(c, precision))
+    return json.loads(shapely.to_geojson(g))
+
+
+class _MapData:
+    """Everything user-visible of one map, kept out of folium: title, legend, grouped layer
+    control, tooltips, popups and labels (bound in the browser by element name)."""
+
+    def __init__(self, title: str, lon0: float):
+        self.title = str(title)
+        self.lon0 = lon0
+        self.groups: dict[str, list[dict]] = {}
+        self.layers: dict[str, str] = {}
+        self.bind: list[dict] = []
+        self.legend: dict | None = None
+        self.bounds: list[float] | None = None  # west, south, east, north (east may exceed 180)
+
+    def extend(self, west, south, east, north) -> None:
+        if not np.all(np.isfinite([west, south, east, north])):
+            return
+        b = [west, south, east, north] if self.bounds is None else [
+            min(self.bounds[0], west), min(self.bounds[1], south), max(self.bounds[2], east),
+            max(self.bounds[3], north)]
+        self.bounds = [float(v) for v in b]
+
+    def add_layer(self, m, fg, key: str, label: str, group: str, *, show: bool = True) -> None:
+        """Add a feature group to the map (shown or not) and to the layer control."""
+        fg.show = bool(show)  # folium adds a hidden layer's group to the map only when switched on
+        fg.add_to(m)
+        self.layers[str(key)] = fg.get_name()
+        self.groups.setdefault(str(group), []).append({"label": str(label), "layers": [fg.get_name()],
+                                                       "show": bool(show)})
+
+    def add_toggle(self, label: str, group: str, keys: list[str]) -> None:
+        """A control entry that switches several layers at once (e.g. one altitude, all radars)."""
+        names = [self.layers[k] for k in keys if k in self.layers]
+        if names:
+            self.groups.setdefault(str(group), []).append({"label": str(label), "layers": names, "show": None})
+
+    def tooltip(self, element, text: str) -> None:
+        self.bind.append({"el": element.get_name(), "tooltip": str(text)})
+
+    def popup(self, element, title: str, rows: Iterable[tuple[str, object]], *, tooltip: str | None = None,
+              label: str | None = None) -> None:
+        entry = {"el": element.get_name(), "popup": {"title": str(title), "rows": [[str(k), str(v)] for k, v in rows]}}
+        if tooltip is not None:
+            entry["tooltip"] = str(tooltip)
+        if label is not None:
+            entry["label"] = str(label)
+        self.bind.append(entry)
+
+    def document(self, map_name: str) -> dict:
+        return {"map": map_name, "title": self.title, "version": __version__, "layers": self.layers,
+                "groups": [{"name": g, "entries": e} for g, e in sorted(
+                    self.groups.items(), key=lambda ge: ge[0] == "Background") if e], "bind": self.bind,
+                "legend": self.legend}
+
+
+def _base_map(title: str, *, lon0: float = 25.0, tiles: bool = False):
+    import folium
+
+    m = folium.Map(location=[46.0, lon0], zoom_start=4, tiles=None, control_scale=True, prefer_canvas=False,
+                   world_copy_jump=False)
+    if tiles:
+        folium.TileLayer("OpenStreetMap").add_to(m)
+    m._geocover = _MapData(title, lon0)
+    m._geocover.tiles = bool(tiles)
+    return m
+
+
+def _countries_layer(m, offline: bool = True):
+    """Natural Earth country outlines (always drawn, so a map without tiles, or whose tiles
+    fail to load, still shows where it is); filled when there are no tiles."""
+    import folium
+
+    from ._paths import data_path
+
+    d = m._geocover
+    filled = not d.tiles or offline
+    doc = json.loads(data_path("countries", "world_countries_ne110m.geojson").read_text(encoding="utf-8"))
+    from shapely.geometry import shape
+
+    feats = []
+    for f in doc["features"]:
+        g = _shift_geom(shape(f["geometry"]), d.lon0)
+        feats.append({"type": "Feature", "properties": {}, "geometry": _geometry_json(g, 3)})
+    fg = folium.FeatureGroup(name="layer", control=False)
+    style = {"color": "#666", "weight": 0.6, "fill": filled, "fillColor": "#f2efe9", "fillOpacity": 1.0 if filled else 0}
+    folium.GeoJson({"type": "FeatureCollection", "features": feats}, style_function=lambda _f, s=style: s,
+                   smooth_factor=0.5).add_to(fg)
+    d.add_layer(m, fg, "Countries", "Countries", "Background")
+    return fg
+
+
+def _geojson(m, geom, style: dict, *, fit: bool = True):
+    """A folium GeoJson of one geometry (no properties: no text reaches folium), drawn on
+    the map's side of the antimeridian."""
+    import folium
+
+    g = _shift_geom(geom.simplify(0.02, preserve_topology=True), m._geocover.lon0)
+    if fit:
+        m._geocover.extend(*g.bounds)
+    return folium.GeoJson({"type": "Feature", "properties": {}, "geometry": _geometry_json(g)},
+                          style_function=lambda _f, s=style: s)
+
+
+def _colour(c: str) -> str:
+    return c if _HEX.fullmatch(str(c)) else "#333333"
+
+
+def _site_marker(m, site: Site, colour: str, radius: int = 6, *, fit: bool = True):
+    import folium
+
+    lon = site.lon_deg + _shift(site.lon_deg, m._geocover.lon0)
+    if fit:
+        m._geocover.extend(lon, site.lat_deg, lon, site.lat_deg)
+    return folium.CircleMarker([site.lat_deg, lon], radius=radius, color="#000", weight=1, fill=True,
+                               fill_color=_colour(colour), fill_opacity=0.9)
+
+
+def _radar_rows(r: Radar, max_range_m: float | None = None) -> list[tuple[str, object]]:
+    return [("id", r.id), ("band", r.band),
             ("sector", "360°" if r.full_circle else f"{r.boresight_azimuth_deg:g}° ± {r.half_width_deg:g}°"),
             ("elevation", f"{r.min_elevation_deg:g}° to {r.max_elevation_deg:g}°"),
             ("antenna", f"{r.antenna_height_msl_m:,.0f} m MSL"),
             ("range", f"{(max_range_m or r.reference_range_m) / 1000:,.0f} km"),
             ("searches on its own", "yes" if r.can_search else "no (needs a cue)"),
             ("confidence", r.confidence), ("source", r.source)]
-    return f"<b>{E(r.name)}</b>{_table(rows)}"
 
 
-def _base_map(title: str, *, offline: bool, location=(46.0, 25.0), zoom: int = 4):
-    import folium
+_STYLE = """
+.folium-map{background:#dfe9f2}
+.geocover-panel{background:#fff;padding:4px 8px;border-radius:4px;font:13px sans-serif;box-shadow:0 0 4px #888}
+.geocover-title{position:fixed;top:10px;left:50px;z-index:1000;font-size:14px;max-width:60vw;overflow:hidden;
+  white-space:nowrap;text-overflow:ellipsis}
+.geocover-legend{position:fixed;bottom:30px;right:10px;z-index:1000;font-size:12px;max-width:260px}
+.geocover-legend .swatch{display:inline-block;width:12px;height:12px;margin-right:6px;border:1px solid #333;
+  vertical-align:middle}
+.geocover-legend .version{color:#666;margin-top:4px}
+.geocover-layers{max-height:55vh;max-width:320px;overflow-y:auto;overflow-wrap:anywhere;font:11px sans-serif}
+.geocover-layers .geocover-group{font-weight:bold;margin:4px 0 1px 0}
+.geocover-layers label{display:block;margin-left:6px}
+.geocover-popup th{text-align:left;padding-right:8px;vertical-align:top}
+.leaflet-tooltip.geocover-label{background:rgba(255,255,255,.75);border:0;box-shadow:none;padding:0 3px;
+  font:10px sans-serif;color:#222}
+.leaflet-tooltip.geocover-label:before{display:none}
+"""
 
-    m = folium.Map(location=list(location), zoom_start=zoom, tiles=None if offline else "OpenStreetMap",
-                   control_scale=True, prefer_canvas=False)
-    m.get_root().header.add_child(folium.Element(f"<title>{E(title)}</title>"))
-    m.get_root().html.add_child(folium.Element(
-        "<div style='position:fixed;top:10px;left:50px;z-index:1000;background:white;padding:4px 8px;"
-        f"border-radius:4px;font:14px sans-serif;box-shadow:0 0 4px #888'>{E(title)}</div>"))
-    return m
-
-
-def _countries_layer(m, offline: bool):
-    import folium
-
-    from ._paths import data_path
-
-    doc = json.loads(data_path("countries", "world_countries_ne110m.geojson").read_text())
-    fg = folium.FeatureGroup(name="Countries", show=True)
-    folium.GeoJson(doc, style_function=lambda _f: {"color": "#555", "weight": 0.6, "fill": offline,
-                                                   "fillColor": "#f2efe9", "fillOpacity": 1.0 if offline else 0},
-                   ).add_to(fg)
-    fg.add_to(m)
-    return fg
-
-
-def _geojson(geom, props, style: dict, tooltip: str):
-    import folium
-
-    fc = feature_collection([(geom.simplify(0.02, preserve_topology=True), props)], precision=3)
-    return folium.GeoJson(fc, style_function=lambda _f, s=style: s, tooltip=E(tooltip))
-
-
-def _site_marker(site: Site, colour: str, popup_html: str, radius: int = 6):
-    import folium
-
-    return folium.CircleMarker([site.lat_deg, site.lon_deg], radius=radius, color="#000", weight=1,
-                               fill=True, fill_color=colour, fill_opacity=0.9, tooltip=E(site.name),
-                               popup=folium.Popup(popup_html, max_width=380))
-
-
-def _legend(entries: list[tuple[str, str]], title: str):
-    import folium
-
-    items = "".join(f"<div><span style='display:inline-block;width:12px;height:12px;background:{c};"
-                    f"margin-right:6px;border:1px solid #333'></span>{E(label)}</div>" for c, label in entries)
-    return folium.Element(
-        "<div id='geocover-legend' style='position:fixed;bottom:30px;right:10px;z-index:1000;background:white;"
-        "padding:6px 10px;border-radius:4px;font:12px sans-serif;box-shadow:0 0 4px #888;max-width:260px'>"
-        f"<b>{E(title)}</b>{items}<div style='color:#666;margin-top:4px'>geocover {E(__version__)}</div></div>")
-
-
-_TOOLS_JS = """
+_TOOLS_JS = r"""
 document.addEventListener('DOMContentLoaded', function(){
-  var map = %(map)s;
-  var layers = %(layers)s;
+  var data = JSON.parse(document.getElementById('geocover-data').textContent);
+  var map = window[data.map];
+  function el(tag, cls, text){ var e = document.createElement(tag); if(cls){ e.className = cls; }
+    if(text !== undefined && text !== null){ e.textContent = String(text); } return e; }
   window.geocover = {map: map, layers: {}};
-  Object.keys(layers).forEach(function(k){ window.geocover.layers[k] = window[layers[k]]; });
+  Object.keys(data.layers).forEach(function(k){ window.geocover.layers[k] = window[data.layers[k]]; });
+  document.title = data.title;
+  document.body.appendChild(el('div', 'geocover-panel geocover-title', data.title));
+  // tooltips, popups and permanent labels, all as DOM nodes filled with textContent
+  data.bind.forEach(function(b){
+    var layer = window[b.el]; if(!layer){ return; }
+    if(b.popup){
+      var box = el('div', 'geocover-popup'); box.appendChild(el('b', null, b.popup.title));
+      var table = el('table'); b.popup.rows.forEach(function(r){ var tr = el('tr');
+        tr.appendChild(el('th', null, r[0])); tr.appendChild(el('td', null, r[1])); table.appendChild(tr); });
+      box.appendChild(table); layer.bindPopup(box, {maxWidth: 380});
+    }
+    if(b.label){ layer.bindTooltip(el('span', null, b.label), {permanent: true, direction: 'right',
+      offset: [6, 0], className: 'geocover-label'}); }
+    else if(b.tooltip){ layer.bindTooltip(el('div', null, b.tooltip), {sticky: true}); }
+  });
+  // grouped layer control
+  var Layers = L.Control.extend({options: {position: 'topright'}, onAdd: function(){
+    var box = el('div', 'leaflet-control-layers leaflet-control-layers-expanded geocover-layers');
+    var list = el('div', 'leaflet-control-layers-overlays'); box.appendChild(list);
+    var inputs = [];
+    data.groups.forEach(function(g){
+      list.appendChild(el('div', 'geocover-group', g.name));
+      g.entries.forEach(function(e){
+        var label = el('label'), input = el('input'); input.type = 'checkbox'; input.className = 'leaflet-control-layers-selector';
+        var layers = e.layers.map(function(n){ return window[n]; }).filter(function(x){ return !!x; });
+        input.addEventListener('change', function(){ layers.forEach(function(l){
+          if(input.checked){ map.addLayer(l); } else { map.removeLayer(l); } }); });
+        label.appendChild(input); label.appendChild(el('span', null, ' ' + e.label)); list.appendChild(label);
+        inputs.push([input, layers]);
+      });
+    });
+    function sync(){ inputs.forEach(function(p){ p[0].checked = p[1].length > 0 && p[1].every(function(l){
+      return map.hasLayer(l); }); }); }
+    map.on('layeradd layerremove', sync); sync();
+    L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);
+    return box; }});
+  map.addControl(new Layers());
+  if(data.legend){
+    var lg = el('div', 'geocover-panel geocover-legend'); lg.id = 'geocover-legend';
+    lg.appendChild(el('b', null, data.legend.title));
+    data.legend.entries.forEach(function(e){ var row = el('div'), sw = el('span', 'swatch');
+      sw.style.background = /^#[0-9a-fA-F]{6}$/.test(e[0]) ? e[0] : '#333'; row.appendChild(sw);
+      row.appendChild(el('span', null, e[1])); lg.appendChild(row); });
+    lg.appendChild(el('div', 'version', 'geocover ' + data.version)); document.body.appendChild(lg);
+  }
   var Full = L.Control.extend({options:{position:'topleft'}, onAdd:function(){
     var b = L.DomUtil.create('a','leaflet-bar geocover-fullscreen'); b.href='#'; b.title='Fullscreen';
-    b.innerHTML='&#x25A1;'; b.style.cssText='display:block;width:30px;height:30px;line-height:30px;'
+    b.textContent='\u25A1'; b.style.cssText='display:block;width:30px;height:30px;line-height:30px;'
       + 'text-align:center;background:#fff;font-size:18px;text-decoration:none;color:#000';
     L.DomEvent.on(b,'click',function(e){ L.DomEvent.preventDefault(e); var c=map.getContainer();
       if(document.fullscreenElement){document.exitFullscreen();} else if(c.requestFullscreen){c.requestFullscreen();}});
     return b; }});
   var Measure = L.Control.extend({options:{position:'topleft'}, onAdd:function(){
     var b = L.DomUtil.create('a','leaflet-bar geocover-measure'); b.href='#'; b.title='Measure distance (great circle)';
-    b.innerHTML='&#x2194;'; b.style.cssText='display:block;width:30px;height:30px;line-height:30px;'
+    b.textContent='\u2194'; b.style.cssText='display:block;width:30px;height:30px;line-height:30px;'
       + 'text-align:center;background:#fff;font-size:16px;text-decoration:none';
     var on=false, pts=[], line=null, label=null;
     function reset(){ pts=[]; if(line){map.removeLayer(line); line=null;} if(label){map.removeLayer(label); label=null;} }
@@ -141,35 +385,62 @@ document.addEventListener('DOMContentLoaded', function(){
 """
 
 
-def _finish(m, layers: dict[str, object], legend=None) -> None:
-    import folium
-
-    folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().header.add_child(folium.Element(
-        "<style>.leaflet-control-layers-expanded{max-height:55vh;overflow-y:auto;font:11px sans-serif}</style>"))
-    if legend is not None:
-        m.get_root().html.add_child(legend)
-    js = _TOOLS_JS % {"map": m.get_name(), "layers": json.dumps({k: v.get_name() for k, v in layers.items()})}
-    m.get_root().script.add_child(folium.Element(js))
+def _legend(m, entries: list[tuple[str, str]], title: str) -> None:
+    m._geocover.legend = {"title": str(title), "entries": [[_colour(c), str(label)] for c, label in entries]}
 
 
-def render_html(m, *, offline: bool = False) -> str:
-    """The map as one HTML document; with ``offline`` every external asset is removed or
-    inlined, so opening it makes no network request."""
+def _finish(m) -> None:
+    """Attach the map's data document, its style and the script that shows it; fit the view
+    to the data's extent."""
+    d = m._geocover
+    if d.bounds is not None:
+        w, s, e, n = d.bounds
+        s, n = max(s, -85.0), min(n, 85.0)
+        if e - w < 0.5:
+            w, e = w - 0.25, e + 0.25
+        if n - s < 0.5:
+            s, n = s - 0.25, n + 0.25
+        m.fit_bounds([[s, w], [n, e]], padding=(20, 20))
+        m.location = [0.5 * (s + n), 0.5 * (w + e)]
+    root = m.get_root()
+    root.header.add_child(_Literal(f"<style>{_STYLE}</style>"), name="geocover_style")
+    root.html.add_child(_Literal('<script type="application/json" id="geocover-data">'
+                                 f"{json_for_html(d.document(m.get_name()))}</script>"), name="geocover_data")
+    root.script.add_child(_Literal(_TOOLS_JS), name="geocover_tools")
+
+
+def render_html(m, *, offline: bool = False, cdn: bool = False) -> str:
+    """The map as one HTML document.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map built by this module.
+    offline : bool
+        Also drop any tile layer (the file then makes no network request at all).
+    cdn : bool
+        Link Leaflet from its CDN instead of inlining it (a smaller file that needs the
+        network). By default Leaflet is inlined and every other external asset removed.
+
+    Raises
+    ------
+    ValueError
+        ``offline`` together with ``cdn``.
+    """
+    if offline and cdn:
+        raise ValueError("an offline map cannot load Leaflet from a CDN")
     if offline:  # no tiles offline: drop any tile layer the map was built with
         from folium.raster_layers import TileLayer
 
         for key in [k for k, child in m._children.items() if isinstance(child, TileLayer)]:
             del m._children[key]
     text = m.get_root().render()
-    if not offline:
+    text = _SURROGATE.sub("\ufffd", text)  # none in our maps (user text is \u-escaped JSON); never crash writing
+    if cdn:
         return text
-    import xstatic.pkg.jquery as xjquery
     import xstatic.pkg.leaflet as xleaflet
 
     base = Path(xleaflet.BASE_DIR)
-    jquery = (Path(xjquery.BASE_DIR) / "jquery.min.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
-    jquery = re.sub(r"//# sourceMappingURL=\S+", "", jquery)
     css = (base / "leaflet.css").read_text(encoding="utf-8")
 
     def data_uri(match: re.Match) -> str:
@@ -185,9 +456,7 @@ def render_html(m, *, offline: bool = False) -> str:
         if re.match(r"<script\s+src=\"https?://", stripped):
             if "leaflet.js" in stripped and "leaflet@" in stripped:
                 out.append(f"<script>{js}</script>")
-            elif re.search(r"jquery[-.\d]*(\.min)?\.js", stripped):
-                out.append(f"<script>{jquery}</script>")  # folium's popups build their HTML with $()
-            continue
+            continue  # jQuery, Bootstrap, icon fonts: not used by these maps
         if re.match(r"<link\s+rel=\"stylesheet\"\s+href=\"https?://", stripped):
             if "leaflet.css" in stripped and "leaflet@" in stripped:
                 out.append(f"<style>{css}</style>")
@@ -196,61 +465,80 @@ def render_html(m, *, offline: bool = False) -> str:
     text = "\n".join(out)
     leftover = re.findall(r"src=\"(https?://[^\"]+)\"", text) + re.findall(r"<link[^>]+href=\"(https?://[^\"]+)\"", text)
     if leftover:
-        raise RuntimeError(f"offline map still references {leftover[:3]}")
+        raise RuntimeError(f"self-contained map still references {leftover[:3]}")
     return text
 
 
-def save_map(m, path: str | Path, *, offline: bool = False) -> Path:
-    """Render a folium map to one HTML file, atomically."""
-    return atomic_write_text(path, render_html(m, offline=offline))
+def save_map(m, path: str | Path, *, offline: bool = False, cdn: bool = False) -> Path:
+    """Render a folium map to one HTML file, atomically (see :func:`render_html`)."""
+    return atomic_write_text(path, render_html(m, offline=offline, cdn=cdn))
 
 
 def coverage_map(radars: Iterable[Radar], features: Iterable[CoverageFeature], *,
-                 k_features: Iterable[tuple] = (), title: str = "geocover coverage", offline: bool = False):
-    """Radar sites and coverage polygons per radar and altitude (one toggleable layer each),
-    optional k-coverage layers."""
+                 k_features: Iterable[tuple] = (), title: str = "geocover coverage", offline: bool = False,
+                 tiles: bool = False):
+    """Radar sites and coverage polygons per radar and altitude (one toggleable layer each,
+    grouped per radar, with one switch per altitude for all radars), optional k-coverage.
+
+    ``tiles`` adds an OpenStreetMap basemap (ignored with ``offline``)."""
     import folium
 
     radars, features = list(radars), list(features)
-    m = _base_map(title, offline=offline)
-    layers = {"Countries": _countries_layer(m, offline)}
+    m = _base_map(title, lon0=_circular_mean_lon(r.lon_deg for r in radars), tiles=tiles and not offline)
+    d = m._geocover
+    _countries_layer(m, offline)
     colour = {r.id: COLOURS[i % len(COLOURS)] for i, r in enumerate(radars)}
+    name = {r.id: r.name for r in radars}
     ranges = {f.properties["radar_id"]: f.properties.get("max_range_m") for f in features}
+    by_alt: dict[float, list[str]] = {}
     for f in features:
         if f.geometry.is_empty:
             continue
         p = f.properties
-        label = f"{p['radar_id']} — {p['altitude_m'] / 1000:g} km ({p['rcs_m2']:g} m²)"
-        fg = folium.FeatureGroup(name=E(label), show=True)
-        c = colour.get(p["radar_id"], "#333")
-        _geojson(f.geometry, p, {"color": c, "weight": 1.5, "fillOpacity": 0.12}, label).add_to(fg)
-        fg.add_to(m)
-        layers[label] = fg
+        rid = p["radar_id"]
+        alt = f"{p['altitude_m'] / 1000:g} km"
+        label = f"{rid} — {alt} ({p['rcs_m2']:g} m²)"
+        fg = folium.FeatureGroup(name="layer", control=False)
+        gj = _geojson(m, f.geometry, {"color": colour.get(rid, "#333333"), "weight": 1.5, "fillOpacity": 0.12})
+        gj.add_to(fg)
+        d.tooltip(gj, f"{name.get(rid, rid)}: coverage at {alt} ({p['rcs_m2']:g} m²)")
+        d.add_layer(m, fg, label, f"coverage at {alt} ({p['rcs_m2']:g} m²)", f"Radar {name.get(rid, rid)}")
+        by_alt.setdefault(alt, []).append(label)
+    if len(radars) > 1:
+        for alt, keys in by_alt.items():
+            d.add_toggle(f"all radars at {alt}", "Altitudes", keys)
     for geom, props in k_features:
         if geom.is_empty:
             continue
         label = f"≥{props['k']} radars — {props['altitude_m'] / 1000:g} km"
-        fg = folium.FeatureGroup(name=E(label), show=False)
-        _geojson(geom, props, {"color": "#000", "weight": 1, "fillOpacity": 0.25, "dashArray": "4"}, label).add_to(fg)
-        fg.add_to(m)
-        layers[label] = fg
-    sites = folium.FeatureGroup(name="Radar sites", show=True)
+        fg = folium.FeatureGroup(name="layer", control=False)
+        gj = _geojson(m, geom, {"color": "#000", "weight": 1, "fillOpacity": 0.25, "dashArray": "4"}, fit=False)
+        gj.add_to(fg)
+        d.tooltip(gj, label)
+        d.add_layer(m, fg, label, label, "Overlap", show=False)
+    sites = folium.FeatureGroup(name="layer", control=False)
     for r in radars:
-        _site_marker(r, colour[r.id], _radar_popup(r, ranges.get(r.id))).add_to(sites)
-    sites.add_to(m)
-    layers["Radar sites"] = sites
-    _finish(m, layers, _legend([(colour[r.id], r.name) for r in radars], "Radars"))
+        mk = _site_marker(m, r, colour[r.id])
+        mk.add_to(sites)
+        d.popup(mk, r.name, _radar_rows(r, ranges.get(r.id)), label=r.name)
+    d.add_layer(m, sites, "Radar sites", "Radar sites", "Sites")
+    _legend(m, [(colour[r.id], r.name) for r in radars], "Radars")
+    _finish(m)
     return m
 
 
 def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str | None = None,
                  terrain: bool = True, footprint_resolution_deg: float = 0.5, offline: bool = False,
-                 model="4/3"):
+                 model="4/3", tiles: bool = False):
     """The whole story of one scenario on one map: radars with sector wedges, coverage at
-    each altitude and the terrain horizon; launch sites; target cities with their
+    each altitude and the terrain horizon; launch sites; target cities (labelled) with their
     engagement results; trajectories coloured by the radar that tracks them; the defended
-    footprint as bands of battle space; legend, layer control, scale bar, measure and
-    fullscreen tools."""
+    footprint as bands of battle space; legend, grouped layer control, scale bar, measure
+    and fullscreen tools. Opens on the extent of the footprint, sites and cities.
+
+    ``tiles`` adds an OpenStreetMap basemap under the country outlines (ignored with
+    ``offline``). A scenario whose footprint grid holds no target city gets a map without
+    cities and trajectories."""
     import folium
 
     from .coverage import coverage_at_altitudes
@@ -263,16 +551,19 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
     arch = Architecture(sc, model=model)
     lid = launch_id or sc.launch_sites[0]
     launch = sc.catalog.launch_site(lid)
-    m = _base_map(f"{sc.title} — threat from {launch.name}", offline=offline)
-    layers = {"Countries": _countries_layer(m, offline)}
     radar_ids = list(sc.radars)
+    lon0 = _circular_mean_lon([sc.radars[r].lon_deg for r in radar_ids] + [launch.lon_deg])
+    m = _base_map(f"{sc.title} — threat from {launch.name}", lon0=lon0, tiles=tiles and not offline)
+    d = m._geocover
+    d.groups["Threat"] = []  # first in the layer control
+    _countries_layer(m, offline)
     colour = {rid: COLOURS[i % len(COLOURS)] for i, rid in enumerate(radar_ids)}
 
     # footprint bands (bottom-most data layer)
     fp = footprint(arch, [lid], resolution_deg=footprint_resolution_deg)
     polys = footprint_polygons(fp.battle_space_s[lid], fp.west_deg, fp.north_deg, fp.resolution_deg,
                                {"scenario": sc.id, "launch": lid})
-    fg = folium.FeatureGroup(name=f"Defended footprint vs {E(launch.name)} (battle space)", show=True)
+    fg = folium.FeatureGroup(name="layer", control=False)
     for geom, props in polys:
         if props["layer"] != "battle_space_band" or geom.is_empty:
             continue
@@ -280,121 +571,141 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
         hi = props["battle_space_max_s"]
         label = f"battle space {props['battle_space_min_s']:.0f}–{hi:.0f} s" if hi else \
             f"battle space ≥ {props['battle_space_min_s']:.0f} s"
-        _geojson(geom, props, {"color": BAND_COLOURS[i], "weight": 0, "fillColor": BAND_COLOURS[i],
-                               "fillOpacity": 0.45}, label).add_to(fg)
-    fg.add_to(m)
-    layers["Footprint"] = fg
+        gj = _geojson(m, geom, {"color": BAND_COLOURS[i], "weight": 0, "fillColor": BAND_COLOURS[i],
+                                "fillOpacity": 0.45})
+        gj.add_to(fg)
+        d.tooltip(gj, label)
+    d.add_layer(m, fg, "Footprint", f"Defended footprint vs {launch.name} (battle space)", "Threat")
 
-    # coverage at each altitude and sector wedges
+    # coverage at each altitude and sector wedges, one group per radar
+    shown_alt = altitudes_m[1 if len(altitudes_m) > 1 else 0]
+    by_alt: dict[str, list[str]] = {}
     for rid in radar_ids:
         r = sc.radars[rid]
         view = arch.views[rid]
-        wedge_fg = folium.FeatureGroup(name=f"{E(rid)}: sector", show=False)
-        span = (0.0, 360.0) if r.full_circle else (r.boresight_azimuth_deg - r.half_width_deg,
-                                                   r.boresight_azimuth_deg + r.half_width_deg)
-        wedge = geodesic_sector(r.lat_deg, r.lon_deg, min(view.max_range_m, 9.0e6), *span, n=180)
-        _geojson(wedge, {"radar_id": rid}, {"color": colour[rid], "weight": 1, "dashArray": "6",
-                                            "fillOpacity": 0.03}, f"{rid} sector, {view.max_range_m / 1000:,.0f} km"
-                 ).add_to(wedge_fg)
-        wedge_fg.add_to(m)
-        layers[f"{rid}: sector"] = wedge_fg
+        group = f"Radar {r.name}"
         for f in coverage_at_altitudes(view, altitudes_m):
             if f.geometry.is_empty:
                 continue
-            label = f"{rid}: coverage at {f.properties['altitude_m'] / 1000:g} km"
-            cfg = folium.FeatureGroup(name=E(label), show=f.properties["altitude_m"] == altitudes_m[1 if len(
-                altitudes_m) > 1 else 0])
-            _geojson(f.geometry, f.properties, {"color": colour[rid], "weight": 1.5, "fillOpacity": 0.08},
-                     label).add_to(cfg)
-            cfg.add_to(m)
-            layers[label] = cfg
+            alt = f"{f.properties['altitude_m'] / 1000:g} km"
+            key = f"{rid}: coverage at {alt}"
+            show = f.properties["altitude_m"] == shown_alt
+            cfg = folium.FeatureGroup(name="layer", control=False)
+            gj = _geojson(m, f.geometry, {"color": colour[rid], "weight": 1.5, "fillOpacity": 0.08}, fit=show)
+            gj.add_to(cfg)
+            d.tooltip(gj, f"{r.name}: coverage at {alt}")
+            d.add_layer(m, cfg, key, f"coverage at {alt}", group, show=show)
+            by_alt.setdefault(alt, []).append(key)
+        wedge_fg = folium.FeatureGroup(name="layer", control=False)
+        span = (0.0, 360.0) if r.full_circle else (r.boresight_azimuth_deg - r.half_width_deg,
+                                                   r.boresight_azimuth_deg + r.half_width_deg)
+        wedge = geodesic_sector(r.lat_deg, r.lon_deg, min(view.max_range_m, 9.0e6), *span, n=180)
+        gj = _geojson(m, wedge, {"color": colour[rid], "weight": 1, "dashArray": "6", "fillOpacity": 0.03}, fit=False)
+        gj.add_to(wedge_fg)
+        d.tooltip(gj, f"{r.name} sector, {view.max_range_m / 1000:,.0f} km")
+        d.add_layer(m, wedge_fg, f"{rid}: sector", "sector", group, show=False)
         if terrain:
             tv = RadarView(r, model=model, terrain=True)
             low = r.antenna_height_msl_m + 1000.0
             feats = coverage_at_altitudes(tv, [low])
             if not feats[0].geometry.is_empty:
-                label = f"{rid}: terrain horizon (targets at {low / 1000:.1f} km MSL)"
-                tfg = folium.FeatureGroup(name=E(label), show=False)
-                _geojson(feats[0].geometry, feats[0].properties, {"color": colour[rid], "weight": 2,
-                                                                   "dashArray": "2 4", "fillOpacity": 0.0},
-                         label).add_to(tfg)
-                tfg.add_to(m)
-                layers[label] = tfg
+                label = f"terrain horizon (targets at {low / 1000:.1f} km MSL)"
+                tfg = folium.FeatureGroup(name="layer", control=False)
+                gj = _geojson(m, feats[0].geometry, {"color": colour[rid], "weight": 2, "dashArray": "2 4",
+                                                     "fillOpacity": 0.0}, fit=False)
+                gj.add_to(tfg)
+                d.tooltip(gj, f"{r.name}: {label}")
+                d.add_layer(m, tfg, f"{rid}: terrain horizon", label, group, show=False)
 
-    # target cities: engagement results against the launch site
+    # target cities within the footprint grid: engagement results against the launch site
+    nrow, ncol = fp.battle_space_s[lid].shape
     cities = [c for c in sc.catalog.sites("target")
-              if fp.west_deg <= c.lon_deg <= fp.west_deg + fp.battle_space_s[lid].shape[1] * fp.resolution_deg
-              and fp.north_deg - fp.battle_space_s[lid].shape[0] * fp.resolution_deg <= c.lat_deg <= fp.north_deg]
-    eng = arch.engage_points(launch.lat_deg, launch.lon_deg, [c.lat_deg for c in cities], [c.lon_deg for c in cities])
-    tfg = folium.FeatureGroup(name="Targets", show=True)
-    for i, c in enumerate(cities):
-        r = eng.row(i)
-        if not r["reachable"]:
-            verdict, col = "out of reach", "#ffffff"
-        elif r["defended"]:
-            verdict, col = "defended", "#1a9850"
-        else:
-            verdict, col = "NOT defended", "#d73027"
-        rows = [("threat", f"{sc.missile.name} from {launch.name}"), ("status", verdict)]
-        if r["reachable"]:
-            rows += [("battle space", f"{r['battle_space_s']:.0f} s"),
-                     ("first detection", "never" if r["first_detection_t_s"] is None
-                      else f"{r['first_detection_t_s']:.0f} s after launch"),
-                     ("warning time", "none" if r["warning_time_s"] is None else f"{r['warning_time_s']:.0f} s"),
-                     ("flight time", f"{r['flight_time_s']:.0f} s")]
-            if r["defended"]:
-                rows += [("first intercept", f"{r['earliest_t_s']:.0f} s, {r['earliest_altitude_m'] / 1000:.0f} km up"),
-                         ("by", f"{r['interceptor']} guided by {r['radar']}"),
-                         ("shoot-look-shoot", "yes" if r["shoot_look_shoot"] else "no")]
-        _site_marker(c, col, f"<b>{E(c.name)}</b>{_table(rows)}", radius=5).add_to(tfg)
-    tfg.add_to(m)
-    layers["Targets"] = tfg
+              if fp.west_deg <= c.lon_deg <= fp.west_deg + ncol * fp.resolution_deg
+              and fp.north_deg - nrow * fp.resolution_deg <= c.lat_deg <= fp.north_deg]
+    tfg = folium.FeatureGroup(name="layer", control=False)
+    trk_fg = folium.FeatureGroup(name="layer", control=False)
+    if cities:
+        eng = arch.engage_points(launch.lat_deg, launch.lon_deg, [c.lat_deg for c in cities],
+                                 [c.lon_deg for c in cities])
+        for i, c in enumerate(cities):
+            r = eng.row(i)
+            if not r["reachable"]:
+                verdict, col = "out of reach", "#ffffff"
+            elif r["defended"]:
+                verdict, col = "defended", "#1a9850"
+            else:
+                verdict, col = "NOT defended", "#d73027"
+            rows = [("threat", f"{sc.missile.name} from {launch.name}"), ("status", verdict)]
+            if r["reachable"]:
+                rows += [("battle space", f"{r['battle_space_s']:.0f} s"),
+                         ("first detection", "never" if r["first_detection_t_s"] is None
+                          else f"{r['first_detection_t_s']:.0f} s after launch"),
+                         ("warning time", "none" if r["warning_time_s"] is None else f"{r['warning_time_s']:.0f} s"),
+                         ("flight time", f"{r['flight_time_s']:.0f} s")]
+                if r["defended"]:
+                    rows += [("first intercept",
+                              f"{r['earliest_t_s']:.0f} s, {r['earliest_altitude_m'] / 1000:.0f} km up"),
+                             ("by", f"{r['interceptor']} guided by {r['radar']}"),
+                             ("shoot-look-shoot", "yes" if r["shoot_look_shoot"] else "no")]
+            mk = _site_marker(m, c, col, radius=5)
+            mk.add_to(tfg)
+            d.popup(mk, c.name, rows, label=c.name)
 
-    # trajectories, coloured by the first radar of the scenario that tracks each stretch
-    traj, ok = aim_missile(sc.missile, launch.lat_deg, launch.lon_deg, [c.lat_deg for c in cities],
-                           [c.lon_deg for c in cities], errors="mask")
-    s = traj.sample(60)
-    trk_fg = folium.FeatureGroup(name=f"Trajectories from {E(launch.name)} (colour: tracking radar)", show=True)
-    vis = {rid: arch.views[rid].visible_fast(s.lat_deg, s.lon_deg, s.altitude_m, s.rcs_m2) for rid in radar_ids}
-    for i, c in enumerate(cities):
-        if not ok[i]:
-            continue
-        owner = np.full(s.t_s.shape[1], "", dtype=object)
-        for rid in radar_ids[::-1]:
-            owner = np.where(vis[rid][i], rid, owner)
-        lon = np.unwrap(s.lon_deg[i], period=360.0)
-        start = 0
-        for k in range(1, len(owner) + 1):
-            if k == len(owner) or owner[k] != owner[start]:
-                seg = list(zip(s.lat_deg[i][start:k + 1], lon[start:k + 1], strict=True))
-                who = owner[start]
-                col = colour.get(who, UNTRACKED)
-                folium.PolyLine(seg, color=col, weight=3 if who else 2, opacity=0.9,
-                                tooltip=E(f"{launch.name} → {c.name}: " + (f"tracked by {who}" if who else
-                                                                         "not tracked"))).add_to(trk_fg)
-                start = k
-    trk_fg.add_to(m)
-    layers["Trajectories"] = trk_fg
+        # trajectories, coloured by the first radar of the scenario that tracks each stretch
+        traj, ok = aim_missile(sc.missile, launch.lat_deg, launch.lon_deg, [c.lat_deg for c in cities],
+                               [c.lon_deg for c in cities], errors="mask")
+        s = traj.sample(60)
+        vis = {rid: arch.views[rid].visible_fast(s.lat_deg, s.lon_deg, s.altitude_m, s.rcs_m2) for rid in radar_ids}
+        for i, c in enumerate(cities):
+            if not ok[i]:
+                continue
+            owner = np.full(s.t_s.shape[1], "", dtype=object)
+            for rid in radar_ids[::-1]:
+                owner = np.where(vis[rid][i], rid, owner)
+            lon = np.unwrap(s.lon_deg[i], period=360.0)
+            lon = lon + _shift(float(lon[0]), lon0)
+            start = 0
+            for k in range(1, len(owner) + 1):
+                if k == len(owner) or owner[k] != owner[start]:
+                    seg = [[float(a), float(b)] for a, b in zip(s.lat_deg[i][start:k + 1], lon[start:k + 1],
+                                                                strict=True)]
+                    who = owner[start]
+                    line = folium.PolyLine(seg, color=colour.get(who, UNTRACKED), weight=3 if who else 2, opacity=0.9)
+                    line.add_to(trk_fg)
+                    d.tooltip(line, f"{launch.name} → {c.name}: " + (
+                        f"tracked by {sc.radars[who].name}" if who else "not tracked"))
+                    start = k
+    d.add_layer(m, tfg, "Targets", "Targets", "Threat")
+    d.add_layer(m, trk_fg, "Trajectories", f"Trajectories from {launch.name} (colour: tracking radar)", "Threat")
 
-    sites = folium.FeatureGroup(name="Radar and interceptor sites", show=True)
+    sites = folium.FeatureGroup(name="layer", control=False)
     for rid in radar_ids:
-        _site_marker(sc.radars[rid], colour[rid], _radar_popup(sc.radars[rid], arch.views[rid].max_range_m),
-                     radius=8).add_to(sites)
+        mk = _site_marker(m, sc.radars[rid], colour[rid], radius=8)
+        mk.add_to(sites)
+        d.popup(mk, sc.radars[rid].name, _radar_rows(sc.radars[rid], arch.views[rid].max_range_m),
+                tooltip=sc.radars[rid].name)
     for it in sc.interceptors.values():
-        rows = [("class", it.interceptor_class), ("count", it.count), ("burnout speed", f"{it.burnout_speed_mps:,.0f} m/s"),
-                ("altitude window", f"{it.min_intercept_altitude_m / 1000:.0f}–{it.max_intercept_altitude_m / 1000:.0f} km"),
+        rows = [("class", it.interceptor_class), ("count", it.count),
+                ("burnout speed", f"{it.burnout_speed_mps:,.0f} m/s"),
+                ("altitude window",
+                 f"{it.min_intercept_altitude_m / 1000:.0f}–{it.max_intercept_altitude_m / 1000:.0f} km"),
                 ("max range", f"{it.max_range_m / 1000:,.0f} km"), ("commit delay", f"{it.commit_delay_s:.0f} s"),
                 ("confidence", it.confidence), ("source", it.source)]
-        _site_marker(it, "#000000", f"<b>{E(it.name)}</b>{_table(rows)}", radius=6).add_to(sites)
-    folium.CircleMarker([launch.lat_deg, launch.lon_deg], radius=7, color="#000", fill=True, fill_color="#ff00ff",
-                        fill_opacity=1, tooltip=E(f"launch: {launch.name}"),
-                        popup=folium.Popup(f"<b>{E(launch.name)}</b>{_table([('kind', 'launch site'), ('source', launch.source)])}",
-                                           max_width=300)).add_to(sites)
-    sites.add_to(m)
-    layers["Sites"] = sites
-    entries = [(colour[rid], f"radar {rid}") for rid in radar_ids] + [(UNTRACKED, "trajectory not tracked")]
+        mk = _site_marker(m, it, "#000000", radius=6)
+        mk.add_to(sites)
+        d.popup(mk, it.name, rows, tooltip=it.name)
+    mk = _site_marker(m, launch, "#ff00ff", radius=7)
+    mk.add_to(sites)
+    d.popup(mk, launch.name, [("kind", "launch site"), ("source", launch.source)], tooltip=f"launch: {launch.name}")
+    d.add_layer(m, sites, "Sites", "Radar and interceptor sites", "Threat")
+    for alt, keys in by_alt.items():
+        d.add_toggle(f"all radars at {alt}", "Coverage by altitude", keys)
+
+    entries = [(colour[rid], f"radar {sc.radars[rid].name}") for rid in radar_ids]
+    entries += [(UNTRACKED, "trajectory not tracked")]
     entries += [(BAND_COLOURS[i], f"battle space {lo:.0f}–{hi:.0f} s" if np.isfinite(hi) else f"battle space ≥ {lo:.0f} s")
                 for i, (lo, hi) in enumerate(BANDS_S)]
     entries += [("#1a9850", "city defended"), ("#d73027", "city not defended"), ("#ffffff", "city out of reach")]
-    _finish(m, layers, _legend(entries, sc.title))
+    _legend(m, entries, sc.title)
+    _finish(m)
     return m

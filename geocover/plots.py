@@ -1,6 +1,15 @@
-"""Matplotlib figures (PNG/SVG): detection timelines.
+"""Matplotlib figures (PNG/SVG/PDF): detection timelines, vertical coverage diagrams,
+scenario comparisons.
 
-Imported lazily by the CLI; uses the non-interactive Agg backend and writes atomically.
+These functions never choose or switch the matplotlib backend: each draws on the axes it
+is given (``ax``), or on a new :class:`matplotlib.figure.Figure` that belongs to no
+pyplot window, and returns the figure (a notebook shows it when it is a cell's value;
+pass ``ax`` from ``plt.subplots()`` to use ``plt.show()``). The command line sets Agg
+for itself.
+
+Every text drawn is plain text: mathtext (``$...$``) and LaTeX are switched off for
+each label, so a catalog name such as ``$\\frac{}$`` is drawn literally and cannot make
+the figure fail.
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ import numpy as np
 
 from .timeline import Timeline, visibility_runs
 
-__all__ = ["plot_timeline", "save_figure"]
+__all__ = ["plot_comparison", "plot_timeline", "plot_vertical_coverage", "save_figure"]
 
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
@@ -39,19 +48,50 @@ def save_figure(fig, path: str | Path) -> Path:
     return Path(path)
 
 
-def plot_timeline(tl: Timeline, *, title: str = ""):
-    """Altitude against time, with each radar's visibility as a bar underneath."""
-    import matplotlib
+def _new_figure(figsize, nrows: int = 1, ncols: int = 1, **kw):
+    """A figure that belongs to no pyplot window and its axes (whatever the backend)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols, squeeze=True, **kw)
 
+
+def _plain_text(fig) -> None:
+    """Draw every text of ``fig`` as plain text: no mathtext, no LaTeX (user strings)."""
+    from matplotlib.text import Text
+
+    for t in fig.findobj(Text):
+        t.set_parse_math(False)
+        t.set_usetex(False)
+
+
+def plot_timeline(tl: Timeline, *, title: str = "", ax=None):
+    """Altitude against time, with each radar's visibility as a bar underneath.
+
+    Parameters
+    ----------
+    tl : Timeline
+        From :func:`geocover.timeline.detection_timeline`.
+    title : str
+        Figure title (plain text) [default: "Detection timeline"].
+    ax : pair of matplotlib Axes, optional
+        Upper (altitude) and lower (visibility) axes to draw on, sharing x; by default a new
+        figure with both.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     s = tl.samples
     t = s.t_s[0]
     alt_km = s.altitude_m[0] / 1000.0
     n = len(tl.tracks)
-    fig, (ax, bx) = plt.subplots(2, 1, figsize=(9, 3.2 + 0.45 * n), sharex=True,
-                                 gridspec_kw={"height_ratios": [3, max(1.0, 0.45 * n)]})
+    if ax is None:
+        fig, (ax, bx) = _new_figure((9, 3.2 + 0.45 * n), 2, 1, sharex=True,
+                                    gridspec_kw={"height_ratios": [3, max(1.0, 0.45 * n)]})
+    else:
+        ax, bx = ax
+        fig = ax.figure
     ax.plot(t, alt_km, color="black", lw=1.5, label="missile altitude")
     ax.axvspan(0, tl.burn_time_s, color="orange", alpha=0.15, label="boost")
     if tl.first_detection_t_s is not None:
@@ -80,27 +120,26 @@ def plot_timeline(tl: Timeline, *, title: str = ""):
         cue = "" if tr.can_search else " [cued]"
         labels.append(f"{tr.radar_id}{cue}{note}")
     bx.set_yticks(range(n))
-    bx.set_yticklabels(labels[::-1], fontsize=8)
+    bx.set_yticklabels(labels[::-1], fontsize=8, parse_math=False, usetex=False)
     bx.set_ylim(-0.6, n - 0.4)
     bx.set_xlim(0, tl.impact_t_s)
     bx.set_xlabel("time since launch (s)")
     bx.grid(axis="x", alpha=0.3)
+    _plain_text(fig)
     fig.tight_layout()
     return fig
 
 
 
 def plot_vertical_coverage(view, *, max_range_m: float | None = None, max_altitude_m: float | None = None,
-                           title: str = ""):
+                           title: str = "", ax=None):
     """Vertical coverage diagram (Blake-chart style): altitude against ground range for one
     radar on a smooth Earth, with the radar horizon (lowest visible altitude at the
     minimum elevation), elevation rays, the maximum-elevation limit and the range limit
-    R(rcs) as the region it bounds. Altitudes above MSL, ranges along the surface."""
-    import matplotlib
+    R(rcs) as the region it bounds. Altitudes above MSL, ranges along the surface.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    ``ax`` (a matplotlib Axes) is drawn on if given, else a new figure; returns the figure.
+    """
     from .refraction import lowest_visible_altitude
 
     r = view.radar
@@ -116,7 +155,10 @@ def plot_vertical_coverage(view, *, max_range_m: float | None = None, max_altitu
     a2, c2 = r_loc + h_ant, r_loc + hh
     rho = np.sqrt(a2 * a2 + c2 * c2 - 2 * a2 * c2 * np.cos(ss / r_loc))
     visible = (el >= r.min_elevation_deg) & (el <= r.max_elevation_deg) & (rho <= view.max_range_m)
-    fig, ax = plt.subplots(figsize=(9, 5))
+    if ax is None:
+        fig, ax = _new_figure((9, 5))
+    else:
+        fig = ax.figure
     ax.contourf(s / 1000, alts / 1000, visible.astype(float), levels=[0.5, 1.5], colors=["#9ecae1"], alpha=0.7)
     ax.plot(s / 1000, hmin / 1000, color="black", lw=1.5,
             label=f"radar horizon at {r.min_elevation_deg:g}° ({view.model_name})")
@@ -137,23 +179,26 @@ def plot_vertical_coverage(view, *, max_range_m: float | None = None, max_altitu
     ax.set_title(title or f"Vertical coverage: {r.name}")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
+    _plain_text(fig)
     fig.tight_layout()
     return fig
 
 
-def plot_comparison(metrics: list[dict], *, title: str = "Scenario comparison"):
-    """Bar charts of the key metrics of several scenarios side by side."""
-    import matplotlib
+def plot_comparison(metrics: list[dict], *, title: str = "Scenario comparison", ax=None):
+    """Bar charts of the key metrics of several scenarios side by side.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    ``ax`` (a sequence of four matplotlib Axes sharing y) is drawn on if given, else a new
+    figure; returns the figure."""
     names = [m["scenario"] for m in metrics]
     panels = [("defended_area_km2", "defended area (million km²)", 1e-6),
               ("cities_defended_share", "cities defended (%)", 100.0),
               ("mean_battle_space_s", "mean battle space (s)", 1.0),
               ("mean_warning_time_s", "mean warning time (s)", 1.0)]
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 0.5 * len(names) + 2.2), sharey=True)
+    if ax is None:
+        fig, axes = _new_figure((4.2 * len(panels), 0.5 * len(names) + 2.2), 1, len(panels), sharey=True)
+    else:
+        axes = list(ax)
+        fig = axes[0].figure
     y = np.arange(len(names))
     for ax, (key, label, scale), c in zip(axes, panels, _COLOURS, strict=False):
         vals = [(m.get(key) or 0.0) * scale for m in metrics]
@@ -164,8 +209,9 @@ def plot_comparison(metrics: list[dict], *, title: str = "Scenario comparison"):
         ax.grid(axis="x", alpha=0.3)
         ax.set_xlim(0, max(vals + [1e-9]) * 1.25)
     axes[0].set_yticks(y)
-    axes[0].set_yticklabels(names, fontsize=9)
+    axes[0].set_yticklabels(names, fontsize=9, parse_math=False, usetex=False)
     axes[0].invert_yaxis()
     fig.suptitle(title)
+    _plain_text(fig)
     fig.tight_layout()
     return fig

@@ -1,9 +1,11 @@
 """The maps in a real browser: Debian's Chromium driven by Playwright (no browser download).
 
-Checks that the offline map initialises, that every layer exists with the expected number
-of features, that the layer control toggles layers, that a city popup opens with the right
-text, that no JavaScript error occurs, that nothing is fetched from the network, and that
-hostile catalog names are shown as text and run nothing. Screenshots go to tests/artifacts/.
+Checks that a default map (no flags) initialises with the network blocked, as does a map
+with online tiles (its country outlines still drawn), that every layer exists with the
+expected number of features, that the grouped layer control toggles layers, that a city
+popup opens with the right text, that no JavaScript error occurs, that nothing is fetched
+from the network, and that hostile catalog names are shown as text and run nothing (more
+hostile strings in test_security.py). Screenshots go to tests/artifacts/.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ EVIL = "<img src=x onerror=alert(1)>`${alert(2)}`\\"
 
 @pytest.fixture(scope="module")
 def offline_map(tmp_path_factory):
-    """The EPAA phase 3 map, offline, with a hostile target name in a user catalog."""
+    """The EPAA phase 3 map as ``geocover map`` writes it by default, with a hostile target
+    name in a user catalog."""
     tmp = tmp_path_factory.mktemp("map")
     evil = tmp / "evil.geojson"
     evil.write_text(json.dumps({"type": "FeatureCollection", "features": [{
@@ -36,8 +39,14 @@ def offline_map(tmp_path_factory):
         "properties": {"id": "bucharest", "kind": "target", "name": EVIL, "ground_height_msl_m": 80.0,
                        "source": "a test of escaping", "confidence": "notional"}}]}))
     sc = load_scenario("epaa-phase3-2018", load_catalog([evil]))
-    path = save_map(scenario_map(sc, offline=True), tmp / "epaa3.html", offline=True)
+    path = save_map(scenario_map(sc), tmp / "epaa3.html")
     return path, sc
+
+
+def block_network(pg) -> None:
+    """Abort every request that is not for a local file or a data: URI (no network)."""
+    pg.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+             else route.abort())
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +67,7 @@ def page(browser, offline_map):
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
     pg.on("request", lambda r: pg.requests.append(r.url))
+    block_network(pg)
     pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
     pg.goto(offline_map[0].as_uri())
     pg.wait_for_function("window.geocover && window.geocover.map")
@@ -72,8 +82,12 @@ COUNT = """(name) => { const l = window.geocover.layers[name]; let n = 0;
   walk(l); return n; }"""
 
 
-def test_map_initialises_offline_without_errors(page):
-    assert page.evaluate("window.geocover.map.getZoom()") == 4
+def test_map_initialises_offline_without_errors(page, offline_map):
+    _, sc = offline_map
+    # the map opens on its data: every radar of the scenario is inside the initial view
+    for r in sc.radars.values():
+        assert page.evaluate(f"window.geocover.map.getBounds().contains([{r.lat_deg}, {r.lon_deg}])"), r.id
+    assert page.evaluate("document.querySelectorAll('.leaflet-overlay-pane path').length") > 100
     page.screenshot(path=str(ARTIFACTS / "epaa3_offline.png"))
     assert page.errors == []
     assert [u for u in page.requests if not u.startswith(("file:", "data:"))] == []
@@ -130,3 +144,29 @@ def test_hostile_names_are_text(page):
     assert "<img src=x onerror=alert(1)>" in text and "${alert(2)}" in text
     assert page.dialogs == [] and page.errors == []
     assert page.locator(".leaflet-popup-content img").count() == 0
+
+
+def test_map_with_tiles_degrades_without_network(browser, tmp_path):
+    """--tiles with no network: the tiles fail, the map and its own country outlines do not."""
+    from geocover.coverage import coverage_at_altitudes
+    from geocover.maps import coverage_map
+    from geocover.radar import RadarView
+
+    r = load_catalog().radar("gabala")
+    path = save_map(coverage_map([r], coverage_at_altitudes(RadarView(r), [300e3]), tiles=True), tmp_path / "t.html")
+    ctx = browser.new_context(viewport={"width": 1000, "height": 700})
+    pg = ctx.new_page()
+    errors, blocked = [], []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+             else (blocked.append(route.request.url), route.abort()))
+    pg.goto(path.as_uri())
+    pg.wait_for_function("window.geocover && window.geocover.map")
+    pg.wait_for_timeout(300)
+    assert errors == []
+    assert any("tile.openstreetmap.org" in u for u in blocked)  # it did try the tiles
+    assert pg.evaluate(COUNT, "Countries") >= 150
+    assert pg.evaluate("window.geocover.map.hasLayer(window.geocover.layers['Countries'])")
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / "tiles_no_network.png"))
+    ctx.close()

@@ -13,6 +13,7 @@ from ..export import staged_output, write_geojson, write_geotiff
 from ..geodesy import geodesic_circle
 from ..maps import coverage_map, save_map
 from ..radar import RadarView
+from .map import map_style, map_style_options
 from .options import (
     QuantityListType,
     QuantityType,
@@ -53,17 +54,18 @@ def _grid_bounds(views: list[RadarView], resolution_deg: float) -> tuple[float, 
 @click.option("--azimuth-step", "azimuth_step_deg", type=QuantityType("angle", minimum=0.0, strict_min=True),
               default="0.25deg", show_default=True, help="Azimuth step of the coverage polygons.")
 @click.option("--no-map", is_flag=True, help="Skip the HTML map.")
-@click.option("--offline", is_flag=True, help="Self-contained HTML map: no tiles, no network request.")
+@map_style_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Output folder (created; files are replaced only when all are written).")
 @catalog_option
 def command(radar_ids, altitudes, rcs_m2, model, no_terrain, dem_files, k, resolution_deg,
-            azimuth_step_deg, no_map, offline, out_dir, catalog_files) -> None:
+            azimuth_step_deg, no_map, offline, cdn, tiles, out_dir, catalog_files) -> None:
     """Coverage of RADAR(s) at target altitudes: GeoJSON polygons (RFC 7946), a
     minimum-detectable-altitude GeoTIFF per radar, k-coverage, and a quick HTML map."""
     from ..export import check_output_dir
 
     check_output_dir(out_dir)
+    map_style(offline, cdn, tiles)
     if azimuth_step_deg < 0.01:
         raise InputError(f"--azimuth-step must be at least 0.01 deg, got {azimuth_step_deg:g}")
     cat = get_catalog(catalog_files)
@@ -101,7 +103,7 @@ def command(radar_ids, altitudes, rcs_m2, model, no_terrain, dem_files, k, resol
                           tags=grid.properties)
         if not no_map:
             kk = [(g, p) for g, p in k_feats if p["layer"] == f"at_least_{k}"]
-            save_map(coverage_map(radars, feats, k_features=kk, offline=offline), stage / "coverage.html",
-                     offline=offline)
+            save_map(coverage_map(radars, feats, k_features=kk, offline=offline, tiles=tiles),
+                     stage / "coverage.html", offline=offline, cdn=cdn)
         written = sorted(p.name for p in stage.iterdir())
     click.echo(f"wrote {', '.join(written)} to {out_dir}")

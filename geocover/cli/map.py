@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import time
 from pathlib import Path
 
@@ -10,29 +9,52 @@ import click
 
 from ..errors import InputError
 from ..export import atomic_write_text, check_output_file, staged_output
-from ..maps import save_map, scenario_map
+from ..maps import E, save_map, scenario_map
 from ..scenario import bundled_scenarios, load_scenario
 from .options import catalog_option, get_catalog, nonempty
 
 
-def build_gallery(out_dir: Path, *, offline: bool, catalog=None, echo=click.echo) -> list[Path]:
+def map_style_options(f):
+    """``--tiles``, ``--cdn`` and ``--offline``: how a map reaches its assets. Without any,
+    a map is one self-contained file (Leaflet inlined, no tiles) that needs no network."""
+    f = click.option("--offline", is_flag=True,
+                     help="No tiles and no network request at all (the default; kept for old scripts).")(f)
+    f = click.option("--cdn", is_flag=True,
+                     help="Load Leaflet from its CDN instead of inlining it (smaller file; needs the network).")(f)
+    f = click.option("--tiles", is_flag=True,
+                     help="Add an OpenStreetMap basemap (online; the map's own country outlines stay visible "
+                          "when the tiles cannot load).")(f)
+    return f
+
+
+def map_style(offline: bool, cdn: bool, tiles: bool) -> dict:
+    """Check the three flags of :func:`map_style_options` and return the keyword arguments
+    of the map builders (``tiles``) and of :func:`geocover.maps.save_map` (``offline``, ``cdn``)."""
+    if offline and (cdn or tiles):
+        raise InputError("--offline makes no network request: give it without --cdn and --tiles")
+    return {"offline": offline, "cdn": cdn, "tiles": tiles}
+
+
+def build_gallery(out_dir: Path, *, offline: bool = False, catalog=None, echo=click.echo, cdn: bool = False,
+                  tiles: bool = False) -> list[Path]:
     """Maps of every bundled scenario in ``out_dir`` and an ``index.html`` linking them
     (all written to a staging folder first: an error leaves ``out_dir`` as it was)."""
     with staged_output(out_dir) as stage:
-        names = _gallery(stage, offline=offline, catalog=catalog, echo=echo)
+        names = _gallery(stage, offline=offline, catalog=catalog, echo=echo, cdn=cdn, tiles=tiles)
     return [Path(out_dir) / n for n in names]
 
 
-def _gallery(out_dir: Path, *, offline: bool, catalog, echo) -> list[str]:
+def _gallery(out_dir: Path, *, offline: bool, catalog, echo, cdn: bool, tiles: bool) -> list[str]:
     written, rows = [], []
     for sid in bundled_scenarios():
         t0 = time.perf_counter()
         sc = load_scenario(sid, catalog)
-        path = save_map(scenario_map(sc, offline=offline), out_dir / f"{sid}.html", offline=offline)
+        path = save_map(scenario_map(sc, offline=offline, tiles=tiles), out_dir / f"{sid}.html", offline=offline,
+                        cdn=cdn)
         size = path.stat().st_size
         echo(f"  {path.name}: {size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f} s")
-        rows.append(f"<li><a href='{html.escape(path.name)}'>{html.escape(sc.title)}</a> "
-                    f"<small>({html.escape(str(sc.year or ''))}; {size / 1e6:.1f} MB)</small></li>")
+        rows.append(f"<li><a href='{E(path.name)}'>{E(sc.title)}</a> "
+                    f"<small>({E(sc.year or '')}; {size / 1e6:.1f} MB)</small></li>")
         written.append(path.name)
     index = ("<!doctype html><html><head><meta charset='utf-8'><title>geocover gallery</title></head>"
              "<body style='font:15px sans-serif;max-width:900px;margin:2em auto'><h1>geocover scenario maps</h1>"
@@ -50,20 +72,23 @@ def _gallery(out_dir: Path, *, offline: bool, catalog, echo) -> list[str]:
               help="HTML file [default: maps/<scenario>.html].")
 @click.option("--launch", "launch_id", callback=nonempty,
               help="Launch site whose threat is shown [default: the scenario's first].")
-@click.option("--offline", is_flag=True, help="Self-contained file: no tiles, no network request at all.")
+@map_style_options
 @click.option("--all", "build_all", is_flag=True, help="Build every bundled scenario into maps/ with an index.html.")
 @click.option("--out-dir", type=click.Path(file_okay=False), default=None, callback=nonempty,
               help="Folder for --all [default: maps].")
 @catalog_option
-def command(scenario_name, output, launch_id, offline, build_all, out_dir, catalog_files) -> None:
+def command(scenario_name, output, launch_id, offline, cdn, tiles, build_all, out_dir, catalog_files) -> None:
     """Interactive HTML map of SCENARIO (bundled name or TOML path): every layer toggleable,
-    popups on sites and cities, legend, scale bar, measure and fullscreen tools."""
+    popups on sites and cities, labelled cities, legend, scale bar, measure and fullscreen
+    tools. One self-contained file that works offline unless --cdn or --tiles is given."""
+    style = map_style(offline, cdn, tiles)
     cat = get_catalog(catalog_files)
     if build_all:
         if scenario_name or output or launch_id:
             raise InputError("--all builds every bundled scenario; give no SCENARIO, -o or --launch with it")
-        paths = build_gallery(Path(out_dir or "maps"), offline=offline, catalog=cat)
-        click.echo(f"wrote {len(paths)} files to {out_dir}")
+        folder = Path(out_dir or "maps")
+        paths = build_gallery(folder, catalog=cat, **style)
+        click.echo(f"wrote {len(paths)} files to {folder}")
         return
     if not scenario_name:
         raise InputError("give a SCENARIO (one of: " + ", ".join(bundled_scenarios()) + ") or --all")
@@ -74,5 +99,5 @@ def command(scenario_name, output, launch_id, offline, build_all, out_dir, catal
         sc.catalog.launch_site(launch_id)
     path = check_output_file(output or Path("maps") / f"{sc.id}.html")
     t0 = time.perf_counter()
-    save_map(scenario_map(sc, launch_id=launch_id, offline=offline), path, offline=offline)
+    save_map(scenario_map(sc, launch_id=launch_id, offline=offline, tiles=tiles), path, offline=offline, cdn=cdn)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t0:.1f} s)")

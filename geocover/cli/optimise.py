@@ -11,6 +11,7 @@ from ..errors import InputError
 from ..export import atomic_write_text, check_output_dir, staged_output, write_geojson, write_geotiff
 from ..scenario import load_scenario
 from ..search import OBJECTIVES, Executor, candidate_sites, greedy_search, read_region
+from .map import map_style, map_style_options
 from .options import QuantityType, catalog_option, get_catalog, launch_ids_option, nonempty, warn
 
 
@@ -46,14 +47,15 @@ def _heat_raster(res, step: float):
 @click.option("--workers", type=click.IntRange(min=1, max=64), default=2, show_default=True,
               help="Workers of the local cluster.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
-@click.option("--offline", is_flag=True, help="Offline map (no tiles, no network).")
+@map_style_options
 @catalog_option
 def command(scenario_name, kind, region, step_deg, k, objective, launch_ids, template_id, resolution_deg, sea,
-            scheduler, workers, out_dir, offline, catalog_files) -> None:
+            scheduler, workers, out_dir, offline, cdn, tiles, catalog_files) -> None:
     """Where should the next radar or interceptor battery go? Scores every candidate site of
     REGION (heat layer), then picks K sites greedily with lazy re-evaluation, on a Dask
     cluster (local by default)."""
     check_output_dir(out_dir)
+    style = map_style(offline, cdn, tiles)
     cat = get_catalog(catalog_files)
     sc = load_scenario(scenario_name, cat)
     launches = launch_ids_option(launch_ids, sc.catalog)
@@ -83,7 +85,7 @@ def command(scenario_name, kind, region, step_deg, k, objective, launch_ids, tem
         atomic_write_text(stage / "search.json", json.dumps(
             {**props, "chosen": res.chosen, "evaluations": res.evaluations, "candidates": int(lat.size),
              "note": res.note}, indent=1) + "\n")
-        _search_map(sc, res, stage / "search.html", offline=offline)
+        _search_map(sc, res, stage / "search.html", **style)
     for p in res.chosen:
         click.echo(f"  #{p['rank']}: {p['lat_deg']:.2f}, {p['lon_deg']:.2f}  gain {p['gain']:,.2f}  "
                    f"-> {objective} {p['score']:,.2f}")
@@ -97,29 +99,36 @@ def _point(lat, lon):
     return Point(float(lon), float(lat))
 
 
-def _search_map(sc, res, path, *, offline: bool) -> None:
+def _search_map(sc, res, path, *, offline: bool = False, cdn: bool = False, tiles: bool = False) -> None:
+    """The candidate scores and chosen sites on a map (user text only as the map's JSON data)."""
     import folium
 
-    from ..maps import E, _base_map, _countries_layer, _finish, _legend, save_map
+    from ..maps import _base_map, _circular_mean_lon, _countries_layer, _finish, _legend, _shift, save_map
 
-    m = _base_map(f"{sc.title}: where to add a {res.kind} ({res.objective})", offline=offline)
-    layers = {"Countries": _countries_layer(m, offline)}
+    m = _base_map(f"{sc.title}: where to add a {res.kind} ({res.objective})",
+                  lon0=_circular_mean_lon(res.cand_lon), tiles=tiles and not offline)
+    d = m._geocover
+    _countries_layer(m, offline)
     lo, hi = float(np.min(res.first_scores)), float(np.max(res.first_scores))
-    heat = folium.FeatureGroup(name="Candidate scores", show=True)
+    heat = folium.FeatureGroup(name="layer", control=False)
     for la, ln, s in zip(res.cand_lat, res.cand_lon, res.first_scores, strict=True):
         f = 0.0 if hi == lo else (s - lo) / (hi - lo)
         col = f"#{int(255 * f):02x}{int(80 + 100 * (1 - f)):02x}{int(255 * (1 - f)):02x}"
-        folium.CircleMarker([la, ln], radius=5, weight=0, fill=True, fill_color=col, fill_opacity=0.85,
-                            tooltip=E(f"{res.objective} {s:,.2f} (gain {s - res.base_score:,.2f})")).add_to(heat)
-    heat.add_to(m)
-    layers["Candidate scores"] = heat
-    chosen = folium.FeatureGroup(name="Chosen sites", show=True)
+        x = float(ln) + _shift(float(ln), d.lon0)
+        d.extend(x, float(la), x, float(la))
+        mk = folium.CircleMarker([float(la), x], radius=5, weight=0, fill=True, fill_color=col, fill_opacity=0.85)
+        mk.add_to(heat)
+        d.tooltip(mk, f"{res.objective} {s:,.2f} (gain {s - res.base_score:,.2f})")
+    d.add_layer(m, heat, "Candidate scores", "Candidate scores", "Search")
+    chosen = folium.FeatureGroup(name="layer", control=False)
     for p in res.chosen:
-        folium.CircleMarker([p["lat_deg"], p["lon_deg"]], radius=9, color="#000", weight=2, fill=True,
-                            fill_color="#ffff00", fill_opacity=1,
-                            tooltip=E(f"#{p['rank']}: gain {p['gain']:,.2f}")).add_to(chosen)
-    chosen.add_to(m)
-    layers["Chosen sites"] = chosen
-    _finish(m, layers, _legend([("#0050ff", f"low {res.objective}"), ("#ff5000", f"high {res.objective}"),
-                                ("#ffff00", "chosen")], "Site search"))
-    save_map(m, path, offline=offline)
+        x = float(p["lon_deg"]) + _shift(float(p["lon_deg"]), d.lon0)
+        mk = folium.CircleMarker([float(p["lat_deg"]), x], radius=9, color="#000", weight=2, fill=True,
+                                 fill_color="#ffff00", fill_opacity=1)
+        mk.add_to(chosen)
+        d.tooltip(mk, f"#{p['rank']}: gain {p['gain']:,.2f}")
+    d.add_layer(m, chosen, "Chosen sites", "Chosen sites", "Search")
+    _legend(m, [("#0050ff", f"low {res.objective}"), ("#ff5000", f"high {res.objective}"), ("#ffff00", "chosen")],
+            "Site search")
+    _finish(m)
+    save_map(m, path, offline=offline, cdn=cdn)
