@@ -63,9 +63,9 @@ def built(tmp_path_factory):
     src = work / "src"
     src.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.nbc", "*.nbi")
-    for name in ("geocover", "data"):
+    for name in ("geocover", "data", "docs", "examples"):
         shutil.copytree(ROOT / name, src / name, ignore=ignore)
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "MANIFEST.in", "mkdocs.yml"):
         shutil.copy2(ROOT / name, src / name)
     dist = work / "dist"
     proc = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(src)],
@@ -100,6 +100,9 @@ def test_sdist_carries_the_data_folder_in_place(built):
     with tarfile.open(sdist) as t:
         names = {m.name.split("/", 1)[1] for m in t.getmembers() if m.isfile() and "/" in m.name}
     assert {"pyproject.toml", "README.md", "geocover/_paths.py", "data/__init__.py"} <= names
+    # ... and what builds the documentation (docs/sources.md is what the catalog cites).
+    assert {"mkdocs.yml", "docs/sources.md", "docs/_hooks/generated.py", "examples/published_claim.ipynb"} <= names
+    assert not [n for n in names if "__pycache__" in n]
     assert {f"data/{rel}" for rel in REQUIRED_DATA} <= names
 
 
