@@ -14,9 +14,10 @@ from geocover.cli.main import cli
 from geocover.footprint import Architecture, footprint
 from geocover.interceptor import flyout_table, kepler_time_to_point
 from geocover.scenario import bundled_scenarios, load_scenario
-from geocover.trajectory import R_EARTH_M, fly
+from geocover.trajectory import fly
 
 CAT = gc.default_catalog()
+R_EARTH_M = 6_371_000.0  # IUGG mean radius: the sphere PHYSICS.md prescribes (typed, not imported)
 
 
 @pytest.mark.parametrize("d,h,v", [(400e3, 150e3, 3000.0), (1500e3, 400e3, 6300.0), (50e3, 200e3, 4500.0)])
