@@ -433,10 +433,6 @@ def _read_text(path: Path, what: str) -> str:
         raise CatalogError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
 
 
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def read_json(path: str | Path, what: str = "file") -> Any:
     """Parse a JSON file for a reader: every failure is a :class:`CatalogError` naming the
     file (and line, column); lone surrogates, integers too large for a float, NaN/Infinity and
@@ -444,12 +440,10 @@ def read_json(path: str | Path, what: str = "file") -> Any:
     path = Path(path)
     text = _read_text(path, what)
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        doc = json.loads(text)  # NaN/Infinity parse, then are refused with their key path below
     except json.JSONDecodeError as exc:
         raise CatalogError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, "
                            f"column {exc.colno})") from None
-    except ValueError as exc:  # NaN / Infinity
-        raise CatalogError(f"{path}: not valid JSON: {exc}") from None
     except RecursionError:
         line, col = _nesting_position(text)
         raise CatalogError(f"{path}: nested more than {MAX_DEPTH} levels deep (line {line}, "
@@ -469,6 +463,8 @@ def _where_in_doc(path: Path, doc: Any, keys: tuple) -> str:
         props = feat.get("properties") if isinstance(feat, dict) else None
         where = _record_where(path, keys[1], props)[len(str(path)) + 2:]
         rest = keys[3:] if len(keys) > 3 and keys[2] == "properties" else keys[2:]
+        if len(rest) > 1:
+            return f"{where}: field {_dotted(rest[:1])!r} (at {_dotted(rest)[:60]})"
         if rest:
             return f"{where}: field {_dotted(rest)!r}"
         return where
@@ -555,7 +551,8 @@ def read_toml(path: str | Path, what: str = "file") -> dict[str, Any]:
     if bad:
         keys = bad[0]
         if len(keys) >= 2 and keys[0] == "missile":
-            where = f"record {keys[1]!r}" + (f": field {_dotted(keys[2:])!r}" if len(keys) > 2 else "")
+            where = f"record {keys[1]!r}" + (f": field {_dotted(keys[2:3])!r}" if len(keys) > 2 else "")
+            where += f" (at {_dotted(keys[2:])[:60]})" if len(keys) > 3 else ""
         else:
             where = f"key {_dotted(keys)!r}"
         raise CatalogError(f"{path}: {where}: {bad[1]}")

@@ -115,11 +115,16 @@ def remove_stale(folder: Path) -> list[Path]:
     return removed
 
 
-def _renamed_error(exc: OSError, path: Path) -> OSError:
-    """The same OS error, naming the output the user asked for instead of a temporary name."""
+def _renamed_error(exc: OSError, path: Path, stage: Path | None = None) -> OSError:
+    """The same OS error, naming the output the user asked for instead of a temporary name
+    (a file in the staging folder ``stage`` is named by its place in ``path``)."""
     if isinstance(exc, DataFileError) or not exc.errno:
         return exc
-    return OSError(exc.errno, exc.strerror or str(exc), str(path))
+    name = path
+    if stage is not None and exc.filename:
+        with contextlib.suppress(ValueError, TypeError):
+            name = path / Path(os.fsdecode(exc.filename)).relative_to(stage)
+    return OSError(exc.errno, exc.strerror or str(exc), str(name))
 
 
 @contextlib.contextmanager
@@ -428,7 +433,8 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
     base = Path(os.path.abspath(out)).parent / STAGING_DIR
     try:
         base.mkdir(parents=True, exist_ok=True)
-        remove_stale(base)
+        for folder in (base, base.parent, out):
+            remove_stale(folder)
         stage = Path(tempfile.mkdtemp(prefix=f"{out.name or 'out'}.{os.getpid()}.", dir=base))
     except OSError as exc:
         raise DataFileError(f"cannot write to {out}: {exc.strerror or exc}") from None
@@ -443,7 +449,7 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
         for item in items:
             os.replace(item, out / item.name)
     except OSError as exc:
-        raise _renamed_error(exc, out) from None
+        raise _renamed_error(exc, out, stage) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
         with contextlib.suppress(OSError):
