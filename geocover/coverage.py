@@ -30,7 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from . import __version__
 from .earth import _f
 from .errors import InputError
-from .geodesy import GEOD, grid_centres, ring_to_geometry
+from .geodesy import GEOD, fwd_ring, grid_centres, ring_to_geometry
 from .geoid import geoid_undulation
 from .radar import RadarView, _in_sector
 from .refraction import lowest_visible_altitude
@@ -116,16 +116,29 @@ def _polar_plane(pts: np.ndarray, offsets: np.ndarray) -> BaseGeometry:
 
 
 def _plane_to_lonlat(view: RadarView, geom: BaseGeometry) -> BaseGeometry:
-    """Map planar (x, y) polygons back through (azimuth, ground range) along geodesics."""
+    """Map planar (x, y) polygons back through (azimuth, ground range) along geodesics.
+
+    Each ring is refined (:func:`geodesy.fwd_ring`) where it sweeps quickly through
+    longitude, and a point inside it in the plane, mapped the same way, says which of the two
+    regions the ring bounds on the ellipsoid (a radar whose coverage reaches beyond a quarter
+    of the globe, or over a pole)."""
     lat0, lon0 = view.radar.lat_deg, view.radar.lon_deg
 
+    def polar(xy: np.ndarray):
+        return np.degrees(np.arctan2(xy[:, 0], xy[:, 1])) % 360.0, np.hypot(xy[:, 0], xy[:, 1])
+
     def ring(coords) -> BaseGeometry:
-        c = np.asarray(coords)
-        az = np.degrees(np.arctan2(c[:, 0], c[:, 1])) % 360.0
-        dist = np.hypot(c[:, 0], c[:, 1])
-        lon, lat, _ = GEOD.fwd(np.full(dist.size, lon0), np.full(dist.size, lat0), az, dist,
-                               return_back_azimuth=False)
-        return ring_to_geometry(np.asarray(lon), np.asarray(lat))
+        c = np.asarray(coords)[:, :2]
+        idx = np.arange(len(c), dtype=float)
+
+        def along(t):
+            return polar(np.column_stack([np.interp(t, idx, c[:, 0]), np.interp(t, idx, c[:, 1])]))
+
+        lon, lat = fwd_ring(lat0, lon0, along, idx)
+        inner = Polygon(c).representative_point()
+        az_in, d_in = polar(np.array([[inner.x, inner.y]]))
+        lo_in, la_in, _ = GEOD.fwd(lon0, lat0, float(az_in[0]), float(d_in[0]))
+        return ring_to_geometry(lon, lat, inside_lonlat=(float(lo_in), float(la_in)))
 
     out = []
     for poly in getattr(geom, "geoms", [geom]):

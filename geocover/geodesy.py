@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike
 from pyproj import Geod
-from shapely.geometry import MultiPolygon, Polygon, box
+from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from .earth import _f, _out
@@ -19,7 +19,9 @@ from .errors import InputError
 
 __all__ = [
     "GEOD",
+    "MAX_RADIUS_M",
     "destination",
+    "fwd_ring",
     "geodesic_area_m2",
     "geodesic_circle",
     "geodesic_sector",
@@ -77,12 +79,54 @@ def points_along(lat1_deg: float, lon1_deg: float, lat2_deg: float, lon2_deg: fl
     return np.asarray(r.lats, float), np.asarray(r.lons, float)
 
 
-def ring_to_geometry(lons_deg: ArrayLike, lats_deg: ArrayLike) -> BaseGeometry:
-    """A closed lon/lat ring (any longitudes) to valid shapely geometry in [-180, 180].
+WORLD = box(-180.0, -90.0, 180.0, 90.0)
 
-    The ring is unwrapped to continuous longitudes. If it winds once around a pole it is
-    closed along that pole; pieces beyond +-180 are cut and shifted back, so a polygon
-    crossing the antimeridian becomes a MultiPolygon (RFC 7946 section 3.1.9).
+#: Longest radius of a geodesic circle: every geodesic no longer than pi * b (b, the WGS84
+#: semi-minor axis) is a shortest path (Karney 2013, J. Geodesy 87, section 7), so up to this
+#: radius the "circle" of geodesic radius r is the set of points at distance <= r. The
+#: antipodal distance itself is 20,003.9 km (meridian) to 20,037.5 km; pi * b = 19,970.3 km.
+MAX_RADIUS_M = np.pi * GEOD.b
+
+
+def _covers_periodic(poly: BaseGeometry, lon: float, lat: float) -> bool:
+    """Whether planar ``poly`` (unwrapped longitudes) covers (lon + 360 k, lat) for some k."""
+    west, _, east, _ = poly.bounds
+    ks = range(int(np.floor((west - lon) / 360.0)), int(np.ceil((east - lon) / 360.0)) + 1)
+    return any(poly.covers(Point(lon + 360.0 * k, lat)) for k in ks)
+
+
+def _cut_at_antimeridian(poly: BaseGeometry) -> BaseGeometry:
+    """Planar lon/lat polygon with any longitudes to pieces in [-180, 180], shifted back."""
+    west, _, east, _ = poly.bounds
+    lo, hi = np.floor((west + 180.0) / 360.0), np.floor((east + 180.0) / 360.0)
+    pieces = []
+    for k in range(int(lo), int(hi) + 1):
+        part = poly.intersection(box(-180.0 + 360.0 * k, -90.0, 180.0 + 360.0 * k, 90.0))
+        if not part.is_empty:
+            pieces.append(shapely.affinity.translate(part, xoff=-360.0 * k))
+    return shapely.union_all(pieces) if len(pieces) > 1 else pieces[0] if pieces else Polygon()
+
+
+def _polygons_only(geom: BaseGeometry) -> BaseGeometry:
+    polys = [p for g in getattr(geom, "geoms", [geom]) for p in getattr(g, "geoms", [g])
+             if isinstance(p, Polygon) and p.area > 0]
+    return Polygon() if not polys else polys[0] if len(polys) == 1 else MultiPolygon(polys)
+
+
+def ring_to_geometry(lons_deg: ArrayLike, lats_deg: ArrayLike,
+                     inside_lonlat: tuple[float, float] | None = None) -> BaseGeometry:
+    """A closed lon/lat ring on the ellipsoid to valid shapely geometry in [-180, 180].
+
+    A ring on a closed surface bounds two regions; ``inside_lonlat`` (a point of the wanted
+    one) says which. The ring is unwrapped to continuous longitudes (consecutive vertices are
+    joined the short way round). If it winds once around the polar axis, exactly one pole is
+    in each region: the region is closed along the pole on the side of ``inside_lonlat``.
+    If it does not wind, the region is the ring's planar interior or, when that does not hold
+    ``inside_lonlat``, its complement (which holds both poles: a circle of radius more than
+    a quarter of the globe around a mid-latitude point). Without ``inside_lonlat`` the
+    planar interior is taken, closed along the pole of the ring's hemisphere. Pieces beyond
+    +-180 are cut and shifted back, so a polygon crossing the antimeridian becomes a
+    MultiPolygon (RFC 7946 section 3.1.9).
     """
     lons = np.unwrap(np.asarray(lons_deg, float), period=360.0)
     lats = np.asarray(lats_deg, float)
@@ -93,26 +137,59 @@ def ring_to_geometry(lons_deg: ArrayLike, lats_deg: ArrayLike) -> BaseGeometry:
         lons = np.append(lons, lons[0] + np.round((lons[-1] - lons[0]) / 360.0) * 360.0)
         lats = np.append(lats, lats[0])
     winding = lons[-1] - lons[0]
+
+    def closed_at(pole: float) -> BaseGeometry:
+        ring = np.column_stack([np.concatenate([lons, [lons[-1], lons[0]]]),
+                                np.concatenate([lats, [pole, pole]])])
+        return shapely.make_valid(Polygon(ring))
+
     if abs(winding) > 180.0:  # encircles a pole
-        pole = 90.0 if np.mean(lats) > 0 else -90.0
-        lons = np.concatenate([lons, [lons[-1], lons[0]]])
-        lats = np.concatenate([lats, [pole, pole]])
+        if inside_lonlat is None:
+            poly = closed_at(90.0 if np.mean(lats) > 0 else -90.0)
+        else:
+            north = closed_at(90.0)
+            poly = north if _covers_periodic(north, *inside_lonlat) else closed_at(-90.0)
+        return _polygons_only(_cut_at_antimeridian(poly))
     poly = shapely.make_valid(Polygon(np.column_stack([lons, lats])))
-    lo, hi = np.floor((np.min(lons) + 180.0) / 360.0), np.floor((np.max(lons) + 180.0) / 360.0)
-    pieces = []
-    for k in range(int(lo), int(hi) + 1):
-        part = poly.intersection(box(-180.0 + 360.0 * k, -90.0, 180.0 + 360.0 * k, 90.0))
-        if not part.is_empty:
-            pieces.append(shapely.affinity.translate(part, xoff=-360.0 * k))
-    out = shapely.union_all(pieces) if len(pieces) > 1 else pieces[0]
-    polys = [g for g in getattr(out, "geoms", [out]) if isinstance(g, Polygon) and g.area > 0]
-    if len(polys) == 1:
-        return polys[0]
-    return MultiPolygon(polys)
+    region = _cut_at_antimeridian(poly)
+    if inside_lonlat is not None and not _covers_periodic(poly, *inside_lonlat):
+        region = WORLD.difference(region)
+    return _polygons_only(region)
+
+
+def fwd_ring(lat_deg: float, lon_deg: float, azimuth_distance, t: np.ndarray, *,
+             max_step_deg: float = 0.5, max_points: int = 200_000):
+    """Vertices (lon, lat arrays, deg) of a curve given in polar form about a centre,
+    refined until consecutive vertices are at most ``max_step_deg`` apart in longitude and
+    latitude, so that the straight lon/lat edges of GeoJSON (RFC 7946 section 3.1.1) follow
+    the curve (near a pole a step in azimuth can sweep many degrees of longitude).
+
+    ``azimuth_distance(t)`` maps a sorted curve parameter to (azimuth deg, geodesic distance
+    m) from the centre; ``t`` holds the initial parameters (end points included).
+    """
+    t = np.asarray(t, float)
+    for _ in range(16):
+        az, dist = azimuth_distance(t)
+        lon, lat, _ = GEOD.fwd(np.full(t.size, lon_deg, float), np.full(t.size, lat_deg, float), az, dist)
+        lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+        step = np.maximum(np.abs(np.diff(np.unwrap(lon, period=360.0)) * np.cos(np.radians(
+            np.minimum(np.abs(lat[1:]), np.abs(lat[:-1]))))), np.abs(np.diff(lat)))
+        # Near a pole whole degrees of longitude are short: measure them along the parallel,
+        # but never let a step sweep more than 10 degrees of longitude.
+        big = (step > max_step_deg) | (np.abs(np.diff(np.unwrap(lon, period=360.0))) > 10.0)
+        if not big.any() or t.size > max_points:
+            break
+        t = np.sort(np.concatenate([t, 0.5 * (t[:-1][big] + t[1:][big])]))
+    return lon, lat
 
 
 def geodesic_circle(lat_deg: float, lon_deg: float, radius_m: float, n: int = 360) -> BaseGeometry:
-    """Points at geodesic distance <= ``radius_m`` from a centre, as a shapely polygon."""
+    """Points at geodesic distance <= ``radius_m`` from a centre, as a shapely polygon
+    (lon/lat, valid, cut at the antimeridian, closed over a pole it contains).
+
+    Any radius up to :data:`MAX_RADIUS_M` (19,970 km): a circle larger than a quarter of
+    the globe is the complement of a smaller ring around the antipode, and holds the centre.
+    """
     return geodesic_sector(lat_deg, lon_deg, radius_m, 0.0, 360.0, n=n)
 
 
@@ -120,36 +197,44 @@ def geodesic_sector(lat_deg: float, lon_deg: float, radius_m: float, azimuth_sta
                     azimuth_end_deg: float, n: int = 360) -> BaseGeometry:
     """A geodesic azimuth sector (pie slice) clockwise from start to end azimuth.
 
-    A full turn (end - start >= 360) gives a circle. ``n`` points are used per full turn.
+    A full turn (end - start >= 360) gives a circle. ``n`` points are used per full turn,
+    and more where the boundary sweeps quickly through longitude (near a pole).
+
+    Raises
+    ------
+    InputError
+        Latitude outside [-90, 90], radius not in (0, MAX_RADIUS_M], zero width.
     """
     _check_latlon(_f(lat_deg), _f(lon_deg))
     if not radius_m > 0:
         raise InputError(f"radius_m must be > 0, got {radius_m}")
-    if radius_m > np.pi * 6_356_752.0:
-        raise InputError(f"radius_m {radius_m:g} exceeds half the Earth's circumference")
+    if radius_m > MAX_RADIUS_M:
+        raise InputError(f"radius_m {radius_m:g} exceeds {MAX_RADIUS_M:,.0f} m (pi times the WGS84 semi-minor "
+                         "axis, the longest radius at which every geodesic is a shortest path)")
     span = (azimuth_end_deg - azimuth_start_deg) % 360.0
     if azimuth_end_deg - azimuth_start_deg >= 360.0 or (span == 0.0 and azimuth_end_deg != azimuth_start_deg):
         span = 360.0
     if span <= 0:
         raise InputError("sector must have a non-zero width")
-    full = span >= 360.0
+    a0 = float(azimuth_start_deg)
     m = max(int(np.ceil(n * span / 360.0)), 8)
-    az = azimuth_start_deg + np.linspace(0.0, span, m, endpoint=not full)
-    lons, lats, _ = GEOD.fwd(np.full(m, lon_deg, float), np.full(m, lat_deg, float), az,
-                             np.full(m, radius_m, float))
-    lons, lats = np.asarray(lons, float), np.asarray(lats, float)
-    if full:
-        return ring_to_geometry(lons, lats)
-    # Arc densified from the centre: a straight lon/lat edge would not follow the geodesic.
-    k = 32
-    frac = np.linspace(0.0, 1.0, k)[1:-1]
-    out_lon, out_lat, _ = GEOD.fwd(np.full(k - 2, lon_deg), np.full(k - 2, lat_deg),
-                                   np.full(k - 2, az[0]), frac * radius_m)
-    back_lon, back_lat, _ = GEOD.fwd(np.full(k - 2, lon_deg), np.full(k - 2, lat_deg),
-                                     np.full(k - 2, az[-1]), frac[::-1] * radius_m)
-    ring_lon = np.concatenate([[lon_deg], out_lon, lons, back_lon])
-    ring_lat = np.concatenate([[lat_deg], out_lat, lats, back_lat])
-    return ring_to_geometry(ring_lon, ring_lat)
+    if span >= 360.0:
+        lons, lats = fwd_ring(lat_deg, lon_deg, lambda t: (t, np.full(t.size, radius_m)),
+                              a0 + np.linspace(0.0, 360.0, m + 1))
+        return ring_to_geometry(lons, lats, inside_lonlat=(float(lon_deg), float(lat_deg)))
+    # Radial edges and the arc, densified from the centre: a straight lon/lat edge would not
+    # follow the geodesic. Parameter t: 0-1 out along a0, 1-2 the arc, 2-3 back along a1.
+    knots_t = np.array([0.0, 1.0, 2.0, 3.0])
+    knots_az = np.array([a0, a0, a0 + span, a0 + span])
+    knots_d = np.array([0.0, radius_m, radius_m, 0.0])
+
+    def polar(t):
+        return np.interp(t, knots_t, knots_az), np.interp(t, knots_t, knots_d)
+
+    t = np.unique(np.concatenate([np.linspace(0.0, 1.0, 32), np.linspace(1.0, 2.0, m), np.linspace(2.0, 3.0, 32)]))
+    lons, lats = fwd_ring(lat_deg, lon_deg, polar, t)
+    lo_in, la_in, _ = GEOD.fwd(lon_deg, lat_deg, a0 + span / 2.0, radius_m / 2.0)
+    return ring_to_geometry(lons, lats, inside_lonlat=(float(lo_in), float(la_in)))
 
 
 def grid_centres(west_deg: float, north_deg: float, nrow: int, ncol: int, resolution_deg: float):

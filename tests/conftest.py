@@ -24,3 +24,29 @@ def scalar_and_array(request):
 def _private_cache(tmp_path_factory, monkeypatch):
     """Terrain masks are cached per test session in a temporary folder, not in ~/.cache."""
     monkeypatch.setenv("GEOCOVER_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture(autouse=True)
+def _geojson_outputs_follow_rfc7946(monkeypatch):
+    """Every GeoJSON file geocover writes during a test (all outputs land by os.replace,
+    see geocover.export) is checked after the test by the independent RFC 7946 checker:
+    winding, longitude range, validity, a named third coordinate, and GDAL's ogrinfo."""
+    import os
+
+    from rfc7946_check import check_file
+
+    written: list[Path] = []
+    real_replace = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        real_replace(src, dst, *args, **kwargs)
+        if str(dst).lower().endswith((".geojson", ".geojsonl", ".json")):
+            written.append(Path(dst))
+
+    monkeypatch.setattr(os, "replace", replace)
+    yield
+    problems = []
+    for p in dict.fromkeys(written):
+        if p.is_file() and (p.suffix.lower() == ".geojson" or '"FeatureCollection"' in p.read_text(errors="ignore")):
+            problems += check_file(p)
+    assert not problems, "GeoJSON written by geocover breaks RFC 7946:\n" + "\n".join(problems)

@@ -53,8 +53,12 @@ KEYS = ("impact_lat_deg", "impact_lon_deg", "ground_range_m", "flight_time_s", "
         "burnout_speed_mps", "flight_path_angle_deg")
 
 
-def flight_geojson(traj, *, step_s: float = 5.0, properties: dict | None = None) -> dict:
-    """The flight as an RFC 7946 LineString: [lon, lat, height above the WGS84 ellipsoid]."""
+Z_ELLIPSOID = "height above the WGS84 ellipsoid, m"
+
+
+def flight_features(traj, *, step_s: float = 5.0, properties: dict | None = None) -> list[tuple]:
+    """The flight as one (LineString [lon, lat, height above the WGS84 ellipsoid], properties)
+    pair; ``t_s`` holds the time (s after launch) of every vertex."""
     from shapely.geometry import LineString
 
     from ..geoid import msl_to_ellipsoidal
@@ -63,9 +67,16 @@ def flight_geojson(traj, *, step_s: float = 5.0, properties: dict | None = None)
     lat, lon, alt = s.lat_deg[0], s.lon_deg[0], s.altitude_m[0]
     h = msl_to_ellipsoidal(lat, lon, alt)
     line = LineString(np.column_stack([np.unwrap(lon, period=360.0), lat, h]))
-    props = {**traj.summary(), **(properties or {}), "z": "metres above the WGS84 ellipsoid",
+    props = {**traj.summary(), **(properties or {}), "z": Z_ELLIPSOID,
              "t_s": [round(float(x), 3) for x in s.t_s[0]]}
-    return feature_collection([(line, props)], name="trajectory", precision=6)
+    return [(line, props)]
+
+
+def flight_geojson(traj, *, step_s: float = 5.0, properties: dict | None = None) -> dict:
+    """The flight as an RFC 7946 FeatureCollection (one writer: :func:`geocover.export.feature_collection`),
+    cut at the antimeridian, with per-vertex times ``t_s``."""
+    return feature_collection(flight_features(traj, step_s=step_s, properties=properties), name="trajectory",
+                              precision=6, vertex_keys=("t_s",))
 
 
 @click.command("trajectory")
