@@ -50,7 +50,7 @@ def test_vertical_flyout_closed_form():
 
 def test_flyout_table_window_and_range():
     gbi = CAT.interceptor("redzikowo-gbi")
-    ft = flyout_table(gbi)
+    ft = flyout_table(gbi, model="pause")  # the boost model is checked in test_interceptor_boost.py
     assert np.isnan(ft.time_to(gbi.max_range_m * 1.1, 500e3))
     assert np.isnan(ft.time_to(1000e3, gbi.min_intercept_altitude_m * 0.5))
     t = ft.time_to(1000e3, 300e3)
