@@ -384,21 +384,52 @@ def write_geojson(path: str | Path, features: Iterable[tuple[BaseGeometry, dict]
 
 def write_geotiff(path: str | Path, values: np.ndarray, *, west_deg: float, north_deg: float,
                   resolution_deg: float, description: str, units: str = "m", tags: dict | None = None) -> Path:
-    """Write a float32 EPSG:4326 GeoTIFF (NaN nodata, deflate) atomically."""
+    """Write a float32 EPSG:4326 Cloud Optimized GeoTIFF atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+        Destination (written to a temporary name beside it, then renamed).
+    values : ndarray, shape (rows, cols)
+        Row 0 is the northern edge; NaN is nodata.
+    west_deg, north_deg, resolution_deg : float
+        Outer edges of the grid and its square cell size (deg): each value is the cell's
+        centre sample, and the file uses GDAL's default ``AREA_OR_POINT=Area`` registration
+        (the geotransform gives cell edges).
+    description : str
+        Band description.
+    units : str
+        Unit of the values, written as the band's unit type (``gdalinfo``: ``Unit Type``)
+        and as a ``units`` band tag.
+    tags : dict, optional
+        Dataset metadata (values converted to text), with ``geocover_version``.
+
+    Notes
+    -----
+    GDAL's COG driver (GDAL >= 3.1): 256-pixel tiles, DEFLATE with the floating-point
+    predictor, internal overviews (nearest neighbour: every overview pixel is a computed
+    value, never a blend of values or of data and nodata) down to one tile, IFDs first;
+    ``gdalinfo`` reports ``LAYOUT=COG``.
+    """
     import rasterio
+    import rasterio.shutil
+    from rasterio.io import MemoryFile
     from rasterio.transform import from_origin
 
     profile = {"driver": "GTiff", "height": values.shape[0], "width": values.shape[1],
                "count": 1, "dtype": "float32", "crs": "EPSG:4326", "nodata": np.nan,
-               "transform": from_origin(west_deg, north_deg, resolution_deg, resolution_deg),
-               "compress": "deflate", "predictor": 3, "tiled": values.shape[1] >= 256
-               and values.shape[0] >= 256}
-    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as ds:
-        ds.write(values.astype(np.float32), 1)
-        ds.set_band_description(1, description)
-        ds.update_tags(1, units=units)
-        ds.update_tags(**{"geocover_version": __version__,
-                          **{k: str(v) for k, v in (tags or {}).items()}})
+               "transform": from_origin(west_deg, north_deg, resolution_deg, resolution_deg)}
+    with MemoryFile() as mem:
+        with mem.open(**profile) as ds:
+            ds.write(values.astype(np.float32), 1)
+            ds.set_band_description(1, description)
+            ds.set_band_unit(1, units)
+            ds.update_tags(1, units=units)
+            ds.update_tags(**{"geocover_version": __version__,
+                              **{k: str(v) for k, v in (tags or {}).items()}})
+        with mem.open() as src, atomic_path(path) as tmp:
+            rasterio.shutil.copy(src, tmp, driver="COG", COMPRESS="DEFLATE", PREDICTOR="YES", BLOCKSIZE=256,
+                                 OVERVIEWS="AUTO", OVERVIEW_RESAMPLING="NEAREST", RESAMPLING="NEAREST")
     return Path(path)
 
 
