@@ -52,9 +52,10 @@ def _free_flight_py(e0, ei, m0, mean_motion, ecc, a, pvec, qvec, tb, omega, t, l
             h[i, j] = max(r - r_earth, 0.0)
 
 
-def _boost_py(frac, tb, lat0, lon0, az, boost_range, h_b, t, lat, lon, h):
-    """Boost positions at ``frac`` of the burn time (altitude h_b tau^2, ground range
-    s_b tau^3 along the launch great circle), sample-major outputs."""
+def _boost_py(frac, tb, lat0, lon0, az, boost_range, h_b, q, t, lat, lon, h):
+    """Boost positions at ``frac`` of the burn time (ground range s_b tau^3 along the launch
+    great circle; altitude h_b times the climb profile of ``trajectory._climb`` with slope q
+    at burnout), sample-major outputs."""
     m, n = t.shape
     r_earth = 6_371_000.0
     for i in numba.prange(m) if numba is not None else range(m):
@@ -72,7 +73,11 @@ def _boost_py(frac, tb, lat0, lon0, az, boost_range, h_b, t, lat, lon, h):
             t[i, j] = tau * tb[j]
             lat[i, j] = math.degrees(math.asin(slat))
             lon[i, j] = math.degrees(lo)
-            h[i, j] = h_b[j] * tau * tau
+            qj = q[j]
+            if qj <= 3.0:
+                h[i, j] = h_b[j] * ((3.0 - qj) * tau * tau + (qj - 2.0) * tau**3)
+            else:
+                h[i, j] = h_b[j] * tau**qj
 
 
 if HAVE_NUMBA:  # pragma: no branch

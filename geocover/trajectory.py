@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .earth import _f
-from .errors import InputError
+from .errors import GeocoverError, InputError
 
 __all__ = [
     "MU_M3_S2",
@@ -130,6 +130,16 @@ def _sincos_small(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sin, cos
 
 
+def _climb(tau: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Boost altitude as a share of the burnout altitude at tau = t / t_b: starts at rest
+    (zero height and climb rate), ends at 1 with slope q = v sin(gamma) t_b / h_b, so that
+    the climb rate at burnout is the burnout state's vertical speed. q <= 3: the cubic
+    (3 - q) tau^2 + (q - 2) tau^3 (monotone for 0 < q <= 3); q > 3: tau^q."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        cubic = (3.0 - q) * tau * tau + (q - 2.0) * tau ** 3
+        return np.where(q <= 3.0, cubic, tau ** np.maximum(q, 3.0))
+
+
 # ------------------------------------------------------------------ closed forms
 def range_for_state(speed_mps: ArrayLike, fpa_deg: ArrayLike, r1_m: ArrayLike = R_EARTH_M,
                     r2_m: ArrayLike = R_EARTH_M) -> np.ndarray:
@@ -165,16 +175,71 @@ def _speed_for(psi: np.ndarray, g: np.ndarray, r1: np.ndarray, r2: float) -> np.
     return np.where((den > 0) & (v2 > 0), np.sqrt(np.abs(v2)), np.inf)
 
 
-def _boost_range(h_b: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Ground range (m) flown during boost: tan(gamma) = 2 h_b / (3 s_b)."""
-    with np.errstate(divide="ignore"):
-        return np.where(h_b > 0, 2.0 * h_b / (3.0 * np.tan(g)), 0.0)
+def _boost_range(v: np.ndarray, g: np.ndarray, tb: np.ndarray, hb: np.ndarray) -> np.ndarray:
+    """Ground range (m) flown during boost. The boost's ground track is s_b tau^3, so its
+    ground speed at burnout is 3 s_b / t_b; at altitude h_b that is a horizontal speed
+    (R + h_b) / R * 3 s_b / t_b, set equal to the burnout state's v cos(gamma):
+    s_b = v cos(gamma) t_b R / (3 (R + h_b)). Zero without a boost."""
+    with np.errstate(invalid="ignore"):
+        return np.where((tb > 0) & (hb > 0), v * np.cos(g) * tb * R_EARTH_M / (3.0 * (R_EARTH_M + hb)), 0.0)
 
 
-def _speed_for_total(total_angle: np.ndarray, g: np.ndarray, h_b: np.ndarray) -> np.ndarray:
-    psi = total_angle - _boost_range(h_b, g) / R_EARTH_M
-    v = _speed_for(psi, g, R_EARTH_M + h_b, R_EARTH_M)
-    return np.where(psi > 0, v, np.inf)
+def _managed(v, tb_full, hb_full, v_full):
+    """Burn time and burnout altitude of a flight at burnout speed ``v`` (energy management
+    by thrust termination): a flight that needs less than the class's full burnout speed
+    ``v_full`` cuts the engine at t_b f, h_b f^2 with f = v / v_full (constant mean
+    acceleration along the path). ``v_full`` None: always the full burn."""
+    if v_full is None:
+        return np.broadcast_to(tb_full, np.shape(v)), np.broadcast_to(hb_full, np.shape(v))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.clip(np.nan_to_num(v / v_full, nan=1.0, posinf=1.0), 0.0, 1.0)
+    return tb_full * f, hb_full * f * f
+
+
+def _speed_for_total(total_angle: np.ndarray, g: np.ndarray, tb_full, hb_full, v_full=None,
+                     iters: int = 60):
+    """Burnout speed (m/s) that reaches the total range angle (launch to impact, boost
+    included) at flight-path angle g (rad), with the burn time and burnout altitude that
+    speed implies; returns ``(v, t_b, h_b, s_b)``, v = inf where none exists.
+
+    v solves v = F(v), F(v) = free-flight speed over the range left after the boost, which
+    decreases with v (a faster boost covers more ground, and climbs higher under energy
+    management): a unique root in (0, F(0)], found by Newton's method safeguarded by
+    bisection on that bracket."""
+    ang, g = np.broadcast_arrays(np.asarray(total_angle, float), np.asarray(g, float))
+    tbf = np.broadcast_to(np.asarray(tb_full, float), ang.shape)
+    hbf = np.broadcast_to(np.asarray(hb_full, float), ang.shape)
+
+    def big_f(v):
+        tb, hb = _managed(v, tbf, hbf, v_full)
+        psi = ang - _boost_range(v, g, tb, hb) / R_EARTH_M
+        return np.where(psi > 0, _speed_for(np.maximum(psi, 1e-12), g, R_EARTH_M + hb, R_EARTH_M), 0.0)
+
+    f0 = big_f(np.zeros(ang.shape))
+    ok = np.isfinite(f0)
+    lo = np.zeros(ang.shape)
+    hi = np.where(ok, f0, 1.0)
+    v = hi.copy()
+    for _ in range(iters):
+        h = big_f(v) - v
+        lo = np.where(h > 0, v, lo)
+        hi = np.where(h <= 0, v, hi)
+        dv = np.maximum(1e-6 * np.maximum(v, 1.0), 1e-6)
+        dh = (big_f(v + dv) - (v + dv)) - h
+        with np.errstate(invalid="ignore", divide="ignore"):
+            step = -h * dv / dh
+        cand = v + step
+        inside = np.isfinite(cand) & (cand > lo) & (cand < hi)
+        v_new = np.where(inside, cand, 0.5 * (lo + hi))
+        if np.all(np.abs(v_new - v)[ok] <= 1e-10 * np.maximum(v[ok], 1.0)):
+            v = v_new
+            break
+        v = v_new
+    tb, hb = _managed(v, tbf, hbf, v_full)
+    sb = _boost_range(v, g, tb, hb)
+    resid = np.abs(big_f(v) - v)
+    good = ok & (v > 0) & (resid <= 1e-6 * np.maximum(v, 1.0)) & (ang - sb / R_EARTH_M > 0)
+    return np.where(good, v, np.inf), tb, hb, sb
 
 
 def _bisect(f, lo: np.ndarray, hi: np.ndarray, iters: int = 60) -> np.ndarray:
@@ -198,43 +263,48 @@ def _min_energy_gamma(psi: np.ndarray, r1: np.ndarray, r2: float) -> np.ndarray:
     return 0.5 * np.arctan2(np.sin(psi), r1 / r2 - np.cos(psi))
 
 
-def min_energy_state(total_angle_rad: ArrayLike, burnout_altitude_m: ArrayLike = 0.0):
+def min_energy_state(total_angle_rad: ArrayLike, burnout_altitude_m: ArrayLike = 0.0,
+                     burn_time_s: ArrayLike = 0.0, full_speed_mps: float | None = None):
     """Minimum-energy flight-path angle (deg) and burnout speed (m/s) for a total ground
     range angle (launch to impact, boost included), non-rotating Earth.
 
     The free flight from the burnout point is the minimum-energy conic; because the boost
-    range depends on the angle, the two are solved together by fixed-point iteration.
+    (its range, and under energy management its burnout altitude) depends on the angle and
+    speed, they are solved together by fixed-point iteration; where that does not settle,
+    the slowest angle between 5 and 89.5 deg is searched directly. ``full_speed_mps``: the
+    class's full burnout speed (energy management, see :func:`_managed`); None: full burn.
     With burnout at the surface this is PHYSICS.md's closed form gamma = (pi - psi)/4,
     v^2 = (mu/R) 2 sin(psi/2) / (1 + sin(psi/2)).
     """
-    ang, h_b = np.broadcast_arrays(np.atleast_1d(_f(total_angle_rad)), np.atleast_1d(_f(burnout_altitude_m)))
-    scalar = np.ndim(total_angle_rad) == 0 and np.ndim(burnout_altitude_m) == 0
+    ang, h_b, t_b = np.broadcast_arrays(np.atleast_1d(_f(total_angle_rad)), np.atleast_1d(_f(burnout_altitude_m)),
+                                        np.atleast_1d(_f(burn_time_s)))
+    scalar = all(np.ndim(x) == 0 for x in (total_angle_rad, burnout_altitude_m, burn_time_s))
+    has_boost = (t_b > 0) & (h_b > 0)
     r1 = R_EARTH_M + h_b
     g = _min_energy_gamma(ang, r1, R_EARTH_M)
-    for _ in range(50):
-        psi = ang - _boost_range(h_b, g) / R_EARTH_M
-        g_new = _min_energy_gamma(np.maximum(psi, 1e-9), r1, R_EARTH_M)
-        done = np.nanmax(np.abs(g_new - g)) < 1e-13
-        g = 0.5 * (g + g_new) if not done else g_new
-        if done:
-            break
-    v = _speed_for_total(ang, g, h_b)
-    # Short ranges from a high burnout point have no fixed point (the minimum-energy conic
-    # would point downwards, which the boost model does not fly): there, take the slowest
-    # flight-path angle between 10 and 89.5 deg whose boost covers at most half the range.
-    def speed_short(a, x, hb):
-        vv = _speed_for_total(a, x, hb)
-        return np.where(_boost_range(hb, x) / R_EARTH_M <= 0.5 * a, vv, np.inf)
-
-    boost_share = _boost_range(h_b, g) / R_EARTH_M / np.where(ang > 0, ang, 1.0)
-    bad = ~np.isfinite(v) | (g < np.radians(1.0)) | (boost_share > 0.5)
+    v = _speed_for(ang, g, r1, R_EARTH_M)
+    if has_boost.any():
+        for _ in range(80):
+            tb, hb = _managed(v, t_b, h_b, full_speed_mps)
+            psi = ang - _boost_range(v, g, tb, hb) / R_EARTH_M
+            psi_ok = np.maximum(psi, 1e-9)
+            g_new = _min_energy_gamma(psi_ok, R_EARTH_M + hb, R_EARTH_M)
+            v_new = _speed_for(psi_ok, g_new, R_EARTH_M + hb, R_EARTH_M)
+            with np.errstate(invalid="ignore"):
+                done = np.all(~np.isfinite(v_new) | ((np.abs(g_new - g) < 1e-12) & (np.abs(v_new - v) < 1e-7)))
+            g, v = g_new, v_new
+            if done:
+                break
+        v, *_ = _speed_for_total(ang, g, t_b, h_b, full_speed_mps)
+    bad = ~np.isfinite(v) | (g < np.radians(1.0))
     if bad.any():
+        def speed(x):
+            return _speed_for_total(ang[bad], x, t_b[bad], h_b[bad], full_speed_mps)[0]
+
         nb = int(bad.sum())
-        gb = _golden_min(lambda x: speed_short(ang[bad], x, h_b[bad]), np.full(nb, np.radians(10.0)),
-                         np.full(nb, np.radians(89.5)))
         g = g.copy()
-        g[bad] = gb
-        v = _speed_for_total(ang, g, h_b)  # the search may end a hair past the half-range bound
+        g[bad] = _golden_min(speed, np.full(nb, np.radians(5.0)), np.full(nb, np.radians(89.5)))
+        v, *_ = _speed_for_total(ang, g, t_b, h_b, full_speed_mps)
     if scalar:
         return float(np.degrees(g[0])), float(v[0])
     return np.degrees(g), v
@@ -249,7 +319,6 @@ def _golden_min(f, lo: np.ndarray, hi: np.ndarray, iters: int = 50) -> np.ndarra
         left = f(c) < f(d)
         a, b = np.where(left, a, c), np.where(left, d, b)
     return 0.5 * (a + b)
-
 
 # ------------------------------------------------------------------ trajectories
 @dataclass
@@ -277,7 +346,20 @@ class Trajectory:
     rotating: bool
     body_rcs_m2: float = 1.0
     warhead_rcs_m2: float = 0.01
+    #: (n, 2) apogees (m) and flight-path angles (deg) of the lofted or depressed branch the
+    #: request was solved on (None for other requests): the feasible interval.
+    apogee_bounds_m: np.ndarray | None = None
+    fpa_bounds_deg: np.ndarray | None = None
     _elements: dict = field(default_factory=dict, repr=False)
+
+    def _nan_rows(self, bad: np.ndarray) -> Trajectory:
+        """NaN every result of the rows ``bad`` (in place); returns self."""
+        bad = np.asarray(bad, bool)
+        if bad.any():
+            for name in ("impact_lat_deg", "impact_lon_deg", "flight_time_s", "apogee_m", "burnout_speed_mps",
+                         "flight_path_angle_deg", "azimuth_deg"):
+                setattr(self, name, np.where(bad, np.nan, getattr(self, name)))
+        return self
 
     @property
     def size(self) -> int:
@@ -337,7 +419,8 @@ class Trajectory:
                 size = tof.size
                 cols = [np.ascontiguousarray(np.broadcast_to(np.atleast_1d(v), (size,)), dtype=float) for v in (
                     self.burn_time_s, np.radians(self.launch_lat_deg), np.radians(self.launch_lon_deg),
-                    np.radians(self.azimuth_deg), self.boost_range_m, self.burnout_altitude_m)]
+                    np.radians(self.azimuth_deg), self.boost_range_m, self.burnout_altitude_m,
+                    self._climb_q())]
                 boost_profile(frac, *cols, *(o[:n_b] for o in out))
             else:
                 self._boost_into(frac[:, None] * tb, [o[:n_b] for o in out])
@@ -419,6 +502,16 @@ class Trajectory:
         for dst, src in zip(out, (s.t_s, s.lat_deg, s.lon_deg, s.altitude_m), strict=True):
             dst[...] = src.T
 
+    def _climb_q(self) -> np.ndarray:
+        """Climb-profile exponent q = v sin(gamma) t_b / h_b of every trajectory (see
+        :func:`_climb`); 2 where there is no boost."""
+        v, g, tb, hb = np.broadcast_arrays(*(np.atleast_1d(x) for x in (
+            self.burnout_speed_mps, np.radians(self.flight_path_angle_deg), self.burn_time_s,
+            self.burnout_altitude_m)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            q = v * np.sin(g) * tb / hb
+        return np.where((hb > 0) & (tb > 0) & np.isfinite(q) & (q > 0), q, 2.0)
+
     def _boost(self, t: np.ndarray) -> Samples:
         """Boost-phase positions at times t (n, m) <= burn time (Earth-fixed profile)."""
         tb = np.atleast_1d(self.burn_time_s)[:, None]
@@ -433,7 +526,7 @@ class Trajectory:
         slat = np.sin(lat0) * cos_a + np.cos(lat0) * sin_a * np.cos(az)
         lat = np.arcsin(np.clip(slat, -1.0, 1.0))
         lon = lon0 + np.arctan2(np.sin(az) * sin_a * np.cos(lat0), cos_a - np.sin(lat0) * slat)
-        h = np.atleast_1d(self.burnout_altitude_m)[:, None] * tau**2
+        h = np.atleast_1d(self.burnout_altitude_m)[:, None] * _climb(tau, self._climb_q()[:, None])
         lon[lon > np.pi] -= 2 * np.pi
         lon[lon < -np.pi] += 2 * np.pi
         return Samples(t, np.degrees(lat), np.degrees(lon), h, np.ones(t.shape, bool),
@@ -554,7 +647,7 @@ def fly(lat_deg: ArrayLike, lon_deg: ArrayLike, azimuth_deg: ArrayLike, speed_mp
         if np.any((tb < 0) | (hb < 0)):
             raise InputError("burn time and burnout altitude must be >= 0")
     grad = np.radians(g)
-    sb = _boost_range(hb, grad)
+    sb = _boost_range(v, grad, tb, hb)
     u0 = _unit(lat, lon)
     ub, dirb = _great_circle(u0, np.radians(az), sb / R_EARTH_M)
     rb = (R_EARTH_M + hb)[:, None] * ub
@@ -566,10 +659,33 @@ def fly(lat_deg: ArrayLike, lon_deg: ArrayLike, azimuth_deg: ArrayLike, speed_mp
     ilat, ilon = _latlon(r_imp)
     blat, blon = _latlon(ub)
     return Trajectory(lat, lon, az, blat, blon, hb, v, g, tb, sb, ilat, ilon, tb + el["tof"],
-                      el["apogee_r"] - R_EARTH_M, rotating, body_rcs_m2, warhead_rcs_m2, el)
+                      el["apogee_r"] - R_EARTH_M, rotating, body_rcs_m2, warhead_rcs_m2, _elements=el)
 
 
 MODES = ("min-energy", "lofted", "depressed")
+#: Tolerance (m) within which a returned trajectory's apogee must meet a requested apogee.
+APOGEE_TOL_M = 1_000.0
+
+
+class SolverError(GeocoverError, RuntimeError):
+    """A solver produced a trajectory that does not meet the request (a bug, not bad input)."""
+
+
+@dataclass(frozen=True)
+class _Boost:
+    """A class's boost: full burn time (s), full burnout altitude (m), full burnout speed
+    (m/s, None: every flight burns fully) — see :func:`_managed`."""
+
+    tb: float
+    hb: float
+    v_full: float | None
+
+
+def _shoot(lat1, lon1, az, v, g, spec: _Boost, rotating: bool, rcs: dict) -> Trajectory:
+    """Fly ground-relative burnout states with the burn the speed implies (energy management)."""
+    tb, hb = _managed(np.asarray(v, float), spec.tb, spec.hb, spec.v_full)
+    return fly(lat1, lon1, az, v, g, burn_time_s=tb, burnout_altitude_m=hb, rotating=rotating,
+               validate=False, **rcs)
 
 
 def aim(launch_lat_deg: ArrayLike, launch_lon_deg: ArrayLike, target_lat_deg: ArrayLike,
@@ -577,15 +693,34 @@ def aim(launch_lat_deg: ArrayLike, launch_lon_deg: ArrayLike, target_lat_deg: Ar
         mode: str = "min-energy", fpa_deg: float | None = None, apogee_m: float | None = None,
         speed_mps: float | None = None, max_speed_mps: float | None = None, rotating: bool = True,
         body_rcs_m2: float = 1.0, warhead_rcs_m2: float = 0.01, tol_m: float = 1.0,
-        max_iter: int = 30) -> tuple[Trajectory, np.ndarray]:
+        max_iter: int = 30, full_speed_mps: float | None = None) -> tuple[Trajectory, np.ndarray]:
     """Aim trajectories at targets; returns ``(trajectory, reachable)``.
 
     ``mode``: ``"min-energy"``; ``"lofted"``/``"depressed"`` with ``fpa_deg`` (flight-path
     angle), ``apogee_m``, or neither (min-energy angle +- 15 deg); or a fixed burnout speed
-    ``speed_mps`` (depressed root by default, lofted if ``mode="lofted"``). On a rotating
-    Earth the aim point is iterated until the impact lies within ``tol_m`` of the target.
-    ``reachable`` is False where the required burnout speed exceeds ``max_speed_mps`` or no
-    solution exists; those entries are NaN.
+    ``speed_mps`` (depressed root by default, lofted if ``mode="lofted"``).
+
+    Lofted and depressed flights are members of the family of trajectories through the
+    target, parametrised by the burnout flight-path angle: for each angle, launch azimuth
+    and speed are solved (Newton's method on the rotating Earth) so that the impact is the
+    target. A requested apogee is a bracketed root (Illinois regula falsi) of apogee(angle)
+    - A on that family, between the minimum-energy member and the family's end (the
+    member flown at ``max_speed_mps``, or 1 deg / 10 km/s without a cap). ``full_speed_mps``
+    turns on energy management (a flight that needs less than that speed burns for less
+    time; :func:`_managed`).
+
+    ``reachable`` is False where the required burnout speed exceeds ``max_speed_mps``, the
+    requested apogee or angle is outside the family's interval (``Trajectory.apogee_bounds_m``
+    and ``fpa_bounds_deg`` give it), or no solution exists; those entries are NaN except
+    the speed they would need.
+
+    Raises
+    ------
+    InputError
+        Bad mode, latitudes, coincident or antipodal points.
+    SolverError
+        A trajectory reported reachable misses the requested apogee by more than
+        ``APOGEE_TOL_M`` (checked on every call).
     """
     if mode not in MODES:
         raise InputError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -601,27 +736,55 @@ def aim(launch_lat_deg: ArrayLike, launch_lon_deg: ArrayLike, target_lat_deg: Ar
     if np.any(ang > np.pi - np.radians(0.5)):
         raise InputError("launch point and target are (nearly) antipodal: every azimuth reaches "
                          "the target; the aim is undefined")
-    hb = np.full(ang.shape, float(burnout_altitude_m))
-    tb = float(burn_time_s)
-    kw = dict(burn_time_s=tb, burnout_altitude_m=burnout_altitude_m, body_rcs_m2=body_rcs_m2,
-              warhead_rcs_m2=warhead_rcs_m2)
-    g, v = _solve_state(ang, hb, mode, fpa_deg, apogee_m, speed_mps)
-    az = np.degrees(az_rad)
-    if not rotating:
-        traj = fly(lat1, lon1, az, v, g, rotating=False, validate=False, **kw)
+    spec = _Boost(float(burn_time_s), float(burnout_altitude_m), full_speed_mps)
+    rcs = dict(body_rcs_m2=body_rcs_m2, warhead_rcs_m2=warhead_rcs_m2)
+    fam = _Family(lat1, lon1, ut, np.degrees(az_rad), ang, spec, rotating, rcs, tol_m, max_iter)
+    g_me, v_me = min_energy_state(ang, spec.hb, spec.tb, full_speed_mps)
+    apo_bounds = fpa_bounds = None
+    if speed_mps is not None:
+        _, _, _, traj = fam.speed_root(float(speed_mps), g_me, "lofted" if mode == "lofted" else "depressed")
+    elif mode == "min-energy":
+        _, _, _, traj = fam.min_energy(g_me, v_me)
     else:
-        if mode == "min-energy" and speed_mps is None:
-            az, g, v = _inertial_min_energy(u1, ut, az, g, v, hb, tb, kw)
-        az, g, v, traj = _newton_hit(lat1, lon1, ut, az, g, v, fixed_speed=speed_mps is not None,
-                                     kw=kw, tol_m=tol_m, max_iter=max_iter)
-    reach = np.isfinite(traj.flight_time_s) & np.isfinite(traj.burnout_speed_mps)
+        me = fam.min_energy(g_me, v_me)
+        end = fam.branch_end(me, mode, max_speed_mps)
+        apo_bounds = np.sort(np.stack([me[3].apogee_m, end[3].apogee_m], axis=-1), axis=-1)
+        fpa_bounds = np.sort(np.stack([me[1], end[1]], axis=-1), axis=-1)
+        if apogee_m is not None:
+            _, _, _, traj = fam.apogee_root(float(apogee_m), me, end)
+        else:
+            if fpa_deg is not None:
+                g = np.full(ang.shape, float(fpa_deg))
+            else:
+                g = np.clip(me[1] + (15.0 if mode == "lofted" else -15.0), 1.0, 89.0)
+                g = np.clip(g, fpa_bounds[:, 0], fpa_bounds[:, 1])
+            with np.errstate(invalid="ignore"):
+                inside = (g >= fpa_bounds[:, 0] - 1e-9) & (g <= fpa_bounds[:, 1] + 1e-9)
+            _, _, _, traj = fam.at_gamma(g, me[0])
+            traj.flight_path_angle_deg = np.where(inside, traj.flight_path_angle_deg, np.nan)
+    reach = np.isfinite(traj.flight_time_s) & np.isfinite(traj.burnout_speed_mps) & np.isfinite(
+        traj.flight_path_angle_deg)
     if rotating:
         miss_m = np.linalg.norm(_unit(traj.impact_lat_deg, traj.impact_lon_deg) - ut, axis=-1) * R_EARTH_M
         reach &= miss_m <= max(tol_m, 1.0) * 10
+    else:
+        reach &= _miss_m(traj, ut) <= max(tol_m, 1.0) * 10
     _mask_rows(traj, reach)
+    if apogee_m is not None and mode != "min-energy" and speed_mps is None:
+        off = np.abs(traj.apogee_m - float(apogee_m))
+        bad = reach & ~(off <= APOGEE_TOL_M)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise SolverError(f"the {mode} solver returned an apogee of {traj.apogee_m[i] / 1000:,.3f} km for a "
+                              f"requested {apogee_m / 1000:,.3f} km (trajectory {i}): refusing to return it")
     if max_speed_mps is not None:
         reach &= traj.burnout_speed_mps <= max_speed_mps * (1 + 1e-9)
+    traj.apogee_bounds_m, traj.fpa_bounds_deg = apo_bounds, fpa_bounds
     return traj, reach
+
+
+def _miss_m(traj: Trajectory, ut: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(_unit(traj.impact_lat_deg, traj.impact_lon_deg) - ut, axis=-1) * R_EARTH_M
 
 
 def _mask_rows(traj: Trajectory, solved: np.ndarray) -> None:
@@ -634,14 +797,166 @@ def _mask_rows(traj: Trajectory, solved: np.ndarray) -> None:
         setattr(traj, name, np.where(solved, getattr(traj, name), np.nan))
 
 
-def _inertial_min_energy(u1, ut, az, g, v, hb, tb, kw):
+class _Family:
+    """The trajectories from each launch point through its target, one per burnout
+    flight-path angle; every method returns ``(azimuth_deg, fpa_deg, speed_mps, Trajectory)``
+    with arrays over all trajectories."""
+
+    def __init__(self, lat1, lon1, ut, az0, ang, spec, rotating, rcs, tol_m, max_iter):
+        self.lat1, self.lon1, self.ut, self.az0, self.ang = lat1, lon1, ut, az0, ang
+        self.spec, self.rotating, self.rcs, self.tol_m, self.max_iter = spec, rotating, rcs, tol_m, max_iter
+
+    def _sub(self, idx):
+        return _Family(self.lat1[idx], self.lon1[idx], self.ut[idx], self.az0[idx], self.ang[idx], self.spec,
+                       self.rotating, self.rcs, self.tol_m, self.max_iter)
+
+    def closed_speed(self, g_deg):
+        """Speed on the non-rotating Earth at angle g (deg): a start for the rotating one."""
+        return _speed_for_total(self.ang, np.radians(g_deg), self.spec.tb, self.spec.hb, self.spec.v_full)[0]
+
+    def at_gamma(self, g_deg, az_start=None):
+        g = np.broadcast_to(np.asarray(g_deg, float), self.ang.shape).copy()
+        v = self.closed_speed(g)
+        v = np.where(np.isfinite(v), v, np.nan)
+        az = self.az0 if az_start is None else np.where(np.isfinite(az_start), az_start, self.az0)
+        if not self.rotating:
+            return self.az0, g, v, _shoot(self.lat1, self.lon1, self.az0, np.where(np.isfinite(v), v, 1.0), g,
+                                          self.spec, False, self.rcs)._nan_rows(~np.isfinite(v))
+        return self._newton(az, g, np.where(np.isfinite(v), v, 1.0), fixed_speed=False)
+
+    def min_energy(self, g_me, v_me):
+        az = self.az0
+        if self.rotating:
+            az, g, v = _inertial_min_energy(self, az, g_me, v_me)
+            return self._newton(az, g, v, fixed_speed=False)
+        return az, g_me, v_me, _shoot(self.lat1, self.lon1, az, v_me, g_me, self.spec, False, self.rcs)
+
+    def speed_root(self, v, g_me, branch):
+        """The depressed (or lofted) member flown at burnout speed v."""
+        spec = self.spec
+
+        def miss(gdeg):
+            return _speed_for_total(self.ang, np.radians(gdeg), spec.tb, spec.hb, spec.v_full)[0] - v
+
+        lo_g, hi_g = np.full(self.ang.shape, 0.5), np.full(self.ang.shape, 89.5)
+        g = _bisect(miss, g_me, hi_g) if branch == "lofted" else _bisect(miss, lo_g, g_me)
+        v_me = _speed_for_total(self.ang, np.radians(g_me), spec.tb, spec.hb, spec.v_full)[0]
+        g = np.where(v_me <= v, g, g_me)  # too slow: fly the minimum-energy angle (it will miss)
+        vv = np.full(self.ang.shape, v)
+        if not self.rotating:
+            t = _shoot(self.lat1, self.lon1, self.az0, vv, g, spec, False, self.rcs)
+            return self.az0, g, vv, t._nan_rows(v_me > v)
+        return self._newton(self.az0, g, vv, fixed_speed=True)
+
+    def branch_end(self, me, mode, max_speed_mps):
+        """The far end of the lofted or depressed branch: the member flown at the speed cap,
+        or without one the member at 1 deg (depressed) or 89 deg (lofted). Where that member
+        cannot be solved (no conic comes back down to the target: escape, grazing orbits),
+        the last member that can is found by bisection on the angle."""
+        g_me = me[1]
+        if max_speed_mps is not None:
+            out = self.speed_root(max_speed_mps, g_me, mode)
+            g = np.where(np.isfinite(out[1]), out[1], g_me)
+        else:
+            g = np.full(g_me.shape, 1.0 if mode == "depressed" else 89.0)
+            out = self.at_gamma(g, me[0])
+        idx = np.flatnonzero(~np.isfinite(out[3].apogee_m) & np.isfinite(g_me))
+        if idx.size:
+            # the last member that can be solved: bisect between the minimum-energy angle
+            # (solved) and the end (not), 12 halvings
+            fam = self._sub(idx)
+            g_ok, g_bad = g_me[idx].copy(), g[idx].copy()
+            for _ in range(12):
+                mid = 0.5 * (g_ok + g_bad)
+                ok = np.isfinite(fam.at_gamma(mid, me[0][idx])[3].apogee_m)
+                g_ok, g_bad = np.where(ok, mid, g_ok), np.where(ok, g_bad, mid)
+            out = _merge(out, fam.at_gamma(g_ok, me[0][idx]), idx)
+        return out
+
+    def apogee_root(self, apogee_m, me, end):
+        """Illinois regula falsi on f(gamma) = apogee(gamma) - A over [gamma_me, gamma_end]."""
+        a_g, b_g = me[1].copy(), end[1].copy()
+        fa = me[3].apogee_m - apogee_m
+        fb = end[3].apogee_m - apogee_m
+        az_a, az_b = me[0].copy(), end[0].copy()
+        n = a_g.size
+        with np.errstate(invalid="ignore"):
+            feasible = np.isfinite(fa) & np.isfinite(fb) & (np.sign(fa) != np.sign(fb)) | (fa == 0) | (fb == 0)
+        g = np.where(np.abs(fa) <= np.abs(fb), a_g, b_g)
+        az = np.where(np.abs(fa) <= np.abs(fb), az_a, az_b)
+        fg = np.where(np.abs(fa) <= np.abs(fb), fa, fb)
+        active = feasible & ~(np.abs(fg) <= 0.1)
+        side = np.zeros(n)
+        for _ in range(100):
+            idx = np.flatnonzero(active)
+            if idx.size == 0:
+                break
+            with np.errstate(invalid="ignore", divide="ignore"):
+                c = (a_g[idx] * fb[idx] - b_g[idx] * fa[idx]) / (fb[idx] - fa[idx])
+            lo, hi = np.minimum(a_g[idx], b_g[idx]), np.maximum(a_g[idx], b_g[idx])
+            c = np.where(np.isfinite(c) & (c > lo) & (c < hi), c, 0.5 * (a_g[idx] + b_g[idx]))
+            az_c = 0.5 * (az_a[idx] + az_b[idx])
+            r = self._sub(idx).at_gamma(c, az_c)
+            fc = r[3].apogee_m - apogee_m
+            failed = ~np.isfinite(fc)
+            g[idx], az[idx], fg[idx] = c, r[0], fc
+            same_b = np.sign(fc) == np.sign(fb[idx])
+            # Illinois: when the same end is kept twice, halve its function value
+            keep_a = same_b
+            fa_new = np.where(keep_a & (side[idx] == -1), fa[idx] / 2, fa[idx])
+            fb_new = np.where(~keep_a & (side[idx] == 1), fb[idx] / 2, fb[idx])
+            b_g[idx] = np.where(same_b, c, b_g[idx])
+            az_b[idx] = np.where(same_b, r[0], az_b[idx])
+            fb_new = np.where(same_b, fc, fb_new)
+            a_g[idx] = np.where(~same_b, c, a_g[idx])
+            az_a[idx] = np.where(~same_b, r[0], az_a[idx])
+            fa_new = np.where(~same_b, fc, fa_new)
+            fa[idx], fb[idx] = fa_new, fb_new
+            side[idx] = np.where(same_b, -1, 1)
+            converged = (np.abs(fc) <= 0.1) | (np.abs(a_g[idx] - b_g[idx]) < 1e-11)
+            active[idx] = ~(converged | failed)
+        g = np.where(feasible, g, np.nan)
+        az, g, v, t = self.at_gamma(np.where(feasible, g, me[1]), np.where(feasible, az, me[0]))
+        t = t._nan_rows(~feasible)
+        return az, np.where(feasible, g, np.nan), v, t
+
+    def _newton(self, az, g, v, *, fixed_speed):
+        """Solve on the rotating Earth; members that do not land within 10 tol_m are NaN."""
+        az, g, v, t = _newton_hit(self.lat1, self.lon1, self.ut, az, g, v, fixed_speed=fixed_speed, spec=self.spec,
+                                  rcs=self.rcs, tol_m=self.tol_m, max_iter=self.max_iter)
+        with np.errstate(invalid="ignore"):
+            t._nan_rows(~(_miss_m(t, self.ut) <= max(self.tol_m, 1.0) * 10))
+        return az, g, v, t
+
+
+def _merge(out, sub, idx):
+    """Rows ``idx`` of family results ``out`` replaced by ``sub``."""
+    az, g, v = (np.array(x, float, copy=True) for x in out[:3])
+    az[idx], g[idx], v[idx] = sub[0], sub[1], sub[2]
+    t = out[3]
+    for name in ("launch_lat_deg", "launch_lon_deg", "azimuth_deg", "burnout_lat_deg", "burnout_lon_deg",
+                 "burnout_altitude_m", "burnout_speed_mps", "flight_path_angle_deg", "burn_time_s", "boost_range_m",
+                 "impact_lat_deg", "impact_lon_deg", "flight_time_s", "apogee_m"):
+        col = np.array(np.broadcast_to(getattr(t, name), az.shape), float, copy=True)
+        col[idx] = getattr(sub[3], name)
+        setattr(t, name, col)
+    for k, val in t._elements.items():
+        if isinstance(val, np.ndarray) and val.shape[:1] == az.shape:
+            val = val.copy()
+            val[idx] = sub[3]._elements[k]
+            t._elements[k] = val
+    return az, g, v, t
+
+
+def _inertial_min_energy(fam: _Family, az, g, v):
     """Start for the rotating Earth: the minimum-energy conic in inertial space from the
     burnout point to where the target will be at impact; returned as the ground-relative
     launch azimuth, flight-path angle and speed (deg, deg, m/s)."""
-    lat1, lon1 = _latlon(u1)
+    u1, ut, spec = _unit(fam.lat1, fam.lon1), fam.ut, fam.spec
     g0, v0, az0 = g.copy(), v.copy(), az.copy()
     for _ in range(4):
-        t = fly(lat1, lon1, az, v, g, rotating=False, validate=False, **kw)
+        t = _shoot(fam.lat1, fam.lon1, az, v, g, spec, False, fam.rcs)
+        hb, tb = np.atleast_1d(t.burnout_altitude_m), np.atleast_1d(t.burn_time_s)
         ub = _unit(t.burnout_lat_deg, t.burnout_lon_deg)
         r1 = R_EARTH_M + hb
         # inertial axes = Earth-fixed axes at burnout; the target turns by omega * (T - t_b)
@@ -659,7 +974,7 @@ def _inertial_min_energy(u1, ut, az, g, v, hb, tb, kw):
         v_new = np.linalg.norm(v_rel, axis=-1)
         g_new = np.degrees(np.arcsin(np.clip(up / v_new, -1, 1)))
         # turn the launch azimuth by the change of heading wanted at burnout
-        _, dirb = _great_circle(u1, np.radians(az), _boost_range(hb, np.radians(g)) / R_EARTH_M)
+        _, dirb = _great_circle(u1, np.radians(az), t.boost_range_m / R_EARTH_M)
         head_now = np.arctan2(np.sum(dirb * east, axis=-1), np.sum(dirb * north, axis=-1))
         dhead = np.degrees((np.arctan2(ve, vn) - head_now + np.pi) % (2 * np.pi) - np.pi)
         ok = np.isfinite(v_new) & np.isfinite(g_new) & (g_new > 10.0) & (np.abs(g_new - g) < 15.0)
@@ -672,7 +987,8 @@ def _inertial_min_energy(u1, ut, az, g, v, hb, tb, kw):
     return np.where(keep, az, az0), np.where(keep, g, g0), np.where(keep, v, v0)
 
 
-def _newton_hit(lat1, lon1, ut, az, g, v, *, fixed_speed: bool, kw, tol_m: float, max_iter: int):
+def _newton_hit(lat1, lon1, ut, az, g, v, *, fixed_speed: bool, spec: _Boost, rcs: dict, tol_m: float,
+                max_iter: int):
     """Newton's method on (launch azimuth, speed) — or (azimuth, flight-path angle) for a
     fixed burnout speed — so that the impact on the rotating Earth is the target. Only the
     trajectories not yet within ``tol_m`` are flown again at each iteration."""
@@ -684,7 +1000,7 @@ def _newton_hit(lat1, lon1, ut, az, g, v, *, fixed_speed: bool, kw, tol_m: float
 
     def shoot(idx, az_, q_):
         gg, vv = (q_, v[idx]) if fixed_speed else (g[idx], q_)
-        return fly(lat1[idx], lon1[idx], az_, vv, gg, rotating=True, validate=False, **kw)
+        return _shoot(lat1[idx], lon1[idx], az_, vv, gg, spec, True, rcs)
 
     def miss(idx, tr):
         d = _unit(tr.impact_lat_deg, tr.impact_lon_deg) - ut[idx]
@@ -713,55 +1029,32 @@ def _newton_hit(lat1, lon1, ut, az, g, v, *, fixed_speed: bool, kw, tol_m: float
     return az, g_out, v_out, shoot(every, az, q)
 
 
-def _solve_state(ang, hb, mode, fpa_deg, apogee_m, speed_mps):
-    """Flight-path angle (deg) and speed (m/s) reaching total range angle ``ang``."""
-    g_me, v_me = min_energy_state(ang, hb)
-    if speed_mps is not None:
-        v = float(speed_mps)
-
-        def miss(gdeg):
-            return _speed_for_total(ang, np.radians(gdeg), hb) - v
-
-        lo_g, hi_g = np.full(ang.shape, 0.5), np.full(ang.shape, 89.5)
-        g = (_bisect(miss, g_me, hi_g) if mode == "lofted" else _bisect(miss, lo_g, g_me))
-        g = np.where(v_me <= v, g, np.nan)
-        return g, np.where(np.isfinite(g), v, np.nan)
-    if mode == "min-energy":
-        return g_me, v_me
-    if fpa_deg is not None:
-        g = np.full(ang.shape, float(fpa_deg))
-    elif apogee_m is not None:
-        def apo_miss(gdeg):
-            vv = _speed_for_total(ang, np.radians(gdeg), hb)
-            return _apogee_of(vv, gdeg, hb) - apogee_m
-
-        lo_g, hi_g = np.full(ang.shape, 0.5), np.full(ang.shape, 89.5)
-        g = _bisect(apo_miss, g_me, hi_g) if mode == "lofted" else _bisect(apo_miss, lo_g, g_me)
-    else:
-        g = g_me + (15.0 if mode == "lofted" else -15.0)
-        g = np.clip(g, 1.0, 89.0)
-    v = _speed_for_total(ang, np.radians(g), hb)
-    return g, np.where(np.isfinite(v), v, np.nan)
-
-
-def _apogee_of(v: np.ndarray, g_deg: np.ndarray, hb: np.ndarray) -> np.ndarray:
-    r = R_EARTH_M + hb
-    g = np.radians(g_deg)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        a = 1.0 / (2.0 / r - v * v / MU_M3_S2)
-        h = r * v * np.cos(g)
-        e = np.sqrt(np.maximum(1.0 - h * h / (MU_M3_S2 * a), 0.0))
-        return np.where(np.isfinite(v), a * (1 + e) - R_EARTH_M, np.inf)
-
-
 # ------------------------------------------------------------------ missile classes
 def missile_max_speed_mps(missile) -> float:
     """Burnout speed (m/s) of a missile class: the minimum-energy speed that reaches its
-    nominal range (``range_m``) on a non-rotating Earth, with its burnout altitude."""
+    nominal range (``range_m``) on a non-rotating Earth with its full burn time and
+    burnout altitude."""
     if missile.burnout_speed_mps:
         return float(missile.burnout_speed_mps)
-    _, v = min_energy_state(missile.range_m / R_EARTH_M, missile.burnout_altitude_m)
+    _, v = min_energy_state(missile.range_m / R_EARTH_M, missile.burnout_altitude_m, missile.burn_time_s)
     return float(v)
+
+
+def wrong_side(mode: str, apogee_m: float | None, fpa_deg: float | None, traj: Trajectory, i: int = 0) -> str:
+    """' (a depressed trajectory needs an apogee below the minimum-energy ... km)' when a
+    lofted/depressed request lies on the wrong side of the minimum-energy flight, else ''."""
+    if traj.apogee_bounds_m is None or mode == "min-energy":
+        return ""
+    me_apo = traj.apogee_bounds_m[i][1 if mode == "depressed" else 0]
+    me_g = traj.fpa_bounds_deg[i][1 if mode == "depressed" else 0]
+    side = "below" if mode == "depressed" else "above"
+    if apogee_m is not None and (apogee_m > me_apo if mode == "depressed" else apogee_m < me_apo):
+        return (f" (a {mode} trajectory needs an apogee {side} the minimum-energy {me_apo / 1000:,.0f} km for "
+                "this range)")
+    if fpa_deg is not None and (fpa_deg > me_g if mode == "depressed" else fpa_deg < me_g):
+        return (f" (a {mode} trajectory needs a flight-path angle {side} the minimum-energy {me_g:.1f} deg for "
+                "this range)")
+    return ""
 
 
 def aim_missile(missile, launch_lat_deg, launch_lon_deg, target_lat_deg, target_lon_deg, *,
@@ -770,28 +1063,44 @@ def aim_missile(missile, launch_lat_deg, launch_lon_deg, target_lat_deg, target_
                 tol_m: float = 1.0) -> tuple[Trajectory, np.ndarray]:
     """Aim a catalog missile class (burn time, burnout altitude, RCS, reach) at targets.
 
-    ``fixed_speed=True`` flies at the class's full burnout speed (depressed root, or lofted
-    with ``mode="lofted"``) instead of the speed the chosen profile needs. Targets the class
-    cannot reach raise :class:`InputError` naming the maximum range (``errors="raise"``) or
-    come back NaN with ``reachable`` False (``errors="mask"``).
+    Flights that need less than the class's full burnout speed burn for less time (energy
+    management, :func:`_managed`). ``fixed_speed=True`` flies at the class's full burnout
+    speed (depressed root, or lofted with ``mode="lofted"``) instead of the speed the
+    chosen profile needs. Targets the class cannot reach raise :class:`InputError` naming
+    the maximum range, and lofted/depressed requests outside what the class can fly to that
+    target raise one naming the feasible apogee (or angle) interval (``errors="raise"``);
+    with ``errors="mask"`` they come back NaN with ``reachable`` False.
     """
     if errors not in ("raise", "mask"):
         raise InputError("errors must be 'raise' or 'mask'")
     v_max = missile_max_speed_mps(missile)
-    traj, reach = aim(launch_lat_deg, launch_lon_deg, target_lat_deg, target_lon_deg,
-                      burn_time_s=missile.burn_time_s, burnout_altitude_m=missile.burnout_altitude_m,
-                      mode=mode, fpa_deg=fpa_deg, apogee_m=apogee_m,
-                      speed_mps=v_max if fixed_speed else None, max_speed_mps=v_max, rotating=rotating,
-                      body_rcs_m2=missile.body_rcs_m2, warhead_rcs_m2=missile.warhead_rcs_m2, tol_m=tol_m)
+    kw = dict(burn_time_s=missile.burn_time_s, burnout_altitude_m=missile.burnout_altitude_m, rotating=rotating,
+              body_rcs_m2=missile.body_rcs_m2, warhead_rcs_m2=missile.warhead_rcs_m2, tol_m=tol_m,
+              full_speed_mps=v_max)
+    traj, reach = aim(launch_lat_deg, launch_lon_deg, target_lat_deg, target_lon_deg, mode=mode, fpa_deg=fpa_deg,
+                      apogee_m=apogee_m, speed_mps=v_max if fixed_speed else None, max_speed_mps=v_max, **kw)
     if errors == "raise" and not np.all(reach):
         from .geodesy import inverse
 
         bad = int(np.flatnonzero(~reach)[0])
-        la1, lo1, la2, lo2 = (np.broadcast_to(np.atleast_1d(_f(x)), reach.shape)[bad] for x in (
+        la1, lo1, la2, lo2 = (float(np.broadcast_to(np.atleast_1d(_f(x)), reach.shape)[bad]) for x in (
             launch_lat_deg, launch_lon_deg, target_lat_deg, target_lon_deg))
         d, _, _ = inverse(la1, lo1, la2, lo2)
-        need = float(np.atleast_1d(traj.burnout_speed_mps)[bad])
-        why = (f"it would need a burnout speed of {need:,.0f} m/s" + (" on the rotating Earth" if rotating else "")
+        earth = "rotating" if rotating else "non-rotating"
+        me, me_ok = (traj, reach) if mode == "min-energy" else aim(la1, lo1, la2, lo2, max_speed_mps=v_max, **kw)
+        if mode != "min-energy" and not fixed_speed and bool(np.atleast_1d(me_ok)[0]):
+            lo_a, hi_a = traj.apogee_bounds_m[bad]
+            lo_g, hi_g = traj.fpa_bounds_deg[bad]
+            asked = (f"an apogee of {apogee_m / 1000:,.0f} km" if apogee_m is not None else
+                     f"a flight-path angle of {fpa_deg:g} deg" if fpa_deg is not None else "that profile")
+            raise InputError(
+                f"no {mode} trajectory of missile class {missile.id!r} to the target at {d / 1000:,.0f} km has "
+                f"{asked}{wrong_side(mode, apogee_m, fpa_deg, traj, bad)}: on the {earth} Earth its {mode} flights "
+                f"to that target have apogees from {lo_a / 1000:,.1f} to {hi_a / 1000:,.1f} km (flight-path angles "
+                f"{lo_g:.2f}-{hi_g:.2f} deg), from the minimum-energy flight to the one at the class's full "
+                f"{v_max:,.0f} m/s")
+        need = float(np.atleast_1d(me.burnout_speed_mps)[0 if me is not traj else bad])
+        why = (f"it would need a burnout speed of {need:,.0f} m/s on the {earth} Earth"
                if np.isfinite(need) else "no trajectory of that profile reaches it")
         raise InputError(
             f"target at {d / 1000:,.0f} km is beyond the reach of missile class {missile.id!r} "

@@ -162,7 +162,7 @@ def test_commit_delay_and_cueing_remove_the_defence(tmp_path):
 def test_out_of_reach_is_nan_not_undefended(tmp_path):
     arch = Architecture(_hand(tmp_path))
     t = CAT.launch_site("tehran")
-    eng = arch.engage_points(t.lat_deg, t.lon_deg, [51.507], [-0.128])  # London: beyond the IRBM from Tehran
+    eng = arch.engage_points(t.lat_deg, t.lon_deg, [38.907], [-77.037])  # Washington: beyond the IRBM from Tehran
     assert not eng.reachable[0] and np.isnan(eng.battle_space_s[0])
 
 

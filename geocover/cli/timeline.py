@@ -21,6 +21,7 @@ from .options import (
     resolve_place,
     terrain_from_options,
 )
+from .trajectory import aim_profile, check_profile, profile_options
 
 
 def _default_missile(cat, lat1, lon1, lat2, lon2):
@@ -38,9 +39,7 @@ def _default_missile(cat, lat1, lon1, lat2, lon2):
 @click.option("--radars", "radar_ids", required=True, help="Comma-separated radar ids.")
 @click.option("--missile", "missile_id", callback=nonempty,
               help="Missile class [default: the shortest-range class that reaches].")
-@click.option("--mode", type=click.Choice(["min-energy", "lofted", "depressed"]), default="min-energy",
-              show_default=True)
-@click.option("--apogee", "apogee_m", type=QuantityType("length", minimum=0, strict_min=True))
+@profile_options
 @click.option("--step", "step_s", type=QuantityType("time", minimum=0, strict_min=True), default="2s",
               show_default=True, help="Sampling step along the flight.")
 @click.option("--min-track", "min_track_s", type=QuantityType("time", minimum=0), default="10s",
@@ -53,7 +52,7 @@ def _default_missile(cat, lat1, lon1, lat2, lon2):
 @click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), callback=nonempty,
               help="Write the flight as GeoJSON.")
 @catalog_option
-def command(launch, target, radar_ids, missile_id, mode, apogee_m, step_s, min_track_s, model, no_terrain,
+def command(launch, target, radar_ids, missile_id, mode, apogee_m, angle_deg, step_s, min_track_s, model, no_terrain,
             dem_files, as_json, plot_path, geojson_path, catalog_files) -> None:
     """Detection timeline of a missile from LAUNCH to TARGET (ids or lat,lon) for a set of radars:
     first detection (time, altitude, range), track intervals, whether the boost is seen, warning
@@ -65,8 +64,7 @@ def command(launch, target, radar_ids, missile_id, mode, apogee_m, step_s, min_t
         check_figure_path(plot_path)
     if geojson_path:
         check_output_file(geojson_path)
-    if apogee_m is not None and mode == "min-energy":
-        raise InputError("--apogee shapes a lofted or depressed trajectory: add --mode lofted or --mode depressed")
+    check_profile(mode, angle_deg, apogee_m)
     if not 0.01 <= step_s <= 60.0:
         raise InputError(f"--step must be between 0.01 s and 60 s, got {step_s:g} s")
     cat = get_catalog(catalog_files)
@@ -74,10 +72,7 @@ def command(launch, target, radar_ids, missile_id, mode, apogee_m, step_s, min_t
     lat2, lon2, name2, _ = resolve_place(target, cat)
     radars = [cat.radar(r) for r in id_list(radar_ids, "--radars", "radar id")]
     missile = cat.missile(missile_id) if missile_id else _default_missile(cat, lat1, lon1, lat2, lon2)
-    from .trajectory import check_profile
-
-    check_profile(lat1, lon1, lat2, lon2, mode, None, apogee_m, missile)
-    traj, _ = aim_missile(missile, lat1, lon1, lat2, lon2, mode=mode, apogee_m=apogee_m)
+    traj, _ = aim_profile(missile, lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m)
     terrain = terrain_from_options(no_terrain, dem_files)
     views = [RadarView(r, model=model, terrain=terrain) for r in radars]
     tl = timeline(traj, views, step_s=step_s, min_track_s=min_track_s)

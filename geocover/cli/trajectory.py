@@ -7,7 +7,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..export import feature_collection
-from ..trajectory import MODES, aim, aim_missile, fly
+from ..trajectory import MODES, aim, aim_missile, fly, wrong_side
 from .options import (
     QuantityType,
     catalog_option,
@@ -18,35 +18,38 @@ from .options import (
 )
 
 
-def check_profile(lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m, missile=None) -> None:
+def check_profile(mode: str, angle_deg: float | None, apogee_m: float | None) -> None:
     """Refuse contradictory profile options before flying: --apogee/--angle without a
-    lofted/depressed mode, both at once, or a 'depressed' profile that is higher (or a
-    'lofted' one lower) than the minimum-energy trajectory."""
-    from ..trajectory import _apogee_of, _azimuth_and_angle, _unit, min_energy_state
-
+    lofted/depressed mode, or both at once. Whether the profile can be flown to the target
+    (an apogee or angle on the right side of the minimum-energy flight, within the class's
+    speed) is decided by the solver, which names the feasible interval."""
     if (apogee_m is not None or angle_deg is not None) and mode == "min-energy":
         raise InputError("--apogee and --angle shape a lofted or depressed trajectory: add --mode lofted "
                          "or --mode depressed")
     if apogee_m is not None and angle_deg is not None:
         raise InputError("give --apogee or --angle, not both")
-    if mode == "min-energy" or (apogee_m is None and angle_deg is None):
-        return
-    hb = missile.burnout_altitude_m if missile else 0.0
-    _, ang = _azimuth_and_angle(_unit(lat1, lon1), _unit(lat2, lon2))
-    g_me, v_me = min_energy_state(float(ang), hb)
-    if angle_deg is not None:
-        wrong = angle_deg > g_me if mode == "depressed" else angle_deg < g_me
-        if wrong:
-            side = "below" if mode == "depressed" else "above"
-            raise InputError(f"a {mode} trajectory needs a flight-path angle {side} the minimum-energy "
-                             f"{g_me:.1f} deg for this range, got {angle_deg:g} deg")
-    if apogee_m is not None:
-        apo_me = float(_apogee_of(np.array([v_me]), np.array([g_me]), np.array([hb]))[0])
-        wrong = apogee_m > apo_me if mode == "depressed" else apogee_m < apo_me
-        if wrong:
-            side = "below" if mode == "depressed" else "above"
-            raise InputError(f"a {mode} trajectory needs an apogee {side} the minimum-energy "
-                             f"{apo_me / 1000:,.0f} km for this range, got {apogee_m / 1000:,.0f} km")
+
+
+def profile_options(f):
+    """``--mode``, ``--apogee`` and ``--angle``: the flight profile, shared by ``trajectory``,
+    ``timeline`` and ``engage``."""
+    f = click.option("--angle", "angle_deg", type=QuantityType("angle", minimum=0, strict_min=True),
+                     help="Lofted/depressed by burnout flight-path angle (deg) (trajectory --azimuth: the "
+                          "burnout state's angle).")(f)
+    f = click.option("--apogee", "apogee_m", type=QuantityType("length", minimum=0, strict_min=True),
+                     help="Lofted/depressed by apogee (e.g. 800km); an infeasible apogee is an error naming the "
+                          "feasible interval for the class and target.")(f)
+    return click.option("--mode", type=click.Choice(MODES), default="min-energy", show_default=True,
+                        help="Flight profile: minimum-energy, or lofted/depressed (by --apogee, --angle, or "
+                             "15 deg off the minimum-energy angle).")(f)
+
+
+def aim_profile(missile, lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m, *, rotating: bool = True,
+                errors: str = "raise"):
+    """Aim a catalog class with the profile options (checked first)."""
+    check_profile(mode, angle_deg, apogee_m)
+    return aim_missile(missile, lat1, lon1, lat2, lon2, mode=mode, fpa_deg=angle_deg, apogee_m=apogee_m,
+                       rotating=rotating, errors=errors)
 
 
 KEYS = ("impact_lat_deg", "impact_lon_deg", "ground_range_m", "flight_time_s", "apogee_m",
@@ -85,12 +88,7 @@ def flight_geojson(traj, *, step_s: float = 5.0, properties: dict | None = None)
 @click.option("--missile", "missile_id", callback=nonempty,
               help="Missile class from the catalog (burn time, burnout altitude, reach) [default: burnout at the "
                    "launch point on the surface, no reach limit].")
-@click.option("--mode", type=click.Choice(MODES), default="min-energy", show_default=True)
-@click.option("--apogee", "apogee_m", type=QuantityType("length", minimum=0, strict_min=True),
-              help="Lofted/depressed by apogee (e.g. 800km).")
-@click.option("--angle", "angle_deg", type=QuantityType("angle", minimum=0, strict_min=True),
-              help="Burnout flight-path angle (deg): with --to, lofted/depressed by angle; with --azimuth, "
-                   "the burnout state.")
+@profile_options
 @click.option("--azimuth", "azimuth_deg", type=QuantityType("angle"), help="Launch azimuth (burnout-state mode).")
 @click.option("--speed", "speed_mps", type=QuantityType("speed", minimum=0, strict_min=True),
               help="Burnout speed relative to the ground (m/s or km/s): a burnout state with --azimuth, or a "
@@ -121,20 +119,26 @@ def command(from_place, to_place, missile_id, mode, apogee_m, angle_deg, azimuth
         if azimuth_deg is not None:
             raise InputError("--azimuth is for burnout states; with --to the azimuth is solved for")
         lat2, lon2, target, _ = resolve_place(to_place, cat)
-        check_profile(lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m,
-                      cat.missile(missile_id) if missile_id else None)
+        check_profile(mode, angle_deg, apogee_m)
         if missile_id:
             missile = cat.missile(missile_id)
             if speed_mps is not None:
                 raise InputError("--speed cannot be combined with --missile (the class sets the speed)")
-            traj, _ = aim_missile(missile, lat1, lon1, lat2, lon2, mode=mode, fpa_deg=angle_deg,
-                                  apogee_m=apogee_m, rotating=rotating)
+            traj, _ = aim_profile(missile, lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m, rotating=rotating)
         else:
+            if speed_mps is not None and (apogee_m is not None or angle_deg is not None):
+                raise InputError("--speed fixes the burnout speed: it cannot be combined with --apogee or --angle")
             traj, ok = aim(lat1, lon1, lat2, lon2, mode=mode, fpa_deg=angle_deg, apogee_m=apogee_m,
                            speed_mps=speed_mps, rotating=rotating)
             if not ok.all():
+                bounds = ""
+                if traj.apogee_bounds_m is not None and np.all(np.isfinite(traj.apogee_bounds_m[0])):
+                    (a0, a1), (g0, g1) = traj.apogee_bounds_m[0], traj.fpa_bounds_deg[0]
+                    bounds = (f"{wrong_side(mode, apogee_m, angle_deg, traj)}: its {mode} flights (burnout at the "
+                              f"surface) have apogees {a0 / 1000:,.1f}-{a1 / 1000:,.1f} km, flight-path angles "
+                              f"{g0:.2f}-{g1:.2f} deg")
                 raise InputError(f"no {mode} trajectory from {name1} reaches {target}"
-                                 + (f" at {speed_mps:,.0f} m/s" if speed_mps else ""))
+                                 + (f" at {speed_mps:,.0f} m/s" if speed_mps else "") + bounds)
     summary = traj.summary()
     out = {"from": name1, "to": target, "missile": missile_id, **{k: summary[k] for k in KEYS},
            **{k: v for k, v in summary.items() if k not in KEYS}}
