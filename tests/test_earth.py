@@ -141,3 +141,86 @@ def test_roundtrip_aer(lat0, lon0, h0, az, el, rng):
     assert np.isclose(np.hypot(np.hypot(e, n), u), rng, rtol=0, atol=1e-3)
     back = np.array(enu2ecef(e, n, u, lat0, lon0, h0))
     assert np.linalg.norm(back - x) < 1e-3
+
+
+# --- found by mutation testing (docs/mutation.md): each test below kills named survivors ---------
+def test_a_new_ellipsoid_derives_b_and_e2():
+    # GRS80 (Moritz 2000, Bulletin Geodesique 54): a = 6378137 m, f = 1/298.257222101,
+    # b = 6356752.314140 m, e^2 = 0.00669438002290. A fresh instance, because WGS84 itself
+    # is built once at import (mutmut's forked workers never rebuild it). 1e-6 m / 1e-14
+    # admit the published digits only.
+    grs80 = Ellipsoid("GRS80", 6378137, 1 / 298.257222101)  # an int a is stored as float
+    assert type(grs80.semimajor_axis_m) is float and grs80.semimajor_axis_m == 6378137.0
+    assert type(grs80.flattening) is float and grs80.flattening == 1 / 298.257222101
+    assert grs80.semiminor_axis_m == pytest.approx(6356752.314140, abs=1e-6)
+    assert grs80.eccentricity_squared == pytest.approx(0.00669438002290, abs=1e-14)
+    tiny = Ellipsoid("tiny", 0.5, 0.0)  # any positive size is an ellipsoid
+    assert tiny.semiminor_axis_m == 0.5 and tiny.eccentricity_squared == 0.0
+
+
+@pytest.mark.parametrize("a,f,field", [(0.0, 0.0, "semimajor_axis_m must be > 0"),
+                                       (float("nan"), 0.0, "semimajor_axis_m must be > 0"),
+                                       (6e6, 1.0, "flattening must be in [0, 1)"),
+                                       (6e6, -0.1, "flattening must be in [0, 1)")])
+def test_ellipsoid_errors_name_the_field(a, f, field):
+    with pytest.raises(InputError) as info:
+        Ellipsoid("bad", a, f)
+    assert "ellipsoid 'bad'" in str(info.value) and field in str(info.value)
+
+
+def test_gaussian_radius_closed_form():
+    # sqrt(M N): at the equator M = a(1 - e^2), N = a, so sqrt(M N) = a sqrt(1 - e^2) = b;
+    # at the poles M = N = a^2 / b, the polar radius of curvature c = 6,399,593.6258 m
+    # (NIMA TR8350.2 table 3.3). WGS84 a and f typed in (TR8350.2 table 3.1).
+    from geocover.earth import gaussian_radius_m
+
+    a, f = 6378137.0, 1 / 298.257223563
+    b = a * (1 - f)
+    assert gaussian_radius_m(0.0) == pytest.approx(b, abs=1e-6)
+    assert gaussian_radius_m(90.0) == pytest.approx(6_399_593.6258, abs=1e-4)
+    assert gaussian_radius_m(-90.0) == pytest.approx(a * a / b, abs=1e-6)
+    e2 = f * (2 - f)
+    s2 = np.sin(np.radians(45.0)) ** 2
+    m, n = a * (1 - e2) / (1 - e2 * s2) ** 1.5, a / np.sqrt(1 - e2 * s2)
+    assert gaussian_radius_m(45.0) == pytest.approx(np.sqrt(m * n), rel=1e-15)
+    sphere = Ellipsoid("sphere", 6_371_000.0, 0.0)
+    assert gaussian_radius_m(30.0, sphere) == 6_371_000.0
+
+
+def test_scalars_give_floats_and_defaults():
+    out = geodetic2ecef(0.0, 0.0)  # h defaults to 0: the point (a, 0, 0)
+    assert out == (6378137.0, 0.0, 0.0) and all(type(v) is float for v in out)
+    assert all(type(v) is float for v in ecef2geodetic(6378137.0, 0.0, 0.0))
+    assert all(type(v) is float for v in geodetic2aer(1.0, 1.0, 0.0, 0.0, 0.0, 0.0))
+
+
+def test_float32_input_is_computed_in_double():
+    # float32 ECEF coordinates (0.5 m steps at 6,000 km) are valid input; the arithmetic
+    # must still be float64 (Vermeille's closed form loses metres in float32). Reference:
+    # the same values converted to float64 first; 1e-6 m admits float64 rounding only.
+    lat, lon, h = _points(2_000)
+    x, y, z = (np.asarray(v, dtype=np.float32) for v in geodetic2ecef(lat, lon, h))
+    got = ecef2geodetic(x, y, z)
+    want = ecef2geodetic(x.astype(np.float64), y.astype(np.float64), z.astype(np.float64))
+    assert got[2].dtype == np.float64
+    assert np.max(np.abs(got[2] - want[2])) < 1e-6
+
+
+def test_other_ellipsoids_are_passed_through():
+    # aer2geodetic / enu2ecef on a sphere of radius R: looking north, level, at range rho
+    # from (0, 0, 0) reaches ECEF (R, 0, rho): latitude atan(rho / R), height
+    # sqrt(R^2 + rho^2) - R (closed form). WGS84 instead of the sphere is ~20 km off in h.
+    R, rho = 6_371_000.0, 1_000_000.0
+    sphere = Ellipsoid("sphere", R, 0.0)
+    lat, lon, h = aer2geodetic(0.0, 0.0, rho, 0.0, 0.0, 0.0, ell=sphere)
+    assert lat == pytest.approx(np.degrees(np.arctan2(rho, R)), abs=1e-12)
+    assert lon == pytest.approx(0.0, abs=1e-12) and h == pytest.approx(np.hypot(R, rho) - R, abs=1e-6)
+    assert enu2ecef(0.0, rho, 0.0, 0.0, 0.0, 0.0, ell=sphere) == pytest.approx((R, 0.0, rho), abs=1e-6)
+
+
+def test_negative_slant_range_refused():
+    from geocover.earth import aer2enu
+
+    with pytest.raises(InputError, match=r"^slant range must be >= 0 m$"):
+        aer2enu(0.0, 0.0, -1.0)
+    assert aer2enu(90.0, 0.0, 0.0) == pytest.approx((0.0, 0.0, 0.0))

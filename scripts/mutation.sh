@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Mutation testing of geocover's numeric core with mutmut 3, one module at a time.
+#
+#   scripts/mutation.sh [--time-box SECONDS] [--jobs N] [--ref REF|--worktree] [MODULE ...]
+#
+# MODULE is a file name under geocover/ without .py (earth, refraction, ...); default: the
+# numeric core and writers listed in CORE below. For each module the script
+#   1. copies the sources (git archive of REF, default HEAD; --worktree: the working tree's
+#      tracked and untracked-but-not-ignored files) to $MUTATION_DIR/<module> (default
+#      /tmp/geocover-mutation), so the checkout is never touched and runs can go in parallel;
+#   2. writes a [tool.mutmut] table there that mutates only geocover/<module>.py and runs
+#      only the test files that exercise it (TESTS below);
+#   3. runs `nice -n 19 mutmut run` under `timeout` (the time box; mutmut keeps the verdicts
+#      reached so far), then prints `mutmut results` and the score, and appends one line to
+#      $MUTATION_DIR/summary.tsv: module, killed, survived, no-tests, timeout, total, score %.
+#
+# The score is killed / (killed + survived), as mutmut reports it; "no tests" mutants (code
+# no selected test reaches) are listed separately. docs/mutation.md explains each survivor.
+# Needs: the test extra (pip install -e '.[test]' installs mutmut).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BOX=0
+JOBS=1
+REF=HEAD
+WORKTREE=0
+MODULES=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --time-box) BOX="$2"; shift 2 ;;
+    --jobs) JOBS="$2"; shift 2 ;;
+    --ref) REF="$2"; shift 2 ;;
+    --worktree) WORKTREE=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -*) echo "mutation.sh: unknown option $1" >&2; exit 2 ;;
+    *) MODULES+=("$1"); shift ;;
+  esac
+done
+
+CORE=(earth refraction geodesy geoid terrain radar trajectory interceptor footprint timeline coverage export units)
+[ ${#MODULES[@]} -eq 0 ] && MODULES=("${CORE[@]}")
+
+# Test files that exercise each module (mutmut then picks, per mutant, the tests that
+# actually call the mutated function).
+tests_for() {
+  case "$1" in
+    earth) echo tests/test_earth.py tests/test_refraction.py ;;
+    refraction) echo tests/test_refraction.py tests/test_coverage.py ;;
+    geodesy) echo tests/test_geodesy.py ;;
+    geoid) echo tests/test_geoid.py ;;
+    terrain) echo tests/test_terrain.py ;;
+    radar) echo tests/test_coverage.py tests/test_references.py tests/test_terrain.py ;;
+    trajectory) echo tests/test_trajectory.py tests/test_references.py ;;
+    interceptor|footprint) echo tests/test_footprint.py tests/test_references.py ;;
+    timeline) echo tests/test_timeline.py ;;
+    coverage) echo tests/test_coverage.py tests/test_cli_coverage.py ;;
+    export) echo tests/test_references.py tests/test_cli_coverage.py ;;
+    units) echo tests/test_references.py tests/test_cli.py ;;
+    *) echo "mutation.sh: no test list for module '$1' (edit tests_for in $0)" >&2; return 2 ;;
+  esac
+}
+
+WORK="${MUTATION_DIR:-/tmp/geocover-mutation}"
+mkdir -p "$WORK"
+SUMMARY="$WORK/summary.tsv"
+[ -f "$SUMMARY" ] || printf 'module\tkilled\tsurvived\tno_tests\ttimeout\ttotal\tscore_pct\tref\n' > "$SUMMARY"
+
+for mod in "${MODULES[@]}"; do
+  [ -f "$ROOT/geocover/$mod.py" ] || { echo "mutation.sh: geocover/$mod.py does not exist" >&2; exit 2; }
+  tests="$(tests_for "$mod")"
+  dir="$WORK/$mod"
+  rm -rf "$dir" && mkdir -p "$dir"
+  if [ "$WORKTREE" = 1 ]; then
+    (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$dir"
+    label="worktree"
+  else
+    (cd "$ROOT" && git archive "$REF") | tar -xf - -C "$dir"
+    label="$(cd "$ROOT" && git rev-parse --short "$REF")"
+  fi
+  python3 - "$dir/pyproject.toml" "$mod" $tests <<'PY'
+import re, sys
+path, mod, tests = sys.argv[1], sys.argv[2], sys.argv[3:]
+text = open(path, encoding="utf-8").read()
+text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", text)  # the repo's default table
+text += ("\n[tool.mutmut]\n"
+         'source_paths = ["geocover/"]\n'
+         f'only_mutate = ["geocover/{mod}.py"]\n'
+         f"pytest_add_cli_args_test_selection = {tests!r}\n".replace("'", '"')
+         + 'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q", "-p", "no:randomly"]\n')
+open(path, "w", encoding="utf-8").write(text)
+PY
+  echo "== $mod ($label): tests $tests"
+  start=$(date +%s)
+  set +e
+  if [ "$BOX" -gt 0 ]; then
+    (cd "$dir" && GEOCOVER_DATA_DIR="$dir/data" timeout --signal=INT "$BOX" nice -n 19 mutmut run --max-children "$JOBS" \
+      > "$dir/mutmut-run.log" 2>&1)
+  else
+    (cd "$dir" && GEOCOVER_DATA_DIR="$dir/data" nice -n 19 mutmut run --max-children "$JOBS" > "$dir/mutmut-run.log" 2>&1)
+  fi
+  rc=$?
+  set -e
+  [ $rc -eq 124 ] && echo "   time box of ${BOX}s reached: the counts below are the mutants judged so far"
+  (cd "$dir" && GEOCOVER_DATA_DIR="$dir/data" mutmut results --all true > "$dir/results.txt" 2>&1 || true)
+  python3 - "$dir/results.txt" "$mod" "$label" "$(( $(date +%s) - start ))" >> "$SUMMARY" <<'PY'
+import collections, sys
+path, mod, label, secs = sys.argv[1:]
+c = collections.Counter(line.rsplit(": ", 1)[1].strip() for line in open(path, encoding="utf-8")
+                        if line.startswith("    geocover.") and ": " in line)
+k, s = c["killed"], c["survived"]
+score = 100.0 * k / (k + s) if k + s else float("nan")
+sys.stderr.write(f"   {mod}: {k} killed, {s} survived, {c['no tests']} no tests, {c['timeout']} timeout, "
+                 f"{sum(c.values())} judged, score {score:.1f} % ({secs} s)\n")
+print(f"{mod}\t{k}\t{s}\t{c['no tests']}\t{c['timeout']}\t{sum(c.values())}\t{score:.1f}\t{label}")
+PY
+  grep -E ": (survived|no tests|timeout)$" "$dir/results.txt" | sed 's/^/   /' || true
+  echo "   details: cd $dir && mutmut show <name>"
+done
+echo "summary: $SUMMARY"
