@@ -175,3 +175,13 @@ def test_cli_verbose_logs_data_and_cache_folders_quiet_contradicts(monkeypatch, 
     assert "INFO" not in res.stderr
     res = CliRunner().invoke(cli, ["-q", "-v", "sites"])
     assert res.exit_code == 2 and "contradict" in res.output
+
+
+def test_shipped_data_cites_only_what_users_have():
+    """Catalog records and scenarios cite the project's sources page (docs/sources.md, shipped in
+    the sdist and published with the docs), never the team's private shared/ folder."""
+    texts = {p: p.read_text(encoding="utf-8") for p in (ROOT / "data").rglob("*")
+             if p.suffix in (".geojson", ".toml", ".md")}
+    assert texts
+    assert not [p for p, t in texts.items() if "shared/reference" in t or "SOURCES.md" in t]
+    assert (ROOT / "docs" / "sources.md").is_file()
