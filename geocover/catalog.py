@@ -257,8 +257,8 @@ class Radar(Site):
         # At most 50,000 km (beyond geostationary altitude): a bound that catches typos
         # such as 1e300 before the radar equation overflows.
         "reference_range_m": _Spec(_NUM, 0, 5.0e7, lo_open=True),
-        # At most +40 dBsm (a large ship).
-        "reference_rcs_m2": _Spec(_NUM, 0, 1e4, lo_open=True),
+        # At most 1e6 m2 (+60 dBsm, above the largest ships), as units.LIMITS for --rcs.
+        "reference_rcs_m2": _Spec(_NUM, 0, 1e6, lo_open=True),
         "antenna_height_agl_m": _Spec(_NUM, 0, 10_000),
         "can_search": _Spec(_BOOL),
     }
@@ -352,8 +352,8 @@ class Missile:
         "range_m": _Spec(_NUM, 0, 20_000_000, lo_open=True),
         "burn_time_s": _Spec(_NUM, 0, 1000, lo_open=True),
         "burnout_altitude_m": _Spec(_NUM, 0, 1_000_000, lo_open=True),
-        "body_rcs_m2": _Spec(_NUM, 0, 1e4, lo_open=True),
-        "warhead_rcs_m2": _Spec(_NUM, 0, 1e4, lo_open=True),
+        "body_rcs_m2": _Spec(_NUM, 0, 1e6, lo_open=True),
+        "warhead_rcs_m2": _Spec(_NUM, 0, 1e6, lo_open=True),
         "burnout_speed_mps": _Spec(_NUM, 0, 11_000, lo_open=True, required=False),
     }
 

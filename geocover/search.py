@@ -63,8 +63,6 @@ def _land():
 
 def read_region(text: str):
     """A region: ``west,south,east,north`` in degrees, or a GeoJSON file with polygons."""
-    import json
-
     import shapely
     from shapely.geometry import box, shape
 
@@ -75,11 +73,11 @@ def read_region(text: str):
         raise InputError(f"candidate region {p} is a folder, not a GeoJSON file")
     if p.suffix.lower() in (".geojson", ".json") or p.exists():
         if not p.is_file():
-            raise InputError(f"candidate region file not found: {p}")
-        try:
-            doc = json.loads(p.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"{p}: not valid GeoJSON ({exc})") from None
+            raise InputError(f"candidate region {p} is not a regular file (a device or pipe)" if p.exists()
+                             else f"candidate region file not found: {p}")
+        from .catalog import read_json
+
+        doc = read_json(p, "candidate region")  # one reader: encoding, JSON, nesting, huge numbers
         feats = doc.get("features", [doc]) if isinstance(doc, dict) else []
         geoms = []
         for i, f in enumerate(feats):

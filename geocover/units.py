@@ -22,11 +22,12 @@ UNITS: dict[str, dict[str, float]] = {
     "area": {"m2": 1.0, "m^2": 1.0, "dbsm": math.nan},
 }
 _BASE = {"length": "m", "angle": "deg", "time": "s", "speed": "m/s", "area": "m2"}
-#: Largest magnitude accepted per dimension, in the base unit: far beyond any sensible
-#: value (a million km; 100 turns; a year; the speed of light; +100 dBsm) yet small enough
-#: that nothing downstream overflows. Commands check their own, tighter, ranges.
+#: Largest magnitude accepted per dimension, in the base unit: beyond any sensible value
+#: (a million km; 100 turns; a year; the speed of light; an RCS of 1e6 m2 = +60 dBsm, above
+#: the largest ships' 40-50 dBsm) yet small enough that nothing downstream overflows.
+#: Commands check their own, tighter, ranges.
 LIMITS: dict[str, float] = {"length": 1.0e9, "angle": 36_000.0, "time": 3.2e7, "speed": 299_792_458.0,
-                            "area": 1.0e10}
+                            "area": 1.0e6}
 #: Smallest positive RCS accepted (-100 dBsm): 10 log10(sigma) below that underflows the radar
 #: equation's fourth root to nothing.
 MIN_AREA_M2 = 1.0e-10
@@ -62,8 +63,8 @@ def parse_quantity(text: str | float, dimension: str = "length", *, name: str = 
             raise InputError(f"{name}: unknown {dimension} unit {unit!r} in {text!r} "
                              f"(use {', '.join(UNITS[dimension])})")
         if dimension == "area" and unit.lower() == "dbsm":
-            if not -100.0 <= value <= 100.0:
-                raise InputError(f"{name}: {text!r} is outside -100 .. +100 dBsm")
+            if not -100.0 <= value <= 60.0:
+                raise InputError(f"{name}: {text!r} is outside -100 .. +60 dBsm")
             value = 10.0 ** (value / 10.0)
             factor = 1.0
         else:

@@ -450,6 +450,9 @@ def _option_cases():
         add(cmd, ["--rcs", "-4000dBsm"], ["--rcs", "-4000dBsm"])
         add(cmd, ["--rcs", "1e400"], ["--rcs", "1e400"])
         add(cmd, ["--rcs", "nan"], ["--rcs"])
+    add("coverage", ["--rcs", "61dBsm"], ["--rcs", "61dBsm"])  # above +60 dBsm: no such target
+    add("los", ["--rcs", "1e7"], ["--rcs", "1e7"])
+    add("vcd", ["--rcs", "1e-11"], ["--rcs", "1e-11"])  # below -100 dBsm
     add("coverage", ["--altitude", "1e300km"], ["--altitude", "1e300km"])
     add("coverage", ["--altitude", "100km,,300km"], ["--altitude", "empty"])
     add("coverage", ["--altitude", "inf"], ["--altitude"])
@@ -490,6 +493,9 @@ def _option_cases():
         add(cmd, ["--catalog", "/dev/null"], ["/dev/null", "not a regular file"])
     add("sites", ["--catalog", "@TMP@"], ["--catalog", "directory"])
     add("vcd", ["--catalog", "@TMP@/nope.geojson"], ["nope.geojson", "not found"])
+    add("sites", ["--catalog", "x" * 5000 + ".geojson"], ["File name too long"])
+    add("engage", [], ["File name too long"], replace=["engage", "y" * 5000 + ".toml", "tehran", "bucharest"])
+    add("footprint", [], ["File name too long"], replace=["footprint", "epaa-phase1-2011", "--out", "z" * 5000])
     for cmd in ("los", "coverage", "timeline"):
         add(cmd, ["--dem", "/dev/null"], ["/dev/null", "not a regular file"])
     add("los", ["--dem", "@TMP@"], ["--dem", "directory"])
@@ -516,6 +522,15 @@ def _option_cases():
     add("map", ["--all"], ["--all"])
     add("timeline", ["--geojson", "/dev/null"], ["not a regular file"])
     add("optimise", ["--k", "0"], ["--k"])
+    # the candidate region of optimise: a second GeoJSON reader, the same checks
+    for region, frags in ((["@TMP@/deep.geojson"], ["deep.geojson", "nested more than"]),
+                          (["@TMP@/big.geojson"], ["big.geojson", "too large for a float"]),
+                          (["@TMP@/surrogate.geojson"], ["surrogate.geojson", "lone surrogate"]),
+                          (["/dev/null"], ["/dev/null", "not a regular file"]),
+                          (["@TMP@/nope.geojson"], ["nope.geojson", "not found"]),
+                          (["1,2,3"], ["candidate region"]), ([""], ["candidate region"]),
+                          (["10,30,20," + BIG_INT], ["File name too long"])):
+        add("optimise", ["--candidates", *region], frags)
     return [pytest.param(cmd, extra, frags, rep, id=f"option-{cmd}-{i}-{' '.join(extra)[:20] or 'args'}")
             for i, (cmd, extra, frags, rep) in enumerate(c)]
 
@@ -525,6 +540,12 @@ def test_bad_option_table(tmp_path, monkeypatch, cmd, extra, fragments, replace)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "file.txt").write_text("not a folder")
     (tmp_path / "bad.tif").write_bytes(b"II*\x00garbage")
+    (tmp_path / "deep.geojson").write_text('{"type": "FeatureCollection", "features": ' + "[" * 50_000
+                                           + "]" * 50_000 + "}")
+    (tmp_path / "big.geojson").write_text('{"type": "Polygon", "coordinates": [[[0, 0], [' + BIG_INT
+                                          + ', 0], [1, 1], [0, 0]]]}')
+    (tmp_path / "surrogate.geojson").write_text('{"type": "Feature", "properties": {"name": "\\ud800"}, '
+                                                '"geometry": null}')
     out = tmp_path / "out"
     if isinstance(replace, list):
         args = [a.replace("@OUT@", str(out)).replace("@TMP@", str(tmp_path)) for a in replace]
@@ -532,6 +553,9 @@ def test_bad_option_table(tmp_path, monkeypatch, cmd, extra, fragments, replace)
         args = _base_args(cmd, out)
         if "--dem" in extra and "--no-terrain" in args:
             args.remove("--no-terrain")
+        if "--candidates" in extra:
+            i = args.index("--candidates")
+            args = args[:i] + args[i + 2:]
         if "--radars" in extra:
             i = args.index("--radars")
             args = args[:i] + args[i + 2:]
@@ -613,9 +637,10 @@ def test_killed_run_leaves_staging_that_the_next_run_removes(tmp_path):
     stale_tmp.write_text("partial")
     r = CliRunner().invoke(cli, [*_COVERAGE, "--out", str(out)])
     assert r.exit_code == 0, r.output
-    (out / "x.txt").unlink(missing_ok=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cov"]
-    assert sorted(p.name for p in out.iterdir()) == ["coverage.geojson", "mda_kurecik.tif"]
+    names = sorted(p.name for p in out.iterdir())
+    assert "coverage.geojson" in names and "mda_kurecik.tif" in names
+    assert not any(n.startswith(".") for n in names), names
 
 
 def test_gitignore_covers_staging_leftovers():

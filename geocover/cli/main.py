@@ -28,14 +28,25 @@ def _os_message(exc: OSError) -> str:
         hint = " (the disk is full: free some space and run the command again)"
     elif exc.errno == errno.EDQUOT:
         hint = " (disk quota exceeded)"
-    where = " -> ".join(str(os.fsdecode(n)) if isinstance(n, bytes) else str(n) for n in names)
+    where = " -> ".join(_shorten(os.fsdecode(n) if isinstance(n, bytes) else str(n)) for n in names)
     return f"{where}: {what}{hint}" if where else f"{what}{hint}"
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else f"{text[:limit // 2]}...{text[-limit // 4:]} ({len(text)} characters)"
+
+
+#: Operating-system errors that come from the paths a user typed (exit status 2, like any
+#: other bad input); the others (a full disk, an I/O error) are faults of the machine (1).
+_USER_ERRNOS = {errno.ENAMETOOLONG, errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ELOOP, errno.EACCES,
+                errno.EPERM, errno.EROFS, errno.EEXIST}
 
 
 class _Group(click.Group):
     """Turns geocover's own errors into one message on stderr and exit status 2, and an
-    operating-system failure (a full disk, a read-only folder) into one message naming the
-    path and exit status 1: never a traceback. Nothing half-written is left behind because
+    operating-system failure into one message naming the path: exit status 2 when it comes
+    from a path the user gave (too long, missing, not permitted), 1 for a fault of the
+    machine (a full disk, an I/O error). Never a traceback. Nothing half-written is left behind because
     every writer stages its files and renames them into place only when all are written."""
 
     def invoke(self, ctx: click.Context):
@@ -48,7 +59,7 @@ class _Group(click.Group):
             if isinstance(exc, BrokenPipeError):  # `geocover sites | head`
                 sys.exit(1)
             click.echo(f"geocover: error: {_printable(_os_message(exc))}", err=True)
-            sys.exit(1)
+            sys.exit(2 if exc.errno in _USER_ERRNOS else 1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
