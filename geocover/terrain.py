@@ -101,8 +101,11 @@ class DemSource:
         if self._data is None:
             import rasterio
 
-            with rasterio.open(self.path) as ds:
-                data = ds.read(1).astype(np.float32)
+            try:
+                with rasterio.open(self.path) as ds:
+                    data = ds.read(1).astype(np.float32)
+            except (rasterio.errors.RasterioError, OSError) as exc:  # e.g. a truncated file
+                raise DataFileError(f"DEM file {self.path} cannot be read: {exc}") from None
             if self.nodata is not None:
                 data[data == self.nodata] = np.nan
             if self.clip_negative:

@@ -262,6 +262,7 @@ FILE_CASES = [
     ("burn.toml", _first_missile("burn_time_s", "-inf"), "field 'burn_time_s'"),
     ("deepval.toml", MISSILES_TEXT + "\n[missile.zz]\nname = " + "[" * 40 + "]" * 40 + "\n", "nested more than"),
     ("empty.geojson", "", "not valid JSON"),
+    ("unterminated.geojson", '{"type": "FeatureCollection", "features": [{"a": "x', "line 1, column"),
 ]
 
 
@@ -501,6 +502,7 @@ def _option_cases():
     add("los", ["--dem", "@TMP@"], ["--dem", "directory"])
     add("coverage", ["--dem", "@TMP@/nope.tif"], ["nope.tif", "not found"])
     add("los", ["--dem", "@TMP@/bad.tif"], ["bad.tif"])
+    add("los", ["--dem", "@TMP@/trunc.tif"], ["trunc.tif", "cannot be read"])
     # ids
     add("horizon", [], ["kurecikk"], replace=["horizon", "kurecikk"])
     add("los", [], ["gabal"], replace=["los", "gabal", "40,40,300km"])
@@ -540,6 +542,8 @@ def test_bad_option_table(tmp_path, monkeypatch, cmd, extra, fragments, replace)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "file.txt").write_text("not a folder")
     (tmp_path / "bad.tif").write_bytes(b"II*\x00garbage")
+    if any("trunc.tif" in a for a in extra):
+        _truncated_dem(tmp_path / "trunc.tif")
     (tmp_path / "deep.geojson").write_text('{"type": "FeatureCollection", "features": ' + "[" * 50_000
                                            + "]" * 50_000 + "}")
     (tmp_path / "big.geojson").write_text('{"type": "Polygon", "coordinates": [[[0, 0], [' + BIG_INT
@@ -563,11 +567,26 @@ def test_bad_option_table(tmp_path, monkeypatch, cmd, extra, fragments, replace)
     _assert_refused(tmp_path, out, args, fragments)
 
 
+def _truncated_dem(path) -> None:
+    """A GeoTIFF whose header opens but whose pixels were cut off (an interrupted download)
+    over 39-41 N, 39-41 E, which the line of sight from Kurecik to 40 N 40 E crosses."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTiff", height=200, width=200, count=1, dtype="float32", crs="EPSG:4326",
+                       transform=from_origin(39.0, 41.0, 0.01, 0.01)) as ds:
+        ds.write(np.full((200, 200), 500.0, np.float32), 1)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
 def _assert_refused(tmp_path, out, args, fragments):
     before = _listing(tmp_path)
     r = CliRunner().invoke(cli, args)
     text = r.output
     assert "Traceback" not in text, text
+    assert " at at " not in text, text
     assert r.exception is None or isinstance(r.exception, SystemExit), (args, repr(r.exception))
     assert r.exit_code == 2, (args, text)
     for frag in fragments:
