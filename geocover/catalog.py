@@ -442,8 +442,9 @@ def read_json(path: str | Path, what: str = "file") -> Any:
     try:
         doc = json.loads(text)  # NaN/Infinity parse, then are refused with their key path below
     except json.JSONDecodeError as exc:
-        raise CatalogError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, "
-                           f"column {exc.colno})") from None
+        at = f"line {exc.lineno}, column {exc.colno}"  # json's own messages may end in "at"
+        raise CatalogError(f"{path}: not valid JSON: {exc.msg}{' ' if exc.msg.endswith(' at') else ' at '}"
+                           f"{at}") from None
     except RecursionError:
         line, col = _nesting_position(text)
         raise CatalogError(f"{path}: nested more than {MAX_DEPTH} levels deep (line {line}, "
