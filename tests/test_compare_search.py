@@ -43,8 +43,8 @@ def test_compare_command(tmp_path):
     r = CliRunner().invoke(cli, ["compare", "epaa-phase1-2011", "epaa-phase2-2015", "--launch", "tabriz",
                                  "--resolution", "2deg", "--out", str(out)])
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.json", "comparison.md",
-                                                    "comparison.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.gpkg", "comparison.json",
+                                                    "comparison.md", "comparison.png"]
     doc = json.loads((out / "comparison.json").read_text())
     assert [m["scenario"] for m in doc["metrics"]] == ["epaa-phase1-2011", "epaa-phase2-2015"]
     assert "| bucharest |" in (out / "comparison.md").read_text()
@@ -115,7 +115,8 @@ def test_optimise_command(tmp_path):
                                  "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in out.iterdir()) == ["candidate_scores.tif", "candidates.geojson",
-                                                    "chosen.geojson", "search.html", "search.json"]
+                                                    "chosen.geojson", "search.gpkg", "search.html",
+                                                    "search.json"]
     assert len(json.loads((out / "chosen.geojson").read_text())["features"]) == 1
     r = CliRunner().invoke(cli, ["optimise", "--scenario", "epaa-phase1-2011", "--add", "radar", "--candidates",
                                  "-40,30,-30,40", "--out", str(tmp_path / "sea"), "--scheduler", "none"])
@@ -123,3 +124,54 @@ def test_optimise_command(tmp_path):
     r = CliRunner().invoke(cli, ["optimise", "--scenario", "epaa-phase1-2011", "--add", "radar", "--candidates",
                                  "20,38,30,44", "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path / "x")])
     assert r.exit_code == 2 and "cannot reach" in r.output and not (tmp_path / "x").exists()
+
+
+def _parts(reach, defended, warning):
+    """Per-launch task results as run_task returns them (grid fields unused by these objectives)."""
+    return [((0,), f"launch{i}", None, None, None, np.array(r), np.array(d), np.array(w, float))
+            for i, (r, d, w) in enumerate(zip(reach, defended, warning, strict=True))]
+
+
+def test_cities_and_warning_objectives_by_hand():
+    from geocover.search import _score
+
+    # Two launches x four cities. City 0: both launches reach it, both defended -> counts.
+    # City 1: launch 0 reaches it undefended -> not defended. City 2: nobody reaches it ->
+    # not in the denominator. City 3: launch 1 reaches it undefended -> not defended.
+    reach = [[True, True, False, True], [True, False, False, True]]
+    defended = [[True, False, False, True], [True, False, False, False]]
+    warning = [[100.0, 200.0, np.nan, 50.0], [300.0, np.nan, np.nan, 70.0]]
+    parts = _parts(reach, defended, warning)
+    assert _score("cities", parts) == pytest.approx(1 / 3, rel=1e-12)  # 1 of 3 threatened cities
+    # warning: mean over the (launch, city) pairs with a warning time: (100+200+50+300+70)/5
+    assert _score("warning", parts) == pytest.approx(144.0, rel=1e-12)
+    nobody = _parts([[False] * 4], [[False] * 4], [[np.nan] * 4])
+    assert _score("cities", nobody) == 0.0 and _score("warning", nobody) == 0.0
+
+
+@pytest.mark.parametrize("objective", ["cities", "warning"])
+def test_optimise_objectives_by_value(tmp_path, objective):
+    # The base score in search.json, recomputed here from the engagements of the catalog's
+    # cities (Architecture.engage_points, tested by hand in test_footprint/test_references)
+    # and the objective's definition (README "Site search"): share of threatened cities
+    # defended against every launch that reaches them; mean warning time in seconds.
+    from geocover.footprint import Architecture
+
+    out = tmp_path / "opt"
+    r = CliRunner().invoke(cli, ["optimise", "--scenario", "epaa-phase1-2011", "--add", "radar",
+                                 "--candidates", "26,44,27,45", "--step", "1deg", "--k", "1", "--objective", objective,
+                                 "--launch", "tabriz", "--grid-resolution", "4deg", "--scheduler", "none",
+                                 "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "search.json").read_text())
+    sc = load_scenario("epaa-phase1-2011")
+    cities = sc.catalog.sites("target")
+    site = sc.catalog.launch_site("tabriz")
+    eng = Architecture(sc).engage_points(site.lat_deg, site.lon_deg, [c.lat_deg for c in cities],
+                                         [c.lon_deg for c in cities])
+    if objective == "cities":
+        want = eng.defended[eng.reachable].sum() / eng.reachable.sum()
+    else:
+        want = np.nanmean(eng.warning_time_s)
+    assert doc["objective"] == objective and doc["base_score"] == pytest.approx(want, rel=1e-9)
+    assert doc["chosen"][0]["score"] >= doc["base_score"]  # adding a radar never hurts these objectives
