@@ -524,6 +524,12 @@ def _option_cases():
     add("map", ["--all"], ["--all"])
     add("timeline", ["--geojson", "/dev/null"], ["not a regular file"])
     add("optimise", ["--k", "0"], ["--k"])
+    # compare --weights, a CSV reader
+    for body, frags in (("id,weight\nlondon," + "1" * 200_000 + "\n", ["w.csv", "not valid CSV"]),
+                        ("id,weight\nlondon,1e400\n", ["w.csv", "'weight'"]),
+                        ("id,weight\nlondon,1\x00\n", ["w.csv", "'weight'"]),
+                        ("name,value\n", ["w.csv", "id,weight"])):
+        add("compare", ["--weights", "@TMP@/w.csv"], frags, replace=body)
     # the candidate region of optimise: a second GeoJSON reader, the same checks
     for region, frags in ((["@TMP@/deep.geojson"], ["deep.geojson", "nested more than"]),
                           (["@TMP@/big.geojson"], ["big.geojson", "too large for a float"]),
@@ -551,6 +557,8 @@ def test_bad_option_table(tmp_path, monkeypatch, cmd, extra, fragments, replace)
     (tmp_path / "surrogate.geojson").write_text('{"type": "Feature", "properties": {"name": "\\ud800"}, '
                                                 '"geometry": null}')
     out = tmp_path / "out"
+    if isinstance(replace, str):  # the body of the file named by the option
+        (tmp_path / "w.csv").write_text(replace)
     if isinstance(replace, list):
         args = [a.replace("@OUT@", str(out)).replace("@TMP@", str(tmp_path)) for a in replace]
     else:

@@ -57,6 +57,8 @@ def _weights(path: str | None, targets) -> dict[str, float] | None:
                 if rid in out:
                     raise InputError(f"{path}: line {i}: field 'id' {rid!r} appears twice")
                 out[rid] = w
+    except csv.Error as exc:  # a field over the csv module's limit, a bad quote
+        raise InputError(f"{path}: not valid CSV ({exc})") from None
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
     except OSError as exc:
@@ -107,5 +109,8 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out
         atomic_write_text(stage / "comparison.json", json.dumps(
             {"metrics": comp.metrics, "cities": comp.cities}, indent=1) + "\n")
         save_figure(plot_comparison(comp.metrics), stage / "comparison.png")
+        from ..gis import comparison_outputs
+
+        comparison_outputs(stage, scenarios, comp, cat)
     click.echo("\n".join(md[: len(comp.metrics) + 2]))
-    click.echo(f"wrote comparison.md, comparison.csv, comparison.json, comparison.png to {out_dir}")
+    click.echo(f"wrote comparison.md, comparison.csv, comparison.json, comparison.png, comparison.gpkg to {out_dir}")
