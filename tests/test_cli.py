@@ -102,3 +102,46 @@ def test_installed_command_bad_catalog(tmp_path):
     ok = subprocess.run([*cmd, "distance", "tabriz", "warsaw", "--json"], capture_output=True,
                         text=True)
     assert ok.returncode == 0 and json.loads(ok.stdout)["distance_m"] > 2.5e6
+
+
+def test_los_json_values_against_pyproj_and_closed_form():
+    # los --json by value. References outside geocover: the radar read from the catalog
+    # file as plain JSON; azimuth and ground range from pyproj's geodesic (Karney) on WGS84
+    # with a and f typed in (NIMA TR8350.2); the geoid from PROJ with the same EGM96 grid
+    # (test_geoid); ECEF from PROJ (EPSG:4979 -> 4978); the refracted elevation from the
+    # effective-radius closed form tan E = (c cos t - a) / (c sin t), t = s / R_e,
+    # R_e = 4/3 x 6,371 km (PHYSICS.md), a = R_e + h_antenna, c = R_e + h_point, heights
+    # above the geoid at the radar.
+    import numpy as np
+    from pyproj import Geod, Transformer, datadir
+    from pyproj.transformer import TransformerGroup
+
+    from geocover._paths import data_dir
+
+    fc = json.loads((data_dir() / "catalog" / "radars.geojson").read_text(encoding="utf-8"))
+    (rad,) = [f["properties"] for f in fc["features"] if f["properties"]["id"] == "deveselu"]
+    lat, lon, h = 45.5, 27.0, 100e3
+    out = json.loads(run("los", "deveselu", f"{lat},{lon},{h / 1000:g}km", "--model", "4/3", "--no-terrain",
+                         "--json").output)
+    az, _, s = Geod(a=6378137.0, f=1 / 298.257223563).inv(rad["lon_deg"], rad["lat_deg"], lon, lat)
+    datadir.append_data_dir(str(data_dir() / "geoid"))
+    egm96 = TransformerGroup("EPSG:4979", "EPSG:4326+5773", always_xy=True).transformers[0]
+    n_site = -egm96.transform(rad["lon_deg"], rad["lat_deg"], 0.0)[2]
+    n_pt = -egm96.transform(lon, lat, 0.0)[2]
+    h_a = rad["ground_height_msl_m"] + rad["antenna_height_agl_m"]
+    to_ecef = Transformer.from_crs("EPSG:4979", "EPSG:4978", always_xy=True)
+    p0 = np.array(to_ecef.transform(rad["lon_deg"], rad["lat_deg"], h_a + n_site))
+    p1 = np.array(to_ecef.transform(lon, lat, h + n_pt))
+    re = 4.0 / 3.0 * 6_371_000.0
+    a, c, t = re + h_a, re + h + n_pt - n_site, s / re
+    elev = np.degrees(np.arctan2(c * np.cos(t) - a, c * np.sin(t)))
+    assert out["visible"] is True and out["blocked_by"] is None
+    # Same geodesic algorithm: 1e-9 deg and 1 mm admit float rounding only.
+    assert out["azimuth_deg"] == pytest.approx(az % 360.0, abs=1e-9)
+    assert out["ground_range_m"] == pytest.approx(s, abs=1e-3)
+    # Same EGM96 grid, bilinear in both: 1 cm admits interpolation rounding.
+    assert out["slant_range_m"] == pytest.approx(float(np.linalg.norm(p1 - p0)), abs=1e-2)
+    # A 1 cm height difference changes E by < 1e-7 deg here.
+    assert out["elevation_deg"] == pytest.approx(elev, abs=1e-6)
+    # R(sigma) at the catalog's reference RCS is the reference range (R = R_ref (s/s_ref)^(1/4)).
+    assert out["max_range_m"] == pytest.approx(rad["reference_range_m"], rel=1e-12)
