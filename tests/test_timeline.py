@@ -122,3 +122,51 @@ def test_cli_timeline_outputs(tmp_path):
     geom = fc["features"][0]["geometry"]
     assert geom["type"] == "LineString" and len(geom["coordinates"][0]) == 3
     assert max(c[2] for c in geom["coordinates"]) > 500e3  # apogee, metres above the ellipsoid
+
+
+@pytest.mark.parametrize("target", ["incirlik", "berlin"])  # 967 km and 2,999 km from Tabriz
+def test_cli_timeline_default_missile_and_text_output(target):
+    # Default missile: "the shortest-range class that reaches" (README). Reference: the
+    # catalog's missiles.toml read with tomllib and the launch-target geodesic from
+    # pyproj (WGS84 a, f typed: NIMA TR8350.2). Classes whose nominal range is within 10 %
+    # of the distance would make the answer depend on rotation and burnout details, so the
+    # test first checks there is none.
+    import tomllib
+
+    from pyproj import Geod
+
+    from geocover._paths import data_dir
+
+    launch = json.loads((data_dir() / "catalog" / "launch_sites.geojson").read_text(encoding="utf-8"))
+    targets = json.loads((data_dir() / "catalog" / "targets.geojson").read_text(encoding="utf-8"))
+    (lo1, la1), = [f["geometry"]["coordinates"] for f in launch["features"] if f["properties"]["id"] == "tabriz"]
+    (lo2, la2), = [f["geometry"]["coordinates"] for f in targets["features"] if f["properties"]["id"] == target]
+    *_, d = Geod(a=6378137.0, f=1 / 298.257223563).inv(lo1, la1, lo2, la2)
+    classes = tomllib.loads((data_dir() / "catalog" / "missiles.toml").read_text(encoding="utf-8"))["missile"]
+    assert not any(0.9 * d < m["range_m"] < 1.1 * d for m in classes.values())
+    want = min((m["range_m"], mid) for mid, m in classes.items() if m["range_m"] >= 1.1 * d)[1]
+
+    args = ["timeline", "tabriz", target, "--radars", "kurecik,deveselu", "--no-terrain"]
+    js = json.loads(CliRunner().invoke(cli, [*args, "--json"]).output)
+    assert js["missile"] == want
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    # Text output carries the JSON's numbers, rounded as printed.
+    assert lines[0].endswith(f"{js['ground_range_m'] / 1000:,.0f} km, flight {js['impact_t_s'] / 60:.1f} min, "
+                             f"apogee {js['apogee_m'] / 1000:,.0f} km, boost {js['burn_time_s']:.0f} s")
+    assert lines[1].split() == ["radar", "first", "seen", "alt", "km", "range", "km", "seen", "s", "boost",
+                                "warning", "s"]
+    for row, tr in zip(lines[2:4], js["radars"], strict=True):
+        cells = row.split()
+        assert cells[0] == tr["radar_id"]
+        if tr["first_detection_t_s"] is None:
+            assert cells[1] == "never"
+            continue
+        assert cells[1] == f"{tr['first_detection_t_s']:.0f}s"
+        assert cells[2] == f"{tr['first_detection_altitude_m'] / 1000:.0f}"
+        assert cells[3] == f"{tr['first_detection_range_m'] / 1000:,.0f}"
+        assert cells[5] == ("yes" if tr["boost_seen"] else "no")
+        assert cells[6] == f"{tr['warning_time_s']:.0f}"
+    assert lines[-1] == (f"first detection: {js['first_detection_radar']} at {js['first_detection_t_s']:.0f} s; "
+                         f"warning time {js['warning_time_s']:.0f} s")
