@@ -42,7 +42,18 @@ def _existing_ancestor(path: Path) -> Path:
     return p
 
 
+def _check_name(path: Path) -> None:
+    """Refuse a path that is not UTF-8 text (bytes the shell passed undecoded): GDAL and the
+    HTML/JSON writers cannot write such a name."""
+    try:
+        os.fsdecode(path).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsdecode(path).encode("utf-8", "backslashreplace").decode("utf-8")
+        raise DataFileError(f"output path {shown} is not valid UTF-8 text; rename it") from None
+
+
 def _check_creatable(path: Path, what: str) -> None:
+    _check_name(path)
     anc = _existing_ancestor(path)
     if not anc.is_dir():
         raise DataFileError(f"cannot write to {path}: {anc} is not a folder")
@@ -59,7 +70,7 @@ def check_output_file(path: str | Path) -> Path:
     path = Path(path)
     if path.exists() and not path.is_file():
         raise DataFileError(f"output path {path} exists and is not a regular file")
-    _check_creatable(path, "file")
+    _check_creatable(path, "file")  # also when it exists: the name is checked
     return path
 
 
@@ -442,6 +453,7 @@ def check_output_dir(out_dir: str | Path) -> Path:
     if out.exists() and not out.is_dir():
         raise DataFileError(f"output path {out} exists and is not a folder")
     if out.exists():
+        _check_name(out)
         if not os.access(out, os.W_OK | os.X_OK):
             raise DataFileError(f"cannot write to {out}: not writable")
     else:

@@ -523,6 +523,13 @@ def _option_cases():
     add("map", [], ["not a regular file"], replace=["map", "epaa-phase1-2011", "-o", "/dev/null"])
     add("map", ["--all"], ["--all"])
     add("timeline", ["--geojson", "/dev/null"], ["not a regular file"])
+    # names the shell passed as undecodable bytes (Python sees lone surrogates): refused up front
+    add("coverage", [], ["not valid UTF-8"], replace=["coverage", "kurecik", "--out", "@TMP@/\udcffout"])
+    add("vcd", [], ["not valid UTF-8"], replace=["vcd", "kurecik", "-o", "@TMP@/\udcff.png"])
+    add("map", [], ["not valid UTF-8"], replace=["map", "epaa-phase1-2011", "-o", "@TMP@/\udcff.html"])
+    add("timeline", ["--plot", "@TMP@/\udcff.png"], ["not valid UTF-8"])
+    add("los", ["--dem", "@TMP@/\udcff.tif"], ["--dem", "not valid UTF-8"])
+    add("horizon", [], ["unknown site"], replace=["horizon", "\udcff"])
     add("optimise", ["--k", "0"], ["--k"])
     # compare --weights, a CSV reader
     for body, frags in (("id,weight\nlondon," + "1" * 200_000 + "\n", ["w.csv", "not valid CSV"]),

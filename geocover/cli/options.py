@@ -121,6 +121,11 @@ def terrain_from_options(no_terrain: bool, dem_files: tuple[str, ...]):
         p = Path(f)
         if not str(f).strip():
             raise InputError("--dem: the DEM file name is empty")
+        try:
+            str(f).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(f"--dem {f!r}: the file name is not valid UTF-8 text (GDAL cannot open it); "
+                             "rename it") from None
         if p.is_dir():
             raise InputError(f"--dem {f}: is a folder, not a DEM GeoTIFF")
         if p.exists() and not p.is_file():
