@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Mutation testing of geocover's numeric core with mutmut 3, one module at a time.
 #
-#   scripts/mutation.sh [--time-box SECONDS] [--jobs N] [--ref REF|--worktree] [MODULE ...]
+#   scripts/mutation.sh [--time-box SECONDS] [--jobs N] [--ref REF|--worktree] [--changed BASE] [MODULE ...]
 #
 # MODULE is a file name under geocover/ without .py (earth, refraction, ...); default: the
-# numeric core and writers listed in CORE below. For each module the script
+# numeric core and writers listed in CORE below. --changed BASE picks the core modules that
+# `git diff BASE` touches (the CI-style pass: scripts/mutation.sh --time-box 240 --changed
+# origin/main). For each module the script
 #   1. copies the sources (git archive of REF, default HEAD; --worktree: the working tree's
 #      tracked and untracked-but-not-ignored files) to $MUTATION_DIR/<module> (default
 #      /tmp/geocover-mutation), so the checkout is never touched and runs can go in parallel;
@@ -24,6 +26,7 @@ BOX=0
 JOBS=1
 REF=HEAD
 WORKTREE=0
+CHANGED=""
 MODULES=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,13 +34,20 @@ while [ $# -gt 0 ]; do
     --jobs) JOBS="$2"; shift 2 ;;
     --ref) REF="$2"; shift 2 ;;
     --worktree) WORKTREE=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --changed) CHANGED="$2"; shift 2 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     -*) echo "mutation.sh: unknown option $1" >&2; exit 2 ;;
     *) MODULES+=("$1"); shift ;;
   esac
 done
 
 CORE=(earth refraction geodesy geoid terrain radar trajectory interceptor footprint timeline coverage export units)
+if [ -n "$CHANGED" ]; then
+  for m in "${CORE[@]}"; do
+    if (cd "$ROOT" && ! git diff --quiet "$CHANGED" -- "geocover/$m.py"); then MODULES+=("$m"); fi
+  done
+  if [ ${#MODULES[@]} -eq 0 ]; then echo "mutation.sh: no core module changed since $CHANGED"; exit 0; fi
+fi
 [ ${#MODULES[@]} -eq 0 ] && MODULES=("${CORE[@]}")
 
 # Test files that exercise each module (mutmut then picks, per mutant, the tests that
@@ -59,6 +69,13 @@ tests_for() {
     *) echo "mutation.sh: no test list for module '$1' (edit tests_for in $0)" >&2; return 2 ;;
   esac
 }
+
+MUTMUT="${MUTMUT:-$(command -v mutmut || true)}"
+[ -z "$MUTMUT" ] && [ -x "$ROOT/.venv/bin/mutmut" ] && MUTMUT="$ROOT/.venv/bin/mutmut"
+if [ -z "$MUTMUT" ]; then
+  echo "mutation.sh: mutmut not found: activate the environment (pip install -e '.[test]') or set MUTMUT" >&2
+  exit 2
+fi
 
 WORK="${MUTATION_DIR:-/tmp/geocover-mutation}"
 mkdir -p "$WORK"
@@ -93,15 +110,15 @@ PY
   start=$(date +%s)
   set +e
   if [ "$BOX" -gt 0 ]; then
-    (cd "$dir" && GEOCOVER_DATA_DIR="$dir/data" timeout --signal=INT "$BOX" nice -n 19 mutmut run --max-children "$JOBS" \
+    (cd "$dir" && GEOCOVER_DATA_DIR="$dir/data" timeout --signal=INT "$BOX" nice -n 19 "$MUTMUT" run --max-children "$JOBS" \
       > "$dir/mutmut-run.log" 2>&1)
   else
-    (cd "$dir" && GEOCOVER_DATA_DIR="$dir/data" nice -n 19 mutmut run --max-children "$JOBS" > "$dir/mutmut-run.log" 2>&1)
+    (cd "$dir" && GEOCOVER_DATA_DIR="$dir/data" nice -n 19 "$MUTMUT" run --max-children "$JOBS" > "$dir/mutmut-run.log" 2>&1)
   fi
   rc=$?
   set -e
   [ $rc -eq 124 ] && echo "   time box of ${BOX}s reached: the counts below are the mutants judged so far"
-  (cd "$dir" && GEOCOVER_DATA_DIR="$dir/data" mutmut results --all true > "$dir/results.txt" 2>&1 || true)
+  (cd "$dir" && GEOCOVER_DATA_DIR="$dir/data" "$MUTMUT" results --all true > "$dir/results.txt" 2>&1 || true)
   python3 - "$dir/results.txt" "$mod" "$label" "$(( $(date +%s) - start ))" >> "$SUMMARY" <<'PY'
 import collections, sys
 path, mod, label, secs = sys.argv[1:]
