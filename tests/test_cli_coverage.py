@@ -24,7 +24,8 @@ def test_coverage_writes_geojson_geotiff_map(tmp_path):
             "--k", "2", "--out", str(out), *FAST)
     assert r.exit_code == 0, r.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["coverage.geojson", "coverage.html", "k_coverage.geojson", "mda_brdy-emr.tif",
+    assert names == ["coverage.geojson", "coverage.gpkg", "coverage.html", "coverage.kmz", "k_coverage.geojson",
+                     "mda_brdy-emr.tif",
                      "mda_kurecik.tif"]
     fc = json.loads((out / "coverage.geojson").read_text())
     assert fc["type"] == "FeatureCollection" and "crs" not in fc and len(fc["features"]) == 4

@@ -46,8 +46,8 @@ def test_compare_command(tmp_path):
     r = CliRunner().invoke(cli, ["compare", "epaa-phase1-2011", "epaa-phase2-2015", "--launch", "tabriz",
                                  "--resolution", "2deg", "--out", str(out)])
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.json", "comparison.md",
-                                                    "comparison.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.gpkg", "comparison.json",
+                                                    "comparison.md", "comparison.png"]
     doc = json.loads((out / "comparison.json").read_text())
     assert [m["scenario"] for m in doc["metrics"]] == ["epaa-phase1-2011", "epaa-phase2-2015"]
     assert "| bucharest |" in (out / "comparison.md").read_text()
@@ -118,7 +118,8 @@ def test_optimise_command(tmp_path):
                                  "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in out.iterdir()) == ["candidate_scores.tif", "candidates.geojson",
-                                                    "chosen.geojson", "search.html", "search.json"]
+                                                    "chosen.geojson", "search.gpkg", "search.html",
+                                                    "search.json"]
     assert len(json.loads((out / "chosen.geojson").read_text())["features"]) == 1
     r = CliRunner().invoke(cli, ["optimise", "--scenario", "epaa-phase1-2011", "--add", "radar", "--candidates",
                                  "-40,30,-30,40", "--out", str(tmp_path / "sea"), "--scheduler", "none"])

@@ -220,7 +220,8 @@ def test_cli_footprint_outputs(tmp_path):
     assert r.exit_code == 0, r.output
     names = sorted(p.name for p in out.iterdir())
     assert names == ["battle_space_all.tif", "battle_space_any.tif", "battle_space_tabriz.tif",
-                     "battle_space_tehran.tif", "cities.csv", "footprint.geojson", "scenario.json"]
+                     "battle_space_tehran.tif", "cities.csv", "footprint.geojson", "footprint.gpkg", "footprint.kmz",
+                     "scenario.json"]
     fc = json.loads((out / "footprint.geojson").read_text())
     layers = {f["properties"]["layer"] for f in fc["features"]}
     assert {"defended", "threatened"} <= layers

@@ -101,6 +101,9 @@ def command(radar_ids, altitudes, rcs_m2, model, no_terrain, dem_files, k, resol
                           north_deg=bounds[3], resolution_deg=resolution_deg,
                           description="minimum detectable altitude (m above MSL, EGM96)",
                           tags=grid.properties)
+        from ..gis import coverage_outputs
+
+        coverage_outputs(stage, radars, [(f.geometry, f.properties) for f in feats], k_feats)
         if not no_map:
             kk = [(g, p) for g, p in k_feats if p["layer"] == f"at_least_{k}"]
             save_map(coverage_map(radars, feats, k_features=kk, offline=offline, tiles=tiles),

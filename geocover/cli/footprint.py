@@ -18,7 +18,7 @@ from .options import QuantityType, catalog_option, get_catalog, launch_ids_optio
 
 CITY_FIELDS = ("target", "launch", "reachable", "defended", "battle_space_s", "earliest_t_s", "earliest_altitude_m",
                "interceptor", "radar", "first_detection_t_s", "warning_time_s", "flight_time_s", "shoot_look_shoot",
-               "boost_seen")
+               "boost_seen", "lat_deg", "lon_deg", "launch_lat_deg", "launch_lon_deg")
 
 
 @click.command("footprint")
@@ -63,7 +63,9 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, m
         eng = arch.engage_points(site.lat_deg, site.lon_deg, [c.lat_deg for c in cities], [c.lon_deg for c in cities])
         for i, c in enumerate(cities):
             r = eng.row(i)
-            rows.append({"target": c.id, "launch": lid, **{k: r[k] for k in CITY_FIELDS if k in r}})
+            rows.append({"target": c.id, "launch": lid, **{k: r[k] for k in CITY_FIELDS if k in r},
+                         "lat_deg": c.lat_deg, "lon_deg": c.lon_deg, "launch_lat_deg": site.lat_deg,
+                         "launch_lon_deg": site.lon_deg})
     with staged_output(out_dir) as stage:
         feats = []
         grids = dict(fp.battle_space_s)
@@ -78,6 +80,9 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, m
                           tags={**props, "launch": name})
             feats += footprint_polygons(v, fp.west_deg, fp.north_deg, fp.resolution_deg, {**props, "launch": name})
         write_geojson(stage / "footprint.geojson", feats, name="footprint")
+        from ..gis import footprint_outputs
+
+        footprint_outputs(stage, sc, launches, feats, rows)
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=list(CITY_FIELDS), lineterminator="\n")
         w.writeheader()

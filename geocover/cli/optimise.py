@@ -86,11 +86,14 @@ def command(scenario_name, kind, region, step_deg, k, objective, launch_ids, tem
             {**props, "chosen": res.chosen, "evaluations": res.evaluations, "candidates": int(lat.size),
              "note": res.note}, indent=1) + "\n")
         _search_map(sc, res, stage / "search.html", **style)
+        from ..gis import search_outputs
+
+        search_outputs(stage, sc, heat, picks)
     for p in res.chosen:
         click.echo(f"  #{p['rank']}: {p['lat_deg']:.2f}, {p['lon_deg']:.2f}  gain {p['gain']:,.2f}  "
                    f"-> {objective} {p['score']:,.2f}")
     click.echo(f"{res.evaluations} evaluations; wrote candidates.geojson, chosen.geojson, candidate_scores.tif, "
-               f"search.json, search.html to {out_dir}")
+               f"search.json, search.html, search.gpkg to {out_dir}")
 
 
 def _point(lat, lon):

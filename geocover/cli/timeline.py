@@ -51,9 +51,13 @@ def _default_missile(cat, lat1, lon1, lat2, lon2):
               help="Write a PNG/SVG/PDF plot.")
 @click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), callback=nonempty,
               help="Write the flight as GeoJSON.")
+@click.option("--gpkg", "gpkg_path", type=click.Path(dir_okay=False), callback=nonempty,
+              help="Write the flight to a GeoPackage (3-D line and time-stamped points, QGIS styles).")
+@click.option("--kml", "kml_path", type=click.Path(dir_okay=False), callback=nonempty,
+              help="Write the flight as a Google Earth track (.kml, or .kmz zipped): absolute altitudes, times.")
 @catalog_option
 def command(launch, target, radar_ids, missile_id, mode, apogee_m, angle_deg, step_s, min_track_s, model, no_terrain,
-            dem_files, as_json, plot_path, geojson_path, catalog_files) -> None:
+            dem_files, as_json, plot_path, geojson_path, gpkg_path, kml_path, catalog_files) -> None:
     """Detection timeline of a missile from LAUNCH to TARGET (ids or lat,lon) for a set of radars:
     first detection (time, altitude, range), track intervals, whether the boost is seen, warning
     time; radars that cannot search wait for a cue from one that can."""
@@ -90,6 +94,10 @@ def command(launch, target, radar_ids, missile_id, mode, apogee_m, angle_deg, st
         write_geojson(geojson_path, flight_features(traj, properties={"from": name1, "to": name2,
                                                                       "missile": missile.id}),
                       name="trajectory", vertex_keys=("t_s",))
+    if gpkg_path or kml_path:
+        from ..gis import write_flight
+
+        write_flight(traj, cat, name1, name2, missile.id, gpkg_path=gpkg_path, kml_path=kml_path)
     if as_json:
         echo_json(out)
         return

@@ -96,9 +96,13 @@ def flight_geojson(traj, *, step_s: float = 5.0, properties: dict | None = None)
 @click.option("--no-rotation", is_flag=True, help="Non-rotating Earth.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--geojson", "as_geojson", is_flag=True, help="Print the flight as GeoJSON (LineString with heights).")
+@click.option("--gpkg", "gpkg_path", type=click.Path(dir_okay=False), callback=nonempty,
+              help="Write the flight to a GeoPackage (3-D line and time-stamped points, QGIS styles).")
+@click.option("--kml", "kml_path", type=click.Path(dir_okay=False), callback=nonempty,
+              help="Write the flight as a Google Earth track (.kml, or .kmz zipped): absolute altitudes, times.")
 @catalog_option
 def command(from_place, to_place, missile_id, mode, apogee_m, angle_deg, azimuth_deg, speed_mps, no_rotation,
-            as_json, as_geojson, catalog_files) -> None:
+            as_json, as_geojson, gpkg_path, kml_path, catalog_files) -> None:
     """Ballistic flight from a launch point: aimed at a target (--to), or free flight of a
     burnout state at the surface (--azimuth, --speed, --angle). Kepler free flight on a
     rotating Earth unless --no-rotation."""
@@ -142,6 +146,10 @@ def command(from_place, to_place, missile_id, mode, apogee_m, angle_deg, azimuth
     summary = traj.summary()
     out = {"from": name1, "to": target, "missile": missile_id, **{k: summary[k] for k in KEYS},
            **{k: v for k, v in summary.items() if k not in KEYS}}
+    if gpkg_path or kml_path:
+        from ..gis import write_flight
+
+        write_flight(traj, cat, name1, target, missile_id, gpkg_path=gpkg_path, kml_path=kml_path)
     if as_geojson:
         echo_json(flight_geojson(traj, properties={"from": name1, "to": target, "missile": missile_id}))
     elif as_json:
