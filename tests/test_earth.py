@@ -154,6 +154,7 @@ def test_a_new_ellipsoid_derives_b_and_e2():
     assert type(grs80.flattening) is float and grs80.flattening == 1 / 298.257222101
     assert grs80.semiminor_axis_m == pytest.approx(6356752.314140, abs=1e-6)
     assert grs80.eccentricity_squared == pytest.approx(0.00669438002290, abs=1e-14)
+    assert type(Ellipsoid("sphere", 6371000, 0).flattening) is float  # an int f too
     tiny = Ellipsoid("tiny", 0.5, 0.0)  # any positive size is an ellipsoid
     assert tiny.semiminor_axis_m == 0.5 and tiny.eccentricity_squared == 0.0
 
