@@ -35,7 +35,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from . import __version__
-from .export import _rfc7946, atomic_path
+from .export import _rfc7946, _rfc7946_parts, atomic_path
 
 __all__ = ["GpkgLayer", "KmlFolder", "LayerStyle", "qml_style", "site_features", "write_gpkg", "write_kml"]
 
@@ -72,6 +72,7 @@ class GpkgLayer:
     features: list[tuple[BaseGeometry | None, dict]]
     style: LayerStyle
     description: str = ""
+    vertex_keys: tuple[str, ...] = ()  # per-vertex properties, cut with the line (export.feature_collection)
 
 
 def _rgba(colour: str, alpha: float = 1.0) -> str:
@@ -136,12 +137,14 @@ def qml_style(style: LayerStyle, values: Iterable[Any] = ()) -> str:
     return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + ET.tostring(root, encoding="unicode")
 
 
-def _cut(geom: BaseGeometry | None) -> BaseGeometry | None:
-    """The geometry as the GeoJSON writer cuts it (antimeridian, [-180, 180])."""
+def _cut(geom: BaseGeometry | None, props: dict, vertex_keys: Sequence[str] = ()) -> tuple:
+    """The geometry as the GeoJSON writer cuts it (antimeridian, [-180, 180]), with its
+    per-vertex properties interpolated at the cuts."""
     if geom is None or geom.is_empty:
-        return None
-    g = _rfc7946(geom, 9)
-    return shape(g) if g else None
+        return None, props
+    per_vertex = {k: np.asarray(props[k], float) for k in vertex_keys if k in props}
+    g, vals = _rfc7946_parts(geom, 9, per_vertex)
+    return (shape(g) if g else None), {**props, **vals}
 
 
 def _column(values: list) -> list:
@@ -173,7 +176,7 @@ def write_gpkg(path: str | Path, layers: Sequence[GpkgLayer]) -> Path:
     with atomic_path(path) as tmp:
         tmp.unlink()  # GDAL creates the file; an empty file is not a GeoPackage
         for i, layer in enumerate(layers):
-            feats = [(_cut(g), p) for g, p in layer.features]
+            feats = [_cut(g, p, layer.vertex_keys) for g, p in layer.features]
             keys = list(dict.fromkeys(k for _, p in feats for k in p))
             cols = {k: _column([p.get(k) for _, p in feats]) for k in keys}
             gdf = gpd.GeoDataFrame(cols, geometry=[g for g, _ in feats], crs="EPSG:4326")
@@ -405,7 +408,8 @@ def track_layers(tracks: Sequence[tuple], prefix: str = "trajectory") -> list[Gp
             points.append((Point(float(lon[k]), float(lat[k]), float(alt[k])),
                            {"name": name, "t_s": float(t[k]), "altitude_msl_m": float(alt[k])}))
     return [GpkgLayer(prefix, lines, LayerStyle("line", colour="#d62728"),
-                      "3-D flight paths (z: m above MSL); t_s lists each vertex's time after launch (s)"),
+                      "3-D flight paths (z: m above MSL); t_s lists each vertex's time after launch (s), "
+                      "nested per part where the path is cut at the antimeridian", vertex_keys=("t_s",)),
             GpkgLayer(f"{prefix}_points", points, LayerStyle("marker", colour="#d62728"),
                       "flight samples with their time after launch t_s (s) and height above MSL (m)")]
 

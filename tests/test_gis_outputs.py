@@ -202,6 +202,18 @@ def test_flight_across_the_antimeridian_as_kml_and_gpkg(tmp_path):
     r = run("trajectory", "--from", "53.02,158.65", "--to", "21.31,-157.86", "--kml", str(kml), "--gpkg", str(gpkg))
     assert r.exit_code == 0, r.output
     check_gpkg(gpkg, {"trajectory", "trajectory_points"})
+    import json
+
+    import pyogrio
+
+    line = pyogrio.read_dataframe(gpkg, layer="trajectory").iloc[0]
+    parts = list(getattr(line.geometry, "geoms", [line.geometry]))
+    assert len(parts) == 2 and line.geometry.has_z  # cut once at 180 deg, heights kept
+    times = json.loads(line["t_s"])
+    assert [len(t) for t in times] == [len(p.coords) for p in parts]
+    assert times[0][-1] == times[1][0]  # the cut vertex has one time, interpolated
+    pts = pyogrio.read_dataframe(gpkg, layer="trajectory_points")
+    assert pts["t_s"].is_monotonic_increasing and pts.geometry.has_z.all()
     tr = kml_root(kml).find(f".//{GX}Track")
     lons = [float(c.text.split()[0]) for c in tr.findall(f"{GX}coord")]
     assert min(lons) < -150 and max(lons) > 150 and all(-180 <= x <= 180 for x in lons)
