@@ -225,3 +225,28 @@ def test_sectors_of_any_radius(lat, lon, r, start, width):
     area, _ = WGS84.polygon_area_perimeter(np.r_[lon, alo], np.r_[lat, ala])
     assert equal_area_m2(g) == pytest.approx(area % TOTAL_M2, rel=5e-3)
     assert check_feature_collection(feature_collection([(g, {})])) == []
+
+
+def test_coverage_of_a_very_long_range_radar_holds_the_radar():
+    # A 360-degree radar 5 deg south of the equator that sees a target 100,000 km up: the
+    # covered ring encloses the south pole (85 deg away); with the ring's mean latitude the
+    # old code closed it over the wrong pole and covered the antipode instead of the radar.
+    import dataclasses
+
+    from geocover.catalog import load_catalog
+    from geocover.coverage import coverage_at_altitudes
+    from geocover.radar import RadarView
+
+    base = load_catalog().radar("kurecik")
+    radar = dataclasses.replace(base, id="far", lat_deg=-5.0, lon_deg=20.0, reference_range_m=2.0e8,
+                                half_width_deg=180.0, boresight_azimuth_deg=0.0, min_elevation_deg=0.0)
+    g = coverage_at_altitudes(RadarView(radar, terrain=False), [1.0e8], azimuth_step_deg=1.0)[0].geometry
+    assert g.is_valid and g.covers(Point(20.0, -5.0)) and not g.covers(Point(-160.0, 5.0))
+    assert g.covers(Point(0.0, -89.99))
+    # Geometric horizon of a target at h from the surface at 0 deg elevation: central angle
+    # arccos(R / (R + h)) = 86.35 deg for R = 6,371 km (refraction only bends rays further);
+    # the coverage is at least that cap and, holding the radar not its antipode, less than
+    # a hemisphere.
+    cap = 2 * np.pi * 6_371_007.1809**2 * (1 - 6_371e3 / (6_371e3 + 1.0e8))
+    assert 0.99 * cap <= equal_area_m2(g) < TOTAL_M2 / 2
+    assert check_feature_collection(feature_collection([(g, {})])) == []
