@@ -535,6 +535,11 @@ def write_flight(traj, catalog, launch: str, target: str | None, missile: str | 
         except Exception:  # a lat,lon label, not a catalog id
             return None
 
+    from .export import check_output_file
+
+    for out in (gpkg_path, kml_path):  # both writable, or neither file is written
+        if out:
+            check_output_file(out)
     s1, s2 = site(launch), site(target)
     props = {"from": launch, "to": target, "missile": missile}
     tracks = flight_tracks(traj, step_s=step_s, names=[f"{launch} -> {target or 'burnout state'}"],
