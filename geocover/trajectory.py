@@ -197,7 +197,7 @@ def _managed(v, tb_full, hb_full, v_full):
 
 
 def _speed_for_total(total_angle: np.ndarray, g: np.ndarray, tb_full, hb_full, v_full=None,
-                     iters: int = 60):
+                     iters: int = 60, v0: np.ndarray | None = None):
     """Burnout speed (m/s) that reaches the total range angle (launch to impact, boost
     included) at flight-path angle g (rad), with the burn time and burnout altitude that
     speed implies; returns ``(v, t_b, h_b, s_b)``, v = inf where none exists.
@@ -205,36 +205,41 @@ def _speed_for_total(total_angle: np.ndarray, g: np.ndarray, tb_full, hb_full, v
     v solves v = F(v), F(v) = free-flight speed over the range left after the boost, which
     decreases with v (a faster boost covers more ground, and climbs higher under energy
     management): a unique root in (0, F(0)], found by Newton's method safeguarded by
-    bisection on that bracket."""
+    bisection on that bracket (started from ``v0`` when given, e.g. a nearby solution)."""
     ang, g = np.broadcast_arrays(np.asarray(total_angle, float), np.asarray(g, float))
     tbf = np.broadcast_to(np.asarray(tb_full, float), ang.shape)
     hbf = np.broadcast_to(np.asarray(hb_full, float), ang.shape)
 
-    def big_f(v):
-        tb, hb = _managed(v, tbf, hbf, v_full)
-        psi = ang - _boost_range(v, g, tb, hb) / R_EARTH_M
-        return np.where(psi > 0, _speed_for(np.maximum(psi, 1e-12), g, R_EARTH_M + hb, R_EARTH_M), 0.0)
+    def big_f(v, idx=slice(None)):
+        tb, hb = _managed(v, tbf[idx], hbf[idx], v_full)
+        psi = ang[idx] - _boost_range(v, g[idx], tb, hb) / R_EARTH_M
+        return np.where(psi > 0, _speed_for(np.maximum(psi, 1e-12), g[idx], R_EARTH_M + hb, R_EARTH_M), 0.0)
 
     f0 = big_f(np.zeros(ang.shape))
     ok = np.isfinite(f0)
     lo = np.zeros(ang.shape)
     hi = np.where(ok, f0, 1.0)
     v = hi.copy()
+    if v0 is not None:
+        v0 = np.broadcast_to(np.asarray(v0, float), ang.shape)
+        v = np.where(np.isfinite(v0) & (v0 > 0) & (v0 < hi), v0, v)
+    idx = np.flatnonzero(ok)
     for _ in range(iters):
-        h = big_f(v) - v
-        lo = np.where(h > 0, v, lo)
-        hi = np.where(h <= 0, v, hi)
-        dv = np.maximum(1e-6 * np.maximum(v, 1.0), 1e-6)
-        dh = (big_f(v + dv) - (v + dv)) - h
-        with np.errstate(invalid="ignore", divide="ignore"):
-            step = -h * dv / dh
-        cand = v + step
-        inside = np.isfinite(cand) & (cand > lo) & (cand < hi)
-        v_new = np.where(inside, cand, 0.5 * (lo + hi))
-        if np.all(np.abs(v_new - v)[ok] <= 1e-10 * np.maximum(v[ok], 1.0)):
-            v = v_new
+        if idx.size == 0:
             break
-        v = v_new
+        vi = v[idx]
+        h = big_f(vi, idx) - vi
+        lo[idx] = np.where(h > 0, vi, lo[idx])
+        hi[idx] = np.where(h <= 0, vi, hi[idx])
+        dv = np.maximum(1e-6 * np.maximum(vi, 1.0), 1e-6)
+        dh = (big_f(vi + dv, idx) - (vi + dv)) - h
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cand = vi - h * dv / dh
+        inside = np.isfinite(cand) & (cand >= lo[idx]) & (cand <= hi[idx])
+        root = np.abs(h) <= 1e-9 * np.maximum(vi, 1.0)
+        v_new = np.where(root, vi, np.where(inside, cand, 0.5 * (lo[idx] + hi[idx])))
+        v[idx] = v_new
+        idx = idx[~(root | (np.abs(v_new - vi) <= 1e-9 * np.maximum(vi, 1.0)))]
     tb, hb = _managed(v, tbf, hbf, v_full)
     sb = _boost_range(v, g, tb, hb)
     resid = np.abs(big_f(v) - v)
@@ -291,11 +296,11 @@ def min_energy_state(total_angle_rad: ArrayLike, burnout_altitude_m: ArrayLike =
             g_new = _min_energy_gamma(psi_ok, R_EARTH_M + hb, R_EARTH_M)
             v_new = _speed_for(psi_ok, g_new, R_EARTH_M + hb, R_EARTH_M)
             with np.errstate(invalid="ignore"):
-                done = np.all(~np.isfinite(v_new) | ((np.abs(g_new - g) < 1e-12) & (np.abs(v_new - v) < 1e-7)))
+                done = np.all(~np.isfinite(v_new) | ((np.abs(g_new - g) < 1e-11) & (np.abs(v_new - v) < 1e-6)))
             g, v = g_new, v_new
             if done:
                 break
-        v, *_ = _speed_for_total(ang, g, t_b, h_b, full_speed_mps)
+        v, *_ = _speed_for_total(ang, g, t_b, h_b, full_speed_mps, v0=v)
     bad = ~np.isfinite(v) | (g < np.radians(1.0))
     if bad.any():
         def speed(x):
