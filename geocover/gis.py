@@ -125,9 +125,13 @@ def qml_style(style: LayerStyle, values: Iterable[Any] = ()) -> str:
                                                 "forceraster": "0", "enableorderby": "0"})
         cats = ET.SubElement(r, "categories")
         syms = ET.SubElement(r, "symbols")
-        for i, v in enumerate(dict.fromkeys(values)):
-            ET.SubElement(cats, "category", {"value": str(v), "label": str(v), "symbol": str(i), "render": "true"})
-            _symbol(syms, str(i), style.symbol, PALETTE[i % len(PALETTE)], style.opacity)
+        # QGIS matches a category on the field value as text (a GeoPackage boolean reads as
+        # true/false); an empty value is its "all other values" category (NULL included).
+        texts = [("true" if v else "false") if isinstance(v, (bool, np.bool_)) else str(v)
+                 for v in values if v is not None]
+        for i, v in enumerate([*dict.fromkeys(texts), ""]):
+            ET.SubElement(cats, "category", {"value": v, "label": v or "other", "symbol": str(i), "render": "true"})
+            _symbol(syms, str(i), style.symbol, PALETTE[i % len(PALETTE)] if v else "#bbbbbb", style.opacity)
     else:
         r = ET.SubElement(root, "renderer-v2", {"type": "singleSymbol", "symbollevels": "0", "forceraster": "0",
                                                 "enableorderby": "0"})

@@ -241,3 +241,15 @@ def test_user_text_is_literal_in_kml_and_qml(tmp_path):
     cat = ET.fromstring(qml.split("\n", 1)[1]).find(".//category")
     assert cat.get("value") == hostile and cat.get("label") == hostile
     assert GpkgLayer  # the GeoPackage path is covered by the CLI tests above
+
+
+def test_boolean_categories_match_how_qgis_reads_a_geopackage_boolean():
+    import xml.etree.ElementTree as ET
+
+    from geocover.gis import LayerStyle, qml_style
+
+    # GDAL gives a GeoPackage BOOLEAN column to QGIS as a bool, whose text (QVariant::toString,
+    # Qt documentation) is "true"/"false"; "" is QGIS's "all other values" category (NULL too).
+    qml = qml_style(LayerStyle("marker", by="defended"), [True, False, None, True])
+    cats = ET.fromstring(qml.split("\n", 1)[1]).findall(".//category")
+    assert [c.get("value") for c in cats] == ["true", "false", ""]
