@@ -104,6 +104,25 @@ for sid, name, lat, lon in [("aegis-east-med", "Aegis BMD ship, eastern Mediterr
                        antenna_height_agl_m=25.0, **SPY1,
                        notes=SPY1_NOTE + "; station and 25 m mast height assumed",
                        source=SRC_REF, confidence="notional"))
+radars.append(site(
+    "radar", "fylingdales", "RAF Fylingdales Upgraded Early Warning Radar (AN/FPS-132 class), North York Moors, UK",
+    54.3592, -0.6706, 260.0, platform="land", antenna_height_agl_m=20.0, band="UHF", boresight_azimuth_deg=0.0,
+    half_width_deg=180.0, min_elevation_deg=3.0, max_elevation_deg=85.0, reference_range_m=4_800_000.0,
+    reference_rcs_m2=1.0, can_search=True,
+    notes=("Solid-state phased array with three faces (SSPARS, 1992; upgraded to UEWR, AN/FPS-132 "
+           "class, for missile defence in 2007-2008): the only one of its type with 360 deg "
+           "coverage, modelled as one 360 deg sector. Position from the station's published "
+           "coordinates (54 deg 21' 33\" N, 0 deg 40' 14\" W); ground height ~260 m MSL on Snod Hill "
+           "from topographic maps (the bundled ETOPO5 grid is too coarse here and reads 4 m), "
+           "antenna centre ~20 m up the 40 m pyramid (assumed). Range: the PAVE PAWS / UEWR family "
+           "is quoted at ~3,000 nmi (5,556 km) for large (missile-body) targets and ~4,800 km in UK "
+           "statements; taken as 4,800 km against 1 m2 (assumption: the RCS behind either figure is "
+           "not published). Elevation 3-85 deg is PAVE PAWS's published coverage."),
+    source=("RAF Fylingdales station page (raf.mod.uk); UK MoD, 'Missile Defence: a public discussion"
+            " paper' (2002/2003) and House of Commons Defence Committee, 'UK Ballistic Missile "
+            "Defence' (HC 413, 2003); FAS Space Policy Project, 'PAVE PAWS' (3,000 nmi, 3-85 deg "
+            "elevation); public encyclopaedias"),
+    confidence="medium"))
 
 GBI_NOTE = ("MDA slides 5.4 km/s (also quoted 6.3); Postol 7.7-8.3 (up to ~9) km/s; burn time, "
             "altitude window, range and commit delay are notional open-literature values")
