@@ -55,13 +55,14 @@ fi
 tests_for() {
   case "$1" in
     earth) echo tests/test_earth.py tests/test_refraction.py ;;
-    refraction) echo tests/test_refraction.py tests/test_coverage.py ;;
+    refraction) echo tests/test_refraction.py tests/test_refraction_crpl.py tests/test_coverage.py ;;
     geodesy) echo tests/test_geodesy.py ;;
     geoid) echo tests/test_geoid.py ;;
     terrain) echo tests/test_terrain.py ;;
     radar) echo tests/test_coverage.py tests/test_references.py tests/test_terrain.py ;;
-    trajectory) echo tests/test_trajectory.py tests/test_references.py ;;
-    interceptor|footprint) echo tests/test_footprint.py tests/test_references.py ;;
+    trajectory) echo tests/test_trajectory.py tests/test_trajectory_profiles.py tests/test_references.py ;;
+    interceptor) echo tests/test_footprint.py tests/test_interceptor_boost.py tests/test_references.py ;;
+    footprint) echo tests/test_footprint.py tests/test_references.py ;;
     timeline) echo tests/test_timeline.py ;;
     coverage) echo tests/test_coverage.py tests/test_cli_coverage.py ;;
     export) echo tests/test_references.py tests/test_cli_coverage.py ;;
