@@ -27,6 +27,7 @@ of it), labels cities, and groups its layer control (per radar, per altitude).
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -229,25 +230,34 @@ def _base_map(title: str, *, lon0: float = 25.0, tiles: bool = False):
     return m
 
 
+@functools.lru_cache(maxsize=4)
+def _country_features(lon0: float) -> str:
+    """Natural Earth 110 m countries (geometry only) drawn around ``lon0``, as JSON text."""
+    from shapely.geometry import shape
+
+    from ._paths import data_path
+
+    doc = json.loads(data_path("countries", "world_countries_ne110m.geojson").read_text(encoding="utf-8"))
+    feats = []
+    for f in doc["features"]:
+        g = _shift_geom(shape(f["geometry"]), lon0)
+        if g is not None and not g.is_empty:
+            feats.append({"type": "Feature", "properties": {}, "geometry": _geometry_json(g, 3)})
+    return json.dumps(feats)
+
+
 def _countries_layer(m, offline: bool = True):
     """Natural Earth country outlines (always drawn, so a map without tiles, or whose tiles
     fail to load, still shows where it is); filled when there are no tiles."""
     import folium
 
-    from ._paths import data_path
 
     d = m._geocover
     filled = not d.tiles or offline
-    doc = json.loads(data_path("countries", "world_countries_ne110m.geojson").read_text(encoding="utf-8"))
-    from shapely.geometry import shape
-
-    feats = []
-    for f in doc["features"]:
-        g = _shift_geom(shape(f["geometry"]), d.lon0)
-        feats.append({"type": "Feature", "properties": {}, "geometry": _geometry_json(g, 3)})
+    doc = {"type": "FeatureCollection", "features": json.loads(_country_features(round(d.lon0, 1)))}
     fg = folium.FeatureGroup(name="layer", control=False)
     style = {"color": "#666", "weight": 0.6, "fill": filled, "fillColor": "#f2efe9", "fillOpacity": 1.0 if filled else 0}
-    folium.GeoJson({"type": "FeatureCollection", "features": feats}, style_function=lambda _f, s=style: s,
+    folium.GeoJson(doc, style_function=lambda _f, s=style: s,
                    smooth_factor=0.5).add_to(fg)
     d.add_layer(m, fg, "Countries", "Countries", "Background")
     return fg
@@ -529,7 +539,7 @@ def coverage_map(radars: Iterable[Radar], features: Iterable[CoverageFeature], *
 
 def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str | None = None,
                  terrain: bool = True, footprint_resolution_deg: float = 0.5, offline: bool = False,
-                 model="4/3", tiles: bool = False):
+                 model="crpl", tiles: bool = False):
     """The whole story of one scenario on one map: radars with sector wedges, coverage at
     each altitude and the terrain horizon; launch sites; target cities (labelled) with their
     engagement results; trajectories coloured by the radar that tracks them; the defended
@@ -698,7 +708,7 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
     mk.add_to(sites)
     d.popup(mk, launch.name, [("kind", "launch site"), ("source", launch.source)], tooltip=f"launch: {launch.name}")
     d.add_layer(m, sites, "Sites", "Radar and interceptor sites", "Threat")
-    for alt, keys in by_alt.items():
+    for alt, keys in by_alt.items() if len(radar_ids) > 1 else ():
         d.add_toggle(f"all radars at {alt}", "Coverage by altitude", keys)
 
     entries = [(colour[rid], f"radar {sc.radars[rid].name}") for rid in radar_ids]

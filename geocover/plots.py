@@ -56,13 +56,31 @@ def _new_figure(figsize, nrows: int = 1, ncols: int = 1, **kw):
     return fig, fig.subplots(nrows, ncols, squeeze=True, **kw)
 
 
+_UNDRAWABLE = "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+
+
+def _clean(text: object) -> str:
+    """Characters that a figure cannot carry as U+FFFD: lone surrogates (FreeType refuses
+    them) and the control characters that XML 1.0 forbids (they would make an SVG
+    unreadable)."""
+    import re
+
+    return re.sub(_UNDRAWABLE, "\ufffd", str(text))
+
+
 def _plain_text(fig) -> None:
-    """Draw every text of ``fig`` as plain text: no mathtext, no LaTeX (user strings)."""
+    """Draw every text of ``fig`` as plain text: no mathtext, no LaTeX (user strings), and
+    undrawable characters (see :func:`_clean`) as U+FFFD."""
+    import re
+
     from matplotlib.text import Text
 
     for t in fig.findobj(Text):
         t.set_parse_math(False)
         t.set_usetex(False)
+        text = t.get_text()
+        if re.search(_UNDRAWABLE, text):
+            t.set_text(_clean(text))
 
 
 def plot_timeline(tl: Timeline, *, title: str = "", ax=None):
@@ -120,7 +138,7 @@ def plot_timeline(tl: Timeline, *, title: str = "", ax=None):
         cue = "" if tr.can_search else " [cued]"
         labels.append(f"{tr.radar_id}{cue}{note}")
     bx.set_yticks(range(n))
-    bx.set_yticklabels(labels[::-1], fontsize=8, parse_math=False, usetex=False)
+    bx.set_yticklabels([_clean(x) for x in labels[::-1]], fontsize=8, parse_math=False, usetex=False)
     bx.set_ylim(-0.6, n - 0.4)
     bx.set_xlim(0, tl.impact_t_s)
     bx.set_xlabel("time since launch (s)")
@@ -209,7 +227,7 @@ def plot_comparison(metrics: list[dict], *, title: str = "Scenario comparison", 
         ax.grid(axis="x", alpha=0.3)
         ax.set_xlim(0, max(vals + [1e-9]) * 1.25)
     axes[0].set_yticks(y)
-    axes[0].set_yticklabels(names, fontsize=9, parse_math=False, usetex=False)
+    axes[0].set_yticklabels([_clean(x) for x in names], fontsize=9, parse_math=False, usetex=False)
     axes[0].invert_yaxis()
     fig.suptitle(title)
     _plain_text(fig)
