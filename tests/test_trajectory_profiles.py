@@ -274,3 +274,81 @@ def test_numba_and_numpy_boost_profiles_agree(monkeypatch):
     assert np.max(np.abs(a.altitude_m - b.altitude_m)) < 1e-3
     assert np.max(np.abs(a.lat_deg - b.lat_deg)) < 1e-9
     assert np.max(np.abs(a.t_s - b.t_s)) < 1e-9
+
+
+# ------------------------------------------------------------------ J2 on the WGS84 ellipsoid
+A_WGS84 = 6_378_137.0  # m, WGS84 semi-major axis (NIMA TR8350.2)
+F_WGS84 = 1 / 298.257223563  # WGS84 flattening (NIMA TR8350.2)
+J2 = 1.08262668e-3  # WGS84/EGM96: J2 = -sqrt(5) * C20bar, C20bar = -4.84166774985e-4 (NIMA TR8350.2)
+
+
+def _j2_reference(traj):
+    """Bound the spherical model's error: the same burnout state (burnout latitude and
+    longitude read as geodetic, burnout altitude above the WGS84 ellipsoid, speed and
+    flight-path angle against the geodetic horizontal, heading along the launch geodesic)
+    flown with J2 gravity to the ellipsoid's surface. Returns the impact (lat, lon) and the
+    free-flight time (s). Geodetic conversions by pyproj (EPSG:4979 <-> 4978)."""
+    from pyproj import Geod, Transformer
+
+    e2 = F_WGS84 * (2 - F_WGS84)
+    to_ecef = Transformer.from_crs("EPSG:4979", "EPSG:4978", always_xy=True)
+    to_geo = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True)
+    geod = Geod(ellps="WGS84")
+    lat, lon, h = traj.burnout_lat_deg[0], traj.burnout_lon_deg[0], traj.burnout_altitude_m[0]
+    r0 = np.array(to_ecef.transform(lon, lat, h))
+    back, _, _ = geod.inv(lon, lat, traj.launch_lon_deg[0], traj.launch_lat_deg[0])
+    az = np.radians(back + 180.0)
+    la, lo = np.radians(lat), np.radians(lon)
+    east = np.array([-np.sin(lo), np.cos(lo), 0.0])
+    north = np.array([-np.sin(la) * np.cos(lo), -np.sin(la) * np.sin(lo), np.cos(la)])
+    up = np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+    g = np.radians(traj.flight_path_angle_deg[0])
+    v0 = traj.burnout_speed_mps[0] * (np.cos(g) * (np.sin(az) * east + np.cos(az) * north) + np.sin(g) * up)
+    v0 = v0 + OMEGA * np.cross(Z, r0)
+
+    def rhs(_t, y):
+        r = y[:3]
+        rn = np.linalg.norm(r)
+        zz = 5 * r[2] ** 2 / rn**2
+        k = 1.5 * J2 * MU * A_WGS84**2 / rn**5
+        a = -MU * r / rn**3 + k * np.array([r[0] * (zz - 1), r[1] * (zz - 1), r[2] * (zz - 3)])
+        return np.concatenate([y[3:], a])
+
+    def height(_t, y):  # geodetic height by Bowring-style iteration
+        x, yy, z = y[:3]
+        p = np.hypot(x, yy)
+        phi = np.arctan2(z, p * (1 - e2))
+        for _ in range(4):
+            n = A_WGS84 / np.sqrt(1 - e2 * np.sin(phi) ** 2)
+            hh = p / np.cos(phi) - n
+            phi = np.arctan2(z, p * (1 - e2 * n / (n + hh)))
+        return p / np.cos(phi) - A_WGS84 / np.sqrt(1 - e2 * np.sin(phi) ** 2)
+
+    height.terminal, height.direction = True, -1
+    sol = solve_ivp(rhs, (0, 2e4), np.concatenate([r0, v0]), events=height, rtol=1e-10, atol=1e-4,
+                    method="DOP853")
+    t_ff = sol.t_events[0][0]
+    ri = sol.y_events[0][0][:3]
+    ang = -OMEGA * t_ff
+    re = np.array([np.cos(ang) * ri[0] - np.sin(ang) * ri[1], np.sin(ang) * ri[0] + np.cos(ang) * ri[1], ri[2]])
+    lon_i, lat_i, _ = to_geo.transform(*re)
+    return lat_i, lon_i, t_ff
+
+
+@pytest.mark.parametrize("mid,launch,target,bound_km", [
+    # the issue: "impacts move 10-40 km" between the sphere and J2 on the ellipsoid; measured
+    # (this reference): 2 km Tabriz-Warsaw, 13 km Shahrud-Madrid, 36 km Tehran-Washington,
+    # 41 km Teykovo-Washington. Bounds: those figures with ~25 % headroom, so a model change
+    # that doubles the spherical error fails.
+    ("irbm", "tabriz", "warsaw", 5.0), ("irbm", "shahrud", "madrid", 17.0),
+    ("icbm", "tehran", "washington", 45.0), ("topol-m", "teykovo", "washington", 52.0)])
+def test_spherical_model_error_bounded_by_j2_reference(mid, launch, target, bound_km):
+    from pyproj import Geod
+
+    s, t = CAT.launch_site(launch), CAT.target(target)
+    traj, ok = aim_missile(CAT.missile(mid), s.lat_deg, s.lon_deg, t.lat_deg, t.lon_deg)
+    lat, lon, t_ff = _j2_reference(traj)
+    _, _, miss = Geod(ellps="WGS84").inv(t.lon_deg, t.lat_deg, lon, lat)
+    assert ok[0] and miss / 1000 < bound_km
+    # flight time: the sphere's is within 10 s of J2's (measured 0.2-6.8 s)
+    assert abs(t_ff - (traj.flight_time_s[0] - traj.burn_time_s[0])) < 10.0
