@@ -171,7 +171,7 @@ def row_mda_unseen() -> dict:
     span = {lid: (min(v["downrange_km"] for v in d.values() if v and v["seen"]),
                   max(v["downrange_km"] for v in d.values() if v and v["seen"])) for lid, d in out.items()}
     lofted = {cid: _lofted_for("tabriz", cid, 245.0) for cid in ("warsaw", "berlin")}
-    ok = (span["tabriz"][0] < 600 and max(span["isfahan"][1], span["shahrud"][1]) > 750
+    ok = (span["tabriz"][1] < 700 and min(span["isfahan"][0], span["shahrud"][0]) > 700
           and any(v is not None for v in lofted.values()))
     return {"first_sight": out, "span_km": span, "tabriz_lofted_apogee_for_245_km": lofted,
             "verdict": "yes" if ok else "no"}
