@@ -6,11 +6,18 @@ Model (see the README's "Trajectories" section)
 * Dynamics on a sphere of radius R = 6,371 km, mu = 398,600.4418 km^3/s^2, Earth rotation
   omega = 7.2921159e-5 rad/s about the z axis. Latitudes/longitudes are used as spherical
   coordinates on that sphere; altitudes are above it (reported as above mean sea level).
-* Boost: from the launch point the missile climbs along the launch azimuth to its burnout
-  point at altitude h_b (missile class) after burn time t_b, with altitude h_b * tau^2 and
-  ground range s_b * tau^3 (tau = t / t_b): a vertical start that pitches over. s_b is set
-  so that the path's angle at burnout equals the burnout flight-path angle gamma:
-  tan(gamma) = 2 h_b / (3 s_b). The boost is flown relative to the rotating Earth.
+* Boost: from the launch point the missile climbs from rest along the launch azimuth to its
+  burnout point at altitude h_b after burn time t_b, with ground range s_b * tau^3 and
+  altitude h_b * c(tau) (tau = t / t_b): a vertical start that pitches over. It ends on the
+  burnout state, position and velocity: s_b = v cos(gamma) t_b R / (3 (R + h_b)) (horizontal
+  speed) and c(tau) = (3 - q) tau^2 + (q - 2) tau^3, or tau^q for q > 3, with
+  q = v sin(gamma) t_b / h_b (vertical speed). The boost is flown relative to the rotating
+  Earth. Energy management: a flight that needs burnout speed v below the class's full
+  speed v_full burns for t_b f to h_b f^2, f = v / v_full (thrust termination at a constant
+  mean acceleration), so short flights do not climb to the full burnout altitude.
+* Lofted and depressed flights: the family of trajectories through the target, one per
+  burnout flight-path angle, each aimed by Newton's method; an apogee request is a
+  bracketed root on that family (see :func:`aim`).
 * Burnout state: speed v relative to the ground, flight-path angle gamma, azimuth along the
   great circle. On a rotating Earth the inertial velocity is v + omega x r.
 * Free flight: a Kepler conic from the burnout state to the surface (|r| = R), propagated
