@@ -872,15 +872,17 @@ class _Family:
         else:
             g = np.full(g_me.shape, 1.0 if mode == "depressed" else 89.0)
             out = self.at_gamma(g, me[0])
+        cap = np.inf if max_speed_mps is None else max_speed_mps * (1 + 1e-9)
         idx = np.flatnonzero(~np.isfinite(out[3].apogee_m) & np.isfinite(g_me))
         if idx.size:
-            # the last member that can be solved: bisect between the minimum-energy angle
-            # (solved) and the end (not), 12 halvings
+            # the last member that can be solved (within the speed cap): bisect between the
+            # minimum-energy angle (solved) and the end (not), 12 halvings
             fam = self._sub(idx)
             g_ok, g_bad = g_me[idx].copy(), g[idx].copy()
             for _ in range(12):
                 mid = 0.5 * (g_ok + g_bad)
-                ok = np.isfinite(fam.at_gamma(mid, me[0][idx])[3].apogee_m)
+                r = fam.at_gamma(mid, me[0][idx])
+                ok = np.isfinite(r[3].apogee_m) & (r[2] <= cap)
                 g_ok, g_bad = np.where(ok, mid, g_ok), np.where(ok, g_bad, mid)
             out = _merge(out, fam.at_gamma(g_ok, me[0][idx]), idx)
         return out
