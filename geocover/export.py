@@ -474,6 +474,9 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
     """
     out = check_output_dir(out_dir)
     base = Path(os.path.abspath(out)).parent / STAGING_DIR
+    made = [p for p in base.parent.parents if not p.exists()][::-1] + (
+        [base.parent] if not base.parent.exists() else [])  # folders this run creates, outermost first
+    ok = False
     try:
         base.mkdir(parents=True, exist_ok=True)
         for folder in (base, base.parent, out):
@@ -491,12 +494,16 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
                 raise DataFileError(f"cannot write {dest}: it exists and is not a regular file")
         for item in items:
             os.replace(item, out / item.name)
+        ok = True
     except OSError as exc:
         raise _renamed_error(exc, out, stage) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
         with contextlib.suppress(OSError):
             base.rmdir()  # only when empty: another run may be staging there
+        for folder in [] if ok else reversed(made):  # a failed run leaves no new parent folders
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def features_to_geodataframe(features: Iterable[tuple[BaseGeometry, dict]]):
