@@ -853,12 +853,20 @@ class _Family:
         lo_g, hi_g = np.full(self.ang.shape, 0.5), np.full(self.ang.shape, 89.5)
         g = _bisect(miss, g_me, hi_g) if branch == "lofted" else _bisect(miss, lo_g, g_me)
         v_me = _speed_for_total(self.ang, np.radians(g_me), spec.tb, spec.hb, spec.v_full)[0]
-        g = np.where(v_me <= v, g, g_me)  # too slow: fly the minimum-energy angle (it will miss)
         vv = np.full(self.ang.shape, v)
         if not self.rotating:
+            g = np.where(v_me <= v, g, g_me)  # too slow: fly the minimum-energy angle (it will miss)
             t = _shoot(self.lat1, self.lon1, self.az0, vv, g, spec, False, self.rcs)
             return self.az0, g, vv, t._nan_rows(v_me > v)
-        return self._newton(self.az0, g, vv, fixed_speed=True)
+        # on the rotating Earth the speed needed differs (flying east, a class may reach
+        # beyond its non-rotating range): start inside the branch, away from the minimum-
+        # energy angle, where the range does not change with the angle (singular Newton step)
+        side = 1.0 if branch == "lofted" else -1.0
+        g = np.where(v_me <= v, g, g_me + 3.0 * side)
+        az, g, vv, t = self._newton(self.az0, g, vv, fixed_speed=True)
+        with np.errstate(invalid="ignore"):
+            t._nan_rows(~((g - g_me) * side > 0))  # converged onto the other branch
+        return az, g, vv, t
 
     def branch_end(self, me, mode, max_speed_mps):
         """The far end of the lofted or depressed branch: the member flown at the speed cap,
@@ -866,11 +874,12 @@ class _Family:
         cannot be solved (no conic comes back down to the target: escape, grazing orbits),
         the last member that can is found by bisection on the angle."""
         g_me = me[1]
+        far = 1.0 if mode == "depressed" else 89.0
         if max_speed_mps is not None:
             out = self.speed_root(max_speed_mps, g_me, mode)
-            g = np.where(np.isfinite(out[1]), out[1], g_me)
+            g = np.where(np.isfinite(out[3].apogee_m), out[1], far)
         else:
-            g = np.full(g_me.shape, 1.0 if mode == "depressed" else 89.0)
+            g = np.full(g_me.shape, far)
             out = self.at_gamma(g, me[0])
         cap = np.inf if max_speed_mps is None else max_speed_mps * (1 + 1e-9)
         idx = np.flatnonzero(~np.isfinite(out[3].apogee_m) & np.isfinite(g_me))
