@@ -147,6 +147,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     killed run is removed by the next write into the same folder.
     """
     path = check_output_file(path)
+    made = [p for p in path.parent.parents if not p.exists()][::-1] + (
+        [path.parent] if not path.parent.exists() else [])  # folders this write creates
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(path.parent)
@@ -159,13 +161,14 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield Path(tmp)
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise _renamed_error(exc, path) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        for folder in reversed(made):  # a failed write leaves no new folder behind
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(exc, OSError):
+            raise _renamed_error(exc, path) from None
         raise
 
 
