@@ -50,16 +50,17 @@ UNTRACKED = "#9e9e9e"
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 # every character that means something to HTML, a JS template literal or Jinja2
-_ENTITIES = {ord(c): f"&#{ord(c)};" for c in "&<>\"'\\`${}#"}
+_ENTITIES = {ord(c): f"&#{ord(c)};" for c in "&<>\"'\\`${}#\u2028\u2029"}
 
 
 def E(text: object) -> str:
     """Escape text for an HTML context that may also sit inside a JS template literal or a
-    Jinja2 template: every one of ``& < > " ' \\ ` $ { } #`` becomes a numeric character
-    reference (one pass, so nothing is escaped twice) and lone surrogates become U+FFFD.
+    Jinja2 template: every one of ``& < > " ' \\ ` $ { } #`` and U+2028/2029 becomes a
+    numeric character reference (one pass, so nothing is escaped twice); lone surrogates
+    become U+FFFD.
 
-    The maps of this module do not need it (user text reaches them only as JSON data);
-    it is kept for callers that build HTML themselves.
+    The maps of this module use it only for the static ``<title>`` (all other user text
+    reaches them as JSON data); it is kept for callers that build HTML themselves.
     """
     return _SURROGATE.sub("\ufffd", str(text)).translate(_ENTITIES)
 
@@ -413,6 +414,8 @@ def _finish(m) -> None:
         m.fit_bounds([[s, w], [n, e]], padding=(20, 20))
         m.location = [0.5 * (s + n), 0.5 * (w + e)]
     root = m.get_root()
+    # a static <title> for tabs and file browsers, every special character as an entity
+    root.header.add_child(_Literal(f"<title>{E(d.title)}</title>"), name="geocover_title")
     root.header.add_child(_Literal(f"<style>{_STYLE}</style>"), name="geocover_style")
     root.html.add_child(_Literal('<script type="application/json" id="geocover-data">'
                                  f"{json_for_html(d.document(m.get_name()))}</script>"), name="geocover_data")
@@ -461,7 +464,7 @@ def render_html(m, *, offline: bool = False, cdn: bool = False) -> str:
     js = (base / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
     js = re.sub(r"//# sourceMappingURL=\S+", "", js)
     out = []
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines(): it would also split at U+2028/2029
         stripped = line.strip()
         if re.match(r"<script\s+src=\"https?://", stripped):
             if "leaflet.js" in stripped and "leaflet@" in stripped:

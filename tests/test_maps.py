@@ -76,7 +76,9 @@ def test_names_reach_the_map_only_as_data():
     assert data["title"] == "T {% if 1 %}"
     assert "Radar {{ 7*7 }} <b>x</b>" in [e[1] for e in data["legend"]["entries"]]
     assert "Radar 49" not in html and "<b>x</b>" not in html
-    outside = DATA.sub("", html)  # folium's part of the page holds no user text at all
+    (title,) = re.findall(r"<title>(.*?)</title>", html)
+    assert title == "T &#123;% if 1 %&#125;"  # the static title: every special character an entity
+    outside = re.sub(r"<title>.*?</title>", "", DATA.sub("", html))  # folium's part: no user text at all
     assert "7*7" not in outside and "if 1" not in outside
 
 
@@ -133,3 +135,26 @@ def test_map_all_names_its_folder(tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["map", "--all"])
     assert r.exit_code == 0, r.output
     assert "None" not in r.output and "to maps" in r.output
+
+
+def test_plots_leave_the_backend_and_pyplot_alone():
+    """geocover.plots draws on a figure of its own (or the caller's axes) and never switches
+    the matplotlib backend: a notebook's plt.show() keeps working. Run in a fresh process
+    whose backend is set to 'svg' (the old code switched every caller to Agg)."""
+    import subprocess
+    import sys
+
+    code = """
+import matplotlib, matplotlib.pyplot as plt
+from geocover.plots import plot_comparison
+m = [{"scenario": "a", "defended_area_km2": 1e6, "cities_defended_share": 0.5, "mean_battle_space_s": 1.0,
+      "mean_warning_time_s": 2.0}]
+fig = plot_comparison(m)
+_, axes = plt.subplots(1, 4, sharey=True)
+mine = plot_comparison(m, ax=axes)
+print(matplotlib.get_backend(), plt.get_fignums(), fig is not mine, mine is axes[0].figure)
+"""
+    env = {**__import__("os").environ, "MPLBACKEND": "svg"}
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["svg", "[1]", "True", "True"]  # only the caller's own pyplot figure

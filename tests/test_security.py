@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import html as html_lib
 import io
 import json
 import re
@@ -88,8 +89,13 @@ def _map_with(title: str, name: str, source: str, band: str):
 
 
 def _split(html: str) -> tuple[dict, str]:
+    """The map's JSON data and the rest of the page, less the static <title> (checked here:
+    every character that HTML, a template literal or Jinja2 would read is an entity)."""
     (blob,) = DATA.findall(html)
-    return json.loads(blob), DATA.sub("", html)
+    (title,) = re.findall(r"<title>(.*?)</title>", html, flags=re.S)
+    assert not re.search(r"[<>`$\\{}'\"]|&(?!#\d+;)|(?<!&)#", title), title[:200]
+    assert html_lib.unescape(title) == _nosur(json.loads(blob)["title"])
+    return json.loads(blob), re.sub(r"<title>.*?</title>", "", DATA.sub("", html), flags=re.S)
 
 
 def _texts(data: dict) -> list[str]:
