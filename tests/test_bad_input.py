@@ -531,6 +531,8 @@ def _option_cases():
     add("los", ["--dem", "@TMP@/\udcff.tif"], ["--dem", "not valid UTF-8"])
     add("horizon", [], ["unknown site"], replace=["horizon", "\udcff"])
     add("optimise", ["--k", "0"], ["--k"])
+    add("optimise", ["--k", BIG_INT], ["--k"])
+    add("coverage", ["--k", BIG_INT], ["--k"])
     # compare --weights, a CSV reader
     for body, frags in (("id,weight\nlondon," + "1" * 200_000 + "\n", ["w.csv", "not valid CSV"]),
                         ("id,weight\nlondon,1e400\n", ["w.csv", "'weight'"]),

@@ -47,7 +47,7 @@ def _grid_bounds(views: list[RadarView], resolution_deg: float) -> tuple[float, 
               default=None, help="Target RCS (m2 or dBsm) [default: each radar's reference RCS].")
 @model_option
 @dem_options
-@click.option("--k", "k", type=click.IntRange(min=1), default=2, show_default=True,
+@click.option("--k", "k", type=click.IntRange(min=1, max=1000), default=2, show_default=True,
               help="Also write where at least K radars overlap (with 2+ radars).")
 @click.option("--resolution", "resolution_deg", type=QuantityType("angle", minimum=0.0, strict_min=True),
               default="0.1deg", show_default=True, help="Cell size of the MDA GeoTIFF.")

@@ -33,7 +33,7 @@ def _heat_raster(res, step: float):
 @click.option("--candidates", "region", required=True, help="Region: west,south,east,north or a GeoJSON file.")
 @click.option("--step", "step_deg", type=QuantityType("angle", minimum=0, strict_min=True), default="0.5deg",
               show_default=True, help="Candidate grid step.")
-@click.option("--k", "k", type=click.IntRange(min=1), default=1, show_default=True, help="Sites to choose.")
+@click.option("--k", "k", type=click.IntRange(min=1, max=1000), default=1, show_default=True, help="Sites to choose.")
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="area", show_default=True)
 @click.option("--launch", "launch_ids", callback=nonempty,
               help="Launch sites, comma-separated [default: the scenario's].")
