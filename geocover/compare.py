@@ -16,6 +16,7 @@ import numpy as np
 
 from .earth import WGS84
 from .footprint import Architecture, footprint
+from .refraction import DEFAULT_VISIBILITY_MODEL
 from .scenario import Scenario
 
 __all__ = ["Comparison", "area_km2", "cell_areas_km2", "compare_scenarios", "scenario_metrics"]
@@ -53,8 +54,8 @@ class Comparison:
 
 
 def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float = 0.5,
-                     weights: dict[str, float] | None = None, model="4/3", arch: Architecture | None = None,
-                     bbox_deg=None) -> tuple[dict, dict[str, bool]]:
+                     weights: dict[str, float] | None = None, model=DEFAULT_VISIBILITY_MODEL,
+                     arch: Architecture | None = None, bbox_deg=None) -> tuple[dict, dict[str, bool]]:
     """Metrics of one scenario against a set of launch sites (see module docstring)."""
     arch = arch or Architecture(sc, model=model)
     fp = footprint(arch, launches, resolution_deg=resolution_deg, bbox_deg=bbox_deg)
@@ -109,8 +110,8 @@ def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float
 
 
 def compare_scenarios(scenarios: list[Scenario], launches: list[str] | None = None, *,
-                      resolution_deg: float = 0.5, weights: dict[str, float] | None = None, model="4/3",
-                      progress=None) -> Comparison:
+                      resolution_deg: float = 0.5, weights: dict[str, float] | None = None,
+                      model=DEFAULT_VISIBILITY_MODEL, progress=None) -> Comparison:
     """Compare scenarios against the same launch sites (default: the first scenario's)."""
     launches = launches or list(scenarios[0].launch_sites)
     metrics, cities = [], {}

@@ -28,7 +28,7 @@ from .fastgeo import PointSet
 from .geodesy import grid_centres
 from .interceptor import FlyoutTable, flyout_table
 from .radar import RadarView
-from .refraction import RefractionModel
+from .refraction import DEFAULT_VISIBILITY_MODEL, RefractionModel
 from .scenario import Scenario
 from .trajectory import Trajectory, aim_missile
 
@@ -91,7 +91,7 @@ def _first_true_t(t: np.ndarray, mask: np.ndarray) -> np.ndarray:
 class Architecture:
     """A scenario made ready to engage: radar views and interceptor flyout tables."""
 
-    def __init__(self, scenario: Scenario, *, model: RefractionModel = "4/3", terrain=False,
+    def __init__(self, scenario: Scenario, *, model: RefractionModel = DEFAULT_VISIBILITY_MODEL, terrain=False,
                  interceptor_speed_mps: float | None = None):
         self.scenario = scenario if interceptor_speed_mps is None else scenario.with_interceptor_speed(
             interceptor_speed_mps)

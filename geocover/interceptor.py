@@ -19,7 +19,8 @@ speed falls back). A point (ground range d, altitude h)
 is reachable if a trajectory of the family passes through it after burnout (the kill
 vehicle does not intercept during the burn); its time is the earliest such passage,
 found between neighbouring launch angles. The burnout altitude is therefore an output
-of the boost (56-330 km for the GBI, depending on the launch angle), not a catalog value.
+of the boost (up to 377 km for the GBI, lower for shallow launch angles), not a catalog
+value.
 
 ``model="pause"`` is the earlier open-literature model: the burn is a pause at the site,
 then the fastest Kepler arc from the surface at speed V through the point,

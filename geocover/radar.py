@@ -34,6 +34,7 @@ from .fastgeo import PointSet
 from .geodesy import GEOD
 from .geoid import geoid_undulation
 from .refraction import (
+    DEFAULT_VISIBILITY_MODEL,
     EARTH_RADIUS_M,
     RefractionModel,
     crpl_site,
@@ -87,7 +88,7 @@ class RadarView:
     radar : Radar
         Catalog record (position, antenna height above ground, sector, limits, range).
     model : str or float
-        Refraction model (``"4/3"``, ``"gradient"``, ``"crpl"``, ``"none"`` or k).
+        Refraction model (``"crpl"``, the default, ``"4/3"``, ``"gradient"``, ``"none"`` or k).
     rcs_m2 : float, optional
         Target radar cross-section; default the radar's reference RCS.
     terrain : bool, DemStack or TerrainMask
@@ -97,7 +98,7 @@ class RadarView:
         Extent and azimuth resolution of the terrain mask.
     """
 
-    def __init__(self, radar: Radar, *, model: RefractionModel = "4/3", rcs_m2: float | None = None,
+    def __init__(self, radar: Radar, *, model: RefractionModel = DEFAULT_VISIBILITY_MODEL, rcs_m2: float | None = None,
                  terrain: bool | DemStack | TerrainMask = False, mask_distance_m: float = 300_000.0,
                  mask_azimuth_step_deg: float = 0.1):
         self.radar = radar

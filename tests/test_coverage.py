@@ -41,7 +41,7 @@ def s_horizon(h_ant, h_t, e_deg=0.0, re=RE43):
 @pytest.mark.parametrize("az", [120.0, 162.0, 210.0])
 def test_smooth_earth_horizon_edge_matches_closed_form(alt_m, az):
     gab = CAT.radar("gabala")  # 6,000 km at 1 m2: the horizon limits coverage at these altitudes
-    view = RadarView(gab)
+    view = RadarView(gab, model="4/3")  # the closed form is the 4/3 sphere's
     geom = coverage_at_altitudes(view, [alt_m])[0].geometry
     want = s_horizon(view.antenna_height_msl_m, alt_m)
     got = edge_distance(geom, gab.lat_deg, gab.lon_deg, az, 1.3 * want)
@@ -71,7 +71,7 @@ def test_min_elevation_and_cone_of_silence():
     base = CAT.radar("deveselu")
     radar = dataclasses.replace(base, min_elevation_deg=5.0, max_elevation_deg=60.0,
                                 reference_range_m=5e6)
-    view = RadarView(radar)
+    view = RadarView(radar, model="4/3")  # the closed form is the 4/3 sphere's
     alt = 300e3
     geom = coverage_at_altitudes(view, [alt])[0].geometry
     outer = s_horizon(view.antenna_height_msl_m, alt, 5.0)
@@ -108,7 +108,7 @@ def test_polygons_valid_across_antimeridian_and_pole():
 
 
 def test_properties_on_every_feature():
-    feats = coverage_at_altitudes(RadarView(CAT.radar("kurecik"), rcs_m2=0.1), [100e3, 300e3])
+    feats = coverage_at_altitudes(RadarView(CAT.radar("kurecik"), rcs_m2=0.1, model="4/3"), [100e3, 300e3])
     for f in feats:
         p = f.properties
         assert p["radar_id"] == "kurecik" and p["rcs_m2"] == 0.1
@@ -167,7 +167,7 @@ def test_mda_raster_is_consistent_with_point_visibility():
 
 def test_mda_smooth_earth_matches_closed_form():
     gab = CAT.radar("gabala")
-    view = RadarView(gab)
+    view = RadarView(gab, model="4/3")  # the closed form is the 4/3 sphere's
     grid = min_detectable_altitude(view, (44.0, 30.0, 52.0, 36.0), 0.5)
     lats, lons = grid.cell_centres()
     d, _, _ = gc.inverse(gab.lat_deg, gab.lon_deg, lats[3], lons[5])

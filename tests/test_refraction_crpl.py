@@ -177,3 +177,25 @@ def test_model_names_and_bad_input():
         refraction_exponent_per_km(-5.0)
     # table built once per antenna height (cached)
     assert crpl_site(728.8) is crpl_site(728.8)
+
+
+def test_elevation_table_round_trip_against_traced_rays():
+    # The radar view's bilinear correction grid against the traced rays themselves: a point
+    # on the ray leaving at E has apparent elevation E to 0.0005 deg (measured 0.00015 deg,
+    # ~4 m of height at 2,000 km) for rays from the grazing one to 3 deg, 100-3,000 km out,
+    # from the Kurecik antenna height (2,090 m MSL).
+    site = crpl_site(2090.0)
+    rng = np.random.default_rng(7)
+    s = rng.uniform(100e3, 3000e3, 400)
+    e = rng.uniform(site.grazing_elevation_deg, 3.0, 400)
+    h = site.lowest_visible_altitude(s, e)
+    assert np.max(np.abs(site.elevation_deg(s, h) - e)) < 5e-4
+
+
+def test_default_visibility_model_is_crpl():
+    from geocover import default_catalog
+    from geocover.radar import RadarView
+    from geocover.refraction import DEFAULT_VISIBILITY_MODEL
+
+    assert DEFAULT_VISIBILITY_MODEL == "crpl"
+    assert RadarView(default_catalog().radar("brdy-emr")).model_name == "crpl"

@@ -152,7 +152,7 @@ def test_supplied_mask_must_match_the_view():
     kur = cat.radar("kurecik")
     m = terrain_mask(kur.lat_deg, kur.lon_deg, kur.antenna_height_msl_m, azimuth_step_deg=5.0,
                      max_distance_m=20e3)
-    RadarView(kur, terrain=m)
+    RadarView(kur, terrain=m, model="4/3")  # the mask's model (terrain_mask's default)
     with pytest.raises(gc.InputError, match="another site"):
         RadarView(cat.radar("armavir"), terrain=m)
     with pytest.raises(gc.InputError, match="refraction model"):

@@ -9,7 +9,7 @@ import click
 
 from ..catalog import Catalog, Site, load_catalog, parse_latlon
 from ..errors import GeocoverError, InputError
-from ..refraction import _k_factor
+from ..refraction import DEFAULT_VISIBILITY_MODEL, _k_factor
 from ..units import parse_quantity, parse_quantity_list
 
 
@@ -93,7 +93,7 @@ catalog_option = click.option(
     help="Extra catalog file (.geojson sites or .toml missiles); repeatable. Records with a "
          "bundled id replace it.")
 model_option = click.option(
-    "--model", type=ModelType(), default="4/3", show_default=True,
+    "--model", type=ModelType(), default=DEFAULT_VISIBILITY_MODEL, show_default=True,
     help="Refraction model: 4/3, gradient (dN/dh = -39e-9/m, MATLAB's default), crpl (CRPL exponential "
          "atmosphere, Ns = 313, ray-traced; crpl:NS for another Ns), none, or a k factor.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
