@@ -9,6 +9,7 @@ from ..refraction import (
     effective_earth_radius,
     horizon_ground_range,
     horizon_range,
+    is_ray_traced,
     lowest_visible_altitude,
     model_name,
 )
@@ -73,7 +74,9 @@ def command(site_id: str, model, ranges: list[float], min_elevation_deg: float |
         return
     click.echo(f"{site.name} ({site.id})")
     click.echo(f"  antenna {h_ant:,.1f} m MSL (ground {site.ground_height_msl_m:,.1f} m + mast "
-               f"{mast:g} m); refraction {out['model']} (R_eff {out['effective_earth_radius_m'] / 1000:,.2f} km)")
+               f"{mast:g} m); refraction {out['model']} ("
+               + ("ray-traced; terrain masks use " if is_ray_traced(model) else "")
+               + f"R_eff {out['effective_earth_radius_m'] / 1000:,.2f} km)")
     click.echo(f"  horizon (surface target): {out['horizon_range_m'] / 1000:,.1f} km line of sight, "
                f"{out['horizon_ground_range_m'] / 1000:,.1f} km along the ground")
     click.echo(f"  lowest visible altitude above MSL at elevation >= {min_elevation_deg:g} deg:")
