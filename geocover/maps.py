@@ -173,6 +173,7 @@ class _MapData:
         self.title = str(title)
         self.lon0 = lon0
         self.groups: dict[str, list[dict]] = {}
+        self.collapsed: set[str] = set()  # groups shown folded in the layer control
         self.layers: dict[str, str] = {}
         self.bind: list[dict] = []
         self.legend: dict | None = None
@@ -214,7 +215,7 @@ class _MapData:
 
     def document(self, map_name: str) -> dict:
         return {"map": map_name, "title": self.title, "version": __version__, "layers": self.layers,
-                "groups": [{"name": g, "entries": e} for g, e in sorted(
+                "groups": [{"name": g, "entries": e, "collapsed": g in self.collapsed} for g, e in sorted(
                     self.groups.items(), key=lambda ge: ge[0] == "Background") if e], "bind": self.bind,
                 "legend": self.legend}
 
@@ -310,7 +311,7 @@ _STYLE = """
   vertical-align:middle}
 .geocover-legend .version{color:#666;margin-top:4px}
 .geocover-layers{max-height:55vh;max-width:320px;overflow-y:auto;overflow-wrap:anywhere;font:11px sans-serif}
-.geocover-layers .geocover-group{font-weight:bold;margin:4px 0 1px 0}
+.geocover-layers .geocover-group{font-weight:bold;margin:4px 0 1px 0;cursor:pointer}
 .geocover-layers label{display:block;margin-left:6px}
 .geocover-popup th{text-align:left;padding-right:8px;vertical-align:top}
 .leaflet-tooltip.geocover-label{background:rgba(255,255,255,.75);border:0;box-shadow:none;padding:0 3px;
@@ -347,13 +348,18 @@ document.addEventListener('DOMContentLoaded', function(){
     var list = el('div', 'leaflet-control-layers-overlays'); box.appendChild(list);
     var inputs = [];
     data.groups.forEach(function(g){
-      list.appendChild(el('div', 'geocover-group', g.name));
+      var head = el('div', 'geocover-group'), mark = el('span', 'geocover-fold', g.collapsed ? '\u25B8 ' : '\u25BE ');
+      head.appendChild(mark); head.appendChild(el('span', null, g.name)); list.appendChild(head);
+      var body = el('div', 'geocover-group-body'); list.appendChild(body);
+      if(g.collapsed){ body.style.display = 'none'; }
+      head.addEventListener('click', function(){ var open = body.style.display === 'none';
+        body.style.display = open ? '' : 'none'; mark.textContent = open ? '\u25BE ' : '\u25B8 '; });
       g.entries.forEach(function(e){
         var label = el('label'), input = el('input'); input.type = 'checkbox'; input.className = 'leaflet-control-layers-selector';
         var layers = e.layers.map(function(n){ return window[n]; }).filter(function(x){ return !!x; });
-        input.addEventListener('change', function(){ layers.forEach(function(l){
-          if(input.checked){ map.addLayer(l); } else { map.removeLayer(l); } }); });
-        label.appendChild(input); label.appendChild(el('span', null, ' ' + e.label)); list.appendChild(label);
+        input.addEventListener('change', function(){ var on = input.checked;  // sync() runs on each add
+          layers.forEach(function(l){ if(on){ map.addLayer(l); } else { map.removeLayer(l); } }); sync(); });
+        label.appendChild(input); label.appendChild(el('span', null, ' ' + e.label)); body.appendChild(label);
         inputs.push([input, layers]);
       });
     });
@@ -516,6 +522,8 @@ def coverage_map(radars: Iterable[Radar], features: Iterable[CoverageFeature], *
         gj.add_to(fg)
         d.tooltip(gj, f"{name.get(rid, rid)}: coverage at {alt} ({p['rcs_m2']:g} m²)")
         d.add_layer(m, fg, label, f"coverage at {alt} ({p['rcs_m2']:g} m²)", f"Radar {name.get(rid, rid)}")
+        if len(radars) > 3:
+            d.collapsed.add(f"Radar {name.get(rid, rid)}")
         by_alt.setdefault(alt, []).append(label)
     if len(radars) > 1:
         for alt, keys in by_alt.items():
@@ -597,6 +605,8 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
         r = sc.radars[rid]
         view = arch.views[rid]
         group = f"Radar {r.name}"
+        if len(radar_ids) > 2:  # folded: the threat layers and the per-altitude switches stay in view
+            d.collapsed.add(group)
         for f in coverage_at_altitudes(view, altitudes_m):
             if f.geometry.is_empty:
                 continue

@@ -170,3 +170,29 @@ def test_map_with_tiles_degrades_without_network(browser, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / "tiles_no_network.png"))
     ctx.close()
+
+
+def test_layer_control_is_grouped_and_folds(page, offline_map):
+    """Four radars: one folded group per radar (their five layers hidden until opened), a
+    group of per-altitude switches, and the threat layers in view."""
+    _, sc = offline_map
+    groups = page.locator(".geocover-group")
+    names = [t.strip("▸▾ \n") for t in groups.all_inner_texts()]
+    assert names[0] == "Threat" and names[-1] == "Background" and "Coverage by altitude" in names
+    assert sum(n.startswith("Radar ") for n in names) == len(sc.radars) == 4
+    visible = page.locator(".leaflet-control-layers-overlays label:visible")
+    assert visible.count() <= 12  # not 4 x 5 radar layers + the rest
+    head = groups.filter(has_text=sc.radars["deveselu"].name)
+    head.click()
+    label = page.locator(".leaflet-control-layers-overlays label:visible", has_text="sector")
+    assert label.count() == 1  # only the opened group shows its entries
+    on = "() => window.geocover.map.hasLayer(window.geocover.layers['deveselu: sector'])"
+    assert not page.evaluate(on)
+    label.click()
+    assert page.evaluate(on)
+    # one switch per altitude for every radar at once
+    alt = page.locator("label", has_text="all radars at 100 km").locator("input")
+    assert not alt.is_checked()
+    alt.click()
+    assert page.evaluate("""() => ['kurecik', 'aegis-east-med', 'deveselu', 'redzikowo'].every(r =>
+        window.geocover.map.hasLayer(window.geocover.layers[r + ': coverage at 100 km']))""")
