@@ -244,6 +244,16 @@ def test_cli_coverage_map_from_hostile_catalog(evil_files):
     assert r.exit_code == 0, r.output
     data, outside = _split((out / "coverage.html").read_text(encoding="utf-8"))
     assert "7*7" not in outside and f"{EVIL} [gabala]" in [e[1] for e in data["legend"]["entries"]]
+    # the KMZ for Google Earth: a description is HTML (Google Earth renders it), so the
+    # name must arrive HTML-escaped inside the XML and read back literally
+    import zipfile
+
+    with zipfile.ZipFile(out / "coverage.kmz") as z:
+        root = ET.fromstring(z.read("doc.kml"))
+    descriptions = [d.text or "" for d in root.iter("{http://www.opengis.net/kml/2.2}description")]
+    hits = [d for d in descriptions if "7*7" in d]
+    assert hits and all("<img" not in d and "<script" not in d for d in hits)
+    assert any(f"{EVIL} [gabala]" in html_lib.unescape(d) for d in hits)
 
 
 # --- in a browser ------------------------------------------------------------------------------
