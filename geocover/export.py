@@ -201,14 +201,20 @@ def _cut_line(coords: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     of longitude crosses the antimeridian), so longitudes are first unwrapped. Returns
     ``(coords, u)`` pieces with every longitude in [-180, 180]; ``u`` is the fractional
     index of each output vertex in the input (to interpolate per-vertex values such as
-    times). Crossing points are interpolated linearly in lon/lat/z along the segment.
+    times). Crossing points are interpolated linearly in lon/lat/z along the segment; a
+    vertex exactly on +-180 between two sides is where the line is cut.
     """
     c = np.array(coords, dtype=float)
     c[:, 0] = np.unwrap(c[:, 0], period=360.0)
-    pieces, cur, cur_u = [], [c[0]], [0.0]
+
+    def cell(lon: float) -> int:
+        return int(np.floor((lon + 180.0) / 360.0))
+
+    pieces: list[tuple[int, list, list]] = []  # (cell, points, u)
     for i in range(len(c) - 1):
         a, b = c[i], c[i + 1]
         la, lb = a[0], b[0]
+        cuts = [(0.0, a)]
         if la != lb:
             lo, hi = min(la, lb), max(la, lb)
             ks = np.arange(np.ceil((lo - 180.0) / 360.0), np.floor((hi - 180.0) / 360.0) + 1)
@@ -218,18 +224,27 @@ def _cut_line(coords: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
                 t = (bnd - la) / (lb - la)
                 pt = a + t * (b - a)
                 pt[0] = bnd
-                cur.append(pt)
-                cur_u.append(i + t)
-                pieces.append((np.array(cur), np.array(cur_u)))
-                cur, cur_u = [pt.copy()], [i + t]
-        cur.append(b)
-        cur_u.append(i + 1.0)
-    pieces.append((np.array(cur), np.array(cur_u)))
+                cuts.append((t, pt))
+        cuts.append((1.0, b))
+        for j in range(len(cuts) - 1):
+            (t0, p0), (t1, p1) = cuts[j], cuts[j + 1]
+            if p0[0] != p1[0]:
+                k = cell(0.5 * (p0[0] + p1[0]))
+            elif pieces and -180.0 + 360.0 * pieces[-1][0] <= p0[0] <= 180.0 + 360.0 * pieces[-1][0]:
+                k = pieces[-1][0]  # a north-south step on a cell's edge stays with the line
+            else:
+                k = cell(p0[0])
+            if not pieces or pieces[-1][0] != k:
+                pieces.append((k, [p0.copy()], [i + t0]))
+            pieces[-1][1].append(p1.copy())
+            pieces[-1][2].append(i + t1)
+    if not pieces:  # a single vertex
+        pieces = [(cell(c[0, 0]), [c[0]], [0.0])]
     out = []
-    for pc, u in pieces:
-        mid = 0.5 * (pc[:, 0].min() + pc[:, 0].max())
-        pc[:, 0] = np.clip(pc[:, 0] - 360.0 * np.floor((mid + 180.0) / 360.0), -180.0, 180.0)
-        out.append((pc, u))
+    for k, pts, u in pieces:
+        pc = np.array(pts)
+        pc[:, 0] = np.clip(pc[:, 0] - 360.0 * k, -180.0, 180.0)
+        out.append((pc, np.array(u)))
     return out
 
 
@@ -318,7 +333,8 @@ def _rfc7946_parts(geom: BaseGeometry, precision: int, per_vertex: dict[str, np.
     # orient last (rounding rewrites rings clockwise): CCW exteriors, CW holes (3.1.6).
     geom = _polygons_in_range(geom)
     if precision:
-        geom = shapely.set_precision(geom, 10.0**-precision, mode="valid_output")
+        with np.errstate(divide="ignore", invalid="ignore"):  # GEOS on degenerate pieces
+            geom = shapely.set_precision(geom, 10.0**-precision, mode="valid_output")
     geom = _only_polygons(geom)
     if geom.is_empty:
         return None, {}

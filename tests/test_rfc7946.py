@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 from rfc7946_check import check_feature_collection, check_file
@@ -120,6 +120,7 @@ def test_third_coordinate_must_be_named():
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.floats(-540, 540), st.floats(-89, 89)), min_size=2, max_size=30))
+@example(pts=[(181.0, 0.0), (540.0, 0.0), (0.0, 0.0)])  # a vertex exactly on 180 between two sides
 def test_any_line_is_written_in_range_and_uncut_length_preserved(pts):
     line = LineString(pts)
     fc = feature_collection([(line, {})], precision=9)
