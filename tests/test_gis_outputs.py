@@ -253,3 +253,27 @@ def test_boolean_categories_match_how_qgis_reads_a_geopackage_boolean():
     qml = qml_style(LayerStyle("marker", by="defended"), [True, False, None, True])
     cats = ET.fromstring(qml.split("\n", 1)[1]).findall(".//category")
     assert [c.get("value") for c in cats] == ["true", "false", ""]
+
+
+@pytest.mark.skipif(OGRINFO is None, reason="ogrinfo (GDAL) not installed")
+def test_compare_writes_its_city_table_as_a_point_layer(tmp_path):
+    import json
+
+    import pyogrio
+
+    out = tmp_path / "cmp"
+    r = run("compare", "epaa-phase1-2011", "epaa-phase2-2015", "--launch", "tabriz", "--resolution", "2deg",
+            "--out", str(out))
+    assert r.exit_code == 0, r.output
+    check_gpkg(out / "comparison.gpkg", {"cities"})
+    cities = pyogrio.read_dataframe(out / "comparison.gpkg", layer="cities")
+    table = json.loads((out / "comparison.json").read_text())["cities"]
+    targets = catalog_records("targets.geojson")
+    assert sorted(cities["target"]) == sorted(table)
+    for _, row in cities.iterrows():
+        # Each point sits on the catalog's city; one column per scenario repeats the JSON table.
+        assert (row.geometry.x, row.geometry.y) == (targets[row["target"]]["lon"], targets[row["target"]]["lat"])
+        for sid in ("epaa-phase1-2011", "epaa-phase2-2015"):
+            v = table[row["target"]].get(sid)
+            got = row[f"defended_{sid}"]
+            assert (got is None or got != got) if v is None else bool(got) == v
