@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -99,8 +100,9 @@ def check_feature_collection(doc: dict, where: str = "") -> list[str]:
 def ogrinfo_problem(path: Path) -> str | None:
     """None when GDAL's ogrinfo opens the file read-only and lists its layer summary."""
     exe = shutil.which("ogrinfo")
-    if exe is None:
-        return None
+    if exe is None:  # locally a missing GDAL skips this check; in CI it is a failure (ci_strict.py)
+        ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+        return f"{path}: ogrinfo (GDAL) not found on PATH" if ci else None
     r = subprocess.run([exe, "-ro", "-al", "-so", str(path)], capture_output=True, text=True, timeout=60)
     if r.returncode != 0 or "Feature Count" not in r.stdout:
         return f"{path}: ogrinfo cannot open it: {r.stderr.strip() or r.stdout.strip()}"
