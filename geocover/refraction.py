@@ -284,8 +284,12 @@ def lowest_visible_altitude(ground_range_m: ArrayLike, antenna_height_m: ArrayLi
     """
     ns = crpl_surface_refractivity_n(model)
     if ns is not None:
-        return _out(_unique_apply(lambda s, e, h_a: _crpl_lowest(s, e, h_a, ns), ground_range_m,
-                                  min_elevation_deg, antenna_height_m))
+        s, e, h_a = np.broadcast_arrays(_f(ground_range_m), _f(min_elevation_deg), _f(antenna_height_m))
+        out = np.empty(s.shape)
+        for h in np.unique(h_a):  # one traced ray family per antenna height
+            sel = h_a == h
+            out[sel] = _crpl_lowest(s[sel], e[sel], float(h), ns)
+        return _out(out)
     re = effective_earth_radius(model)
     s = _nonneg("ground_range_m", _f(ground_range_m))
     e = np.radians(_f(min_elevation_deg))
@@ -707,9 +711,9 @@ def _crpl_grazing(quantity: str, height_m: ArrayLike, ns: float) -> np.ndarray:
     return _unique_apply(one, h, h)
 
 
-def _crpl_lowest(s: np.ndarray, e_deg: float, h_a: float, ns: float) -> np.ndarray:
+def _crpl_lowest(s: np.ndarray, e_deg: np.ndarray, h_a: float, ns: float) -> np.ndarray:
     s = _nonneg("ground_range_m", s)
-    if abs(e_deg) > 90:
+    if np.any(~np.isfinite(e_deg)) or np.any(np.abs(e_deg) > 90):
         raise InputError("min_elevation_deg must be within [-90, 90]")
     site = crpl_site(float(h_a), ns)
     e_g = site.grazing_elevation_deg
@@ -717,8 +721,8 @@ def _crpl_lowest(s: np.ndarray, e_deg: float, h_a: float, ns: float) -> np.ndarr
     out = np.empty(s.shape)
     steep = (e_deg < e_g) & (s <= s_g)
     if steep.any():  # a ray that meets the ground before the horizon: short, low path
-        out[steep] = lowest_visible_altitude(s[steep], h_a, min_elevation_deg=e_deg,
+        out[steep] = lowest_visible_altitude(s[steep], h_a, min_elevation_deg=e_deg[steep],
                                              model=_crpl_effective_radius(ns) / EARTH_RADIUS_M)
     rest = ~steep
-    out[rest] = site.lowest_visible_altitude(s[rest], np.full(s[rest].shape, max(e_deg, e_g)))
+    out[rest] = site.lowest_visible_altitude(s[rest], np.maximum(e_deg[rest], e_g))
     return np.maximum(out, 0.0)
