@@ -204,7 +204,14 @@ def range_to_height(slant_range_m: ArrayLike, antenna_height_m: ArrayLike,
 
         def one(rho, h_a, e):
             rays = trace_crpl_rays(h_a, [e], surface_refractivity_n=ns)
-            return np.interp(rho, rays.optical_path_m[0], rays.height_m[0], right=np.nan)
+            p, hh = rays.optical_path_m[0], rays.height_m[0]
+            # beyond the atmosphere's top the ray is straight (n = 1): r cos(theta) = c
+            r_top = EARTH_RADIUS_M + hh[-1]
+            c = rays.invariant_m[0]
+            sin_top = np.sqrt(max(1.0 - (c / r_top) ** 2, 0.0))
+            dl = np.maximum(rho - p[-1], 0.0)
+            line = np.sqrt(r_top * r_top + 2.0 * r_top * dl * sin_top + dl * dl) - EARTH_RADIUS_M
+            return np.where(rho <= p[-1], np.interp(rho, p, hh), line)
 
         return _out(_unique_apply(one, slant_range_m, antenna_height_m, elevation_deg))
     re = effective_earth_radius(model)

@@ -88,8 +88,11 @@ def test_height_to_range_crpl_matches_mathworks():
     assert np.sqrt(a * a + c * c - 2 * a * c * np.cos(phi)) == pytest.approx(2.7163e4, abs=5.0)
     el_true = np.degrees(np.arctan2(c * np.cos(phi) - a, c * np.sin(phi)))
     assert el_true == pytest.approx(1.9666, abs=5e-5)
-    # and back: range2height with the CRPL method inverts it (to 1 cm of height)
+    # and back: range2height with the CRPL method inverts it (to 1 cm of height), also
+    # beyond the traced atmosphere's 100 km top, where the ray continues straight
     assert range_to_height(rho, 10.0, 2.0, model="crpl") == pytest.approx(1e3, abs=0.01)
+    far = height_to_range(500e3, 10.0, 2.0, model="crpl")
+    assert range_to_height(far, 10.0, 2.0, model="crpl") == pytest.approx(500e3, abs=0.01)
 
 
 @pytest.mark.parametrize("h_a,elev,phi_km", [(10.0, 2.0, 27.143), (BRDY_ANTENNA_M, 0.0, 2000.0),
