@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from ci_strict import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401  (CI: no silent skips)
+from mutation_support import _fresh_geocover_caches_under_mutmut  # noqa: F401  (mutmut: no stale caches)
 
 ROOT = Path(__file__).resolve().parents[1]
 
