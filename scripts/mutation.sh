@@ -21,6 +21,9 @@
 # Needs: the test extra (pip install -e '.[test]' installs mutmut).
 set -euo pipefail
 
+# The body is one function, parsed whole before it runs: editing this file during a long
+# run cannot derail it.
+main() {
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BOX=0
 JOBS=1
@@ -55,7 +58,8 @@ fi
 tests_for() {
   case "$1" in
     earth) echo tests/test_earth.py tests/test_refraction.py ;;
-    refraction) echo tests/test_refraction.py tests/test_refraction_crpl.py tests/test_coverage.py ;;
+    refraction) echo tests/test_refraction.py tests/test_refraction_crpl.py tests/test_refraction_refs.py \
+      tests/test_coverage.py ;;
     geodesy) echo tests/test_geodesy.py ;;
     geoid) echo tests/test_geoid.py ;;
     terrain) echo tests/test_terrain.py ;;
@@ -135,3 +139,6 @@ PY
   echo "   details: cd $dir && mutmut show <name>"
 done
 echo "summary: $SUMMARY"
+}
+
+main "$@"
