@@ -54,6 +54,9 @@ def test_flyout_table_window_and_range():
     assert np.isnan(ft.time_to(gbi.max_range_m * 1.1, 500e3))
     assert np.isnan(ft.time_to(1000e3, gbi.min_intercept_altitude_m * 0.5))
     t = ft.time_to(1000e3, 300e3)
+    # Consistency check: the table against the function it tabulates (that function is
+    # checked against a brute-force search of Kepler arcs above); rel 1e-3 admits the
+    # bilinear interpolation between table nodes.
     assert t == pytest.approx(gbi.burn_time_s + kepler_time_to_point(1000e3, 300e3, gbi.burnout_speed_mps), rel=1e-3)
 
 
@@ -134,7 +137,10 @@ def test_hand_computable_engagement(tmp_path):
     # at the target, so every point of the descent between 300 and 100 km altitude within
     # 1,000 km of Bucharest is an opportunity, and nothing on the way up (1,700+ km away).
     # Battle space = time the warhead spends descending from 300 to 100 km, measured here
-    # on the trajectory sampled every 0.05 s (Kepler's equation by Newton).
+    # on the trajectory sampled every 0.05 s (Kepler's equation by Newton). A consistency
+    # check: the trajectory is geocover's own; the engagement timing (detection, commit
+    # delay, flyout, kill assessment) is computed outside the engagement code in
+    # test_references.py, and the trajectory against scipy in test_trajectory.py.
     traj, _ = gc.trajectory.aim_missile(sc.missile, t.lat_deg, t.lon_deg, b.lat_deg, b.lon_deg)
     tt = np.arange(0.0, traj.flight_time_s[0], 0.05)
     alt = traj.positions(tt[None, :]).altitude_m[0]
