@@ -20,7 +20,8 @@ import numpy as np
 
 from .timeline import Timeline, visibility_runs
 
-__all__ = ["plot_comparison", "plot_timeline", "plot_vertical_coverage", "save_figure"]
+__all__ = ["DEFAULT_DPI", "assumptions_caption", "comparison_caption", "plot_comparison", "plot_timeline",
+           "plot_vertical_coverage", "save_figure"]
 
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
@@ -39,13 +40,126 @@ def check_figure_path(path: str | Path) -> Path:
     return p
 
 
-def save_figure(fig, path: str | Path) -> Path:
-    """Save a figure through a temporary file and a rename (format from the suffix)."""
+#: Print resolution (dots per inch) of saved figures: 300 dpi is the usual minimum for
+#: line art and halftones in print.
+DEFAULT_DPI = 300
+#: Accepted ``--dpi`` values: below 50 dpi text is unreadable, above 1200 dpi a PNG of a
+#: 9-inch figure exceeds 10,000 pixels a side with nothing more to see.
+DPI_RANGE = (50, 1200)
+
+
+def save_figure(fig, path: str | Path, *, dpi: float = DEFAULT_DPI) -> Path:
+    """Save a figure through a temporary file and a rename; the format comes from the suffix.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or Path
+        ``.png`` (raster, with its resolution in the PNG ``pHYs`` chunk), ``.svg`` or
+        ``.pdf`` (vector; text stays text: SVG ``<text>`` elements, PDF TrueType fonts
+        (Type 42) with their Unicode map, so the words can be searched, copied and edited).
+    dpi : float
+        Dots per inch of a PNG and of any rasterised part of a vector figure [default 300].
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    geocover.errors.InputError
+        ``dpi`` outside :data:`DPI_RANGE`.
+    """
+    import matplotlib
+
+    from .errors import InputError
     from .export import atomic_path
 
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=130, bbox_inches="tight", format=(Path(path).suffix.lstrip(".") or "png"))
+    if not DPI_RANGE[0] <= float(dpi) <= DPI_RANGE[1]:
+        raise InputError(f"dpi must be between {DPI_RANGE[0]} and {DPI_RANGE[1]}, got {dpi!r}")
+    fmt = Path(path).suffix.lstrip(".").lower() or "png"
+    title = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
+    if not title and fig.axes:
+        title = fig.axes[0].get_title()
+    meta = {"Title": _clean(title)} if fmt in ("pdf", "svg") and title else {}
+    with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}), atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=float(dpi), bbox_inches="tight", format=fmt, metadata=meta or None)
     return Path(path)
+
+
+def assumptions_caption(*, scenario: str | None = None, missile: str | None = None,
+                        refraction_model: str | None = None, rcs_m2: float | str | None = None,
+                        interceptor_speed_mps: float | str | None = None, extra: tuple[str, ...] = ()) -> str:
+    """The one-line caption of a figure's key assumptions (the parts that are given).
+
+    Parameters
+    ----------
+    scenario, missile, refraction_model : str, optional
+        Human names (a scenario title, a missile class name, a refraction model name).
+    rcs_m2 : float or str, optional
+        Target radar cross-section in m² (a number, or a text such as "each radar's
+        reference RCS").
+    interceptor_speed_mps : float or str, optional
+        Interceptor burnout speed in m/s (printed in km/s), or a text.
+    extra : tuple of str
+        Further assumptions, appended as given.
+
+    Returns
+    -------
+    str
+        ``"Assumptions: scenario ...; missile ...; refraction ...; target RCS ... m²; ..."``.
+    """
+    parts = []
+    if scenario:
+        parts.append(f"scenario {scenario}")
+    if missile:
+        parts.append(f"missile {missile}")
+    if refraction_model:
+        parts.append(f"refraction {refraction_model}")
+    if rcs_m2 is not None:
+        parts.append(f"target RCS {rcs_m2:g} m²" if isinstance(rcs_m2, (int, float)) else f"target RCS {rcs_m2}")
+    if interceptor_speed_mps is not None:
+        parts.append(f"interceptor burnout {interceptor_speed_mps / 1000:.1f} km/s"
+                     if isinstance(interceptor_speed_mps, (int, float)) else f"interceptor {interceptor_speed_mps}")
+    parts += [str(x) for x in extra if x]
+    return "Assumptions: " + "; ".join(parts) if parts else ""
+
+
+def comparison_caption(scenarios, launches: list[str] | None, refraction_model: str) -> str:
+    """The assumptions line of a scenario comparison: each scenario's missile class, warhead
+    RCS and interceptor burnout speeds, the launch sites and the refraction model.
+
+    Parameters
+    ----------
+    scenarios : list of geocover.scenario.Scenario
+    launches : list of str or None
+        Launch-site ids used for every scenario (None: the first scenario's).
+    refraction_model : str
+        Name of the refraction model.
+    """
+    missiles = dict.fromkeys(f"{s.missile.name} (warhead {s.missile.warhead_rcs_m2:g} m²)" for s in scenarios)
+    speeds = "; ".join(f"{s.id}: " + ", ".join(f"{i.burnout_speed_mps / 1000:.1f}" for i in s.interceptors.values())
+                       + " km/s" for s in scenarios)
+    launch = ", ".join(launches or (scenarios[0].launch_sites if scenarios else []))
+    return assumptions_caption(missile=" / ".join(missiles), refraction_model=refraction_model,
+                               extra=(f"launch sites {launch}", f"interceptor burnout speeds {speeds}",
+                                      "defended = battle space > 0 s against every launch site that reaches"))
+
+
+def _finish(fig, caption: str | None) -> None:
+    """Add the caption as wrapped small text under the axes, draw every text as plain text
+    (:func:`_plain_text`) and lay the figure out, leaving room for the caption."""
+    import textwrap
+
+    bottom = 0.0
+    if caption:
+        lines = textwrap.wrap(_clean(caption), width=max(40, int(fig.get_figwidth() * 15)))
+        bottom = min(0.4, (0.12 + 0.14 * len(lines)) / fig.get_figheight())
+        fig.text(0.01, 0.01, "\n".join(lines), ha="left", va="bottom", fontsize=7, color="#333333",
+                 gid="geocover-caption")
+    _plain_text(fig)
+    fig.tight_layout(rect=(0, bottom, 1, 1))
 
 
 def _new_figure(figsize, nrows: int = 1, ncols: int = 1, **kw):
@@ -83,8 +197,10 @@ def _plain_text(fig) -> None:
             t.set_text(_clean(text))
 
 
-def plot_timeline(tl: Timeline, *, title: str = "", ax=None):
-    """Altitude against time, with each radar's visibility as a bar underneath.
+def plot_timeline(tl: Timeline, *, title: str = "", names: dict[str, str] | None = None, caption: str = "",
+                  ax=None):
+    """Altitude against time, with each radar's visibility as a bar underneath, labelled
+    with the radar's name and its warning time (first detection, or cue, to impact).
 
     Parameters
     ----------
@@ -92,6 +208,10 @@ def plot_timeline(tl: Timeline, *, title: str = "", ax=None):
         From :func:`geocover.timeline.detection_timeline`.
     title : str
         Figure title (plain text) [default: "Detection timeline"].
+    names : dict, optional
+        Radar id -> human name (catalog ``name``) for the labels [default: the ids].
+    caption : str, optional
+        A line of assumptions under the figure (see :func:`assumptions_caption`).
     ax : pair of matplotlib Axes, optional
         Upper (altitude) and lower (visibility) axes to draw on, sharing x; by default a new
         figure with both.
@@ -100,13 +220,14 @@ def plot_timeline(tl: Timeline, *, title: str = "", ax=None):
     -------
     matplotlib.figure.Figure
     """
+    names = names or {}
     s = tl.samples
     t = s.t_s[0]
     alt_km = s.altitude_m[0] / 1000.0
     n = len(tl.tracks)
     if ax is None:
-        fig, (ax, bx) = _new_figure((9, 3.2 + 0.45 * n), 2, 1, sharex=True,
-                                    gridspec_kw={"height_ratios": [3, max(1.0, 0.45 * n)]})
+        fig, (ax, bx) = _new_figure((9, 3.4 + 0.6 * n), 2, 1, sharex=True,
+                                    gridspec_kw={"height_ratios": [3, max(1.0, 0.6 * n)]})
     else:
         ax, bx = ax
         fig = ax.figure
@@ -114,16 +235,17 @@ def plot_timeline(tl: Timeline, *, title: str = "", ax=None):
     ax.axvspan(0, tl.burn_time_s, color="orange", alpha=0.15, label="boost")
     if tl.first_detection_t_s is not None:
         ax.axvline(tl.first_detection_t_s, color="green", ls="--", lw=1,
-                   label=f"first detection ({tl.first_detection_radar}, t = {tl.first_detection_t_s:.0f} s)")
+                   label=f"first detection ({names.get(tl.first_detection_radar, tl.first_detection_radar)}, "
+                         f"t = {tl.first_detection_t_s:.0f} s)")
         ax.annotate("", xy=(tl.impact_t_s, alt_km.max() * 0.08), xytext=(tl.first_detection_t_s, alt_km.max() * 0.08),
                     arrowprops={"arrowstyle": "<->", "color": "green"})
         ax.text(0.5 * (tl.first_detection_t_s + tl.impact_t_s), alt_km.max() * 0.11,
                 f"warning {tl.warning_time_s:.0f} s", ha="center", color="green")
     ax.set_ylabel("altitude (km, MSL)")
     ax.set_ylim(0, alt_km.max() * 1.1)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper right", fontsize=7)
     ax.grid(alpha=0.3)
-    ax.set_title(title or "Detection timeline")
+    ax.set_title(_wrap(title or "Detection timeline", 80))
     labels = []
     for i, tr in enumerate(tl.tracks):
         vis = tl.visible[tr.radar_id]
@@ -134,29 +256,34 @@ def plot_timeline(tl: Timeline, *, title: str = "", ax=None):
         if tr.first_detection_t_s is not None:
             bx.plot([tr.first_detection_t_s], [y], marker="|", color="black", ms=14)
             ax.plot(np.where(vis, t, np.nan), np.where(vis, alt_km, np.nan), color=c, lw=4, alpha=0.35)
-        note = "" if tr.first_detection_t_s is not None else f" (never: {tr.blocked_mostly_by})"
+        if tr.first_detection_t_s is None:
+            note = f" (never: {tr.blocked_mostly_by})"
+        elif tr.warning_time_s is None:
+            note = " (no warning)"
+        else:
+            note = f" (warning {tr.warning_time_s:.0f} s)"
         cue = "" if tr.can_search else " [cued]"
-        labels.append(f"{tr.radar_id}{cue}{note}")
+        labels.append(f"{names.get(tr.radar_id, tr.radar_id)}{cue}{note}")
     bx.set_yticks(range(n))
-    bx.set_yticklabels([_clean(x) for x in labels[::-1]], fontsize=8, parse_math=False, usetex=False)
+    bx.set_yticklabels([_wrap(_clean(x), 40) for x in labels[::-1]], fontsize=7.5, parse_math=False, usetex=False)
     bx.set_ylim(-0.6, n - 0.4)
     bx.set_xlim(0, tl.impact_t_s)
     bx.set_xlabel("time since launch (s)")
     bx.grid(axis="x", alpha=0.3)
-    _plain_text(fig)
-    fig.tight_layout()
+    _finish(fig, caption)
     return fig
 
 
 
 def plot_vertical_coverage(view, *, max_range_m: float | None = None, max_altitude_m: float | None = None,
-                           title: str = "", ax=None):
+                           title: str = "", caption: str = "", ax=None):
     """Vertical coverage diagram (Blake-chart style): altitude against ground range for one
     radar on a smooth Earth, with the radar horizon (lowest visible altitude at the
     minimum elevation), elevation rays, the maximum-elevation limit and the range limit
     R(rcs) as the region it bounds. Altitudes above MSL, ranges along the surface.
 
-    ``ax`` (a matplotlib Axes) is drawn on if given, else a new figure; returns the figure.
+    ``ax`` (a matplotlib Axes) is drawn on if given, else a new figure; ``caption`` is a
+    line of assumptions drawn under it (see :func:`assumptions_caption`); returns the figure.
     """
     from .refraction import lowest_visible_altitude
 
@@ -197,23 +324,25 @@ def plot_vertical_coverage(view, *, max_range_m: float | None = None, max_altitu
     ax.set_title(title or f"Vertical coverage: {r.name}")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
-    _plain_text(fig)
-    fig.tight_layout()
+    _finish(fig, caption)
     return fig
 
 
-def plot_comparison(metrics: list[dict], *, title: str = "Scenario comparison", ax=None):
-    """Bar charts of the key metrics of several scenarios side by side.
+def plot_comparison(metrics: list[dict], *, title: str = "Scenario comparison", caption: str = "", ax=None):
+    """Bar charts of the key metrics of several scenarios side by side: defended area,
+    cities defended, mean battle space and mean warning time.
 
-    ``ax`` (a sequence of four matplotlib Axes sharing y) is drawn on if given, else a new
-    figure; returns the figure."""
-    names = [m["scenario"] for m in metrics]
+    Each scenario is labelled with its title (``title`` of the metrics, wrapped to two
+    lines of 40 characters) or, without one, its id. ``ax`` (a sequence of four matplotlib
+    Axes sharing y) is drawn on if given, else a new figure; ``caption`` is a line of
+    assumptions drawn under it (see :func:`assumptions_caption`); returns the figure."""
+    names = [_short_title(m.get("title")) or str(m["scenario"]) for m in metrics]
     panels = [("defended_area_km2", "defended area (million km²)", 1e-6),
               ("cities_defended_share", "cities defended (%)", 100.0),
               ("mean_battle_space_s", "mean battle space (s)", 1.0),
               ("mean_warning_time_s", "mean warning time (s)", 1.0)]
     if ax is None:
-        fig, axes = _new_figure((4.2 * len(panels), 0.5 * len(names) + 2.2), 1, len(panels), sharey=True)
+        fig, axes = _new_figure((4.2 * len(panels), 0.75 * len(names) + 2.4), 1, len(panels), sharey=True)
     else:
         axes = list(ax)
         fig = axes[0].figure
@@ -230,6 +359,21 @@ def plot_comparison(metrics: list[dict], *, title: str = "Scenario comparison", 
     axes[0].set_yticklabels([_clean(x) for x in names], fontsize=9, parse_math=False, usetex=False)
     axes[0].invert_yaxis()
     fig.suptitle(title)
-    _plain_text(fig)
-    fig.tight_layout()
+    _finish(fig, caption)
     return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    """``text`` on lines of at most ``width`` characters (words kept whole)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
+
+
+def _short_title(title: object, width: int = 40) -> str:
+    """A title on at most two lines of ``width`` characters (an ellipsis if cut)."""
+    import textwrap
+
+    if not title:
+        return ""
+    return "\n".join(textwrap.wrap(" ".join(str(title).split()), width=width, max_lines=2, placeholder=" …"))

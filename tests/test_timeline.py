@@ -151,7 +151,7 @@ def test_cli_timeline_default_missile_and_text_output(target):
     assert js["missile"] == want
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 0, r.output
-    lines = r.output.splitlines()
+    lines = r.stdout.splitlines()  # stderr carries the note of the default class
     # Text output carries the JSON's numbers, rounded as printed.
     assert lines[0].endswith(f"{js['ground_range_m'] / 1000:,.0f} km, flight {js['impact_t_s'] / 60:.1f} min, "
                              f"apogee {js['apogee_m'] / 1000:,.0f} km, boost {js['burn_time_s']:.0f} s")

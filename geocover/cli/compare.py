@@ -12,7 +12,7 @@ from ..compare import compare_scenarios
 from ..errors import InputError
 from ..export import atomic_write_text, check_output_dir, staged_output
 from ..scenario import load_scenario
-from .options import QuantityType, catalog_option, get_catalog, launch_ids_option, model_option
+from .options import QuantityType, catalog_option, dpi_option, get_catalog, launch_ids_option, model_option
 
 COLUMNS = ("scenario", "year", "defended_area_km2", "defended_area_share", "cities_defended", "cities_threatened",
            "cities_defended_share", "mean_battle_space_s", "min_battle_space_s", "mean_warning_time_s",
@@ -77,11 +77,23 @@ def _weights(path: str | None, targets) -> dict[str, float] | None:
               help="CSV with columns id,weight to weight the target cities (e.g. population).")
 @model_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--chart", "chart_name", help="Also write the chart as this file name in the output folder "
+              "(.svg or .pdf for print, .png); comparison.png is always written.")
+@dpi_option
 @catalog_option
-def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out_dir, catalog_files) -> None:
+def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out_dir, chart_name, dpi,
+            catalog_files) -> None:
     """Compare scenarios against the same launch sites: defended area, cities defended, battle
     space, warning time, first detection, boost seen; and which scenarios defend each city."""
     check_output_dir(out_dir)
+    if chart_name is not None:
+        from pathlib import Path
+
+        from ..plots import check_figure_path
+
+        if Path(chart_name).name != chart_name or chart_name in ("", ".", "..", "comparison.png"):
+            raise InputError(f"--chart {chart_name!r}: give a file name (no folder), written into --out")
+        check_figure_path(Path(out_dir) / chart_name)
     cat = get_catalog(catalog_files)
     scenarios = [load_scenario(s, cat) for s in dict.fromkeys(scenario_names)]
     launches = launch_ids_option(launch_ids, cat)
@@ -101,14 +113,19 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out
     w.writeheader()
     for m in comp.metrics:
         w.writerow({k: ("" if v is None else v) for k, v in m.items()})
-    from ..plots import plot_comparison, save_figure
+    from ..plots import comparison_caption, plot_comparison, save_figure
+    from ..refraction import model_name
+
+    fig = plot_comparison(comp.metrics, caption=comparison_caption(scenarios, launches, model_name(model)))
 
     with staged_output(out_dir) as stage:
         atomic_write_text(stage / "comparison.md", "\n".join(md) + "\n")
         atomic_write_text(stage / "comparison.csv", buf.getvalue())
         atomic_write_text(stage / "comparison.json", json.dumps(
             {"metrics": comp.metrics, "cities": comp.cities}, indent=1) + "\n")
-        save_figure(plot_comparison(comp.metrics), stage / "comparison.png")
+        save_figure(fig, stage / "comparison.png", dpi=dpi)
+        if chart_name:
+            save_figure(fig, stage / chart_name, dpi=dpi)
         from ..gis import comparison_outputs
 
         comparison_outputs(stage, scenarios, comp, cat)

@@ -17,10 +17,16 @@ from .map import map_style, map_style_options
 from .options import (
     QuantityListType,
     QuantityType,
+    announce_model,
     catalog_option,
     dem_options,
     get_catalog,
+    is_default,
+    load_scenario_option,
     model_option,
+    note,
+    scenario_option,
+    scenario_radar,
     terrain_from_options,
 )
 
@@ -38,13 +44,42 @@ def _grid_bounds(views: list[RadarView], resolution_deg: float) -> tuple[float, 
     return snap(west, math.floor), snap(south, math.floor), snap(east, math.ceil), snap(north, math.ceil)
 
 
+def _target_rcs(rcs_m2, reference_rcs: bool, radars, sc, cat) -> float | None:
+    """The one target RCS (m^2) every radar is evaluated at, or None for each radar's own
+    reference RCS (``--reference-rcs``); says on stderr what it picked."""
+    if reference_rcs:
+        if rcs_m2 is not None:
+            raise InputError("--rcs and --reference-rcs contradict each other: give one")
+        note("target RCS: each radar's own reference RCS (--reference-rcs): "
+             + ", ".join(f"{r.id} {r.reference_rcs_m2:g} m²" for r in radars))
+        return None
+    if rcs_m2 is not None:
+        return rcs_m2
+    if sc is not None:
+        note(f"target RCS: {sc.missile.warhead_rcs_m2:g} m² (warhead of {sc.missile.name}, the threat of "
+             f"scenario {sc.id}; --rcs to change it)")
+        return sc.missile.warhead_rcs_m2
+    if len(radars) == 1:
+        note(f"target RCS: {radars[0].reference_rcs_m2:g} m² ({radars[0].id}'s reference RCS; --rcs to change it)")
+        return None
+    m = min(cat.missiles.values(), key=lambda m: (m.warhead_rcs_m2, m.id))
+    note(f"target RCS: {m.warhead_rcs_m2:g} m² for every radar (the smallest warhead RCS of the catalog's "
+         f"missile classes, {m.name}; --rcs to change it, --reference-rcs for each radar's own)")
+    return m.warhead_rcs_m2
+
+
 @click.command("coverage")
-@click.argument("radar_ids", metavar="RADAR...", nargs=-1, required=True)
+@click.argument("radar_ids", metavar="[RADAR]...", nargs=-1)
 @click.option("--altitude", "altitudes", type=QuantityListType("length", minimum=0.0),
               default="100km,300km,1000km", show_default=True,
               help="Target altitudes above mean sea level, comma-separated.")
 @click.option("--rcs", "rcs_m2", type=QuantityType("area", minimum=0.0, strict_min=True),
-              default=None, help="Target RCS (m2 or dBsm) [default: each radar's reference RCS].")
+              default=None, help="Target RCS (m2 or dBsm), the same for every radar [default: the warhead RCS "
+                                 "of the --scenario's missile class; without a scenario, one radar's own reference "
+                                 "RCS, several radars the smallest warhead RCS of the catalog's missile classes].")
+@click.option("--reference-rcs", is_flag=True,
+              help="Each radar at its own reference RCS (its published range), not at one common target RCS.")
+@scenario_option
 @model_option
 @dem_options
 @click.option("--k", "k", type=click.IntRange(min=1, max=1000), default=2, show_default=True,
@@ -58,10 +93,14 @@ def _grid_bounds(views: list[RadarView], resolution_deg: float) -> tuple[float, 
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Output folder (created; files are replaced only when all are written).")
 @catalog_option
-def command(radar_ids, altitudes, rcs_m2, model, no_terrain, dem_files, k, resolution_deg,
-            azimuth_step_deg, no_map, offline, cdn, tiles, out_dir, catalog_files) -> None:
+def command(radar_ids, altitudes, rcs_m2, reference_rcs, scenario_name, model, no_terrain, dem_files, k,
+            resolution_deg, azimuth_step_deg, no_map, offline, cdn, tiles, out_dir, catalog_files) -> None:
     """Coverage of RADAR(s) at target altitudes: GeoJSON polygons (RFC 7946), a
-    minimum-detectable-altitude GeoTIFF per radar, k-coverage, and a quick HTML map."""
+    minimum-detectable-altitude GeoTIFF per radar, k-coverage, and a quick HTML map.
+
+    With --scenario, the radars default to the scenario's (its overrides applied, its own
+    [[sites]] included) and the target RCS to its missile class's warhead. Several radars are
+    compared at one target RCS unless --reference-rcs is given."""
     from ..export import check_output_dir
 
     check_output_dir(out_dir)
@@ -69,7 +108,18 @@ def command(radar_ids, altitudes, rcs_m2, model, no_terrain, dem_files, k, resol
     if azimuth_step_deg < 0.01:
         raise InputError(f"--azimuth-step must be at least 0.01 deg, got {azimuth_step_deg:g}")
     cat = get_catalog(catalog_files)
-    radars = [cat.radar(rid) for rid in dict.fromkeys(radar_ids)]
+    sc = load_scenario_option(scenario_name, cat)
+    if not radar_ids:
+        if sc is None:
+            raise InputError("give one or more RADAR ids, or --scenario for the scenario's radars")
+        radar_ids = tuple(sc.radars)
+        note(f"radars: {', '.join(radar_ids)} (scenario {sc.id})")
+    radars = [scenario_radar(rid, cat, sc) for rid in dict.fromkeys(radar_ids)]
+    rcs_m2 = _target_rcs(rcs_m2, reference_rcs, radars, sc, cat)
+    announce_model(model)
+    if is_default("azimuth_step_deg") or is_default("resolution_deg"):
+        note(f"sampling: polygons every {azimuth_step_deg:g} deg of azimuth, MDA grid {resolution_deg:g} deg "
+             "(--azimuth-step, --resolution)")
     terrain = terrain_from_options(no_terrain, dem_files)
     if resolution_deg > 10 or azimuth_step_deg > 10:
         raise InputError("--resolution and --azimuth-step must be at most 10 degrees")

@@ -9,12 +9,17 @@ from ..radar import RadarView
 from ..units import parse_quantity
 from .options import (
     QuantityType,
+    announce_model,
     catalog_option,
     dem_options,
     echo_json,
     get_catalog,
     json_option,
+    load_scenario_option,
     model_option,
+    note,
+    scenario_option,
+    scenario_radar,
     terrain_from_options,
 )
 
@@ -37,23 +42,37 @@ def _parse_point(text: str) -> tuple[float, float, float]:
 @click.argument("radar_id", metavar="RADAR")
 @click.argument("point", metavar="LAT,LON,ALT")
 @click.option("--rcs", "rcs_m2", type=QuantityType("area", minimum=0.0, strict_min=True), default=None,
-              help="Target RCS (m2 or dBsm) [default: the radar's reference RCS].")
+              help="Target RCS (m2 or dBsm) [default: the warhead RCS of the --scenario's missile class, "
+                   "else the radar's reference RCS].")
+@scenario_option
 @click.option("--ellipsoidal", is_flag=True, help="ALT is above the WGS84 ellipsoid, not MSL.")
 @model_option
 @dem_options
 @json_option
 @catalog_option
-def command(radar_id, point, rcs_m2, ellipsoidal, model, no_terrain, dem_files, as_json,
+def command(radar_id, point, rcs_m2, scenario_name, ellipsoidal, model, no_terrain, dem_files, as_json,
             catalog_files) -> None:
     """Line of sight from RADAR to a point at LAT,LON,ALT (ALT above MSL; accepts units,
     e.g. 300km): visible or not, and what blocks it (sector, horizon, elevation, terrain,
-    range). Put -- before a point that starts with a minus sign: geocover los gabala -- -5,40,300km"""
-    radar = get_catalog(catalog_files).radar(radar_id)
+    range). Put -- before a point that starts with a minus sign: geocover los gabala -- -5,40,300km.
+    With --scenario, RADAR may be one of the scenario's own sites and its overrides apply."""
+    cat = get_catalog(catalog_files)
+    sc = load_scenario_option(scenario_name, cat)
+    radar = scenario_radar(radar_id, cat, sc)
     lat, lon, alt = _parse_point(point)
+    if rcs_m2 is None:
+        if sc is not None:
+            rcs_m2 = sc.missile.warhead_rcs_m2
+            note(f"target RCS: {rcs_m2:g} m² (warhead of {sc.missile.name}, the threat of scenario {sc.id}; "
+                 "--rcs to change it)")
+        else:
+            note(f"target RCS: {radar.reference_rcs_m2:g} m² ({radar.id}'s reference RCS; --rcs to change it)")
+    announce_model(model)
     view = RadarView(radar, model=model, rcs_m2=rcs_m2,
                      terrain=terrain_from_options(no_terrain, dem_files))
     res = view.visibility(lat, lon, alt, height_ref="ellipsoid" if ellipsoidal else "msl").to_dict()
-    out = {"radar": radar.id, "lat_deg": lat, "lon_deg": lon, "altitude_m": alt,
+    out = {"radar": radar.id, "radar_name": radar.name, **({"scenario": sc.id} if sc else {}),
+           "lat_deg": lat, "lon_deg": lon, "altitude_m": alt,
            "altitude_ref": "ellipsoid" if ellipsoidal else "msl", **res,
            "max_range_m": view.max_range_m, "rcs_m2": view.rcs_m2,
            "refraction_model": view.model_name, "terrain": view.terrain}

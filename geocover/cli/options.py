@@ -180,3 +180,74 @@ def echo_json(obj: Any) -> None:
 def warn(message: str) -> None:
     click.echo(f"geocover: warning: {message}", err=True)
 
+
+
+def dpi_option(f):
+    """``--dpi``: print resolution of a written figure (the format comes from the file name)."""
+    from ..plots import DEFAULT_DPI, DPI_RANGE
+
+    return click.option("--dpi", "dpi", type=click.IntRange(*DPI_RANGE), default=DEFAULT_DPI, show_default=True,
+                        help="Resolution of a written figure in dots per inch (PNG pixels; rasterised parts "
+                             "of SVG/PDF). The format comes from the file name: .png, .svg or .pdf.")(f)
+
+
+scenario_option = click.option(
+    "--scenario", "scenario_name", callback=nonempty,
+    help="Bundled scenario name or TOML file: its radars (with its overrides), its own [[sites]] records "
+         "(e.g. the 2007 forward radar) and its threat (missile class, hence the target RCS).")
+
+
+def note(message: str) -> None:
+    """Tell the user on stderr what a command chose for them (a default, a derived value);
+    silenced by ``geocover -q`` (the ``geocover`` logger at ERROR) and by ``--json`` (the
+    JSON itself carries every value used: RCS, refraction model, missile class)."""
+    import logging
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.params.get("as_json"):
+        return
+    if logging.getLogger("geocover").isEnabledFor(logging.WARNING):
+        click.echo(f"geocover: note: {message}", err=True)
+
+
+def is_default(name: str) -> bool:
+    """True when the current command's parameter ``name`` was not given by the user
+    (click's default, not the command line or an environment variable)."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return False
+    return ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, None)
+
+
+def model_label(model) -> str:
+    """The refraction model's name as the outputs write it (e.g. 'crpl (Ns=313, ray-traced)')."""
+    from ..refraction import model_name
+
+    return model_name(model)
+
+
+def announce_model(model) -> None:
+    """Say which refraction model is used when ``--model`` was not given."""
+    if is_default("model"):
+        note(f"refraction model: {model_label(model)} (the default; --model to change it)")
+
+
+def load_scenario_option(scenario_name: str | None, catalog: Catalog):
+    """The scenario of ``--scenario`` (None when not given), loaded against ``catalog``."""
+    if scenario_name is None:
+        return None
+    from ..scenario import load_scenario
+
+    return load_scenario(scenario_name, catalog)
+
+
+def scenario_radar(radar_id: str, catalog: Catalog, scenario) -> Any:
+    """A radar record: the scenario's own (its overrides applied) when it has one of that
+    id, else one of the scenario's catalog (bundled, --catalog, and its [[sites]])."""
+    if scenario is not None:
+        if radar_id in scenario.radars:
+            return scenario.radars[radar_id]
+        return scenario.catalog.radar(radar_id)
+    return catalog.radar(radar_id)

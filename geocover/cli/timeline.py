@@ -13,11 +13,13 @@ from .options import (
     QuantityType,
     catalog_option,
     dem_options,
+    dpi_option,
     echo_json,
     get_catalog,
     id_list,
     model_option,
     nonempty,
+    note,
     resolve_place,
     terrain_from_options,
 )
@@ -48,7 +50,8 @@ def _default_missile(cat, lat1, lon1, lat2, lon2):
 @dem_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), callback=nonempty,
-              help="Write a PNG/SVG/PDF plot.")
+              help="Write a PNG/SVG/PDF plot (the format from the file name; see --dpi).")
+@dpi_option
 @click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), callback=nonempty,
               help="Write the flight as GeoJSON.")
 @click.option("--gpkg", "gpkg_path", type=click.Path(dir_okay=False), callback=nonempty,
@@ -57,7 +60,7 @@ def _default_missile(cat, lat1, lon1, lat2, lon2):
               help="Write the flight as a Google Earth track (.kml, or .kmz zipped): absolute altitudes, times.")
 @catalog_option
 def command(launch, target, radar_ids, missile_id, mode, apogee_m, angle_deg, step_s, min_track_s, model, no_terrain,
-            dem_files, as_json, plot_path, geojson_path, gpkg_path, kml_path, catalog_files) -> None:
+            dem_files, as_json, plot_path, dpi, geojson_path, gpkg_path, kml_path, catalog_files) -> None:
     """Detection timeline of a missile from LAUNCH to TARGET (ids or lat,lon) for a set of radars:
     first detection (time, altitude, range), track intervals, whether the boost is seen, warning
     time; radars that cannot search wait for a cue from one that can."""
@@ -76,6 +79,8 @@ def command(launch, target, radar_ids, missile_id, mode, apogee_m, angle_deg, st
     lat2, lon2, name2, _ = resolve_place(target, cat)
     radars = [cat.radar(r) for r in id_list(radar_ids, "--radars", "radar id")]
     missile = cat.missile(missile_id) if missile_id else _default_missile(cat, lat1, lon1, lat2, lon2)
+    if not missile_id:
+        note(f"missile class: {missile.name} ({missile.id}: the shortest-range class that reaches; --missile)")
     traj, _ = aim_profile(missile, lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m)
     terrain = terrain_from_options(no_terrain, dem_files)
     views = [RadarView(r, model=model, terrain=terrain) for r in radars]
@@ -84,10 +89,14 @@ def command(launch, target, radar_ids, missile_id, mode, apogee_m, angle_deg, st
            "missile_burnout_speed_max_mps": missile_max_speed_mps(missile), "mode": mode,
            "refraction_model": views[0].model_name, "terrain": views[0].terrain, **tl.to_dict()}
     if plot_path:
-        from ..plots import plot_timeline, save_figure
+        from ..plots import assumptions_caption, plot_timeline, save_figure
 
-        fig = plot_timeline(tl, title=f"{missile.name}: {name1} → {name2}")
-        save_figure(fig, plot_path)
+        cap = assumptions_caption(missile=f"{missile.name} ({mode})", refraction_model=views[0].model_name,
+                                  rcs_m2=f"{missile.body_rcs_m2:g} m² in boost, {missile.warhead_rcs_m2:g} m² after",
+                                  extra=(f"track after {min_track_s:g} s of visibility",))
+        fig = plot_timeline(tl, title=f"{missile.name}: {name1} → {name2}", names={r.id: r.name for r in radars},
+                            caption=cap)
+        save_figure(fig, plot_path, dpi=dpi)
     if geojson_path:
         from .trajectory import flight_features
 

@@ -5,25 +5,56 @@ from __future__ import annotations
 import click
 
 from ..radar import RadarView
-from .options import QuantityType, catalog_option, get_catalog, model_option
+from .options import (
+    QuantityType,
+    announce_model,
+    catalog_option,
+    dpi_option,
+    get_catalog,
+    load_scenario_option,
+    model_option,
+    note,
+    scenario_option,
+    scenario_radar,
+)
 
 
 @click.command("vcd")
 @click.argument("radar_id", metavar="RADAR")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="PNG or SVG file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="Figure file: .png, .svg or .pdf (the format comes from the name).")
 @click.option("--rcs", "rcs_m2", type=QuantityType("area", minimum=0, strict_min=True), default=None,
-              help="Target RCS (m2 or dBsm) [default: the radar's reference RCS].")
+              help="Target RCS (m2 or dBsm) [default: the warhead RCS of the --scenario's missile class, "
+                   "else the radar's reference RCS].")
 @click.option("--max-range", "max_range_m", type=QuantityType("length", minimum=0, strict_min=True))
 @click.option("--max-altitude", "max_altitude_m", type=QuantityType("length", minimum=0, strict_min=True))
 @model_option
+@scenario_option
+@dpi_option
 @catalog_option
-def command(radar_id, output, rcs_m2, max_range_m, max_altitude_m, model, catalog_files) -> None:
+def command(radar_id, output, rcs_m2, max_range_m, max_altitude_m, model, scenario_name, dpi, catalog_files) -> None:
     """Vertical coverage diagram (Blake-chart style) of RADAR on a smooth Earth: the region of
-    altitude x ground range it sees, its horizon, elevation rays and range limit."""
-    from ..plots import check_figure_path, plot_vertical_coverage, save_figure
+    altitude x ground range it sees, its horizon, elevation rays and range limit. With
+    --scenario, RADAR may be one of the scenario's own sites and its overrides apply. A caption
+    under the figure states the assumptions (scenario, missile class, refraction model, RCS)."""
+    from ..plots import assumptions_caption, check_figure_path, plot_vertical_coverage, save_figure
 
     check_figure_path(output)
-    view = RadarView(get_catalog(catalog_files).radar(radar_id), model=model, rcs_m2=rcs_m2)
-    fig = plot_vertical_coverage(view, max_range_m=max_range_m, max_altitude_m=max_altitude_m)
-    save_figure(fig, output)
+    cat = get_catalog(catalog_files)
+    sc = load_scenario_option(scenario_name, cat)
+    radar = scenario_radar(radar_id, cat, sc)
+    if rcs_m2 is None:
+        if sc is not None:
+            rcs_m2 = sc.missile.warhead_rcs_m2
+            note(f"target RCS: {rcs_m2:g} m² (warhead of {sc.missile.name}, the threat of scenario {sc.id}; "
+                 "--rcs to change it)")
+        else:
+            note(f"target RCS: {radar.reference_rcs_m2:g} m² ({radar.name}'s reference RCS; --rcs to change it)")
+    announce_model(model)
+    view = RadarView(radar, model=model, rcs_m2=rcs_m2)
+    caption = assumptions_caption(scenario=sc.title if sc else None, missile=sc.missile.name if sc else None,
+                                  refraction_model=view.model_name, rcs_m2=view.rcs_m2,
+                                  extra=("smooth Earth (no terrain)", "altitudes above MSL"))
+    fig = plot_vertical_coverage(view, max_range_m=max_range_m, max_altitude_m=max_altitude_m, caption=caption)
+    save_figure(fig, output, dpi=dpi)
     click.echo(f"wrote {output}")
