@@ -38,7 +38,8 @@ from .footprint import Architecture, combine_launches, footprint
 from .geodesy import inverse
 from .scenario import Scenario
 
-__all__ = ["Executor", "SearchResult", "candidate_sites", "greedy_search", "read_region", "with_candidate"]
+__all__ = ["Executor", "SearchResult", "candidate_sites", "greedy_search", "on_region_edge", "read_region",
+           "with_candidate"]
 
 OBJECTIVES = ("area", "cities", "warning")
 #: Largest candidate grid a search accepts (each candidate is a full footprint evaluation).
@@ -135,6 +136,31 @@ def candidate_sites(region, step_deg: float, *, sea: bool = False) -> tuple[np.n
     return lat2.ravel()[inside], lon2.ravel()[inside]
 
 
+def on_region_edge(lat_deg: float, lon_deg: float, region, step_deg: float) -> bool:
+    """True when a candidate site lies on the edge of the candidate region: one of its eight
+    grid neighbours (``step_deg`` away in latitude and/or longitude) is outside ``region``.
+    A pick there may be the best only because the region stops: the optimum may lie outside.
+
+    The land mask is not part of the region: a coastal candidate whose neighbours are at sea
+    inside the region is not on its edge (sea sites are excluded, not unexplored).
+
+    Parameters
+    ----------
+    lat_deg, lon_deg : float
+        The candidate (degrees).
+    region : shapely geometry
+        The candidate region (:func:`read_region`).
+    step_deg : float
+        The candidate grid step (degrees).
+    """
+    import shapely
+
+    d = float(step_deg)
+    offs = [(a, b) for a in (-d, 0.0, d) for b in (-d, 0.0, d) if (a, b) != (0.0, 0.0)]
+    pts = shapely.points([lon_deg + b for _, b in offs], [lat_deg + a for a, _ in offs])
+    return not bool(np.all(shapely.covers(region, pts)))
+
+
 def with_candidate(sc: Scenario, kind: str, lat: float, lon: float, template, index: int) -> Scenario:
     """The scenario with one more radar or battery (a copy of ``template``) at (lat, lon)."""
     from .terrain import DemStack
@@ -191,9 +217,10 @@ class Executor:
     """Runs tasks in-process (``scheduler="none"``), on a local Dask cluster (``"local"``,
     the default) or on an existing cluster (``"tcp://host:8786"``)."""
 
-    def __init__(self, scheduler: str | None = "local", *, workers: int = 2, progress: bool = True,
+    def __init__(self, scheduler: str | None = "local", *, workers: int = 2, progress: bool | None = None,
                  connect_timeout_s: float = 5.0):
         self.scheduler = scheduler or "none"
+        # None: a progress bar only when stderr is a terminal (a log file gets no bar lines)
         self.progress = progress
         self.workers = 1 if self.scheduler == "none" else workers
         self.client = self.cluster = None
@@ -230,15 +257,21 @@ class Executor:
             try:
                 self.client = Client(self.scheduler, timeout=f"{connect_timeout_s}s")
                 self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
-            except (OSError, TimeoutError) as exc:
+            except Exception as exc:  # refused, timed out, or not a Dask scheduler at all
+                # (an HTTP server such as the dashboard's port answers bytes that distributed reads
+                # as a 3 EiB frame length: MemoryError; other servers give ValueError, EOFError ...)
                 raise GeocoverError(f"cannot reach the Dask scheduler at {self.scheduler} within "
                                     f"{connect_timeout_s:g} s ({exc.__class__.__name__}: {exc})") from None
 
     def map(self, fn: Callable, items: Sequence, *args, desc: str = "tasks") -> list:
-        """``fn(*args, item)`` for every item, results in item order; a progress bar."""
+        """``fn(*args, item)`` for every item, results in item order; a progress bar on stderr
+        (with ``progress=None``, only when stderr is a terminal)."""
+        import sys
+
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(items), desc=desc, disable=not self.progress, leave=False)
+        show = sys.stderr.isatty() if self.progress is None else bool(self.progress)
+        bar = tqdm(total=len(items), desc=desc, disable=not show, leave=False, file=sys.stderr)
         try:
             if self.client is None:
                 out = []
@@ -290,6 +323,8 @@ class SearchResult:
     chosen: list[dict]
     evaluations: int
     note: str
+    #: Why the search chose fewer than ``k`` sites ("" when it chose ``k``).
+    stopped: str = ""
 
 
 def _score(objective: str, parts: list) -> float:
@@ -310,7 +345,17 @@ def _score(objective: str, parts: list) -> float:
 def greedy_search(sc: Scenario, kind: str, cand_lat: np.ndarray, cand_lon: np.ndarray, *, k: int = 1,
                   objective: str = "area", template=None, launches: list[str] | None = None,
                   resolution_deg: float = 1.0, executor: Executor | None = None) -> SearchResult:
-    """Greedy selection of ``k`` sites with lazy re-evaluation (see the module docstring)."""
+    """Greedy selection of ``k`` sites with lazy re-evaluation (see the module docstring).
+
+    A pick whose marginal gain is not positive is not chosen: the search stops there and
+    says why in :attr:`SearchResult.stopped` (a site that adds nothing is no answer to
+    "where should the next one go"). Each pick lists in ``tied_with`` the other candidates
+    whose marginal gain equals its own (within ``1e-9`` relative, the rounding of the
+    objective's sums); the pick itself is the first of them in candidate order.
+    Each pick is a dict: ``rank``, ``lat_deg``, ``lon_deg``, ``gain`` (marginal gain of the
+    objective), ``score`` (objective after the pick), ``tied_with`` (list of
+    ``{"lat_deg", "lon_deg"}``).
+    """
     if kind not in ("radar", "interceptor"):
         raise InputError(f"--add must be radar or interceptor, got {kind!r}")
     if objective not in OBJECTIVES:
@@ -347,27 +392,52 @@ def greedy_search(sc: Scenario, kind: str, cand_lat: np.ndarray, cand_lon: np.nd
     heapq.heapify(heap)
     fresh = {i: 0 for i in range(len(cands))}  # round in which each bound was computed
     batch = max(1, 2 * getattr(ex, "workers", 1))
+    stopped = ""
+
+    def tol(x: float) -> float:  # rounding of the objective's sums: equal gains compare within this
+        return 1e-9 * max(1.0, abs(x), abs(current))
+
+    def refresh_top(rnd: int) -> None:
+        """Re-evaluate the best stale bounds together (as many as the workers can take)."""
+        stale = []
+        while heap and len(stale) < batch and fresh[heap[0][1]] != rnd:
+            stale.append(heapq.heappop(heap)[1])
+        scores = evaluate([(*chosen, cands[j]) for j in stale], f"round {rnd + 1}")
+        for j, score in zip(stale, scores, strict=True):
+            fresh[j] = rnd
+            heapq.heappush(heap, (-(score - current), j))
+
     for rnd in range(k):
         while heap:
             if fresh[heap[0][1]] == rnd:  # the best bound is up to date: take it
                 neg, i = heapq.heappop(heap)
                 gain = -neg
                 break
-            # re-evaluate the best stale bounds together (as many as the workers can take)
-            stale = []
-            while heap and len(stale) < batch and fresh[heap[0][1]] != rnd:
-                stale.append(heapq.heappop(heap)[1])
-            scores = evaluate([(*chosen, cands[j]) for j in stale], f"round {rnd + 1}")
-            for j, score in zip(stale, scores, strict=True):
-                fresh[j] = rnd
-                heapq.heappush(heap, (-(score - current), j))
+            refresh_top(rnd)
         else:
+            stopped = f"stopped after {len(picks)} pick(s): every candidate has been chosen"
             break
+        if not gain > tol(gain):
+            heapq.heappush(heap, (-gain, i))
+            stopped = (f"stopped after {len(picks)} pick(s): no remaining candidate adds anything to the "
+                       f"'{objective}' objective (best marginal gain {gain:.6g})")
+            break
+        # exact ties: every other candidate whose gain (brought up to date) equals this one's
+        tied = []
+        while heap and -heap[0][0] >= gain - tol(gain):
+            if fresh[heap[0][1]] == rnd:
+                tied.append(heapq.heappop(heap))
+            else:
+                refresh_top(rnd)
+        for entry in tied:
+            heapq.heappush(heap, entry)
+        ties = [{"lat_deg": cands[j][0], "lon_deg": cands[j][1]} for neg_j, j in sorted(tied, key=lambda e: e[1])
+                if abs(-neg_j - gain) <= tol(gain)]
         chosen.append(cands[i])
         current += gain
         picks.append({"rank": rnd + 1, "lat_deg": cands[i][0], "lon_deg": cands[i][1], "gain": gain,
-                      "score": current})
+                      "score": current, "tied_with": ties})
     note = ("greedy with lazy re-evaluation (CELF): exact greedy if the objective is submodular; "
             "the 'warning' objective is not, so its later picks are a heuristic")
     return SearchResult(kind, objective, base, np.asarray(cand_lat), np.asarray(cand_lon), np.asarray(first),
-                        picks, evaluations, note)
+                        picks, evaluations, note, stopped)

@@ -11,7 +11,7 @@ from ..errors import InputError
 from ..export import atomic_write_text, check_output_file, staged_output
 from ..maps import E, save_map, scenario_map
 from ..scenario import bundled_scenarios, load_scenario
-from .options import catalog_option, get_catalog, nonempty
+from .options import catalog_option, get_catalog, nonempty, progress
 
 
 def map_style_options(f):
@@ -46,7 +46,7 @@ def build_gallery(out_dir: Path, *, offline: bool = False, catalog=None, echo=cl
 
 def _gallery(out_dir: Path, *, offline: bool, catalog, echo, cdn: bool, tiles: bool) -> list[str]:
     written, rows = [], []
-    for sid in bundled_scenarios():
+    for sid in progress(list(bundled_scenarios()), "maps"):
         t0 = time.perf_counter()
         sc = load_scenario(sid, catalog)
         path = save_map(scenario_map(sc, offline=offline, tiles=tiles), out_dir / f"{sid}.html", offline=offline,

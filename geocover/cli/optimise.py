@@ -7,12 +7,41 @@ import json
 import click
 import numpy as np
 
-from ..errors import InputError
 from ..export import atomic_write_text, check_output_dir, staged_output, write_geojson, write_geotiff
 from ..scenario import load_scenario
-from ..search import OBJECTIVES, Executor, candidate_sites, greedy_search, read_region
+from ..search import OBJECTIVES, Executor, candidate_sites, greedy_search, on_region_edge, read_region
 from .map import map_style, map_style_options
-from .options import QuantityType, catalog_option, get_catalog, launch_ids_option, nonempty, warn
+from .options import (
+    QuantityType,
+    catalog_option,
+    get_catalog,
+    launch_ids_option,
+    nonempty,
+    note,
+    progress_bars,
+    warn,
+)
+
+#: How each objective is printed: a label, a unit, a scale from the objective's own unit and
+#: the decimals (area in km², the cities share as a percentage, warning time in seconds).
+OBJECTIVE_FORMAT = {"area": ("defended area", "km²", 1.0, 0),
+                    "cities": ("cities defended", "%", 100.0, 1),
+                    "warning": ("mean warning time", "s", 1.0, 1)}
+
+
+def _fmt_objective(objective: str, value: float, *, signed: bool = False) -> str:
+    """``value`` of ``objective`` with its unit, e.g. ``1,234 km²``, ``+3.5 %`` (points), ``812.0 s``."""
+    _, unit, scale, nd = OBJECTIVE_FORMAT[objective]
+    sign = "+" if signed else ""
+    unit = "percentage points" if signed and unit == "%" else unit
+    return f"{value * scale:{sign},.{nd}f} {unit}"
+
+
+def _fmt_latlon(lat: float, lon: float) -> str:
+    """``lat 50.25° N, lon 20.75° E`` (degrees, WGS84)."""
+    return (f"lat {abs(lat):.2f}° {'N' if lat >= 0 else 'S'}, "
+            f"lon {abs(lon):.2f}° {'E' if lon >= 0 else 'W'}")
+
 
 
 def _heat_raster(res, step: float):
@@ -62,20 +91,30 @@ def command(scenario_name, kind, region, step_deg, k, objective, launch_ids, tem
     template = None
     if template_id:
         template = sc.catalog.radar(template_id) if kind == "radar" else sc.catalog.interceptor(template_id)
-    lat, lon = candidate_sites(read_region(region), step_deg, sea=sea)
+    area = read_region(region)
+    lat, lon = candidate_sites(area, step_deg, sea=sea)
     if k > lat.size:
         warn(f"--k {k} is more than the {lat.size} candidate sites; choosing at most {lat.size}")
-    click.echo(f"{lat.size} candidate sites; scheduler {scheduler}", err=True)
-    with Executor(scheduler, workers=workers) as ex:
+    if template is None:
+        note(f"template: {'kurecik' if kind == 'radar' else 'deveselu-sm3-ib'} (--template)")
+    if launch_ids is None:
+        note(f"launch sites: {', '.join(sc.launch_sites)} (the scenario's; --launch)")
+    note(f"{lat.size} candidate sites every {step_deg:g} deg; scheduler {scheduler}")
+    with Executor(scheduler, workers=workers, progress=progress_bars()) as ex:
         res = greedy_search(sc, kind, lat, lon, k=k, objective=objective, template=template, launches=launches,
                             resolution_deg=resolution_deg, executor=ex)
-    props = {"scenario": sc.id, "add": kind, "objective": objective, "base_score": res.base_score}
+    for p in res.chosen:
+        p["on_region_edge"] = on_region_edge(p["lat_deg"], p["lon_deg"], area, step_deg)
+    label, unit, _, _ = OBJECTIVE_FORMAT[objective]
+    props = {"scenario": sc.id, "add": kind, "objective": objective, "objective_label": label,
+             "objective_unit": {"km²": "km2", "%": "share (0-1)", "s": "s"}[unit], "base_score": res.base_score}
     heat = [(_point(la, lo), {**props, "score": s, "gain": s - res.base_score})
             for la, lo, s in zip(res.cand_lat, res.cand_lon, res.first_scores, strict=True)]
-    picks = [(_point(p["lat_deg"], p["lon_deg"]), {**props, **p}) for p in res.chosen]
+    picks = [(_point(p["lat_deg"], p["lon_deg"]),
+              {**props, **{k_: v for k_, v in p.items() if k_ != "tied_with"}, "ties": len(p["tied_with"]),
+               "tied_with": "; ".join(f"{t['lat_deg']:g},{t['lon_deg']:g}" for t in p["tied_with"])})
+             for p in res.chosen]
     grid, west, north = _heat_raster(res, step_deg)
-    if not res.chosen:
-        raise InputError("no candidate could be chosen")
     with staged_output(out_dir) as stage:
         write_geojson(stage / "candidates.geojson", heat, name="candidates")
         write_geojson(stage / "chosen.geojson", picks, name="chosen")
@@ -84,16 +123,36 @@ def command(scenario_name, kind, region, step_deg, k, objective, launch_ids, tem
                       units={"area": "km2", "cities": "share", "warning": "s"}[objective], tags=props)
         atomic_write_text(stage / "search.json", json.dumps(
             {**props, "chosen": res.chosen, "evaluations": res.evaluations, "candidates": int(lat.size),
-             "note": res.note}, indent=1) + "\n")
+             "candidate_step_deg": step_deg, "stopped": res.stopped, "note": res.note}, indent=1) + "\n")
         _search_map(sc, res, stage / "search.html", **style)
         from ..gis import search_outputs
 
         search_outputs(stage, sc, heat, picks)
-    for p in res.chosen:
-        click.echo(f"  #{p['rank']}: {p['lat_deg']:.2f}, {p['lon_deg']:.2f}  gain {p['gain']:,.2f}  "
-                   f"-> {objective} {p['score']:,.2f}")
+    _print_result(sc, res, lat.size)
     click.echo(f"{res.evaluations} evaluations; wrote candidates.geojson, chosen.geojson, candidate_scores.tif, "
                f"search.json, search.html, search.gpkg to {out_dir}")
+
+
+def _print_result(sc, res, n_candidates: int) -> None:
+    """The search result as a reader can take it: units, labelled coordinates, edge and tie flags."""
+    label, _, _, _ = OBJECTIVE_FORMAT[res.objective]
+    what = "an interceptor battery" if res.kind == "interceptor" else "a radar"
+    click.echo(f"Where to add {what} to {sc.id} ({n_candidates} candidate sites), objective: {label}")
+    click.echo(f"  without a new site: {_fmt_objective(res.objective, res.base_score)}")
+    for p in res.chosen:
+        click.echo(f"  #{p['rank']}: {_fmt_latlon(p['lat_deg'], p['lon_deg'])}: gain "
+                   f"{_fmt_objective(res.objective, p['gain'], signed=True)} -> "
+                   f"{_fmt_objective(res.objective, p['score'])}")
+        if p.get("on_region_edge"):
+            click.echo("      on the edge of the candidate region: the optimum may lie outside the region")
+        if p["tied_with"]:
+            others = "; ".join(_fmt_latlon(t["lat_deg"], t["lon_deg"]) for t in p["tied_with"][:5])
+            more = f" and {len(p['tied_with']) - 5} more" if len(p["tied_with"]) > 5 else ""
+            click.echo(f"      tie: {len(p['tied_with'])} other site(s) give exactly the same gain: {others}{more}")
+    if not res.chosen:
+        click.echo("  no site chosen")
+    if res.stopped:
+        click.echo(f"  {res.stopped}")
 
 
 def _point(lat, lon):

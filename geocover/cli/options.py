@@ -251,3 +251,21 @@ def scenario_radar(radar_id: str, catalog: Catalog, scenario) -> Any:
             return scenario.radars[radar_id]
         return scenario.catalog.radar(radar_id)
     return catalog.radar(radar_id)
+
+
+def progress_bars() -> bool:
+    """Whether to draw progress bars: only when stderr is a terminal (a log file or a pipe
+    gets no bar lines) and not with ``geocover -q``."""
+    import logging
+    import sys
+
+    return sys.stderr.isatty() and logging.getLogger("geocover").isEnabledFor(logging.WARNING)
+
+
+def progress(items, desc: str):
+    """``items`` with a tqdm progress bar on stderr when :func:`progress_bars` allows one."""
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, disable=not progress_bars(), leave=False, file=sys.stderr)
