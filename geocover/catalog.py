@@ -302,6 +302,12 @@ class Interceptor(Site):
     max_intercept_altitude_m: float = 1.0
     max_range_m: float = 1.0
     commit_delay_s: float = 0.0
+    #: Interceptors on hand for a raid (whole number >= 0); None: ``count``.
+    inventory: int | None = None
+    #: Single-shot kill probability against one warhead, and its published range.
+    sspk: float | None = None
+    sspk_min: float | None = None
+    sspk_max: float | None = None
 
     SPEC: ClassVar[dict[str, _Spec]] = {
         **_SITE,
@@ -316,7 +322,16 @@ class Interceptor(Site):
         "max_intercept_altitude_m": _Spec(_NUM, 0, 5.0e6, lo_open=True),
         "max_range_m": _Spec(_NUM, 0, 2.0e7, lo_open=True),
         "commit_delay_s": _Spec(_NUM, 0, 3600),
+        "inventory": _Spec(_INT, 0, 10_000, required=False),
+        "sspk": _Spec(_NUM, 0, 1, required=False),
+        "sspk_min": _Spec(_NUM, 0, 1, required=False),
+        "sspk_max": _Spec(_NUM, 0, 1, required=False),
     }
+
+    @property
+    def rounds(self) -> int:
+        """Interceptors available to a raid: ``inventory`` if given, else ``count``."""
+        return self.count if self.inventory is None else self.inventory
 
 
 @dataclass(frozen=True)
@@ -422,6 +437,9 @@ def _cross_checks(rec: dict[str, Any], where: str, problems: list[str]) -> None:
     lo, hi = rec.get("burnout_speed_min_mps"), rec.get("burnout_speed_max_mps")
     if lo is not None and hi is not None and hi < lo:
         problems.append(f"{where}: field 'burnout_speed_max_mps' must be >= burnout_speed_min_mps")
+    lo, hi = rec.get("sspk_min"), rec.get("sspk_max")
+    if lo is not None and hi is not None and hi < lo:
+        problems.append(f"{where}: field 'sspk_max' must be >= sspk_min")
 
 
 def _read_text(path: Path, what: str) -> str:

@@ -126,32 +126,38 @@ radars.append(site(
 
 GBI_NOTE = ("MDA slides 5.4 km/s (also quoted 6.3); Postol 7.7-8.3 (up to ~9) km/s; burn time, "
             "altitude window, range and commit delay are notional open-literature values")
-SM3_NOTE = "burn time, altitude window, range and commit delay are notional"
+SM3_NOTE = ("burn time, altitude window, range and commit delay are notional; SSPK default 0.7 within the "
+            "0.5-0.9 open-literature range (low confidence, docs/sources.md)")
+GBI_NOTE += "; SSPK default 0.5 within the 0.5-0.85 open-literature range (low confidence, docs/sources.md)"
+# Single-shot kill probabilities (docs/sources.md, "Inventories and kill probabilities"): low confidence.
+GBI_SSPK = dict(sspk=0.5, sspk_min=0.5, sspk_max=0.85)
+SM3_SSPK = dict(sspk=0.7, sspk_min=0.5, sspk_max=0.9)
 interceptors = [
     site("interceptor", "redzikowo-gbi", "10 two-stage GBIs, Redzikowo (2007 plan)", 54.4786,
          17.1075, 66.0, interceptor_class="gbi-2stage", count=10, burnout_speed_mps=6300.0,
          burnout_speed_min_mps=5400.0, burnout_speed_max_mps=9000.0, burn_time_s=120.0,
          min_intercept_altitude_m=100_000.0, max_intercept_altitude_m=2_000_000.0,
-         max_range_m=5_000_000.0, commit_delay_s=90.0, notes=GBI_NOTE,
+         max_range_m=5_000_000.0, commit_delay_s=90.0, inventory=10, **GBI_SSPK, notes=GBI_NOTE,
          source="SpaceNews / AFP Aug 2007; Lewis & Postol; " + SRC_REF, confidence="medium"),
     site("interceptor", "deveselu-sm3-ib", "24 SM-3 Block IB, Aegis Ashore Deveselu (2016)",
          44.077222, 24.416389, 88.0, interceptor_class="sm3-ib", count=24,
          burnout_speed_mps=3000.0, burnout_speed_min_mps=3000.0, burnout_speed_max_mps=3000.0,
          burn_time_s=40.0, min_intercept_altitude_m=70_000.0,
          max_intercept_altitude_m=500_000.0, max_range_m=900_000.0, commit_delay_s=60.0,
-         notes=SM3_NOTE, source="ACA 2016; " + SRC_REF, confidence="medium"),
+         inventory=24, **SM3_SSPK, notes=SM3_NOTE, source="ACA 2016; " + SRC_REF, confidence="medium"),
     site("interceptor", "redzikowo-sm3-iia", "SM-3 Block IIA, Aegis Ashore Redzikowo",
          54.4786, 17.1075, 66.0, interceptor_class="sm3-iia", count=24,
          burnout_speed_mps=4500.0, burnout_speed_min_mps=4500.0, burnout_speed_max_mps=4500.0,
          burn_time_s=50.0, min_intercept_altitude_m=70_000.0,
          max_intercept_altitude_m=1_000_000.0, max_range_m=2_500_000.0, commit_delay_s=60.0,
-         notes=SM3_NOTE + "; count of 24 assumed", source="press; " + SRC_REF,
+         inventory=24, **SM3_SSPK, notes=SM3_NOTE + "; count of 24 assumed", source="press; " + SRC_REF,
          confidence="medium"),
     site("interceptor", "aegis-east-med-sm3-ia", "SM-3 Block IA, Aegis ship, eastern Mediterranean",
          34.0, 27.0, 0.0, interceptor_class="sm3-ia", count=24, burnout_speed_mps=3000.0,
          burnout_speed_min_mps=3000.0, burnout_speed_max_mps=3000.0, burn_time_s=40.0,
          min_intercept_altitude_m=70_000.0, max_intercept_altitude_m=500_000.0,
-         max_range_m=700_000.0, commit_delay_s=60.0, notes=SM3_NOTE + "; station assumed",
+         max_range_m=700_000.0, commit_delay_s=60.0, inventory=24, **SM3_SSPK,
+         notes=SM3_NOTE + "; station assumed",
          source=SRC_REF, confidence="notional"),
 ]
 

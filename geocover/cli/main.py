@@ -10,7 +10,7 @@ import click
 
 from .. import __version__
 from ..errors import GeocoverError
-from . import compare, coverage, distance, engage, footprint, horizon, los, optimise, sites, timeline, trajectory, vcd
+from . import compare, coverage, distance, engage, footprint, horizon, los, optimise, raid, sites, timeline, trajectory, vcd
 from . import map as map_cmd
 
 
@@ -104,7 +104,7 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 
 
 for _mod in (sites, horizon, distance, los, coverage, trajectory, timeline, footprint, engage, map_cmd, vcd, compare,
-             optimise):
+             optimise, raid):
     cli.add_command(_mod.command)
 
 

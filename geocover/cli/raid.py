@@ -1,0 +1,79 @@
+"""``geocover raid``: a raid of threats against a scenario's batteries, their inventories
+and single-shot kill probabilities (allocation and closed forms in :mod:`geocover.raid`)."""
+
+from __future__ import annotations
+
+import click
+
+from .options import catalog_option, echo_json, get_catalog, model_option, nonempty
+
+
+@click.command("raid")
+@click.argument("scenario_name", metavar="SCENARIO")
+@click.option("--launch", "launch", callback=nonempty, help="Launch-site id (with --target and --count).")
+@click.option("--target", "target", callback=nonempty, help="Target id.")
+@click.option("--count", "count", type=click.IntRange(1, 100_000), default=1, show_default=True,
+              help="Threats from --launch to --target.")
+@click.option("--class", "missile_id", callback=nonempty, help="Missile class [default: the scenario's].")
+@click.option("--raid", "raid_file", type=click.Path(dir_okay=False, path_type=str), callback=nonempty,
+              help="TOML raid file: [[threat]] tables with launch, target, class, count.")
+@click.option("--sspk", "sspk", type=float, help="Single-shot kill probability for every battery, in [0, 1] "
+              "[default: each battery's catalog sspk].")
+@click.option("--doctrine", "doctrine", default="salvo:1", show_default=True, callback=nonempty,
+              help="salvo:K (K interceptors per threat) or sls (shoot-look-shoot).")
+@click.option("--interceptor-speed", "speeds", callback=nonempty, help="Burnout speed(s) to try for every "
+              "interceptor, comma-separated (e.g. 5.4km/s,7.7km/s) [default: the catalog's].")
+@click.option("--threats", "per_threat", is_flag=True, help="With --json: every threat's opportunities and outcome.")
+@model_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@catalog_option
+def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, doctrine, speeds, per_threat, model,
+            as_json, catalog_files) -> None:
+    """Allocate SCENARIO's interceptors to a raid and score it: `threats_engaged`,
+    `interceptors_used` per battery, `expected_leakers` and `p_zero_leakers`, overall and
+    per target. Give --launch/--target/--count, or --raid FILE for a mixed raid."""
+    from ..errors import InputError
+    from ..raid import RaidGroup, battery_architectures, check_groups, load_raid, parse_doctrine, run_raid
+    from ..scenario import load_scenario
+    from ..units import parse_quantity_list
+
+    sc = load_scenario(scenario_name, get_catalog(catalog_files))
+    doc = parse_doctrine(doctrine)
+    if sspk is not None and not 0.0 <= sspk <= 1.0:
+        raise InputError(f"--sspk must be within [0, 1], got {sspk!r}")
+    if raid_file and (launch or target or missile_id):
+        raise InputError("give either --raid FILE or --launch/--target/--class, not both")
+    if raid_file:
+        groups = load_raid(raid_file, sc)
+    else:
+        if not (launch and target):
+            raise InputError("give --launch and --target (and --count), or --raid FILE")
+        groups = [RaidGroup(launch, target, missile_id or sc.missile.id, count)]
+        check_groups(groups, sc)
+    speed_list = parse_quantity_list(speeds, "speed", name="--interceptor-speed") if speeds else [None]
+    for v in speed_list:
+        if v is not None and not 0 < v < 11_000:
+            raise InputError(f"--interceptor-speed must be between 0 and 11 km/s, got {v:g} m/s")
+    results = []
+    for v in speed_list:
+        run_sc = sc if v is None else sc.with_interceptor_speed(v)
+        r = run_raid(run_sc, groups, sspk=sspk, doctrine=doc, archs=battery_architectures(run_sc, model=model))
+        d = r.to_dict(threats=per_threat)
+        d["interceptor_speed_mps"] = v if v is not None else {k: i.burnout_speed_mps
+                                                               for k, i in sc.interceptors.items()}
+        results.append(d)
+    if as_json:
+        echo_json(results[0] if len(results) == 1 else results)
+        return
+    for d in results:
+        v = d["interceptor_speed_mps"]
+        speed = f"{v:,.0f} m/s" if isinstance(v, float) else "catalog speeds"
+        used = ", ".join(f"{k} {n}" for k, n in d["interceptors_used"].items()) or "none"
+        click.echo(f"{d['scenario']} ({d['doctrine']}, interceptors at {speed}): {d['threats']} threats, "
+                   f"{d['threats_reaching']} reach their targets, {d['threats_engageable']} engageable, "
+                   f"{d['threats_engaged']} engaged; interceptors used: {used}; expected removed "
+                   f"{d['expected_removed']:.2f}, expected leakers {d['expected_leakers']:.2f}, "
+                   f"P(no leaker) {d['p_zero_leakers']:.3g}")
+        for tid, s in d["per_target"].items():
+            click.echo(f"  {tid}: {s['threats_reaching']}/{s['threats']} reach, {s['threats_engaged']} engaged, "
+                       f"expected leakers {s['expected_leakers']:.2f}, P(no leaker) {s['p_zero_leakers']:.3g}")
