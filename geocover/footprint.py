@@ -30,9 +30,36 @@ from .interceptor import FlyoutTable, flyout_table
 from .radar import RadarView
 from .refraction import DEFAULT_VISIBILITY_MODEL, RefractionModel
 from .scenario import Scenario
+from .tracking import Link, first_true_t, track_and_cue, track_runs
 from .trajectory import Trajectory, aim_missile
 
-__all__ = ["Architecture", "Engagements", "FootprintGrid", "footprint"]
+__all__ = ["LIMITED_BY", "Architecture", "EngagementResult", "Engagements", "FootprintGrid", "footprint"]
+
+#: The limiting constraint of an engagement that fails, in the order of the engagement chain
+#: (a flight is reported with the furthest step any battery reaches; README "Why not defended"):
+#:
+#: ``not_reachable``
+#:     the threat cannot reach the target (nothing to defend);
+#: ``no_track``
+#:     no radar of the scenario forms a track of it;
+#: ``no_fire_control_track``
+#:     tracked, but no fire-control radar of any battery holds a track of it;
+#: ``no_cue``
+#:     a fire-control radar that cannot search would have tracked it, but no track cued it
+#:     (in time);
+#: ``altitude_window``
+#:     a fire-control radar tracks it, but never while it is inside a battery's altitude window;
+#: ``out_of_interceptor_range``
+#:     tracked inside the window, but only beyond the interceptor's reach;
+#: ``too_late``
+#:     the interceptor can reach tracked points of the path, but only after the threat has
+#:     passed them (track formation + commit delay + flyout > threat time).
+#:
+#: A defended flight has ``limited_by == ""`` (None in JSON) and its margin in
+#: ``battle_space_s``, ``earliest_t_s`` and ``latest_t_s``.
+LIMITED_BY = ("not_reachable", "no_track", "no_fire_control_track", "no_cue", "altitude_window",
+              "out_of_interceptor_range", "too_late")
+_STAGE = {v: i for i, v in enumerate(LIMITED_BY)}
 
 
 @dataclass
@@ -55,49 +82,75 @@ class Engagements:
     flight_time_s: np.ndarray
     shoot_look_shoot: np.ndarray
     boost_seen: np.ndarray
+    #: Why a reachable flight is not defended (a value of :data:`LIMITED_BY`); "" where defended.
+    limited_by: np.ndarray
+
+    def __len__(self) -> int:
+        return int(np.asarray(self.reachable).shape[0])
+
+    def result(self, i: int) -> EngagementResult:
+        """The engagement of flight ``i`` as a typed record (NaN become None)."""
+        return EngagementResult(**self.row(i))
 
     def row(self, i: int) -> dict:
+        """Flight ``i`` as a JSON-ready dict (NaN and a defended flight's empty
+        ``limited_by`` become None); :meth:`result` gives the typed record."""
         def clean(v):
             v = v.item() if hasattr(v, "item") else v
             return None if isinstance(v, float) and not np.isfinite(v) else v
 
-        return {f.name: clean(getattr(self, f.name)[i]) for f in dataclasses.fields(self)}
+        out = {f.name: clean(getattr(self, f.name)[i]) for f in dataclasses.fields(self)}
+        out["limited_by"] = out["limited_by"] or None
+        return out
 
     @staticmethod
     def concat(parts: list[Engagements]) -> Engagements:
-        return Engagements(*(np.concatenate([getattr(p, f.name) for p in parts])
-                             for f in dataclasses.fields(Engagements)))
+        return Engagements(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                              for f in dataclasses.fields(Engagements)})
 
 
-def _tracks(t: np.ndarray, vis: np.ndarray, min_track_s: float):
-    """(in_track, formed_t): samples inside runs that have lasted min_track_s, and the time
-    each row's first track forms (NaN if never)."""
-    n = vis.shape[0]
-    start = np.zeros(vis.shape, bool)
-    start[:, 0] = vis[:, 0]
-    start[:, 1:] = vis[:, 1:] & ~vis[:, :-1]
-    run_start = np.where(start, t, -np.inf)
-    np.maximum.accumulate(run_start, axis=1, out=run_start)
-    in_track = vis & (t - run_start >= min_track_s - 1e-9)
-    any_t = in_track.any(axis=1)
-    formed = np.where(any_t, t[np.arange(n), np.argmax(in_track, axis=1)], np.nan)
-    return in_track, formed
+@dataclass(frozen=True)
+class EngagementResult:
+    """One flight's engagement (times s from launch; None where undefined).
 
+    ``limited_by`` is a value of :data:`LIMITED_BY` or None (defended); for a defended
+    flight ``battle_space_s`` is the margin, ``earliest_t_s``/``latest_t_s`` the first and
+    last intercept opportunities."""
 
-def _first_true_t(t: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return np.where(mask.any(axis=1), t[np.arange(t.shape[0]), np.argmax(mask, axis=1)], np.nan)
+    reachable: bool
+    defended: bool
+    battle_space_s: float | None
+    earliest_t_s: float | None
+    earliest_lat_deg: float | None
+    earliest_lon_deg: float | None
+    earliest_altitude_m: float | None
+    latest_t_s: float | None
+    latest_altitude_m: float | None
+    interceptor: str
+    radar: str
+    first_detection_t_s: float | None
+    warning_time_s: float | None
+    flight_time_s: float | None
+    shoot_look_shoot: bool
+    boost_seen: bool
+    limited_by: str | None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
 
 
 class Architecture:
-    """A scenario made ready to engage: radar views and interceptor flyout tables."""
+    """A scenario made ready to engage: radar views, interceptor flyout tables and the links
+    that cue radars (:func:`geocover.tracking.default_links` unless given)."""
 
     def __init__(self, scenario: Scenario, *, model: RefractionModel = DEFAULT_VISIBILITY_MODEL, terrain=False,
-                 interceptor_speed_mps: float | None = None):
+                 interceptor_speed_mps: float | None = None, links: list[Link] | None = None):
         self.scenario = scenario if interceptor_speed_mps is None else scenario.with_interceptor_speed(
             interceptor_speed_mps)
         sc = self.scenario
         self.views = {rid: RadarView(r, model=model, terrain=terrain) for rid, r in sc.radars.items()}
         self.tables: dict[str, FlyoutTable] = {iid: flyout_table(i) for iid, i in sc.interceptors.items()}
+        self.links = links
 
     @property
     def interceptors(self) -> dict[str, Interceptor]:
@@ -120,32 +173,20 @@ class Architecture:
         w[:, -1] = 0.5 * (t[:, -1] - t[:, -2])
         pts = PointSet(lat, lon)  # the samples' trigonometry, shared by every radar and battery
         vis = {rid: v.visible_fast(lat, lon, alt, rcs, points=pts) for rid, v in self.views.items()}
-        cue = np.full(n, np.nan)
-        for rid in sc.early_warning + sc.fire_control:
-            if sc.radars[rid].can_search:
-                _, formed = _tracks(t, vis[rid], sc.min_track_s)
-                cue = np.fmin(cue, formed)
-        eff, trk, formed = {}, {}, {}
-        for rid, v in vis.items():
-            e = v if sc.radars[rid].can_search else v & (t >= cue[:, None])
-            eff[rid] = e
-            trk[rid], formed[rid] = _tracks(t, e, sc.min_track_s)
-        first_det = np.full(n, np.nan)
-        for e in eff.values():
-            first_det = np.fmin(first_det, _first_true_t(t, e))
+        trk = track_and_cue(t, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
+                            links=self.links)
+        first_det = trk.first_detection_t_s
         ok_any = np.zeros(t.shape, bool)
         first_ok = np.full(n, np.inf)
         who = np.full(n, "", dtype=object)
+        stage = np.zeros(n, np.int8)  # furthest constraint any battery passes (index into LIMITED_BY)
         by_battery = {}
         for iid, itc in self.interceptors.items():
             fcs = sc.interceptor_fire_control[iid]
-            tracking = np.zeros(t.shape, bool)
-            t_fc = np.full(n, np.nan)
-            for f in fcs:
-                tracking |= trk[f]
-                t_fc = np.fmin(t_fc, formed[f])
+            tracking, t_fc = trk.any_in_track(fcs)
             # flyout only where it can matter: tracked, inside the altitude window
-            cand = tracking & (alt >= itc.min_intercept_altitude_m) & (alt <= itc.max_intercept_altitude_m)
+            window = (alt >= itc.min_intercept_altitude_m) & (alt <= itc.max_intercept_altitude_m)
+            cand = tracking & window
             t_fly = np.full(t.shape, np.nan)
             if cand.any():
                 d, _ = pts.subset(cand).distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
@@ -154,12 +195,30 @@ class Architecture:
             with np.errstate(invalid="ignore"):
                 ok = tracking & (t >= t_launch[:, None] + t_fly)
             by_battery[iid] = (ok, tracking, t_fly)
-            k = _first_true_t(t, ok)
+            # how far this battery got (module docstring of geocover.tracking / LIMITED_BY)
+            uncued = np.zeros(n, bool)
+            for f in fcs:
+                if not sc.radars[f].can_search:  # it would have tracked, had it been cued in time
+                    uncued |= np.isfinite(track_runs(t, trk.visible[f], sc.min_track_s)[1]) & \
+                        ~np.isfinite(trk.formed_t_s[f])
+            st = np.where(uncued, _STAGE["no_cue"], _STAGE["no_fire_control_track"])
+            st = np.where(tracking.any(axis=1), _STAGE["altitude_window"], st)
+            st = np.where(cand.any(axis=1), _STAGE["out_of_interceptor_range"], st)
+            st = np.where(np.isfinite(t_fly).any(axis=1), _STAGE["too_late"], st)
+            stage = np.maximum(stage, st)
+            k = first_true_t(t, ok)
             better = np.nan_to_num(k, nan=np.inf) < first_ok
             first_ok = np.where(better, k, first_ok)
             who = np.where(better, iid, who)
             ok_any |= ok
         has = ok_any.any(axis=1) & reachable
+        any_track = np.zeros(n, bool)
+        for it in trk.in_track.values():
+            any_track |= it.any(axis=1)
+        stage = np.where(~any_track & (stage <= _STAGE["no_fire_control_track"]), _STAGE["no_track"], stage)
+        limited = np.asarray(LIMITED_BY, dtype=object)[stage]
+        limited = np.where(reachable, limited, "not_reachable")
+        limited = np.where(has, "", limited).astype(str)
         battle = np.where(reachable, (ok_any * w).sum(axis=1), np.nan)
         rows = np.arange(n)
         k1 = np.argmax(ok_any, axis=1)
@@ -172,19 +231,20 @@ class Architecture:
         radar = np.full(n, "", dtype=object)
         for iid in self.interceptors:
             for f in reversed(sc.interceptor_fire_control[iid]):
-                radar = np.where((who == iid) & has & trk[f][rows, k1], f, radar)
+                radar = np.where((who == iid) & has & trk.in_track[f][rows, k1], f, radar)
         boost_seen = np.zeros(n, bool)
-        for e in eff.values():
+        for e in trk.counted.values():
             boost_seen |= (e & s.boosting).any(axis=1)
         nan = np.full(n, np.nan)
         return Engagements(
-            reachable, has, battle, t1,
-            np.where(has, lat[rows, k1], nan), np.where(has, lon[rows, k1], nan),
-            np.where(has, alt[rows, k1], nan), np.where(has, t[rows, k2], nan),
-            np.where(has, alt[rows, k2], nan), np.where(has, who, "").astype(str),
-            np.where(has, radar, "").astype(str), np.where(reachable, first_det, nan),
-            np.where(reachable, traj.flight_time_s - first_det, nan),
-            np.where(reachable, traj.flight_time_s, nan), sls & has, boost_seen & reachable)
+            reachable=reachable, defended=has, battle_space_s=battle, earliest_t_s=t1,
+            earliest_lat_deg=np.where(has, lat[rows, k1], nan), earliest_lon_deg=np.where(has, lon[rows, k1], nan),
+            earliest_altitude_m=np.where(has, alt[rows, k1], nan), latest_t_s=np.where(has, t[rows, k2], nan),
+            latest_altitude_m=np.where(has, alt[rows, k2], nan), interceptor=np.where(has, who, "").astype(str),
+            radar=np.where(has, radar, "").astype(str), first_detection_t_s=np.where(reachable, first_det, nan),
+            warning_time_s=np.where(reachable, traj.flight_time_s - first_det, nan),
+            flight_time_s=np.where(reachable, traj.flight_time_s, nan), shoot_look_shoot=sls & has,
+            boost_seen=boost_seen & reachable, limited_by=limited)
 
     def engage_points(self, launch_lat: float, launch_lon: float, lat, lon, *, chunk: int = 4096) -> Engagements:
         """Aim the scenario's missile from a launch point at targets and engage, in chunks."""

@@ -6,7 +6,8 @@ Rules (documented in the README):
 * A radar *detects* the missile at the first sample it sees it (sector, horizon, elevation,
   terrain and range at the RCS of that moment: the boosting body, then the warhead).
 * A *track* is a run of continuous visibility at least ``min_track_s`` long; the track is
-  formed ``min_track_s`` after the run starts.
+  formed at the first sample at which the run has lasted ``min_track_s`` (the engine's rule,
+  :mod:`geocover.tracking`; with the default 2 s step and 10 s, exactly 10 s after the run starts).
 * A radar that cannot search on its own (``can_search = false``, e.g. the Brdy X-band
   radar) only acquires once some searching radar of the set holds a track (the cue); its
   visibility before the cue does not count.
@@ -20,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .radar import RadarView
+from .tracking import Link, track_and_cue
 from .trajectory import Samples, Trajectory
 
 __all__ = ["RadarTrack", "Timeline", "timeline", "visibility_runs"]
@@ -77,8 +79,12 @@ def visibility_runs(t: np.ndarray, vis: np.ndarray) -> list[tuple[float, float]]
 
 
 def timeline(traj: Trajectory, views: list[RadarView], *, step_s: float = 2.0,
-             min_track_s: float = 10.0, index: int = 0) -> Timeline:
-    """Detection timeline of trajectory ``index`` of ``traj`` for a set of radars."""
+             min_track_s: float = 10.0, index: int = 0, links: list[Link] | None = None) -> Timeline:
+    """Detection timeline of trajectory ``index`` of ``traj`` for a set of radars.
+
+    Visibility is the exact :meth:`RadarView.visibility` at ``step_s``; tracks and cues
+    follow :func:`geocover.tracking.track_and_cue` (``links`` [default: every searching radar
+    cues every radar that cannot search]), the rule the engagements use."""
     one = _pick(traj, index)
     s = one.sample(step_s=step_s)
     t, lat, lon, alt = s.t_s[0], s.lat_deg[0], s.lon_deg[0], s.altitude_m[0]
@@ -96,22 +102,19 @@ def timeline(traj: Trajectory, views: list[RadarView], *, step_s: float = 2.0,
             reasons[v.radar.id] = str(vals[np.argmax(counts)])
         else:
             reasons[v.radar.id] = None
-    # the cue: the earliest track formed by a radar that can search on its own
-    cue = None
-    for v in views:
-        if v.radar.can_search:
-            formed = _track_formed(t, raw[v.radar.id], min_track_s)
-            if formed is not None and (cue is None or formed < cue):
-                cue = formed
+    # the one track-and-cue rule (geocover.tracking), on this flight's samples
+    trk = track_and_cue(t[None, :], {k: v[None, :] for k, v in raw.items()},
+                        {v.radar.id: v.radar.can_search for v in views}, min_track_s, links=links)
     impact = float(one.flight_time_s[0])
     tracks, effective = [], {}
     for v in views:
-        vis = raw[v.radar.id].copy()
-        if not v.radar.can_search:
-            vis &= (t >= cue) if cue is not None else False
-        effective[v.radar.id] = vis
-        tracks.append(_track(v, t, alt, ranges[v.radar.id], vis, boosting, min_track_s, impact, cue,
-                             reasons[v.radar.id]))
+        rid = v.radar.id
+        vis = trk.counted[rid][0]
+        effective[rid] = vis
+        cue = None if v.radar.can_search or not np.isfinite(trk.cue_t_s[rid][0]) else float(trk.cue_t_s[rid][0])
+        formed = trk.formed_t_s[rid][0]
+        tracks.append(_track(v, t, alt, ranges[rid], vis, boosting, min_track_s, impact, cue, reasons[rid],
+                             None if not np.isfinite(formed) else float(formed)))
     firsts = [(tr.first_detection_t_s, tr.radar_id) for tr in tracks if tr.first_detection_t_s is not None]
     first_t, first_r = min(firsts) if firsts else (None, None)
     return Timeline(one.summary(), tracks, first_t, first_r,
@@ -128,14 +131,7 @@ def _pick(traj: Trajectory, i: int) -> Trajectory:
     return Trajectory(**fields, _elements=el)
 
 
-def _track_formed(t: np.ndarray, vis: np.ndarray, min_track_s: float) -> float | None:
-    for a, b in visibility_runs(t, vis):
-        if b - a >= min_track_s:
-            return a + min_track_s
-    return None
-
-
-def _track(v: RadarView, t, alt, slant_m, vis, boosting, min_track_s, impact, cue, reason) -> RadarTrack:
+def _track(v: RadarView, t, alt, slant_m, vis, boosting, min_track_s, impact, cue, reason, formed) -> RadarTrack:
     tr = RadarTrack(v.radar.id, v.radar.can_search, cue_t_s=None if v.radar.can_search else cue)
     if not vis.any():
         # a radar that cannot search and saw nothing after the cue (or had none) waits for it
@@ -149,7 +145,7 @@ def _track(v: RadarView, t, alt, slant_m, vis, boosting, min_track_s, impact, cu
     tr.last_visible_t_s = float(t[np.flatnonzero(vis)[-1]])
     runs = visibility_runs(t, vis)
     tr.track_intervals_s = [(a, b) for a, b in runs if b - a >= min_track_s]
-    tr.track_formed_t_s = tr.track_intervals_s[0][0] + min_track_s if tr.track_intervals_s else None
+    tr.track_formed_t_s = formed
     tr.visible_s = float(sum(b - a for a, b in runs))
     tr.boost_seen = bool((vis & boosting).any())
     tr.warning_time_s = impact - tr.first_detection_t_s
