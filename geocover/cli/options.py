@@ -246,11 +246,38 @@ def load_scenario_option(scenario_name: str | None, catalog: Catalog):
 def scenario_radar(radar_id: str, catalog: Catalog, scenario) -> Any:
     """A radar record: the scenario's own (its overrides applied) when it has one of that
     id, else one of the scenario's catalog (bundled, --catalog, and its [[sites]])."""
+    from ..errors import UnknownIdError
+
     if scenario is not None:
         if radar_id in scenario.radars:
             return scenario.radars[radar_id]
         return scenario.catalog.radar(radar_id)
-    return catalog.radar(radar_id)
+    try:
+        return catalog.radar(radar_id)
+    except UnknownIdError as exc:
+        owners = _scenarios_defining(radar_id)
+        if owners:
+            raise InputError(f"{exc}: it is a site of scenario {', '.join(owners)}; add --scenario "
+                             f"{owners[0]}") from None
+        raise
+
+
+def _scenarios_defining(site_id: str) -> list[str]:
+    """Bundled scenarios whose own ``[[sites]]`` define ``site_id`` (read as plain TOML)."""
+    import tomllib
+
+    from ..scenario import bundled_scenarios
+
+    out = []
+    for sid, path in bundled_scenarios().items():
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError):
+            continue
+        sites = doc.get("sites", [])
+        if isinstance(sites, list) and any(isinstance(r, dict) and r.get("id") == site_id for r in sites):
+            out.append(sid)
+    return out
 
 
 def progress_bars() -> bool:
