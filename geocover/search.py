@@ -265,12 +265,13 @@ class Executor:
 
     def map(self, fn: Callable, items: Sequence, *args, desc: str = "tasks") -> list:
         """``fn(*args, item)`` for every item, results in item order; a progress bar on stderr
-        (with ``progress=None``, only when stderr is a terminal)."""
+        (with ``progress=None``, only when stderr is a terminal or in a Jupyter notebook)."""
         import sys
 
         from tqdm.auto import tqdm
 
-        show = sys.stderr.isatty() if self.progress is None else bool(self.progress)
+        # None: a terminal, or a Jupyter kernel (tqdm.auto draws a widget there), never a log file
+        show = (sys.stderr.isatty() or "ipykernel" in sys.modules) if self.progress is None else bool(self.progress)
         bar = tqdm(total=len(items), desc=desc, disable=not show, leave=False, file=sys.stderr)
         try:
             if self.client is None:

@@ -298,6 +298,7 @@ def test_progress_bars_only_on_a_terminal(monkeypatch, capsys):
     from geocover.cli.options import progress, progress_bars
     from geocover.search import Executor
 
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)  # not a notebook either
     Executor("none").map(lambda x: x, list(range(5)), desc="bars")
     assert "bars" not in capsys.readouterr().err  # stderr is not a terminal here: no bar lines
     assert not progress_bars()
