@@ -165,3 +165,27 @@ def test_crpl_refractivity_profile():
     assert crpl_refractivity(h) == pytest.approx(NS * np.exp(-crpl_decay_per_m(NS) * h), rel=1e-12)
     assert crpl_refractivity(1_000.0, 350.0) == pytest.approx(350.0 * np.exp(-crpl_decay_per_m(350.0) * 1e3),
                                                               rel=1e-12)
+
+
+def test_horizon_to_a_raised_target_closed_form():
+    # Effective-radius sphere (4/3 x 6,371 km): the line-of-sight distance to a target on
+    # the horizon is the sum of the tangent lengths from each end, sqrt(2 R_e h + h^2), and
+    # the ground range the sum of the arcs R_e arccos(R_e / (R_e + h)) (PHYSICS.md).
+    re = 4 / 3 * R_M
+    h_a, h_t = 728.8, 10_000.0
+    want = np.sqrt(2 * re * h_a + h_a**2) + np.sqrt(2 * re * h_t + h_t**2)
+    assert horizon_range(h_a, h_t) == pytest.approx(want, rel=1e-12)
+    arcs = re * (np.arccos(re / (re + h_a)) + np.arccos(re / (re + h_t)))
+    assert horizon_ground_range(h_a, h_t) == pytest.approx(arcs, rel=1e-12)
+    with pytest.raises(InputError, match="target_height_m must be >= 0 m"):
+        horizon_ground_range(h_a, -1.0)
+    with pytest.raises(InputError, match="antenna_height_m must be >= 0 m"):
+        horizon_ground_range(-1.0, 0.0)
+
+
+def test_effective_radius_of_another_sphere():
+    # k R for a caller's own sphere radius; a radius must be positive (any size).
+    assert effective_earth_radius("4/3", earth_radius_m=6_378_137.0) == pytest.approx(4 / 3 * 6_378_137.0)
+    assert effective_earth_radius(2.0, earth_radius_m=0.5) == pytest.approx(1.0)
+    with pytest.raises(InputError, match="earth_radius_m must be > 0, got 0"):
+        effective_earth_radius("4/3", earth_radius_m=0.0)
