@@ -84,7 +84,7 @@ def check_bbox(bbox) -> tuple[float, float, float, float]:
         raise ValueError(f"needs -180 <= west < east <= 360 and at most 360 degrees wide, got {list(bbox)!r}")
     return w, s, e, n
 
-_TOP = ("scenario", "radars", "interceptors", "threats", "grid", "engagement", "overrides", "sites")
+_TOP = ("scenario", "radars", "interceptors", "threats", "grid", "engagement", "overrides", "sites", "sectors")
 
 
 @dataclass
@@ -111,6 +111,10 @@ class Scenario:
     kill_assessment_s: float = 60.0
     samples: int = 80
     catalog: Catalog = field(repr=False, default_factory=Catalog)
+    #: Sectoral defence (``[sectors]``): side -> ISO 3166 alpha-3 codes, and the rule
+    #: (geocover.sectors.RULES) naming the responsible side.
+    sectors: dict[str, list[str]] = field(default_factory=dict)
+    sector_rule: str = "first"
 
     def with_interceptor_speed(self, speed_mps: float) -> Scenario:
         """The same scenario with every interceptor's burnout speed set (speed sweeps)."""
@@ -128,7 +132,8 @@ class Scenario:
                 "launch_sites": self.launch_sites, "missile": dataclasses.asdict(self.missile),
                 "grid": {"bbox_deg": list(self.bbox_deg), "resolution_deg": self.resolution_deg},
                 "engagement": {"min_track_s": self.min_track_s, "kill_assessment_s": self.kill_assessment_s,
-                               "samples": self.samples}}
+                               "samples": self.samples},
+                **({"sectors": {"rule": self.sector_rule, **self.sectors}} if self.sectors else {})}
 
 
 def bundled_scenarios() -> dict[str, Path]:
@@ -320,16 +325,53 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
     for key in overrides:
         if key not in ("radars", "interceptors"):
             ctx.fail(f"overrides.{key}", "unknown key; use overrides.radars and overrides.interceptors")
+    sectors, rule = _sectors(ctx)
     sid = path.stem
     year = head.get("year")
-    return Scenario(
+    return dataclasses.replace(Scenario(
         sid, path, title.strip(), int(year) if isinstance(year, int) else None, str(head.get("description", "")),
         sources, notional,
         radars, ew, fc, interceptors, interceptor_fc, launches, cat.missile(mid),
         tuple(float(b) for b in bbox), res,
         ctx.number("engagement.min_track_s", eng.get("min_track_s", 10.0), hi=3600.0),
         ctx.number("engagement.kill_assessment_s", eng.get("kill_assessment_s", 60.0), hi=3600.0),
-        int(ctx.number("engagement.samples", eng.get("samples", 80), 10, integer=True, hi=2000)), cat)
+        int(ctx.number("engagement.samples", eng.get("samples", 80), 10, integer=True, hi=2000)), cat),
+        sectors=sectors, sector_rule=rule)
+
+
+def _sectors(ctx: _Ctx) -> tuple[dict[str, list[str]], str]:
+    """``[sectors]``: ``rule = "first"|"longest"`` and one list of ISO 3166 alpha-3 codes per
+    side; a code must name a bundled country outline and belong to one side only."""
+    table = ctx.table("sectors", required=False)
+    if not table:
+        return {}, "first"
+    from .sectors import RULES, country_codes
+
+    rule = table.get("rule", "first")
+    if rule not in RULES:
+        ctx.fail("sectors.rule", f"must be one of {', '.join(RULES)}, got {_short(rule)}")
+    known = country_codes()
+    out: dict[str, list[str]] = {}
+    owner: dict[str, str] = {}
+    for side, codes in table.items():
+        if side == "rule":
+            continue
+        key = f"sectors.{side}"
+        codes = ctx.strings(key, codes)
+        if not codes:
+            ctx.fail(key, "needs at least one ISO 3166 alpha-3 country code")
+        for c in codes:
+            if c not in known:
+                near = close_matches(c, known)
+                ctx.fail(key, f"unknown country code {c!r} (ISO 3166 alpha-3 of a bundled outline)"
+                         + (f"; did you mean {', '.join(repr(m) for m in near)}?" if near else ""))
+            if c in owner:
+                ctx.fail(key, f"country {c!r} is already in sector {owner[c]!r}")
+            owner[c] = side
+        out[side] = list(dict.fromkeys(codes))
+    if not out:
+        ctx.fail("sectors", "needs at least one side: side = [\"ISO\", ...]")
+    return out, rule
 
 
 def _add_site(ctx: _Ctx, cat: Catalog, i: int, rec: Any) -> None:

@@ -49,6 +49,9 @@ def command(scenario_name, launch, target, missile_id, speeds, mode, apogee_m, a
         # out of reach: not an error; a profile it cannot fly to a reachable target: an error
         traj, ok = aim_profile(sc.missile, lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m,
                                errors="raise" if reach[0] else "mask")
+    from ..sectors import engage_keys
+
+    geo = engage_keys(sc, traj)  # overflown countries and the sectoral responsible side
     results = []
     for v in speed_list:
         arch = Architecture(sc, model=model, interceptor_speed_mps=v)
@@ -57,7 +60,7 @@ def command(scenario_name, launch, target, missile_id, speeds, mode, apogee_m, a
             r["defended"] = None
         results.append({"scenario": sc.id, "launch": name1, "target": name2, "missile": sc.missile.id,
                         "mode": mode, "interceptor_speed_mps": v if v is not None else {
-                            k: i.burnout_speed_mps for k, i in arch.interceptors.items()}, **r})
+                            k: i.burnout_speed_mps for k, i in arch.interceptors.items()}, **r, **geo})
     if as_json:
         echo_json(results[0] if len(results) == 1 else results)
         return
