@@ -180,7 +180,8 @@ def _search_map(sc, res, path, *, offline: bool = False, cdn: bool = False, tile
         d.extend(x, float(la), x, float(la))
         mk = folium.CircleMarker([float(la), x], radius=5, weight=0, fill=True, fill_color=col, fill_opacity=0.85)
         mk.add_to(heat)
-        d.tooltip(mk, f"{res.objective} {s:,.2f} (gain {s - res.base_score:,.2f})")
+        d.tooltip(mk, f"{_fmt_latlon(float(la), float(ln))}: {_fmt_objective(res.objective, s)} "
+                      f"(gain {_fmt_objective(res.objective, s - res.base_score, signed=True)})")
     d.add_layer(m, heat, "Candidate scores", "Candidate scores", "Search")
     chosen = folium.FeatureGroup(name="layer", control=False)
     for p in res.chosen:
@@ -188,9 +189,14 @@ def _search_map(sc, res, path, *, offline: bool = False, cdn: bool = False, tile
         mk = folium.CircleMarker([float(p["lat_deg"]), x], radius=9, color="#000", weight=2, fill=True,
                                  fill_color="#ffff00", fill_opacity=1)
         mk.add_to(chosen)
-        d.tooltip(mk, f"#{p['rank']}: gain {p['gain']:,.2f}")
+        flags = (" (on the edge of the candidate region: the optimum may lie outside it)"
+                 if p.get("on_region_edge") else "") + (f" (tied with {len(p['tied_with'])} other site(s))"
+                                                        if p.get("tied_with") else "")
+        d.tooltip(mk, f"#{p['rank']}: {_fmt_latlon(p['lat_deg'], p['lon_deg'])}: gain "
+                      f"{_fmt_objective(res.objective, p['gain'], signed=True)}{flags}")
     d.add_layer(m, chosen, "Chosen sites", "Chosen sites", "Search")
-    _legend(m, [("#0050ff", f"low {res.objective}"), ("#ff5000", f"high {res.objective}"), ("#ffff00", "chosen")],
+    label = OBJECTIVE_FORMAT[res.objective][0]
+    _legend(m, [("#0050ff", f"low {label}"), ("#ff5000", f"high {label}"), ("#ffff00", "chosen")],
             "Site search")
     _finish(m)
     save_map(m, path, offline=offline, cdn=cdn)
