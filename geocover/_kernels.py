@@ -16,7 +16,8 @@ except ImportError:  # pragma: no cover
     numba = None
     HAVE_NUMBA = False
 
-__all__ = ["HAVE_NUMBA", "boost_profile", "free_flight_by_anomaly", "use_numba"]
+__all__ = ["HAVE_NUMBA", "bilinear_geographic", "boost_profile", "free_flight_by_anomaly", "geoid_bilinear",
+           "hermite_rays", "mask_rays", "use_numba"]
 
 
 def use_numba() -> bool:
@@ -80,8 +81,150 @@ def _boost_py(frac, tb, lat0, lon0, az, boost_range, h_b, q, t, lat, lon, h):
                 h[i, j] = h_b[j] * tau**qj
 
 
+
+def _hermite_point_py(lat_n, lon_n, dlat_n, dlon_n, k, u, node_step):
+    """Cubic Hermite between nodes k and k + 1 of one ray at fraction u (lat, lon in deg;
+    the expression ``terrain._hermite_rays_np`` evaluates, in the same order)."""
+    u2 = u * u
+    u3 = u2 * u
+    h00 = 2.0 * u3 - 3.0 * u2 + 1.0
+    h10 = u3 - 2.0 * u2 + u
+    h01 = -2.0 * u3 + 3.0 * u2
+    h11 = u3 - u2
+    lat = (h00 * lat_n[k] + h10 * node_step * dlat_n[k] + h01 * lat_n[k + 1]
+           + h11 * node_step * dlat_n[k + 1])
+    lo = (h00 * lon_n[k] + h10 * node_step * dlon_n[k] + h01 * lon_n[k + 1]
+          + h11 * node_step * dlon_n[k + 1])
+    return lat, (lo + 180.0) % 360.0 - 180.0
+
+
+def _dem_point_py(lat, lon, grid, c0_deg, a_deg, f0_deg, e_deg, left, right, wraps):
+    """``terrain.DemSource.sample`` at one point of a lat/lon raster (float32 grid): bilinear
+    between cell centres, NaN outside."""
+    nrow, ncol = grid.shape
+    x = lon
+    if wraps:
+        x = (x - left) % 360.0 + left
+    else:
+        if x < left:
+            x = x + 360.0
+        if x > right:
+            x = x - 360.0
+    col = (x - c0_deg) / a_deg - 0.5
+    row = (lat - f0_deg) / e_deg - 0.5
+    inside = row >= -0.5 and row <= nrow - 0.5
+    if not wraps:
+        inside = inside and col >= -0.5 and col <= ncol - 0.5
+    if not inside:
+        return math.nan
+    r = min(max(row, 0.0), nrow - 1.0)
+    r0 = min(math.floor(r), max(nrow - 2, 0))
+    dr = r - r0
+    if wraps:
+        fc = math.floor(col)
+        dc = col - fc
+        c0 = int(fc) % ncol
+        c1 = (c0 + 1) % ncol
+    else:
+        c = min(max(col, 0.0), ncol - 1.0)
+        c0 = min(math.floor(c), max(ncol - 2, 0))
+        dc = c - c0
+        c1 = min(c0 + 1, ncol - 1)
+    r1 = min(r0 + 1, nrow - 1)
+    top = float(grid[r0, c0]) * (1 - dc) + float(grid[r0, c1]) * dc
+    bot = float(grid[r1, c0]) * (1 - dc) + float(grid[r1, c1]) * dc
+    return top * (1 - dr) + bot * dr
+
+
+def _geoid_point_py(lat, lon, grid, lat0_deg, lon0_deg, step_deg):
+    """``geoid.Geoid.undulation`` at one point (no input checks: callers pass valid points)."""
+    nrow, ncol = grid.shape
+    fr = min(max((lat0_deg - lat) / step_deg, 0.0), nrow - 1.0)
+    fc = ((lon - lon0_deg) / step_deg) % ncol
+    r0 = min(math.floor(fr), nrow - 2)
+    ffc = math.floor(fc)
+    c0 = int(ffc) % ncol
+    c1 = (c0 + 1) % ncol
+    dr, dc = fr - r0, fc - ffc
+    top = grid[r0, c0] * (1 - dc) + grid[r0, c1] * dc
+    bot = grid[r0 + 1, c0] * (1 - dc) + grid[r0 + 1, c1] * dc
+    return top * (1 - dr) + bot * dr
+
+
+if HAVE_NUMBA:  # scalar helpers inlined into the kernels below
+    _hermite_point = numba.njit(inline="always", cache=True)(_hermite_point_py)
+    _dem_point = numba.njit(inline="always", cache=True)(_dem_point_py)
+    _geoid_point = numba.njit(inline="always", cache=True)(_geoid_point_py)
+else:  # pragma: no cover
+    _hermite_point, _dem_point, _geoid_point = _hermite_point_py, _dem_point_py, _geoid_point_py
+
+
+def _hermite_rays_py(node_lat, node_lon, node_dlat, node_dlon, node_step, distances, lat, lon):
+    """Positions along rays (rows) by cubic Hermite interpolation between nodes
+    ``node_step`` apart (node k at distance k * node_step): values and derivatives per metre
+    (deg), longitudes unwrapped along each ray."""
+    n_ray, n_node = node_lat.shape
+    n_s = distances.size
+    for i in numba.prange(n_ray) if numba is not None else range(n_ray):
+        for j in range(n_s):
+            x = distances[j] / node_step
+            k = min(math.floor(x), n_node - 2)
+            lat[i, j], lon[i, j] = _hermite_point(node_lat[i], node_lon[i], node_dlat[i], node_dlon[i],
+                                                  k, x - k, node_step)
+
+
+def _bilinear_geographic_py(lat, lon, grid, c0_deg, a_deg, f0_deg, e_deg, left, right, wraps, out):
+    """``terrain.DemSource.sample`` for a lat/lon raster, point by point (flat arrays)."""
+    for p in numba.prange(lat.size) if numba is not None else range(lat.size):
+        out[p] = _dem_point(lat[p], lon[p], grid, c0_deg, a_deg, f0_deg, e_deg, left, right, wraps)
+
+
+def _geoid_bilinear_py(lat, lon, grid, lat0_deg, lon0_deg, step_deg, out):
+    """``geoid.Geoid.undulation`` point by point (flat arrays)."""
+    for p in numba.prange(lat.size) if numba is not None else range(lat.size):
+        out[p] = _geoid_point(lat[p], lon[p], grid, lat0_deg, lon0_deg, step_deg)
+
+
+def _mask_rays_py(node_lat, node_lon, node_dlat, node_dlon, node_step, distances, cos_t, sin_t,
+                  dem, dem_c, dem_a, dem_f, dem_e, dem_left, dem_right, dem_wraps,
+                  geoid, g_lat0, g_lon0, g_step, n_site, h_ant, re_m, out, bad):
+    """The whole terrain mask of ``terrain._compute_mask`` ray by ray, fused: Hermite
+    positions, the DEM (one lat/lon raster), the geoid, the apparent elevation (with
+    ``cos_t``, ``sin_t`` of distance / R_e) and its running maximum (float32 ``out``). A ray
+    that leaves the raster is flagged in ``bad`` (the caller redoes it through the stack)."""
+    n_ray, n_node = node_lat.shape
+    n_s = distances.size
+    a = re_m + h_ant
+    for i in numba.prange(n_ray) if numba is not None else range(n_ray):
+        best = -math.inf
+        best_tan = -math.inf  # tan of the best elevation: atan2 only where the maximum grows
+        for j in range(n_s):
+            x = distances[j] / node_step
+            k = min(math.floor(x), n_node - 2)
+            lat, lon = _hermite_point(node_lat[i], node_lon[i], node_dlat[i], node_dlon[i], k, x - k, node_step)
+            h = _dem_point(lat, lon, dem, dem_c, dem_a, dem_f, dem_e, dem_left, dem_right, dem_wraps)
+            if h != h:
+                bad[i] = True
+                break
+            h_rel = h + _geoid_point(lat, lon, geoid, g_lat0, g_lon0, g_step) - n_site
+            c = re_m + h_rel
+            num, den = c * cos_t[j] - a, c * sin_t[j]  # den > 0: 0 < distance / R_e < pi
+            tan_el = num / den
+            if tan_el > best_tan:
+                best_tan = tan_el
+                el = math.degrees(math.atan2(num, den))
+                if el > best:
+                    best = el
+            out[i, j] = best
+
+
 if HAVE_NUMBA:  # pragma: no branch
     free_flight_by_anomaly = numba.njit(parallel=True, cache=True)(_free_flight_py)
     boost_profile = numba.njit(parallel=True, cache=True)(_boost_py)
+    hermite_rays = numba.njit(parallel=True, cache=True)(_hermite_rays_py)
+    bilinear_geographic = numba.njit(parallel=True, cache=True)(_bilinear_geographic_py)
+    geoid_bilinear = numba.njit(parallel=True, cache=True)(_geoid_bilinear_py)
+    mask_rays = numba.njit(parallel=True, cache=True)(_mask_rays_py)
 else:  # pragma: no cover
-    free_flight_by_anomaly = boost_profile = None
+    free_flight_by_anomaly = boost_profile = hermite_rays = bilinear_geographic = None
+    geoid_bilinear = mask_rays = None

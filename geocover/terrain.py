@@ -29,11 +29,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 from pyproj import CRS, Transformer
 
+from . import _kernels
 from ._paths import cache_dir, data_dir
 from .earth import _f
 from .errors import DataFileError, InputError
 from .geodesy import GEOD
-from .geoid import geoid_undulation
+from .geoid import geoid_undulation, load_geoid
 from .refraction import RefractionModel, effective_earth_radius, model_name
 
 __all__ = ["BUNDLED_DEMS", "DemSource", "DemStack", "TerrainMask", "TerrainWarning",
@@ -116,6 +117,13 @@ class DemSource:
     def sample(self, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
         """Bilinear heights (m MSL) between cell centres; NaN where not covered."""
         lat, lon = np.broadcast_arrays(_f(lat_deg), _f(lon_deg))
+        if self.geographic and _kernels.use_numba():  # the same arithmetic, point by point
+            t, b = self.transform, self.bounds
+            out = np.empty(lat.shape)
+            _kernels.bilinear_geographic(np.ascontiguousarray(lat).reshape(-1), np.ascontiguousarray(lon).reshape(-1),
+                                         self._array(), t.c, t.a, t.f, t.e, b.left, b.right, self.wraps,
+                                         out.reshape(-1))
+            return out
         if self.geographic:
             x = lon
             if self.wraps:
@@ -188,7 +196,11 @@ class DemStack:
         lat, lon = np.broadcast_arrays(_f(lat_deg), _f(lon_deg))
         out = np.full(lat.shape, np.nan)
         todo = np.ones(lat.shape, bool)
-        for src in self.sources:
+        for k, src in enumerate(self.sources):
+            if k == 0:  # every point is still to do: no gather
+                out = src.sample(lat, lon)
+                todo = np.isnan(out)
+                continue
             if not todo.any():
                 break
             vals = src.sample(lat[todo], lon[todo])
@@ -363,25 +375,148 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+#: Exact geodesic positions (pyproj) every RAY_NODE_STEP_M along rays every
+#: RAY_NODE_AZIMUTH_DEG; the samples in between by cubic Hermite interpolation in distance
+#: (on the nodes' positions and headings) after a 4-point Lagrange interpolation in azimuth:
+#: within 3 mm of per-sample geodesics for rays that stay below 80 deg latitude (1 mm at
+#: mid-latitudes; tests/test_speed_paths.py); rays reaching higher are computed per sample.
+RAY_NODE_STEP_M = 20_000.0
+RAY_NODE_AZIMUTH_DEG = 1.0
+
+
+def _ray_nodes(lat0: float, lon0: float, n_az: int, az_step: float, n_node: int, node_step: float):
+    """Per ray (azimuth ``i * az_step``): positions (deg, longitudes continuous along the ray)
+    and their derivatives per metre of geodesic distance (deg/m) at ``k * node_step``."""
+    if n_az <= round(360.0 / RAY_NODE_AZIMUTH_DEG):
+        node_az, q = az_step * np.arange(n_az), None  # every ray is a node ray
+    else:
+        n_naz = round(360.0 / RAY_NODE_AZIMUTH_DEG)
+        node_az = RAY_NODE_AZIMUTH_DEG * np.arange(n_naz)
+        q = az_step * np.arange(n_az) / RAY_NODE_AZIMUTH_DEG
+    m = node_az.size
+    az = np.repeat(node_az, n_node)
+    dist = np.tile(node_step * np.arange(n_node), m)
+    lon2, lat2, baz = GEOD.fwd(np.full(az.size, lon0), np.full(az.size, lat0), az, dist)
+    heading = np.where(dist > 0, np.asarray(baz) + 180.0, az)  # azimuth of travel at the node
+    lat2, lon2, heading = (np.asarray(v, float).reshape(m, n_node) for v in (lat2, lon2, heading))
+    lon_rel = (lon2 - lon0 + 180.0) % 360.0 - 180.0  # rays are short: no wrap along them
+    phi, alpha = np.radians(lat2), np.radians(heading)
+    w = 1.0 - GEOD.es * np.sin(phi) ** 2
+    m_merid = GEOD.a * (1.0 - GEOD.es) / w**1.5  # meridian radius of curvature (m)
+    n_prime = GEOD.a / np.sqrt(w)  # prime-vertical radius of curvature (m)
+    dlat = np.degrees(np.cos(alpha) / m_merid)
+    dlon = np.degrees(np.sin(alpha) / (n_prime * np.cos(phi)))
+    nodes = [lat2, lon_rel, dlat, dlon]
+    if q is not None:  # cubic Lagrange in azimuth over the 4 surrounding node rays (periodic)
+        k = np.floor(q).astype(np.intp)
+        u = (q - k)[:, None]
+        wts = (-u * (u - 1.0) * (u - 2.0) / 6.0, (u + 1.0) * (u - 1.0) * (u - 2.0) / 2.0,
+               -(u + 1.0) * u * (u - 2.0) / 2.0, (u + 1.0) * u * (u - 1.0) / 6.0)
+        nodes = [sum(wt * v[(k + off) % m] for wt, off in zip(wts, (-1, 0, 1, 2), strict=True))
+                 for v in nodes]
+    nodes[1] = nodes[1] + lon0
+    return tuple(np.ascontiguousarray(v) for v in nodes)
+
+
+def _hermite_rays_np(node_lat, node_lon, node_dlat, node_dlon, node_step, distances):
+    """numpy reference of ``_kernels.hermite_rays`` (same arithmetic)."""
+    n_node = node_lat.shape[1]
+    x = distances / node_step
+    k = np.minimum(np.floor(x).astype(np.intp), n_node - 2)
+    u = x - k
+    u2 = u * u
+    u3 = u2 * u
+    h00, h10 = 2.0 * u3 - 3.0 * u2 + 1.0, u3 - 2.0 * u2 + u
+    h01, h11 = -2.0 * u3 + 3.0 * u2, u3 - u2
+
+    def interp(v, dv):
+        return (h00 * v[:, k] + h10 * node_step * dv[:, k] + h01 * v[:, k + 1]
+                + h11 * node_step * dv[:, k + 1])
+
+    lat = interp(node_lat, node_dlat)
+    lon = (interp(node_lon, node_dlon) + 180.0) % 360.0 - 180.0
+    return lat, lon
+
+
+def _exact_rays(lat0: float, lon0: float, az_deg: np.ndarray, distances: np.ndarray):
+    """Latitudes and longitudes (deg) of every sample from pyproj's geodesic (the reference)."""
+    lats = np.empty((az_deg.size, distances.size))
+    lons = np.empty((az_deg.size, distances.size))
+    for i, a in enumerate(az_deg):
+        lo, la, _ = GEOD.fwd(np.full(distances.size, lon0), np.full(distances.size, lat0),
+                             np.full(distances.size, a), distances)
+        lons[i], lats[i] = lo, la
+    return lats, lons
+
+
+def _interpolated(lat0: float, distances: np.ndarray) -> bool:
+    """Whether rays are interpolated between nodes: not if they may reach 80 deg latitude
+    (longitude changes ever faster towards a pole, and latitude is not smooth along a ray
+    over it)."""
+    return distances.size > 0 and abs(lat0) + float(distances[-1]) / 110_000.0 <= 80.0
+
+
+def _ray_positions(lat0: float, lon0: float, n_az: int, az_step: float, distances: np.ndarray):
+    """Latitudes and longitudes (deg) at ``distances`` along the geodesics leaving a site at
+    azimuths ``i * az_step`` (interpolated between exact nodes where :func:`_interpolated`)."""
+    if not _interpolated(lat0, distances):
+        return _exact_rays(lat0, lon0, az_step * np.arange(n_az), distances)
+    n_node = max(int(np.ceil(float(distances[-1]) / RAY_NODE_STEP_M)) + 1, 2)
+    nodes = _ray_nodes(lat0, lon0, n_az, az_step, n_node, RAY_NODE_STEP_M)
+    if _kernels.use_numba():
+        lats = np.empty((n_az, distances.size))
+        lons = np.empty((n_az, distances.size))
+        _kernels.hermite_rays(*nodes, RAY_NODE_STEP_M, np.ascontiguousarray(distances, float), lats, lons)
+        return lats, lons
+    return _hermite_rays_np(*nodes, RAY_NODE_STEP_M, distances)
+
+
+def _mask_from_positions(lats, lons, distances, h_ant_msl, dem, n_site, re):
+    """Running-maximum apparent elevation (float32) of the DEM along rays given by positions."""
+    h_msl = dem.sample(lats, lons)
+    if _kernels.use_numba():
+        g = load_geoid()
+        n_pts = np.empty(lats.shape)
+        _kernels.geoid_bilinear(np.ascontiguousarray(lats).reshape(-1), np.ascontiguousarray(lons).reshape(-1),
+                                g.n_m, g.lat0_deg, g.lon0_deg, g.step_deg, n_pts.reshape(-1))
+    else:
+        n_pts = geoid_undulation(lats, lons)
+    h_rel = h_msl + n_pts - n_site  # heights above the geoid at the site
+    el = apparent_elevation_deg(distances[None, :], h_ant_msl, h_rel, re)
+    np.maximum.accumulate(el, axis=1, out=el)
+    return el.astype(np.float32)
+
+
 def _compute_mask(lat0: float, lon0: float, h_ant_msl: float, dem: DemStack,
                   model: RefractionModel, max_distance_m: float, az_step: float, step: float,
                   start: float) -> TerrainMask:
     n_az = round(360.0 / az_step)
     n_s = int(np.floor(max_distance_m / step + 1e-9))
     distances = step * np.arange(1, n_s + 1)
-    lats = np.empty((n_az, n_s))
-    lons = np.empty((n_az, n_s))
-    for i in range(n_az):
-        line = GEOD.fwd_intermediate(lon0, lat0, i * az_step, npts=n_s, del_s=step,
-                                     initial_idx=1, terminus_idx=0, return_back_azimuth=False)
-        lons[i], lats[i] = line.lons, line.lats
-    keep = distances >= start - 1e-6
-    distances, lats, lons = distances[keep], lats[:, keep], lons[:, keep]
-    h_msl = dem.sample(lats, lons)
-    n_site = geoid_undulation(lat0, lon0)
-    h_rel = h_msl + geoid_undulation(lats, lons) - n_site  # heights above the geoid at the site
-    re = effective_earth_radius(model)
-    el = apparent_elevation_deg(distances[None, :], h_ant_msl, h_rel, re)
-    np.maximum.accumulate(el, axis=1, out=el)
+    distances = distances[distances >= start - 1e-6]
+    n_site = float(geoid_undulation(lat0, lon0))
+    re = float(effective_earth_radius(model))
+    first = dem.sources[0]
+    if _kernels.use_numba() and first.geographic and _interpolated(lat0, distances):
+        # fused kernel over the first raster; rays that leave it are redone through the stack
+        n_node = max(int(np.ceil(float(distances[-1]) / RAY_NODE_STEP_M)) + 1, 2)
+        nodes = _ray_nodes(lat0, lon0, n_az, az_step, n_node, RAY_NODE_STEP_M)
+        t_rad = distances / re
+        el = np.empty((n_az, distances.size), np.float32)
+        bad = np.zeros(n_az, bool)
+        g, tr, b = load_geoid(), first.transform, first.bounds
+        _kernels.mask_rays(*nodes, RAY_NODE_STEP_M, np.ascontiguousarray(distances), np.cos(t_rad), np.sin(t_rad),
+                           first._array(), tr.c, tr.a, tr.f, tr.e, b.left, b.right, first.wraps,
+                           g.n_m, g.lat0_deg, g.lon0_deg, g.step_deg, n_site, float(h_ant_msl), re, el, bad)
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            lats = np.empty((rows.size, distances.size))
+            lons = np.empty((rows.size, distances.size))
+            _kernels.hermite_rays(*(np.ascontiguousarray(v[rows]) for v in nodes), RAY_NODE_STEP_M,
+                                  np.ascontiguousarray(distances), lats, lons)
+            el[rows] = _mask_from_positions(lats, lons, distances, h_ant_msl, dem, n_site, re)
+    else:
+        lats, lons = _ray_positions(lat0, lon0, n_az, az_step, distances)
+        el = _mask_from_positions(lats, lons, distances, h_ant_msl, dem, n_site, re)
     return TerrainMask(lat0, lon0, h_ant_msl, model_name(model), az_step, distances,
-                       el.astype(np.float32), dem.describe())
+                       el, dem.describe())

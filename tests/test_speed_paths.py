@@ -1,0 +1,107 @@
+"""The fast paths (numba kernels, interpolated terrain rays) against their references.
+
+References: the numpy path of the same arithmetic (``GEOCOVER_NO_NUMBA=1``, the fallback
+when numba is missing) and, for terrain rays, pyproj's geodesic (Karney 2013) at every
+sample, which the mask used before rays were interpolated between nodes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import geocover
+from geocover import _kernels
+from geocover import terrain as T
+from geocover.geodesy import GEOD
+
+needs_numba = pytest.mark.skipif(not _kernels.HAVE_NUMBA, reason="numba not installed")
+
+
+@pytest.fixture
+def numpy_path(monkeypatch):
+    """Run a block with the numba kernels switched off (the documented switch)."""
+
+    class Switch:
+        def __enter__(self):
+            monkeypatch.setenv("GEOCOVER_NO_NUMBA", "1")
+
+        def __exit__(self, *exc):
+            monkeypatch.delenv("GEOCOVER_NO_NUMBA")
+
+    return Switch()
+
+
+@pytest.mark.parametrize(("lat0", "lon0", "az_step"), [
+    (38.33, 37.90, 0.1),    # Kürecik, the default 0.1 deg mask: azimuths interpolated between 1 deg nodes
+    (69.3, 16.1, 0.1),      # Arctic Norway: rays converge, longitudes move fast
+    (76.5, -68.7, 0.1),     # Thule: rays reach 79.2 N, the highest interpolated
+    (-12.0, 179.8, 2.0),    # across the antimeridian; every ray is a node ray
+])
+def test_interpolated_rays_within_millimetres_of_geodesics(lat0, lon0, az_step):
+    # positions every 1 km to 300 km: each against pyproj's geodesic at the same distance
+    d = 1000.0 * np.arange(1, 301)
+    n_az = round(360.0 / az_step)
+    lat, lon = T._ray_positions(lat0, lon0, n_az, az_step, d)
+    lat_x, lon_x = T._exact_rays(lat0, lon0, az_step * np.arange(n_az), d)
+    _, _, err_m = GEOD.inv(lon, lat, lon_x, lat_x)
+    # 5 mm: cubic Hermite over 20 km and cubic Lagrange over 1 deg of azimuth err by
+    # O(h^4 f''''): ~0.8 mm at 38 N, growing towards the pole (2.8 mm at Thule's 79 N, when
+    # measured); 5 mm is 1e-6 of a 2' GLOBE cell (~3.7 km): the sampled heights cannot change
+    assert np.max(np.abs(err_m)) < 5e-3
+    assert np.all((lon >= -180.0) & (lon < 180.0))
+
+
+def test_rays_near_a_pole_are_exact():
+    # rays that may reach 80 deg latitude: per-sample geodesics (latitude is not smooth along a
+    # ray over a pole, and longitude moves ever faster)
+    d = 5000.0 * np.arange(1, 41)
+    assert not T._interpolated(78.5, d)
+    assert T._interpolated(78.0, d)
+    lat, lon = T._ray_positions(88.5, 10.0, 72, 5.0, d)
+    lat_x, lon_x = T._exact_rays(88.5, 10.0, 5.0 * np.arange(72), d)
+    np.testing.assert_array_equal(lat, lat_x)
+
+
+@needs_numba
+@pytest.mark.parametrize(("site", "kw"), [
+    ((38.33, 37.90, 2090.0), {}),  # Kürecik: the default mask, every ray inside the 2' GLOBE window
+    # near the GLOBE window's north edge (50 N): northern rays leave it and are redone through the stack
+    ((49.6, 20.0, 900.0), {"azimuth_step_deg": 1.0, "max_distance_m": 150_000.0}),
+])
+def test_mask_numba_identical_to_numpy(site, kw, numpy_path):
+    fast = T.terrain_mask(*site, cache=False, **kw)
+    with numpy_path:
+        ref = T.terrain_mask(*site, cache=False, **kw)
+    np.testing.assert_array_equal(fast.distances_m, ref.distances_m)
+    # same arithmetic in the same order: equal float32 elevations (the kernel skips atan2 where
+    # tan E does not grow, which cannot change a running maximum of a monotone function)
+    np.testing.assert_array_equal(fast.elevation_deg, ref.elevation_deg)
+
+
+def test_mask_from_interpolated_rays_matches_per_sample_geodesics():
+    # the mask as computed before the interpolation (pyproj position at every sample) and now
+    lat0, lon0, h_ant = 38.33, 37.90, 2090.0
+    stack = T.DemStack.bundled()
+    mask = T.terrain_mask(lat0, lon0, h_ant, dem=stack, cache=False, azimuth_step_deg=0.5)
+    d = mask.distances_m
+    lat_x, lon_x = T._exact_rays(lat0, lon0, 0.5 * np.arange(720), d)
+    ref = T._mask_from_positions(lat_x, lon_x, d, h_ant, stack, float(T.geoid_undulation(lat0, lon0)),
+                                 geocover.effective_earth_radius("4/3"))
+    # positions within 5 mm move a bilinear height by < 5 mm x the steepest slope (< 1) and the
+    # elevation at >= 1 km by < 5e-6 rad = 3e-4 deg; float32 rounding of ~1 deg values is 6e-8
+    assert np.max(np.abs(mask.elevation_deg - ref)) < 3e-4
+
+
+@needs_numba
+def test_dem_bilinear_numba_identical_to_numpy(numpy_path):
+    rng = np.random.default_rng(1)
+    lat = rng.uniform(-89.9, 89.9, 20_000)
+    lon = rng.uniform(-200.0, 200.0, 20_000)  # outside [-180, 180) too: the wrapping code
+    stack = T.DemStack.bundled()
+    for src in stack.sources:  # a window (GLOBE), a regional grid and the global wrapping grid
+        fast = src.sample(lat, lon)
+        with numpy_path:
+            ref = src.sample(lat, lon)
+        np.testing.assert_array_equal(fast, ref)
+    assert np.isnan(stack.sources[0].sample(lat, lon)).any()  # points outside the window: NaN
