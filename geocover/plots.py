@@ -154,7 +154,7 @@ def _finish(fig, caption: str | None) -> None:
 
     bottom = 0.0
     if caption:
-        lines = textwrap.wrap(_clean(caption), width=max(40, int(fig.get_figwidth() * 15)))
+        lines = textwrap.wrap(_clean(caption), width=max(40, int(fig.get_figwidth() * 17)))
         bottom = min(0.4, (0.12 + 0.14 * len(lines)) / fig.get_figheight())
         fig.text(0.01, 0.01, "\n".join(lines), ha="left", va="bottom", fontsize=7, color="#333333",
                  gid="geocover-caption")

@@ -224,12 +224,15 @@ class _FakeExecutor:
         self.defends, self.n = defends, n_cities
 
     def map(self, fn, items, *args, desc=""):
+        from geocover import search
+
+        make = getattr(search, "TaskResult", None)  # run_task's result type (a plain tuple before it)
         out = []
         for task in items:
             covered = set().union(*(self.defends[c] for c in task.added)) if task.added else set()
             defended = np.array([i in covered for i in range(self.n)])
-            out.append((task.key, task.launch, None, None, None, np.ones(self.n, bool), defended,
-                        np.zeros(self.n)))
+            fields = (task.key, task.launch, None, None, None, np.ones(self.n, bool), defended, np.zeros(self.n))
+            out.append(make(*fields) if make else fields)
         return out
 
 
