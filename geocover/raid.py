@@ -7,6 +7,13 @@ time in which an interceptor from that battery can meet it (first and last oppor
 battle space in seconds) and whether a second shot, launched ``kill_assessment_s`` after
 the first opportunity, still has one (shoot-look-shoot fits).
 
+The whole scenario's radars track each flight once (:meth:`Architecture.track`, the one
+track-and-cue rule of :mod:`geocover.tracking`, with the scenario's links); every battery is
+then engaged on its own on those tracks. A threat is *kinematically engageable* when some
+battery could engage it with every radar holding a track from launch on (:func:`perfect_tracks`:
+commit delay, flyout, altitude window and range are then the only limits), and *engageable*
+when it can with the scenario's sensors; otherwise the engine's ``limited_by`` says why.
+
 Allocation (documented rule, deterministic): threats with at least one opportunity are
 served in order of **least battle space first** (the threat's battle space is its largest
 per-battery battle space: a threat is engaged by one battery), ties broken by the earliest
@@ -43,8 +50,9 @@ import numpy as np
 
 from .catalog import read_toml
 from .errors import CatalogError, InputError, close_matches
-from .footprint import Architecture
+from .footprint import Architecture, FlightTracks
 from .scenario import Scenario
+from .tracking import Tracks
 from .trajectory import aim_missile
 
 __all__ = ["Doctrine", "RaidGroup", "RaidResult", "allocate", "kill_probability", "load_raid", "parse_doctrine",
@@ -183,9 +191,10 @@ class Opportunity:
 
 
 def battery_architectures(sc: Scenario, **kw) -> dict[str, Architecture]:
-    """One single-battery architecture per battery (same radars, tracking rule and timings):
-    the engine's opportunities of each battery on its own."""
-    out = {}
+    """The whole architecture (key ``""``) and one single-battery architecture per battery
+    (same radars, links, tracking rule and timings): the engine's opportunities of each
+    battery on its own, from the tracks of the whole scenario."""
+    out = {"": Architecture(sc, **kw)}
     for iid in sc.interceptors:
         one = dataclasses.replace(sc, interceptors={iid: sc.interceptors[iid]},
                                   interceptor_fire_control={iid: sc.interceptor_fire_control[iid]})
@@ -193,14 +202,38 @@ def battery_architectures(sc: Scenario, **kw) -> dict[str, Architecture]:
     return out
 
 
-def group_opportunities(archs: dict[str, Architecture], sc: Scenario, groups: list[RaidGroup]):
-    """(reachable, [Opportunity, ...]) for every group; one aim per (launch, class) and one
-    engagement per battery for all the targets of that pair."""
+def perfect_tracks(ft: FlightTracks) -> FlightTracks:
+    """The same flights with every radar holding a track from launch on: what the
+    interceptors could do kinematically (commit delay from launch, flyout, altitude window,
+    range) if sensors were no limit."""
+    t = ft.tracks.t_s
+    yes = np.ones(t.shape, bool)
+    ids = list(ft.tracks.visible)
+    launch = t[:, 0].copy()
+    tr = Tracks(t, {r: yes for r in ids}, {r: yes for r in ids}, {r: yes for r in ids},
+                {r: launch for r in ids}, {r: np.full(t.shape[0], np.nan) for r in ids},
+                {r: True for r in ids})
+    return FlightTracks(ft.samples, ft.points, tr)
+
+
+@dataclass
+class _GroupEngagement:
+    reachable: bool
+    opportunities: list[Opportunity]
+    kinematic: bool  # some battery could engage it with perfect tracking
+    limited_by: str | None  # the engine's reason when the whole architecture cannot
+
+
+def group_opportunities(archs: dict[str, Architecture], sc: Scenario, groups: list[RaidGroup], *,
+                        perfect: bool = False) -> list[_GroupEngagement]:
+    """Every group's engagement: one aim per (launch, class), one track-and-cue pass per
+    flight set, then each battery engaged on those tracks (on perfect tracks if ``perfect``)."""
     res: list = [None] * len(groups)
     pairs: dict[tuple[str, str], list[int]] = {}
     for gi, g in enumerate(groups):
         pairs.setdefault((g.launch, g.missile), []).append(gi)
     cat = sc.catalog
+    whole = archs[""]
     for (lid, mid), idx in pairs.items():
         site = cat.launch_site(lid)
         tgts = [cat.target(groups[i].target) for i in idx]
@@ -208,16 +241,16 @@ def group_opportunities(archs: dict[str, Architecture], sc: Scenario, groups: li
             traj, ok = aim_missile(cat.missile(mid), site.lat_deg, site.lon_deg,
                                    np.array([t.lat_deg for t in tgts]), np.array([t.lon_deg for t in tgts]),
                                    errors="mask")
-        per = {}
-        for iid, arch in archs.items():
-            per[iid] = arch.engage(traj, ok)
+        ft = whole.track(traj)
+        pt = perfect_tracks(ft)
+        all_e = whole.engage(traj, ok, tracks=ft)
+        kin = whole.engage(traj, ok, tracks=pt)
+        per = {iid: arch.engage(traj, ok, tracks=pt if perfect else ft) for iid, arch in archs.items() if iid}
         for j, gi in enumerate(idx):
-            opps = []
-            for iid, e in per.items():
-                if bool(e.defended[j]):
-                    opps.append(Opportunity(iid, float(e.earliest_t_s[j]), float(e.latest_t_s[j]),
-                                            float(e.battle_space_s[j]), bool(e.shoot_look_shoot[j])))
-            res[gi] = (bool(ok[j]), opps)
+            opps = [Opportunity(iid, float(e.earliest_t_s[j]), float(e.latest_t_s[j]), float(e.battle_space_s[j]),
+                                bool(e.shoot_look_shoot[j])) for iid, e in per.items() if bool(e.defended[j])]
+            res[gi] = _GroupEngagement(bool(ok[j]), opps, bool(kin.defended[j]),
+                                       str(all_e.limited_by[j]) or None)
     return res
 
 
@@ -232,6 +265,8 @@ class ThreatOutcome:
     missile: str
     reachable: bool
     opportunities: list[Opportunity]
+    kinematic: bool = False
+    limited_by: str | None = None
     battery: str = ""
     interceptors: int = 0  # reserved for it
     expected_fired: float = 0.0
@@ -287,6 +322,7 @@ class RaidResult:
     inventory: dict[str, int]
     left: dict[str, int]
     threats: list[ThreatOutcome] = field(repr=False)
+    perfect_tracking: bool = False
 
     @staticmethod
     def _summary(ts: list[ThreatOutcome]) -> dict:
@@ -295,8 +331,14 @@ class RaidResult:
         for t in arriving:
             if t.battery:
                 used[t.battery] = used.get(t.battery, 0) + t.interceptors
+        limits: dict[str, int] = {}
+        for t in arriving:
+            if not t.opportunities and t.limited_by:
+                limits[t.limited_by] = limits.get(t.limited_by, 0) + 1
         return {"threats": len(ts), "threats_reaching": len(arriving),
+                "threats_kinematically_engageable": sum(1 for t in arriving if t.kinematic),
                 "threats_engageable": sum(1 for t in arriving if t.opportunities),
+                "not_engageable_because": limits,
                 "threats_engaged": sum(1 for t in arriving if t.battery),
                 "interceptors_used": used,
                 "expected_interceptors_fired": math.fsum(t.expected_fired for t in arriving),
@@ -308,7 +350,8 @@ class RaidResult:
         by_target: dict[str, list[ThreatOutcome]] = {}
         for t in self.threats:
             by_target.setdefault(t.target, []).append(t)
-        out = {"scenario": self.scenario, "doctrine": str(self.doctrine), "sspk": self.sspk,
+        out = {"scenario": self.scenario, "doctrine": str(self.doctrine), "perfect_tracking": self.perfect_tracking,
+               "sspk": self.sspk,
                "inventory": self.inventory, "interceptors_left": self.left,
                "allocation_rule": "least battle space first; battery with the longest battle space that holds "
                                   "the doctrine's interceptors",
@@ -317,7 +360,8 @@ class RaidResult:
         if threats:
             out["threat_results"] = [{
                 "index": t.index, "launch": t.launch, "target": t.target, "missile": t.missile,
-                "reachable": t.reachable, "battle_space_s": t.battle_space_s, "battery": t.battery or None,
+                "reachable": t.reachable, "kinematically_engageable": t.kinematic, "limited_by": t.limited_by,
+                "battle_space_s": t.battle_space_s, "battery": t.battery or None,
                 "interceptors": t.interceptors, "second_stage": t.second_stage, "p_kill": t.p_kill,
                 "opportunities": [dataclasses.asdict(o) for o in t.opportunities]} for t in self.threats]
         return out
@@ -325,7 +369,7 @@ class RaidResult:
 
 def run_raid(sc: Scenario, groups: list[RaidGroup], *, sspk: float | None = None,
              doctrine: Doctrine = Doctrine(), archs: dict[str, Architecture] | None = None,
-             **arch_kw) -> RaidResult:
+             perfect_tracking: bool = False, **arch_kw) -> RaidResult:
     """Engage every threat of a raid, allocate the scenario's inventories, score the outcome.
 
     Parameters
@@ -339,7 +383,10 @@ def run_raid(sc: Scenario, groups: list[RaidGroup], *, sspk: float | None = None
     doctrine : Doctrine
         Salvo size or shoot-look-shoot.
     archs : dict, optional
-        Pre-built :func:`battery_architectures` (speed sweeps reuse nothing else).
+        Pre-built :func:`battery_architectures`.
+    perfect_tracking : bool
+        Allocate on the kinematic opportunities (:func:`perfect_tracks`): an upper bound that
+        takes sensors out of the question.
 
     Raises
     ------
@@ -358,11 +405,12 @@ def run_raid(sc: Scenario, groups: list[RaidGroup], *, sspk: float | None = None
         probs[iid] = float(p)
     inventory = {iid: itc.rounds for iid, itc in sc.interceptors.items()}
     archs = archs or battery_architectures(sc, **arch_kw)
-    opp = group_opportunities(archs, sc, groups)
+    opp = group_opportunities(archs, sc, groups, perfect=perfect_tracking)
     threats: list[ThreatOutcome] = []
-    for g, (reach, opps) in zip(groups, opp, strict=True):
+    for g, ge in zip(groups, opp, strict=True):
         for _ in range(g.count):
-            threats.append(ThreatOutcome(len(threats), g.launch, g.target, g.missile, reach, list(opps)))
+            threats.append(ThreatOutcome(len(threats), g.launch, g.target, g.missile, ge.reachable,
+                                         list(ge.opportunities), ge.kinematic, ge.limited_by))
     left = allocate(threats, inventory, probs, doctrine, order=list(sc.interceptors))
-    return RaidResult(sc.id, doctrine, probs, inventory, left, threats)
+    return RaidResult(sc.id, doctrine, probs, inventory, left, threats, perfect_tracking)
 

@@ -153,6 +153,11 @@ def test_engageable_threats_are_those_the_architecture_defends(phase3):
         expected += [(bool(ok[0]), bool(e.defended[0]))] * g.count
     got = [(t.reachable, bool(t.opportunities)) for t in r.threats]
     assert got == expected
+    # what the sensors allow is a subset of what perfect tracking allows; the engine says why not
+    assert all(t.kinematic for t in r.threats if t.opportunities)
+    assert all(t.limited_by for t in r.threats if t.reachable and not t.opportunities)
+    k = run_raid(phase3, groups, doctrine=Doctrine("salvo", 1), perfect_tracking=True).to_dict()
+    assert k["threats_engageable"] == k["threats_kinematically_engageable"] >= r.to_dict()["threats_engageable"]
     # the union battle space is at least the best single battery's (same samples, same rule)
     assert any(d for _, d in expected), "the case must hold at least one defended threat"
 

@@ -23,12 +23,14 @@ from .options import catalog_option, echo_json, get_catalog, model_option, nonem
               help="salvo:K (K interceptors per threat) or sls (shoot-look-shoot).")
 @click.option("--interceptor-speed", "speeds", callback=nonempty, help="Burnout speed(s) to try for every "
               "interceptor, comma-separated (e.g. 5.4km/s,7.7km/s) [default: the catalog's].")
+@click.option("--perfect-tracking", "perfect", is_flag=True, help="Allocate as if every radar tracked every threat "
+              "from launch (kinematic upper bound: sensors out of the question).")
 @click.option("--threats", "per_threat", is_flag=True, help="With --json: every threat's opportunities and outcome.")
 @model_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @catalog_option
-def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, doctrine, speeds, per_threat, model,
-            as_json, catalog_files) -> None:
+def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, doctrine, speeds, perfect, per_threat,
+            model, as_json, catalog_files) -> None:
     """Allocate SCENARIO's interceptors to a raid and score it: `threats_engaged`,
     `interceptors_used` per battery, `expected_leakers` and `p_zero_leakers`, overall and
     per target. Give --launch/--target/--count, or --raid FILE for a mixed raid."""
@@ -57,7 +59,8 @@ def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, d
     results = []
     for v in speed_list:
         run_sc = sc if v is None else sc.with_interceptor_speed(v)
-        r = run_raid(run_sc, groups, sspk=sspk, doctrine=doc, archs=battery_architectures(run_sc, model=model))
+        r = run_raid(run_sc, groups, sspk=sspk, doctrine=doc, archs=battery_architectures(run_sc, model=model),
+                     perfect_tracking=perfect)
         d = r.to_dict(threats=per_threat)
         d["interceptor_speed_mps"] = v if v is not None else {k: i.burnout_speed_mps
                                                                for k, i in sc.interceptors.items()}
@@ -69,8 +72,11 @@ def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, d
         v = d["interceptor_speed_mps"]
         speed = f"{v:,.0f} m/s" if isinstance(v, float) else "catalog speeds"
         used = ", ".join(f"{k} {n}" for k, n in d["interceptors_used"].items()) or "none"
-        click.echo(f"{d['scenario']} ({d['doctrine']}, interceptors at {speed}): {d['threats']} threats, "
-                   f"{d['threats_reaching']} reach their targets, {d['threats_engageable']} engageable, "
+        how = ", perfect tracking" if d["perfect_tracking"] else ""
+        click.echo(f"{d['scenario']} ({d['doctrine']}{how}, interceptors at {speed}): {d['threats']} threats, "
+                   f"{d['threats_reaching']} reach their targets, {d['threats_kinematically_engageable']} "
+                   f"kinematically engageable, {d['threats_engageable']} engageable "
+                   f"{'(perfect tracking)' if d['perfect_tracking'] else 'with the sensors'}, "
                    f"{d['threats_engaged']} engaged; interceptors used: {used}; expected removed "
                    f"{d['expected_removed']:.2f}, expected leakers {d['expected_leakers']:.2f}, "
                    f"P(no leaker) {d['p_zero_leakers']:.3g}")
