@@ -444,7 +444,9 @@ def _cross_checks(rec: dict[str, Any], where: str, problems: list[str]) -> None:
 
 def _read_text(path: Path, what: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (Windows Notepad's "UTF-8 with BOM") is dropped, as
+        # RFC 8259 section 8.1 allows a JSON parser to do; TOML files get the same courtesy
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CatalogError(f"{path}: not UTF-8 text ({exc.reason})") from None
     except OSError as exc:

@@ -74,6 +74,33 @@ def check_output_file(path: str | Path) -> Path:
     return path
 
 
+def check_output_files(named: dict[str, str | Path | None],
+                       suffixes: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Check every output file of one command before any is written (so that a bad last name
+    cannot leave the first files behind): each as :func:`check_output_file`, each with one of
+    its allowed ``suffixes`` (case-insensitive), and no two naming the same file (the second
+    write would replace the first). ``named`` maps an option name (``--gpkg``) to a path or
+    None (not asked for).
+
+    Raises
+    ------
+    DataFileError
+        A name that cannot be written, has the wrong suffix, or is given to two options.
+    """
+    seen: dict[str, str] = {}
+    for opt, path in named.items():
+        if path is None:
+            continue
+        p = check_output_file(path)
+        allowed = (suffixes or {}).get(opt)
+        if allowed and p.suffix.lower() not in allowed:
+            raise DataFileError(f"{opt} {str(path)!r}: the file name must end in {' or '.join(allowed)}")
+        key = os.path.realpath(p)
+        if key in seen:
+            raise DataFileError(f"{seen[key]} and {opt} both name {path}; give each output its own file")
+        seen[key] = opt
+
+
 #: Marker in the names of temporary files: ``.<name>.geocover-tmp.<pid>.<random><suffix>``.
 TMP_MARK = ".geocover-tmp."
 #: Folder, beside an output folder, in which whole outputs are staged.

@@ -239,6 +239,8 @@ def _boost_flyout_times(fam: BoostFamily, ranges_m: np.ndarray, alts_m: np.ndarr
         height, t = height[:, 1:], t[:, 1:]
     h0, h1 = height[:-1], height[1:]
     t0, t1 = t[:-1], t[1:]
+    if h0.shape[0] == 0:  # fewer than two boosts clear the ground: no coast arc reaches any node
+        return out
     for j, alt in enumerate(np.asarray(alts_m, float)):
         a, b = h0 - alt, h1 - alt
         cross = np.isfinite(a) & np.isfinite(b) & (np.sign(a) != np.sign(b))

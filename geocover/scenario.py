@@ -263,6 +263,10 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
             ctx.fail(key, "needs an 'id' naming a catalog interceptor battery")
         ctx.keys(key, it, ("id", "fire_control"))
         iid = ctx.ids(f"{key}.id", it["id"], int_ids, "interceptor")[0]
+        if iid in interceptor_fc:  # the second table would silently replace the first's fire_control
+            first = next(k for k, t in enumerate(ints) if isinstance(t, dict) and t.get("id") == iid)
+            ctx.fail(f"{key}.id", f"battery {iid!r} is already listed in interceptors[{first}]; "
+                                  "give it one [[interceptors]] table")
         its_fc = ctx.ids(f"{key}.fire_control", it.get("fire_control", fc), radar_ids, "radar")
         if not its_fc:
             ctx.fail(f"{key}.fire_control", "needs at least one fire-control radar")

@@ -66,6 +66,9 @@ SCEN = (ROOT / "data" / "scenarios" / "epaa-phase1-2011.toml").read_text()
     (("resolution_deg = 0.25", "resolution_deg = 0.25\nresolutoin_deg = 2.0"), "did you mean 'resolution_deg'"),
     (("[threats]", "[engagement]\nsamples = 100000000\n[threats]"), "key 'engagement.samples'"),
     (("[threats]", "[overrides]\nradars = \"kurecik\"\n[threats]"), "key 'overrides.radars'"),
+    # the same battery in two [[interceptors]] tables: the second silently replaced the first
+    (('id = "aegis-east-med-sm3-ia"', 'id = "aegis-east-med-sm3-ia"\n[[interceptors]]\nid = "aegis-east-med-sm3-ia"\n'
+      'fire_control = ["kurecik"]'), "key 'interceptors[1].id': battery 'aegis-east-med-sm3-ia' is already listed"),
 ])
 def test_scenario_type_errors(tmp_path, edit, fragment):
     p = tmp_path / "s.toml"

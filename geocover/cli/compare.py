@@ -24,7 +24,24 @@ def _fmt(v) -> str:
         return "—"
     if isinstance(v, float):
         return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}"
-    return str(v)
+    return _md_text(str(v))
+
+
+def _md_text(s: str) -> str:
+    """Text for a Markdown table cell, shown literally: ``& < >`` as entities (no HTML), the
+    punctuation of tables, links and emphasis backslash-escaped (CommonMark 2.4: an escaped
+    ASCII punctuation character is literal text), line breaks as spaces (a break ends the row)."""
+    s = " ".join(s.splitlines()) if s else s
+    ent = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+    return "".join(ent.get(c) or ("\\" + c if c in "\\|[]()`*_!#" else c) for c in s)
+
+
+def _csv_text(v):
+    """A CSV cell that a spreadsheet opens as text, never as a formula: a text cell that starts
+    with = + - @ or a tab/CR gets a leading apostrophe (OWASP, "CSV Injection"); numbers stay."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
 
 
 def _weights(path: str | None, targets) -> dict[str, float] | None:
@@ -96,6 +113,12 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out
         check_figure_path(Path(out_dir) / chart_name)
     cat = get_catalog(catalog_files)
     scenarios = [load_scenario(s, cat) for s in dict.fromkeys(scenario_names)]
+    seen: dict[str, str] = {}
+    for name, sc in zip(dict.fromkeys(scenario_names), scenarios, strict=True):
+        if sc.id in seen:  # the tables are keyed by id: the second would overwrite the first's column
+            raise InputError(f"scenarios {seen[sc.id]!r} and {name!r} have the same id {sc.id!r} (the file name "
+                             "without .toml); rename one of the files")
+        seen[sc.id] = name
     launches = launch_ids_option(launch_ids, cat)
     weights = _weights(weights_path, {t.id for t in cat.sites("target")})
     comp = compare_scenarios(scenarios, launches, resolution_deg=resolution_deg, weights=weights,
@@ -103,7 +126,7 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out
     cols = list(COLUMNS) + sorted({k for m in comp.metrics for k in m if k.startswith("first_detection_s_")})
     md = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     md += ["| " + " | ".join(_fmt(m.get(c)) for c in cols) + " |" for m in comp.metrics]
-    md += ["", "| city | " + " | ".join(s.id for s in scenarios) + " |", "|---|" + "---|" * len(scenarios)]
+    md += ["", "| city | " + " | ".join(_md_text(s.id) for s in scenarios) + " |", "|---|" + "---|" * len(scenarios)]
     for cid in sorted(comp.cities):
         md.append(f"| {cid} | " + " | ".join({True: "defended", False: "no", None: "—"}[comp.cities[cid].get(s.id)]
                                             for s in scenarios) + " |")
@@ -112,7 +135,7 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out
                        extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for m in comp.metrics:
-        w.writerow({k: ("" if v is None else v) for k, v in m.items()})
+        w.writerow({k: ("" if v is None else _csv_text(v)) for k, v in m.items()})
     from ..plots import comparison_caption, plot_comparison, save_figure
     from ..refraction import model_name
 

@@ -64,13 +64,17 @@ def command(launch, target, radar_ids, missile_id, mode, apogee_m, angle_deg, st
     """Detection timeline of a missile from LAUNCH to TARGET (ids or lat,lon) for a set of radars:
     first detection (time, altitude, range), track intervals, whether the boost is seen, warning
     time; radars that cannot search wait for a cue from one that can."""
-    from ..export import check_output_file
+    from ..export import check_output_file, check_output_files
     from ..plots import check_figure_path
+    from .trajectory import FLIGHT_SUFFIXES
 
     if plot_path:
         check_figure_path(plot_path)
     if geojson_path:
         check_output_file(geojson_path)
+    # all four names before any file is written: a bad --kml must not leave the --plot behind
+    check_output_files({"--plot": plot_path, "--geojson": geojson_path, "--gpkg": gpkg_path, "--kml": kml_path},
+                       FLIGHT_SUFFIXES)
     check_profile(mode, angle_deg, apogee_m)
     if not 0.01 <= step_s <= 60.0:
         raise InputError(f"--step must be between 0.01 s and 60 s, got {step_s:g} s")

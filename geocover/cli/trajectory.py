@@ -57,6 +57,9 @@ KEYS = ("impact_lat_deg", "impact_lon_deg", "ground_range_m", "flight_time_s", "
 
 
 Z_ELLIPSOID = "height above the WGS84 ellipsoid, m"
+#: The file names the flight writers accept (GeoPackage: OGC 12-128r18 requirement 3, ".gpkg";
+#: KML 2.2: .kml text or .kmz zip).
+FLIGHT_SUFFIXES = {"--gpkg": (".gpkg",), "--kml": (".kml", ".kmz")}
 
 
 def flight_features(traj, *, step_s: float = 5.0, properties: dict | None = None) -> list[tuple]:
@@ -106,6 +109,9 @@ def command(from_place, to_place, missile_id, mode, apogee_m, angle_deg, azimuth
     """Ballistic flight from a launch point: aimed at a target (--to), or free flight of a
     burnout state at the surface (--azimuth, --speed, --angle). Kepler free flight on a
     rotating Earth unless --no-rotation."""
+    from ..export import check_output_files
+
+    check_output_files({"--gpkg": gpkg_path, "--kml": kml_path}, FLIGHT_SUFFIXES)
     cat = get_catalog(catalog_files)
     lat1, lon1, name1, _ = resolve_place(from_place, cat)
     rotating = not no_rotation

@@ -1,0 +1,222 @@
+"""A hostile user's second round (issue 10): siblings of the reviewed cases that the first
+fixes missed. Each test names the kind it pins; every one failed before its fix.
+
+* Files other tools write: a UTF-8 byte-order mark (Windows Notepad) on a catalog or a
+  scenario is read, as RFC 8259 section 8.1 allows (it was "not valid JSON/TOML").
+* Valid jobs that aborted: an interceptor too slow to climb out of its boost (a user's
+  ``--interceptor-speed 3``, or a slow catalog record) crashed the flyout table; now it
+  reaches nothing. A ``--scheduler`` address that answers but is not a Dask scheduler (an
+  HTTP server: the Dask dashboard's port) ended in a MemoryError traceback.
+* Outputs of one command checked together before any is written: ``timeline --plot a.svg
+  --kml /dev/null`` left a.svg behind; ``--gpkg x.txt`` wrote a GeoPackage GDAL calls non
+  conformant; two options naming one file overwrote each other.
+* compare: two scenario files with the same name (id) silently merged their columns; the
+  Markdown table took file names as Markdown/HTML (``<img onerror>``, ``|``); a CSV text cell
+  starting with ``=`` is a spreadsheet formula (CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import geocover as gc
+from geocover.cli.main import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SCEN = ROOT / "data" / "scenarios"
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def _refused(r, *fragments):
+    assert r.exit_code == 2, r.output
+    assert ("Traceback" not in r.output and r.exception is None) or isinstance(r.exception, SystemExit)
+    for f in fragments:
+        assert f in r.output, (f, r.output)
+
+
+# --- files other tools write -------------------------------------------------------------------
+
+def test_byte_order_mark_on_catalog_and_scenario(tmp_path):
+    cat = tmp_path / "bom.geojson"
+    cat.write_bytes(b"\xef\xbb\xbf" + (ROOT / "data" / "catalog" / "radars.geojson").read_bytes())
+    r = run("sites", "--kind", "radar", "--catalog", cat)
+    assert r.exit_code == 0 and "kurecik" in r.output, r.output
+    toml = tmp_path / "bom.toml"
+    toml.write_bytes(b"\xef\xbb\xbf" + (SCEN / "epaa-phase1-2011.toml").read_bytes())
+    from geocover.scenario import load_scenario
+
+    assert load_scenario(toml, gc.default_catalog()).title.startswith("EPAA phase 1")
+
+
+# --- valid jobs that aborted -------------------------------------------------------------------
+
+@pytest.mark.parametrize("speed_mps,burn_time_s", [(3.0, 40.0), (100.0, 40.0), (200.0, 120.0), (700.0, 300.0)])
+def test_interceptor_too_slow_to_climb_reaches_nothing(speed_mps, burn_time_s):
+    # Each pair crashed flyout_table (numpy: "zero-size array to reduction operation fmin"):
+    # no boost of the family clears the ground, so no coast arc exists. A burnout speed below
+    # the gravity loss of the burn, g * t_b (9.81 m/s2 * 40 s = 392 m/s), cannot climb.
+    from geocover.interceptor import flyout_table
+
+    rec = dataclasses.replace(gc.default_catalog().interceptor("redzikowo-gbi"), burnout_speed_mps=speed_mps,
+                              burn_time_s=burn_time_s)
+    table = flyout_table(rec)
+    assert table.time_s.shape == (241, 121)  # flyout_table's default n_range x n_alt
+    assert not np.isfinite(table.time_s[1:]).any()  # away from the site itself: nothing is reached
+
+
+def test_engage_with_an_interceptor_that_cannot_climb():
+    r = run("engage", "epaa-phase1-2011", "tehran", "bucharest", "--interceptor-speed", "3")
+    assert r.exit_code == 0, r.output
+    assert "NOT defended" in r.output
+
+
+@pytest.fixture
+def not_a_scheduler():
+    """A TCP server that answers every connection with an HTTP error, as the Dask
+    dashboard's port (8787) or any web server would."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+    srv.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                continue
+            with c:
+                c.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n" * 4)
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    yield f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+    stop.set()
+    t.join(2)
+    srv.close()
+
+
+def test_scheduler_address_that_is_not_dask(tmp_path, not_a_scheduler):
+    out = tmp_path / "o"
+    r = run("optimise", "--scenario", "epaa-phase1-2011", "--add", "radar", "--candidates", "20,35,30,45",
+            "--step", "5deg", "--scheduler", not_a_scheduler, "--out", out)
+    _refused(r, "cannot reach the Dask scheduler at " + not_a_scheduler)
+    assert not out.exists()
+
+
+# --- outputs of one command, checked together --------------------------------------------------
+
+TL = ("timeline", "tabriz", "london", "--radars", "kurecik", "--no-terrain")
+
+
+@pytest.mark.parametrize("outputs,fragment", [
+    (("--plot", "a.svg", "--kml", "/dev/null"), "not a regular file"),
+    (("--plot", "a.svg", "--gpkg", "a.gpkg", "--kml", "sub/../a.gpkg"), "--kml"),
+    (("--plot", "a.svg", "--geojson", "./a.svg"), "--plot and --geojson both name"),
+    (("--geojson", "g.geojson", "--gpkg", "g.txt"), "must end in .gpkg"),
+    (("--plot", "a.png", "--kml", "k.xml"), "must end in .kml or .kmz"),
+])
+def test_timeline_outputs_are_checked_before_any_is_written(tmp_path, monkeypatch, outputs, fragment):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    r = run(*TL, *outputs)
+    _refused(r, fragment)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sub"]  # nothing written
+
+
+def test_trajectory_gpkg_and_kml_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for outputs, fragment in ((("--gpkg", "f.txt"), "must end in .gpkg"),
+                              (("--gpkg", "f.gpkg", "--kml", "f.gpkg"), "must end in .kml or .kmz")):
+        r = run("trajectory", "--from", "tabriz", "--to", "london", *outputs)
+        _refused(r, fragment)
+    assert list(tmp_path.iterdir()) == []
+    r = run("trajectory", "--from", "tabriz", "--to", "london", "--gpkg", "f.GPKG", "--kml", "f.KMZ")
+    assert r.exit_code == 0, r.output  # the suffix is compared case-insensitively
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.GPKG", "f.KMZ"]
+
+
+# --- compare -----------------------------------------------------------------------------------
+
+def test_compare_refuses_two_scenarios_with_one_id(tmp_path):
+    twin = tmp_path / "epaa-phase1-2011.toml"
+    shutil.copy(SCEN / "gabala-offer-2007.toml", twin)
+    r = run("compare", "epaa-phase1-2011", twin, "--resolution", "5deg", "--out", tmp_path / "o")
+    _refused(r, "have the same id 'epaa-phase1-2011'", "rename one of the files")
+    assert not (tmp_path / "o").exists()
+
+
+HOSTILE_STEM = "x|y<img src=x onerror=alert(1)>[l](javascript:alert(1)) *e* `c` \\ &amp;"
+FORMULA_STEM = "=cmd|' calc'!A0"
+
+
+@pytest.fixture(scope="module")
+def hostile_comparison(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cmp")
+    names = []
+    for stem in (HOSTILE_STEM, FORMULA_STEM):
+        p = tmp / f"{stem}.toml"
+        shutil.copy(SCEN / "gabala-offer-2007.toml", p)
+        names.append(p)
+    out = tmp / "o"
+    r = run("compare", *names, "--resolution", "5deg", "--launch", "tabriz", "--out", out)
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.mark.parametrize("renderer", ["markdown-it", "python-markdown"])
+def test_compare_markdown_shows_file_names_literally(hostile_comparison, renderer):
+    import html
+    import re
+
+    text = (hostile_comparison / "comparison.md").read_text(encoding="utf-8")
+    if renderer == "markdown-it":
+        mdit = pytest.importorskip("markdown_it")
+        page = mdit.MarkdownIt("gfm-like").render(text)
+    else:
+        markdown = pytest.importorskip("markdown")
+        page = markdown.markdown(text, extensions=["tables"])
+    # no element came from the file names: only the table's own
+    assert set(re.findall(r"<(\w+)", page)) <= {"table", "thead", "tbody", "tr", "th", "td"}
+    cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)]
+    for stem in (HOSTILE_STEM, FORMULA_STEM):
+        assert cells.count(stem) == 1, stem  # the metrics row's first cell, exactly as the file is named
+    heads = [html.unescape(c) for c in re.findall(r"<th[^>]*>(.*?)</th>", page, re.S)]
+    assert HOSTILE_STEM in heads and FORMULA_STEM in heads  # the city table's columns
+    n_cols = len(re.findall(r"<th[ >]", page.split("</table>")[0]))
+    assert all(len(re.findall(r"<td[ >]", row)) == n_cols
+               for row in re.findall(r"<tr>(.*?)</tr>", page.split("</table>")[0], re.S)[1:])
+
+
+def test_compare_csv_text_cells_are_not_formulas(hostile_comparison):
+    rows = list(csv.DictReader(io.StringIO((hostile_comparison / "comparison.csv").read_text(encoding="utf-8"))))
+    by = {r["scenario"]: r for r in rows}
+    # OWASP "CSV Injection": a text cell starting with = + - @ is prefixed with an apostrophe
+    assert set(by) == {HOSTILE_STEM, "'" + FORMULA_STEM}
+    for r in rows:
+        for k, v in r.items():
+            assert not v or (v[0] not in "=+@" and not (v[0] == "-" and not _is_number(v))), (k, v)
+    # numbers are untouched: negative values stay numbers
+    assert float(by[HOSTILE_STEM]["year"]) == 2007.0  # gabala-offer-2007.toml: year = 2007
+
+
+def _is_number(v: str) -> bool:
+    try:
+        float(v)
+    except ValueError:
+        return False
+    return True
