@@ -16,8 +16,8 @@ except ImportError:  # pragma: no cover
     numba = None
     HAVE_NUMBA = False
 
-__all__ = ["HAVE_NUMBA", "bilinear_geographic", "boost_profile", "free_flight_by_anomaly", "geoid_bilinear",
-           "hermite_rays", "mask_rays", "use_numba"]
+__all__ = ["HAVE_NUMBA", "bilinear_geographic", "boost_profile", "crpl_correction", "free_flight_by_anomaly",
+           "geoid_bilinear", "hermite_rays", "mask_rays", "use_numba"]
 
 
 def use_numba() -> bool:
@@ -218,6 +218,52 @@ def _mask_rays_py(node_lat, node_lon, node_dlat, node_dlon, node_step, distances
             out[i, j] = best
 
 
+def _crpl_correction_py(s, h, hs, ds, n_s, tab, out):
+    """``refraction.CrplSite.correction_deg`` point by point (flat float32 ``s``, ``h``;
+    float64 arithmetic, float32 ``out``): ``np.interp`` of the height on the node heights
+    ``hs`` (its formula: slope (x - x_j) + j), ground range on nodes ``ds`` apart, bilinear
+    in ``tab``."""
+    n_h = hs.size
+    n = s.size
+    n_blk = (n + 1023) // 1024
+    for b in numba.prange(n_blk) if numba is not None else range(n_blk):
+        g = 0  # the previous point's height interval: consecutive points are neighbouring samples
+        for p in range(b * 1024, min(n, b * 1024 + 1024)):
+            x = float(h[p])
+            if x <= hs[0]:
+                fh = 0.0
+            elif x >= hs[n_h - 1]:
+                fh = float(n_h - 1)
+            else:
+                if hs[g] <= x < hs[g + 1]:
+                    lo = g
+                elif g + 2 < n_h and hs[g + 1] <= x < hs[g + 2]:
+                    lo = g + 1
+                else:
+                    lo, hi = 0, n_h - 1  # hs[lo] <= x < hs[hi]
+                    while hi - lo > 1:
+                        mid = (lo + hi) // 2
+                        if hs[mid] <= x:
+                            lo = mid
+                        else:
+                            hi = mid
+                g = lo
+                fh = (1.0 / (hs[lo + 1] - hs[lo])) * (x - hs[lo]) + lo
+            _crpl_bilinear(p, fh, float(s[p]), ds, n_s, n_h, tab, out)
+
+
+def _crpl_bilinear_py(p, fh, s, ds, n_s, n_h, tab, out):
+    fs = min(max(s / ds, 0.0), n_s - 1.0)
+    i = min(max(math.floor(fh), 0), n_h - 2)
+    j = min(max(math.floor(fs), 0), n_s - 2)
+    u, w = fh - i, fs - j
+    out[p] = ((tab[i, j] * (1 - w) + tab[i, j + 1] * w) * (1 - u)
+              + (tab[i + 1, j] * (1 - w) + tab[i + 1, j + 1] * w) * u)
+
+
+_crpl_bilinear = numba.njit(inline="always", cache=True)(_crpl_bilinear_py) if HAVE_NUMBA else _crpl_bilinear_py
+
+
 if HAVE_NUMBA:  # pragma: no branch
     free_flight_by_anomaly = numba.njit(parallel=True, cache=True)(_free_flight_py)
     boost_profile = numba.njit(parallel=True, cache=True)(_boost_py)
@@ -225,6 +271,7 @@ if HAVE_NUMBA:  # pragma: no branch
     bilinear_geographic = numba.njit(parallel=True, cache=True)(_bilinear_geographic_py)
     geoid_bilinear = numba.njit(parallel=True, cache=True)(_geoid_bilinear_py)
     mask_rays = numba.njit(parallel=True, cache=True)(_mask_rays_py)
+    crpl_correction = numba.njit(parallel=True, cache=True)(_crpl_correction_py)
 else:  # pragma: no cover
     free_flight_by_anomaly = boost_profile = hermite_rays = bilinear_geographic = None
-    geoid_bilinear = mask_rays = None
+    geoid_bilinear = mask_rays = crpl_correction = None

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _kernels
 from .catalog import Radar
 from .earth import _f, gaussian_radius_m, geodetic2ecef
 from .errors import InputError
@@ -224,6 +225,21 @@ class RadarView:
         return Visibility(*out)
 
     # -- bulk test for footprints ------------------------------------------------------------
+    def _crpl_correction_f32(self, s_m: np.ndarray, h_m: np.ndarray) -> np.ndarray:
+        """The traced rays' elevation correction (deg, float32) at float32 ground ranges and
+        heights: ``self.crpl.correction_deg`` (float64 arithmetic), in a numba kernel when
+        available (the same operations, so the same values)."""
+        if not _kernels.use_numba():
+            return self.crpl.correction_deg(s_m, h_m).astype(np.float32)
+        s_m, h_m = np.broadcast_arrays(s_m, np.asarray(h_m, np.float32))
+        hs, ss, tab = self.crpl._correction_grid()
+        out = np.empty(s_m.shape, np.float32)
+        _kernels.crpl_correction(np.ascontiguousarray(s_m, np.float32).reshape(-1),
+                                 np.ascontiguousarray(h_m).reshape(-1), hs, float(ss[1] - ss[0]), ss.size,
+                                 tab, out.reshape(-1))
+        return out
+
+
     def visible_fast(self, lat_deg: np.ndarray, lon_deg: np.ndarray, altitude_msl_m: np.ndarray,
                      rcs_m2: np.ndarray | float | None = None, *, points: PointSet | None = None) -> np.ndarray:
         """Visibility only, for millions of points: the same rules as :meth:`visibility`,
@@ -243,7 +259,7 @@ class RadarView:
         num = (h - f32(self.antenna_height_msl_m)) - f32(2.0) * c * np.sin(t / f32(2.0)) ** 2
         el = np.degrees(np.arctan2(num, c * np.sin(t)))
         if self.crpl is not None:
-            el = el + self.crpl.correction_deg(s, h).astype(f32)
+            el = el + self._crpl_correction_f32(s, h)
         ok = (el >= f32(r.min_elevation_deg)) & (el <= f32(r.max_elevation_deg))
         ok &= (el >= f32(-np.degrees(self.dip_rad))) | (s <= self.horizon_ground_range_m)
         if not r.full_circle:

@@ -105,3 +105,34 @@ def test_dem_bilinear_numba_identical_to_numpy(numpy_path):
             ref = src.sample(lat, lon)
         np.testing.assert_array_equal(fast, ref)
     assert np.isnan(stack.sources[0].sample(lat, lon)).any()  # points outside the window: NaN
+
+
+@needs_numba
+def test_visible_fast_numba_identical_to_numpy(numpy_path):
+    # the engine's bulk visibility on real trajectory samples (the CRPL default model, whose
+    # elevation correction runs in a numba kernel): the same float64 operations, so the same values
+    from geocover.fastgeo import PointSet
+    from geocover.footprint import Architecture
+    from geocover.scenario import load_scenario
+    from geocover.trajectory import aim_missile
+
+    sc = load_scenario("epaa-phase3-2018")
+    arch = Architecture(sc)
+    site = sc.catalog.launch_site("tabriz")
+    rng = np.random.default_rng(3)
+    traj, _ = aim_missile(sc.missile, site.lat_deg, site.lon_deg, rng.uniform(35, 75, 300),
+                          rng.uniform(-5, 45, 300), errors="mask")
+    smp = traj.sample(sc.samples)
+    pts = PointSet(smp.lat_deg, smp.lon_deg)
+    for rid, view in arch.views.items():
+        assert view.crpl is not None, rid  # the default model is the ray-traced one
+        s, _ = pts.distance_azimuth(view.radar.lat_deg, view.radar.lon_deg, dtype=np.float32)
+        h = np.asarray(smp.altitude_m, np.float32)
+        fast_corr = view._crpl_correction_f32(s, h)
+        fast = view.visible_fast(smp.lat_deg, smp.lon_deg, smp.altitude_m, smp.rcs_m2, points=pts)
+        with numpy_path:
+            ref_corr = view._crpl_correction_f32(s, h)
+            ref = view.visible_fast(smp.lat_deg, smp.lon_deg, smp.altitude_m, smp.rcs_m2, points=pts)
+        np.testing.assert_array_equal(fast_corr, ref_corr)
+        np.testing.assert_array_equal(fast, ref)
+        assert 0 < fast.mean() < 1, rid  # both verdicts occur: the comparison can fail
