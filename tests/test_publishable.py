@@ -330,6 +330,11 @@ def test_scenario_format_page_is_complete_and_its_example_loads(tmp_path):
             "radars": ["early_warning", "fire_control"], "interceptors": ["id", "fire_control"],
             "threats": ["launch_sites", "missile"], "grid": ["bbox_deg", "resolution_deg"],
             "engagement": ["min_track_s", "kill_assessment_s", "samples"], "overrides": [], "sites": []}
+    from geocover.scenario import _TOP
+
+    # a section added to the loader and not to the page fails here
+    assert set(keys) | {"sectors"} == set(_TOP)
+    keys["sectors"] = ["rule"]
     for section, names in keys.items():
         assert re.search(rf"`\[+{section}\]+`", page), section
         for k in names:
