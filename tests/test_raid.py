@@ -260,3 +260,27 @@ def test_bad_raid_options(args, fragment):
     res = run("raid", "epaa-phase3-2018", *[x for kv in base.items() for x in kv])
     assert res.exit_code == 2, res.output
     assert fragment in res.output and "Traceback" not in res.output
+
+
+# ---------------------------------------------------------------------------- README claims row
+def test_readme_ten_interceptors_row():
+    """README claims row "Ten interceptors ...": the 40-ICBM raid of docs/raids/russia-to-us.toml
+    against third-site-2007: 0 engageable with its sensors; with perfect tracking 30 of 40 at
+    5.4 km/s and 40 at 6.3 km/s kinematically engageable, 10 engaged (the inventory), 5.0
+    expected removed at SSPK 0.5 (10 x 0.5: each engaged threat is removed with P)."""
+    from pathlib import Path
+
+    from geocover.raid import battery_architectures, load_raid
+    from geocover.scenario import load_scenario
+
+    sc0 = load_scenario("third-site-2007")
+    groups = load_raid(Path(__file__).resolve().parents[1] / "docs" / "raids" / "russia-to-us.toml", sc0)
+    for v, kin in ((5400.0, 30), (6300.0, 40)):
+        sc = sc0.with_interceptor_speed(v)
+        archs = battery_architectures(sc)
+        real = run_raid(sc, groups, archs=archs).to_dict()
+        assert real["threats"] == 40 and real["threats_reaching"] == 40
+        assert real["threats_engageable"] == 0 and real["threats_kinematically_engageable"] == kin
+        ideal = run_raid(sc, groups, archs=archs, perfect_tracking=True).to_dict()
+        assert ideal["threats_engaged"] == 10 and ideal["interceptors_used"] == {"redzikowo-gbi": 10}
+        assert ideal["expected_removed"] == pytest.approx(5.0, abs=1e-12)

@@ -134,3 +134,35 @@ def test_bad_sectors(tmp_path, body, fragment):
     res = run("engage", str(p), "tabriz", "london")
     assert res.exit_code == 2, res.output
     assert str(p) in res.output and fragment in res.output and "Traceback" not in res.output
+
+
+def test_readme_sectoral_row():
+    """README claims row "Russia's 2011 sectoral proposal": of the 128 IRBM flights from the 8
+    Iranian launch areas to the 16 NATO cities in the catalog, 18 are Russia's by first
+    overflight (Warsaw 4, Oslo 5, Berlin 3, six others 1 each) and 9 by longest (Warsaw 4, Oslo 5)."""
+    from geocover.scenario import load_scenario
+    from geocover.trajectory import aim_missile
+
+    sc = load_scenario("sectoral-2011")
+    cat = sc.catalog
+    nato_names = {"United Kingdom", "France", "Germany", "Poland", "Czech Republic", "Italy", "Spain", "Belgium",
+                  "Greece", "Turkey", "Romania", "Bulgaria", "Hungary", "Norway", "United States"}  # NATO 2011
+    tg = [t for t in cat.sites("target") if t.country in nato_names]
+    iran = [s for s in cat.sites("launch") if s.country == "Iran"]
+    assert len(iran) == 8
+    counts = {"first": {}, "longest": {}}
+    total = 0
+    for s in iran:
+        traj, ok = aim_missile(cat.missile("irbm"), s.lat_deg, s.lon_deg, np.array([t.lat_deg for t in tg]),
+                               np.array([t.lon_deg for t in tg]), errors="mask")
+        for t, passes, k in zip(tg, overflights(traj), ok, strict=True):
+            if not k:
+                continue
+            total += 1
+            for rule in counts:
+                if responsible_side(passes, sc.sectors, rule) == "russia":
+                    counts[rule][t.id] = counts[rule].get(t.id, 0) + 1
+    assert total == 128
+    assert sum(counts["first"].values()) == 18
+    assert counts["first"]["warsaw"] == 4 and counts["first"]["oslo"] == 5 and counts["first"]["berlin"] == 3
+    assert counts["longest"] == {"warsaw": 4, "oslo": 5}
