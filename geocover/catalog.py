@@ -586,6 +586,11 @@ def _read_missiles(path: Path) -> list[Missile]:
     if not isinstance(table, dict) or not table:
         raise CatalogError(f"{path}: needs [missile.<id>] tables")
     problems: list[str] = []
+    for key in doc:  # a misspelt [missle.x] table was dropped without a word (other keys: the
+        # user's own notes, kept working)
+        if key != "missile" and (close_matches(key, ["missile"], n=1) or key.lower().startswith("missile")):
+            problems.append(f"{path}: unknown top-level key {key!r} (did you mean 'missile'?); its "
+                            "tables would be ignored")
     out = []
     for rid, props in table.items():
         where = f"{path}: record {rid!r}"

@@ -261,6 +261,7 @@ FILE_CASES = [
     ("nan.toml", _first_missile("range_m", "nan"), "field 'range_m'"),
     ("rcs.toml", _first_missile("warhead_rcs_m2", "1e300"), "field 'warhead_rcs_m2'"),
     ("type.toml", _first_missile("confidence", '["notional"]'), "field 'confidence'"),
+    ("typo.toml", MISSILES_TEXT + '\n[missle.x]\nname = "y"\n', "key 'missle' (did you mean 'missile'?)"),
     ("name.toml", _first_missile("name", "{a = 1}"), "field 'name'"),
     ("burn.toml", _first_missile("burn_time_s", "-inf"), "field 'burn_time_s'"),
     ("deepval.toml", MISSILES_TEXT + "\n[missile.zz]\nname = " + "[" * 40 + "]" * 40 + "\n", "nested more than"),

@@ -220,3 +220,18 @@ def _is_number(v: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_compare_weights_all_zero_is_refused(tmp_path):
+    from geocover.cli.compare import _weights
+
+    targets = {t.id for t in gc.default_catalog().sites("target")}
+    w = tmp_path / "w.csv"
+    w.write_text("id,weight\n" + "".join(f"{t},0\n" for t in sorted(targets)), encoding="utf-8")
+    r = run("compare", "epaa-phase1-2011", "--weights", w, "--resolution", "5deg", "--out", tmp_path / "o")
+    _refused(r, str(w), "field 'weight' is 0 for every target city")
+    assert not (tmp_path / "o").exists()
+    # one city left out weighs 1 (geocover.compare: w.get(city, 1.0)): a valid file
+    some = sorted(targets)[0]
+    w.write_text("id,weight\n" + "".join(f"{t},0\n" for t in sorted(targets) if t != some), encoding="utf-8")
+    assert set(_weights(str(w), targets).values()) == {0.0}

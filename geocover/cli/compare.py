@@ -82,6 +82,9 @@ def _weights(path: str | None, targets) -> dict[str, float] | None:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not out:
         raise InputError(f"{path}: no weights in the file")
+    if set(targets) <= set(out) and not any(out.values()):  # unlisted cities weigh 1
+        raise InputError(f"{path}: field 'weight' is 0 for every target city: the weighted share of "
+                         "cities defended would be 0/0")
     return out
 
 
