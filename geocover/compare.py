@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .earth import WGS84
-from .footprint import Architecture, footprint
+from .engine import ScenarioRun
+from .footprint import Architecture
 from .refraction import DEFAULT_VISIBILITY_MODEL
 from .scenario import Scenario
 
@@ -55,37 +56,33 @@ class Comparison:
 
 def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float = 0.5,
                      weights: dict[str, float] | None = None, model=DEFAULT_VISIBILITY_MODEL,
-                     arch: Architecture | None = None, bbox_deg=None) -> tuple[dict, dict[str, bool]]:
-    """Metrics of one scenario against a set of launch sites (see module docstring)."""
-    arch = arch or Architecture(sc, model=model)
-    fp = footprint(arch, launches, resolution_deg=resolution_deg, bbox_deg=bbox_deg)
+                     arch: Architecture | None = None, bbox_deg=None,
+                     run: ScenarioRun | None = None) -> tuple[dict, dict[str, bool]]:
+    """Metrics of one scenario against a set of launch sites (see module docstring), from
+    one :class:`~geocover.engine.ScenarioRun` (``run``, or one built from ``arch``/``model``)."""
+    run = run or ScenarioRun(sc, model=model, architecture=arch, launches=launches)
+    fp = run.footprint(launches, resolution_deg=resolution_deg, bbox_deg=bbox_deg)
     both = fp.combined("all")
     threatened = np.isfinite(both)
     defended = threatened & (both > 0)
     defended_km2 = area_km2(defended, fp.north_deg, fp.resolution_deg)
     threatened_km2 = area_km2(threatened, fp.north_deg, fp.resolution_deg)
-    cities = sc.catalog.sites("target")
-    per_city: dict[str, bool] = {}
-    city_rows = []
+    results = run.cities(launches)
     first_det = {}
     for lid in launches:
-        site = sc.catalog.launch_site(lid)
-        eng = arch.engage_points(site.lat_deg, site.lon_deg, [c.lat_deg for c in cities], [c.lon_deg for c in cities])
-        first_det[lid] = float(np.nanmean(eng.first_detection_t_s)) if np.isfinite(eng.first_detection_t_s).any() \
-            else None
-        for i, c in enumerate(cities):
-            r = eng.row(i)
-            city_rows.append((c.id, lid, r))
-    for cid in {c.id for c in cities}:
-        rows = [r for c, _lid, r in city_rows if c == cid and r["reachable"]]
-        if rows:  # defended against every launch that can reach it
-            per_city[cid] = all(r["defended"] for r in rows)
+        fd = run.city_flights(lid).engagements.first_detection_t_s
+        first_det[lid] = float(np.nanmean(fd)) if np.isfinite(fd).any() else None
+    per_city: dict[str, bool] = {}
+    for cid in {r.target.id for r in results}:
+        reach = [r.engagement for r in results if r.target.id == cid and r.engagement.reachable]
+        if reach:  # defended against every launch that can reach it
+            per_city[cid] = all(e.defended for e in reach)
     w = weights or {}
     total_w = sum(w.get(c, 1.0) for c in per_city)
     def_w = sum(w.get(c, 1.0) for c, d in per_city.items() if d)
-    reach_rows = [r for _c, _l, r in city_rows if r["reachable"]]
-    def_rows = [r for r in reach_rows if r["defended"]]
-    warn = [r["warning_time_s"] for r in reach_rows if r["warning_time_s"] is not None]
+    reach_rows = [r.engagement for r in results if r.engagement.reachable]
+    def_rows = [e for e in reach_rows if e.defended]
+    warn = [e.warning_time_s for e in reach_rows if e.warning_time_s is not None]
 
     def stat(vals, fn):
         return float(fn(vals)) if vals else None
@@ -99,10 +96,10 @@ def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float
         "cities_threatened": len(per_city),
         "cities_defended": sum(per_city.values()),
         "cities_defended_share": def_w / total_w if total_w else 0.0,
-        "mean_battle_space_s": stat([r["battle_space_s"] for r in def_rows], np.mean),
-        "min_battle_space_s": stat([r["battle_space_s"] for r in def_rows], np.min),
+        "mean_battle_space_s": stat([e.battle_space_s for e in def_rows], np.mean),
+        "min_battle_space_s": stat([e.battle_space_s for e in def_rows], np.min),
         "mean_warning_time_s": stat(warn, np.mean),
-        "boost_seen_share": stat([float(r["boost_seen"]) for r in reach_rows], np.mean),
+        "boost_seen_share": stat([float(e.boost_seen) for e in reach_rows], np.mean),
         **{f"first_detection_s_{lid}": first_det[lid] for lid in launches},
         "grid_resolution_deg": fp.resolution_deg,
     }

@@ -30,10 +30,11 @@ from .interceptor import FlyoutTable, flyout_table
 from .radar import RadarView
 from .refraction import DEFAULT_VISIBILITY_MODEL, RefractionModel
 from .scenario import Scenario
-from .tracking import Link, first_true_t, track_and_cue, track_runs
-from .trajectory import Trajectory, aim_missile
+from .tracking import Link, Tracks, first_true_t, track_and_cue, track_runs
+from .trajectory import Samples, Trajectory, aim_missile
 
-__all__ = ["LIMITED_BY", "Architecture", "EngagementResult", "Engagements", "FootprintGrid", "footprint"]
+__all__ = ["LIMITED_BY", "LIMITED_BY_TEXT", "Architecture", "EngagementResult", "Engagements", "FlightTracks",
+           "FootprintGrid", "footprint"]
 
 #: The limiting constraint of an engagement that fails, in the order of the engagement chain
 #: (a flight is reported with the furthest step any battery reaches; README "Why not defended"):
@@ -60,6 +61,16 @@ __all__ = ["LIMITED_BY", "Architecture", "EngagementResult", "Engagements", "Foo
 LIMITED_BY = ("not_reachable", "no_track", "no_fire_control_track", "no_cue", "altitude_window",
               "out_of_interceptor_range", "too_late")
 _STAGE = {v: i for i, v in enumerate(LIMITED_BY)}
+#: One line of plain text per :data:`LIMITED_BY` value (engage's text output, map popups).
+LIMITED_BY_TEXT = {
+    "not_reachable": "the threat cannot reach the target",
+    "no_track": "no radar of the scenario tracks it",
+    "no_fire_control_track": "tracked, but no fire-control radar holds a track of it",
+    "no_cue": "the fire-control radar cannot search and nothing cued it in time",
+    "altitude_window": "fire-control tracks only outside the interceptors' altitude window",
+    "out_of_interceptor_range": "tracked in the altitude window only beyond the interceptors' reach",
+    "too_late": "the interceptor reaches the tracked path only after the threat has passed",
+}
 
 
 @dataclass
@@ -110,6 +121,23 @@ class Engagements:
 
 
 @dataclass(frozen=True)
+class FlightTracks:
+    """Sampled flights and their tracks (:meth:`Architecture.track`)."""
+
+    samples: Samples
+    points: PointSet
+    tracks: Tracks
+
+    def tracked_by(self, radar_order: list[str]) -> np.ndarray:
+        """(n, m) radar id holding a track at each sample, the first of ``radar_order`` that
+        does ("" where none): what the map colours each stretch of a flight with."""
+        out = np.full(self.tracks.t_s.shape, "", dtype=object)
+        for rid in radar_order[::-1]:
+            out = np.where(self.tracks.in_track[rid], rid, out)
+        return out
+
+
+@dataclass(frozen=True)
 class EngagementResult:
     """One flight's engagement (times s from launch; None where undefined).
 
@@ -150,31 +178,40 @@ class Architecture:
         sc = self.scenario
         self.views = {rid: RadarView(r, model=model, terrain=terrain) for rid, r in sc.radars.items()}
         self.tables: dict[str, FlyoutTable] = {iid: flyout_table(i) for iid, i in sc.interceptors.items()}
-        self.links = links
+        self.links = links if links is not None else sc.links  # the scenario's [networks] (None: default rule)
 
     @property
     def interceptors(self) -> dict[str, Interceptor]:
         return self.scenario.interceptors
 
-    def engage(self, traj: Trajectory, reachable: np.ndarray) -> Engagements:
-        """Engage every trajectory (sampled at the scenario's sample count)."""
+    def engage(self, traj: Trajectory, reachable: np.ndarray, *, tracks: FlightTracks | None = None) -> Engagements:
+        """Engage every trajectory (sampled at the scenario's sample count); ``tracks``: the
+        trajectories' :meth:`track` if already computed."""
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            return self._engage(traj, reachable)
+            return self._engage(traj, reachable, tracks or self.track(traj))
 
-    def _engage(self, traj: Trajectory, reachable: np.ndarray) -> Engagements:
+    def track(self, traj: Trajectory) -> FlightTracks:
+        """Sample every trajectory (the scenario's sample count) and apply the track-and-cue
+        rule (:func:`geocover.tracking.track_and_cue`) to what the scenario's radars see."""
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            sc = self.scenario
+            s = traj.sample(sc.samples)
+            t, lat, lon, alt = (np.ascontiguousarray(a) for a in (s.t_s, s.lat_deg, s.lon_deg, s.altitude_m))
+            pts = PointSet(lat, lon)  # the samples' trigonometry, shared by every radar and battery
+            vis = {rid: v.visible_fast(lat, lon, alt, s.rcs_m2, points=pts) for rid, v in self.views.items()}
+            trk = track_and_cue(t, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
+                                links=self.links)
+            return FlightTracks(s, pts, trk)
+
+    def _engage(self, traj: Trajectory, reachable: np.ndarray, ft: FlightTracks) -> Engagements:
         sc = self.scenario
-        s = traj.sample(sc.samples)
-        t, lat, lon, alt = (np.ascontiguousarray(a) for a in (s.t_s, s.lat_deg, s.lon_deg, s.altitude_m))
-        rcs = s.rcs_m2
+        s, pts, trk = ft.samples, ft.points, ft.tracks
+        t, lat, lon, alt = trk.t_s, s.lat_deg, s.lon_deg, s.altitude_m
         n = t.shape[0]
         w = np.empty_like(t)  # trapezoid weights (s) of each sample
         w[:, 1:-1] = 0.5 * (t[:, 2:] - t[:, :-2])
         w[:, 0] = 0.5 * (t[:, 1] - t[:, 0])
         w[:, -1] = 0.5 * (t[:, -1] - t[:, -2])
-        pts = PointSet(lat, lon)  # the samples' trigonometry, shared by every radar and battery
-        vis = {rid: v.visible_fast(lat, lon, alt, rcs, points=pts) for rid, v in self.views.items()}
-        trk = track_and_cue(t, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
-                            links=self.links)
         first_det = trk.first_detection_t_s
         ok_any = np.zeros(t.shape, bool)
         first_ok = np.full(n, np.inf)
@@ -246,13 +283,11 @@ class Architecture:
             flight_time_s=np.where(reachable, traj.flight_time_s, nan), shoot_look_shoot=sls & has,
             boost_seen=boost_seen & reachable, limited_by=limited)
 
-    def engage_points(self, launch_lat: float, launch_lon: float, lat, lon, *, chunk: int = 4096) -> Engagements:
-        """Aim the scenario's missile from a launch point at targets and engage, in chunks."""
+    def aim(self, launch_lat: float, launch_lon: float, lat, lon) -> tuple[Trajectory, np.ndarray]:
+        """The scenario's missile aimed (minimum energy) from a launch point at targets:
+        (trajectories, reachable). A target at the launch point or at its antipode has no
+        defined aim (every azimuth or none): such targets are unreachable, not an error."""
         lat, lon = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
-        parts = []
-        m = self.scenario.missile
-        # A target at the launch point or at its antipode has no defined aim (every azimuth
-        # or none); such cells are unreachable (NaN), not an error that aborts the grid.
         # Central angle on the sphere of trajectory._unit, limits as in trajectory.aim.
         p1, p2 = np.radians(launch_lat), np.radians(lat)
         cos_ang = (np.sin(p1) * np.sin(p2) + np.cos(p1) * np.cos(p2) * np.cos(np.radians(lon - launch_lon)))
@@ -262,11 +297,17 @@ class Architecture:
             lat, lon = lat.copy(), lon.copy()
             lat[degenerate] = launch_lat - 10.0 if launch_lat > 0 else launch_lat + 10.0
             lon[degenerate] = launch_lon
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            traj, ok = aim_missile(self.scenario.missile, launch_lat, launch_lon, lat, lon, errors="mask")
+        return traj, ok & ~degenerate
+
+    def engage_points(self, launch_lat: float, launch_lon: float, lat, lon, *, chunk: int = 4096) -> Engagements:
+        """Aim the scenario's missile from a launch point at targets and engage, in chunks."""
+        lat, lon = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
+        parts = []
         for i in range(0, lat.size, chunk):
-            la, lo = lat[i:i + chunk], lon[i:i + chunk]
-            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-                traj, ok = aim_missile(m, launch_lat, launch_lon, la, lo, errors="mask")
-            parts.append(self.engage(traj, ok & ~degenerate[i:i + chunk]))
+            traj, ok = self.aim(launch_lat, launch_lon, lat[i:i + chunk], lon[i:i + chunk])
+            parts.append(self.engage(traj, ok))
         return Engagements.concat(parts)
 
 

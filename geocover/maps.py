@@ -550,7 +550,7 @@ def coverage_map(radars: Iterable[Radar], features: Iterable[CoverageFeature], *
 
 def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str | None = None,
                  terrain: bool = True, footprint_resolution_deg: float = 0.5, offline: bool = False,
-                 model="crpl", tiles: bool = False):
+                 model="crpl", tiles: bool = False, run=None):
     """The whole story of one scenario on one map: radars with sector wedges, coverage at
     each altitude and the terrain horizon; launch sites; target cities (labelled) with their
     engagement results; trajectories coloured by the radar that tracks them; the defended
@@ -559,17 +559,23 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
 
     ``tiles`` adds an OpenStreetMap basemap under the country outlines (ignored with
     ``offline``). A scenario whose footprint grid holds no target city gets a map without
-    cities and trajectories."""
+    cities and trajectories.
+
+    Every verdict comes from one :class:`geocover.engine.ScenarioRun` (``run``, or one built
+    with ``model``): the footprint, the cities' popups (with ``limited_by``) and the colour of
+    each stretch of a flight (the first radar of the scenario *holding a track* there, after
+    cueing and the minimum track time: the engagement's own tracks). This map only draws."""
     import folium
 
     from .coverage import coverage_at_altitudes
-    from .footprint import BANDS_S, Architecture, footprint, footprint_polygons
+    from .engine import ScenarioRun
+    from .footprint import BANDS_S, LIMITED_BY_TEXT, footprint_polygons
     from .geodesy import geodesic_sector
     from .radar import RadarView
-    from .trajectory import aim_missile
 
     sc = scenario
-    arch = Architecture(sc, model=model)
+    run = run or ScenarioRun(sc, model=model)
+    arch = run.arch
     lid = launch_id or sc.launch_sites[0]
     launch = sc.catalog.launch_site(lid)
     radar_ids = list(sc.radars)
@@ -581,7 +587,7 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
     colour = {rid: COLOURS[i % len(COLOURS)] for i, rid in enumerate(radar_ids)}
 
     # footprint bands (bottom-most data layer)
-    fp = footprint(arch, [lid], resolution_deg=footprint_resolution_deg)
+    fp = run.footprint([lid], resolution_deg=footprint_resolution_deg)
     polys = footprint_polygons(fp.battle_space_s[lid], fp.west_deg, fp.north_deg, fp.resolution_deg,
                                {"scenario": sc.id, "launch": lid})
     fg = folium.FeatureGroup(name="layer", control=False)
@@ -642,62 +648,59 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
 
     # target cities within the footprint grid: engagement results against the launch site
     nrow, ncol = fp.battle_space_s[lid].shape
-    cities = [c for c in sc.catalog.sites("target")
+    flights = run.city_flights(lid)
+    inside = [i for i, c in enumerate(flights.cities)
               if fp.west_deg <= c.lon_deg <= fp.west_deg + ncol * fp.resolution_deg
               and fp.north_deg - nrow * fp.resolution_deg <= c.lat_deg <= fp.north_deg]
     tfg = folium.FeatureGroup(name="layer", control=False)
     trk_fg = folium.FeatureGroup(name="layer", control=False)
-    if cities:
-        eng = arch.engage_points(launch.lat_deg, launch.lon_deg, [c.lat_deg for c in cities],
-                                 [c.lon_deg for c in cities])
-        for i, c in enumerate(cities):
-            r = eng.row(i)
-            if not r["reachable"]:
-                verdict, col = "out of reach", "#ffffff"
-            elif r["defended"]:
-                verdict, col = "defended", "#1a9850"
-            else:
-                verdict, col = "NOT defended", "#d73027"
-            rows = [("threat", f"{sc.missile.name} from {launch.name}"), ("status", verdict)]
-            if r["reachable"]:
-                rows += [("battle space", f"{r['battle_space_s']:.0f} s"),
-                         ("first detection", "never" if r["first_detection_t_s"] is None
-                          else f"{r['first_detection_t_s']:.0f} s after launch"),
-                         ("warning time", "none" if r["warning_time_s"] is None else f"{r['warning_time_s']:.0f} s"),
-                         ("flight time", f"{r['flight_time_s']:.0f} s")]
-                if r["defended"]:
-                    rows += [("first intercept",
-                              f"{r['earliest_t_s']:.0f} s, {r['earliest_altitude_m'] / 1000:.0f} km up"),
-                             ("by", f"{r['interceptor']} guided by {r['radar']}"),
-                             ("shoot-look-shoot", "yes" if r["shoot_look_shoot"] else "no")]
-            mk = _site_marker(m, c, col, radius=5)
-            mk.add_to(tfg)
-            d.popup(mk, c.name, rows, label=c.name)
+    s = flights.tracks.samples
+    owners = flights.tracks.tracked_by(radar_ids)
+    for i in inside:
+        c = flights.cities[i]
+        e = flights.engagements.result(i)
+        if not e.reachable:
+            verdict, col = "out of reach", "#ffffff"
+        elif e.defended:
+            verdict, col = "defended", "#1a9850"
+        else:
+            verdict, col = "NOT defended", "#d73027"
+        rows = [("threat", f"{sc.missile.name} from {launch.name}"), ("status", verdict)]
+        if e.limited_by:
+            rows.append(("limited by", f"{e.limited_by} ({LIMITED_BY_TEXT[e.limited_by]})"))
+        if e.reachable:
+            rows += [("battle space", f"{e.battle_space_s:.0f} s"),
+                     ("first detection", "never" if e.first_detection_t_s is None
+                      else f"{e.first_detection_t_s:.0f} s after launch"),
+                     ("warning time", "none" if e.warning_time_s is None else f"{e.warning_time_s:.0f} s"),
+                     ("flight time", f"{e.flight_time_s:.0f} s")]
+            if e.defended:
+                rows += [("first intercept", f"{e.earliest_t_s:.0f} s, {e.earliest_altitude_m / 1000:.0f} km up"),
+                         ("last intercept", f"{e.latest_t_s:.0f} s, {e.latest_altitude_m / 1000:.0f} km up"),
+                         ("by", f"{e.interceptor} guided by {e.radar}"),
+                         ("shoot-look-shoot", "yes" if e.shoot_look_shoot else "no")]
+        mk = _site_marker(m, c, col, radius=5)
+        mk.add_to(tfg)
+        d.popup(mk, c.name, rows, label=c.name)
 
-        # trajectories, coloured by the first radar of the scenario that tracks each stretch
-        traj, ok = aim_missile(sc.missile, launch.lat_deg, launch.lon_deg, [c.lat_deg for c in cities],
-                               [c.lon_deg for c in cities], errors="mask")
-        s = traj.sample(60)
-        vis = {rid: arch.views[rid].visible_fast(s.lat_deg, s.lon_deg, s.altitude_m, s.rcs_m2) for rid in radar_ids}
-        for i, c in enumerate(cities):
-            if not ok[i]:
-                continue
-            owner = np.full(s.t_s.shape[1], "", dtype=object)
-            for rid in radar_ids[::-1]:
-                owner = np.where(vis[rid][i], rid, owner)
-            lon = np.unwrap(s.lon_deg[i], period=360.0)
-            lon = lon + _shift(float(lon[0]), lon0)
-            start = 0
-            for k in range(1, len(owner) + 1):
-                if k == len(owner) or owner[k] != owner[start]:
-                    seg = [[float(a), float(b)] for a, b in zip(s.lat_deg[i][start:k + 1], lon[start:k + 1],
-                                                                strict=True)]
-                    who = owner[start]
-                    line = folium.PolyLine(seg, color=colour.get(who, UNTRACKED), weight=3 if who else 2, opacity=0.9)
-                    line.add_to(trk_fg)
-                    d.tooltip(line, f"{launch.name} → {c.name}: " + (
-                        f"tracked by {sc.radars[who].name}" if who else "not tracked"))
-                    start = k
+    # trajectories, coloured by the first radar of the scenario holding a track of each stretch
+    for i in inside:
+        c = flights.cities[i]
+        if not flights.reachable[i]:
+            continue
+        owner = owners[i]
+        lon = np.unwrap(s.lon_deg[i], period=360.0)
+        lon = lon + _shift(float(lon[0]), lon0)
+        start = 0
+        for k in range(1, len(owner) + 1):
+            if k == len(owner) or owner[k] != owner[start]:
+                seg = [[float(a), float(b)] for a, b in zip(s.lat_deg[i][start:k + 1], lon[start:k + 1], strict=True)]
+                who = owner[start]
+                line = folium.PolyLine(seg, color=colour.get(who, UNTRACKED), weight=3 if who else 2, opacity=0.9)
+                line.add_to(trk_fg)
+                d.tooltip(line, f"{launch.name} → {c.name}: " + (
+                    f"tracked by {sc.radars[who].name}" if who else "not tracked"))
+                start = k
     d.add_layer(m, tfg, "Targets", "Targets", "Threat")
     d.add_layer(m, trk_fg, "Trajectories", f"Trajectories from {launch.name} (colour: tracking radar)", "Threat")
 

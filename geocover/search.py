@@ -28,13 +28,15 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .catalog import Interceptor, Radar
 from .compare import area_km2
+from .engine import ScenarioRun
 from .errors import GeocoverError, InputError
-from .footprint import Architecture, combine_launches, footprint
+from .footprint import combine_launches
 from .geodesy import inverse
 from .scenario import Scenario
 
@@ -201,17 +203,28 @@ def _variant(sc: Scenario, kind: str, template, added) -> Scenario:
     return sc
 
 
-def run_task(sc: Scenario, kind: str, template, resolution_deg: float, task: Task):
-    """Battle-space grid and city engagements of one scenario variant vs one launch site."""
-    variant = _variant(sc, kind, template, task.added)
-    arch = Architecture(variant)
-    fp = footprint(arch, [task.launch], resolution_deg=resolution_deg)
-    site = sc.catalog.launch_site(task.launch)
-    cities = sc.catalog.sites("target")
-    eng = arch.engage_points(site.lat_deg, site.lon_deg, [c.lat_deg for c in cities], [c.lon_deg for c in cities])
-    return task.key, task.launch, fp.battle_space_s[task.launch], fp.north_deg, fp.resolution_deg, \
-        eng.reachable, eng.defended, eng.warning_time_s
+class TaskResult(NamedTuple):
+    """What one :func:`run_task` returns: the variant's battle-space grid against one launch
+    site and its engagements of the catalog's target cities (arrays over the cities)."""
 
+    key: tuple
+    launch: str
+    battle_space_s: np.ndarray
+    north_deg: float
+    resolution_deg: float
+    reachable: np.ndarray
+    defended: np.ndarray
+    warning_time_s: np.ndarray
+
+
+def run_task(sc: Scenario, kind: str, template, resolution_deg: float, task: Task) -> TaskResult:
+    """Battle-space grid and city engagements of one scenario variant vs one launch site
+    (one :class:`~geocover.engine.ScenarioRun`)."""
+    run = ScenarioRun(_variant(sc, kind, template, task.added), launches=[task.launch])
+    fp = run.footprint([task.launch], resolution_deg=resolution_deg)
+    eng = run.city_flights(task.launch).engagements
+    return TaskResult(task.key, task.launch, fp.battle_space_s[task.launch], fp.north_deg, fp.resolution_deg,
+                      eng.reachable, eng.defended, eng.warning_time_s)
 
 class Executor:
     """Runs tasks in-process (``scheduler="none"``), on a local Dask cluster (``"local"``,
@@ -328,18 +341,19 @@ class SearchResult:
     stopped: str = ""
 
 
-def _score(objective: str, parts: list) -> float:
+def _score(objective: str, parts: list[TaskResult]) -> float:
     """The objective of one scenario variant from its per-launch task results."""
+    parts = [TaskResult._make(p) for p in parts]
     if objective == "area":
-        both = combine_launches([p[2] for p in parts], "all")
-        return area_km2(np.isfinite(both) & (both > 0), parts[0][3], parts[0][4])
-    reach = np.stack([p[5] for p in parts])
-    defended = np.stack([p[6] for p in parts])
+        both = combine_launches([p.battle_space_s for p in parts], "all")
+        return area_km2(np.isfinite(both) & (both > 0), parts[0].north_deg, parts[0].resolution_deg)
+    reach = np.stack([p.reachable for p in parts])
+    defended = np.stack([p.defended for p in parts])
     if objective == "cities":
         threatened = reach.any(axis=0)
         ok = np.all(defended | ~reach, axis=0) & threatened
         return float(ok.sum() / max(threatened.sum(), 1))
-    warn = np.stack([p[7] for p in parts])
+    warn = np.stack([p.warning_time_s for p in parts])
     return float(np.nanmean(warn)) if np.isfinite(warn).any() else 0.0
 
 
@@ -379,8 +393,8 @@ def greedy_search(sc: Scenario, kind: str, cand_lat: np.ndarray, cand_lon: np.nd
         out = ex.map(run_task, tasks, sc, kind, template, resolution_deg, desc=desc)
         evaluations += len(selections)
         by = {}
-        for key, lid, *rest in out:
-            by.setdefault(key[0], {})[lid] = (key, lid, *rest)
+        for res in out:
+            by.setdefault(res.key[0], {})[res.launch] = res
         return [_score(objective, [by[i][lid] for lid in launches]) for i in range(len(selections))]
 
     base = evaluate([()], "base")[0]

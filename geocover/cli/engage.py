@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..footprint import Architecture
+from ..engine import ScenarioRun
+from ..footprint import LIMITED_BY_TEXT
 from ..scenario import load_scenario
 from ..units import parse_quantity_list
 from .options import catalog_option, echo_json, get_catalog, model_option, nonempty, resolve_place
@@ -25,7 +26,9 @@ from .trajectory import aim_profile, profile_options
 def command(scenario_name, launch, target, missile_id, speeds, mode, apogee_m, angle_deg, model, as_json,
             catalog_files) -> None:
     """Can SCENARIO intercept a missile from LAUNCH to TARGET (catalog ids or lat,lon)? JSON keys
-    include `reachable`, `defended` and `battle_space_s`; with several --interceptor-speed values,
+    include `reachable`, `defended`, `battle_space_s` and `limited_by` (why not defended:
+    not_reachable, no_track, no_fire_control_track, no_cue, altitude_window,
+    out_of_interceptor_range, too_late; null when defended); with several --interceptor-speed values,
     one result per speed. A target the missile cannot reach is not an error: `reachable` is
     false and `defended` null. A lofted/depressed profile the class cannot fly to a target it
     reaches is an error naming the feasible interval."""
@@ -54,13 +57,13 @@ def command(scenario_name, launch, target, missile_id, speeds, mode, apogee_m, a
     geo = engage_keys(sc, traj)  # overflown countries and the sectoral responsible side
     results = []
     for v in speed_list:
-        arch = Architecture(sc, model=model, interceptor_speed_mps=v)
-        r = arch.engage(traj, ok).row(0)
+        run = ScenarioRun(sc, model=model, interceptor_speed_mps=v)
+        r = run.engage(traj, ok).row(0)
         if not r["reachable"]:
             r["defended"] = None
         results.append({"scenario": sc.id, "launch": name1, "target": name2, "missile": sc.missile.id,
                         "mode": mode, "interceptor_speed_mps": v if v is not None else {
-                            k: i.burnout_speed_mps for k, i in arch.interceptors.items()}, **r, **geo})
+                            k: i.burnout_speed_mps for k, i in run.arch.interceptors.items()}, **r, **geo})
     if as_json:
         echo_json(results[0] if len(results) == 1 else results)
         return
@@ -68,7 +71,8 @@ def command(scenario_name, launch, target, missile_id, speeds, mode, apogee_m, a
         speed = r["interceptor_speed_mps"]
         speed_txt = f"{speed:,.0f} m/s" if isinstance(speed, float) else "catalog speeds"
         verdict = (f"DEFENDED: {r['battle_space_s']:.0f} s of battle space, first intercept at "
-                   f"{r['earliest_t_s']:.0f} s, {r['earliest_altitude_m'] / 1000:.0f} km up, by {r['interceptor']} "
-                   f"guided by {r['radar']}" if r["defended"] else
-                   "out of the missile's reach (nothing to defend)" if not r["reachable"] else "NOT defended")
+                   f"{r['earliest_t_s']:.0f} s, {r['earliest_altitude_m'] / 1000:.0f} km up, last at "
+                   f"{r['latest_t_s']:.0f} s, by {r['interceptor']} guided by {r['radar']}" if r["defended"] else
+                   "out of the missile's reach (nothing to defend)" if not r["reachable"] else
+                   f"NOT defended, limited by {r['limited_by']} ({LIMITED_BY_TEXT[r['limited_by']]})")
         click.echo(f"{sc.id}: {name1} -> {name2} ({sc.missile.id}), interceptors at {speed_txt}: {verdict}")

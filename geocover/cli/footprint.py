@@ -10,15 +10,12 @@ import time
 import click
 import numpy as np
 
+from ..engine import CITY_FIELDS, ScenarioRun
 from ..errors import InputError
 from ..export import atomic_write_text, check_output_dir, staged_output, write_geojson, write_geotiff
-from ..footprint import Architecture, footprint, footprint_polygons
+from ..footprint import footprint_polygons
 from ..scenario import check_bbox, load_scenario
 from .options import QuantityType, catalog_option, get_catalog, launch_ids_option, model_option, nonempty, warn
-
-CITY_FIELDS = ("target", "launch", "reachable", "defended", "battle_space_s", "earliest_t_s", "earliest_altitude_m",
-               "interceptor", "radar", "first_detection_t_s", "warning_time_s", "flight_time_s", "shoot_look_shoot",
-               "boost_seen", "lat_deg", "lon_deg", "launch_lat_deg", "launch_lon_deg")
 
 
 @click.command("footprint")
@@ -50,22 +47,13 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, m
             raise InputError(f"--bbox {bbox!r}: {exc}" if "degrees" in str(exc) else
                              f"--bbox {bbox!r} must be west,south,east,north in degrees") from None
     launches = launch_ids_option(launch_ids, sc.catalog) or list(sc.launch_sites)
-    arch = Architecture(sc, model=model, interceptor_speed_mps=speed_mps)
+    run = ScenarioRun(sc, model=model, interceptor_speed_mps=speed_mps, launches=launches)
     t0 = time.perf_counter()
-    fp = footprint(arch, launches, bbox_deg=box, resolution_deg=resolution_deg, max_cells=max_cells,
-                   progress=lambda lid: click.echo(f"  {lid}: done ({time.perf_counter() - t0:.1f} s)", err=True))
-    props = {"scenario": sc.id, "title": sc.title, "missile": sc.missile.id, "refraction_model": arch.views[
-        next(iter(arch.views))].model_name, "interceptor_speed_mps": speed_mps}
-    rows = []
-    for lid in launches:
-        site = sc.catalog.launch_site(lid)
-        cities = sc.catalog.sites("target")
-        eng = arch.engage_points(site.lat_deg, site.lon_deg, [c.lat_deg for c in cities], [c.lon_deg for c in cities])
-        for i, c in enumerate(cities):
-            r = eng.row(i)
-            rows.append({"target": c.id, "launch": lid, **{k: r[k] for k in CITY_FIELDS if k in r},
-                         "lat_deg": c.lat_deg, "lon_deg": c.lon_deg, "launch_lat_deg": site.lat_deg,
-                         "launch_lon_deg": site.lon_deg})
+    fp = run.footprint(bbox_deg=box, resolution_deg=resolution_deg, max_cells=max_cells,
+                       progress=lambda lid: click.echo(f"  {lid}: done ({time.perf_counter() - t0:.1f} s)", err=True))
+    props = {"scenario": sc.id, "title": sc.title, "missile": sc.missile.id, "refraction_model": run.refraction_model,
+             "interceptor_speed_mps": speed_mps}
+    rows = [c.to_row() for c in run.cities()]
     with staged_output(out_dir) as stage:
         feats = []
         grids = dict(fp.battle_space_s)

@@ -1,0 +1,159 @@
+"""A scenario run: trajectories, tracks, engagements, city results and grids, computed once.
+
+Every command that engages — ``footprint``, ``engage``, ``compare``, ``optimise`` (one
+:func:`geocover.search.run_task` per variant and launch), ``map`` — and the Python API go
+through a :class:`ScenarioRun`, which owns one :class:`~geocover.footprint.Architecture`
+(radar views, flyout tables, cue links) and caches what it has computed:
+
+* :meth:`ScenarioRun.footprint` — battle-space grids per launch site
+  (:class:`~geocover.footprint.FootprintGrid`);
+* :meth:`ScenarioRun.city_flights` — the catalog's target cities from one launch site: the
+  aimed trajectories, their tracks (:class:`~geocover.footprint.FlightTracks`) and
+  engagements, from which the CSV rows, the map's popups *and* the map's "tracked by"
+  colouring all come;
+* :meth:`ScenarioRun.cities` — typed per-(city, launch) results (:class:`CityResult`).
+
+Results are dataclasses with named fields; outputs (CSV, JSON, maps, plots) only format
+them. See ``docs/design.md`` for the data flow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from .catalog import Site
+from .footprint import Architecture, EngagementResult, Engagements, FlightTracks, FootprintGrid, footprint
+from .refraction import DEFAULT_VISIBILITY_MODEL
+from .scenario import Scenario
+from .tracking import Link
+from .trajectory import Trajectory
+
+__all__ = ["CITY_FIELDS", "CityFlights", "CityResult", "ScenarioRun"]
+
+#: Columns of a per-city table (``cities.csv``), in order.
+CITY_FIELDS = ("target", "launch", "reachable", "defended", "battle_space_s", "limited_by", "earliest_t_s",
+               "latest_t_s", "earliest_altitude_m", "interceptor", "radar", "first_detection_t_s", "warning_time_s",
+               "flight_time_s", "shoot_look_shoot", "boost_seen", "lat_deg", "lon_deg", "launch_lat_deg",
+               "launch_lon_deg")
+
+
+@dataclass(frozen=True)
+class CityResult:
+    """One target city against one launch site.
+
+    Attributes
+    ----------
+    target, launch : Site
+        The catalog city and launch site.
+    engagement : EngagementResult
+        The engine's verdict (``limited_by``, battle space, first/last intercept, ...).
+    """
+
+    target: Site
+    launch: Site
+    engagement: EngagementResult
+
+    def to_row(self) -> dict:
+        """A flat row with the keys of :data:`CITY_FIELDS` (None where undefined)."""
+        e = self.engagement.to_dict()
+        row = {"target": self.target.id, "launch": self.launch.id, **e, "lat_deg": self.target.lat_deg,
+               "lon_deg": self.target.lon_deg, "launch_lat_deg": self.launch.lat_deg,
+               "launch_lon_deg": self.launch.lon_deg}
+        return {k: row.get(k) for k in CITY_FIELDS}
+
+
+@dataclass(frozen=True)
+class CityFlights:
+    """The scenario's missile from one launch site at a list of cities: trajectories,
+    reachability, tracks and engagements of the same flights."""
+
+    launch: Site
+    cities: list[Site]
+    trajectories: Trajectory
+    reachable: np.ndarray
+    tracks: FlightTracks
+    engagements: Engagements
+
+    def results(self) -> list[CityResult]:
+        return [CityResult(c, self.launch, self.engagements.result(i)) for i, c in enumerate(self.cities)]
+
+
+class ScenarioRun:
+    """One scenario, made ready and computed once (see the module docstring).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    model : refraction model name or object [default: the visibility default, CRPL].
+    terrain : bool or DemStack
+        Terrain masks for the radar views [default: none].
+    interceptor_speed_mps : float, optional
+        Set every battery's burnout speed (m/s).
+    links : list of Link, optional
+        Cue links [default: :func:`geocover.tracking.default_links`].
+    launches : list of str, optional
+        Launch-site ids [default: the scenario's].
+    architecture : Architecture, optional
+        An architecture already built for ``scenario`` (the other options are then ignored).
+    """
+
+    def __init__(self, scenario: Scenario, *, model=DEFAULT_VISIBILITY_MODEL, terrain=False,
+                 interceptor_speed_mps: float | None = None, links: list[Link] | None = None,
+                 launches: list[str] | None = None, architecture: Architecture | None = None):
+        self.arch = architecture or Architecture(scenario, model=model, terrain=terrain,
+                                                 interceptor_speed_mps=interceptor_speed_mps, links=links)
+        self.scenario = self.arch.scenario
+        self.launches = list(launches or self.scenario.launch_sites)
+        self._grids: dict[tuple, tuple[FootprintGrid, dict]] = {}
+        self._cities: dict[str, CityFlights] = {}
+
+    @property
+    def refraction_model(self) -> str:
+        """Name of the refraction model of the radar views."""
+        return next(iter(self.arch.views.values())).model_name if self.arch.views else ""
+
+    def engage(self, traj: Trajectory, reachable: np.ndarray) -> Engagements:
+        """Engage given trajectories (e.g. a lofted profile from ``engage``)."""
+        return self.arch.engage(traj, reachable)
+
+    def footprint(self, launches: list[str] | None = None, *, bbox_deg=None, resolution_deg: float | None = None,
+                  max_cells: int = 4_000_000, progress=None) -> FootprintGrid:
+        """Battle-space grids against ``launches`` [default: the run's]; a launch already
+        computed on the same grid is not computed again."""
+        launches = list(launches or self.launches)
+        key = (tuple(bbox_deg) if bbox_deg is not None else None, resolution_deg)
+        have = self._grids.get(key)
+        missing = [lid for lid in launches if have is None or lid not in have[1]]
+        if missing or have is None:
+            fp = footprint(self.arch, missing or launches, bbox_deg=bbox_deg, resolution_deg=resolution_deg,
+                           max_cells=max_cells, progress=progress)
+            grids = dict(have[1]) if have else {}
+            grids.update({lid: (fp.battle_space_s[lid], fp.shoot_look_shoot[lid]) for lid in fp.battle_space_s})
+            have = (fp, grids)
+            self._grids[key] = have
+        fp, grids = have
+        return dataclasses.replace(fp, battle_space_s={lid: grids[lid][0] for lid in launches},
+                                   shoot_look_shoot={lid: grids[lid][1] for lid in launches})
+
+    def city_flights(self, launch_id: str, cities: list[Site] | None = None) -> CityFlights:
+        """The scenario's missile from ``launch_id`` at ``cities`` [default: the catalog's
+        target cities; that default is cached]: aimed, tracked and engaged once."""
+        if cities is None and launch_id in self._cities:
+            return self._cities[launch_id]
+        site = self.scenario.catalog.launch_site(launch_id)
+        targets = list(self.scenario.catalog.sites("target") if cities is None else cities)
+        traj, ok = self.arch.aim(site.lat_deg, site.lon_deg, [c.lat_deg for c in targets],
+                                 [c.lon_deg for c in targets])
+        ft = self.arch.track(traj)
+        eng = self.arch.engage(traj, ok, tracks=ft)
+        out = CityFlights(site, targets, traj, ok, ft, eng)
+        if cities is None:
+            self._cities[launch_id] = out
+        return out
+
+    def cities(self, launches: list[str] | None = None) -> list[CityResult]:
+        """Every catalog target city against every launch site (launch-major order)."""
+        return [r for lid in (launches or self.launches) for r in self.city_flights(lid).results()]
