@@ -675,7 +675,8 @@ def _geometric_elevation_deg(s, h_a, h, radius_m: float = EARTH_RADIUS_M):
     t = np.asarray(s, float) / radius_m
     a = radius_m + h_a
     c = radius_m + np.asarray(h, float)
-    return np.degrees(np.arctan2((c - a) - 2.0 * c * np.sin(t / 2.0) ** 2, c * np.sin(t)))
+    with np.errstate(invalid="ignore"):  # h = inf (a CRPL ray gone to space): inf - inf is NaN, as meant
+        return np.degrees(np.arctan2((c - a) - 2.0 * c * np.sin(t / 2.0) ** 2, c * np.sin(t)))
 
 
 #: Heights (m) of the CRPL look-up tables: dense near the ground, up to 40,000 km.

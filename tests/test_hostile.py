@@ -235,3 +235,15 @@ def test_compare_weights_all_zero_is_refused(tmp_path):
     some = sorted(targets)[0]
     w.write_text("id,weight\n" + "".join(f"{t},0\n" for t in sorted(targets) if t != some), encoding="utf-8")
     assert set(_weights(str(w), targets).values()) == {0.0}
+
+
+def test_coverage_prints_no_numpy_warning(tmp_path):
+    # "RuntimeWarning: invalid value encountered in subtract" (a CRPL ray's infinite height in
+    # the geometric elevation) reached the user's terminal on every coverage of Gabala
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        r = run("coverage", "gabala", "--altitude", "300km", "--no-terrain", "--no-map", "--resolution", "2deg",
+                "--out", tmp_path / "o")
+    assert r.exit_code == 0 and r.exception is None, (r.output, r.exception)
