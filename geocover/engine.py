@@ -93,7 +93,8 @@ class ScenarioRun:
     interceptor_speed_mps : float, optional
         Set every battery's burnout speed (m/s).
     links : list of Link, optional
-        Cue links [default: :func:`geocover.tracking.default_links`].
+        Cue links [default: the scenario's networks (``Scenario.links``), else
+        :func:`geocover.tracking.default_links`].
     launches : list of str, optional
         Launch-site ids [default: the scenario's].
     architecture : Architecture, optional
