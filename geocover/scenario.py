@@ -84,7 +84,8 @@ def check_bbox(bbox) -> tuple[float, float, float, float]:
         raise ValueError(f"needs -180 <= west < east <= 360 and at most 360 degrees wide, got {list(bbox)!r}")
     return w, s, e, n
 
-_TOP = ("scenario", "radars", "interceptors", "threats", "grid", "engagement", "overrides", "sites", "sectors")
+_TOP = ("scenario", "radars", "interceptors", "threats", "grid", "engagement", "overrides", "sites", "sectors",
+        "networks")
 
 
 @dataclass
@@ -115,6 +116,33 @@ class Scenario:
     #: (geocover.sectors.RULES) naming the responsible side.
     sectors: dict[str, list[str]] = field(default_factory=dict)
     sector_rule: str = "first"
+    #: Data fusion (``[networks]``): owner -> radar ids, and the links between owners
+    #: (:class:`NetworkLink`); empty: every radar in one network (the default cue rule).
+    networks: dict[str, list[str]] = field(default_factory=dict)
+    network_links: list[NetworkLink] = field(default_factory=list)
+
+    @property
+    def links(self):
+        """The radar-to-radar :class:`geocover.tracking.Link` list of the networks, or None
+        (the default rule) for a scenario without ``[networks]``. Inside a network every
+        searching radar cues every radar that cannot search, at once; a network link
+        delivers every radar's track of the source network to every radar of the target
+        network after ``latency_s``, as a cue or as early warning only."""
+        if not self.networks:
+            return None
+        from .tracking import Link
+
+        out = []
+        for radars in self.networks.values():
+            for a in radars:
+                for b in radars:
+                    if a != b and self.radars[a].can_search and not self.radars[b].can_search:
+                        out.append(Link(a, b))
+        for nl in self.network_links:
+            for a in self.networks[nl.source]:
+                for b in self.networks[nl.target]:
+                    out.append(Link(a, b, nl.latency_s, nl.use))
+        return out
 
     def with_interceptor_speed(self, speed_mps: float) -> Scenario:
         """The same scenario with every interceptor's burnout speed set (speed sweeps)."""
@@ -133,7 +161,9 @@ class Scenario:
                 "grid": {"bbox_deg": list(self.bbox_deg), "resolution_deg": self.resolution_deg},
                 "engagement": {"min_track_s": self.min_track_s, "kill_assessment_s": self.kill_assessment_s,
                                "samples": self.samples},
-                **({"sectors": {"rule": self.sector_rule, **self.sectors}} if self.sectors else {})}
+                **({"sectors": {"rule": self.sector_rule, **self.sectors}} if self.sectors else {}),
+                **({"networks": {**self.networks, "links": [dataclasses.asdict(x) for x in self.network_links]}}
+                   if self.networks else {})}
 
 
 def bundled_scenarios() -> dict[str, Path]:
@@ -330,6 +360,7 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
         if key not in ("radars", "interceptors"):
             ctx.fail(f"overrides.{key}", "unknown key; use overrides.radars and overrides.interceptors")
     sectors, rule = _sectors(ctx)
+    networks, net_links = _networks(ctx, list(dict.fromkeys(ew + fc)))
     sid = path.stem
     year = head.get("year")
     return dataclasses.replace(Scenario(
@@ -340,7 +371,73 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
         ctx.number("engagement.min_track_s", eng.get("min_track_s", 10.0), hi=3600.0),
         ctx.number("engagement.kill_assessment_s", eng.get("kill_assessment_s", 60.0), hi=3600.0),
         int(ctx.number("engagement.samples", eng.get("samples", 80), 10, integer=True, hi=2000)), cat),
-        sectors=sectors, sector_rule=rule)
+        sectors=sectors, sector_rule=rule, networks=networks, network_links=net_links)
+
+
+@dataclass(frozen=True)
+class NetworkLink:
+    """Tracks shared from one network (owner) to another: ``latency_s`` from the source's
+    track to a usable track on the other side, and ``use`` ("cue" or "early_warning")."""
+
+    source: str
+    target: str
+    latency_s: float = 0.0
+    use: str = "cue"
+
+
+def _networks(ctx: _Ctx, scenario_radars: list[str]) -> tuple[dict[str, list[str]], list[NetworkLink]]:
+    """``[networks]``: owner = [radar ids of this scenario] (each radar in one network; radars
+    left out form a network of their own, named after the radar) and ``[[networks.links]]``
+    tables with ``from``, ``to`` (network names), ``latency_s`` (>= 0) and ``use``."""
+    table = ctx.table("networks", required=False)
+    if not table:
+        return {}, []
+    from .tracking import LINK_USES
+
+    out: dict[str, list[str]] = {}
+    owner: dict[str, str] = {}
+    for name, radars in table.items():
+        if name == "links":
+            continue
+        key = f"networks.{name}"
+        ids = ctx.ids(key, radars, scenario_radars, "radar of this scenario")
+        if not ids:
+            ctx.fail(key, "needs at least one radar")
+        for r in ids:
+            if r in owner:
+                ctx.fail(key, f"radar {r!r} is already in network {owner[r]!r}")
+            owner[r] = name
+        out[name] = ids
+    if not out:
+        ctx.fail("networks", "needs at least one network: owner = [\"radar-id\", ...]")
+    for r in scenario_radars:
+        if r not in owner:
+            out[r] = [r]
+    links_t = table.get("links", [])
+    if not isinstance(links_t, list):
+        ctx.fail("networks.links", "must be a list of [[networks.links]] tables")
+    links: list[NetworkLink] = []
+    for i, lk in enumerate(links_t):
+        key = f"networks.links[{i}]"
+        if not isinstance(lk, dict):
+            ctx.fail(key, "must be a table")
+        ctx.keys(key, lk, ("from", "to", "latency_s", "use"))
+        ends = []
+        for end in ("from", "to"):
+            v = lk.get(end)
+            if not isinstance(v, str) or v not in out:
+                near = close_matches(v, out) if isinstance(v, str) else []
+                ctx.fail(f"{key}.{end}", f"unknown network {_short(v)}"
+                         + (f"; did you mean {near[0]!r}?" if near else f"; use one of {', '.join(out)}"))
+            ends.append(v)
+        if ends[0] == ends[1]:
+            ctx.fail(f"{key}.to", "a network shares its tracks with itself already")
+        lat = ctx.number(f"{key}.latency_s", lk.get("latency_s", 0.0), 0.0, hi=3600.0)
+        use = lk.get("use", "cue")
+        if use not in LINK_USES:
+            ctx.fail(f"{key}.use", f"must be one of {', '.join(LINK_USES)}, got {_short(use)}")
+        links.append(NetworkLink(ends[0], ends[1], lat, use))
+    return out, links
 
 
 def _sectors(ctx: _Ctx) -> tuple[dict[str, list[str]], str]:

@@ -10,8 +10,24 @@ import click
 
 from .. import __version__
 from ..errors import GeocoverError
-from . import compare, coverage, distance, engage, footprint, horizon, los, optimise, raid, sites, timeline, trajectory, vcd
+from . import (
+    compare,
+    coverage,
+    distance,
+    engage,
+    footprint,
+    horizon,
+    links,
+    los,
+    optimise,
+    raid,
+    sites,
+    timeline,
+    trajectory,
+    vcd,
+)
 from . import map as map_cmd
+from . import robustness as robustness_cmd
 
 
 def _printable(text: str) -> str:
@@ -104,7 +120,7 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 
 
 for _mod in (sites, horizon, distance, los, coverage, trajectory, timeline, footprint, engage, map_cmd, vcd, compare,
-             optimise, raid):
+             optimise, raid, links, robustness_cmd):
     cli.add_command(_mod.command)
 
 

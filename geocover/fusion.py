@@ -1,0 +1,177 @@
+"""Data fusion: what a track-sharing link between radar networks is worth.
+
+A scenario's ``[networks]`` put its radars under owners and declare links between them
+(latency, use): :attr:`geocover.scenario.Scenario.links` turns them into the radar-to-radar
+:class:`geocover.tracking.Link` list that the one track-and-cue rule applies (a ``cue`` link
+lets a radar that cannot search acquire from the other side's track; an ``early_warning``
+link only carries the alert).
+
+The *home* network is the one holding the scenario's fire-control radars: the defender.
+Its **warning time** counts only what reaches it: the first sample any home radar counts,
+or a foreign radar's track formation plus the latency of a link into home (either use),
+whichever is earlier; warning = impact time − that. (The engine's own
+``first_detection_t_s`` counts every radar of the scenario at once, as if all belonged to the
+defender.)
+
+:func:`link_value` reports, per launch area and per foreign network linked into home:
+mean warning time over the catalog's reachable target cities with and without that network,
+cities defended with and without it, the defended area (km², a ``resolution_deg`` footprint,
+against that launch area) with and without it, a latency sweep of the warning gain, and the
+latency at which the gain disappears — exactly, per flight, ``latency* = t_home − t_foreign``
+(home's own first detection minus the foreign track formation): a link slower than that adds
+nothing to that flight.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .compare import area_km2
+from .errors import InputError
+from .footprint import Architecture, FlightTracks, footprint
+from .refraction import DEFAULT_VISIBILITY_MODEL
+from .scenario import NetworkLink, Scenario
+from .tracking import first_true_t
+from .trajectory import aim_missile
+
+__all__ = ["defender_warning", "home_network", "link_value", "with_latency", "without_network"]
+
+
+def home_network(sc: Scenario) -> str:
+    """The network holding the scenario's fire-control radars (the defender)."""
+    if not sc.networks:
+        raise InputError(f"{sc.path}: the scenario has no [networks]")
+    owners = {r: n for n, rs in sc.networks.items() for r in rs}
+    homes = list(dict.fromkeys(owners[r] for r in sc.fire_control))
+    if len(homes) != 1:
+        raise InputError(f"{sc.path}: key 'networks': the fire-control radars belong to several networks "
+                         f"({', '.join(homes)}); put them in one (the defender's)")
+    return homes[0]
+
+
+def without_network(sc: Scenario, name: str) -> Scenario:
+    """The scenario without a foreign network's radars and links."""
+    if name == home_network(sc):
+        raise InputError(f"{name!r} is the defender's own network")
+    gone = set(sc.networks[name])
+    nets = {k: v for k, v in sc.networks.items() if k != name}
+    return dataclasses.replace(
+        sc, radars={k: v for k, v in sc.radars.items() if k not in gone},
+        early_warning=[r for r in sc.early_warning if r not in gone], networks=nets,
+        network_links=[lk for lk in sc.network_links if name not in (lk.source, lk.target)])
+
+
+def with_latency(sc: Scenario, source: str, latency_s: float) -> Scenario:
+    """The scenario with every link from ``source`` into the home network at ``latency_s``."""
+    home = home_network(sc)
+    return dataclasses.replace(sc, network_links=[
+        NetworkLink(lk.source, lk.target, float(latency_s), lk.use) if (lk.source, lk.target) == (source, home)
+        else lk for lk in sc.network_links])
+
+
+def defender_warning(sc: Scenario, ft: FlightTracks, flight_time_s: np.ndarray) -> dict[str, np.ndarray]:
+    """Per flight: ``home_t_s`` (home radars' first counted sample), ``foreign_t_s`` per
+    foreign network linked into home (its earliest track formation, before latency), and
+    ``alert_t_s`` (the earlier of home's and each link's delivery: formation + latency)."""
+    home = home_network(sc)
+    trk = ft.tracks
+    n = trk.t_s.shape[0]
+    home_t = np.full(n, np.nan)
+    for r in sc.networks[home]:
+        home_t = np.fmin(home_t, first_true_t(trk.t_s, trk.counted[r]))
+    foreign: dict[str, np.ndarray] = {}
+    alert = home_t.copy()
+    for lk in sc.network_links:
+        if lk.target != home:
+            continue
+        f = np.full(n, np.nan)
+        for r in sc.networks[lk.source]:
+            f = np.fmin(f, trk.formed_t_s[r])
+        foreign[lk.source] = np.fmin(foreign.get(lk.source, f), f)
+        alert = np.fmin(alert, f + lk.latency_s)
+    return {"home_t_s": home_t, "foreign_t_s": foreign, "alert_t_s": alert,
+            "warning_time_s": np.asarray(flight_time_s, float) - alert}
+
+
+def _mean(a) -> float | None:
+    a = np.asarray(a, float)
+    return float(np.mean(a[np.isfinite(a)])) if np.isfinite(a).any() else None
+
+
+def link_value(sc: Scenario, launches: list[str] | None = None, *,
+               latencies_s=(0.0, 30.0, 60.0, 120.0, 300.0, 600.0), resolution_deg: float = 1.0,
+               model=DEFAULT_VISIBILITY_MODEL) -> dict:
+    """What each foreign network linked into the defender's is worth (module docstring).
+
+    Parameters
+    ----------
+    sc : Scenario
+        A scenario with ``[networks]``.
+    launches : list of str, optional
+        Launch-site ids [default: the scenario's].
+    latencies_s : sequence of float
+        Latencies (s) of the sweep.
+    resolution_deg : float
+        Footprint resolution for the defended areas (km² on WGS84; coarser is faster).
+
+    Returns
+    -------
+    dict
+        ``{"home": name, "links": [...], "launches": {launch: {network: {...}}}}``.
+    """
+    home = home_network(sc)
+    foreign = list(dict.fromkeys(lk.source for lk in sc.network_links if lk.target == home))
+    if any(not lat >= 0 for lat in latencies_s):
+        raise InputError(f"latencies must be >= 0 s, got {list(latencies_s)}")
+    cat = sc.catalog
+    targets = cat.sites("target")
+    tlat = np.array([t.lat_deg for t in targets])
+    tlon = np.array([t.lon_deg for t in targets])
+    arch = Architecture(sc, model=model)
+    variants = {n: Architecture(without_network(sc, n), model=model) for n in foreign}
+    out: dict = {"scenario": sc.id, "home": home,
+                 "links": [dataclasses.asdict(lk) for lk in sc.network_links], "launches": {}}
+    for lid in launches or sc.launch_sites:
+        site = cat.launch_site(lid)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            traj, ok = aim_missile(sc.missile, site.lat_deg, site.lon_deg, tlat, tlon, errors="mask")
+        ft = arch.track(traj)
+        eng = arch.engage(traj, ok, tracks=ft)
+        w = defender_warning(sc, ft, traj.flight_time_s)
+        fp = footprint(arch, [lid], resolution_deg=resolution_deg).battle_space_s[lid]
+        area = area_km2(np.isfinite(fp) & (fp > 0), sc.bbox_deg[3], resolution_deg)
+        per: dict = {}
+        for n in foreign:
+            a2 = variants[n]
+            ft2 = a2.track(traj)
+            eng2 = a2.engage(traj, ok, tracks=ft2)
+            w2 = defender_warning(a2.scenario, ft2, traj.flight_time_s)
+            fp2 = footprint(a2, [lid], resolution_deg=resolution_deg).battle_space_s[lid]
+            area2 = area_km2(np.isfinite(fp2) & (fp2 > 0), sc.bbox_deg[3], resolution_deg)
+            home_t = np.where(ok, w["home_t_s"], np.nan)
+            f_t = np.where(ok, w["foreign_t_s"][n], np.nan)
+            # exact per flight: the gain of a link at latency L is max(0, t_home - (t_foreign + L))
+            # (t_home NaN: home never sees it; then any latency gains, until impact)
+            t_home_or_impact = np.where(np.isfinite(home_t), home_t, traj.flight_time_s)
+            breakeven = t_home_or_impact - f_t
+            sweep = []
+            for lat in latencies_s:
+                gain = np.clip(t_home_or_impact - (f_t + lat), 0.0, None)
+                gain = np.where(np.isfinite(f_t) & ok, gain, np.where(ok, 0.0, np.nan))
+                sweep.append({"latency_s": float(lat), "mean_warning_gain_s": _mean(gain),
+                              "flights_gaining": int(np.sum(gain > 0))})
+            per[n] = {
+                "cities_reached": int(ok.sum()),
+                "mean_warning_time_s_with": _mean(np.where(ok, w["warning_time_s"], np.nan)),
+                "mean_warning_time_s_without": _mean(np.where(ok, w2["warning_time_s"], np.nan)),
+                "cities_defended_with": int((eng.defended & ok).sum()),
+                "cities_defended_without": int((eng2.defended & ok).sum()),
+                "defended_area_km2_with": area, "defended_area_km2_without": area2,
+                "latency_sweep": sweep,
+                "gain_disappears_at_latency_s": (float(np.nanmax(np.clip(breakeven, 0.0, None)))
+                                                 if np.isfinite(breakeven).any() else None),
+            }
+        out["launches"][lid] = per
+    return out
