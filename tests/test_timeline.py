@@ -170,3 +170,31 @@ def test_cli_timeline_default_missile_and_text_output(target):
         assert cells[6] == f"{tr['warning_time_s']:.0f}"
     assert lines[-1] == (f"first detection: {js['first_detection_radar']} at {js['first_detection_t_s']:.0f} s; "
                          f"warning time {js['warning_time_s']:.0f} s")
+
+
+def test_timeline_scenario_uses_its_radars_threat_and_cue_rule():
+    # third-site-2007 defines its forward radar inline ([[sites]], not in the bundled catalog):
+    # with --scenario the timeline takes the scenario's radars (forward radar, Brdy), its
+    # missile class and minimum track time; Brdy (can_search = false, SOURCES.md) is cued by the
+    # forward radar's track, i.e. its cue time equals the forward radar's track formation time
+    # (the one track-and-cue rule, geocover.tracking).
+    from geocover.scenario import load_scenario
+
+    sc = load_scenario("third-site-2007")
+    r = CliRunner().invoke(cli, ["timeline", "tabriz", "paris", "--scenario", "third-site-2007", "--no-terrain",
+                                 "--json"])
+    assert r.exit_code == 0, r.output
+    js = json.loads(r.stdout)
+    assert js["scenario"] == "third-site-2007" and js["missile"] == sc.missile.id
+    assert js["min_track_s"] == sc.min_track_s
+    by = {t["radar_id"]: t for t in js["radars"]}
+    assert list(by) == list(sc.radars)
+    assert not by["brdy-emr"]["can_search"] and by["forward-radar-2007"]["can_search"]
+    assert by["brdy-emr"]["cue_t_s"] == by["forward-radar-2007"]["track_formed_t_s"]
+    assert by["brdy-emr"]["first_detection_t_s"] >= by["brdy-emr"]["cue_t_s"]
+    # the same radar without the scenario is unknown, with a hint naming the scenario
+    r = CliRunner().invoke(cli, ["timeline", "tabriz", "paris", "--radars", "forward-radar-2007", "--no-terrain"])
+    assert r.exit_code == 2 and "--scenario" in r.output
+    # neither --radars nor --scenario: a clear error, exit 2
+    r = CliRunner().invoke(cli, ["timeline", "tabriz", "paris", "--no-terrain"])
+    assert r.exit_code == 2 and "--radars" in r.output and "--scenario" in r.output

@@ -17,10 +17,14 @@ from .options import (
     echo_json,
     get_catalog,
     id_list,
+    is_default,
+    load_scenario_option,
     model_option,
     nonempty,
     note,
     resolve_place,
+    scenario_option,
+    scenario_radar,
     terrain_from_options,
 )
 from .trajectory import aim_profile, check_profile, profile_options
@@ -38,14 +42,18 @@ def _default_missile(cat, lat1, lon1, lat2, lon2):
 @click.command("timeline")
 @click.argument("launch", metavar="LAUNCH")
 @click.argument("target", metavar="TARGET")
-@click.option("--radars", "radar_ids", required=True, help="Comma-separated radar ids.")
+@click.option("--radars", "radar_ids", callback=nonempty,
+              help="Comma-separated radar ids [default: the --scenario's radars; required without --scenario].")
+@scenario_option
 @click.option("--missile", "missile_id", callback=nonempty,
-              help="Missile class [default: the shortest-range class that reaches].")
+              help="Missile class [default: the --scenario's if it reaches, else the shortest-range class "
+                   "that reaches].")
 @profile_options
 @click.option("--step", "step_s", type=QuantityType("time", minimum=0, strict_min=True), default="2s",
               show_default=True, help="Sampling step along the flight.")
 @click.option("--min-track", "min_track_s", type=QuantityType("time", minimum=0), default="10s",
-              show_default=True, help="Continuous visibility that forms a track.")
+              show_default=True, help="Continuous visibility that forms a track [default with --scenario: "
+              "its engagement.min_track_s].")
 @model_option
 @dem_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -59,11 +67,15 @@ def _default_missile(cat, lat1, lon1, lat2, lon2):
 @click.option("--kml", "kml_path", type=click.Path(dir_okay=False), callback=nonempty,
               help="Write the flight as a Google Earth track (.kml, or .kmz zipped): absolute altitudes, times.")
 @catalog_option
-def command(launch, target, radar_ids, missile_id, mode, apogee_m, angle_deg, step_s, min_track_s, model, no_terrain,
-            dem_files, as_json, plot_path, dpi, geojson_path, gpkg_path, kml_path, catalog_files) -> None:
+def command(launch, target, radar_ids, scenario_name, missile_id, mode, apogee_m, angle_deg, step_s, min_track_s,
+            model, no_terrain, dem_files, as_json, plot_path, dpi, geojson_path, gpkg_path, kml_path,
+            catalog_files) -> None:
     """Detection timeline of a missile from LAUNCH to TARGET (ids or lat,lon) for a set of radars:
     first detection (time, altitude, range), track intervals, whether the boost is seen, warning
-    time; radars that cannot search wait for a cue from one that can."""
+    time; radars that cannot search wait for a cue from one that can (the engine's
+    track-and-cue rule). With --scenario (bundled name or TOML file): its radars (overrides and
+    own [[sites]], e.g. the 2007 forward radar), its missile class, minimum track time and cue
+    links are the defaults."""
     from ..export import check_output_file, check_output_files
     from ..plots import check_figure_path
     from .trajectory import FLIGHT_SUFFIXES
@@ -79,17 +91,39 @@ def command(launch, target, radar_ids, missile_id, mode, apogee_m, angle_deg, st
     if not 0.01 <= step_s <= 60.0:
         raise InputError(f"--step must be between 0.01 s and 60 s, got {step_s:g} s")
     cat = get_catalog(catalog_files)
+    sc = load_scenario_option(scenario_name, cat)
+    if sc is not None:
+        cat = sc.catalog  # the scenario's own [[sites]] resolve too
+    if radar_ids is None and sc is None:
+        raise InputError("give --radars (comma-separated radar ids) or --scenario (its radars)")
     lat1, lon1, name1, _ = resolve_place(launch, cat)
     lat2, lon2, name2, _ = resolve_place(target, cat)
-    radars = [cat.radar(r) for r in id_list(radar_ids, "--radars", "radar id")]
-    missile = cat.missile(missile_id) if missile_id else _default_missile(cat, lat1, lon1, lat2, lon2)
-    if not missile_id:
+    if radar_ids is None:
+        radars = list(sc.radars.values())
+        note(f"radars: {', '.join(r.id for r in radars)} (scenario {sc.id}; --radars)")
+    else:
+        radars = [scenario_radar(r, cat, sc) for r in id_list(radar_ids, "--radars", "radar id")]
+    if sc is not None and is_default("min_track_s"):
+        min_track_s = sc.min_track_s
+    missile = cat.missile(missile_id) if missile_id else None
+    if missile is None and sc is not None:
+        if aim_missile(sc.missile, lat1, lon1, lat2, lon2, errors="mask")[1].all():
+            missile = sc.missile
+            note(f"missile class: {missile.name} ({missile.id}: scenario {sc.id}'s; --missile)")
+        else:
+            missile = _default_missile(cat, lat1, lon1, lat2, lon2)
+            note(f"missile class: {missile.name} ({missile.id}): scenario {sc.id}'s {sc.missile.id} cannot reach "
+                 f"{name2}; the shortest-range class that reaches instead (--missile)")
+    elif missile is None:
+        missile = _default_missile(cat, lat1, lon1, lat2, lon2)
         note(f"missile class: {missile.name} ({missile.id}: the shortest-range class that reaches; --missile)")
     traj, _ = aim_profile(missile, lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m)
     terrain = terrain_from_options(no_terrain, dem_files)
     views = [RadarView(r, model=model, terrain=terrain) for r in radars]
-    tl = timeline(traj, views, step_s=step_s, min_track_s=min_track_s)
-    out = {"launch": name1, "target": name2, "missile": missile.id,
+    # the scenario's cue links when its radars are the set (links to radars outside it are ignored)
+    tl = timeline(traj, views, step_s=step_s, min_track_s=min_track_s, links=sc.links if sc is not None else None)
+    out = {**({"scenario": sc.id} if sc is not None else {}), "min_track_s": min_track_s,
+           "launch": name1, "target": name2, "missile": missile.id,
            "missile_burnout_speed_max_mps": missile_max_speed_mps(missile), "mode": mode,
            "refraction_model": views[0].model_name, "terrain": views[0].terrain, **tl.to_dict()}
     if plot_path:
@@ -116,14 +150,15 @@ def command(launch, target, radar_ids, missile_id, mode, apogee_m, angle_deg, st
         return
     click.echo(f"{missile.name}: {name1} -> {name2}, {out['ground_range_m'] / 1000:,.0f} km, flight "
                f"{tl.impact_t_s / 60:.1f} min, apogee {out['apogee_m'] / 1000:,.0f} km, boost {tl.burn_time_s:.0f} s")
-    header = f"{'radar':<16}{'first seen':>11}{'alt km':>8}{'range km':>10}{'seen s':>9}{'boost':>7}{'warning s':>11}"
+    w = max([16] + [len(tr.radar_id) + 2 for tr in tl.tracks])
+    header = f"{'radar':<{w}}{'first seen':>11}{'alt km':>8}{'range km':>10}{'seen s':>9}{'boost':>7}{'warning s':>11}"
     click.echo(header)
     for tr in tl.tracks:
         if tr.first_detection_t_s is None:
-            click.echo(f"{tr.radar_id:<16}{'never':>11}   ({tr.blocked_mostly_by})")
+            click.echo(f"{tr.radar_id:<{w}}{'never':>11}   ({tr.blocked_mostly_by})")
             continue
         boost = "yes" if tr.boost_seen else "no"
-        click.echo(f"{tr.radar_id:<16}{tr.first_detection_t_s:>10.0f}s{tr.first_detection_altitude_m / 1000:>8.0f}"
+        click.echo(f"{tr.radar_id:<{w}}{tr.first_detection_t_s:>10.0f}s{tr.first_detection_altitude_m / 1000:>8.0f}"
                    f"{tr.first_detection_range_m / 1000:>10,.0f}{tr.visible_s:>9.0f}{boost:>7}"
                    f"{tr.warning_time_s:>11.0f}" + ("" if tr.can_search else f"   (cued at {tr.cue_t_s:.0f} s)"))
     if tl.first_detection_t_s is None:
