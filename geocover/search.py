@@ -226,6 +226,12 @@ def run_task(sc: Scenario, kind: str, template, resolution_deg: float, task: Tas
     return TaskResult(task.key, task.launch, fp.battle_space_s[task.launch], fp.north_deg, fp.resolution_deg,
                       eng.reachable, eng.defended, eng.warning_time_s)
 
+def _call_range(fn, *args):
+    """``fn(*args[:-1], start, stop)`` for the ``(start, stop)`` range last in ``args``."""
+    *rest, (start, stop) = args
+    return fn(*rest, start, stop)
+
+
 class Executor:
     """Runs tasks in-process (``scheduler="none"``), on a local Dask cluster (``"local"``,
     the default) or on an existing cluster (``"tcp://host:8786"``)."""
@@ -237,6 +243,8 @@ class Executor:
         self.progress = progress
         self.workers = 1 if self.scheduler == "none" else workers
         self.client = self.cluster = None
+        #: per-worker allocator state (geocover.scaleout.allocator_status); empty in-process
+        self.allocator: dict = {}
         if self.scheduler == "none":
             return
         try:
@@ -263,6 +271,7 @@ class Executor:
                 os.environ.clear()
                 os.environ.update(saved)
             self.client = Client(self.cluster)
+            self.allocator = self._configure_workers()  # a no-op here: the variable is gone
         else:
             if not self.scheduler.startswith(("tcp://", "tls://", "inproc://")):
                 raise InputError(f"scheduler {self.scheduler!r} must be 'none', 'local' or an address like "
@@ -275,6 +284,25 @@ class Executor:
                 # as a 3 EiB frame length: MemoryError; other servers give ValueError, EOFError ...)
                 raise GeocoverError(f"cannot reach the Dask scheduler at {self.scheduler} within "
                                     f"{connect_timeout_s:g} s ({exc.__class__.__name__}: {exc})") from None
+            self.allocator = self._configure_workers()
+
+    def _configure_workers(self) -> dict:
+        """On a cluster someone else started: the allocator fix in every worker (now and
+        later ones, :class:`geocover.scaleout.AllocatorPlugin`); a warning naming the fix where
+        a worker keeps Dask's ``MALLOC_TRIM_THRESHOLD_`` and cannot be configured. Returns
+        each worker's :func:`geocover.scaleout.allocator_status`."""
+        import warnings
+
+        from .scaleout import FIX_HINT, TRIM_ENV, AllocatorPlugin, allocator_status
+
+        self.client.register_plugin(AllocatorPlugin())
+        status = self.client.run(allocator_status)
+        slow = sorted(w for w, st in status.items() if st["env"] is not None and not st["configured"])
+        if slow:
+            warnings.warn(f"{len(slow)} of {len(status)} Dask workers keep {TRIM_ENV}="
+                          f"{status[slow[0]]['env']} and cannot change it here (no glibc mallopt), which "
+                          f"made geocover 1.7-2.7x slower; {FIX_HINT}", RuntimeWarning, stacklevel=3)
+        return status
 
     def map(self, fn: Callable, items: Sequence, *args, desc: str = "tasks") -> list:
         """``fn(*args, item)`` for every item, results in item order; a progress bar on stderr
@@ -309,6 +337,22 @@ class Executor:
             return results
         finally:
             bar.close()
+
+    def map_chunks(self, fn: Callable, n: int, *args, chunks: int | None = None, align: int = 1,
+                   desc: str = "chunks"):
+        """``fn(*args, start, stop)`` over contiguous index ranges covering ``range(n)``, the
+        results joined in order (:func:`geocover.scaleout.concat_chunks`: arrays, tuples, dicts,
+        dataclasses). ``chunks`` defaults to 4 per worker (1 in-process), for balance; every
+        boundary is a multiple of ``align``: give the block size of a computation whose
+        results depend on its blocks (``engage_points``' ``chunk``: its samples per block) and
+        the result equals ``fn(*args, 0, n)`` (tests/test_scaleout.py)."""
+        from .scaleout import chunk_ranges, concat_chunks
+
+        k = chunks or (1 if self.client is None else 4 * self.workers)
+        ranges = chunk_ranges(int(n), k, align=align)
+        if not ranges:
+            raise InputError("nothing to compute: no indices")
+        return concat_chunks(self.map(_call_range, ranges, fn, *args, desc=desc))
 
     def close(self) -> None:
         if self.client is not None:
