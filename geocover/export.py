@@ -559,3 +559,31 @@ def features_to_geodataframe(features: Iterable[tuple[BaseGeometry, dict]]):
     feats = list(features)
     rows = [dict(props) for _, props in feats]
     return gpd.GeoDataFrame(rows, geometry=[g for g, _ in feats], crs="EPSG:4326")
+
+
+#: The z coordinate of flight lines (:func:`flight_features`).
+Z_ELLIPSOID = "height above the WGS84 ellipsoid, m"
+
+
+def flight_features(traj, *, step_s: float = 5.0, properties: dict | None = None) -> list[tuple]:
+    """The flight (trajectory 0 of ``traj``) as one (LineString [lon, lat, height above the
+    WGS84 ellipsoid (m)], properties) pair, sampled every ``step_s`` seconds; ``t_s`` holds
+    the time (s after launch) of every vertex."""
+    from shapely.geometry import LineString
+
+    from .geoid import msl_to_ellipsoidal
+
+    s = traj.sample(step_s=step_s)
+    lat, lon, alt = s.lat_deg[0], s.lon_deg[0], s.altitude_m[0]
+    h = msl_to_ellipsoidal(lat, lon, alt)
+    line = LineString(np.column_stack([np.unwrap(lon, period=360.0), lat, h]))
+    props = {**traj.summary(), **(properties or {}), "z": Z_ELLIPSOID,
+             "t_s": [round(float(x), 3) for x in s.t_s[0]]}
+    return [(line, props)]
+
+
+def flight_geojson(traj, *, step_s: float = 5.0, properties: dict | None = None) -> dict:
+    """The flight as an RFC 7946 FeatureCollection (one writer: :func:`feature_collection`),
+    cut at the antimeridian, with per-vertex times ``t_s``."""
+    return feature_collection(flight_features(traj, step_s=step_s, properties=properties), name="trajectory",
+                              precision=6, vertex_keys=("t_s",))

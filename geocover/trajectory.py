@@ -46,6 +46,8 @@ __all__ = [
     "Trajectory",
     "aim",
     "aim_missile",
+    "aim_profile",
+    "check_profile",
     "fly",
     "min_energy_state",
     "missile_max_speed_mps",
@@ -1130,3 +1132,26 @@ def aim_missile(missile, launch_lat_deg, launch_lon_deg, target_lat_deg, target_
             f"({mode}{', fixed speed' if fixed_speed else ''}): {why}; the class has {v_max:,.0f} m/s "
             f"(maximum range {missile.range_m / 1000:,.0f} km, minimum-energy, non-rotating Earth)")
     return traj, reach
+
+
+def check_profile(mode: str, angle_deg: float | None, apogee_m: float | None) -> None:
+    """Refuse contradictory profile options before flying: an apogee or angle without a
+    lofted/depressed ``mode``, or both at once (:class:`InputError`, worded for the
+    ``--apogee``/``--angle``/``--mode`` options). Whether the profile can be flown to the
+    target (an apogee or angle on the right side of the minimum-energy flight, within the
+    class's speed) is decided by the solver, which names the feasible interval."""
+    if (apogee_m is not None or angle_deg is not None) and mode == "min-energy":
+        raise InputError("--apogee and --angle shape a lofted or depressed trajectory: add --mode lofted "
+                         "or --mode depressed")
+    if apogee_m is not None and angle_deg is not None:
+        raise InputError("give --apogee or --angle, not both")
+
+
+def aim_profile(missile, lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m, *, rotating: bool = True,
+                errors: str = "raise"):
+    """Aim a catalog class with a flight profile (``mode``, burnout ``angle_deg`` or
+    ``apogee_m``; checked first by :func:`check_profile`): :func:`aim_missile`'s
+    (trajectory, reachable)."""
+    check_profile(mode, angle_deg, apogee_m)
+    return aim_missile(missile, lat1, lon1, lat2, lon2, mode=mode, fpa_deg=angle_deg, apogee_m=apogee_m,
+                       rotating=rotating, errors=errors)

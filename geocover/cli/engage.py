@@ -7,9 +7,10 @@ import click
 from ..engine import ScenarioRun
 from ..footprint import LIMITED_BY_TEXT
 from ..scenario import load_scenario
+from ..trajectory import aim_profile
 from ..units import parse_quantity_list
 from .options import catalog_option, echo_json, get_catalog, model_option, nonempty, resolve_place
-from .trajectory import aim_profile, profile_options
+from .trajectory import profile_options
 
 
 @click.command("engage")

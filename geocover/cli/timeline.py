@@ -8,7 +8,7 @@ from ..errors import InputError
 from ..export import write_geojson
 from ..radar import RadarView
 from ..timeline import timeline
-from ..trajectory import aim_missile, missile_max_speed_mps
+from ..trajectory import aim_missile, aim_profile, check_profile, missile_max_speed_mps
 from .options import (
     QuantityType,
     catalog_option,
@@ -27,7 +27,7 @@ from .options import (
     scenario_radar,
     terrain_from_options,
 )
-from .trajectory import aim_profile, check_profile, profile_options
+from .trajectory import profile_options
 
 
 def _default_missile(cat, lat1, lon1, lat2, lon2):
@@ -136,7 +136,7 @@ def command(launch, target, radar_ids, scenario_name, missile_id, mode, apogee_m
                             caption=cap)
         save_figure(fig, plot_path, dpi=dpi)
     if geojson_path:
-        from .trajectory import flight_features
+        from ..export import flight_features
 
         write_geojson(geojson_path, flight_features(traj, properties={"from": name1, "to": name2,
                                                                       "missile": missile.id}),

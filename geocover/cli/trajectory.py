@@ -6,8 +6,8 @@ import click
 import numpy as np
 
 from ..errors import InputError
-from ..export import feature_collection
-from ..trajectory import MODES, aim, aim_missile, fly, wrong_side
+from ..export import flight_geojson
+from ..trajectory import MODES, aim, aim_profile, check_profile, fly, wrong_side
 from .options import (
     QuantityType,
     catalog_option,
@@ -16,18 +16,6 @@ from .options import (
     nonempty,
     resolve_place,
 )
-
-
-def check_profile(mode: str, angle_deg: float | None, apogee_m: float | None) -> None:
-    """Refuse contradictory profile options before flying: --apogee/--angle without a
-    lofted/depressed mode, or both at once. Whether the profile can be flown to the target
-    (an apogee or angle on the right side of the minimum-energy flight, within the class's
-    speed) is decided by the solver, which names the feasible interval."""
-    if (apogee_m is not None or angle_deg is not None) and mode == "min-energy":
-        raise InputError("--apogee and --angle shape a lofted or depressed trajectory: add --mode lofted "
-                         "or --mode depressed")
-    if apogee_m is not None and angle_deg is not None:
-        raise InputError("give --apogee or --angle, not both")
 
 
 def profile_options(f):
@@ -44,45 +32,13 @@ def profile_options(f):
                              "15 deg off the minimum-energy angle).")(f)
 
 
-def aim_profile(missile, lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m, *, rotating: bool = True,
-                errors: str = "raise"):
-    """Aim a catalog class with the profile options (checked first)."""
-    check_profile(mode, angle_deg, apogee_m)
-    return aim_missile(missile, lat1, lon1, lat2, lon2, mode=mode, fpa_deg=angle_deg, apogee_m=apogee_m,
-                       rotating=rotating, errors=errors)
-
-
 KEYS = ("impact_lat_deg", "impact_lon_deg", "ground_range_m", "flight_time_s", "apogee_m",
         "burnout_speed_mps", "flight_path_angle_deg")
 
 
-Z_ELLIPSOID = "height above the WGS84 ellipsoid, m"
 #: The file names the flight writers accept (GeoPackage: OGC 12-128r18 requirement 3, ".gpkg";
 #: KML 2.2: .kml text or .kmz zip).
 FLIGHT_SUFFIXES = {"--gpkg": (".gpkg",), "--kml": (".kml", ".kmz")}
-
-
-def flight_features(traj, *, step_s: float = 5.0, properties: dict | None = None) -> list[tuple]:
-    """The flight as one (LineString [lon, lat, height above the WGS84 ellipsoid], properties)
-    pair; ``t_s`` holds the time (s after launch) of every vertex."""
-    from shapely.geometry import LineString
-
-    from ..geoid import msl_to_ellipsoidal
-
-    s = traj.sample(step_s=step_s)
-    lat, lon, alt = s.lat_deg[0], s.lon_deg[0], s.altitude_m[0]
-    h = msl_to_ellipsoidal(lat, lon, alt)
-    line = LineString(np.column_stack([np.unwrap(lon, period=360.0), lat, h]))
-    props = {**traj.summary(), **(properties or {}), "z": Z_ELLIPSOID,
-             "t_s": [round(float(x), 3) for x in s.t_s[0]]}
-    return [(line, props)]
-
-
-def flight_geojson(traj, *, step_s: float = 5.0, properties: dict | None = None) -> dict:
-    """The flight as an RFC 7946 FeatureCollection (one writer: :func:`geocover.export.feature_collection`),
-    cut at the antimeridian, with per-vertex times ``t_s``."""
-    return feature_collection(flight_features(traj, step_s=step_s, properties=properties), name="trajectory",
-                              precision=6, vertex_keys=("t_s",))
 
 
 @click.command("trajectory")
