@@ -14,10 +14,12 @@
 #      only the test files that exercise it (TESTS below);
 #   3. runs `nice -n 19 mutmut run` under `timeout` (the time box; mutmut keeps the verdicts
 #      reached so far), then prints `mutmut results` and the score, and appends one line to
-#      $MUTATION_DIR/summary.tsv: module, killed, survived, no-tests, timeout, total, score %.
+#      $MUTATION_DIR/summary.tsv: module, killed, survived, no-tests, timeout, judged, mutants,
+#      score %, commit.
 #
-# The score is killed / (killed + survived), as mutmut reports it; "no tests" mutants (code
-# no selected test reaches) are listed separately. docs/mutation.md explains each survivor.
+# The score is (killed + timeout) / (killed + timeout + survived), as mutmut reports it;
+# "no tests" mutants (code no selected test reaches) are listed separately, and a time box
+# leaves the rest "not checked". docs/mutation.md explains the survivors.
 # Needs: the test extra (pip install -e '.[test]' installs mutmut).
 set -euo pipefail
 
@@ -85,7 +87,7 @@ fi
 WORK="${MUTATION_DIR:-/tmp/geocover-mutation}"
 mkdir -p "$WORK"
 SUMMARY="$WORK/summary.tsv"
-[ -f "$SUMMARY" ] || printf 'module\tkilled\tsurvived\tno_tests\ttimeout\ttotal\tscore_pct\tref\n' > "$SUMMARY"
+[ -f "$SUMMARY" ] || printf 'module\tkilled\tsurvived\tno_tests\ttimeout\tjudged\tmutants\tscore_pct\tref\n' > "$SUMMARY"
 
 for mod in "${MODULES[@]}"; do
   [ -f "$ROOT/geocover/$mod.py" ] || { echo "mutation.sh: geocover/$mod.py does not exist" >&2; exit 2; }
@@ -115,7 +117,7 @@ PY
   start=$(date +%s)
   set +e
   if [ "$BOX" -gt 0 ]; then
-    (cd "$dir" && GEOCOVER_DATA_DIR="$dir/data" timeout --signal=INT "$BOX" nice -n 19 "$MUTMUT" run --max-children "$JOBS" \
+    (cd "$dir" && GEOCOVER_DATA_DIR="$dir/data" timeout --signal=INT --kill-after=60 "$BOX" nice -n 19 "$MUTMUT" run --max-children "$JOBS" \
       > "$dir/mutmut-run.log" 2>&1)
   else
     (cd "$dir" && GEOCOVER_DATA_DIR="$dir/data" nice -n 19 "$MUTMUT" run --max-children "$JOBS" > "$dir/mutmut-run.log" 2>&1)
@@ -129,11 +131,12 @@ import collections, sys
 path, mod, label, secs = sys.argv[1:]
 c = collections.Counter(line.rsplit(": ", 1)[1].strip() for line in open(path, encoding="utf-8")
                         if line.startswith("    geocover.") and ": " in line)
-k, s = c["killed"], c["survived"]
-score = 100.0 * k / (k + s) if k + s else float("nan")
-sys.stderr.write(f"   {mod}: {k} killed, {s} survived, {c['no tests']} no tests, {c['timeout']} timeout, "
-                 f"{sum(c.values())} judged, score {score:.1f} % ({secs} s)\n")
-print(f"{mod}\t{k}\t{s}\t{c['no tests']}\t{c['timeout']}\t{sum(c.values())}\t{score:.1f}\t{label}")
+k, s, t = c["killed"], c["survived"], c["timeout"]
+judged = k + s + t + c["no tests"]
+score = 100.0 * (k + t) / (k + t + s) if k + t + s else float("nan")  # mutmut's: timeouts count as killed
+sys.stderr.write(f"   {mod}: {k} killed, {t} timeout, {s} survived, {c['no tests']} no tests; {judged} judged of "
+                 f"{sum(c.values())} ({c['not checked']} not checked); score {score:.1f} % ({secs} s)\n")
+print(f"{mod}\t{k}\t{s}\t{c['no tests']}\t{t}\t{judged}\t{sum(c.values())}\t{score:.1f}\t{label}")
 PY
   grep -E ": (survived|no tests|timeout)$" "$dir/results.txt" | sed 's/^/   /' || true
   echo "   details: cd $dir && mutmut show <name>"
