@@ -49,7 +49,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._paths import data_dir
 from .catalog import (
@@ -65,6 +65,9 @@ from .catalog import (
     read_toml,
 )
 from .errors import CatalogError, UnknownIdError, close_matches
+
+if TYPE_CHECKING:
+    from .uncertainty import ParameterSpace
 
 __all__ = ["Scenario", "bundled_scenarios", "check_bbox", "load_scenario"]
 
@@ -85,7 +88,7 @@ def check_bbox(bbox) -> tuple[float, float, float, float]:
     return w, s, e, n
 
 _TOP = ("scenario", "radars", "interceptors", "threats", "grid", "engagement", "overrides", "sites", "sectors",
-        "networks")
+        "networks", "uncertain")
 
 
 @dataclass
@@ -116,6 +119,8 @@ class Scenario:
     #: (geocover.sectors.RULES) naming the responsible side.
     sectors: dict[str, list[str]] = field(default_factory=dict)
     sector_rule: str = "first"
+    #: Uncertain parameters (``[uncertain]``, :mod:`geocover.uncertainty`); empty when none.
+    uncertain: ParameterSpace | None = None
     #: Data fusion (``[networks]``): owner -> radar ids, and the links between owners
     #: (:class:`NetworkLink`); empty: every radar in one network (the default cue rule).
     networks: dict[str, list[str]] = field(default_factory=dict)
@@ -361,6 +366,9 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
             ctx.fail(f"overrides.{key}", "unknown key; use overrides.radars and overrides.interceptors")
     sectors, rule = _sectors(ctx)
     networks, net_links = _networks(ctx, list(dict.fromkeys(ew + fc)))
+    from .uncertainty import parse_uncertain
+
+    uncertain = parse_uncertain(ctx, doc.get("uncertain"), radars, interceptors, cat)
     sid = path.stem
     year = head.get("year")
     return dataclasses.replace(Scenario(
@@ -371,7 +379,8 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
         ctx.number("engagement.min_track_s", eng.get("min_track_s", 10.0), hi=3600.0),
         ctx.number("engagement.kill_assessment_s", eng.get("kill_assessment_s", 60.0), hi=3600.0),
         int(ctx.number("engagement.samples", eng.get("samples", 80), 10, integer=True, hi=2000)), cat),
-        sectors=sectors, sector_rule=rule, networks=networks, network_links=net_links)
+        sectors=sectors, sector_rule=rule, networks=networks, network_links=net_links,
+        uncertain=uncertain)
 
 
 @dataclass(frozen=True)

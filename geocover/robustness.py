@@ -1,0 +1,364 @@
+"""Verdicts with their robustness: a scenario's footprint and city verdicts over many
+parameter sets drawn from its ``[uncertain]`` table (:mod:`geocover.uncertainty`), with
+Sobol' (or Morris) sensitivity indices saying which assumption decides each verdict.
+
+Every parameter set is applied to the scenario (:func:`geocover.uncertainty.apply_sample`)
+and engaged by the one engine (:class:`geocover.footprint.Architecture`, its
+``engage_points``) on the scenario's grid and on the catalog's target cities; nothing here
+re-implements the engagement rule.
+
+Definitions (per cell or city, per launch site):
+
+``p_reachable``
+    share of the parameter sets in which the threat can reach it (the threat class may be
+    uncertain);
+``p_defended``
+    share of the sets *in which it is reachable* in which it is defended (battle space > 0);
+    NaN where no set reaches it. For ``_all``: defended against every launch site that
+    reaches it, among the sets in which at least one does (the footprint's "all" rule).
+
+Work is split into tasks of (block of parameter sets x grid chunk) plus one task per block
+for the cities, run in one process, on a local Dask cluster or on an existing one
+(:class:`geocover.search.Executor`: retries, progress bar). Tasks return integer counts per
+cell and per-set areas; the client adds them in task order, so the result is the same
+whichever scheduler runs them.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .catalog import Site
+from .compare import cell_areas_km2
+from .errors import InputError
+from .footprint import Architecture, grid_shape
+from .geodesy import grid_centres
+from .scenario import Scenario
+from .uncertainty import Design, apply_sample, check_design, sample
+
+__all__ = ["RobustnessResult", "plot_tornado", "robustness", "sensitivity"]
+
+#: Grid cells per task; a multiple of Architecture.engage_points' block (4,096 cells) so a
+#: chunk is engaged in the same blocks as the whole grid.
+CHUNK_CELLS = 4 * 4096
+#: Parameter sets per task.
+SETS_PER_TASK = 16
+#: Quantiles of the battle space in cities.csv (%).
+QUANTILES = (5, 50, 95)
+
+
+@dataclass
+class RobustnessResult:
+    """Counts over the parameter sets and per-set city results.
+
+    Grids are (rows, cols), row 0 the northern edge. City arrays are (sets, launches, cities).
+    """
+
+    scenario: Scenario
+    design: Design
+    launches: list[str]
+    west_deg: float
+    north_deg: float
+    resolution_deg: float
+    shape: tuple[int, int]
+    defended_count: dict[str, np.ndarray]  # per launch and "all"
+    reachable_count: dict[str, np.ndarray]
+    defended_area_km2: np.ndarray  # per set: area defended against all launches that reach it
+    cities: list[Site]
+    city_reachable: np.ndarray
+    city_defended: np.ndarray
+    city_battle_space_s: np.ndarray
+    indices: dict = field(default_factory=dict)
+
+    @property
+    def n_sets(self) -> int:
+        return len(self.design)
+
+    def p_reachable(self, name: str) -> np.ndarray:
+        return (self.reachable_count[name] / self.n_sets).astype(np.float32)
+
+    def p_defended(self, name: str) -> np.ndarray:
+        """Share of the sets that reach a cell in which it is defended (NaN: never reached)."""
+        r = self.reachable_count[name]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(r > 0, self.defended_count[name] / np.maximum(r, 1), np.nan).astype(np.float32)
+
+    def city_rows(self) -> list[dict]:
+        """Per city and launch: p_defended, p_reachable, battle-space quantiles (over the sets
+        that reach it; 0 s where undefended) and the drivers (largest indices)."""
+        rows = []
+        for j, lid in enumerate(self.launches):
+            for k, c in enumerate(self.cities):
+                reach = self.city_reachable[:, j, k]
+                n = int(reach.sum())
+                bs = self.city_battle_space_s[reach, j, k]
+                q = np.percentile(bs, QUANTILES) if n else [math.nan] * len(QUANTILES)
+                ind = self.indices.get("cities", {}).get(c.id, {}).get(lid, {})
+                rows.append({"target": c.id, "launch": lid, "sets": self.n_sets, "sets_reachable": n,
+                             "p_reachable": n / self.n_sets,
+                             "p_defended": float(self.city_defended[reach, j, k].mean()) if n else None,
+                             **{f"battle_space_p{p}_s": (None if not n else float(v)) for p, v in zip(QUANTILES, q,
+                                                                                                      strict=True)},
+                             "drivers": " ".join(ind.get("drivers", [])),
+                             "lat_deg": c.lat_deg, "lon_deg": c.lon_deg})
+        return rows
+
+
+# ------------------------------------------------------------------ tasks
+_ARCH: dict[tuple, Architecture] = {}
+
+
+def _architecture(job: dict, i: int) -> Architecture:
+    """The engine for parameter set ``i`` (cached in the worker process: a set's flyout
+    tables are built once, whichever chunks of it the worker runs)."""
+    values = job["values"][i]
+    key = (job["token"], tuple(sorted(values.items())))  # sets with equal values share one engine
+    arch = _ARCH.get(key)
+    if arch is None:
+        if len(_ARCH) >= 64:
+            _ARCH.pop(next(iter(_ARCH)))
+        arch = Architecture(apply_sample(job["scenario"], values), model=job["model"])
+        _ARCH[key] = arch
+    return arch
+
+
+def _run_task(job: dict, item: tuple[int, int, int]):
+    """One task: sets [lo, hi) against grid chunk ``c`` (and the cities with chunk 0)."""
+    lo, hi, c = item
+    sc: Scenario = job["scenario"]
+    sites = [sc.catalog.launch_site(lid) for lid in job["launches"]]
+    return _grid_part(job, sites, lo, hi, c), (_city_part(job, sites, lo, hi) if c == 0 else None)
+
+
+def _city_part(job: dict, sites: list, lo: int, hi: int):
+    """Reachable, defended and battle space (s) of the catalog's cities, (sets, launches, cities)."""
+    lat, lon = job["city_lat"], job["city_lon"]
+    shape = (hi - lo, len(sites), lat.size)
+    reach, dfd, bs = np.zeros(shape, bool), np.zeros(shape, bool), np.full(shape, np.nan)
+    for s in range(lo, hi):
+        arch = _architecture(job, s)
+        for j, site in enumerate(sites):
+            e = arch.engage_points(site.lat_deg, site.lon_deg, lat, lon)
+            reach[s - lo, j], dfd[s - lo, j], bs[s - lo, j] = e.reachable, e.defended, e.battle_space_s
+    return reach, dfd, bs
+
+
+def _grid_part(job: dict, sites: list, lo: int, hi: int, c: int):
+    """Per-cell defended and reachable counts (launches, then "all") over sets [lo, hi) in
+    grid chunk ``c``, and each set's area (km²) defended against all launches there."""
+    a, b = job["chunks"][c]
+    lat, lon = job["lat"][a:b], job["lon"][a:b]
+    areas = job["cell_area_km2"][a:b]
+    n_l = len(sites)
+    dcount = np.zeros((n_l + 1, b - a), np.int32)
+    rcount = np.zeros((n_l + 1, b - a), np.int32)
+    area = np.zeros(hi - lo)
+    for s in range(lo, hi):
+        arch = _architecture(job, s)
+        any_reach = np.zeros(b - a, bool)
+        all_ok = np.ones(b - a, bool)
+        for j, site in enumerate(sites):
+            e = arch.engage_points(site.lat_deg, site.lon_deg, lat, lon)
+            r, d = np.asarray(e.reachable, bool), np.asarray(e.defended, bool) & np.asarray(e.reachable, bool)
+            rcount[j] += r
+            dcount[j] += d
+            any_reach |= r
+            all_ok &= d | ~r
+        d_all = any_reach & all_ok
+        rcount[n_l] += any_reach
+        dcount[n_l] += d_all
+        area[s - lo] = float(areas[d_all].sum())
+    return dcount, rcount, area
+
+
+def robustness(scenario: Scenario, n_sets: int, *, seed: int = 0, method: str = "auto",
+               launches: list[str] | None = None, resolution_deg: float | None = None,
+               bbox_deg=None, scheduler: str | None = "none", workers: int = 2, progress: bool | None = None,
+               model=None, design: Design | None = None, executor=None, max_cells: int = 4_000_000,
+               indices: bool = True) -> RobustnessResult:
+    """Run the scenario's engagements over ``n_sets`` sampled parameter sets.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        With an ``[uncertain]`` table (:attr:`Scenario.uncertain`).
+    n_sets : int
+        Parameter sets asked for (the design may use fewer: whole base samples).
+    seed : int
+        Seed of the design (same seed, same sets, same results on any scheduler).
+    method : {"auto", "sobol", "morris"}
+    launches : list of str, optional
+        Launch-site ids [default: the scenario's].
+    resolution_deg, bbox_deg : optional
+        Grid [default: the scenario's].
+    scheduler : str
+        ``"none"`` (one process), ``"local"`` (a LocalCluster of ``workers``) or ``tcp://...``.
+    design : Design, optional
+        Use this design instead of sampling (tests).
+    executor : geocover.search.Executor, optional
+        An executor already started (its scheduler is used).
+
+    Raises
+    ------
+    InputError, CatalogError
+        No uncertain parameter, too few samples, a sampled set that fails validation, a
+        grid too large.
+    """
+    from .refraction import DEFAULT_VISIBILITY_MODEL
+    from .search import Executor
+
+    space = scenario.uncertain
+    if space is None or not len(space):
+        raise InputError(f"{scenario.path}: the scenario has no [uncertain] table: nothing to sample "
+                         "(docs/scenario-format.md, [uncertain])")
+    design = design or sample(space, n_sets, seed=seed, method=method)
+    check_design(scenario, design)
+    launches = list(launches or scenario.launch_sites)
+    bbox = tuple(bbox_deg or scenario.bbox_deg)
+    res = float(resolution_deg or scenario.resolution_deg)
+    nrow, ncol = grid_shape(bbox, res)
+    if nrow < 1 or ncol < 1:
+        raise InputError(f"grid {bbox} at {res} deg has no cells")
+    if nrow * ncol > max_cells:
+        raise InputError(f"a {nrow} x {ncol} grid ({nrow * ncol:,} cells) is more than this run allows "
+                         f"({max_cells:,}); use a coarser --resolution")
+    west, _s, _e, north = bbox
+    lats, lons = grid_centres(west, north, nrow, ncol, res)
+    cells = nrow * ncol
+    cities = list(scenario.catalog.sites("target"))
+    job = {"token": uuid.uuid4().hex, "scenario": scenario, "values": design.values, "launches": launches,
+           "model": model or DEFAULT_VISIBILITY_MODEL, "lat": np.repeat(lats, ncol), "lon": np.tile(lons, nrow),
+           "cell_area_km2": np.repeat(cell_areas_km2(north, nrow, res), ncol),
+           "chunks": [(a, min(a + CHUNK_CELLS, cells)) for a in range(0, cells, CHUNK_CELLS)],
+           "city_lat": np.array([c.lat_deg for c in cities]), "city_lon": np.array([c.lon_deg for c in cities])}
+    n = len(design)
+    blocks = [(lo, min(lo + SETS_PER_TASK, n)) for lo in range(0, n, SETS_PER_TASK)]
+    items = [(lo, hi, c) for lo, hi in blocks for c in range(len(job["chunks"]))]
+    own = executor is None
+    ex = executor or Executor(scheduler, workers=workers, progress=progress)
+    try:
+        out = ex.map(_run_task, items, job, desc="parameter sets x chunks")
+    finally:
+        if own:
+            ex.close()
+    n_l = len(launches)
+    names = [*launches, "all"]
+    dcount = np.zeros((n_l + 1, cells), np.int64)
+    rcount = np.zeros((n_l + 1, cells), np.int64)
+    area = np.zeros(n)
+    shape3 = (n, n_l, len(cities))
+    c_reach, c_def, c_bs = np.zeros(shape3, bool), np.zeros(shape3, bool), np.full(shape3, np.nan)
+    for (lo, hi, c), (grid, city) in zip(items, out, strict=True):
+        if city is not None:
+            c_reach[lo:hi], c_def[lo:hi], c_bs[lo:hi] = city
+        a, b = job["chunks"][c]
+        dcount[:, a:b] += grid[0]
+        rcount[:, a:b] += grid[1]
+        area[lo:hi] += grid[2]
+    result = RobustnessResult(
+        scenario, design, launches, west, north, res, (nrow, ncol),
+        {k: dcount[i].reshape(nrow, ncol) for i, k in enumerate(names)},
+        {k: rcount[i].reshape(nrow, ncol) for i, k in enumerate(names)},
+        area, cities, c_reach, c_def & c_reach, np.where(c_reach, np.nan_to_num(c_bs, nan=0.0), np.nan))
+    if indices:
+        result.indices = sensitivity(result)
+    return result
+
+
+# ------------------------------------------------------------------ sensitivity
+def _analyse(design: Design, names: list[str], y: np.ndarray, problem: dict, *, top: int = 2) -> dict:
+    """Indices of one output ``y`` (one value per set): Sobol' S1/ST with 95 % bootstrap
+    confidence half-widths, or Morris mu*/sigma with mu*'s; ``drivers``: the ``top``
+    parameters with the largest ST (mu*) above zero. A constant output has no indices
+    (``variance`` 0: no parameter changes it)."""
+    import warnings
+
+    y = np.asarray(y, float)
+    var = float(np.var(y))
+    out: dict = {"mean": float(np.mean(y)), "variance": var}
+    if var == 0.0:
+        out.update({"indices": {k: None for k in names}, "drivers": []})
+        return out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if design.method == "sobol":
+            from SALib.analyze import sobol as sobol_analyze
+
+            s = sobol_analyze.analyze(problem, y, calc_second_order=False, num_resamples=200, conf_level=0.95,
+                                      seed=design.seed)
+            idx = {k: {"S1": float(s["S1"][i]), "S1_conf": float(s["S1_conf"][i]), "ST": float(s["ST"][i]),
+                       "ST_conf": float(s["ST_conf"][i])} for i, k in enumerate(names)}
+            rank = "ST"
+        else:
+            from SALib.analyze import morris as morris_analyze
+
+            s = morris_analyze.analyze(problem, design.unit, y, num_resamples=200, conf_level=0.95,
+                                       num_levels=4, seed=design.seed)
+            idx = {k: {"mu_star": float(s["mu_star"][i]), "mu_star_conf": float(s["mu_star_conf"][i]),
+                       "sigma": float(s["sigma"][i])} for i, k in enumerate(names)}
+            rank = "mu_star"
+    order = sorted(names, key=lambda k: -(np.nan_to_num(idx[k][rank])))
+    out.update({"indices": idx, "drivers": [k for k in order[:top] if np.nan_to_num(idx[k][rank]) > 0]})
+    return out
+
+
+def sensitivity(res: RobustnessResult) -> dict:
+    """Sensitivity indices (see :func:`_analyse`) of the defended area (km², against all
+    launches) and of each city's verdict (1 defended, 0 not; unreachable counts 0) per launch."""
+    design = res.design
+    space = res.scenario.uncertain
+    names, problem = space.names, space.problem()
+    out = {"method": design.method,
+           "index_names": (["S1", "S1_conf", "ST", "ST_conf"] if design.method == "sobol"
+                           else ["mu_star", "mu_star_conf", "sigma"]),
+           "note": design.note, "sets": len(design), "base_samples": design.base, "seed": design.seed,
+           "confidence_level": 0.95,
+           "parameters": [p.describe() for p in space.parameters],
+           "defended_area_km2": _analyse(design, names, res.defended_area_km2, problem),
+           "cities": {}}
+    for j, lid in enumerate(res.launches):
+        for k, c in enumerate(res.cities):
+            y = res.city_defended[:, j, k].astype(float)
+            out["cities"].setdefault(c.id, {})[lid] = _analyse(design, names, y, problem)
+    return out
+
+
+def plot_tornado(indices: dict, *, title: str = "", caption: str = "", ax=None):
+    """A tornado chart of one output's indices: total (ST, bars) and first-order (S1, dots)
+    Sobol' indices with their 95 % intervals, or Morris mu* with its interval, largest on
+    top. ``indices``: one entry of :func:`sensitivity` (e.g. ``["cities"]["paris"]["tabriz"]``);
+    ``ax`` drawn on if given, else a new figure (no pyplot, no backend change); returns the figure."""
+    from .plots import _clean, _finish, _new_figure
+
+    idx = {k: v for k, v in (indices.get("indices") or {}).items() if v is not None}
+    sobol = any("ST" in v for v in idx.values())
+    key = "ST" if sobol else "mu_star"
+    names = sorted(idx, key=lambda k: np.nan_to_num(idx[k][key]))
+    if ax is None:
+        fig, ax = _new_figure((6.4, 0.45 * max(len(names), 1) + 1.6))
+    fig = ax.figure
+    y = np.arange(len(names))
+    vals = [np.nan_to_num(idx[k][key]) for k in names]
+    conf = [np.nan_to_num(idx[k][f"{key}_conf"]) for k in names]
+    ax.barh(y, vals, xerr=conf, color="#4477aa", alpha=0.8, label="total (ST)" if sobol else "mu*", capsize=3)
+    if sobol:
+        ax.errorbar([np.nan_to_num(idx[k]["S1"]) for k in names], y,
+                    xerr=[np.nan_to_num(idx[k]["S1_conf"]) for k in names], fmt="o", color="#cc6677",
+                    label="first order (S1)", capsize=3)
+        ax.set_xlabel("Sobol' index (share of the verdict's variance), 95 % interval")
+    else:
+        ax.set_xlabel("Morris mu* (mean absolute elementary effect), 95 % interval")
+    ax.set_yticks(y)
+    ax.set_yticklabels([_clean(n) for n in names], fontsize=8, parse_math=False, usetex=False)
+    ax.axvline(0, color="k", lw=0.6)
+    ax.grid(axis="x", alpha=0.3)
+    if not names:
+        ax.text(0.5, 0.5, "no parameter changes this verdict", ha="center", va="center", transform=ax.transAxes)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(_clean(title), fontsize=10)
+    _finish(fig, caption)
+    return fig
