@@ -115,7 +115,8 @@ def _as_float(value: Any) -> float | None:
 
 
 def text_problem(text: str) -> str | None:
-    """What is wrong with a user string (lone surrogates, NUL), or None.
+    """What is wrong with a user string (lone surrogates, NUL and other control characters
+    than tab and line breaks), or None.
 
     JSON allows ``"\\ud800"`` escapes that are not Unicode characters; they cannot be
     written to any UTF-8 output, so they are refused at load time.
@@ -127,6 +128,11 @@ def text_problem(text: str) -> str | None:
                     "character; the file was written by a broken encoder)")
         if o == 0:
             return f"contains a NUL character at character {i + 1}"
+        if (o < 0x20 and ch not in "\t\n\r") or 0x7F <= o <= 0x9F:
+            # ESC, BEL, CSI ...: printed by `sites`, `horizon` or an error message, a terminal runs
+            # them as commands (retitle the window, write the clipboard, fake a prompt)
+            return (f"contains the control character U+{o:04X} at character {i + 1} (a terminal would "
+                    "act on it; only tab and line breaks are allowed)")
     return None
 
 

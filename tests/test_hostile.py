@@ -247,3 +247,48 @@ def test_coverage_prints_no_numpy_warning(tmp_path):
         r = run("coverage", "gabala", "--altitude", "300km", "--no-terrain", "--no-map", "--resolution", "2deg",
                 "--out", tmp_path / "o")
     assert r.exit_code == 0 and r.exception is None, (r.output, r.exception)
+
+
+# --- terminal escapes: text that a terminal would act on ---------------------------------------
+
+ESCAPES = ["\x1b]0;pwned\x07", "\x1b]52;c;cHduZWQ=\x07", "\x9b2J", "\x1b[2J", "\x07", "\x7f", "\x08\x08\x08ok"]
+
+
+@pytest.mark.parametrize("seq", ESCAPES)
+def test_control_characters_in_catalog_and_scenario_text_are_refused(tmp_path, seq):
+    # `sites` and `horizon` print names to the terminal, which would run OSC 0 (title),
+    # OSC 52 (clipboard write), CSI 2J (clear screen); click strips only CSI colours, only
+    # when not a terminal
+    import json
+
+    doc = json.loads((ROOT / "data" / "catalog" / "radars.geojson").read_text(encoding="utf-8"))
+    feat = doc["features"][0]
+    feat["properties"]["name"] = f"Radar {seq} end"
+    cat = tmp_path / "c.geojson"
+    cat.write_text(json.dumps({"type": "FeatureCollection", "features": [feat]}), encoding="utf-8")
+    r = run("sites", "--catalog", cat)
+    _refused(r, str(cat), f"record '{feat['properties']['id']}'", "field 'name'", "control character")
+    assert seq not in r.output
+    scen = tmp_path / "s.toml"
+    text = (SCEN / "epaa-phase1-2011.toml").read_text(encoding="utf-8")
+    scen.write_text(text.replace('title = "EPAA', 'title = ' + json.dumps(seq)[:-1] + ' EPAA', 1), encoding="utf-8")
+    r = run("engage", scen, "tehran", "bucharest")
+    _refused(r, str(scen), "key 'scenario.title'", "control character")
+
+
+def test_tab_and_line_breaks_in_notes_still_load(tmp_path):
+    import json
+
+    doc = json.loads((ROOT / "data" / "catalog" / "radars.geojson").read_text(encoding="utf-8"))
+    feat = doc["features"][0]
+    feat["properties"]["notes"] = "line one\n\tline two\r\n"
+    cat = tmp_path / "c.geojson"
+    cat.write_text(json.dumps({"type": "FeatureCollection", "features": [feat]}), encoding="utf-8")
+    assert run("sites", "--catalog", cat).exit_code == 0
+
+
+def test_error_message_never_sends_control_characters(tmp_path):
+    name = tmp_path / "x\x1b]0;pwned\x07.toml"
+    r = run("engage", name, "tehran", "bucharest")
+    assert r.exit_code == 2 and "\x1b" not in r.output and "\x07" not in r.output
+    assert "x\\x1b]0;pwned\\x07.toml" in r.output

@@ -31,7 +31,11 @@ from . import robustness as robustness_cmd
 
 
 def _printable(text: str) -> str:
-    """A message that any terminal encoding can print (user text may hold odd characters)."""
+    """A message that any terminal encoding can print (user text may hold odd characters) and
+    that no terminal acts on: control characters from a file name or argument (ESC, BEL, C1)
+    are shown as ``\\xNN``, never sent."""
+    text = "".join(f"\\x{ord(c):02x}" if (ord(c) < 0x20 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F else c
+                   for c in text)
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
