@@ -14,36 +14,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .earth import WGS84
 from .engine import ScenarioRun
 from .footprint import Architecture
+from .geodesy import LatLonGrid, cell_areas_km2
 from .refraction import DEFAULT_VISIBILITY_MODEL
 from .scenario import Scenario
 
 __all__ = ["Comparison", "area_km2", "cell_areas_km2", "compare_scenarios", "scenario_metrics"]
 
 
-def _zone(phi: np.ndarray) -> np.ndarray:
-    """q(phi) such that the area of a graticule cell is a^2 (1 - e^2)/2 * dlon * (q2 - q1)."""
-    e2 = WGS84.eccentricity_squared
-    e = np.sqrt(e2)
-    s = np.sin(phi)
-    return s / (1 - e2 * s * s) + np.log((1 + e * s) / (1 - e * s)) / (2 * e)
-
-
-def cell_areas_km2(north_deg: float, nrow: int, resolution_deg: float) -> np.ndarray:
-    """Exact area (km^2) of one cell in each row of a lat/lon grid on WGS84 (graticule cells
-    bounded by meridians and parallels)."""
-    edges = np.radians(north_deg - np.arange(nrow + 1) * resolution_deg)
-    a, e2 = WGS84.semimajor_axis_m, WGS84.eccentricity_squared
-    q = _zone(edges)
-    return a * a * (1 - e2) / 2 * np.radians(resolution_deg) * (q[:-1] - q[1:]) / 1e6
-
-
 def area_km2(mask: np.ndarray, north_deg: float, resolution_deg: float) -> float:
-    """Area (km^2, WGS84) of the cells of a north-up lat/lon grid where ``mask`` is true."""
-    rows = cell_areas_km2(north_deg, mask.shape[0], resolution_deg)
-    return float(np.sum(rows * mask.sum(axis=1)))
+    """Area (km^2, WGS84) of the cells of a north-up lat/lon grid where ``mask`` is true
+    (:meth:`geocover.geodesy.LatLonGrid.area_km2`)."""
+    return LatLonGrid(0.0, north_deg, resolution_deg, *np.asarray(mask).shape).area_km2(mask)
 
 
 @dataclass

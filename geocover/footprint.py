@@ -25,7 +25,7 @@ import numpy as np
 from .catalog import Interceptor
 from .errors import InputError
 from .fastgeo import PointSet
-from .geodesy import grid_centres
+from .geodesy import LatLonGrid
 from .interceptor import FlyoutTable, flyout_table
 from .radar import RadarView
 from .refraction import DEFAULT_VISIBILITY_MODEL, RefractionModel
@@ -323,6 +323,12 @@ class FootprintGrid:
     battle_space_s: dict[str, np.ndarray]
     shoot_look_shoot: dict[str, np.ndarray]
 
+    @property
+    def grid(self) -> LatLonGrid:
+        """The grid (:class:`geocover.geodesy.LatLonGrid`) of the battle-space arrays."""
+        nrow, ncol = next(iter(self.battle_space_s.values())).shape
+        return LatLonGrid(self.west_deg, self.north_deg, self.resolution_deg, nrow, ncol)
+
     def combined(self, how: str) -> np.ndarray:
         """``"all"``: min over the launches that reach a cell (defended against all of them);
         ``"any"``: max (defended against at least one). NaN where no launch reaches."""
@@ -342,8 +348,8 @@ def combine_launches(grids: list[np.ndarray], how: str = "all") -> np.ndarray:
 
 
 def grid_shape(bbox, resolution_deg: float) -> tuple[int, int]:
-    west, south, east, north = bbox
-    return round((north - south) / resolution_deg), round((east - west) / resolution_deg)
+    """(rows, columns) of the grid covering ``bbox`` (:meth:`LatLonGrid.from_bbox`)."""
+    return LatLonGrid.from_bbox(bbox, resolution_deg).shape
 
 
 def footprint(arch: Architecture, launch_ids: list[str] | None = None, *,
@@ -359,10 +365,9 @@ def footprint(arch: Architecture, launch_ids: list[str] | None = None, *,
     if nrow * ncol > max_cells:
         raise InputError(f"a {nrow} x {ncol} grid ({nrow * ncol:,} cells) is more than this run allows "
                          f"({max_cells:,}); use a coarser --resolution or a smaller box")
-    west, _south, _east, north = bbox
-    lats, lons = grid_centres(west, north, nrow, ncol, res)
-    lat2 = np.repeat(lats, ncol)
-    lon2 = np.tile(lons, nrow)
+    grid = LatLonGrid.from_bbox(bbox, res)
+    west, north = grid.west_deg, grid.north_deg
+    lat2, lon2 = grid.cell_centres()
     out, sls = {}, {}
     for lid in launch_ids or sc.launch_sites:
         site = sc.catalog.launch_site(lid)

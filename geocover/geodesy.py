@@ -7,6 +7,8 @@ order, split at the antimeridian and closed over a pole when they contain one (R
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike
@@ -20,6 +22,8 @@ from .errors import InputError
 __all__ = [
     "GEOD",
     "MAX_RADIUS_M",
+    "LatLonGrid",
+    "cell_areas_km2",
     "destination",
     "fwd_ring",
     "geodesic_area_m2",
@@ -263,6 +267,83 @@ def grid_centres(west_deg: float, north_deg: float, nrow: int, ncol: int, resolu
     lats = north_deg - (np.arange(nrow) + 0.5) * resolution_deg
     lons = west_deg + (np.arange(ncol) + 0.5) * resolution_deg
     return lats, lons
+
+
+def cell_areas_km2(north_deg: float, nrow: int, resolution_deg: float) -> np.ndarray:
+    """Exact area (km^2) of one cell in each row of a north-up lat/lon grid on WGS84
+    (graticule cells bounded by meridians and parallels): a^2 (1 - e^2)/2 * dlon * (q1 - q2)
+    with q the authalic function of each row edge (Snyder 1987, eq. 3-12)."""
+    from .earth import WGS84
+
+    e2 = WGS84.eccentricity_squared
+    e = np.sqrt(e2)
+    s = np.sin(np.radians(north_deg - np.arange(nrow + 1) * resolution_deg))
+    q = s / (1 - e2 * s * s) + np.log((1 + e * s) / (1 - e * s)) / (2 * e)
+    a = WGS84.semimajor_axis_m
+    return a * a * (1 - e2) / 2 * np.radians(resolution_deg) * (q[:-1] - q[1:]) / 1e6
+
+
+@dataclass(frozen=True)
+class LatLonGrid:
+    """A north-up lat/lon grid of square cells (degrees): row 0 is the northern edge.
+
+    The one description of the grids of footprints, coverage rasters and searches: cell
+    centres, the bounding box, the GeoTIFF affine transform, WGS84 cell areas.
+    """
+
+    west_deg: float
+    north_deg: float
+    resolution_deg: float
+    nrow: int
+    ncol: int
+
+    @classmethod
+    def from_bbox(cls, bbox_deg, resolution_deg: float) -> LatLonGrid:
+        """The grid covering ``bbox_deg`` (west, south, east, north) at ``resolution_deg``
+        (rows and columns rounded to whole cells)."""
+        west, south, east, north = (float(v) for v in bbox_deg)
+        res = float(resolution_deg)
+        return cls(west, north, res, round((north - south) / res), round((east - west) / res))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.nrow, self.ncol
+
+    @property
+    def bbox_deg(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north) of the cell edges."""
+        return (self.west_deg, self.north_deg - self.nrow * self.resolution_deg,
+                self.west_deg + self.ncol * self.resolution_deg, self.north_deg)
+
+    def centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cell-centre latitudes (north to south) and longitudes (west to east), 1-D."""
+        return grid_centres(self.west_deg, self.north_deg, self.nrow, self.ncol, self.resolution_deg)
+
+    def cell_centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """Latitude and longitude of every cell centre, row-major, 1-D of length nrow * ncol."""
+        lats, lons = self.centres()
+        return np.repeat(lats, self.ncol), np.tile(lons, self.nrow)
+
+    def contains(self, lat_deg, lon_deg) -> np.ndarray:
+        """True for points inside the grid's edges (edges included)."""
+        w, s, e, n = self.bbox_deg
+        lat, lon = np.asarray(lat_deg, float), np.asarray(lon_deg, float)
+        return (w <= lon) & (lon <= e) & (s <= lat) & (lat <= n)
+
+    def cell_areas_km2(self) -> np.ndarray:
+        """Area (km^2, WGS84) of one cell of each row."""
+        return cell_areas_km2(self.north_deg, self.nrow, self.resolution_deg)
+
+    def area_km2(self, mask: np.ndarray) -> float:
+        """Area (km^2, WGS84) of the cells where ``mask`` (nrow, ncol) is true."""
+        return float(np.sum(self.cell_areas_km2() * np.asarray(mask).sum(axis=1)))
+
+    @property
+    def transform(self):
+        """The rasterio/GDAL affine transform of the grid (pixel-is-area)."""
+        from rasterio.transform import from_origin
+
+        return from_origin(self.west_deg, self.north_deg, self.resolution_deg, self.resolution_deg)
 
 
 def geodesic_area_m2(geometry: BaseGeometry) -> float:

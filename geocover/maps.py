@@ -647,11 +647,8 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
                 d.add_layer(m, tfg, f"{rid}: terrain horizon", label, group, show=False)
 
     # target cities within the footprint grid: engagement results against the launch site
-    nrow, ncol = fp.battle_space_s[lid].shape
     flights = run.city_flights(lid)
-    inside = [i for i, c in enumerate(flights.cities)
-              if fp.west_deg <= c.lon_deg <= fp.west_deg + ncol * fp.resolution_deg
-              and fp.north_deg - nrow * fp.resolution_deg <= c.lat_deg <= fp.north_deg]
+    inside = [i for i, c in enumerate(flights.cities) if fp.grid.contains(c.lat_deg, c.lon_deg)]
     tfg = folium.FeatureGroup(name="layer", control=False)
     trk_fg = folium.FeatureGroup(name="layer", control=False)
     s = flights.tracks.samples

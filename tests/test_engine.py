@@ -245,3 +245,23 @@ def test_engage_timeline_footprint_and_map_agree(target):
         assert np.isfinite(f) == (by_id[rid].track_formed_t_s is not None), rid
         if np.isfinite(f):
             assert -2.0 <= f - by_id[rid].track_formed_t_s <= 2 * step + 2.0, rid
+
+
+def test_lat_lon_grid_value_object():
+    from geocover.geodesy import LatLonGrid
+
+    # The whole globe at 1 deg: the cells' WGS84 areas sum to the ellipsoid's surface,
+    # 4 pi R2^2 with R2 = 6,371,007.1809 m, the radius of the sphere of equal area
+    # (NIMA TR8350.2, 3rd ed., Table 3.5): 510,065,621.7 km^2; R2 is given to 0.1 mm
+    # (2e-11 relative), so 1e-9 relative admits only the table's rounding.
+    g = LatLonGrid.from_bbox((-180.0, -90.0, 180.0, 90.0), 1.0)
+    assert g.shape == (180, 360)
+    r2_m = 6_371_007.1809
+    assert g.area_km2(np.ones(g.shape, bool)) == pytest.approx(4 * np.pi * r2_m**2 / 1e6, rel=1e-9)
+    # centres and edges: the grid of a footprint box
+    g = LatLonGrid.from_bbox((10.0, 40.0, 12.0, 41.0), 0.5)
+    assert g.shape == (2, 4) and g.bbox_deg == (10.0, 40.0, 12.0, 41.0)
+    lat, lon = g.cell_centres()
+    assert lat.tolist() == [40.75] * 4 + [40.25] * 4 and lon.tolist() == [10.25, 10.75, 11.25, 11.75] * 2
+    assert g.contains(40.0, 12.0) and not g.contains(39.99, 11.0)
+    assert tuple(g.transform)[:6] == (0.5, 0.0, 10.0, 0.0, -0.5, 41.0)
