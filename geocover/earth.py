@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike
 from .errors import InputError
 
 __all__ = [
+    "MEAN_EARTH_RADIUS_M",
     "WGS84",
     "Ellipsoid",
     "aer2enu",
@@ -63,6 +64,10 @@ class Ellipsoid:
 
 
 WGS84 = Ellipsoid("WGS84", 6378137.0, 1.0 / 298.257223563)
+#: The one radius of geocover's spherical Earth (trajectories, refraction, slant ranges on the
+#: sphere): 6,371 km, the mean radius rounded (IUGG R1 = 6,371,008.8 m; MATLAB's
+#: ``physconst('EarthRadius')``).
+MEAN_EARTH_RADIUS_M = 6_371_000.0
 
 
 def gaussian_radius_m(lat_deg: float, ell: Ellipsoid = WGS84) -> float:

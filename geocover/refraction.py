@@ -44,7 +44,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .earth import _f, _out
+from .earth import MEAN_EARTH_RADIUS_M, _f, _out
 from .errors import InputError
 
 __all__ = [
@@ -71,8 +71,8 @@ __all__ = [
     "trace_crpl_rays",
 ]
 
-#: Mean Earth radius used by the refraction model (MATLAB's ``physconst('EarthRadius')``).
-EARTH_RADIUS_M = 6_371_000.0
+#: Mean Earth radius used by the refraction model (:data:`geocover.earth.MEAN_EARTH_RADIUS_M`).
+EARTH_RADIUS_M = MEAN_EARTH_RADIUS_M
 #: Default refraction model of radar visibility (RadarView, footprints, the CLI's --model):
 #: the ray-traced CRPL atmosphere, which agrees with an independent ray trace to < 1 m of
 #: height where 4/3 is 62 km low at 2,000 km and 178 km low at 3,000 km (Brdy, 0 deg).

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .earth import _f
+from .earth import MEAN_EARTH_RADIUS_M, _f
 from .errors import GeocoverError, InputError
 
 __all__ = [
@@ -58,7 +58,7 @@ MU_M3_S2 = 398_600.4418e9
 #: Share of a trajectory's samples spent on the boost phase by :meth:`Trajectory.sample`.
 BOOST_SAMPLE_SHARE = 0.15
 OMEGA_RAD_S = 7.2921159e-5
-R_EARTH_M = 6_371_000.0
+R_EARTH_M = MEAN_EARTH_RADIUS_M  # the one spherical Earth (geocover.earth)
 _Z = np.array([0.0, 0.0, 1.0])
 
 
