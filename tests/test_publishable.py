@@ -333,9 +333,10 @@ def test_scenario_format_page_is_complete_and_its_example_loads(tmp_path):
     from geocover.scenario import _TOP
 
     # a section added to the loader and not to the page fails here
-    assert set(keys) | {"sectors", "networks"} == set(_TOP)
+    assert set(keys) | {"sectors", "networks", "uncertain"} == set(_TOP)
     keys["sectors"] = ["rule"]
     keys["networks"] = ["latency_s", "use"]
+    keys["uncertain"] = ["dist", "low", "high", "mode", "mean", "sd", "choices", "source"]
     for section, names in keys.items():
         assert re.search(rf"`\[+{section}\]+`", page), section
         for k in names:
