@@ -36,8 +36,12 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 #: the dynamic mmap threshold; the dynamic trim threshold is twice the mmap threshold
 MMAP_THRESHOLD_B = 32 * 1024 * 1024
 TRIM_THRESHOLD_B = 2 * MMAP_THRESHOLD_B
-FIX_HINT = ("start the workers without Dask's allocator setting, e.g. "
-            "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON='{}' dask worker ..., or dask worker --no-nanny")
+#: Dask drops a pre-spawn variable whose configured value is None (distributed/nanny.py,
+#: ``_get_env_variables``); Dask's DASK_* environment variables cannot say it (their keys are
+#: lower-cased), a config file can
+FIX_CONFIG_YAML = "distributed: {nanny: {pre-spawn-environ: {MALLOC_TRIM_THRESHOLD_: null}}}"
+FIX_HINT = (f"start the workers without Dask's allocator setting: a Dask config file such as "
+            f"~/.config/dask/geocover.yaml holding '{FIX_CONFIG_YAML}', or dask worker --no-nanny")
 
 _STATE = {"configured": False}
 

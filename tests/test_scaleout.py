@@ -127,3 +127,35 @@ def test_workers_started_with_dasks_trim_threshold_are_fixed_from_inside():
             assert max(after.values()) < 5_000
         finally:
             ex.close()
+
+
+def test_configure_allocator_paths(monkeypatch):
+    from geocover import scaleout
+
+    monkeypatch.setitem(scaleout._STATE, "configured", False)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    assert scaleout.configure_allocator() == "not needed"  # plain Python: glibc's dynamic thresholds
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", str(128 * 2**20))
+    assert scaleout.configure_allocator() == "not needed"  # already above the dynamic trim value
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # Dask's value
+    monkeypatch.setattr(scaleout, "_libc", lambda: None)  # e.g. musl or macOS: no mallopt
+    assert scaleout.configure_allocator() == "unavailable"
+    assert "MALLOC_TRIM_THRESHOLD_: null" in scaleout.FIX_HINT
+
+
+def test_the_fix_hint_removes_the_variable(tmp_path, monkeypatch):
+    # the hint's config file, read the way a nanny reads its settings, leaves the variable out
+    import dask
+    from distributed.nanny import _get_env_variables
+
+    from geocover import scaleout
+
+    assert f"'{scaleout.FIX_CONFIG_YAML}'" in scaleout.FIX_HINT
+    (tmp_path / "geocover.yaml").write_text(scaleout.FIX_CONFIG_YAML + "\n")
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    try:
+        dask.config.refresh(paths=[str(tmp_path)])
+        env = _get_env_variables("distributed.nanny.pre-spawn-environ")
+        assert "MALLOC_TRIM_THRESHOLD_" not in env and env["OMP_NUM_THREADS"] == "1"  # the rest kept
+    finally:
+        dask.config.refresh()
