@@ -75,8 +75,13 @@ class DemSource:
                 self.nodata = ds.nodata
                 self.shape = (ds.height, ds.width)
                 bounds = ds.bounds
+                count, dtype = ds.count, np.dtype(ds.dtypes[0])
         except rasterio.errors.RasterioError as exc:
             raise DataFileError(f"DEM file {self.path} cannot be read: {exc}") from None
+        if count != 1:  # an RGB picture or a stack: band 1 was read as heights without a word
+            raise DataFileError(f"DEM file {self.path} has {count} bands; a DEM is one band of heights (m)")
+        if dtype.kind not in "iuf":
+            raise DataFileError(f"DEM file {self.path} holds {dtype} values; heights are real numbers (m)")
         if self.crs is None or self.transform.is_identity:
             raise DataFileError(f"DEM file {self.path} is not georeferenced (no CRS or geotransform)")
         if self.transform.b or self.transform.d:

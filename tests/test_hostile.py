@@ -292,3 +292,17 @@ def test_error_message_never_sends_control_characters(tmp_path):
     r = run("engage", name, "tehran", "bucharest")
     assert r.exit_code == 2 and "\x1b" not in r.output and "\x07" not in r.output
     assert "x\\x1b]0;pwned\\x07.toml" in r.output
+
+
+@pytest.mark.parametrize("bands,dtype,fragment", [(3, "uint8", "has 3 bands"), (1, "complex64", "holds complex64")])
+def test_dem_that_is_not_one_band_of_heights(tmp_path, bands, dtype, fragment):
+    # an RGB picture (or a complex raster) georeferenced like a DEM: band 1 was read as heights
+    import rasterio
+    from rasterio.transform import from_origin
+
+    dem = tmp_path / "dem.tif"
+    with rasterio.open(dem, "w", driver="GTiff", height=50, width=50, count=bands, dtype=dtype, crs="EPSG:4326",
+                       transform=from_origin(30, 45, 0.2, 0.2)) as ds:
+        ds.write(np.zeros((bands, 50, 50), dtype))
+    r = run("los", "kurecik", "40,40,300km", "--dem", dem)
+    _refused(r, str(dem), fragment)
