@@ -210,3 +210,16 @@ def test_crpl_lowest_visible_altitude_against_a_scipy_ray(h_a, e_deg):
         want = scipy_ray(h_a, e_ray, s / R_M)[0]
         got = lowest_visible_altitude(s, h_a, min_elevation_deg=e_deg, model="crpl")
         assert got == pytest.approx(want, abs=0.5)
+
+
+def test_crpl_arrays_of_mixed_rays_match_mathworks():
+    # Array input with several (antenna height, elevation) rays, repeated: each element must
+    # get its own ray. MathWorks height2range CRPL example: 1 km target, 10 m antenna,
+    # 2 deg -> 2.7171e+04 m (printed to 5 digits: 5 m); height2grndrange -> 2.7143e+04 m.
+    got = height_to_range([1e3, 1e3, 1e3, 5e3], [10.0, 10.0, 10.0, 100.0], [2.0, 1.0, 2.0, 2.0], model="crpl")
+    assert got[0] == pytest.approx(2.7171e4, abs=5.0) and got[2] == got[0]
+    assert got[1] > got[0] and got[3] > got[0]  # a lower ray, a higher target: longer paths
+    from geocover.refraction import height_to_ground_range
+
+    ground = height_to_ground_range([1e3, 1e3], [10.0, 10.0], [1.0, 2.0], model="crpl")
+    assert ground[1] == pytest.approx(2.7143e4, abs=5.0) and ground[0] > ground[1]
