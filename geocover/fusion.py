@@ -175,3 +175,37 @@ def link_value(sc: Scenario, launches: list[str] | None = None, *,
             }
         out["launches"][lid] = per
     return out
+
+
+def link_values(scenarios: list[Scenario], launches: list[str] | None = None, **kw) -> dict:
+    """:func:`link_value` of every scenario whose ``[networks]`` link a foreign network into
+    the defender's ({} when none): what ``geocover compare`` writes to ``links.json``."""
+    out = {}
+    for sc in scenarios:
+        if not sc.networks:
+            continue
+        try:
+            home = home_network(sc)
+        except InputError:  # fire-control radars in several networks: no single defender
+            continue
+        if any(lk.target == home for lk in sc.network_links):
+            out[sc.id] = link_value(sc, launches, **kw)
+    return out
+
+
+def link_summary(values: dict) -> list[str]:
+    """One line per (scenario, launch, linked network): warning gain at the scenario's
+    latency, cities and area with/without, the break-even latency."""
+    lines = []
+    for sid, v in values.items():
+        for lid, per in v["launches"].items():
+            for net, d in per.items():
+                w1, w0 = d["mean_warning_time_s_with"], d["mean_warning_time_s_without"]
+                gain = f"{w1 - w0:+.1f} s" if w1 is not None and w0 is not None else "n/a"
+                be = d["gain_disappears_at_latency_s"]
+                lines.append(f"{sid}, {lid}: network {net!r} adds {gain} of warning (mean over "
+                             f"{d['cities_reached']} cities), cities defended {d['cities_defended_without']} -> "
+                             f"{d['cities_defended_with']}, defended area {d['defended_area_km2_without']:,.0f} -> "
+                             f"{d['defended_area_km2_with']:,.0f} km2; no gain beyond "
+                             + (f"{be:.0f} s of latency" if be is not None else "any latency (never seen)"))
+    return lines

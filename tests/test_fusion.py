@@ -167,3 +167,14 @@ def test_readme_fusion_centre_row():
     assert gains[0] == pytest.approx(36.5, abs=0.05) and gains[1] == pytest.approx(7.7, abs=0.05)
     assert gains[2] == 0.0 and d["gain_disappears_at_latency_s"] == pytest.approx(47.7, abs=0.05)
     assert d["cities_reached"] == 18 and d["cities_defended_with"] == d["cities_defended_without"] == 1
+
+
+def test_compare_writes_what_a_link_is_worth(tmp_path):
+    out = tmp_path / "cmp"
+    r = run("compare", "fusion-centre-2011", "epaa-phase1-2011", "--launch", "shahrud", "--resolution", "4deg",
+            "--out", str(out))
+    assert r.exit_code == 0, r.output
+    links = json.loads((out / "links.json").read_text())
+    assert set(links) == {"fusion-centre-2011"}  # only the scenario with a link into the defender
+    d = links["fusion-centre-2011"]["launches"]["shahrud"]["russia"]
+    assert "latency_sweep" in d and "network 'russia' adds" in r.output

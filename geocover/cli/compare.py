@@ -143,6 +143,9 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out
     from ..refraction import model_name
 
     fig = plot_comparison(comp.metrics, caption=comparison_caption(scenarios, launches, model_name(model)))
+    from ..fusion import link_values  # scenarios with [networks]: what each shared network is worth
+
+    links = link_values(scenarios, launches, resolution_deg=resolution_deg, model=model)
 
     with staged_output(out_dir) as stage:
         atomic_write_text(stage / "comparison.md", "\n".join(md) + "\n")
@@ -155,5 +158,11 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out
         from ..gis import comparison_outputs
 
         comparison_outputs(stage, scenarios, comp, cat)
+        if links:
+            atomic_write_text(stage / "links.json", json.dumps(links, indent=1) + "\n")
     click.echo("\n".join(md[: len(comp.metrics) + 2]))
+    from ..fusion import link_summary
+
+    for line in link_summary(links):
+        click.echo(line)
     click.echo(f"wrote comparison.md, comparison.csv, comparison.json, comparison.png, comparison.gpkg to {out_dir}")
