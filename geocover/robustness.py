@@ -42,9 +42,11 @@ from .uncertainty import Design, apply_sample, check_design, sample
 
 __all__ = ["RobustnessResult", "plot_tornado", "robustness", "sensitivity"]
 
-#: Grid cells per task; a multiple of Architecture.engage_points' block (4,096 cells) so a
-#: chunk is engaged in the same blocks as the whole grid.
-CHUNK_CELLS = 4 * 4096
+#: Cells per ``aim``/``engage`` call: Architecture.engage_points' default block.
+ENGINE_BLOCK = 4096
+#: Grid cells per task; a multiple of :data:`ENGINE_BLOCK` so a chunk is engaged in the same
+#: blocks as the whole grid.
+CHUNK_CELLS = 4 * ENGINE_BLOCK
 #: Parameter sets per task.
 SETS_PER_TASK = 16
 #: Quantiles of the battle space in cities.csv (%).
@@ -126,6 +128,28 @@ def _architecture(job: dict, i: int) -> Architecture:
     return arch
 
 
+_AIMED: dict[tuple, list] = {}
+
+
+def _engage(job: dict, arch: Architecture, site, lat: np.ndarray, lon: np.ndarray, where: tuple):
+    """``arch.engage_points(site, lat, lon)``, with the aimed trajectories of each of its
+    blocks kept in the worker: they depend on the missile class only, not on the radars or
+    batteries, so every parameter set with that class reuses them (same blocks, same
+    ``aim`` and ``engage`` calls as ``engage_points``: the same result)."""
+    from .footprint import Engagements
+
+    key = (job["token"], arch.scenario.missile.id, site.id, where)
+    aimed = _AIMED.get(key)
+    if aimed is None:
+        if len(_AIMED) >= 256:
+            _AIMED.pop(next(iter(_AIMED)))
+        block = ENGINE_BLOCK
+        aimed = [arch.aim(site.lat_deg, site.lon_deg, lat[i:i + block], lon[i:i + block])
+                 for i in range(0, lat.size, block)]
+        _AIMED[key] = aimed
+    return Engagements.concat([arch.engage(traj, ok) for traj, ok in aimed])
+
+
 def _run_task(job: dict, item: tuple[int, int, int]):
     """One task: sets [lo, hi) against grid chunk ``c`` (and the cities with chunk 0)."""
     lo, hi, c = item
@@ -142,7 +166,7 @@ def _city_part(job: dict, sites: list, lo: int, hi: int):
     for s in range(lo, hi):
         arch = _architecture(job, s)
         for j, site in enumerate(sites):
-            e = arch.engage_points(site.lat_deg, site.lon_deg, lat, lon)
+            e = _engage(job, arch, site, lat, lon, ("cities",))
             reach[s - lo, j], dfd[s - lo, j], bs[s - lo, j] = e.reachable, e.defended, e.battle_space_s
     return reach, dfd, bs
 
@@ -162,7 +186,7 @@ def _grid_part(job: dict, sites: list, lo: int, hi: int, c: int):
         any_reach = np.zeros(b - a, bool)
         all_ok = np.ones(b - a, bool)
         for j, site in enumerate(sites):
-            e = arch.engage_points(site.lat_deg, site.lon_deg, lat, lon)
+            e = _engage(job, arch, site, lat, lon, ("grid", c))
             r, d = np.asarray(e.reachable, bool), np.asarray(e.defended, bool) & np.asarray(e.reachable, bool)
             rcount[j] += r
             dcount[j] += d
