@@ -75,15 +75,112 @@ def _outlines():
             continue
         codes.append(code)
         names.append(p["name"])
-        geoms.append(shape(f["geometry"]))
+        geoms.append(_unwrap(_polygonal(shape(f["geometry"]))))
     geoms_arr = np.array(geoms, dtype=object)
     return codes, names, geoms_arr, shapely.STRtree(geoms_arr)
+
+
+def _polygonal(geom):
+    """Only the polygons of a geometry (Fiji's outline is a collection with stray lines)."""
+    import shapely
+
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    polys = [g for g in getattr(geom, "geoms", []) for g in getattr(g, "geoms", [g]) if g.geom_type == "Polygon"]
+    return shapely.MultiPolygon(polys)
+
+
+def _unwrap(geom):
+    """Repair polygon parts that jump across the antimeridian the wrong way round.
+
+    The bundled 1:50m outlines (``world-atlas`` TopoJSON converted to GeoJSON) carry two such
+    parts in Russia: Chukotka's coast, whose vertices east of 180 deg are written as -180..-170
+    inside a ring that also reaches 30 deg E, so the ring spans the whole 65-69 deg N band
+    westwards, over Scandinavia, Iceland, Greenland and Alaska. A part is repaired when
+    moving its negative longitudes by +360 makes it narrower than 180 deg (a ring round a pole,
+    Antarctica's, is wider either way and is left alone): it is then cut at 180 deg and the
+    piece beyond is moved back by -360."""
+    import shapely
+    from shapely.affinity import translate
+    from shapely.geometry import box
+
+    parts = list(getattr(geom, "geoms", [geom]))
+    out, changed = [], False
+    for p in parts:
+        if p.geom_type != "Polygon" or p.bounds[2] - p.bounds[0] <= 180.0:
+            out.append(p)
+            continue
+        shifted = shapely.transform(p, lambda xy: np.column_stack([np.where(xy[:, 0] < 0, xy[:, 0] + 360.0, xy[:, 0]),
+                                                                  xy[:, 1]]))
+        if shifted.bounds[2] - shifted.bounds[0] >= 180.0:
+            out.append(p)
+            continue
+        shifted = shapely.make_valid(shifted)
+        changed = True
+        west = shifted.intersection(box(-1.0, -90.0, 180.0, 90.0))
+        east = translate(shifted.intersection(box(180.0, -90.0, 361.0, 90.0)), xoff=-360.0)
+        out += [g for piece in (west, east) for g in getattr(piece, "geoms", [piece])
+                if g.geom_type == "Polygon" and not g.is_empty]
+    if not changed:
+        return geom
+    return shapely.make_valid(shapely.MultiPolygon(out))
 
 
 def country_codes() -> dict[str, str]:
     """ISO 3166-1 alpha-3 code -> country name, for every bundled outline with a code."""
     codes, names, _, _ = _outlines()
     return dict(zip(codes, names, strict=True))
+
+
+#: Cell size (deg) of the country lookup raster; cells a border crosses are tested exactly.
+_LOOKUP_RES_DEG = 0.1
+
+
+@lru_cache(maxsize=1)
+def _lookup():
+    """(index raster, border raster): the outline index (+1; 0 = none) at each 0.1 deg cell
+    centre, and the cells any outline's boundary touches (GDAL all_touched)."""
+    import shapely
+    from rasterio.features import rasterize
+    from rasterio.transform import from_origin
+
+    _, _, geoms, _ = _outlines()
+    res = _LOOKUP_RES_DEG
+    shape = (round(180 / res), round(360 / res))
+    transform = from_origin(-180.0, 90.0, res, res)
+    idx = rasterize(((g, i + 1) for i, g in enumerate(geoms)), out_shape=shape, transform=transform, fill=0,
+                    dtype="uint16")
+    rings = (shapely.multilinestrings(shapely.get_rings(shapely.get_parts(g))) for g in geoms)
+    border = rasterize(((r, 1) for r in rings), out_shape=shape, transform=transform, fill=0,
+                       all_touched=True, dtype="uint8").astype(bool)
+    return idx, border
+
+
+def locate(lon_deg, lat_deg) -> np.ndarray:
+    """Index of the bundled outline holding each point (-1: none, e.g. the sea).
+
+    A point in a lookup cell that no outline boundary touches takes the cell's outline (the
+    whole cell lies inside it, or outside all); a point in a border cell is tested exactly
+    against the outlines (shapely STRtree, ``intersects``). Exact either way, fast for the
+    millions of ground-track points of a grid."""
+    import shapely
+
+    lon = (np.asarray(lon_deg, float) + 180.0) % 360.0 - 180.0
+    lat = np.asarray(lat_deg, float)
+    idx, border = _lookup()
+    res = _LOOKUP_RES_DEG
+    r = np.clip(((90.0 - lat) / res).astype(int), 0, idx.shape[0] - 1)
+    c = np.clip(((lon + 180.0) / res).astype(int), 0, idx.shape[1] - 1)
+    out = idx[r, c].astype(np.int64) - 1
+    b = np.flatnonzero(border[r, c])
+    if b.size:
+        _, _, _, tree = _outlines()
+        pi, gi = tree.query(shapely.points(lon[b], lat[b]), predicate="intersects")
+        sub = np.full(b.size, -1, np.int64)
+        order = np.lexsort((gi, pi))
+        sub[pi[order]] = gi[order]  # a point in two (overlapping) outlines: the later one, as the raster
+        out[b] = sub
+    return out
 
 
 def overflights(traj, *, step_s: float = STEP_S, after_boost: bool = True) -> list[list[Overflight]]:
@@ -100,7 +197,7 @@ def overflights(traj, *, step_s: float = STEP_S, after_boost: bool = True) -> li
     after_boost : bool
         Count only the free flight (default), or the whole flight.
     """
-    codes, names, _, tree = _outlines()
+    codes, names, _, _ = _outlines()
     s = traj.sample(step_s=step_s)
     tof = np.atleast_1d(traj.flight_time_s)
     out: list[list[Overflight]] = []
@@ -114,15 +211,11 @@ def overflights(traj, *, step_s: float = STEP_S, after_boost: bool = True) -> li
             keep &= ~s.boosting[i]
         t, lat = t[keep], s.lat_deg[i][keep]
         lon = (s.lon_deg[i][keep] + 180.0) % 360.0 - 180.0
-        import shapely
-
-        pts = shapely.points(lon, lat)
-        pi, gi = tree.query(pts, predicate="intersects")
-        order = np.lexsort((gi, pi))
+        where = locate(lon, lat)
         seen: dict[int, list] = {}
-        for k in order:
-            g = int(gi[k])
-            tk = float(t[pi[k]])
+        for k in np.flatnonzero(where >= 0):
+            g = int(where[k])
+            tk = float(t[k])
             if g not in seen:
                 seen[g] = [tk, tk, 0]
             seen[g][1] = tk
@@ -158,3 +251,91 @@ def engage_keys(sc, traj, i: int = 0) -> dict:
     passes = overflights(traj)[i]
     side = responsible_side(passes, sc.sectors, sc.sector_rule) if getattr(sc, "sectors", None) else None
     return {"overflown": [p.code for p in passes], "responsible_side": side}
+
+
+def responsible_sides(traj, sectors: dict[str, list[str]], rule: str = "first", *,
+                      step_s: float = 10.0) -> np.ndarray:
+    """Vectorised :func:`responsible_side` for many trajectories (after boost): an array of
+    side names ("" where no sector country is overflown or the flight is NaN).
+
+    Same rule as :func:`overflights` + :func:`responsible_side`, on a ``step_s`` ground track
+    (10 s by default: for grids; a country crossed in less can be missed)."""
+    if rule not in RULES:
+        raise InputError(f"sector rule must be one of {', '.join(RULES)}, got {rule!r}")
+    codes, _, _, _ = _outlines()
+    sides = list(sectors)
+    owner = {c: k for k, side in enumerate(sides) for c in sectors[side]}
+    geom_side = np.array([owner.get(c, -1) for c in codes])
+    s = traj.sample(step_s=step_s)
+    n = s.t_s.shape[0]
+    ok = np.isfinite(s.lat_deg) & ~s.boosting
+    ok[:, 1:] &= np.diff(s.t_s, axis=1) > 0  # samples past impact repeat it
+    rows, cols = np.nonzero(ok)
+    g = locate(s.lon_deg[rows, cols], s.lat_deg[rows, cols])
+    side = np.where(g >= 0, geom_side[g], -1)
+    keep = side >= 0
+    r, c, side = rows[keep], cols[keep], side[keep]
+    out = np.full(n, "", dtype=object)
+    if r.size == 0:
+        return out.astype(str)
+    if rule == "first":
+        order = np.lexsort((c, r))
+        r, c, side = r[order], c[order], side[order]
+        first = np.r_[True, r[1:] != r[:-1]]
+        out[r[first]] = np.array(sides, dtype=object)[side[first]]
+        return out.astype(str)
+    # longest: samples per (trajectory, side) (each sample counts once per side); ties: reached first
+    key = np.unique(np.stack([r, c, side], axis=1), axis=0)
+    k = len(sides)
+    count = np.zeros((n, k))
+    np.add.at(count, (key[:, 0], key[:, 2]), 1.0)
+    first_c = np.full((n, k), np.inf)
+    np.minimum.at(first_c, (key[:, 0], key[:, 2]), key[:, 1])
+    best = count.max(axis=1)
+    tie_first = np.where(count == best[:, None], first_c, np.inf)
+    pick = np.argmin(tie_first, axis=1)
+    has = best > 0
+    out[has] = np.array(sides, dtype=object)[pick[has]]
+    return out.astype(str)
+
+
+def responsibility_features(sc, launch_ids, west_deg: float, north_deg: float, resolution_deg: float,
+                            shape: tuple[int, int], *, min_resolution_deg: float = 0.5) -> list[tuple]:
+    """Polygons of the side responsible for each target cell of a grid (the footprint's grid,
+    coarsened to at least ``min_resolution_deg``), per launch site: (geometry, properties with
+    ``layer = "responsibility"``, ``launch``, ``side``, ``rule``). Cells the missile cannot
+    reach, or whose flight crosses no sector country, are left out."""
+    import shapely
+    from rasterio.features import shapes
+    from rasterio.transform import from_origin
+    from shapely.geometry import shape as to_shape
+
+    from .geodesy import grid_centres
+    from .trajectory import aim_missile
+
+    nrow0, ncol0 = shape
+    f = max(1, int(np.ceil(min_resolution_deg / resolution_deg - 1e-9)))
+    res = resolution_deg * f
+    nrow, ncol = max(1, nrow0 // f), max(1, ncol0 // f)
+    lats, lons = grid_centres(west_deg, north_deg, nrow, ncol, res)
+    lat2, lon2 = np.repeat(lats, ncol), np.tile(lons, nrow)
+    sides = list(sc.sectors)
+    out = []
+    for lid in launch_ids:
+        site = sc.catalog.launch_site(lid)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            traj, ok = aim_missile(sc.missile, site.lat_deg, site.lon_deg, lat2, lon2, errors="mask")
+        who = np.where(ok, responsible_sides(traj, sc.sectors, sc.sector_rule), "")
+        code = np.zeros(who.shape, np.uint8)
+        for k, side in enumerate(sides, start=1):
+            code[who == side] = k
+        grid = code.reshape(nrow, ncol)
+        transform = from_origin(west_deg, north_deg, res, res)
+        for k, side in enumerate(sides, start=1):
+            m = grid == k
+            geoms = [to_shape(g) for g, v in shapes(m.astype(np.uint8), mask=m, transform=transform) if v == 1]
+            if geoms:
+                out.append((shapely.union_all(geoms), {"scenario": sc.id, "layer": "responsibility", "launch": lid,
+                                                       "side": side, "rule": sc.sector_rule,
+                                                       "resolution_deg": res}))
+    return out

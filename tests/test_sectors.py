@@ -166,3 +166,60 @@ def test_readme_sectoral_row():
     assert sum(counts["first"].values()) == 18
     assert counts["first"]["warsaw"] == 4 and counts["first"]["oslo"] == 5 and counts["first"]["berlin"] == 3
     assert counts["longest"] == {"warsaw": 4, "oslo": 5}
+
+
+def test_vectorised_sides_equal_the_per_flight_rule():
+    """responsible_sides (grids: a raster lookup, exact at borders) gives the same side as
+    overflights + responsible_side (one flight at a time) for every catalog city, both rules."""
+    from geocover.scenario import load_scenario
+    from geocover.sectors import responsible_sides
+    from geocover.trajectory import aim_missile
+
+    sc = load_scenario("sectoral-2011")
+    cat = sc.catalog
+    tg = cat.sites("target")
+    for lid in ("tabriz", "tehran", "shahrud"):
+        s = cat.launch_site(lid)
+        traj, _ = aim_missile(sc.missile, s.lat_deg, s.lon_deg, np.array([t.lat_deg for t in tg]),
+                              np.array([t.lon_deg for t in tg]), errors="mask")
+        per = overflights(traj)
+        for rule in ("first", "longest"):
+            got = list(responsible_sides(traj, sc.sectors, rule, step_s=5.0))
+            assert got == [responsible_side(p, sc.sectors, rule) or "" for p in per], (lid, rule)
+
+
+def test_locate_agrees_with_shapely_everywhere():
+    """The lookup raster + exact border test gives the outline shapely's STRtree gives, on
+    20,000 random points over the globe (Chukotka's wrapped ring repaired in both)."""
+    import shapely
+
+    from geocover.sectors import _outlines, locate
+
+    _, _, _, tree = _outlines()
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(-180, 180, 20_000), rng.uniform(-89, 89, 20_000)
+    pi, gi = tree.query(shapely.points(lon, lat), predicate="intersects")
+    order = np.lexsort((gi, pi))
+    ref = np.full(lon.size, -1)
+    ref[pi[order]] = gi[order]
+    np.testing.assert_array_equal(locate(lon, lat), ref)
+
+
+def test_russia_outline_does_not_wrap_over_scandinavia():
+    from geocover.sectors import _outlines, locate
+
+    codes = _outlines()[0]
+    # Iceland, Finland (Lapland), Norway (Kautokeino), Greenland, Alaska; Chukotka is Russian
+    got = [codes[i] if i >= 0 else None for i in locate([-20.1, 25.7, 23.04, -40.0, -150.0, -175.0],
+                                                        [65.66, 67.0, 69.0, 70.0, 66.5, 66.0])]
+    assert got == ["ISL", "FIN", "NOR", "GRL", "USA", "RUS"]
+
+
+def test_footprint_writes_a_responsibility_layer(tmp_path):
+    out = tmp_path / "fp"
+    r = run("footprint", "sectoral-2011", "--launch", "tabriz", "--resolution", "2deg", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "responsibility.geojson").read_text())
+    sides = {f["properties"]["side"] for f in doc["features"]}
+    assert sides <= {"russia", "nato"} and "nato" in sides
+    assert all(f["properties"]["layer"] == "responsibility" for f in doc["features"])

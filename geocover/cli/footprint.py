@@ -68,6 +68,12 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, m
                           tags={**props, "launch": name})
             feats += footprint_polygons(v, fp.west_deg, fp.north_deg, fp.resolution_deg, {**props, "launch": name})
         write_geojson(stage / "footprint.geojson", feats, name="footprint")
+        if sc.sectors:  # a sectoral scenario: the side responsible for each target cell (geocover.sectors)
+            from ..sectors import responsibility_features
+
+            write_geojson(stage / "responsibility.geojson", responsibility_features(
+                sc, launches, fp.west_deg, fp.north_deg, fp.resolution_deg,
+                next(iter(fp.battle_space_s.values())).shape), name="responsibility")
         from ..gis import footprint_outputs
 
         footprint_outputs(stage, sc, launches, feats, rows)
