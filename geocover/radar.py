@@ -250,22 +250,8 @@ class RadarView:
         r = self.radar
         f32 = np.float32
         s, az = (points or PointSet(lat_deg, lon_deg)).distance_azimuth(r.lat_deg, r.lon_deg, dtype=f32)
-        # the ray-traced model: geometric elevation on the true sphere plus the traced bending
-        radius = self.re_m if self.crpl is None else EARTH_RADIUS_M
-        t = s / f32(radius)
         h = np.asarray(altitude_msl_m, dtype=f32)
-        c = f32(radius) + h
-        # tan E = (c cos t - a) / (c sin t), numerator without cancellation
-        num = (h - f32(self.antenna_height_msl_m)) - f32(2.0) * c * np.sin(t / f32(2.0)) ** 2
-        el = np.degrees(np.arctan2(num, c * np.sin(t)))
-        if self.crpl is not None:
-            el = el + self._crpl_correction_f32(s, h)
-        ok = (el >= f32(r.min_elevation_deg)) & (el <= f32(r.max_elevation_deg))
-        ok &= (el >= f32(-np.degrees(self.dip_rad))) | (s <= self.horizon_ground_range_m)
-        if not r.full_circle:
-            ok &= _in_sector(az, r.boresight_azimuth_deg, r.half_width_deg)
-        if self.mask is not None:
-            ok &= el >= self.mask.mask_at(az, s)
+        # range and sector first (cheap): only the points that pass them need an elevation
         r_loc = self.osculating_radius_m  # sphere_slant_range's formula, in float32
         a2 = f32(r_loc + self.antenna_height_ellipsoidal_m)
         c2 = f32(r_loc + self.n_site_m) + h
@@ -275,6 +261,32 @@ class RadarView:
         else:  # R^2 = R_ref^2 sqrt(rcs / rcs_ref), in float32
             max_range = f32(r.reference_range_m) * np.sqrt(np.sqrt(
                 np.asarray(rcs_m2, dtype=f32) / f32(r.reference_rcs_m2)))
-        ok &= rho2 <= max_range * max_range
+        ok = rho2 <= max_range * max_range  # a new array, the shape of s and h together
+        shape = np.broadcast_shapes(s.shape, h.shape)
+        # C order and its own memory: ``flat`` below must be a view of it (trajectory samples
+        # are often Fortran-ordered, and so is an element-wise result of them)
+        ok = np.broadcast_to(ok, shape).copy() if ok.shape != shape else np.ascontiguousarray(ok)
+        if not r.full_circle:
+            ok &= _in_sector(az, r.boresight_azimuth_deg, r.half_width_deg)
+        flat = ok.reshape(-1)
+        idx = np.flatnonzero(flat)
+        if idx.size == 0:
+            return ok
+        s = np.broadcast_to(s, ok.shape).reshape(-1)[idx]
+        h = np.broadcast_to(h, ok.shape).reshape(-1)[idx]
+        # the ray-traced model: geometric elevation on the true sphere plus the traced bending
+        radius = self.re_m if self.crpl is None else EARTH_RADIUS_M
+        t = s / f32(radius)
+        c = f32(radius) + h
+        # tan E = (c cos t - a) / (c sin t), numerator without cancellation
+        num = (h - f32(self.antenna_height_msl_m)) - f32(2.0) * c * np.sin(t / f32(2.0)) ** 2
+        el = np.degrees(np.arctan2(num, c * np.sin(t)))
+        if self.crpl is not None:
+            el = el + self._crpl_correction_f32(s, h)
+        sub = (el >= f32(r.min_elevation_deg)) & (el <= f32(r.max_elevation_deg))
+        sub &= (el >= f32(-np.degrees(self.dip_rad))) | (s <= self.horizon_ground_range_m)
+        if self.mask is not None:
+            sub &= el >= self.mask.mask_at(np.broadcast_to(az, ok.shape).reshape(-1)[idx], s)
+        flat[idx] = sub
         return ok
 
