@@ -81,6 +81,14 @@ def _with_gbi(sc, **kw):
     return dataclasses.replace(sc, interceptors={k: dataclasses.replace(v, **kw) for k, v in sc.interceptors.items()})
 
 
+def test_engagement_record_has_every_engagement_field():
+    # Engagements (arrays) and EngagementResult (one flight) name the same fields in the same
+    # order: a field added to one and not the other would break every typed consumer.
+    from geocover.footprint import EngagementResult, Engagements
+
+    assert [f.name for f in dataclasses.fields(Engagements)] == [f.name for f in dataclasses.fields(EngagementResult)]
+
+
 def test_limited_by_vocabulary_is_documented():
     from geocover.footprint import LIMITED_BY_TEXT
 
