@@ -40,6 +40,7 @@ __all__ = [
     "MdaGrid",
     "coverage_at_altitudes",
     "k_coverage",
+    "k_coverage_features",
     "min_detectable_altitude",
 ]
 
@@ -220,6 +221,26 @@ def k_coverage(geoms_by_radar: dict[str, BaseGeometry], k: int = 2):
     kk = [g for g, ids in merged if len(ids) >= k]
     at_least_k = _polygonal(shapely.union_all(kk)) if kk else Polygon()
     return _polygonal(union), at_least_k, merged
+
+
+def k_coverage_features(features, altitudes_m, k: int = 2, *, terrain=False) -> list[tuple]:
+    """The k-coverage layers of several radars' coverage features (:func:`coverage_at_altitudes`),
+    per altitude: ``union`` (k = 1), ``at_least_<k>``, and every ``piece`` of the overlay with
+    the radars covering it (``radar_count``, ``radar_ids``). Returns (geometry, properties)
+    pairs; properties carry the altitude, refraction model, terrain flag and version."""
+    features = list(features)
+    out = []
+    for alt in altitudes_m:
+        by_radar = {f.properties["radar_id"]: f.geometry for f in features if f.properties["altitude_m"] == alt}
+        union, at_least, pieces = k_coverage(by_radar, k)
+        common = {"altitude_m": alt, "refraction_model": features[0].properties["refraction_model"],
+                  "terrain": terrain, "geocover_version": features[0].properties["geocover_version"]}
+        out.append((union, {**common, "layer": "union", "k": 1}))
+        out.append((at_least, {**common, "layer": f"at_least_{k}", "k": k}))
+        for geom, ids in pieces:
+            out.append((geom, {**common, "layer": "piece", "k": len(ids), "radar_count": len(ids),
+                               "radar_ids": ",".join(ids)}))
+    return out
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import math
 import click
 import numpy as np
 
-from ..coverage import coverage_at_altitudes, k_coverage, min_detectable_altitude
+from ..coverage import coverage_at_altitudes, k_coverage_features, min_detectable_altitude
 from ..errors import InputError
 from ..export import staged_output, write_geojson, write_geotiff
 from ..geodesy import geodesic_circle
@@ -133,17 +133,7 @@ def command(radar_ids, altitudes, rcs_m2, reference_rcs, scenario_name, model, n
                       name="coverage")
         k_feats = []
         if len(views) > 1:
-            for alt in altitudes:
-                by_radar = {f.properties["radar_id"]: f.geometry for f in feats
-                            if f.properties["altitude_m"] == alt}
-                union, at_least, pieces = k_coverage(by_radar, k)
-                common = {"altitude_m": alt, "refraction_model": feats[0].properties["refraction_model"],
-                          "terrain": views[0].terrain, "geocover_version": feats[0].properties["geocover_version"]}
-                k_feats.append((union, {**common, "layer": "union", "k": 1}))
-                k_feats.append((at_least, {**common, "layer": f"at_least_{k}", "k": k}))
-                for geom, ids in pieces:
-                    k_feats.append((geom, {**common, "layer": "piece", "k": len(ids),
-                                           "radar_count": len(ids), "radar_ids": ",".join(ids)}))
+            k_feats = k_coverage_features(feats, altitudes, k, terrain=views[0].terrain)
             write_geojson(stage / "k_coverage.geojson", k_feats, name="k_coverage")
         for v in views:
             grid = min_detectable_altitude(v, bounds, resolution_deg)
