@@ -40,7 +40,7 @@ from .geodesy import grid_centres
 from .scenario import Scenario
 from .uncertainty import Design, apply_sample, check_design, sample
 
-__all__ = ["RobustnessResult", "plot_tornado", "robustness", "sensitivity"]
+__all__ = ["RobustnessResult", "analyse_output", "plot_tornado", "robustness", "sensitivity", "verdict_robustness"]
 
 #: Cells per ``aim``/``engage`` call: Architecture.engage_points' default block.
 ENGINE_BLOCK = 4096
@@ -88,6 +88,13 @@ class RobustnessResult:
         r = self.reachable_count[name]
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(r > 0, self.defended_count[name] / np.maximum(r, 1), np.nan).astype(np.float32)
+
+    def city_defended_all(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sets, cities) arrays: reachable from some launch site, and defended against every
+        launch site that reaches it (the footprint's "all" rule, as examples/claims.py counts)."""
+        reach = self.city_reachable.any(axis=1)
+        ok = np.all(self.city_defended | ~self.city_reachable, axis=1) & reach
+        return reach, ok
 
     def city_rows(self) -> list[dict]:
         """Per city and launch: p_defended, p_reachable, battle-space quantiles (over the sets
@@ -294,7 +301,7 @@ def robustness(scenario: Scenario, n_sets: int, *, seed: int = 0, method: str = 
 
 
 # ------------------------------------------------------------------ sensitivity
-def _analyse(design: Design, names: list[str], y: np.ndarray, problem: dict, *, top: int = 2) -> dict:
+def analyse_output(design: Design, names: list[str], y: np.ndarray, problem: dict, *, top: int = 2) -> dict:
     """Indices of one output ``y`` (one value per set): Sobol' S1/ST with 95 % bootstrap
     confidence half-widths, or Morris mu*/sigma with mu*'s; ``drivers``: the ``top``
     parameters with the largest ST (mu*) above zero. A constant output has no indices
@@ -342,12 +349,12 @@ def sensitivity(res: RobustnessResult) -> dict:
            "note": design.note, "sets": len(design), "base_samples": design.base, "seed": design.seed,
            "confidence_level": 0.95,
            "parameters": [p.describe() for p in space.parameters],
-           "defended_area_km2": _analyse(design, names, res.defended_area_km2, problem),
+           "defended_area_km2": analyse_output(design, names, res.defended_area_km2, problem),
            "cities": {}}
     for j, lid in enumerate(res.launches):
         for k, c in enumerate(res.cities):
             y = res.city_defended[:, j, k].astype(float)
-            out["cities"].setdefault(c.id, {})[lid] = _analyse(design, names, y, problem)
+            out["cities"].setdefault(c.id, {})[lid] = analyse_output(design, names, y, problem)
     return out
 
 
@@ -386,3 +393,19 @@ def plot_tornado(indices: dict, *, title: str = "", caption: str = "", ax=None):
     ax.set_title(_clean(title), fontsize=10)
     _finish(fig, caption)
     return fig
+
+
+def verdict_robustness(res: RobustnessResult, verdict) -> dict:
+    """How robust a claim's verdict is: ``verdict(defended, reachable)`` is evaluated per
+    parameter set on dicts city id -> bool (defended against every launch that reaches it;
+    reachable from some launch) and returns True where the verdict holds. Returns the share
+    of sets where it holds (``p``), the sets, and the parameters that decide it
+    (:func:`analyse_output` of the 0/1 outcome)."""
+    reach, ok = res.city_defended_all()
+    ids = [c.id for c in res.cities]
+    y = np.array([bool(verdict(dict(zip(ids, ok[i], strict=True)), dict(zip(ids, reach[i], strict=True))))
+                  for i in range(res.n_sets)], float)
+    space = res.scenario.uncertain
+    ana = analyse_output(res.design, space.names, y, space.problem())
+    return {"p": float(y.mean()), "sets": res.n_sets, "method": res.design.method, "drivers": ana["drivers"],
+            "indices": ana["indices"]}
