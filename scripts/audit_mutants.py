@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = [  # (audit's description, file, original text, mutated text)
-    ("lat/lon swapped in the flight GeoJSON", "geocover/cli/trajectory.py",
+    ("lat/lon swapped in the flight GeoJSON", "geocover/export.py",
      "np.column_stack([np.unwrap(lon, period=360.0), lat, h])",
      "np.column_stack([lat, np.unwrap(lon, period=360.0), h])"),
     ("RCS exponent in the bulk per-sample path (1/4 -> 1/2)", "geocover/radar.py", "np.sqrt(np.sqrt(",
