@@ -548,6 +548,47 @@ def coverage_map(radars: Iterable[Radar], features: Iterable[CoverageFeature], *
     return m
 
 
+def search_map(title: str, candidates: Iterable[tuple[float, float, float, str]],
+               chosen: Iterable[tuple[float, float, str]], score_label: str, *, offline: bool = False,
+               tiles: bool = False):
+    """A site search on a map: every candidate as a dot coloured by its score (blue low, orange
+    high) with its tooltip, the chosen sites in yellow, a legend and the country outlines.
+
+    ``candidates``: (lat_deg, lon_deg, score, tooltip text); ``chosen``: (lat_deg, lon_deg,
+    tooltip text); ``score_label`` names the score in the legend. Every text reaches the page
+    only through the map's JSON data block (never as HTML or script)."""
+    import folium
+
+    candidates, chosen = list(candidates), list(chosen)
+    m = _base_map(title, lon0=_circular_mean_lon([c[1] for c in candidates]), tiles=tiles and not offline)
+    d = m._geocover
+    _countries_layer(m, offline)
+    scores = [float(c[2]) for c in candidates]
+    lo, hi = (min(scores), max(scores)) if scores else (0.0, 0.0)
+    heat = folium.FeatureGroup(name="layer", control=False)
+    for la, ln, sc, tip in candidates:
+        f = 0.0 if hi == lo else (float(sc) - lo) / (hi - lo)
+        col = f"#{int(255 * f):02x}{int(80 + 100 * (1 - f)):02x}{int(255 * (1 - f)):02x}"
+        x = float(ln) + _shift(float(ln), d.lon0)
+        d.extend(x, float(la), x, float(la))
+        mk = folium.CircleMarker([float(la), x], radius=5, weight=0, fill=True, fill_color=col, fill_opacity=0.85)
+        mk.add_to(heat)
+        d.tooltip(mk, tip)
+    d.add_layer(m, heat, "Candidate scores", "Candidate scores", "Search")
+    picks = folium.FeatureGroup(name="layer", control=False)
+    for la, ln, tip in chosen:
+        x = float(ln) + _shift(float(ln), d.lon0)
+        mk = folium.CircleMarker([float(la), x], radius=9, color="#000", weight=2, fill=True,
+                                 fill_color="#ffff00", fill_opacity=1)
+        mk.add_to(picks)
+        d.tooltip(mk, tip)
+    d.add_layer(m, picks, "Chosen sites", "Chosen sites", "Search")
+    _legend(m, [("#0050ff", f"low {score_label}"), ("#ff5000", f"high {score_label}"), ("#ffff00", "chosen")],
+            "Site search")
+    _finish(m)
+    return m
+
+
 def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str | None = None,
                  terrain: bool = True, footprint_resolution_deg: float = 0.5, offline: bool = False,
                  model="crpl", tiles: bool = False, run=None):

@@ -162,41 +162,22 @@ def _point(lat, lon):
 
 
 def _search_map(sc, res, path, *, offline: bool = False, cdn: bool = False, tiles: bool = False) -> None:
-    """The candidate scores and chosen sites on a map (user text only as the map's JSON data)."""
-    import folium
+    """The candidate scores and chosen sites on a map (:func:`geocover.maps.search_map` draws;
+    user text only as the map's JSON data)."""
+    from ..maps import save_map, search_map
 
-    from ..maps import _base_map, _circular_mean_lon, _countries_layer, _finish, _legend, _shift, save_map
-
-    m = _base_map(f"{sc.title}: where to add a {res.kind} ({res.objective})",
-                  lon0=_circular_mean_lon(res.cand_lon), tiles=tiles and not offline)
-    d = m._geocover
-    _countries_layer(m, offline)
-    lo, hi = float(np.min(res.first_scores)), float(np.max(res.first_scores))
-    heat = folium.FeatureGroup(name="layer", control=False)
-    for la, ln, s in zip(res.cand_lat, res.cand_lon, res.first_scores, strict=True):
-        f = 0.0 if hi == lo else (s - lo) / (hi - lo)
-        col = f"#{int(255 * f):02x}{int(80 + 100 * (1 - f)):02x}{int(255 * (1 - f)):02x}"
-        x = float(ln) + _shift(float(ln), d.lon0)
-        d.extend(x, float(la), x, float(la))
-        mk = folium.CircleMarker([float(la), x], radius=5, weight=0, fill=True, fill_color=col, fill_opacity=0.85)
-        mk.add_to(heat)
-        d.tooltip(mk, f"{_fmt_latlon(float(la), float(ln))}: {_fmt_objective(res.objective, s)} "
-                      f"(gain {_fmt_objective(res.objective, s - res.base_score, signed=True)})")
-    d.add_layer(m, heat, "Candidate scores", "Candidate scores", "Search")
-    chosen = folium.FeatureGroup(name="layer", control=False)
+    cands = [(float(la), float(ln), float(s),
+              f"{_fmt_latlon(float(la), float(ln))}: {_fmt_objective(res.objective, s)} "
+              f"(gain {_fmt_objective(res.objective, s - res.base_score, signed=True)})")
+             for la, ln, s in zip(res.cand_lat, res.cand_lon, res.first_scores, strict=True)]
+    chosen = []
     for p in res.chosen:
-        x = float(p["lon_deg"]) + _shift(float(p["lon_deg"]), d.lon0)
-        mk = folium.CircleMarker([float(p["lat_deg"]), x], radius=9, color="#000", weight=2, fill=True,
-                                 fill_color="#ffff00", fill_opacity=1)
-        mk.add_to(chosen)
         flags = (" (on the edge of the candidate region: the optimum may lie outside it)"
                  if p.get("on_region_edge") else "") + (f" (tied with {len(p['tied_with'])} other site(s))"
                                                         if p.get("tied_with") else "")
-        d.tooltip(mk, f"#{p['rank']}: {_fmt_latlon(p['lat_deg'], p['lon_deg'])}: gain "
-                      f"{_fmt_objective(res.objective, p['gain'], signed=True)}{flags}")
-    d.add_layer(m, chosen, "Chosen sites", "Chosen sites", "Search")
-    label = OBJECTIVE_FORMAT[res.objective][0]
-    _legend(m, [("#0050ff", f"low {label}"), ("#ff5000", f"high {label}"), ("#ffff00", "chosen")],
-            "Site search")
-    _finish(m)
+        chosen.append((float(p["lat_deg"]), float(p["lon_deg"]),
+                       f"#{p['rank']}: {_fmt_latlon(p['lat_deg'], p['lon_deg'])}: gain "
+                       f"{_fmt_objective(res.objective, p['gain'], signed=True)}{flags}"))
+    m = search_map(f"{sc.title}: where to add a {res.kind} ({res.objective})", cands, chosen,
+                   OBJECTIVE_FORMAT[res.objective][0], offline=offline, tiles=tiles)
     save_map(m, path, offline=offline, cdn=cdn)
