@@ -71,7 +71,7 @@ def page(browser, offline_map):
     pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
     pg.goto(offline_map[0].as_uri())
     pg.wait_for_function("window.geocover && window.geocover.map")
-    pg.wait_for_timeout(300)
+    pg.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane path').length > 0")  # layers drawn
     yield pg
     ARTIFACTS.mkdir(exist_ok=True)
     ctx.close()
@@ -131,7 +131,8 @@ def test_city_popup_by_click(page):
     text = popup.inner_text()
     assert "Berlin" in text and "status" in text and ("defended" in text or "out of reach" in text)
     assert "battle space" in text
-    page.wait_for_timeout(400)  # popup fade-in
+    page.wait_for_function("() => { const p = document.querySelector('.leaflet-popup');"
+                           " return p && getComputedStyle(p).opacity === '1'; }")  # popup faded in
     page.screenshot(path=str(ARTIFACTS / "epaa3_popup_berlin.png"))
 
 
@@ -162,7 +163,7 @@ def test_map_with_tiles_degrades_without_network(browser, tmp_path):
              else (blocked.append(route.request.url), route.abort()))
     pg.goto(path.as_uri())
     pg.wait_for_function("window.geocover && window.geocover.map")
-    pg.wait_for_timeout(300)
+    pg.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane path').length > 0")  # layers drawn
     assert errors == []
     assert any("tile.openstreetmap.org" in u for u in blocked)  # it did try the tiles
     assert pg.evaluate(COUNT, "Countries") >= 150
