@@ -72,7 +72,7 @@ def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float
 
     metrics = {
         "scenario": sc.id, "title": sc.title, "year": sc.year, "launches": ",".join(launches),
-        "missile": sc.missile.id,
+        "missile": sc.threat_label,
         "defended_area_km2": defended_km2,
         "threatened_area_km2": threatened_km2,
         "defended_area_share": defended_km2 / threatened_km2 if threatened_km2 else 0.0,

@@ -11,7 +11,11 @@ through a :class:`ScenarioRun`, which owns one :class:`~geocover.footprint.Archi
   aimed trajectories, their tracks (:class:`~geocover.footprint.FlightTracks`) and
   engagements, from which the CSV rows, the map's popups *and* the map's "tracked by"
   colouring all come;
-* :meth:`ScenarioRun.cities` — typed per-(city, launch) results (:class:`CityResult`).
+* :meth:`ScenarioRun.cities` — typed per-(city, launch, missile class) results
+  (:class:`CityResult`);
+* :meth:`ScenarioRun.city_verdicts` — one verdict per city over the threat set
+  (:class:`CityVerdict`): a city is *defended* when it is defended against every
+  (launch, class) pair that reaches it (:data:`DEFENDED_RULE`).
 
 Results are dataclasses with named fields; outputs (CSV, JSON, maps, plots) only format
 them. See ``docs/design.md`` for the data flow.
@@ -24,17 +28,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .catalog import Site
+from .catalog import Missile, Site
 from .footprint import Architecture, EngagementResult, Engagements, FlightTracks, FootprintGrid, footprint
 from .refraction import DEFAULT_VISIBILITY_MODEL
 from .scenario import Scenario
 from .tracking import Link
 from .trajectory import Trajectory
 
-__all__ = ["CITY_FIELDS", "CityFlights", "CityResult", "ScenarioRun"]
+__all__ = ["CITY_FIELDS", "DEFENDED_RULE", "CityFlights", "CityResult", "CityVerdict", "ScenarioRun"]
 
-#: Columns of a per-city table (``cities.csv``), in order.
-CITY_FIELDS = ("target", "launch", "reachable", "defended", "battle_space_s", "limited_by", "earliest_t_s",
+#: The rule behind a city's verdict against a threat set (README "Threat sets"), also written
+#: into the JSON of :class:`CityVerdict`.
+DEFENDED_RULE = ("a city is defended when it is defended against every (launch, missile class) pair of the "
+                 "threat set that can reach it; null when no pair reaches it")
+
+#: Columns of a per-city table (``cities.csv``), in order: one row per (city, launch, class).
+CITY_FIELDS = ("target", "launch", "missile", "reachable", "defended", "battle_space_s", "limited_by", "earliest_t_s",
                "latest_t_s", "earliest_altitude_m", "interceptor", "radar", "first_detection_t_s", "warning_time_s",
                "flight_time_s", "shoot_look_shoot", "boost_seen", "lat_deg", "lon_deg", "launch_lat_deg",
                "launch_lon_deg")
@@ -55,19 +64,53 @@ class CityResult:
     target: Site
     launch: Site
     engagement: EngagementResult
+    #: Missile class id of the flight.
+    missile: str = ""
 
     def to_row(self) -> dict:
         """A flat row with the keys of :data:`CITY_FIELDS` (None where undefined)."""
         e = self.engagement.to_dict()
-        row = {"target": self.target.id, "launch": self.launch.id, **e, "lat_deg": self.target.lat_deg,
-               "lon_deg": self.target.lon_deg, "launch_lat_deg": self.launch.lat_deg,
+        row = {"target": self.target.id, "launch": self.launch.id, "missile": self.missile, **e,
+               "lat_deg": self.target.lat_deg, "lon_deg": self.target.lon_deg, "launch_lat_deg": self.launch.lat_deg,
                "launch_lon_deg": self.launch.lon_deg}
         return {k: row.get(k) for k in CITY_FIELDS}
 
 
 @dataclass(frozen=True)
+class CityVerdict:
+    """One city against the whole threat set (:data:`DEFENDED_RULE`).
+
+    Attributes
+    ----------
+    target : Site
+    reachable_from, defended_against : list of (launch id, missile id)
+        The (launch, class) pairs that reach the city, and those of them it is defended against.
+    battle_space_s : float or None
+        The least battle space over the pairs that reach it (s); None when none reaches.
+    """
+
+    target: Site
+    reachable_from: list[tuple[str, str]]
+    defended_against: list[tuple[str, str]]
+    battle_space_s: float | None
+
+    @property
+    def defended(self) -> bool | None:
+        """Defended against every pair that reaches it; None when no pair reaches it."""
+        return (len(self.defended_against) == len(self.reachable_from)) if self.reachable_from else None
+
+    def to_dict(self) -> dict:
+        """JSON-ready: ``reachable_from``/``defended_against`` as lists of {launch, missile}."""
+        return {"target": self.target.id, "defended": self.defended,
+                "reachable_from": [{"launch": a, "missile": b} for a, b in self.reachable_from],
+                "defended_against": [{"launch": a, "missile": b} for a, b in self.defended_against],
+                "battle_space_s": self.battle_space_s, "lat_deg": self.target.lat_deg,
+                "lon_deg": self.target.lon_deg}
+
+
+@dataclass(frozen=True)
 class CityFlights:
-    """The scenario's missile from one launch site at a list of cities: trajectories,
+    """One missile class from one launch site at a list of cities: trajectories,
     reachability, tracks and engagements of the same flights."""
 
     launch: Site
@@ -76,9 +119,11 @@ class CityFlights:
     reachable: np.ndarray
     tracks: FlightTracks
     engagements: Engagements
+    missile: str = ""
 
     def results(self) -> list[CityResult]:
-        return [CityResult(c, self.launch, self.engagements.result(i)) for i, c in enumerate(self.cities)]
+        return [CityResult(c, self.launch, self.engagements.result(i), self.missile)
+                for i, c in enumerate(self.cities)]
 
 
 class ScenarioRun:
@@ -109,7 +154,7 @@ class ScenarioRun:
         self.scenario = self.arch.scenario
         self.launches = list(launches or self.scenario.launch_sites)
         self._grids: dict[tuple, tuple[FootprintGrid, dict]] = {}
-        self._cities: dict[str, CityFlights] = {}
+        self._cities: dict[tuple[str, str], CityFlights] = {}
 
     @property
     def refraction_model(self) -> str:
@@ -136,25 +181,47 @@ class ScenarioRun:
             have = (fp, grids)
             self._grids[key] = have
         fp, grids = have
+        by_threat = {k: v for k, v in fp.by_threat.items() if k[0] in launches}
         return dataclasses.replace(fp, battle_space_s={lid: grids[lid][0] for lid in launches},
-                                   shoot_look_shoot={lid: grids[lid][1] for lid in launches})
+                                   shoot_look_shoot={lid: grids[lid][1] for lid in launches}, by_threat=by_threat)
 
-    def city_flights(self, launch_id: str, cities: list[Site] | None = None) -> CityFlights:
-        """The scenario's missile from ``launch_id`` at ``cities`` [default: the catalog's
-        target cities; that default is cached]: aimed, tracked and engaged once."""
-        if cities is None and launch_id in self._cities:
-            return self._cities[launch_id]
+    def city_flights(self, launch_id: str, cities: list[Site] | None = None, *,
+                     missile: Missile | None = None) -> CityFlights:
+        """The scenario's missile (or ``missile``, a class of its threat set) from
+        ``launch_id`` at ``cities`` [default: the catalog's target cities; that default is
+        cached]: aimed, tracked and engaged once."""
+        m = missile or self.scenario.missile
+        key = (launch_id, m.id)
+        if cities is None and key in self._cities:
+            return self._cities[key]
         site = self.scenario.catalog.launch_site(launch_id)
         targets = list(self.scenario.catalog.sites("target") if cities is None else cities)
         traj, ok = self.arch.aim(site.lat_deg, site.lon_deg, [c.lat_deg for c in targets],
-                                 [c.lon_deg for c in targets])
+                                 [c.lon_deg for c in targets], missile=m)
         ft = self.arch.track(traj)
         eng = self.arch.engage(traj, ok, tracks=ft)
-        out = CityFlights(site, targets, traj, ok, ft, eng)
+        out = CityFlights(site, targets, traj, ok, ft, eng, m.id)
         if cities is None:
-            self._cities[launch_id] = out
+            self._cities[key] = out
         return out
 
     def cities(self, launches: list[str] | None = None) -> list[CityResult]:
-        """Every catalog target city against every launch site (launch-major order)."""
-        return [r for lid in (launches or self.launches) for r in self.city_flights(lid).results()]
+        """Every catalog target city against every (launch site, missile class) pair of the
+        threat set (launch-major, then the set's class order)."""
+        return [r for lid in (launches or self.launches) for m in self.scenario.missiles_for(lid)
+                for r in self.city_flights(lid, missile=m).results()]
+
+    def city_verdicts(self, launches: list[str] | None = None) -> list[CityVerdict]:
+        """One verdict per catalog target city over the threat set (:data:`DEFENDED_RULE`),
+        in catalog order."""
+        by_city: dict[str, list[CityResult]] = {}
+        for r in self.cities(launches):
+            by_city.setdefault(r.target.id, []).append(r)
+        out = []
+        for rows in by_city.values():
+            reach = [r for r in rows if r.engagement.reachable]
+            out.append(CityVerdict(
+                rows[0].target, [(r.launch.id, r.missile) for r in reach],
+                [(r.launch.id, r.missile) for r in reach if r.engagement.defended],
+                min((r.engagement.battle_space_s for r in reach), default=None)))
+        return out

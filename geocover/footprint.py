@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .catalog import Interceptor
+from .catalog import Interceptor, Missile
 from .errors import InputError
 from .fastgeo import PointSet
 from .geodesy import LatLonGrid
@@ -283,10 +283,12 @@ class Architecture:
             flight_time_s=np.where(reachable, traj.flight_time_s, nan), shoot_look_shoot=sls & has,
             boost_seen=boost_seen & reachable, limited_by=limited)
 
-    def aim(self, launch_lat: float, launch_lon: float, lat, lon) -> tuple[Trajectory, np.ndarray]:
-        """The scenario's missile aimed (minimum energy) from a launch point at targets:
-        (trajectories, reachable). A target at the launch point or at its antipode has no
-        defined aim (every azimuth or none): such targets are unreachable, not an error."""
+    def aim(self, launch_lat: float, launch_lon: float, lat, lon, *,
+            missile: Missile | None = None) -> tuple[Trajectory, np.ndarray]:
+        """The scenario's missile (or ``missile``, a class of its threat set) aimed (minimum
+        energy) from a launch point at targets: (trajectories, reachable). A target at the
+        launch point or at its antipode has no defined aim (every azimuth or none): such
+        targets are unreachable, not an error."""
         lat, lon = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
         # Central angle on the sphere of trajectory._unit, limits as in trajectory.aim.
         p1, p2 = np.radians(launch_lat), np.radians(lat)
@@ -298,15 +300,18 @@ class Architecture:
             lat[degenerate] = launch_lat - 10.0 if launch_lat > 0 else launch_lat + 10.0
             lon[degenerate] = launch_lon
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            traj, ok = aim_missile(self.scenario.missile, launch_lat, launch_lon, lat, lon, errors="mask")
+            traj, ok = aim_missile(missile or self.scenario.missile, launch_lat, launch_lon, lat, lon,
+                                   errors="mask")
         return traj, ok & ~degenerate
 
-    def engage_points(self, launch_lat: float, launch_lon: float, lat, lon, *, chunk: int = 4096) -> Engagements:
-        """Aim the scenario's missile from a launch point at targets and engage, in chunks."""
+    def engage_points(self, launch_lat: float, launch_lon: float, lat, lon, *, chunk: int = 4096,
+                      missile: Missile | None = None) -> Engagements:
+        """Aim the scenario's missile (or ``missile``) from a launch point at targets and
+        engage, in chunks."""
         lat, lon = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
         parts = []
         for i in range(0, lat.size, chunk):
-            traj, ok = self.aim(launch_lat, launch_lon, lat[i:i + chunk], lon[i:i + chunk])
+            traj, ok = self.aim(launch_lat, launch_lon, lat[i:i + chunk], lon[i:i + chunk], missile=missile)
             parts.append(self.engage(traj, ok))
         return Engagements.concat(parts)
 
@@ -314,7 +319,12 @@ class Architecture:
 @dataclass
 class FootprintGrid:
     """Battle space (s) over the scenario grid per launch site: NaN where the threat cannot
-    reach, 0 where reachable but undefended. Row 0 is the northern edge."""
+    reach, 0 where reachable but undefended. Row 0 is the northern edge.
+
+    With a threat set (several missile classes) a launch site's grid is combined over the
+    classes launched from it as ``"all"`` does over launches: the least battle space over
+    the classes that reach a cell (defended against every (launch, class) pair that reaches
+    it); ``by_threat`` keeps each (launch id, missile id) pair's own grid."""
 
     scenario: Scenario
     west_deg: float
@@ -322,6 +332,7 @@ class FootprintGrid:
     resolution_deg: float
     battle_space_s: dict[str, np.ndarray]
     shoot_look_shoot: dict[str, np.ndarray]
+    by_threat: dict[tuple[str, str], np.ndarray] = dataclasses.field(default_factory=dict)
 
     @property
     def grid(self) -> LatLonGrid:
@@ -369,14 +380,24 @@ def footprint(arch: Architecture, launch_ids: list[str] | None = None, *,
     west, north = grid.west_deg, grid.north_deg
     lat2, lon2 = grid.cell_centres()
     out, sls = {}, {}
+    by_threat = {}
     for lid in launch_ids or sc.launch_sites:
         site = sc.catalog.launch_site(lid)
-        eng = arch.engage_points(site.lat_deg, site.lon_deg, lat2, lon2)
-        out[lid] = eng.battle_space_s.reshape(nrow, ncol).astype(np.float32)
-        sls[lid] = eng.shoot_look_shoot.reshape(nrow, ncol)
+        grids, slss = [], []
+        for m in sc.missiles_for(lid):  # every class of the threat set launched from here
+            eng = arch.engage_points(site.lat_deg, site.lon_deg, lat2, lon2, missile=m)
+            grids.append(eng.battle_space_s.reshape(nrow, ncol).astype(np.float32))
+            slss.append(eng.shoot_look_shoot.reshape(nrow, ncol))
+            by_threat[(lid, m.id)] = grids[-1]
+        if len(grids) == 1:
+            out[lid], sls[lid] = grids[0], slss[0]
+        else:  # defended against every class that reaches the cell; shoot-look-shoot against each
+            out[lid] = combine_launches(grids, "all")
+            sls[lid] = np.logical_and.reduce([s_ | ~np.isfinite(g) for g, s_ in zip(grids, slss, strict=True)]) \
+                & np.isfinite(out[lid])
         if progress:
             progress(lid)
-    return FootprintGrid(sc, west, north, res, out, sls)
+    return FootprintGrid(sc, west, north, res, out, sls, by_threat)
 
 
 #: Battle-space bands (s) for the footprint polygons: [low, high).

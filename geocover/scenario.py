@@ -21,6 +21,14 @@ fire_control = ["brdy-emr"]           # optional: default all fire-control radar
 
 [threats]
 launch_sites = ["tabriz", "tehran"]
+missile = "irbm"                      # one missile class ...
+
+# ... or a threat set: several classes, each with its launch areas (instead of `missile`;
+# `launch_sites` above is then the default of a class that does not list its own)
+[[threats.classes]]
+missile = "shahab-3"
+launch_sites = ["tabriz"]
+[[threats.classes]]
 missile = "irbm"
 
 [grid]
@@ -69,7 +77,7 @@ from .errors import CatalogError, UnknownIdError, close_matches
 if TYPE_CHECKING:
     from .uncertainty import ParameterSpace
 
-__all__ = ["Scenario", "bundled_scenarios", "check_bbox", "load_scenario"]
+__all__ = ["Scenario", "ThreatClass", "bundled_scenarios", "check_bbox", "load_scenario"]
 
 
 def check_bbox(bbox) -> tuple[float, float, float, float]:
@@ -125,6 +133,27 @@ class Scenario:
     #: (:class:`NetworkLink`); empty: every radar in one network (the default cue rule).
     networks: dict[str, list[str]] = field(default_factory=dict)
     network_links: list[NetworkLink] = field(default_factory=list)
+    #: Threat set (``[[threats.classes]]``): missile classes with their launch areas; empty
+    #: for the one-class form (``threats.missile``), see :attr:`threat_classes`.
+    threat_set: list[ThreatClass] = field(default_factory=list)
+
+    @property
+    def threat_classes(self) -> list[ThreatClass]:
+        """The threat set: every missile class with its launch areas. A scenario with one
+        ``missile`` is the set of that class from every launch site."""
+        return list(self.threat_set) or [ThreatClass(self.missile, tuple(self.launch_sites))]
+
+    def missiles_for(self, launch_id: str) -> list[Missile]:
+        """The missile classes launched from ``launch_id``: the classes of the threat set that
+        list it; every class of the set for a launch site the scenario does not list (a
+        ``--launch`` of the user's)."""
+        classes = self.threat_classes
+        return [c.missile for c in classes if launch_id in c.launch_sites] or [c.missile for c in classes]
+
+    @property
+    def threat_label(self) -> str:
+        """Missile class ids of the threat set, comma-separated (the one class's id)."""
+        return ",".join(c.missile.id for c in self.threat_classes)
 
     @property
     def links(self):
@@ -163,6 +192,8 @@ class Scenario:
                 "interceptors": {k: i.properties() for k, i in self.interceptors.items()},
                 "interceptor_fire_control": self.interceptor_fire_control,
                 "launch_sites": self.launch_sites, "missile": dataclasses.asdict(self.missile),
+                "threats": [{"missile": c.missile.id, "launch_sites": list(c.launch_sites)}
+                            for c in self.threat_classes],
                 "grid": {"bbox_deg": list(self.bbox_deg), "resolution_deg": self.resolution_deg},
                 "engagement": {"min_track_s": self.min_track_s, "kill_assessment_s": self.kill_assessment_s,
                                "samples": self.samples},
@@ -310,15 +341,8 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
                 ctx.fail(f"{key}.fire_control", f"radar {r!r} is not listed in radars.fire_control")
         interceptor_fc[iid] = its_fc
     threats = ctx.table("threats")
-    ctx.keys("threats", threats, ("launch_sites", "missile"))
-    launches = ctx.ids("threats.launch_sites", threats.get("launch_sites", []), cat.sites_by_kind["launch"],
-                       "launch site")
-    if not launches:
-        ctx.fail("threats.launch_sites", "needs at least one launch site")
-    mid = threats.get("missile")
-    if not isinstance(mid, str):
-        ctx.fail("threats.missile", "must name a missile class")
-    ctx.ids("threats.missile", mid, cat.missiles, "missile class")
+    ctx.keys("threats", threats, ("launch_sites", "missile", "classes"))
+    launches, mid, threat_set = _threats(ctx, threats, cat)
     grid = ctx.table("grid")
     ctx.keys("grid", grid, ("bbox_deg", "resolution_deg"))
     bbox = grid.get("bbox_deg")
@@ -380,7 +404,58 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
         ctx.number("engagement.kill_assessment_s", eng.get("kill_assessment_s", 60.0), hi=3600.0),
         int(ctx.number("engagement.samples", eng.get("samples", 80), 10, integer=True, hi=2000)), cat),
         sectors=sectors, sector_rule=rule, networks=networks, network_links=net_links,
-        uncertain=uncertain)
+        uncertain=uncertain, threat_set=threat_set)
+
+
+@dataclass(frozen=True)
+class ThreatClass:
+    """One missile class of a scenario's threat set and the launch sites it flies from."""
+
+    missile: Missile
+    launch_sites: tuple[str, ...]
+
+
+def _threats(ctx: _Ctx, threats: dict, cat: Catalog) -> tuple[list[str], str, list[ThreatClass]]:
+    """``[threats]``: ``launch_sites`` and one ``missile`` (the one-class form), or a threat
+    set of ``[[threats.classes]]`` tables (``missile``, optional ``launch_sites`` defaulting
+    to ``threats.launch_sites``). Returns (every launch site, in order; the id of the
+    scenario's main class: the one class, or the longest-range class of the set; the set,
+    empty for the one-class form)."""
+    known = cat.sites_by_kind["launch"]
+    launches = ctx.ids("threats.launch_sites", threats.get("launch_sites", []), known, "launch site")
+    classes = threats.get("classes")
+    if classes is None:
+        if not launches:
+            ctx.fail("threats.launch_sites", "needs at least one launch site")
+        mid = threats.get("missile")
+        if not isinstance(mid, str):
+            ctx.fail("threats.missile", "must name a missile class (or use [[threats.classes]])")
+        ctx.ids("threats.missile", mid, cat.missiles, "missile class")
+        return launches, mid, []
+    if "missile" in threats:
+        ctx.fail("threats.missile", "give either one missile or a threat set of [[threats.classes]], not both")
+    if not isinstance(classes, list) or not classes:
+        ctx.fail("threats.classes", "must be a list of [[threats.classes]] tables (missile, launch_sites)")
+    out: list[ThreatClass] = []
+    for i, c in enumerate(classes):
+        key = f"threats.classes[{i}]"
+        if not isinstance(c, dict):
+            ctx.fail(key, "must be a table with missile and launch_sites")
+        ctx.keys(key, c, ("missile", "launch_sites"))
+        mid = c.get("missile")
+        if not isinstance(mid, str):
+            ctx.fail(f"{key}.missile", "must name a missile class")
+        ctx.ids(f"{key}.missile", mid, cat.missiles, "missile class")
+        if any(t.missile.id == mid for t in out):
+            ctx.fail(f"{key}.missile", f"class {mid!r} is already in the threat set; give it one table")
+        sites = ctx.ids(f"{key}.launch_sites", c["launch_sites"], known, "launch site") if "launch_sites" in c \
+            else launches
+        if not sites:
+            ctx.fail(f"{key}.launch_sites", "needs at least one launch site (here or in threats.launch_sites)")
+        out.append(ThreatClass(cat.missile(mid), tuple(sites)))
+    every = list(dict.fromkeys(launches + [s for t in out for s in t.launch_sites]))
+    main = max(out, key=lambda t: t.missile.range_m).missile.id
+    return every, main, out
 
 
 @dataclass(frozen=True)

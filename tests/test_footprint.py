@@ -226,14 +226,14 @@ def test_cli_footprint_outputs(tmp_path):
     assert r.exit_code == 0, r.output
     names = sorted(p.name for p in out.iterdir())
     assert names == ["battle_space_all.tif", "battle_space_any.tif", "battle_space_tabriz.tif",
-                     "battle_space_tehran.tif", "cities.csv", "footprint.geojson", "footprint.gpkg", "footprint.kmz",
-                     "scenario.json"]
+                     "battle_space_tehran.tif", "cities.csv", "cities.json", "footprint.geojson", "footprint.gpkg",
+                     "footprint.kmz", "scenario.json"]
     fc = json.loads((out / "footprint.geojson").read_text())
     layers = {f["properties"]["layer"] for f in fc["features"]}
     assert {"defended", "threatened"} <= layers
     text = (out / "cities.csv").read_text().splitlines()
-    assert text[0].startswith("target,launch,reachable,defended,battle_space_s")
-    assert any(line.startswith("bucharest,tabriz,True,True") for line in text)
+    assert text[0].startswith("target,launch,missile,reachable,defended,battle_space_s")
+    assert any(line.startswith("bucharest,tabriz,irbm,True,True") for line in text)
 
 
 @pytest.mark.parametrize("args,fragment", [

@@ -35,6 +35,10 @@ def _records(kind: str) -> dict[str, dict]:
 RADARS = _records("radars")
 MISSILES = tomllib.loads((DATA / "catalog" / "missiles.toml").read_text(encoding="utf-8"))["missile"]
 THIRD_SITE = tomllib.loads((DATA / "scenarios" / "third-site-2007.toml").read_text(encoding="utf-8"))
+# the scenario's main class: its one missile, or the longest-range class of its threat set
+# (docs/scenario-format.md, [threats])
+THREAT = THIRD_SITE["threats"].get("missile") or max(
+    (c["missile"] for c in THIRD_SITE["threats"]["classes"]), key=lambda m: MISSILES[m]["range_m"])
 FORWARD = THIRD_SITE["sites"][0]  # the 2007 plan's forward radar, defined only in the scenario file
 
 
@@ -109,7 +113,7 @@ def test_vcd_with_scenario_uses_its_inline_radar_and_threat_rcs(tmp_path):
     r = run("vcd", "forward-radar-2007", "--scenario", "third-site-2007", "-o", str(out), "--dpi", "100")
     assert r.exit_code == 0, r.output
     text = _pdf_text(out)
-    warhead = MISSILES[THIRD_SITE["threats"]["missile"]]["warhead_rcs_m2"]
+    warhead = MISSILES[THREAT]["warhead_rcs_m2"]
     assert _squash(FORWARD["name"]) in text
     assert _squash(f"scenario {THIRD_SITE['scenario']['title']}") in text
     # range limit at the threat's warhead RCS: R = R_ref (sigma / sigma_ref)^(1/4)
@@ -198,7 +202,7 @@ def test_coverage_scenario_radars_by_default_and_quiet(tmp_path):
     assert r.exit_code == 0, r.output
     assert r.stderr == ""  # -q: no notes
     want = set(THIRD_SITE["radars"]["early_warning"]) | set(THIRD_SITE["radars"]["fire_control"])
-    warhead = MISSILES[THIRD_SITE["threats"]["missile"]]["warhead_rcs_m2"]
+    warhead = MISSILES[THREAT]["warhead_rcs_m2"]
     assert _coverage_rcs(tmp_path / "a") == dict.fromkeys(want, warhead)
     r = run("coverage", *COV, "--out", str(tmp_path / "b"))
     assert r.exit_code == 2 and "--scenario" in r.output
@@ -328,7 +332,7 @@ def test_scenario_format_page_is_complete_and_its_example_loads(tmp_path):
     # every section and key the loader accepts (geocover/scenario.py), typed here
     keys = {"scenario": ["title", "year", "description", "sources", "notional"],
             "radars": ["early_warning", "fire_control"], "interceptors": ["id", "fire_control"],
-            "threats": ["launch_sites", "missile"], "grid": ["bbox_deg", "resolution_deg"],
+            "threats": ["launch_sites", "missile", "classes"], "grid": ["bbox_deg", "resolution_deg"],
             "engagement": ["min_track_s", "kill_assessment_s", "samples"], "overrides": [], "sites": []}
     from geocover.scenario import _TOP
 

@@ -10,7 +10,7 @@ import time
 import click
 import numpy as np
 
-from ..engine import CITY_FIELDS, ScenarioRun
+from ..engine import CITY_FIELDS, DEFENDED_RULE, ScenarioRun
 from ..errors import InputError
 from ..export import atomic_write_text, check_output_dir, staged_output, write_geojson, write_geotiff
 from ..footprint import footprint_polygons
@@ -35,8 +35,11 @@ from .options import QuantityType, catalog_option, get_catalog, launch_ids_optio
 def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, max_cells, out_dir,
             catalog_files) -> None:
     """Defended footprint of SCENARIO (bundled name or TOML path) against each launch site:
-    battle-space GeoTIFFs (s), GeoJSON polygons (defended, bands of battle space), and a CSV
-    for the target cities; with several launches also "defended against all" and "against any"."""
+    battle-space GeoTIFFs (s), GeoJSON polygons (defended, bands of battle space), a CSV of
+    the target cities per (launch, missile class) and cities.json with one verdict per city
+    (defended against every (launch, class) pair that reaches it); with several launches also
+    "defended against all" and "against any". With a threat set each launch's grid is the
+    least battle space over the classes launched from it."""
     check_output_dir(out_dir)
     sc = load_scenario(scenario_name, get_catalog(catalog_files))
     box = None
@@ -51,9 +54,10 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, m
     t0 = time.perf_counter()
     fp = run.footprint(bbox_deg=box, resolution_deg=resolution_deg, max_cells=max_cells,
                        progress=lambda lid: click.echo(f"  {lid}: done ({time.perf_counter() - t0:.1f} s)", err=True))
-    props = {"scenario": sc.id, "title": sc.title, "missile": sc.missile.id, "refraction_model": run.refraction_model,
+    props = {"scenario": sc.id, "title": sc.title, "missile": sc.threat_label, "refraction_model": run.refraction_model,
              "interceptor_speed_mps": speed_mps}
     rows = [c.to_row() for c in run.cities()]
+    verdicts = [v.to_dict() for v in run.city_verdicts()]
     with staged_output(out_dir) as stage:
         feats = []
         grids = dict(fp.battle_space_s)
@@ -83,6 +87,10 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, m
         for r in rows:
             w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in CITY_FIELDS})
         atomic_write_text(stage / "cities.csv", buf.getvalue())
+        atomic_write_text(stage / "cities.json", json.dumps(
+            {"scenario": sc.id, "rule": DEFENDED_RULE, "launches": launches,
+             "threats": [{"launch": lid, "missile": m.id} for lid in launches for m in sc.missiles_for(lid)],
+             "cities": verdicts}, indent=1) + "\n")
         atomic_write_text(stage / "scenario.json", json.dumps(
             {**sc.to_dict(), "interceptor_speed_mps": speed_mps, "launches": launches}, indent=1, default=str) + "\n")
         written = sorted(p.name for p in stage.iterdir())

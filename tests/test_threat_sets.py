@@ -1,0 +1,181 @@
+"""Threat sets (issue 12 §2): a scenario names several missile classes, each with its launch
+areas; a city is reported per (launch, class) and is *defended* only when it is defended
+against every (launch, class) pair that reaches it. A scenario with one ``missile`` (users'
+own files) keeps giving exactly what it gave before.
+
+The expected verdicts come from the one-class path, which predates threat sets: each class
+run alone through a legacy single-``missile`` file, then combined by the rule by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from pyproj import Geod
+
+from geocover.cli.main import cli
+from geocover.engine import DEFENDED_RULE, ScenarioRun
+from geocover.errors import CatalogError
+from geocover.footprint import Architecture
+from geocover.scenario import load_scenario
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+BASE = (DATA / "third-site-2007.toml").read_text(encoding="utf-8")
+BASE = BASE[:BASE.index("# Uncertain parameters")]  # [uncertain] is not what these tests are about
+ONE_CLASS = BASE[BASE.index("[threats]\n") + len("[threats]\n"):BASE.index("[grid]")]  # the bundled set
+
+# An inline target on the Black Sea coast west of the Bosporus (41.25 N 28.25 E), within
+# reach of the 2,000 km Sejjil-2 class from Tabriz (great circle ~1,600 km, pyproj below),
+# where the GBIs have ~16-25 s against the Sejjil-2 flight (80 and 1,280 samples) and none
+# against the faster IRBM flight.
+ISTANBUL = '''
+[[sites]]
+id = "istanbul-test"
+kind = "target"
+name = "Black Sea coast west of the Bosporus (test target)"
+lat_deg = 41.25
+lon_deg = 28.25
+ground_height_msl_m = 40.0
+source = "test"
+confidence = "high"
+'''
+#: Small box and coarse cells: the test is about the combination rule, not resolution.
+GRID = '[grid]\nbbox_deg = [-12.0, 34.0, 45.0, 66.0]\nresolution_deg = 0.25'
+SMALL_GRID = dict(bbox_deg=(-2.0, 36.0, 34.0, 54.0), resolution_deg=2.0)
+
+
+def _write(tmp_path: Path, name: str, threats: str) -> Path:
+    p = tmp_path / f"{name}.toml"
+    p.write_text(BASE.replace(ONE_CLASS, threats + "\n\n") + ISTANBUL, encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("threats")
+    return {
+        "set": _write(d, "set", 'launch_sites = ["tabriz"]\n[[threats.classes]]\nmissile = "sejjil-2"\n'
+                                '[[threats.classes]]\nmissile = "irbm"'),
+        "sejjil": _write(d, "sejjil", 'launch_sites = ["tabriz"]\nmissile = "sejjil-2"'),
+        "irbm": _write(d, "irbm", 'launch_sites = ["tabriz"]\nmissile = "irbm"'),
+        "irbm-as-set": _write(d, "irbm-as-set", 'launch_sites = ["tabriz"]\n[[threats.classes]]\nmissile = "irbm"'),
+    }
+
+
+@pytest.fixture(scope="module")
+def runs(files):
+    return {k: ScenarioRun(load_scenario(str(p))) for k, p in files.items()}
+
+
+def test_scenario_reads_a_threat_set(files):
+    sc = load_scenario(str(files["set"]))
+    assert [(c.missile.id, c.launch_sites) for c in sc.threat_classes] == [("sejjil-2", ("tabriz",)),
+                                                                            ("irbm", ("tabriz",))]
+    assert sc.missile.id == "irbm"  # the main class: the longest-range one of the set
+    assert [m.id for m in sc.missiles_for("tabriz")] == ["sejjil-2", "irbm"]
+    assert sc.to_dict()["threats"] == [{"missile": "sejjil-2", "launch_sites": ["tabriz"]},
+                                       {"missile": "irbm", "launch_sites": ["tabriz"]}]
+    legacy = load_scenario("third-site-2007")
+    assert [(c.missile.id, c.launch_sites) for c in legacy.threat_classes] == [
+        ("shahab-3", ("tabriz", "tehran", "isfahan", "shahrud")), ("irbm", ("tabriz", "tehran", "isfahan", "shahrud"))]
+
+
+def test_defended_means_against_every_pair_that_reaches(runs):
+    # London: Tabriz-London is ~3,890 km on the WGS84 ellipsoid (pyproj), beyond the 2,000 km
+    # Sejjil-2 class (catalog range; ~2 % more is lost flying west): only the IRBM reaches it.
+    geod = Geod(ellps="WGS84")
+    _, _, d_london = geod.inv(46.2919, 38.0800, -0.128, 51.507)
+    _, _, d_ist = geod.inv(46.2919, 38.0800, 28.25, 41.25)
+    assert d_london > 3.8e6 and d_ist < 1.7e6
+    one = {k: {r.target.id: r.engagement for r in runs[k].cities()} for k in ("sejjil", "irbm")}
+    verdicts = {v.target.id: v for v in runs["set"].city_verdicts()}
+    assert not one["sejjil"]["london"].reachable and one["irbm"]["london"].reachable
+    assert verdicts["london"].reachable_from == [("tabriz", "irbm")]
+    assert verdicts["london"].defended is one["irbm"]["london"].defended is True
+    # The Black Sea target: both classes reach it; the slower Sejjil-2 flight is defended, the IRBM one is
+    # not (too late): defended against the set = False, though one class alone says True.
+    assert one["sejjil"]["istanbul-test"].defended and one["irbm"]["istanbul-test"].reachable
+    assert not one["irbm"]["istanbul-test"].defended
+    ist = verdicts["istanbul-test"]
+    assert ist.reachable_from == [("tabriz", "sejjil-2"), ("tabriz", "irbm")]
+    assert ist.defended_against == [("tabriz", "sejjil-2")] and ist.defended is False
+    # Every city: the rule applied by hand to the one-class runs.
+    for cid, v in verdicts.items():
+        reach = [(m, e) for m in ("sejjil", "irbm") if (e := one[m][cid]).reachable]
+        assert v.defended == (all(e.defended for _, e in reach) if reach else None), cid
+        assert len(v.reachable_from) == len(reach)
+    # Rows per (launch, class), each the one-class row with its class named.
+    rows = runs["set"].cities()
+    assert {(r.target.id, r.missile) for r in rows} == {(c, m) for c in verdicts for m in ("sejjil-2", "irbm")}
+    for r in rows:
+        assert r.engagement == one["sejjil" if r.missile == "sejjil-2" else "irbm"][r.target.id]
+
+
+def test_all_grid_combines_every_pair(runs):
+    fp = runs["set"].footprint(["tabriz"], **SMALL_GRID)
+    ref = {k: runs[k].footprint(["tabriz"], **SMALL_GRID).battle_space_s["tabriz"] for k in ("sejjil", "irbm")}
+    assert set(fp.by_threat) == {("tabriz", "sejjil-2"), ("tabriz", "irbm")}
+    np.testing.assert_array_equal(fp.by_threat[("tabriz", "sejjil-2")], ref["sejjil"])
+    np.testing.assert_array_equal(fp.by_threat[("tabriz", "irbm")], ref["irbm"])
+    # the least battle space over the classes that reach a cell; NaN only where none reaches
+    with np.errstate(invalid="ignore"):
+        expect = np.where(np.isnan(ref["sejjil"]), ref["irbm"],
+                          np.where(np.isnan(ref["irbm"]), ref["sejjil"], np.minimum(ref["sejjil"], ref["irbm"])))
+    np.testing.assert_array_equal(fp.battle_space_s["tabriz"], expect)
+    np.testing.assert_array_equal(fp.combined("all"), expect)
+    only_irbm = np.isnan(ref["sejjil"]) & np.isfinite(ref["irbm"])
+    both = np.isfinite(ref["sejjil"]) & np.isfinite(ref["irbm"])
+    assert only_irbm.any() and both.any()  # the box holds both kinds of cell
+
+
+def test_legacy_file_unchanged(runs, files):
+    """A one-``missile`` file is the set of that one class, and gives exactly what the
+    one-class engine path gave before threat sets (``Architecture.engage_points`` with the
+    scenario's missile, bit for bit)."""
+    a, b = runs["irbm"], runs["irbm-as-set"]
+    fa, fb = a.footprint(**SMALL_GRID), b.footprint(**SMALL_GRID)
+    np.testing.assert_array_equal(fa.battle_space_s["tabriz"], fb.battle_space_s["tabriz"])
+    np.testing.assert_array_equal(fa.shoot_look_shoot["tabriz"], fb.shoot_look_shoot["tabriz"])
+    assert [r.to_row() for r in a.cities()] == [r.to_row() for r in b.cities()]
+    sc = a.scenario
+    site = sc.catalog.launch_site("tabriz")
+    lat2, lon2 = fa.grid.cell_centres()
+    old = Architecture(sc).engage_points(site.lat_deg, site.lon_deg, lat2, lon2)
+    grid = fa.battle_space_s["tabriz"]
+    np.testing.assert_array_equal(grid, old.battle_space_s.reshape(grid.shape).astype(np.float32))
+
+
+def test_footprint_command_writes_the_rule(files, tmp_path):
+    out = tmp_path / "fp"
+    r = CliRunner().invoke(cli, ["footprint", str(files["set"]), "--resolution", "4", "--bbox", "20,36,32,54",
+                                 "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    js = json.loads((out / "cities.json").read_text())
+    assert js["rule"] == DEFENDED_RULE
+    assert js["threats"] == [{"launch": "tabriz", "missile": "sejjil-2"}, {"launch": "tabriz", "missile": "irbm"}]
+    ist = next(c for c in js["cities"] if c["target"] == "istanbul-test")
+    assert ist["defended"] is False
+    assert ist["reachable_from"] == [{"launch": "tabriz", "missile": "sejjil-2"},
+                                     {"launch": "tabriz", "missile": "irbm"}]
+    assert ist["defended_against"] == [{"launch": "tabriz", "missile": "sejjil-2"}]
+    header = (out / "cities.csv").read_text().splitlines()[0].split(",")
+    assert header[:4] == ["target", "launch", "missile", "reachable"]
+
+
+@pytest.mark.parametrize("threats, key", [
+    ('launch_sites = ["tabriz"]\nmissile = "irbm"\n[[threats.classes]]\nmissile = "irbm"', "threats.missile"),
+    ('launch_sites = ["tabriz"]\n[[threats.classes]]\nmissile = "irbm"\n[[threats.classes]]\nmissile = "irbm"',
+     "threats.classes[1].missile"),
+    ('[[threats.classes]]\nmissile = "irbm"', "threats.classes[0].launch_sites"),
+    ('launch_sites = ["tabriz"]\n[[threats.classes]]\nmissile = "irbn"', "threats.classes[0].missile"),
+    ('launch_sites = ["tabriz"]\n[[threats.classes]]\nmissile = "irbm"\nlaunch_site = ["tabriz"]',
+     "threats.classes[0].launch_site"),
+])
+def test_bad_threat_sets_name_the_key(tmp_path, threats, key):
+    p = _write(tmp_path, "bad", threats)
+    with pytest.raises(CatalogError, match=f"key '{key.replace('[', '.').replace(']', '.')}'"):
+        load_scenario(str(p))
