@@ -271,7 +271,9 @@ if HAVE_NUMBA:  # pragma: no branch
     bilinear_geographic = numba.njit(parallel=True, cache=True)(_bilinear_geographic_py)
     geoid_bilinear = numba.njit(parallel=True, cache=True)(_geoid_bilinear_py)
     mask_rays = numba.njit(parallel=True, cache=True)(_mask_rays_py)
-    crpl_correction = numba.njit(parallel=True, cache=True)(_crpl_correction_py)
+    # serial: called per radar on a chunk's in-range samples (~10^5); threads cost more than they
+    # save there, and parallelism comes from the chunks (Executor.map_chunks)
+    crpl_correction = numba.njit(cache=True)(_crpl_correction_py)
 else:  # pragma: no cover
     free_flight_by_anomaly = boost_profile = hermite_rays = bilinear_geographic = None
     geoid_bilinear = mask_rays = crpl_correction = None
