@@ -138,23 +138,41 @@ def _architecture(job: dict, i: int) -> Architecture:
 _AIMED: dict[tuple, list] = {}
 
 
-def _engage(job: dict, arch: Architecture, site, lat: np.ndarray, lon: np.ndarray, where: tuple):
-    """``arch.engage_points(site, lat, lon)``, with the aimed trajectories of each of its
-    blocks kept in the worker: they depend on the missile class only, not on the radars or
-    batteries, so every parameter set with that class reuses them (same blocks, same
-    ``aim`` and ``engage`` calls as ``engage_points``: the same result)."""
+def _engage(job: dict, arch: Architecture, site, missile, lat: np.ndarray, lon: np.ndarray, where: tuple):
+    """``arch.engage_points(site, lat, lon, missile=missile)``, with the aimed trajectories
+    of each of its blocks kept in the worker: they depend on the missile class only, not on
+    the radars or batteries, so every parameter set with that class reuses them (same
+    blocks, same ``aim`` and ``engage`` calls as ``engage_points``: the same result)."""
     from .footprint import Engagements
 
-    key = (job["token"], arch.scenario.missile.id, site.id, where)
+    key = (job["token"], missile, site.id, where)
     aimed = _AIMED.get(key)
     if aimed is None:
         if len(_AIMED) >= 256:
             _AIMED.pop(next(iter(_AIMED)))
         block = ENGINE_BLOCK
-        aimed = [arch.aim(site.lat_deg, site.lon_deg, lat[i:i + block], lon[i:i + block])
+        aimed = [arch.aim(site.lat_deg, site.lon_deg, lat[i:i + block], lon[i:i + block], missile=missile)
                  for i in range(0, lat.size, block)]
         _AIMED[key] = aimed
     return Engagements.concat([arch.engage(traj, ok) for traj, ok in aimed])
+
+
+def _engage_launch(job: dict, arch: Architecture, site, lat: np.ndarray, lon: np.ndarray, where: tuple):
+    """(reachable, defended, battle space s) against every missile class of the threat set
+    launched from ``site``, combined as the footprint combines them (the engine's
+    DEFENDED_RULE): reachable by some class, defended against every class that reaches,
+    the least battle space over those classes (NaN where none reaches)."""
+    r_all, d_all, bs_all = None, None, None
+    for m in arch.scenario.missiles_for(site.id):
+        e = _engage(job, arch, site, m, lat, lon, where)
+        r = np.asarray(e.reachable, bool)
+        d = np.asarray(e.defended, bool) & r
+        bs = np.where(r, np.asarray(e.battle_space_s, float), np.nan)
+        if r_all is None:
+            r_all, d_all, bs_all = r, d | ~r, bs
+        else:
+            r_all, d_all, bs_all = r_all | r, d_all & (d | ~r), np.fmin(bs_all, bs)
+    return r_all, d_all & r_all, bs_all
 
 
 def _run_task(job: dict, item: tuple[int, int, int]):
@@ -173,8 +191,7 @@ def _city_part(job: dict, sites: list, lo: int, hi: int):
     for s in range(lo, hi):
         arch = _architecture(job, s)
         for j, site in enumerate(sites):
-            e = _engage(job, arch, site, lat, lon, ("cities",))
-            reach[s - lo, j], dfd[s - lo, j], bs[s - lo, j] = e.reachable, e.defended, e.battle_space_s
+            reach[s - lo, j], dfd[s - lo, j], bs[s - lo, j] = _engage_launch(job, arch, site, lat, lon, ("cities",))
     return reach, dfd, bs
 
 
@@ -193,8 +210,7 @@ def _grid_part(job: dict, sites: list, lo: int, hi: int, c: int):
         any_reach = np.zeros(b - a, bool)
         all_ok = np.ones(b - a, bool)
         for j, site in enumerate(sites):
-            e = _engage(job, arch, site, lat, lon, ("grid", c))
-            r, d = np.asarray(e.reachable, bool), np.asarray(e.defended, bool) & np.asarray(e.reachable, bool)
+            r, d, _ = _engage_launch(job, arch, site, lat, lon, ("grid", c))
             rcount[j] += r
             dcount[j] += d
             any_reach |= r

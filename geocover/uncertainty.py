@@ -385,6 +385,11 @@ def parse_uncertain(ctx, table: Any, radars: dict, interceptors: dict, catalog) 
                 fkey = f"uncertain.threats.{name}"
                 if name != "missile":
                     ctx.fail(fkey, "unknown key; only the threat class (missile) can be uncertain")
+                threats = ctx.doc.get("threats")
+                if isinstance(threats, dict) and "classes" in threats:
+                    ctx.fail(fkey, "the scenario has a threat set ([[threats.classes]]): every class is "
+                                   "already engaged; an uncertain threat class needs the one-class form "
+                                   "(threats.missile)")
                 params.append(_choice(ctx, fkey, value, catalog))
     return ParameterSpace(ctx.path, tuple(params))
 

@@ -17,12 +17,11 @@ from click.testing import CliRunner
 from geocover.cli.main import cli
 from geocover.scenario import bundled_scenarios, load_scenario
 
-BASE = bundled_scenarios()["third-site-2007"]
 
-
-def _scenario(tmp_path: Path, extra: str, name: str = "rb.toml") -> Path:
-    """The bundled third-site scenario without its own [uncertain] tables, plus ``extra``."""
-    text = BASE.read_text(encoding="utf-8")
+def _scenario(tmp_path: Path, extra: str, name: str = "rb.toml", base: str = "third-site-2007") -> Path:
+    """A bundled scenario (third-site-2007: a threat set of Shahab-3 and IRBM classes) without
+    its own [uncertain] tables, plus ``extra``."""
+    text = bundled_scenarios()[base].read_text(encoding="utf-8")
     cut = text.find("# Uncertain parameters")
     p = tmp_path / name
     p.write_text((text[:cut] if cut >= 0 else text) + "\n" + extra, encoding="utf-8")
@@ -61,22 +60,32 @@ reference_range_m = [{POINT['reference_range_m']}, {POINT['reference_range_m']}]
     assert r.exit_code == 0, r.output
     rows = list(csv.DictReader((out / "cities.csv").open()))
     assert {row["sets"] for row in rows} == {"16"}  # Morris: r = 16 // (3 + 1) = 4 trajectories of 4 sets
-    # every verdict is certain (p in {0, 1}) and equals `geocover engage` on the fixed scenario
-    checked = 0
-    for row in rows:
-        if row["target"] not in ("london", "athens", "ankara"):
-            continue
-        e = json.loads(_run("engage", fixed, row["launch"], row["target"], "--json").output)
-        if not e["reachable"]:
-            assert row["p_reachable"] == "0.0" and row["p_defended"] == ""
-            continue
-        assert row["p_reachable"] == "1.0"
-        assert float(row["p_defended"]) == (1.0 if e["defended"] else 0.0), row
-        assert row["drivers"] == ""  # nothing varies, nothing drives
-        # a collapsed range gives every set the same battle space: all quantiles equal engage's
-        assert float(row["battle_space_p50_s"]) == pytest.approx(e["battle_space_s"], rel=0, abs=1e-9)
-        checked += 1
-    assert checked >= 4
+    # every verdict is certain (p in {0, 1}) and equals the engine's verdict on the fixed
+    # scenario (ScenarioRun.city_verdicts: its threat set of Shahab-3 and IRBM from every launch
+    # area, defended against every class that reaches, the least battle space over them)
+    from geocover.engine import ScenarioRun
+
+    by = {(row["target"], row["launch"]): row for row in rows}
+    run = ScenarioRun(load_scenario(fixed))
+    verdicts = 0
+    for lid in ("tabriz", "shahrud"):
+        for v in run.city_verdicts([lid]):
+            row = by[(v.target.id, lid)]
+            if not v.reachable_from:
+                assert row["p_reachable"] == "0.0" and row["p_defended"] == "", row
+                continue
+            assert row["p_reachable"] == "1.0"
+            assert float(row["p_defended"]) == float(len(v.defended_against) == len(v.reachable_from)), row
+            assert row["drivers"] == ""  # nothing varies, nothing drives
+            # a collapsed range gives every set the same battle space: every quantile is the engine's
+            for q in ("5", "50", "95"):
+                assert float(row[f"battle_space_p{q}_s"]) == pytest.approx(v.battle_space_s, rel=0, abs=1e-9)
+            verdicts += float(row["p_defended"])
+    assert 0 < verdicts < 40  # some defended, some not: the comparison can fail both ways
+    # and the command a user runs: `geocover engage` London from Tabriz (only the IRBM class
+    # reaches London, 3,886 km; docs/sources.md)
+    e = json.loads(_run("engage", fixed, "tabriz", "london", "--missile", "irbm", "--json").output)
+    assert e["reachable"] and float(by[("london", "tabriz")]["p_defended"]) == float(e["defended"])
     # the grid: p_defended is exactly 1 where `footprint` has battle space > 0, 0 where it is
     # reachable but undefended, NaN where unreachable (same grid, the deterministic command)
     fp = tmp_path / "fp"
@@ -117,8 +126,7 @@ burnout_speed_mps = [2000.0, 9000.0]
 [uncertain.interceptors.redzikowo-gbi]
 burnout_speed_mps = [5400.0, 9000.0]
 """, "narrow.toml"))
-    kw = {"launches": ["tabriz", "isfahan"], "resolution_deg": 8.0, "seed": 3, "scheduler": "none",
-          "progress": False}
+    kw = {"launches": ["tabriz"], "resolution_deg": 10.0, "seed": 3, "scheduler": "none", "progress": False}
     a = robustness(wide, 12, **kw)
     b = robustness(narrow, 12, **kw)
     n = len(a.design)
@@ -190,9 +198,33 @@ BAD = [
 ]
 
 
+def test_uncertain_class_refused_with_a_threat_set(tmp_path):
+    p = _scenario(tmp_path, "[uncertain.threats]\nmissile = [\"shahab-3\", \"irbm\"]\n")
+    r = CliRunner().invoke(cli, ["robustness", str(p), "--samples", "16", "--scheduler", "none",
+                                 "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2 and "'uncertain.threats.missile'" in r.output and "threat set" in r.output, r.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_uncertain_threat_class_changes_reach(tmp_path):
+    from geocover.robustness import robustness
+
+    # EPAA phase 1 (one IRBM class) with the class uncertain: Shahab-3 (~1,300 km) or IRBM
+    # (docs/sources.md, threat missiles). Tabriz-London is 3,886 km (docs/sources.md): only
+    # the IRBM class reaches it, so London is reachable in exactly the IRBM sets.
+    sc = load_scenario(_scenario(tmp_path, "[uncertain.threats]\nmissile = [\"shahab-3\", \"irbm\"]\n",
+                                 base="epaa-phase1-2011"))
+    res = robustness(sc, 8, launches=["tabriz"], resolution_deg=10.0, scheduler="none", progress=False)
+    irbm = np.array([v["threats.missile"] == "irbm" for v in res.design.values])
+    assert 0 < irbm.sum() < len(irbm)
+    k = [c.id for c in res.cities].index("london")
+    assert np.array_equal(res.city_reachable[:, 0, k], irbm)
+
+
 @pytest.mark.parametrize(("table", "key", "words"), BAD)
 def test_bad_uncertain_tables(tmp_path, table, key, words):
-    p = _scenario(tmp_path, table)
+    # the threat class can be uncertain in a one-class scenario (EPAA phase 1 flies one IRBM class)
+    p = _scenario(tmp_path, table, base="epaa-phase1-2011" if "threats" in key else "third-site-2007")
     out = tmp_path / "out"
     r = CliRunner().invoke(cli, ["robustness", str(p), "--samples", "16", "--scheduler", "none", "--out", str(out)])
     assert r.exit_code == 2, r.output
