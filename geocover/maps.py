@@ -127,8 +127,6 @@ def _shift_geom(geom, lon0: float):
         w, _, e, _ = p.bounds
         if 180.0 < e - w < 359.0 and p.geom_type == "Polygon":  # a ring that jumps across the antimeridian
             p = _unwrap_polygon(p)
-            if p is None:  # e.g. two rings of Natural Earth 110m Russia, joined across the globe
-                continue
         c = p.centroid
         dx = _shift(c.x, lon0) if not c.is_empty else 0.0
         moved.append(translate(p, xoff=dx) if dx else p)
@@ -148,9 +146,6 @@ def _unwrap_polygon(p):
     rings = []
     for ring in [p.exterior, *p.interiors]:
         c = np.asarray(ring.coords)
-        jump = np.abs(np.diff(c[:, 0])) > 180.0
-        if np.any(jump & ((np.abs(c[:-1, 0]) < 90.0) | (np.abs(c[1:, 0]) < 90.0))):
-            return None  # a "jump" far from the antimeridian: a badly cut ring, not drawable
         x = np.unwrap(c[:, 0], period=360.0)
         if abs(x[-1] - x[0]) > 1e-9:  # goes round a pole: leave it as it is
             return p

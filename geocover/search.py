@@ -59,7 +59,7 @@ def _land():
 
     doc = json.loads(data_path("countries", "world_countries_ne50m.geojson").read_text())
     geoms = [shape(f["geometry"]) for f in doc["features"] if f.get("geometry")]
-    land = shapely.union_all([g.buffer(0) if not g.is_valid else g for g in geoms])
+    land = shapely.union_all(geoms)
     shapely.prepare(land)
     return land
 

@@ -75,55 +75,9 @@ def _outlines():
             continue
         codes.append(code)
         names.append(p["name"])
-        geoms.append(_unwrap(_polygonal(shape(f["geometry"]))))
+        geoms.append(shape(f["geometry"]))
     geoms_arr = np.array(geoms, dtype=object)
     return codes, names, geoms_arr, shapely.STRtree(geoms_arr)
-
-
-def _polygonal(geom):
-    """Only the polygons of a geometry (Fiji's outline is a collection with stray lines)."""
-    import shapely
-
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    polys = [g for g in getattr(geom, "geoms", []) for g in getattr(g, "geoms", [g]) if g.geom_type == "Polygon"]
-    return shapely.MultiPolygon(polys)
-
-
-def _unwrap(geom):
-    """Repair polygon parts that jump across the antimeridian the wrong way round.
-
-    The bundled 1:50m outlines (``world-atlas`` TopoJSON converted to GeoJSON) carry two such
-    parts in Russia: Chukotka's coast, whose vertices east of 180 deg are written as -180..-170
-    inside a ring that also reaches 30 deg E, so the ring spans the whole 65-69 deg N band
-    westwards, over Scandinavia, Iceland, Greenland and Alaska. A part is repaired when
-    moving its negative longitudes by +360 makes it narrower than 180 deg (a ring round a pole,
-    Antarctica's, is wider either way and is left alone): it is then cut at 180 deg and the
-    piece beyond is moved back by -360."""
-    import shapely
-    from shapely.affinity import translate
-    from shapely.geometry import box
-
-    parts = list(getattr(geom, "geoms", [geom]))
-    out, changed = [], False
-    for p in parts:
-        if p.geom_type != "Polygon" or p.bounds[2] - p.bounds[0] <= 180.0:
-            out.append(p)
-            continue
-        shifted = shapely.transform(p, lambda xy: np.column_stack([np.where(xy[:, 0] < 0, xy[:, 0] + 360.0, xy[:, 0]),
-                                                                  xy[:, 1]]))
-        if shifted.bounds[2] - shifted.bounds[0] >= 180.0:
-            out.append(p)
-            continue
-        shifted = shapely.make_valid(shifted)
-        changed = True
-        west = shifted.intersection(box(-1.0, -90.0, 180.0, 90.0))
-        east = translate(shifted.intersection(box(180.0, -90.0, 361.0, 90.0)), xoff=-360.0)
-        out += [g for piece in (west, east) for g in getattr(piece, "geoms", [piece])
-                if g.geom_type == "Polygon" and not g.is_empty]
-    if not changed:
-        return geom
-    return shapely.make_valid(shapely.MultiPolygon(out))
 
 
 def country_codes() -> dict[str, str]:

@@ -190,7 +190,7 @@ def test_vectorised_sides_equal_the_per_flight_rule():
 
 def test_locate_agrees_with_shapely_everywhere():
     """The lookup raster + exact border test gives the outline shapely's STRtree gives, on
-    20,000 random points over the globe (Chukotka's wrapped ring repaired in both)."""
+    20,000 random points over the globe."""
     import shapely
 
     from geocover.sectors import _outlines, locate
