@@ -113,7 +113,8 @@ def worker_footprint(args) -> dict:
 
     warnings.simplefilter("ignore")
     sc = load_scenario(SCENARIO)
-    arch = Architecture(sc)
+    model = os.environ.get("BENCH_MODEL")  # a tree option (see --tree): the same physics across trees
+    arch = Architecture(sc, model=model) if model else Architecture(sc)
     footprint(arch, [LAUNCH], bbox_deg=(30.0, 35.0, 35.0, 40.0), resolution_deg=0.5)  # warm-up: imports, kernels
     runs = []
     grid = None
@@ -181,6 +182,7 @@ def worker_terrain(args) -> dict:
 
 # ------------------------------------------------------------------ driver
 def run_worker(kind: str, tree: Path, args, tmp: Path, tag: str, extra_env: dict | None = None) -> dict:
+    tag = tag.replace("/", "_")
     js, npy = tmp / f"{tag}.json", tmp / f"{tag}.npy"
     env = dict(os.environ, PYTHONPATH=str(tree), GEOCOVER_DATA_DIR=str(tree / "data"),
                GEOCOVER_CACHE_DIR=str(tmp / f"cache-{tag}"), **(extra_env or {}))
@@ -226,8 +228,9 @@ def best(runs) -> tuple[float, float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tree", action="append", default=[], metavar="LABEL=PATH",
-                    help="a source tree to measure (repeatable), e.g. before=/tmp/gc-before")
+    ap.add_argument("--tree", action="append", default=[], metavar="LABEL=PATH[,model=M][,nonumba]",
+                    help="a source tree to measure (repeatable), e.g. before=/tmp/gc-before; options: the "
+                         "refraction model of the footprint's Architecture, GEOCOVER_NO_NUMBA=1")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--peer-n", type=int, default=100, help="cells of the per-target loop peer (last tree)")
     ap.add_argument("--skip", action="append", default=[], choices=("footprint", "terrain", "peer"))
@@ -243,7 +246,19 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     from machine import describe
 
-    trees = [(lab, Path(p).resolve()) for lab, p in (t.split("=", 1) for t in args.tree)]
+    trees, tree_env = [], {}
+    for spec in args.tree:
+        lab, rest = spec.split("=", 1)
+        path, *opts = rest.split(",")
+        trees.append((lab, Path(path).resolve()))
+        tree_env[lab] = {}
+        for o in opts:
+            if o == "nonumba":
+                tree_env[lab]["GEOCOVER_NO_NUMBA"] = "1"
+            elif o.startswith("model="):
+                tree_env[lab]["BENCH_MODEL"] = o.split("=", 1)[1]
+            else:
+                ap.error(f"unknown tree option {o!r}")
     if not trees:
         ap.error("give at least one --tree LABEL=PATH")
     print(describe())
@@ -253,9 +268,9 @@ def main() -> None:
         fps, ters = {}, {}
         for lab, tree in trees:
             if "footprint" not in args.skip:
-                fps[lab] = run_worker("footprint", tree, args, tmp, f"fp-{lab}")
+                fps[lab] = run_worker("footprint", tree, args, tmp, f"fp-{lab}", tree_env[lab])
             if "terrain" not in args.skip:
-                ters[lab] = run_worker("terrain", tree, args, tmp, f"ter-{lab}")
+                ters[lab] = run_worker("terrain", tree, args, tmp, f"ter-{lab}", tree_env[lab])
         peer = None
         if "peer" not in args.skip and args.peer_n:
             peer = run_worker("peer", trees[-1][1], args, tmp, "peer")
