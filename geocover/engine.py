@@ -35,7 +35,19 @@ from .scenario import Scenario
 from .tracking import Link
 from .trajectory import Trajectory
 
-__all__ = ["CITY_FIELDS", "DEFENDED_RULE", "CityFlights", "CityResult", "CityVerdict", "ScenarioRun"]
+__all__ = ["CITY_FIELDS", "DEFENDED_AREA_RULE", "DEFENDED_RULE", "PERFECT_TRACKING", "CityFlights", "CityResult",
+           "CityVerdict", "PerfectTrackingArchitecture", "ScenarioRun", "footprint_metadata"]
+
+#: What "defended" means for a cell of a footprint (README "Defended footprints"), written
+#: into the footprint's GeoTIFF tags and GeoJSON.
+DEFENDED_AREA_RULE = ("a grid cell is defended when its battle space is > 0 s against every (launch, missile class) "
+                      "pair of the threat set that reaches it (the least battle space over those pairs); cells no "
+                      "pair reaches are not threatened (NaN) and count in neither area")
+
+#: The assumption of ``--perfect-tracking`` (``engage``, ``footprint``), written into their outputs.
+PERFECT_TRACKING = ("perfect tracking: every fire-control radar holds a track of the threat from the end of boost "
+                    "on and cueing is instant; only commit delay, flyout, altitude window and interceptor range "
+                    "limit the engagement (a kinematic upper bound, not what the scenario's sensors achieve)")
 
 #: The rule behind a city's verdict against a threat set (README "Threat sets"), also written
 #: into the JSON of :class:`CityVerdict`.
@@ -126,6 +138,17 @@ class CityFlights:
                 for i, c in enumerate(self.cities)]
 
 
+class PerfectTrackingArchitecture(Architecture):
+    """An :class:`~geocover.footprint.Architecture` whose radars all hold a track of every
+    flight from the end of boost on (:data:`PERFECT_TRACKING`; the tracks of
+    :func:`geocover.raid.perfect_tracks` with ``after_boost=True``)."""
+
+    def track(self, traj: Trajectory) -> FlightTracks:
+        from .raid import perfect_tracks
+
+        return perfect_tracks(super().track(traj), after_boost=True)
+
+
 class ScenarioRun:
     """One scenario, made ready and computed once (see the module docstring).
 
@@ -144,13 +167,18 @@ class ScenarioRun:
         Launch-site ids [default: the scenario's].
     architecture : Architecture, optional
         An architecture already built for ``scenario`` (the other options are then ignored).
+    perfect_tracking : bool
+        Engage on perfect tracks (:data:`PERFECT_TRACKING`, :class:`PerfectTrackingArchitecture`).
     """
 
     def __init__(self, scenario: Scenario, *, model=DEFAULT_VISIBILITY_MODEL, terrain=False,
                  interceptor_speed_mps: float | None = None, links: list[Link] | None = None,
-                 launches: list[str] | None = None, architecture: Architecture | None = None):
-        self.arch = architecture or Architecture(scenario, model=model, terrain=terrain,
-                                                 interceptor_speed_mps=interceptor_speed_mps, links=links)
+                 launches: list[str] | None = None, architecture: Architecture | None = None,
+                 perfect_tracking: bool = False):
+        cls = PerfectTrackingArchitecture if perfect_tracking else Architecture
+        self.arch = architecture or cls(scenario, model=model, terrain=terrain,
+                                        interceptor_speed_mps=interceptor_speed_mps, links=links)
+        self.perfect_tracking = isinstance(self.arch, PerfectTrackingArchitecture)
         self.scenario = self.arch.scenario
         self.launches = list(launches or self.scenario.launch_sites)
         self._grids: dict[tuple, tuple[FootprintGrid, dict]] = {}
@@ -225,3 +253,37 @@ class ScenarioRun:
                 [(r.launch.id, r.missile) for r in reach if r.engagement.defended],
                 min((r.engagement.battle_space_s for r in reach), default=None)))
         return out
+
+
+def footprint_metadata(run: ScenarioRun, fp: FootprintGrid, launches: list[str]) -> dict:
+    """Everything a defended-area export needs to explain itself, as flat JSON-ready values:
+    the scenario (id, title, sources), every parameter as a number (per battery: burnout speed
+    m/s, commit delay s, altitude window m, range m; per missile class: boost and warhead RCS
+    m²; track formation, kill assessment, samples per flight), the refraction model, the
+    grid's extent and resolution (deg), the geocover version, :data:`DEFENDED_AREA_RULE`, and
+    the perfect-tracking assumption (:data:`PERFECT_TRACKING`) when it applies."""
+    from . import __version__
+
+    sc = run.scenario
+    rows, cols = next(iter(fp.battle_space_s.values())).shape
+    out: dict = {"scenario": sc.id, "title": sc.title, "sources": "; ".join(sc.sources),
+                 "notional": "; ".join(sc.notional), "launches": ",".join(launches), "missile": sc.threat_label}
+    for iid, itc in sc.interceptors.items():
+        out[f"{iid}_burnout_speed_mps"] = itc.burnout_speed_mps
+        out[f"{iid}_commit_delay_s"] = itc.commit_delay_s
+        out[f"{iid}_min_intercept_altitude_m"] = itc.min_intercept_altitude_m
+        out[f"{iid}_max_intercept_altitude_m"] = itc.max_intercept_altitude_m
+        out[f"{iid}_max_range_m"] = itc.max_range_m
+    for c in sc.threat_classes:
+        out[f"{c.missile.id}_body_rcs_m2"] = c.missile.body_rcs_m2
+        out[f"{c.missile.id}_warhead_rcs_m2"] = c.missile.warhead_rcs_m2
+    out.update({"min_track_s": sc.min_track_s, "kill_assessment_s": sc.kill_assessment_s,
+                "samples_per_flight": sc.samples, "refraction_model": run.refraction_model,
+                "grid_west_deg": fp.west_deg, "grid_south_deg": fp.north_deg - rows * fp.resolution_deg,
+                "grid_east_deg": fp.west_deg + cols * fp.resolution_deg, "grid_north_deg": fp.north_deg,
+                "grid_resolution_deg": fp.resolution_deg, "grid_rows": rows, "grid_cols": cols,
+                "geocover_version": __version__, "defended_rule": DEFENDED_AREA_RULE,
+                "perfect_tracking": run.perfect_tracking})
+    if run.perfect_tracking:
+        out["assumption"] = PERFECT_TRACKING
+    return out

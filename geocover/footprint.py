@@ -407,11 +407,20 @@ BANDS_S = ((0.0, 60.0), (60.0, 180.0), (180.0, 300.0), (300.0, np.inf))
 def footprint_polygons(values_s: np.ndarray, west_deg: float, north_deg: float, resolution_deg: float,
                        properties: dict) -> list[tuple]:
     """Polygons of a battle-space grid: the defended region (battle space > 0) and bands of
-    battle space, each with its properties; cell edges in lon/lat (WGS84)."""
+    battle space, each with its properties; cell edges in lon/lat (WGS84).
+
+    Edges keep a vertex at every cell corner (``shapely.segmentize`` at the cell size): a
+    GIS that measures the polygon geodesically (edges as geodesics, e.g.
+    ``pyproj.Geod.geometry_area_perimeter``) then gets the grid's cell-area sum (the area
+    ``compare`` reports) to well within 0.1 %, where merged edges along a parallel, measured
+    as geodesics that bow poleward, were 0.7-2.5 % off."""
     import shapely
     from rasterio.features import shapes
     from rasterio.transform import from_origin
     from shapely.geometry import shape
+
+    def union(geoms):  # one polygon (or multi-polygon), a vertex at every cell corner of its edges
+        return shapely.segmentize(shapely.union_all(geoms), resolution_deg * (1 + 1e-9))
 
     transform = from_origin(west_deg, north_deg, resolution_deg, resolution_deg)
     finite = np.isfinite(values_s)
@@ -421,17 +430,16 @@ def footprint_polygons(values_s: np.ndarray, west_deg: float, north_deg: float, 
     out = []
     defended = (band > 0).astype(np.uint8)
     geoms = [shape(g) for g, v in shapes(defended, mask=defended > 0, transform=transform) if v == 1]
-    out.append((shapely.union_all(geoms) if geoms else shapely.Polygon(),
+    out.append((union(geoms) if geoms else shapely.Polygon(),
                 {**properties, "layer": "defended", "battle_space_min_s": 0.0}))
     for i, (lo, hi) in enumerate(BANDS_S, start=1):
         m = band == i
         geoms = [shape(g) for g, v in shapes(m.astype(np.uint8), mask=m, transform=transform) if v == 1]
         if geoms:
-            out.append((shapely.union_all(geoms), {**properties, "layer": "battle_space_band",
-                                                   "battle_space_min_s": lo,
-                                                   "battle_space_max_s": None if np.isinf(hi) else hi}))
+            out.append((union(geoms), {**properties, "layer": "battle_space_band", "battle_space_min_s": lo,
+                                       "battle_space_max_s": None if np.isinf(hi) else hi}))
     reach = finite.astype(np.uint8)
     geoms = [shape(g) for g, v in shapes(reach, mask=reach > 0, transform=transform) if v == 1]
-    out.append((shapely.union_all(geoms) if geoms else shapely.Polygon(),
+    out.append((union(geoms) if geoms else shapely.Polygon(),
                 {**properties, "layer": "threatened"}))
     return out

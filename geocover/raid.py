@@ -52,7 +52,7 @@ from .catalog import read_toml
 from .errors import CatalogError, InputError, close_matches
 from .footprint import Architecture, FlightTracks
 from .scenario import Scenario
-from .tracking import Tracks
+from .tracking import Tracks, first_true_t
 from .trajectory import aim_missile
 
 __all__ = ["Doctrine", "RaidGroup", "RaidResult", "allocate", "kill_probability", "load_raid", "parse_doctrine",
@@ -202,16 +202,23 @@ def battery_architectures(sc: Scenario, **kw) -> dict[str, Architecture]:
     return out
 
 
-def perfect_tracks(ft: FlightTracks) -> FlightTracks:
-    """The same flights with every radar holding a track from launch on: what the
-    interceptors could do kinematically (commit delay from launch, flyout, altitude window,
-    range) if sensors were no limit."""
+def perfect_tracks(ft: FlightTracks, *, after_boost: bool = False) -> FlightTracks:
+    """The same flights with every radar holding a track from launch on (or, with
+    ``after_boost``, from the end of boost on: the first sample after burnout), cueing
+    instant: what the interceptors could do kinematically (commit delay from the track's
+    start, flyout, altitude window, range) if sensors were no limit. ``engage`` and
+    ``footprint --perfect-tracking`` use ``after_boost=True`` (README "Perfect tracking");
+    ``raid --perfect-tracking`` tracks from launch."""
     t = ft.tracks.t_s
-    yes = np.ones(t.shape, bool)
+    if after_boost:
+        yes = ~np.asarray(ft.samples.boosting, bool)
+        start = first_true_t(t, yes)
+    else:
+        yes = np.ones(t.shape, bool)
+        start = t[:, 0].copy()
     ids = list(ft.tracks.visible)
-    launch = t[:, 0].copy()
     tr = Tracks(t, {r: yes for r in ids}, {r: yes for r in ids}, {r: yes for r in ids},
-                {r: launch for r in ids}, {r: np.full(t.shape[0], np.nan) for r in ids},
+                {r: start for r in ids}, {r: np.full(t.shape[0], np.nan) for r in ids},
                 {r: True for r in ids})
     return FlightTracks(ft.samples, ft.points, tr)
 

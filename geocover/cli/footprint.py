@@ -10,12 +10,30 @@ import time
 import click
 import numpy as np
 
-from ..engine import CITY_FIELDS, DEFENDED_RULE, ScenarioRun
+from ..engine import CITY_FIELDS, DEFENDED_RULE, PERFECT_TRACKING, ScenarioRun, footprint_metadata
 from ..errors import InputError
-from ..export import atomic_write_text, check_output_dir, staged_output, write_geojson, write_geotiff
+from ..export import (
+    atomic_write_text,
+    check_output_dir,
+    feature_collection,
+    staged_output,
+    write_geojson,
+    write_geotiff,
+)
 from ..footprint import footprint_polygons
 from ..scenario import check_bbox, load_scenario
-from .options import QuantityType, catalog_option, get_catalog, launch_ids_option, model_option, nonempty, warn
+from .options import (
+    QuantityType,
+    announce_engagement_defaults,
+    catalog_option,
+    get_catalog,
+    launch_ids_option,
+    model_option,
+    nonempty,
+    note,
+    warn,
+)
+from .progress import progress_callback
 
 
 @click.command("footprint")
@@ -27,19 +45,25 @@ from .options import QuantityType, catalog_option, get_catalog, launch_ids_optio
 @click.option("--bbox", callback=nonempty, help="Grid box west,south,east,north in degrees [default: the scenario's].")
 @click.option("--interceptor-speed", "speed_mps", type=QuantityType("speed", minimum=0, strict_min=True),
               help="Set every interceptor's burnout speed (e.g. 7.7km/s).")
+@click.option("--perfect-tracking", "perfect", is_flag=True,
+              help="Assume every fire-control radar holds a track of the threat from the end of boost, cueing "
+                   "instant: the kinematic footprint (stated in every output).")
 @model_option
 @click.option("--max-cells", type=click.IntRange(min=1), default=4_000_000, show_default=True,
               help="Refuse grids larger than this (memory and time guard).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
 @catalog_option
-def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, max_cells, out_dir,
+def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, perfect, model, max_cells, out_dir,
             catalog_files) -> None:
     """Defended footprint of SCENARIO (bundled name or TOML path) against each launch site:
     battle-space GeoTIFFs (s), GeoJSON polygons (defended, bands of battle space), a CSV of
     the target cities per (launch, missile class) and cities.json with one verdict per city
     (defended against every (launch, class) pair that reaches it); with several launches also
     "defended against all" and "against any". With a threat set each launch's grid is the
-    least battle space over the classes launched from it."""
+    least battle space over the classes launched from it. Every GeoTIFF (tags) and the
+    GeoJSON (top-level `metadata`, and each feature's properties) carry the scenario, its
+    sources, every parameter as a number, the grid, the geocover version and the definition
+    of "defended"."""
     check_output_dir(out_dir)
     sc = load_scenario(scenario_name, get_catalog(catalog_files))
     box = None
@@ -50,12 +74,17 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, m
             raise InputError(f"--bbox {bbox!r}: {exc}" if "degrees" in str(exc) else
                              f"--bbox {bbox!r} must be west,south,east,north in degrees") from None
     launches = launch_ids_option(launch_ids, sc.catalog) or list(sc.launch_sites)
-    run = ScenarioRun(sc, model=model, interceptor_speed_mps=speed_mps, launches=launches)
+    announce_engagement_defaults(sc, launches_given=bool(launch_ids), missile_hint="its threat set")
+    if resolution_deg is None:
+        note(f"grid: {sc.resolution_deg:g} deg cells (scenario {sc.id}'s; --resolution to change it)")
+    run = ScenarioRun(sc, model=model, interceptor_speed_mps=speed_mps, launches=launches, perfect_tracking=perfect)
     t0 = time.perf_counter()
     fp = run.footprint(bbox_deg=box, resolution_deg=resolution_deg, max_cells=max_cells,
-                       progress=lambda lid: click.echo(f"  {lid}: done ({time.perf_counter() - t0:.1f} s)", err=True))
+                       progress=progress_callback(len(launches), "footprint", "launch",
+                                                  lambda lid: f"  {lid}: done ({time.perf_counter() - t0:.1f} s)"))
     props = {"scenario": sc.id, "title": sc.title, "missile": sc.threat_label, "refraction_model": run.refraction_model,
              "interceptor_speed_mps": speed_mps}
+    meta = footprint_metadata(run, fp, launches)
     rows = [c.to_row() for c in run.cities()]
     verdicts = [v.to_dict() for v in run.city_verdicts()]
     with staged_output(out_dir) as stage:
@@ -69,9 +98,12 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, m
                           resolution_deg=fp.resolution_deg,
                           description=f"battle space (s) against {name}; NaN where the threat cannot reach",
                           units="s",
-                          tags={**props, "launch": name})
-            feats += footprint_polygons(v, fp.west_deg, fp.north_deg, fp.resolution_deg, {**props, "launch": name})
-        write_geojson(stage / "footprint.geojson", feats, name="footprint")
+                          tags={**meta, **{k: x for k, x in props.items() if x is not None}, "launch": name})
+            feats += footprint_polygons(v, fp.west_deg, fp.north_deg, fp.resolution_deg,
+                                        {**meta, **props, "launch": name})
+        fc = feature_collection(feats, name="footprint")
+        fc["metadata"] = meta  # a foreign member (RFC 7946 section 6.1): the export explains itself
+        atomic_write_text(stage / "footprint.geojson", json.dumps(fc, ensure_ascii=False, allow_nan=False) + "\n")
         if sc.sectors:  # a sectoral scenario: the side responsible for each target cell (geocover.sectors)
             from ..sectors import responsibility_features
 
@@ -97,6 +129,8 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, model, m
     share = {k: float(np.mean(v[np.isfinite(v)] > 0)) if np.isfinite(v).any() else 0.0 for k, v in grids.items()}
     if not any(share.values()):
         warn("no cell of the grid is defended")
+    if perfect:
+        click.echo(f"assumption: {PERFECT_TRACKING}")
     click.echo(f"wrote {', '.join(written)} to {out_dir}")
     for k, v in share.items():
         click.echo(f"  {k}: {100 * v:.0f} % of threatened cells defended")

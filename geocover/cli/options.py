@@ -234,6 +234,24 @@ def announce_model(model) -> None:
         note(f"refraction model: {model_label(model)} (the default; --model to change it)")
 
 
+def announce_engagement_defaults(sc, *, missile_given: bool = False, launches_given: bool = True,
+                                 missiles=None, missile_hint: str = "--missile to change it") -> None:
+    """Say what an engaging command (engage, footprint, map, compare) took from the scenario:
+    the missile classes and their RCS, the launch sites, the samples per flight; and the
+    refraction model when ``--model`` was not given (stderr notes, see :func:`note`)."""
+    classes = {m.id: m for m in (missiles or [c.missile for c in sc.threat_classes])}
+    if not missile_given:
+        for m in classes.values():
+            note(f"missile class: {m.name} ({m.id}; scenario {sc.id}'s; {missile_hint}), target RCS "
+                 f"{m.body_rcs_m2:g} m² in boost, {m.warhead_rcs_m2:g} m² after (its catalog record)")
+    if not launches_given:
+        note(f"launch sites: {', '.join(sc.launch_sites)} (scenario {sc.id}'s; --launch to change them)")
+    note(f"sample step: {sc.samples} samples per flight (scenario {sc.id}'s [engagement] samples), refined around "
+         f"the edges of tracks and intercept windows")
+    if is_default("model"):
+        announce_model(click.get_current_context().params.get("model"))
+
+
 def load_scenario_option(scenario_name: str | None, catalog: Catalog):
     """The scenario of ``--scenario`` (None when not given), loaded against ``catalog``."""
     if scenario_name is None:
