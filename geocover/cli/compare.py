@@ -13,6 +13,7 @@ from ..errors import InputError
 from ..export import atomic_write_text, check_output_dir, staged_output
 from ..scenario import load_scenario
 from .options import QuantityType, catalog_option, dpi_option, get_catalog, launch_ids_option, model_option
+from .progress import progress_callback
 
 COLUMNS = ("scenario", "year", "defended_area_km2", "defended_area_share", "cities_defended", "cities_threatened",
            "cities_defended_share", "mean_battle_space_s", "min_battle_space_s", "mean_warning_time_s",
@@ -125,7 +126,7 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out
     launches = launch_ids_option(launch_ids, cat)
     weights = _weights(weights_path, {t.id for t in cat.sites("target")})
     comp = compare_scenarios(scenarios, launches, resolution_deg=resolution_deg, weights=weights,
-                             model=model, progress=lambda sid: click.echo(f"  {sid}: done", err=True))
+                             model=model, progress=progress_callback(len(scenarios), "compare", "scenario"))
     cols = list(COLUMNS) + sorted({k for m in comp.metrics for k in m if k.startswith("first_detection_s_")})
     md = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     md += ["| " + " | ".join(_fmt(m.get(c)) for c in cols) + " |" for m in comp.metrics]
