@@ -137,12 +137,11 @@ def _tornado(path, ind: dict, cities: list[str], launches: list[str], scenario_i
     for c in cities:
         per = ind["cities"].get(c, {})
         lid = next((lid for lid in launches if per.get(lid, {}).get("variance")), launches[0])
-        panels.append((f"{c} vs {lid}: defended (1) or not (0)", per.get(lid, {})))
+        panels.append((f"{scenario_id}: {c} vs {lid}, defended (1) or not (0)", per.get(lid, {})))
     if not panels:
-        panels = [("defended area (km², all launches)", ind["defended_area_km2"])]
+        panels = [(f"{scenario_id}: defended area (km², all launches)", ind["defended_area_km2"])]
     fig, axes = _new_figure((6.4, 2.4 * len(panels) + 0.6), len(panels), 1)
     axes = np.atleast_1d(axes)
     for ax, (title, entry) in zip(axes, panels, strict=True):
         plot_tornado(entry, title=title, ax=ax)
-    fig.suptitle(f"{scenario_id}: which parameter decides the verdict ({ind['method']})", fontsize=10)
     save_figure(fig, path)
