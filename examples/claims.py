@@ -251,6 +251,71 @@ def row_mda_postol() -> dict:
     return {"pairs": out, "verdict": "both" if mda and slow_too_late and fast_in_time else "other"}
 
 
+# ------------------------------------------------------------------ robustness column
+#: Parameter sets per scenario for the robustness column (Saltelli design: 64 // (D + 2)
+#: base samples, so 60-64 sets for the bundled scenarios' 3-6 uncertain parameters).
+ROBUSTNESS_SETS = 64
+
+
+@cache
+def _robust_run(sc_name: str):
+    """The scenario over its bundled [uncertain] ranges (cities only matter here: a coarse grid)."""
+    from geocover.robustness import robustness
+
+    return robustness(load_scenario(sc_name), ROBUSTNESS_SETS, seed=0, launches=IRAN, resolution_deg=10.0,
+                      scheduler="none", progress=False, indices=False)
+
+
+def _short(key: str) -> str:
+    """'interceptors.redzikowo-gbi.burnout_speed_mps' -> 'redzikowo-gbi burnout_speed_mps'."""
+    parts = key.split(".")
+    return " ".join(parts[1:]) if len(parts) == 3 else key
+
+
+def robust(sc_name: str, verdict) -> dict:
+    """P(verdict) over the scenario's [uncertain] ranges and the parameters that decide it
+    (geocover.robustness.verdict_robustness; ``verdict(defended, reachable)`` on dicts city -> bool)."""
+    from geocover.robustness import verdict_robustness
+
+    res = _robust_run(sc_name)
+    out = verdict_robustness(res, verdict)
+    out["drivers"] = [_short(k) for k in out["drivers"]]
+    # the closest call: the defended city with the smallest 5th-percentile battle space (s)
+    # against the launch sites that reach it, over the sets
+    with np.errstate(invalid="ignore"):
+        worst = np.nanmin(np.where(res.city_reachable, res.city_battle_space_s, np.nan), axis=1)  # (sets, cities)
+    p5 = {c.id: float(np.nanpercentile(worst[:, k], 5)) for k, c in enumerate(res.cities)
+          if c.id in CITIES and np.isfinite(worst[:, k]).any() and np.nanpercentile(worst[:, k], 5) > 0}
+    out["closest"] = min(p5.items(), key=lambda kv: kv[1]) if p5 else None
+    return out
+
+
+def _nato_holds(d: dict, r: dict) -> bool:
+    reach = [c for c in CITIES if r[c]]
+    ok = [c for c in reach if d[c]]
+    return len(ok) >= 0.75 * len(reach) and not {"ankara", "incirlik"} & set(ok)
+
+
+def robustness_rows() -> dict[str, list[tuple[str, dict]]]:
+    """The robustness column: per claim, P(verdict) over the published ranges and its drivers."""
+    three = ["london", "paris", "brussels"]
+    return {
+        "nato": [("third-site-2007: 'partly' (>= 3/4 of reachable cities defended, not Ankara/Incirlik)",
+                  robust("third-site-2007", _nato_holds))],
+        "obering": [("third-site-2007 defends London, Paris and Brussels",
+                     robust("third-site-2007", lambda d, r: all(d[c] for c in three))),
+                    ("epaa-phase3-2018 defends none of them",
+                     robust("epaa-phase3-2018", lambda d, r: not any(d[c] for c in three)))],
+        "wilkening": [("third-site-2007 defends Moscow", robust("third-site-2007", lambda d, r: d["moscow"])),
+                      ("turkey-radar-2008 defends Moscow", robust("turkey-radar-2008", lambda d, r: d["moscow"])),
+                      ("epaa-phase3-2018 does not", robust("epaa-phase3-2018", lambda d, r: not d["moscow"]))],
+        "butt_postol": [("epaa-phase1-2011 defends at most 2 of the 17 cities",
+                         robust("epaa-phase1-2011", lambda d, r: sum(d[c] for c in CITIES) <= 2)),
+                        ("epaa-phase3-2018 defends more than 2",
+                         robust("epaa-phase3-2018", lambda d, r: sum(d[c] for c in CITIES) > 2))],
+    }
+
+
 ROWS = {"nato": row_nato, "obering": row_obering, "wilkening": row_wilkening, "aca": row_aca,
         "mda_unseen": row_mda_unseen, "lewis_postol": row_lewis_postol, "butt_postol": row_butt_postol,
         "mda_postol": row_mda_postol}
@@ -301,6 +366,15 @@ def main() -> None:
         fy = v["earliest_launch_on_fylingdales_s"]
         print(f"   {lid} -> {cid}: 2007 sensors: {sens}; latest GBI launch after the ICBM's: {late}; "
               f"earliest on a Fylingdales track + commit delay: " + ("never" if fy is None else f"{fy:.0f} s"))
+    print(f"Robustness over the bundled [uncertain] ranges ({ROBUSTNESS_SETS} parameter sets per scenario, "
+          "Sobol' design, seed 0; geocover robustness SCENARIO --samples 64 --seed 0):")
+    for claim, items in robustness_rows().items():
+        for what, v in items:
+            close = v["closest"]
+            print(f"   {claim}: {what}: in {100 * v['p']:.0f} % of {v['sets']} sets; decided by "
+                  + (", ".join(v["drivers"]) or "no parameter (the verdict never changes)")
+                  + (f"; closest call {close[0]} (5 % of sets below {close[1]:.0f} s of battle space)" if close
+                     else ""))
 
 
 if __name__ == "__main__":
