@@ -506,8 +506,34 @@ def _dotted(keys: tuple) -> str:
     return out
 
 
-def _read_sites(path: Path, kind_hint: str | None = None) -> list[Site]:
-    doc = read_json(path, "catalog file")
+def _read_gdal_sites(path: Path) -> list[Site]:
+    """Sites from any vector file GDAL reads (:mod:`geocover.vector_io`): each layer's features,
+    reprojected to WGS84, are checked by :func:`_read_sites` exactly as a GeoJSON file's; a layer
+    named like a kind (``radars``, ``interceptors``, ``launch_sites``, ``targets``) gives its
+    records that kind when they have no ``kind`` field."""
+    from .vector_io import KIND_LAYERS, read_vector_layers
+
+    out: list[Site] = []
+    for layer in read_vector_layers(path, "catalog file", allowed=("Point",)):
+        doc = {"type": "FeatureCollection", "features": layer.features}
+        try:
+            out += _read_sites(layer.label, KIND_LAYERS.get(layer.name), doc=doc)
+        except CatalogError as exc:
+            if layer.driver == "ESRI Shapefile":
+                raise CatalogError(f"{exc}\n(a shapefile cuts field names to 10 characters: write the "
+                                   "catalog as GeoPackage, FlatGeobuf or GeoJSON)") from None
+            raise
+    return out
+
+
+def _read_sites(path: Path | str, kind_hint: str | None = None, doc: Any = None) -> list[Site]:
+    if doc is None:
+        path = Path(path)
+        doc = read_json(path, "catalog file")
+        from .vector_io import geojson_crs_is_wgs84
+
+        if not geojson_crs_is_wgs84(doc):  # a GeoJSON in another CRS: GDAL reprojects it
+            return _read_gdal_sites(path)
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise CatalogError(f"{path}: must be a GeoJSON FeatureCollection")
     feats = doc.get("features")
@@ -633,7 +659,9 @@ class Catalog:
     files: list[Path] = field(default_factory=list)
 
     def add_file(self, path: str | Path) -> None:
-        """Load a user's catalog file (``.geojson``/``.json`` sites or ``.toml`` missiles)."""
+        """Load a user's catalog file: ``.toml`` missiles, ``.geojson``/``.json`` sites, or sites in
+        any other vector format GDAL reads (GeoPackage, FlatGeobuf, shapefile, KML; any CRS),
+        reprojected to WGS84 (:mod:`geocover.vector_io`)."""
         if not str(path).strip():
             raise CatalogError("--catalog: the catalog file name is empty")
         p = Path(path)
@@ -647,7 +675,9 @@ class Catalog:
             for m in _read_missiles(p):
                 self.missiles[m.id] = m
         else:
-            for s in _read_sites(p):
+            from .vector_io import uses_gdal
+
+            for s in (_read_gdal_sites(p) if uses_gdal(p) else _read_sites(p)):
                 other = self.kind_of(s.id)
                 if other and other != s.kind:
                     raise CatalogError(f"{p}: record {s.id!r}: field 'id' is already a {other} "

@@ -65,7 +65,9 @@ def _land():
 
 
 def read_region(text: str):
-    """A region: ``west,south,east,north`` in degrees, or a GeoJSON file with polygons."""
+    """A region: ``west,south,east,north`` in degrees, or a file of polygons: GeoJSON, or any
+    vector format and CRS GDAL reads (GeoPackage, shapefile, FlatGeobuf, KML; all layers),
+    reprojected to WGS84 (:mod:`geocover.vector_io`)."""
     import shapely
     from shapely.geometry import box, shape
 
@@ -79,8 +81,16 @@ def read_region(text: str):
             raise InputError(f"candidate region {p} is not a regular file (a device or pipe)" if p.exists()
                              else f"candidate region file not found: {p}")
         from .catalog import read_json
+        from .vector_io import geojson_crs_is_wgs84, read_vector_layers, uses_gdal
 
-        doc = read_json(p, "candidate region")  # one reader: encoding, JSON, nesting, huge numbers
+        if uses_gdal(p):
+            doc = None
+        else:
+            doc = read_json(p, "candidate region")  # one reader: encoding, JSON, nesting, huge numbers
+        if doc is None or not geojson_crs_is_wgs84(doc):  # GDAL reads it, reprojected to WGS84
+            doc = {"features": [f for lay in read_vector_layers(p, "candidate region",
+                                                                 allowed=("Polygon", "MultiPolygon"))
+                                for f in lay.features]}
         feats = doc.get("features", [doc]) if isinstance(doc, dict) else []
         geoms = []
         for i, f in enumerate(feats):

@@ -19,6 +19,7 @@ from .options import (
     nonempty,
     note,
     progress_bars,
+    scheduler_options,
     warn,
 )
 
@@ -59,7 +60,9 @@ def _heat_raster(res, step: float):
 @click.command("optimise")
 @click.option("--scenario", "scenario_name", required=True, help="Bundled scenario name or TOML path.")
 @click.option("--add", "kind", type=click.Choice(["radar", "interceptor"]), required=True)
-@click.option("--candidates", "region", required=True, help="Region: west,south,east,north or a GeoJSON file.")
+@click.option("--candidates", "region", required=True,
+              help="Region: west,south,east,north or a polygon file (GeoJSON, GeoPackage, shapefile, "
+                   "any vector format and CRS GDAL reads).")
 @click.option("--step", "step_deg", type=QuantityType("angle", minimum=0, strict_min=True), default="0.5deg",
               show_default=True, help="Candidate grid step.")
 @click.option("--k", "k", type=click.IntRange(min=1, max=1000), default=1, show_default=True, help="Sites to choose.")
@@ -71,10 +74,7 @@ def _heat_raster(res, step: float):
 @click.option("--grid-resolution", "resolution_deg", type=QuantityType("angle", minimum=0, strict_min=True),
               default="1deg", show_default=True, help="Footprint grid used to score each candidate.")
 @click.option("--sea", is_flag=True, help="Allow candidates at sea (ship stations).")
-@click.option("--scheduler", default="local", show_default=True, callback=nonempty,
-              help="'local' (a Dask LocalCluster here), 'none' (one process) or tcp://HOST:8786.")
-@click.option("--workers", type=click.IntRange(min=1, max=64), default=2, show_default=True,
-              help="Workers of the local cluster.")
+@scheduler_options("local")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
 @map_style_options
 @catalog_option

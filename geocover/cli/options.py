@@ -90,7 +90,8 @@ class ModelType(click.ParamType):
 
 catalog_option = click.option(
     "--catalog", "catalog_files", multiple=True, type=click.Path(dir_okay=False),
-    help="Extra catalog file (.geojson sites or .toml missiles); repeatable. Records with a "
+    help="Extra catalog file (.toml missiles; sites as .geojson or any vector file GDAL reads, any CRS: "
+         "GeoPackage, FlatGeobuf, ...); repeatable. Records with a "
          "bundled id replace it.")
 model_option = click.option(
     "--model", type=ModelType(), default=DEFAULT_VISIBILITY_MODEL, show_default=True,
