@@ -172,13 +172,17 @@ class Architecture:
     that cue radars (:func:`geocover.tracking.default_links` unless given)."""
 
     def __init__(self, scenario: Scenario, *, model: RefractionModel = DEFAULT_VISIBILITY_MODEL, terrain=False,
-                 interceptor_speed_mps: float | None = None, links: list[Link] | None = None):
+                 interceptor_speed_mps: float | None = None, links: list[Link] | None = None,
+                 refine: bool = True):
         self.scenario = scenario if interceptor_speed_mps is None else scenario.with_interceptor_speed(
             interceptor_speed_mps)
         sc = self.scenario
         self.views = {rid: RadarView(r, model=model, terrain=terrain) for rid, r in sc.radars.items()}
         self.tables: dict[str, FlyoutTable] = {iid: flyout_table(i) for iid, i in sc.interceptors.items()}
         self.links = links if links is not None else sc.links  # the scenario's [networks] (None: default rule)
+        #: Refine the samples around the edges of tracks and intercept windows
+        #: (:func:`geocover.sampling.refine_tracks`); False: the scenario's samples only.
+        self.refine = refine
 
     @property
     def interceptors(self) -> dict[str, Interceptor]:
@@ -192,7 +196,10 @@ class Architecture:
 
     def track(self, traj: Trajectory) -> FlightTracks:
         """Sample every trajectory (the scenario's sample count) and apply the track-and-cue
-        rule (:func:`geocover.tracking.track_and_cue`) to what the scenario's radars see."""
+        rule (:func:`geocover.tracking.track_and_cue`) to what the scenario's radars see;
+        with ``refine`` (the default), add samples around the edges of tracks and intercept
+        windows until the battle space no longer depends on the sample count
+        (:func:`geocover.sampling.refine_tracks`)."""
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             sc = self.scenario
             s = traj.sample(sc.samples)
@@ -201,11 +208,39 @@ class Architecture:
             vis = {rid: v.visible_fast(lat, lon, alt, s.rcs_m2, points=pts) for rid, v in self.views.items()}
             trk = track_and_cue(t, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
                                 links=self.links)
-            return FlightTracks(s, pts, trk)
+            ft = FlightTracks(s, pts, trk)
+            if self.refine:
+                from .sampling import refine_tracks
+
+                ft = refine_tracks(self, traj, ft)
+            return ft
+
+    def opportunities(self, ft: FlightTracks) -> dict[str, tuple[np.ndarray, ...]]:
+        """Per battery, (ok, tracking, cand, t_fly) over the samples of ``ft``: intercept
+        opportunities (module docstring), samples in fire-control track, those also inside
+        the altitude window, and the flyout time (s; NaN where not computed or out of reach)."""
+        sc = self.scenario
+        s, pts, trk = ft.samples, ft.points, ft.tracks
+        t, alt = trk.t_s, s.altitude_m
+        out = {}
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            for iid, itc in self.interceptors.items():
+                tracking, t_fc = trk.any_in_track(sc.interceptor_fire_control[iid])
+                # flyout only where it can matter: tracked, inside the altitude window
+                window = (alt >= itc.min_intercept_altitude_m) & (alt <= itc.max_intercept_altitude_m)
+                cand = tracking & window
+                t_fly = np.full(t.shape, np.nan)
+                if cand.any():
+                    d, _ = pts.subset(cand).distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
+                    t_fly[cand] = self.tables[iid].time_to(d, alt[cand])
+                t_launch = t_fc + itc.commit_delay_s
+                ok = tracking & (t >= t_launch[:, None] + t_fly)
+                out[iid] = (ok, tracking, cand, t_fly)
+        return out
 
     def _engage(self, traj: Trajectory, reachable: np.ndarray, ft: FlightTracks) -> Engagements:
         sc = self.scenario
-        s, pts, trk = ft.samples, ft.points, ft.tracks
+        s, trk = ft.samples, ft.tracks
         t, lat, lon, alt = trk.t_s, s.lat_deg, s.lon_deg, s.altitude_m
         n = t.shape[0]
         w = np.empty_like(t)  # trapezoid weights (s) of each sample
@@ -218,19 +253,8 @@ class Architecture:
         who = np.full(n, "", dtype=object)
         stage = np.zeros(n, np.int8)  # furthest constraint any battery passes (index into LIMITED_BY)
         by_battery = {}
-        for iid, itc in self.interceptors.items():
+        for iid, (ok, tracking, cand, t_fly) in self.opportunities(ft).items():
             fcs = sc.interceptor_fire_control[iid]
-            tracking, t_fc = trk.any_in_track(fcs)
-            # flyout only where it can matter: tracked, inside the altitude window
-            window = (alt >= itc.min_intercept_altitude_m) & (alt <= itc.max_intercept_altitude_m)
-            cand = tracking & window
-            t_fly = np.full(t.shape, np.nan)
-            if cand.any():
-                d, _ = pts.subset(cand).distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
-                t_fly[cand] = self.tables[iid].time_to(d, alt[cand])
-            t_launch = t_fc + itc.commit_delay_s
-            with np.errstate(invalid="ignore"):
-                ok = tracking & (t >= t_launch[:, None] + t_fly)
             by_battery[iid] = (ok, tracking, t_fly)
             # how far this battery got (module docstring of geocover.tracking / LIMITED_BY)
             uncued = np.zeros(n, bool)

@@ -1,0 +1,138 @@
+"""Adaptive sampling of flights: samples added where the engagement's verdict changes.
+
+The engagement rule (:mod:`geocover.footprint`, :mod:`geocover.tracking`) is evaluated at
+trajectory samples; with the scenario's 80 samples a flight of 20-30 minutes is sampled every
+~15-20 s, and the battle space (the seconds of intercept opportunity) moved by up to ~10 s
+with the sample count (issue 12 §5). :func:`refine_tracks` keeps the rule and refines *where
+it matters*: each interval between two samples at which an intercept opportunity begins or
+ends, or at which a radar's counted visibility or track begins or ends (before the last
+sample a battery could still use), gets ``split`` more samples, evenly spaced, evaluated with
+the exact same rule (positions from :meth:`Trajectory.positions`, visibility per new point,
+then the track-and-cue rule and the opportunities over the merged samples of each flight);
+this repeats until no flagged interval is longer than :data:`MIN_STEP_S` (at most ``levels``
+rounds), so an edge that moves (a track that forms earlier once the first detection is
+refined, a cue that follows it, an interceptor launch that follows the track) is refined too.
+
+Everything is vectorised over flights: the new samples of a flight are padded to the most
+any flight of the block needs with copies of the impact time (zero weight, the same state as
+the last sample), so results do not depend on which flights share a block.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .fastgeo import PointSet
+from .tracking import track_and_cue
+from .trajectory import Samples, Trajectory
+
+__all__ = ["REFINE_LEVELS", "REFINE_SPLIT", "refine_tracks"]
+
+#: At most this many refinement rounds, each with ``REFINE_SPLIT`` new samples per flagged
+#: interval (module docstring).
+REFINE_LEVELS = 8
+REFINE_SPLIT = 3
+#: Flagged intervals are split until they are no longer than this (s): each edge of a track
+#: or an intercept window is then placed within 1 s, the trapezoid weights put it within
+#: ~0.5 s, inside the 2 s the battle space may move with the sample count.
+MIN_STEP_S = 1.0
+
+
+def _edges(a: np.ndarray) -> np.ndarray:
+    return a[:, 1:] != a[:, :-1]
+
+
+def edge_intervals(arch, ft) -> np.ndarray:
+    """(n, m - 1) intervals between samples where the verdict can change: an intercept
+    opportunity of any battery begins or ends; or, before the last sample at which a battery
+    holds a fire-control track inside its altitude window, a radar's counted visibility or
+    track begins (these set track formation, cues and the interceptors' launch times; where a
+    track ends inside the window, the opportunity ends there too)."""
+    opp = arch.opportunities(ft)
+    trk = ft.tracks
+    n, m = trk.t_s.shape
+    ok_any = np.zeros((n, m), bool)
+    cand_any = np.zeros((n, m), bool)
+    for ok, _tracking, cand, _t_fly in opp.values():
+        ok_any |= ok
+        cand_any |= cand
+    flags = _edges(ok_any)
+    state = np.zeros((n, m - 1), bool)
+    for r in trk.counted:  # where a run of visibility or a track begins (detection, formation, cue)
+        state |= (trk.counted[r][:, 1:] & ~trk.counted[r][:, :-1]) | (trk.in_track[r][:, 1:] & ~trk.in_track[r][:, :-1])
+    last = np.where(cand_any.any(axis=1), m - 1 - np.argmax(cand_any[:, ::-1], axis=1), -1)
+    relevant = np.arange(m - 1)[None, :] < last[:, None]
+    return flags | (state & relevant)
+
+
+def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray):
+    """``ft`` with samples at ``t_new`` (n, k) added: positions, visibility of the new
+    points (``valid``; the others are padding, copies of the last sample), then the
+    track-and-cue rule over the merged, time-ordered samples."""
+    from .footprint import FlightTracks
+
+    sc = arch.scenario
+    s = ft.samples
+    new = traj.positions(t_new)
+    v_lat, v_lon = np.ascontiguousarray(new.lat_deg[valid]), np.ascontiguousarray(new.lon_deg[valid])
+    pts_new = PointSet(v_lat, v_lon)
+
+    def seen(rid, view):
+        out = np.repeat(ft.tracks.visible[rid][:, -1:], t_new.shape[1], axis=1)
+        out[valid] = view.visible_fast(v_lat, v_lon, new.altitude_m[valid], new.rcs_m2[valid], points=pts_new)
+        return out
+    t_all = np.concatenate([ft.tracks.t_s, new.t_s], axis=1)
+    order = np.argsort(t_all, axis=1, kind="stable")
+
+    def merged(a, b):
+        return np.ascontiguousarray(np.take_along_axis(np.concatenate([a, b], axis=1), order, axis=1))
+
+    t = merged(ft.tracks.t_s, new.t_s)
+    lat, lon = merged(s.lat_deg, new.lat_deg), merged(s.lon_deg, new.lon_deg)
+    alt, boosting = merged(s.altitude_m, new.altitude_m), merged(s.boosting, new.boosting)
+    vis = {rid: merged(ft.tracks.visible[rid], seen(rid, v)) for rid, v in arch.views.items()}
+    trk = track_and_cue(t, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
+                        links=arch.links)
+    samples = Samples(t, lat, lon, alt, boosting, s.body_rcs_m2, s.warhead_rcs_m2)
+    return FlightTracks(samples, PointSet(lat, lon), trk)
+
+
+def refine_tracks(arch, traj: Trajectory, ft, *, levels: int = REFINE_LEVELS, split: int = REFINE_SPLIT):
+    """Refine the samples of ``ft`` (:class:`geocover.footprint.FlightTracks` of ``traj``)
+    around the edges of tracks and intercept windows (module docstring).
+
+    Parameters
+    ----------
+    arch : geocover.footprint.Architecture
+    traj : Trajectory
+        The sampled trajectories.
+    ft : FlightTracks
+        Their tracks at the scenario's samples.
+    levels, split : int
+        Rounds of refinement, and new samples per flagged interval and round.
+
+    Returns
+    -------
+    FlightTracks
+        The same flights with the added samples (per flight, time-ordered; padded with
+        copies of the impact time).
+    """
+    frac = np.arange(1, split + 1) / (split + 1)
+    for _ in range(levels):
+        t = ft.tracks.t_s
+        n = t.shape[0]
+        if n == 0 or t.shape[1] < 2:
+            break
+        with np.errstate(invalid="ignore"):
+            flags = edge_intervals(arch, ft) & ((t[:, 1:] - t[:, :-1]) > MIN_STEP_S)
+        f = int(flags.sum(axis=1).max())
+        if f == 0:
+            break
+        idx = np.argsort(~flags, axis=1, kind="stable")[:, :f]  # flagged intervals first
+        valid = np.take_along_axis(flags, idx, axis=1)
+        t0 = np.take_along_axis(t, idx, axis=1)
+        t1 = np.take_along_axis(t, idx + 1, axis=1)
+        t_new = t0[:, :, None] + (t1 - t0)[:, :, None] * frac
+        t_new = np.where(valid[:, :, None], t_new, t[:, -1:, None]).reshape(n, f * split)
+        ft = _merge(arch, traj, ft, t_new, np.repeat(valid, split, axis=1))
+    return ft
