@@ -91,12 +91,15 @@ def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float
 
 def compare_scenarios(scenarios: list[Scenario], launches: list[str] | None = None, *,
                       resolution_deg: float = 0.5, weights: dict[str, float] | None = None,
-                      model=DEFAULT_VISIBILITY_MODEL, progress=None) -> Comparison:
-    """Compare scenarios against the same launch sites (default: the first scenario's)."""
+                      model=DEFAULT_VISIBILITY_MODEL, progress=None, executor=None) -> Comparison:
+    """Compare scenarios against the same launch sites (default: the first scenario's);
+    ``executor`` (:class:`geocover.search.Executor`) splits each footprint grid into chunks on
+    its workers (results identical to one process)."""
     launches = launches or list(scenarios[0].launch_sites)
     metrics, cities = [], {}
     for sc in scenarios:
-        m, per_city = scenario_metrics(sc, launches, resolution_deg=resolution_deg, weights=weights, model=model)
+        m, per_city = scenario_metrics(sc, launches, resolution_deg=resolution_deg, weights=weights,
+                                       run=ScenarioRun(sc, model=model, launches=launches, executor=executor))
         metrics.append(m)
         for cid, d in per_city.items():
             cities.setdefault(cid, {})[sc.id] = d

@@ -169,12 +169,16 @@ class ScenarioRun:
         An architecture already built for ``scenario`` (the other options are then ignored).
     perfect_tracking : bool
         Engage on perfect tracks (:data:`PERFECT_TRACKING`, :class:`PerfectTrackingArchitecture`).
+    executor : geocover.search.Executor, optional
+        Split footprint grids into chunks on its Dask workers (results identical to one
+        process; :func:`geocover.footprint.footprint`) [default: one process].
     """
 
     def __init__(self, scenario: Scenario, *, model=DEFAULT_VISIBILITY_MODEL, terrain=False,
                  interceptor_speed_mps: float | None = None, links: list[Link] | None = None,
                  launches: list[str] | None = None, architecture: Architecture | None = None,
-                 perfect_tracking: bool = False):
+                 perfect_tracking: bool = False, executor=None):
+        self.executor = executor
         cls = PerfectTrackingArchitecture if perfect_tracking else Architecture
         self.arch = architecture or cls(scenario, model=model, terrain=terrain,
                                         interceptor_speed_mps=interceptor_speed_mps, links=links)
@@ -203,7 +207,7 @@ class ScenarioRun:
         missing = [lid for lid in launches if have is None or lid not in have[1]]
         if missing or have is None:
             fp = footprint(self.arch, missing or launches, bbox_deg=bbox_deg, resolution_deg=resolution_deg,
-                           max_cells=max_cells, progress=progress)
+                           max_cells=max_cells, progress=progress, executor=self.executor)
             grids = dict(have[1]) if have else {}
             grids.update({lid: (fp.battle_space_s[lid], fp.shoot_look_shoot[lid]) for lid in fp.battle_space_s})
             have = (fp, grids)

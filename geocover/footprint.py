@@ -387,10 +387,31 @@ def grid_shape(bbox, resolution_deg: float) -> tuple[int, int]:
     return LatLonGrid.from_bbox(bbox, resolution_deg).shape
 
 
+#: Cells per block of :meth:`Architecture.engage_points` (its ``chunk``) in :func:`footprint`;
+#: a distributed footprint splits its grid on multiples of it.
+ENGAGE_BLOCK = 4096
+
+
+def _engage_cells(arch: Architecture, launch_lat: float, launch_lon: float, lat: np.ndarray, lon: np.ndarray,
+                  missile: Missile | None, block: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """(battle space (s), shoot-look-shoot) of grid cells ``start:stop`` (a task of
+    :func:`footprint`, in-process or on a Dask worker)."""
+    eng = arch.engage_points(launch_lat, launch_lon, lat.ravel()[start:stop], lon.ravel()[start:stop],
+                             chunk=block, missile=missile)
+    return eng.battle_space_s, eng.shoot_look_shoot
+
+
 def footprint(arch: Architecture, launch_ids: list[str] | None = None, *,
               bbox_deg: tuple[float, float, float, float] | None = None, resolution_deg: float | None = None,
-              max_cells: int = 4_000_000, progress=None) -> FootprintGrid:
-    """Battle-space grids of an architecture against each launch site (chunked)."""
+              max_cells: int = 4_000_000, progress=None, executor=None,
+              block: int = ENGAGE_BLOCK) -> FootprintGrid:
+    """Battle-space grids of an architecture against each launch site (chunked).
+
+    ``executor`` (:class:`geocover.search.Executor`, optional) splits each launch's grid
+    into chunks on its workers (:meth:`~geocover.search.Executor.map_chunks`), every
+    boundary on :meth:`Architecture.engage_points`' blocks of ``block`` cells (its
+    ``chunk``; :data:`ENGAGE_BLOCK`) so the grids are identical to one process
+    (tests/test_footprint_dask.py); without one, or an in-process one, everything runs here."""
     sc = arch.scenario
     bbox = tuple(bbox_deg or sc.bbox_deg)
     res = float(resolution_deg or sc.resolution_deg)
@@ -409,9 +430,13 @@ def footprint(arch: Architecture, launch_ids: list[str] | None = None, *,
         site = sc.catalog.launch_site(lid)
         grids, slss = [], []
         for m in sc.missiles_for(lid):  # every class of the threat set launched from here
-            eng = arch.engage_points(site.lat_deg, site.lon_deg, lat2, lon2, missile=m)
-            grids.append(eng.battle_space_s.reshape(nrow, ncol).astype(np.float32))
-            slss.append(eng.shoot_look_shoot.reshape(nrow, ncol))
+            if executor is None or getattr(executor, "client", None) is None:
+                bs, sl = _engage_cells(arch, site.lat_deg, site.lon_deg, lat2, lon2, m, block, 0, lat2.size)
+            else:
+                bs, sl = executor.map_chunks(_engage_cells, lat2.size, arch, site.lat_deg, site.lon_deg,
+                                             lat2, lon2, m, block, align=block, desc=f"footprint {lid}")
+            grids.append(bs.reshape(nrow, ncol).astype(np.float32))
+            slss.append(sl.reshape(nrow, ncol))
             by_threat[(lid, m.id)] = grids[-1]
         if len(grids) == 1:
             out[lid], sls[lid] = grids[0], slss[0]

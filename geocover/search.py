@@ -236,6 +236,46 @@ def run_task(sc: Scenario, kind: str, template, resolution_deg: float, task: Tas
     return TaskResult(task.key, task.launch, fp.battle_space_s[task.launch], fp.north_deg, fp.resolution_deg,
                       eng.reachable, eng.defended, eng.warning_time_s)
 
+def _check_scheduler(address: str, timeout_s: float) -> None:
+    """Ask ``address`` who it is (Dask's ``identity`` message) within ``timeout_s`` (s);
+    :class:`~geocover.errors.GeocoverError` naming the address when nothing answers there,
+    or something that is not a Dask scheduler does.
+
+    ``Client(address, timeout=...)`` bounds only the TCP connect: a server that accepts the
+    connection and then waits for a request of its own (an HTTP server, such as
+    ``python -m http.server``) leaves Dask's handshake waiting for ever."""
+    import asyncio
+
+    async def identity():
+        from distributed.comm import connect
+
+        comm = await connect(address, timeout=timeout_s)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    async def bounded():
+        return await asyncio.wait_for(identity(), timeout_s)
+
+    why = None
+    try:
+        reply = asyncio.run(bounded())
+    except TimeoutError:
+        why = f"no Dask answer within {timeout_s:g} s"
+    except Exception as exc:  # refused, reset, or bytes that are not Dask's frames (MemoryError, ValueError ...)
+        why = f"{exc.__class__.__name__}: {exc}"
+    else:
+        if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+            kind = reply.get("type") if isinstance(reply, dict) else type(reply).__name__
+            why = f"it answers as {kind!r}, not as a Dask scheduler"
+    if why:
+        raise GeocoverError(f"cannot use {address} as a Dask scheduler ({why}); start one with "
+                            "`dask scheduler` and give its address (tcp://HOST:8786), or use --scheduler "
+                            "local or none")
+
+
 def _call_range(fn, *args):
     """``fn(*args[:-1], start, stop)`` for the ``(start, stop)`` range last in ``args``."""
     *rest, (start, stop) = args
@@ -286,6 +326,7 @@ class Executor:
             if not self.scheduler.startswith(("tcp://", "tls://", "inproc://")):
                 raise InputError(f"scheduler {self.scheduler!r} must be 'none', 'local' or an address like "
                                  "tcp://host:8786")
+            _check_scheduler(self.scheduler, connect_timeout_s)  # before the Client: it can wait forever
             try:
                 self.client = Client(self.scheduler, timeout=f"{connect_timeout_s}s")
                 self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))

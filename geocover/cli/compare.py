@@ -12,7 +12,17 @@ from ..compare import compare_scenarios
 from ..errors import InputError
 from ..export import atomic_write_text, check_output_dir, staged_output
 from ..scenario import load_scenario
-from .options import QuantityType, catalog_option, dpi_option, get_catalog, launch_ids_option, model_option
+from ..search import Executor
+from .options import (
+    SCHEDULER_WHY,
+    QuantityType,
+    catalog_option,
+    dpi_option,
+    get_catalog,
+    launch_ids_option,
+    model_option,
+    scheduler_options,
+)
 from .progress import progress_callback
 
 COLUMNS = ("scenario", "year", "defended_area_km2", "defended_area_share", "cities_defended", "cities_threatened",
@@ -97,13 +107,14 @@ def _weights(path: str | None, targets) -> dict[str, float] | None:
 @click.option("--weights", "weights_path", type=click.Path(dir_okay=False, exists=True),
               help="CSV with columns id,weight to weight the target cities (e.g. population).")
 @model_option
+@scheduler_options("none", SCHEDULER_WHY)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
 @click.option("--chart", "chart_name", help="Also write the chart as this file name in the output folder "
               "(.svg or .pdf for print, .png); comparison.png is always written.")
 @dpi_option
 @catalog_option
-def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out_dir, chart_name, dpi,
-            catalog_files) -> None:
+def command(scenario_names, launch_ids, resolution_deg, weights_path, model, scheduler, workers, out_dir,
+            chart_name, dpi, catalog_files) -> None:
     """Compare scenarios against the same launch sites: defended area, cities defended, battle
     space, warning time, first detection, boost seen; and which scenarios defend each city."""
     check_output_dir(out_dir)
@@ -125,8 +136,9 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, out
         seen[sc.id] = name
     launches = launch_ids_option(launch_ids, cat)
     weights = _weights(weights_path, {t.id for t in cat.sites("target")})
-    comp = compare_scenarios(scenarios, launches, resolution_deg=resolution_deg, weights=weights,
-                             model=model, progress=progress_callback(len(scenarios), "compare", "scenario"))
+    with Executor(scheduler, workers=workers, progress=False) as ex:
+        comp = compare_scenarios(scenarios, launches, resolution_deg=resolution_deg, weights=weights, model=model,
+                                 progress=progress_callback(len(scenarios), "compare", "scenario"), executor=ex)
     cols = list(COLUMNS) + sorted({k for m in comp.metrics for k in m if k.startswith("first_detection_s_")})
     md = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     md += ["| " + " | ".join(_fmt(m.get(c)) for c in cols) + " |" for m in comp.metrics]

@@ -22,7 +22,9 @@ from ..export import (
 )
 from ..footprint import footprint_polygons
 from ..scenario import check_bbox, load_scenario
+from ..search import Executor
 from .options import (
+    SCHEDULER_WHY,
     QuantityType,
     announce_engagement_defaults,
     catalog_option,
@@ -31,6 +33,7 @@ from .options import (
     model_option,
     nonempty,
     note,
+    scheduler_options,
     warn,
 )
 from .progress import progress_callback
@@ -51,10 +54,11 @@ from .progress import progress_callback
 @model_option
 @click.option("--max-cells", type=click.IntRange(min=1), default=4_000_000, show_default=True,
               help="Refuse grids larger than this (memory and time guard).")
+@scheduler_options("none", SCHEDULER_WHY)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
 @catalog_option
-def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, perfect, model, max_cells, out_dir,
-            catalog_files) -> None:
+def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, perfect, model, max_cells, scheduler,
+            workers, out_dir, catalog_files) -> None:
     """Defended footprint of SCENARIO (bundled name or TOML path) against each launch site:
     battle-space GeoTIFFs (s), GeoJSON polygons (defended, bands of battle space), a CSV of
     the target cities per (launch, missile class) and cities.json with one verdict per city
@@ -77,11 +81,16 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, perfect,
     announce_engagement_defaults(sc, launches_given=bool(launch_ids), missile_hint="its threat set")
     if resolution_deg is None:
         note(f"grid: {sc.resolution_deg:g} deg cells (scenario {sc.id}'s; --resolution to change it)")
-    run = ScenarioRun(sc, model=model, interceptor_speed_mps=speed_mps, launches=launches, perfect_tracking=perfect)
-    t0 = time.perf_counter()
-    fp = run.footprint(bbox_deg=box, resolution_deg=resolution_deg, max_cells=max_cells,
-                       progress=progress_callback(len(launches), "footprint", "launch",
-                                                  lambda lid: f"  {lid}: done ({time.perf_counter() - t0:.1f} s)"))
+    with Executor(scheduler, workers=workers, progress=False) as ex:
+        if scheduler != "none":
+            note(f"footprint grid in chunks on {ex.workers} Dask worker(s) ({scheduler})")
+        run = ScenarioRun(sc, model=model, interceptor_speed_mps=speed_mps, launches=launches,
+                          perfect_tracking=perfect, executor=ex)
+        t0 = time.perf_counter()
+        fp = run.footprint(bbox_deg=box, resolution_deg=resolution_deg, max_cells=max_cells,
+                           progress=progress_callback(len(launches), "footprint", "launch",
+                                                      lambda lid: f"  {lid}: done ({time.perf_counter() - t0:.1f} s)"))
+        run.executor = None  # closed below; the cities (a few hundred flights) run here
     props = {"scenario": sc.id, "title": sc.title, "missile": sc.threat_label, "refraction_model": run.refraction_model,
              "interceptor_speed_mps": speed_mps}
     meta = footprint_metadata(run, fp, launches)

@@ -19,6 +19,7 @@ from .options import (
     nonempty,
     note,
     progress_bars,
+    scheduler_options,
     warn,
 )
 
@@ -73,10 +74,7 @@ def _heat_raster(res, step: float):
 @click.option("--grid-resolution", "resolution_deg", type=QuantityType("angle", minimum=0, strict_min=True),
               default="1deg", show_default=True, help="Footprint grid used to score each candidate.")
 @click.option("--sea", is_flag=True, help="Allow candidates at sea (ship stations).")
-@click.option("--scheduler", default="local", show_default=True, callback=nonempty,
-              help="'local' (a Dask LocalCluster here), 'none' (one process) or tcp://HOST:8786.")
-@click.option("--workers", type=click.IntRange(min=1, max=64), default=2, show_default=True,
-              help="Workers of the local cluster.")
+@scheduler_options("local")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
 @map_style_options
 @catalog_option
