@@ -20,7 +20,17 @@ from .geodesy import LatLonGrid, cell_areas_km2
 from .refraction import DEFAULT_VISIBILITY_MODEL
 from .scenario import Scenario
 
-__all__ = ["Comparison", "area_km2", "cell_areas_km2", "compare_scenarios", "scenario_metrics"]
+__all__ = ["CITY_TABLE_FIELDS", "Comparison", "area_km2", "cell_areas_km2", "city_table", "compare_scenarios",
+           "land_fraction", "scenario_metrics"]
+
+#: Columns of ``compare``'s city x scenario table (``cities.csv``), one row per (city, scenario):
+#: every catalog target city, out-of-reach ones included (``reachable`` false, ``defended``
+#: empty, ``limited_by`` ``not_reachable``).
+CITY_TABLE_FIELDS = ("target", "name", "lat_deg", "lon_deg", "scenario", "reachable", "defended", "battle_space_s",
+                     "limited_by")
+
+#: Sub-points per cell side for :func:`land_fraction`.
+LAND_SUBSAMPLES = 5
 
 
 def area_km2(mask: np.ndarray, north_deg: float, resolution_deg: float) -> float:
@@ -29,12 +39,52 @@ def area_km2(mask: np.ndarray, north_deg: float, resolution_deg: float) -> float
     return LatLonGrid(0.0, north_deg, resolution_deg, *np.asarray(mask).shape).area_km2(mask)
 
 
+def land_fraction(north_deg: float, west_deg: float, resolution_deg: float, shape: tuple[int, int], *,
+                  k: int = LAND_SUBSAMPLES) -> np.ndarray:
+    """Share of each cell of a north-up lat/lon grid that is land: the fraction of its k x k
+    evenly spaced sub-points (cell-centred) inside a bundled country outline (Natural Earth
+    1:50m, ``data/countries``; :func:`geocover.sectors.locate`). Coastal cells are resolved
+    to 1/k² of a cell."""
+    from .sectors import locate
+
+    nrow, ncol = shape
+    off = (np.arange(k) + 0.5) / k * resolution_deg
+    lat = (north_deg - np.arange(nrow)[:, None] * resolution_deg - off[None, :]).ravel()  # (nrow*k,)
+    lon = (west_deg + np.arange(ncol)[:, None] * resolution_deg + off[None, :]).ravel()  # (ncol*k,)
+    la, lo = np.meshgrid(lat, lon, indexing="ij")
+    land = (locate(lo.ravel(), la.ravel()) >= 0).reshape(nrow, k, ncol, k)
+    return land.mean(axis=(1, 3))
+
+
+def city_table(run: ScenarioRun, launches: list[str]) -> list[dict]:
+    """One row per catalog target city (keys :data:`CITY_TABLE_FIELDS`) over the threat set
+    of ``launches`` (:data:`geocover.engine.DEFENDED_RULE`): ``battle_space_s`` the least over
+    the (launch, class) pairs that reach the city; ``limited_by`` the engine's reason for the
+    first pair it is not defended against (``not_reachable`` when none reaches; empty when
+    defended)."""
+    by_city: dict[str, list] = {}
+    for r in run.cities(launches):
+        by_city.setdefault(r.target.id, []).append(r)
+    out = []
+    for v in run.city_verdicts(launches):
+        rows = by_city[v.target.id]
+        reach = [r.engagement for r in rows if r.engagement.reachable]
+        bad = [e for e in reach if not e.defended]
+        out.append({"target": v.target.id, "name": v.target.name, "lat_deg": v.target.lat_deg,
+                    "lon_deg": v.target.lon_deg, "scenario": run.scenario.id, "reachable": bool(reach),
+                    "defended": v.defended, "battle_space_s": v.battle_space_s,
+                    "limited_by": "not_reachable" if not reach else (bad[0].limited_by if bad else None)})
+    return out
+
+
 @dataclass
 class Comparison:
-    """Per-scenario metrics and per-city verdicts."""
+    """Per-scenario metrics and per-city verdicts; ``city_rows``: the city x scenario table
+    (:func:`city_table`, every scenario's rows in turn)."""
 
     metrics: list[dict]
     cities: dict[str, dict[str, bool]] = field(default_factory=dict)
+    city_rows: list[dict] = field(default_factory=list)
 
 
 def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float = 0.5,
@@ -50,6 +100,10 @@ def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float
     defended = threatened & (both > 0)
     defended_km2 = area_km2(defended, fp.north_deg, fp.resolution_deg)
     threatened_km2 = area_km2(threatened, fp.north_deg, fp.resolution_deg)
+    land = land_fraction(fp.north_deg, fp.west_deg, fp.resolution_deg, both.shape)
+    cell_km2 = cell_areas_km2(fp.north_deg, both.shape[0], fp.resolution_deg)[:, None]
+    defended_land_km2 = float(np.sum(cell_km2 * land * defended))
+    threatened_land_km2 = float(np.sum(cell_km2 * land * threatened))
     results = run.cities(launches)
     first_det = {}
     for lid in launches:
@@ -76,6 +130,9 @@ def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float
         "defended_area_km2": defended_km2,
         "threatened_area_km2": threatened_km2,
         "defended_area_share": defended_km2 / threatened_km2 if threatened_km2 else 0.0,
+        "defended_land_area_km2": defended_land_km2,
+        "threatened_land_area_km2": threatened_land_km2,
+        "defended_land_area_share": defended_land_km2 / threatened_land_km2 if threatened_land_km2 else 0.0,
         "cities_threatened": len(per_city),
         "cities_defended": sum(per_city.values()),
         "cities_defended_share": def_w / total_w if total_w else 0.0,
@@ -96,13 +153,14 @@ def compare_scenarios(scenarios: list[Scenario], launches: list[str] | None = No
     ``executor`` (:class:`geocover.search.Executor`) splits each footprint grid into chunks on
     its workers (results identical to one process)."""
     launches = launches or list(scenarios[0].launch_sites)
-    metrics, cities = [], {}
+    metrics, cities, rows = [], {}, []
     for sc in scenarios:
-        m, per_city = scenario_metrics(sc, launches, resolution_deg=resolution_deg, weights=weights,
-                                       run=ScenarioRun(sc, model=model, launches=launches, executor=executor))
+        run = ScenarioRun(sc, model=model, launches=launches, executor=executor)
+        m, per_city = scenario_metrics(sc, launches, resolution_deg=resolution_deg, weights=weights, run=run)
         metrics.append(m)
+        rows += city_table(run, launches)
         for cid, d in per_city.items():
             cities.setdefault(cid, {})[sc.id] = d
         if progress:
             progress(sc.id)
-    return Comparison(metrics, cities)
+    return Comparison(metrics, cities, rows)

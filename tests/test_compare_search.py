@@ -47,7 +47,7 @@ def test_compare_command(tmp_path):
                                  "--resolution", "2deg", "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.gpkg", "comparison.json",
-                                                    "comparison.md", "comparison.png"]
+                                                    "comparison.md", "comparison.png", "comparison_cities.csv"]
     doc = json.loads((out / "comparison.json").read_text())
     assert [m["scenario"] for m in doc["metrics"]] == ["epaa-phase1-2011", "epaa-phase2-2015"]
     assert "| bucharest |" in (out / "comparison.md").read_text()

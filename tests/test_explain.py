@@ -123,3 +123,46 @@ def test_footprint_exports_carry_metadata_and_agree_with_compare_area(tmp_path):
     geod_km2 = abs(Geod(ellps="WGS84").geometry_area_perimeter(geom)[0]) / 1e6
     assert cells_km2 > 0
     assert geod_km2 == pytest.approx(cells_km2, rel=1e-3)
+
+
+def test_land_fraction_against_the_outlines_clipped_by_shapely():
+    # Independent land area: the bundled outlines (read here with shapely) clipped to a box
+    # over Poland and the southern Baltic, measured geodesically with pyproj, against the
+    # cell areas weighted by land_fraction (5 x 5 sub-points per 0.5 deg cell). The
+    # sub-sampling misjudges coastal cells by up to a few 1/25ths each, partly cancelling
+    # along a coast: 1 % admits it on this box (~25 % sea).
+    import shapely
+    from pyproj import Geod
+    from shapely.geometry import box, shape
+
+    from geocover._paths import data_dir
+    from geocover.compare import cell_areas_km2, land_fraction
+
+    doc = json.loads((data_dir() / "countries" / "world_countries_ne50m.geojson").read_text(encoding="utf-8"))
+    b = box(14.0, 49.0, 24.0, 56.0)
+    land = shapely.union_all([shape(f["geometry"]).intersection(b) for f in doc["features"]
+                              if shape(f["geometry"]).intersects(b)])
+    ref_km2 = abs(Geod(ellps="WGS84").geometry_area_perimeter(shapely.segmentize(land, 0.1))[0]) / 1e6
+    frac = land_fraction(56.0, 14.0, 0.5, (14, 20))
+    got_km2 = float(np.sum(cell_areas_km2(56.0, 14, 0.5)[:, None] * frac))
+    assert 0.5 < frac.mean() < 0.95  # the box holds both land and sea
+    assert got_km2 == pytest.approx(ref_km2, rel=0.01)
+
+
+def test_compare_city_table_keeps_out_of_reach_cities():
+    from geocover.compare import CITY_TABLE_FIELDS, compare_scenarios
+
+    sc = load_scenario("third-site-2007", CAT)
+    comp = compare_scenarios([sc], ["tehran"], resolution_deg=4.0)
+    rows = {r["target"]: r for r in comp.city_rows}
+    assert set(rows) == {t.id for t in CAT.sites("target")}  # every catalog city, reachable or not
+    assert all(set(r) == set(CITY_TABLE_FIELDS) for r in rows.values())
+    # Washington is ~10,000 km from Tehran, beyond the IRBM's 5,500 km (catalog's IRBM band)
+    w = rows["washington"]
+    assert (w["reachable"], w["defended"], w["limited_by"]) == (False, None, "not_reachable")
+    assert w["lat_deg"] == pytest.approx(38.9, abs=0.1) and w["lon_deg"] == pytest.approx(-77.0, abs=0.1)
+    # the README's Ankara: too close to Iran for a GBI from Poland (limited_by too_late)
+    assert rows["ankara"]["defended"] is False and rows["ankara"]["limited_by"] == "too_late"
+    assert rows["warsaw"]["defended"] is True and rows["warsaw"]["battle_space_s"] > 0
+    m = comp.metrics[0]
+    assert 0 < m["defended_land_area_km2"] < m["defended_area_km2"]

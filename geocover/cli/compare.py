@@ -8,7 +8,7 @@ import json
 
 import click
 
-from ..compare import compare_scenarios
+from ..compare import CITY_TABLE_FIELDS, compare_scenarios
 from ..errors import InputError
 from ..export import atomic_write_text, check_output_dir, staged_output
 from ..scenario import load_scenario
@@ -16,26 +16,60 @@ from ..search import Executor
 from .options import (
     SCHEDULER_WHY,
     QuantityType,
+    announce_engagement_defaults,
     catalog_option,
     dpi_option,
     get_catalog,
+    is_default,
     launch_ids_option,
     model_option,
+    note,
     scheduler_options,
 )
 from .progress import progress_callback
 
-COLUMNS = ("scenario", "year", "defended_area_km2", "defended_area_share", "cities_defended", "cities_threatened",
-           "cities_defended_share", "mean_battle_space_s", "min_battle_space_s", "mean_warning_time_s",
-           "boost_seen_share")
+COLUMNS = ("scenario", "year", "defended_area_km2", "defended_land_area_km2", "defended_area_share",
+           "defended_land_area_share", "cities_defended", "cities_threatened", "cities_defended_share",
+           "mean_battle_space_s", "min_battle_space_s", "mean_warning_time_s", "boost_seen_share")
+
+#: Column headings of the human-readable table (comparison.md, the terminal), with units.
+HEADINGS = {"defended_area_km2": "defended area (km²)", "defended_land_area_km2": "of it land (km²)",
+            "defended_area_share": "share of threatened area defended (%)",
+            "defended_land_area_share": "share of threatened land defended (%)",
+            "cities_defended": "cities defended", "cities_threatened": "cities threatened",
+            "cities_defended_share": "cities defended (%)", "mean_battle_space_s": "mean battle space (s)",
+            "min_battle_space_s": "least battle space (s)", "mean_warning_time_s": "mean warning time (s)",
+            "boost_seen_share": "flights seen in boost (%)"}
 
 
-def _fmt(v) -> str:
+def _heading(col: str) -> str:
+    if col.startswith("first_detection_s_"):
+        return f"first detection from {_md_text(col[len('first_detection_s_'):])} (s)"
+    return HEADINGS.get(col, col)
+
+
+def _fmt(v, col: str = "") -> str:
+    """A table cell rounded for reading: areas to 3 significant figures (km²), shares as
+    whole percent, times as whole seconds; the units are in the headings."""
     if v is None:
         return "—"
     if isinstance(v, float):
+        if col.endswith("_share"):
+            return f"{100 * v:.0f}"
+        if col.endswith("_km2"):
+            return f"{float(f'{v:.3g}'):,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+        if col.endswith("_s") or col.startswith("first_detection_s_"):
+            return f"{v:,.0f}"
         return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}"
     return _md_text(str(v))
+
+
+def _city_cell(row: dict) -> str:
+    if not row["reachable"]:
+        return "out of reach"
+    if row["defended"]:
+        return f"defended, {row['battle_space_s']:,.0f} s"
+    return f"no ({row['limited_by']})"
 
 
 def _md_text(s: str) -> str:
@@ -135,17 +169,38 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, sch
                              "without .toml); rename one of the files")
         seen[sc.id] = name
     launches = launch_ids_option(launch_ids, cat)
+    if not launches:
+        note(f"launch sites: {', '.join(scenarios[0].launch_sites)} (scenario {scenarios[0].id}'s, for every "
+             "scenario; --launch to change them)")
+    for i, sc in enumerate(scenarios):
+        announce_engagement_defaults(sc, missile_hint="its threat set", refraction=i == 0)
+    if is_default("resolution_deg"):
+        note(f"grid: {resolution_deg:g} deg cells over each scenario's box (--resolution to change it)")
     weights = _weights(weights_path, {t.id for t in cat.sites("target")})
     with Executor(scheduler, workers=workers, progress=False) as ex:
         comp = compare_scenarios(scenarios, launches, resolution_deg=resolution_deg, weights=weights, model=model,
                                  progress=progress_callback(len(scenarios), "compare", "scenario"), executor=ex)
     cols = list(COLUMNS) + sorted({k for m in comp.metrics for k in m if k.startswith("first_detection_s_")})
-    md = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    md += ["| " + " | ".join(_fmt(m.get(c)) for c in cols) + " |" for m in comp.metrics]
-    md += ["", "| city | " + " | ".join(_md_text(s.id) for s in scenarios) + " |", "|---|" + "---|" * len(scenarios)]
-    for cid in sorted(comp.cities):
-        md.append(f"| {cid} | " + " | ".join({True: "defended", False: "no", None: "—"}[comp.cities[cid].get(s.id)]
-                                            for s in scenarios) + " |")
+    md = ["| " + " | ".join(_heading(c) for c in cols) + " |", "|" + "---|" * len(cols)]
+    md += ["| " + " | ".join(_fmt(m.get(c), c) for c in cols) + " |" for m in comp.metrics]
+    md += ["", "Areas: cells of the grid whose battle space is > 0 s against every (launch, missile class) pair "
+           "that reaches them; land: the share of each cell inside the bundled country outlines (Natural Earth "
+           "1:50m). Cities: defended (least battle space, s), no (why: `limited_by`), or out of reach.", ""]
+    md += ["| city | name | lat (deg) | lon (deg) | " + " | ".join(_md_text(s.id) for s in scenarios) + " |",
+           "|---|---|---|---|" + "---|" * len(scenarios)]
+    by_city: dict[str, dict[str, dict]] = {}
+    for row in comp.city_rows:
+        by_city.setdefault(row["target"], {})[row["scenario"]] = row
+    for cid, per in by_city.items():
+        first = next(iter(per.values()))
+        cells = [_md_text(_city_cell(per[s.id])) if s.id in per else "—" for s in scenarios]
+        md.append(f"| {_md_text(cid)} | {_md_text(first['name'])} | {first['lat_deg']:.2f} | "
+                  f"{first['lon_deg']:.2f} | " + " | ".join(cells) + " |")
+    cbuf = io.StringIO()
+    cw = csv.DictWriter(cbuf, fieldnames=list(CITY_TABLE_FIELDS), lineterminator="\n")
+    cw.writeheader()
+    for row in comp.city_rows:
+        cw.writerow({k: ("" if row.get(k) is None else _csv_text(row[k])) for k in CITY_TABLE_FIELDS})
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=cols + ["title", "launches", "missile", "grid_resolution_deg"],
                        extrasaction="ignore", lineterminator="\n")
@@ -163,8 +218,9 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, sch
     with staged_output(out_dir) as stage:
         atomic_write_text(stage / "comparison.md", "\n".join(md) + "\n")
         atomic_write_text(stage / "comparison.csv", buf.getvalue())
+        atomic_write_text(stage / "comparison_cities.csv", cbuf.getvalue())
         atomic_write_text(stage / "comparison.json", json.dumps(
-            {"metrics": comp.metrics, "cities": comp.cities}, indent=1) + "\n")
+            {"metrics": comp.metrics, "cities": comp.cities, "city_table": comp.city_rows}, indent=1) + "\n")
         save_figure(fig, stage / "comparison.png", dpi=dpi)
         if chart_name:
             save_figure(fig, stage / chart_name, dpi=dpi)
@@ -178,4 +234,5 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, sch
 
     for line in link_summary(links):
         click.echo(line)
-    click.echo(f"wrote comparison.md, comparison.csv, comparison.json, comparison.png, comparison.gpkg to {out_dir}")
+    click.echo(f"wrote comparison.md, comparison.csv, comparison_cities.csv, comparison.json, comparison.png, "
+               f"comparison.gpkg to {out_dir}")

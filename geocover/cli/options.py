@@ -258,7 +258,8 @@ def announce_model(model) -> None:
 
 
 def announce_engagement_defaults(sc, *, missile_given: bool = False, launches_given: bool = True,
-                                 missiles=None, missile_hint: str = "--missile to change it") -> None:
+                                 missiles=None, missile_hint: str = "--missile to change it",
+                                 refraction: bool = True) -> None:
     """Say what an engaging command (engage, footprint, map, compare) took from the scenario:
     the missile classes and their RCS, the launch sites, the samples per flight; and the
     refraction model when ``--model`` was not given (stderr notes, see :func:`note`)."""
@@ -271,7 +272,7 @@ def announce_engagement_defaults(sc, *, missile_given: bool = False, launches_gi
         note(f"launch sites: {', '.join(sc.launch_sites)} (scenario {sc.id}'s; --launch to change them)")
     note(f"sample step: {sc.samples} samples per flight (scenario {sc.id}'s [engagement] samples), refined around "
          f"the edges of tracks and intercept windows")
-    if is_default("model"):
+    if refraction and is_default("model"):
         announce_model(click.get_current_context().params.get("model"))
 
 
