@@ -101,10 +101,10 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 
 #: Why ``footprint`` and ``compare`` run in one process unless told otherwise (their --help).
-SCHEDULER_WHY = ("One process by default: the engine does a 200,000-cell grid in about a second, less than a "
-                 "local cluster takes to start; a cluster pays off for fine grids, many launches or threat "
-                 "classes. The grid is split into chunks on the engine's 4,096-cell blocks: results identical "
-                 "to one process.")
+SCHEDULER_WHY = ("One process by default: a 200,000-cell grid is about 8 CPU-seconds for the engine "
+                 "(benchmarks/README.md), and a local cluster takes seconds to start and load it in each "
+                 "worker; a cluster pays off for finer grids, many launches or threat classes. The grid is split "
+                 "into chunks on the engine's 4,096-cell blocks: results identical to one process.")
 
 
 def scheduler_options(default: str = "none", why: str = ""):
