@@ -74,8 +74,18 @@ def geojson_crs_is_wgs84(doc: Any) -> bool:
 
 
 def uses_gdal(path: Path) -> bool:
-    """Whether a file is read through GDAL (any suffix but ``.geojson``/``.json``/``.toml``)."""
-    return Path(path).suffix.lower() not in (".geojson", ".json", ".toml")
+    """Whether a file is read through GDAL: not ``.geojson``/``.json``/``.toml``, and not JSON
+    text under another name (a GeoJSON file named ``sites.txt`` is read by the JSON reader, as
+    it always was)."""
+    p = Path(path)
+    if p.suffix.lower() in (".geojson", ".json", ".toml"):
+        return False
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False  # the JSON reader says what is wrong with the file
+    return not head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith((b"{", b"["))
 
 
 def _python(value: Any) -> Any:

@@ -219,3 +219,20 @@ def test_pyogrio_sees_our_written_layers(radar_files):
     _d, _ref, files = radar_files
     assert pyogrio.read_info(files["gpkg"], layer="radars")["crs"] == "EPSG:3035"
     assert pyogrio.read_info(files["fgb"])["driver"] == "FlatGeobuf"
+
+
+def test_geojson_under_another_name_is_read_as_before(tmp_path):
+    """A GeoJSON catalog named .txt went through the JSON reader before GDAL inputs existed and
+    still does: the same records, and the same message for a bad one as under .geojson."""
+    doc = _renamed(RADARS)
+    ref, txt = tmp_path / "r.geojson", tmp_path / "r.txt"
+    ref.write_text(json.dumps(doc))
+    txt.write_text(json.dumps(doc))
+    assert _sites(txt) == _sites(ref)
+    doc["features"][0]["properties"]["reference_range_m"] = "far"
+    ref.write_text(json.dumps(doc))
+    txt.write_text(json.dumps(doc))
+    a = CliRunner().invoke(cli, ["sites", "--catalog", str(ref)])
+    b = CliRunner().invoke(cli, ["sites", "--catalog", str(txt)])
+    assert a.exit_code == b.exit_code == 2
+    assert a.output.replace("r.geojson", "r.txt") == b.output
