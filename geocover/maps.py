@@ -622,23 +622,46 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
     _countries_layer(m, offline)
     colour = {rid: COLOURS[i % len(COLOURS)] for i, rid in enumerate(radar_ids)}
 
-    # footprint bands (bottom-most data layer)
-    fp = run.footprint([lid], resolution_deg=footprint_resolution_deg)
-    polys = footprint_polygons(fp.battle_space_s[lid], fp.west_deg, fp.north_deg, fp.resolution_deg,
-                               {"scenario": sc.id, "launch": lid})
-    fg = folium.FeatureGroup(name="layer", control=False)
-    for geom, props in polys:
-        if props["layer"] != "battle_space_band" or geom.is_empty:
-            continue
-        i = [lo for lo, _ in BANDS_S].index(props["battle_space_min_s"])
-        hi = props["battle_space_max_s"]
-        label = f"battle space {props['battle_space_min_s']:.0f}–{hi:.0f} s" if hi else \
-            f"battle space ≥ {props['battle_space_min_s']:.0f} s"
-        gj = _geojson(m, geom, {"color": BAND_COLOURS[i], "weight": 0, "fillColor": BAND_COLOURS[i],
-                                "fillOpacity": 0.45})
-        gj.add_to(fg)
-        d.tooltip(gj, label)
-    d.add_layer(m, fg, "Footprint", f"Defended footprint vs {launch.name} (battle space)", "Threat")
+    # footprint bands (bottom-most data layer): without --launch and with several launch areas,
+    # the footprint against all of them first (shown), then the one against the launch drawn
+    launches = list(sc.launch_sites) if launch_id is None and len(sc.launch_sites) > 1 else [lid]
+    fp = run.footprint(launches, resolution_deg=footprint_resolution_deg)
+
+    def bands(values, key: str, label: str, show: bool) -> None:
+        polys = footprint_polygons(values, fp.west_deg, fp.north_deg, fp.resolution_deg, {})
+        fg = folium.FeatureGroup(name="layer", control=False)
+        for geom, props in polys:
+            if props["layer"] != "battle_space_band" or geom.is_empty:
+                continue
+            i = [lo for lo, _ in BANDS_S].index(props["battle_space_min_s"])
+            hi = props["battle_space_max_s"]
+            text = f"battle space {props['battle_space_min_s']:.0f}–{hi:.0f} s" if hi else \
+                f"battle space ≥ {props['battle_space_min_s']:.0f} s"
+            gj = _geojson(m, geom, {"color": BAND_COLOURS[i], "weight": 0, "fillColor": BAND_COLOURS[i],
+                                    "fillOpacity": 0.45}, fit=show)
+            gj.add_to(fg)
+            d.tooltip(gj, text)
+        d.add_layer(m, fg, key, label, "Threat", show=show)
+
+    if len(launches) > 1:
+        bands(fp.combined("all"), "Footprint", "Defended footprint vs all launch areas (battle space)", True)
+        bands(fp.battle_space_s[lid], f"Footprint {lid}", f"Defended footprint vs {launch.name} (battle space)",
+              False)
+    else:
+        bands(fp.battle_space_s[lid], "Footprint", f"Defended footprint vs {launch.name} (battle space)", True)
+    # the edge of the computed grid: a footprint's straight edges along it are the grid's, not physics
+    import shapely
+
+    nrow, ncol = fp.battle_space_s[lid].shape
+    edge = shapely.segmentize(shapely.box(fp.west_deg, fp.north_deg - nrow * fp.resolution_deg,
+                                          fp.west_deg + ncol * fp.resolution_deg, fp.north_deg).exterior, 1.0)
+    edge = shapely.LineString(edge.coords)
+    efg = folium.FeatureGroup(name="layer", control=False)
+    egj = _geojson(m, edge, {"color": "#444444", "weight": 1.5, "dashArray": "6 4", "fill": False}, fit=False)
+    egj.add_to(efg)
+    d.tooltip(egj, "edge of the computed area: footprint edges along this line are where the grid stops, "
+                   "not where the defence does")
+    d.add_layer(m, efg, "Grid edge", "Edge of the computed area (dashed)", "Threat")
 
     # coverage at each altitude and sector wedges, one group per radar
     shown_alt = altitudes_m[1 if len(altitudes_m) > 1 else 0]

@@ -166,3 +166,17 @@ def test_compare_city_table_keeps_out_of_reach_cities():
     assert rows["warsaw"]["defended"] is True and rows["warsaw"]["battle_space_s"] > 0
     m = comp.metrics[0]
     assert 0 < m["defended_land_area_km2"] < m["defended_area_km2"]
+
+
+def test_map_shows_the_all_launches_footprint_first_and_the_grid_edge():
+    from geocover.maps import scenario_map
+
+    sc = load_scenario("gabala-offer-2007", CAT)  # four launch areas (scenario file)
+    m = scenario_map(sc, altitudes_m=(300e3,), terrain=False, footprint_resolution_deg=3.0)
+    threat = m._geocover.groups["Threat"]
+    labels = [e["label"] for e in threat]
+    assert labels[0] == "Defended footprint vs all launch areas (battle space)" and threat[0]["show"] is True
+    assert any(e["label"].startswith("Defended footprint vs") and e["show"] is False for e in threat[1:])
+    assert "Edge of the computed area (dashed)" in labels
+    html = m.get_root().render()
+    assert '"dashArray": "6 4"' in html or '"dashArray":"6 4"' in html

@@ -11,7 +11,7 @@ from ..errors import InputError
 from ..export import atomic_write_text, check_output_file, staged_output
 from ..maps import E, save_map, scenario_map
 from ..scenario import bundled_scenarios, load_scenario
-from .options import catalog_option, get_catalog, nonempty, progress
+from .options import announce_engagement_defaults, catalog_option, get_catalog, nonempty, note, progress
 
 
 def map_style_options(f):
@@ -97,6 +97,12 @@ def command(scenario_name, output, launch_id, offline, cdn, tiles, build_all, ou
     sc = load_scenario(scenario_name, cat)
     if launch_id:
         sc.catalog.launch_site(launch_id)
+    else:
+        note(f"launch site: {sc.launch_sites[0]} for the cities and flights (scenario {sc.id}'s first; --launch "
+             "to change it)" + ("; the footprint against all its launch areas is shown first"
+                                if len(sc.launch_sites) > 1 else ""))
+    announce_engagement_defaults(sc, missile_hint="its threat set", refraction=False)
+    note("refraction model: crpl (the map's), footprint grid 0.5 deg")
     path = check_output_file(output or Path("maps") / f"{sc.id}.html")
     t0 = time.perf_counter()
     save_map(scenario_map(sc, launch_id=launch_id, offline=offline, tiles=tiles), path, offline=offline, cdn=cdn)
