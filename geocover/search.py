@@ -72,10 +72,10 @@ def read_region(text: str):
     from shapely.geometry import box, shape
 
     if not str(text).strip():
-        raise InputError("the candidate region is empty: give west,south,east,north or a GeoJSON file")
+        raise InputError("the candidate region is empty: give west,south,east,north or a polygon file")
     p = Path(text)
     if p.is_dir():
-        raise InputError(f"candidate region {p} is a folder, not a GeoJSON file")
+        raise InputError(f"candidate region {p} is a folder, not a polygon file")
     if p.suffix.lower() in (".geojson", ".json") or p.exists():
         if not p.is_file():
             raise InputError(f"candidate region {p} is not a regular file (a device or pipe)" if p.exists()
@@ -117,7 +117,7 @@ def read_region(text: str):
         w, s, e, n = check_bbox([float(x) for x in text.split(",")])
     except ValueError as exc:
         msg = str(exc) if "degrees" in str(exc) or "needs" in str(exc) else "must be west,south,east,north"
-        raise InputError(f"candidate region {text!r}: {msg} (or a GeoJSON file)") from None
+        raise InputError(f"candidate region {text!r}: {msg} (or a polygon file: GeoJSON, GeoPackage, ...)") from None
     return box(w, s, e, n)
 
 
@@ -271,7 +271,7 @@ def _check_scheduler(address: str, timeout_s: float) -> None:
             kind = reply.get("type") if isinstance(reply, dict) else type(reply).__name__
             why = f"it answers as {kind!r}, not as a Dask scheduler"
     if why:
-        raise GeocoverError(f"cannot use {address} as a Dask scheduler ({why}); start one with "
+        raise GeocoverError(f"cannot reach the Dask scheduler at {address} ({why}); start one with "
                             "`dask scheduler` and give its address (tcp://HOST:8786), or use --scheduler "
                             "local or none")
 

@@ -199,6 +199,9 @@ def read_vector_layers(path: str | Path, what: str, *, allowed: tuple[str, ...],
             if g.geom_type not in allowed:
                 raise CatalogError(f"{where}: field 'geometry' is a {g.geom_type}, the {what} needs "
                                    f"{' or '.join(allowed)}")
+            if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_valid:  # after reprojection
+                raise CatalogError(f"{where}: field 'geometry' is not a valid polygon "
+                                   f"({shapely.is_valid_reason(g)})")
             geom = mapping(g)
             if geom["type"] == "Point":  # lon, lat (the z is dropped: see the module note)
                 geom = {"type": "Point", "coordinates": [float(v) for v in geom["coordinates"][:2]]}

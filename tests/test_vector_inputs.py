@@ -189,12 +189,17 @@ def _bad_files(d):
     gb["reference_range_m"] = gb["reference_range_m"].astype(str)  # a TEXT column where a number belongs
     gb.loc[0, "reference_range_m"] = "far"
     gb.to_crs(3035).to_file(badfield, layer="radars")
-    return noprj, lines, empty, badfield
+    bowtie = d / "bowtie.gpkg"  # a self-intersecting ring (GEOS: "Self-intersection")
+    gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.Polygon([(20, 38), (30, 44), (30, 38), (20, 44)])],
+                     crs=4326).to_crs(3035).to_file(bowtie, layer="zone")
+    return noprj, lines, empty, badfield, bowtie
 
 
 def test_bad_vector_inputs(tmp_path):
-    noprj, lines, empty, badfield = _bad_files(tmp_path)
+    noprj, lines, empty, badfield, bowtie = _bad_files(tmp_path)
     cases = [
+        (["--candidates", bowtie], ["bowtie.gpkg", "layer 'zone'", "EPSG:3035", "feature #0", "not a valid polygon",
+                                    "Self-intersection"]),
         (["--candidates", noprj], ["noprj.shp", "layer 'noprj'", "no CRS"]),
         (["--candidates", lines], ["lines.gpkg", "layer 'roads'", "EPSG:4326", "LineString", "feature #0"]),
         (["--candidates", empty], ["empty.gpkg", "layer 'nothing'", "EPSG:3035", "empty"]),
