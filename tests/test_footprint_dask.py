@@ -97,7 +97,7 @@ def test_not_a_scheduler_fails_within_the_timeout(http_server):
     from geocover.search import Executor
 
     t0 = time.monotonic()
-    with pytest.raises(GeocoverError, match="cannot use " + http_server.replace(".", r"\.")):
+    with pytest.raises(GeocoverError, match="cannot reach the Dask scheduler at " + http_server.replace(".", r"\.")):
         Executor(http_server, progress=False, connect_timeout_s=1.0)
     # 1 s timeout; 4 s more admits starting the event loop and importing distributed.comm on a
     # loaded 2-core machine (the bug waited for ever)
@@ -111,6 +111,6 @@ def test_cli_exits_2_naming_the_address(http_server, tmp_path):
     r = CliRunner().invoke(cli, ["footprint", "epaa-phase1-2011", "--resolution", "5deg", "--scheduler", http_server,
                                  "--out", str(tmp_path / "o")])
     assert r.exit_code == 2, r.output
-    assert http_server in r.output and "Traceback" not in r.output
+    assert f"cannot reach the Dask scheduler at {http_server}" in r.output and "Traceback" not in r.output
     assert time.monotonic() - t0 < 30.0  # the 5 s default timeout plus loading the scenario
     assert not (tmp_path / "o").exists()  # nothing half-written
