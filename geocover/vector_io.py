@@ -62,15 +62,24 @@ class VectorLayer:
 
 
 def geojson_crs_is_wgs84(doc: Any) -> bool:
-    """True when a parsed GeoJSON document has no ``crs`` member (RFC 7946: WGS84 lon/lat) or
-    one naming WGS84 (CRS84 or EPSG:4326, the 2008 GeoJSON form GDAL writes)."""
+    """False only when a parsed GeoJSON document's ``crs`` member (the 2008 GeoJSON form GDAL
+    writes) names a CRS pyproj knows other than WGS84; without one (RFC 7946: WGS84 lon/lat),
+    or with one that is WGS84 or not understood, the file is read as it always was."""
     crs = doc.get("crs") if isinstance(doc, dict) else None
     if crs is None:
         return True
-    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    props = crs.get("properties") if isinstance(crs, dict) else None
+    name = props.get("name") if isinstance(props, dict) else None
     if not isinstance(name, str):
-        return False
-    return name.strip().lower() in _WGS84_NAMES
+        return True  # not a named CRS: ignored as it always was (RFC 7946 has no crs member)
+    if name.strip().lower() in _WGS84_NAMES:
+        return True
+    import pyproj
+
+    try:  # other spellings of WGS84 (urn:ogc:def:crs:EPSG:6.6:4326, ...)
+        return pyproj.CRS.from_user_input(name).equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True)
+    except pyproj.exceptions.CRSError:
+        return True  # a name nobody knows: ignored as it always was
 
 
 def uses_gdal(path: Path) -> bool:

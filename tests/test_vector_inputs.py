@@ -241,3 +241,15 @@ def test_geojson_under_another_name_is_read_as_before(tmp_path):
     b = CliRunner().invoke(cli, ["sites", "--catalog", str(txt)])
     assert a.exit_code == b.exit_code == 2
     assert a.output.replace("r.geojson", "r.txt") == b.output
+
+
+@pytest.mark.parametrize("crs_name", ["urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG:6.6:4326", "no-such-crs"])
+def test_geojson_crs_member_wgs84_or_unknown_read_as_before(tmp_path, crs_name):
+    """A 'crs' member naming WGS84, or a name nobody knows, was ignored before and still is."""
+    doc = _renamed(RADARS)
+    ref = tmp_path / "r.geojson"
+    ref.write_text(json.dumps(doc))
+    doc["crs"] = {"type": "name", "properties": {"name": crs_name}}
+    f = tmp_path / "rc.geojson"
+    f.write_text(json.dumps(doc))
+    assert _sites(f) == _sites(ref)  # exactly equal: no reprojection happened
