@@ -248,8 +248,10 @@ def _check_scheduler(address: str, timeout_s: float) -> None:
 
     async def identity():
         from distributed.comm import connect
+        from distributed.security import Security
 
-        comm = await connect(address, timeout=timeout_s)
+        # the connection arguments a Client takes from Dask's config (TLS certificates for tls://)
+        comm = await connect(address, timeout=timeout_s, **Security().get_connection_args("client"))
         try:
             await comm.write({"op": "identity", "reply": True})
             return await comm.read()
