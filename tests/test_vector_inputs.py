@@ -147,7 +147,7 @@ def test_region_formats_match_geojson(tmp_path, fmt):
     a, b = read_region(str(ref)), read_region(str(f))
     # same vertices within the reprojection round trip (see DEG_TOL)
     assert shapely.equals_exact(shapely.normalize(a), shapely.normalize(b), tolerance=DEG_TOL)
-    for step in (2.0, 3.0):
+    for step in (3.0,):
         ca, cb = candidate_sites(a, step), candidate_sites(b, step)
         assert ca[0].tolist() == cb[0].tolist() and ca[1].tolist() == cb[1].tolist()
 
