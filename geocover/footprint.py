@@ -387,6 +387,19 @@ def grid_shape(bbox, resolution_deg: float) -> tuple[int, int]:
     return LatLonGrid.from_bbox(bbox, resolution_deg).shape
 
 
+def checked_grid(bbox, resolution_deg: float, max_cells: int) -> LatLonGrid:
+    """The grid covering ``bbox`` at ``resolution_deg``, refused (:class:`InputError`) when it has
+    no cells or more than ``max_cells`` (a run's memory guard)."""
+    grid = LatLonGrid.from_bbox(bbox, resolution_deg)
+    nrow, ncol = grid.shape
+    if nrow < 1 or ncol < 1:
+        raise InputError(f"grid {bbox} at {resolution_deg} deg has no cells")
+    if nrow * ncol > max_cells:
+        raise InputError(f"a {nrow} x {ncol} grid ({nrow * ncol:,} cells) is more than this run allows "
+                         f"({max_cells:,}); use a coarser --resolution or a smaller box")
+    return grid
+
+
 #: Cells per block of :meth:`Architecture.engage_points` (its ``chunk``) in :func:`footprint`;
 #: a distributed footprint splits its grid on multiples of it.
 ENGAGE_BLOCK = 4096
@@ -415,13 +428,8 @@ def footprint(arch: Architecture, launch_ids: list[str] | None = None, *,
     sc = arch.scenario
     bbox = tuple(bbox_deg or sc.bbox_deg)
     res = float(resolution_deg or sc.resolution_deg)
-    nrow, ncol = grid_shape(bbox, res)
-    if nrow < 1 or ncol < 1:
-        raise InputError(f"grid {bbox} at {res} deg has no cells")
-    if nrow * ncol > max_cells:
-        raise InputError(f"a {nrow} x {ncol} grid ({nrow * ncol:,} cells) is more than this run allows "
-                         f"({max_cells:,}); use a coarser --resolution or a smaller box")
-    grid = LatLonGrid.from_bbox(bbox, res)
+    grid = checked_grid(bbox, res, max_cells)
+    nrow, ncol = grid.shape
     west, north = grid.west_deg, grid.north_deg
     lat2, lon2 = grid.cell_centres()
     out, sls = {}, {}

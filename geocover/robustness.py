@@ -35,7 +35,7 @@ import numpy as np
 from .catalog import Site
 from .compare import cell_areas_km2
 from .errors import InputError
-from .footprint import Architecture, grid_shape
+from .footprint import Architecture, checked_grid
 from .geodesy import grid_centres
 from .scenario import Scenario
 from .uncertainty import Design, apply_sample, check_design, sample
@@ -267,13 +267,9 @@ def robustness(scenario: Scenario, n_sets: int, *, seed: int = 0, method: str = 
     launches = list(launches or scenario.launch_sites)
     bbox = tuple(bbox_deg or scenario.bbox_deg)
     res = float(resolution_deg or scenario.resolution_deg)
-    nrow, ncol = grid_shape(bbox, res)
-    if nrow < 1 or ncol < 1:
-        raise InputError(f"grid {bbox} at {res} deg has no cells")
-    if nrow * ncol > max_cells:
-        raise InputError(f"a {nrow} x {ncol} grid ({nrow * ncol:,} cells) is more than this run allows "
-                         f"({max_cells:,}); use a coarser --resolution")
-    west, _s, _e, north = bbox
+    grid = checked_grid(bbox, res, max_cells)
+    nrow, ncol = grid.shape
+    west, north = grid.west_deg, grid.north_deg
     lats, lons = grid_centres(west, north, nrow, ncol, res)
     cells = nrow * ncol
     cities = list(scenario.catalog.sites("target"))

@@ -17,9 +17,9 @@ from .options import (
     json_option,
     load_scenario_option,
     model_option,
-    note,
     scenario_option,
     scenario_radar,
+    target_rcs_m2,
     terrain_from_options,
 )
 
@@ -60,13 +60,7 @@ def command(radar_id, point, rcs_m2, scenario_name, ellipsoidal, model, no_terra
     sc = load_scenario_option(scenario_name, cat)
     radar = scenario_radar(radar_id, cat, sc)
     lat, lon, alt = _parse_point(point)
-    if rcs_m2 is None:
-        if sc is not None:
-            rcs_m2 = sc.missile.warhead_rcs_m2
-            note(f"target RCS: {rcs_m2:g} m² (warhead of {sc.missile.name}, the threat of scenario {sc.id}; "
-                 "--rcs to change it)")
-        else:
-            note(f"target RCS: {radar.reference_rcs_m2:g} m² ({radar.id}'s reference RCS; --rcs to change it)")
+    rcs_m2 = target_rcs_m2(rcs_m2, radar, sc)
     announce_model(model)
     view = RadarView(radar, model=model, rcs_m2=rcs_m2,
                      terrain=terrain_from_options(no_terrain, dem_files))

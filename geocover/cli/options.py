@@ -251,6 +251,20 @@ def model_label(model) -> str:
     return model_name(model)
 
 
+def target_rcs_m2(rcs_m2: float | None, radar, scenario) -> float:
+    """The target RCS (m²) a one-radar command uses: ``--rcs`` if given, else the warhead of the
+    scenario's threat, else the radar's own reference RCS; a default is announced."""
+    if rcs_m2 is not None:
+        return rcs_m2
+    if scenario is not None:
+        rcs_m2 = scenario.missile.warhead_rcs_m2
+        note(f"target RCS: {rcs_m2:g} m² (warhead of {scenario.missile.name}, the threat of scenario "
+             f"{scenario.id}; --rcs to change it)")
+        return rcs_m2
+    note(f"target RCS: {radar.reference_rcs_m2:g} m² ({radar.name}'s reference RCS; --rcs to change it)")
+    return radar.reference_rcs_m2
+
+
 def announce_model(model) -> None:
     """Say which refraction model is used when ``--model`` was not given."""
     if is_default("model"):

@@ -13,9 +13,9 @@ from .options import (
     get_catalog,
     load_scenario_option,
     model_option,
-    note,
     scenario_option,
     scenario_radar,
+    target_rcs_m2,
 )
 
 
@@ -43,13 +43,7 @@ def command(radar_id, output, rcs_m2, max_range_m, max_altitude_m, model, scenar
     cat = get_catalog(catalog_files)
     sc = load_scenario_option(scenario_name, cat)
     radar = scenario_radar(radar_id, cat, sc)
-    if rcs_m2 is None:
-        if sc is not None:
-            rcs_m2 = sc.missile.warhead_rcs_m2
-            note(f"target RCS: {rcs_m2:g} m² (warhead of {sc.missile.name}, the threat of scenario {sc.id}; "
-                 "--rcs to change it)")
-        else:
-            note(f"target RCS: {radar.reference_rcs_m2:g} m² ({radar.name}'s reference RCS; --rcs to change it)")
+    rcs_m2 = target_rcs_m2(rcs_m2, radar, sc)
     announce_model(model)
     view = RadarView(radar, model=model, rcs_m2=rcs_m2)
     caption = assumptions_caption(scenario=sc.title if sc else None, missile=sc.missile.name if sc else None,
