@@ -45,7 +45,8 @@ def readme_section(heading: str) -> str:
         if not in_code and re.match(rf"#{{1,{level}}} ", line):
             break
         out.append(line)
-    return "\n".join(out).strip() + "\n"
+    # the README links the docs as docs/X.md; the quoting pages sit beside X.md in the site
+    return re.sub(r"\]\(docs/", "](", "\n".join(out).strip()) + "\n"
 
 
 def catalog_records() -> str:
