@@ -269,6 +269,18 @@ class _Ctx:
             self.fail(key, f"must be a whole number, got {value!r}")
         return float(value)
 
+    def records(self, key: str, value: Any, allowed: tuple[str, ...]):
+        """The tables of an array of tables (``[[key]]``): each checked to be a table with only
+        ``allowed`` keys; yields (``key[i]``, table)."""
+        if not isinstance(value, list):
+            self.fail(key, f"must be a list of [[{key}]] tables ({', '.join(allowed)})")
+        for i, rec in enumerate(value):
+            rkey = f"{key}[{i}]"
+            if not isinstance(rec, dict):
+                self.fail(rkey, f"must be a table with {', '.join(allowed)}")
+            self.keys(rkey, rec, allowed)
+            yield rkey, rec
+
     def keys(self, key: str, table: dict, allowed: tuple[str, ...]) -> None:
         for k in table:
             if k not in allowed:
@@ -434,14 +446,10 @@ def _threats(ctx: _Ctx, threats: dict, cat: Catalog) -> tuple[list[str], str, li
         return launches, mid, []
     if "missile" in threats:
         ctx.fail("threats.missile", "give either one missile or a threat set of [[threats.classes]], not both")
-    if not isinstance(classes, list) or not classes:
+    if classes == []:
         ctx.fail("threats.classes", "must be a list of [[threats.classes]] tables (missile, launch_sites)")
     out: list[ThreatClass] = []
-    for i, c in enumerate(classes):
-        key = f"threats.classes[{i}]"
-        if not isinstance(c, dict):
-            ctx.fail(key, "must be a table with missile and launch_sites")
-        ctx.keys(key, c, ("missile", "launch_sites"))
+    for key, c in ctx.records("threats.classes", classes, ("missile", "launch_sites")):
         mid = c.get("missile")
         if not isinstance(mid, str):
             ctx.fail(f"{key}.missile", "must name a missile class")
@@ -497,15 +505,8 @@ def _networks(ctx: _Ctx, scenario_radars: list[str]) -> tuple[dict[str, list[str
     for r in scenario_radars:
         if r not in owner:
             out[r] = [r]
-    links_t = table.get("links", [])
-    if not isinstance(links_t, list):
-        ctx.fail("networks.links", "must be a list of [[networks.links]] tables")
     links: list[NetworkLink] = []
-    for i, lk in enumerate(links_t):
-        key = f"networks.links[{i}]"
-        if not isinstance(lk, dict):
-            ctx.fail(key, "must be a table")
-        ctx.keys(key, lk, ("from", "to", "latency_s", "use"))
+    for key, lk in ctx.records("networks.links", table.get("links", []), ("from", "to", "latency_s", "use")):
         ends = []
         for end in ("from", "to"):
             v = lk.get(end)
