@@ -432,18 +432,24 @@ def sites_folders(sites_by_layer: dict[str, Iterable[Any]]) -> list[KmlFolder]:
             for name, sites in sites_by_layer.items()]
 
 
-def scenario_flights(sc, launches: Sequence[str], *, step_s: float = 10.0) -> list[tuple]:
+def scenario_flights(sc, launches: Sequence[str], *, step_s: float = 10.0, run=None) -> list[tuple]:
     """Min-energy flights of the scenario's missile from each launch site to each target city
-    it reaches, as KML tracks (:func:`flight_tracks`)."""
+    it reaches, as KML tracks (:func:`flight_tracks`). With ``run`` (a
+    :class:`geocover.engine.ScenarioRun` that has engaged the cities already) its flights are
+    reused rather than aimed again."""
     from .trajectory import aim_missile
 
     cities = sc.catalog.sites("target")
     out = []
     for lid in launches:
         site = sc.catalog.launch_site(lid)
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            traj, ok = aim_missile(sc.missile, site.lat_deg, site.lon_deg, [c.lat_deg for c in cities],
-                                   [c.lon_deg for c in cities], errors="mask")
+        if run is not None:
+            flights = run.city_flights(lid)
+            traj, ok = flights.trajectories, flights.reachable
+        else:
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                traj, ok = aim_missile(sc.missile, site.lat_deg, site.lon_deg, [c.lat_deg for c in cities],
+                                       [c.lon_deg for c in cities], errors="mask")
         out += flight_tracks(traj, step_s=step_s, names=[f"{lid} -> {c.id}" for c in cities],
                              properties=[{"launch": lid, "target": c.id, "missile": sc.missile.id} for c in cities],
                              ok=np.asarray(ok, bool), launch_ground_m=site.ground_height_msl_m,
@@ -451,8 +457,10 @@ def scenario_flights(sc, launches: Sequence[str], *, step_s: float = 10.0) -> li
     return out
 
 
-def footprint_outputs(stage: Path, sc, launches: Sequence[str], feats: Sequence[tuple], rows: Sequence[dict]) -> None:
-    """``footprint.gpkg`` and ``footprint.kmz`` of a footprint run into ``stage``."""
+def footprint_outputs(stage: Path, sc, launches: Sequence[str], feats: Sequence[tuple], rows: Sequence[dict], *,
+                      run=None) -> None:
+    """``footprint.gpkg`` and ``footprint.kmz`` of a footprint run into ``stage`` (the flights
+    of ``run``, the footprint's :class:`~geocover.engine.ScenarioRun`, when given)."""
     from shapely.geometry import Point
 
     def of(layer):
@@ -461,7 +469,7 @@ def footprint_outputs(stage: Path, sc, launches: Sequence[str], feats: Sequence[
     cities = [(Point(r["lon_deg"], r["lat_deg"]), dict(r)) for r in rows]
     sites = {"launch_sites": [sc.catalog.launch_site(lid) for lid in launches],
              "radars": list(sc.radars.values()), "interceptors": list(sc.interceptors.values())}
-    tracks = scenario_flights(sc, launches)
+    tracks = scenario_flights(sc, launches, run=run)
     write_gpkg(stage / "footprint.gpkg", [
         GpkgLayer("defended", of("defended"), LayerStyle("fill", by="launch"),
                   "cells where battle space > 0 s, per launch site ('all'/'any': against all/any of them)"),

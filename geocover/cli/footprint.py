@@ -121,7 +121,7 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, perfect,
                 next(iter(fp.battle_space_s.values())).shape), name="responsibility")
         from ..gis import footprint_outputs
 
-        footprint_outputs(stage, sc, launches, feats, rows)
+        footprint_outputs(stage, sc, launches, feats, rows, run=run)
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=list(CITY_FIELDS), lineterminator="\n")
         w.writeheader()
