@@ -108,13 +108,19 @@ STAGING_DIR = ".geocover-staging"
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs: a killed process not yet reaped (a zombie, state Z
+    in /proc/PID/stat on Linux) owns nothing any more."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except (PermissionError, OverflowError, ValueError):
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (not Linux), or it ended meanwhile: os.kill's answer stands
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
 
 
 def _owner_pid(name: str) -> int | None:

@@ -309,3 +309,28 @@ def test_dem_that_is_not_one_band_of_heights(tmp_path, bands, dtype, fragment):
         ds.write(np.zeros((bands, 50, 50), dtype))
     r = run("los", "kurecik", "40,40,300km", "--dem", dem)
     _refused(r, str(dem), fragment)
+
+
+def test_a_killed_unreaped_process_owns_no_staging_folder():
+    """kill -9 leaves a zombie until its parent reaps it; its staging folder is stale at once
+    (found by the hostile wheel check: a re-run right after a kill kept the folder)."""
+    import subprocess
+    import time
+    from pathlib import Path
+
+    from geocover.export import _pid_alive
+
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("no /proc: zombie state cannot be read")
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        assert _pid_alive(child.pid)
+        child.kill()
+        deadline = time.monotonic() + 10
+        while "Z" not in Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert not _pid_alive(child.pid)  # killed, not yet reaped
+    finally:
+        child.wait()
+    assert not _pid_alive(child.pid)
