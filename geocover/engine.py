@@ -36,7 +36,7 @@ from .tracking import Link
 from .trajectory import Trajectory
 
 __all__ = ["CITY_FIELDS", "DEFENDED_AREA_RULE", "DEFENDED_RULE", "PERFECT_TRACKING", "CityFlights", "CityResult",
-           "CityVerdict", "PerfectTrackingArchitecture", "ScenarioRun", "footprint_metadata"]
+           "CityVerdict", "PerfectTrackingArchitecture", "ScenarioRun", "combine_pairs", "footprint_metadata"]
 
 #: What "defended" means for a cell of a footprint (README "Defended footprints"), written
 #: into the footprint's GeoTIFF tags and GeoJSON.
@@ -249,14 +249,31 @@ class ScenarioRun:
         by_city: dict[str, list[CityResult]] = {}
         for r in self.cities(launches):
             by_city.setdefault(r.target.id, []).append(r)
-        out = []
-        for rows in by_city.values():
-            reach = [r for r in rows if r.engagement.reachable]
-            out.append(CityVerdict(
-                rows[0].target, [(r.launch.id, r.missile) for r in reach],
-                [(r.launch.id, r.missile) for r in reach if r.engagement.defended],
-                min((r.engagement.battle_space_s for r in reach), default=None)))
-        return out
+        return [CityVerdict(rows[0].target, *combine_pairs([(r.launch.id, r.missile, r.engagement) for r in rows]))
+                for rows in by_city.values()]
+
+
+def combine_pairs(pairs: list[tuple[str, str, EngagementResult]]
+                  ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], float | None]:
+    """Apply :data:`DEFENDED_RULE` to one target's results against (launch, class) pairs.
+
+    Parameters
+    ----------
+    pairs : list of (launch id, missile class id, EngagementResult)
+        The target against each (launch, class) pair of the threat set.
+
+    Returns
+    -------
+    reachable_from, defended_against : list of (launch id, missile id)
+        The pairs that reach the target, and those of them it is defended against (in the
+        order given); the target is defended when both lists are equal and not empty, and
+        has no verdict (None) when ``reachable_from`` is empty.
+    battle_space_s : float or None
+        The least battle space (s) over the pairs that reach it; None when none reaches.
+    """
+    reach = [(lid, mid, e) for lid, mid, e in pairs if e.reachable]
+    return ([(lid, mid) for lid, mid, _ in reach], [(lid, mid) for lid, mid, e in reach if e.defended],
+            min((e.battle_space_s for _, _, e in reach), default=None))
 
 
 def footprint_metadata(run: ScenarioRun, fp: FootprintGrid, launches: list[str]) -> dict:

@@ -179,3 +179,61 @@ def test_bad_threat_sets_name_the_key(tmp_path, threats, key):
     p = _write(tmp_path, "bad", threats)
     with pytest.raises(CatalogError, match=f"key '{key.replace('[', '.').replace(']', '.')}'"):
         load_scenario(str(p))
+
+
+# ------------------------------------------------------------------ engage (issue 12 §2)
+def _engage(*args):
+    r = CliRunner().invoke(cli, ["-q", "engage", *args, "--json"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output)
+
+
+def test_engage_flies_every_class_of_the_set(files):
+    """``engage`` without --missile on a threat set: one result per class, each the
+    ``--missile X`` result of that class, and the verdict over the set by the rule applied by
+    hand to them."""
+    f = str(files["set"])
+    out = _engage(f, "tabriz", "istanbul-test")
+    one = {m: _engage(f, "tabriz", "istanbul-test", "--missile", m) for m in ("sejjil-2", "irbm")}
+    assert out["missile"] == "sejjil-2,irbm" and out["rule"] == DEFENDED_RULE
+    assert [c["missile"] for c in out["classes"]] == ["sejjil-2", "irbm"]
+    for c in out["classes"]:
+        ref = {k: v for k, v in one[c["missile"]].items() if k not in ("reachable_from", "defended_against", "rule")}
+        assert c == ref
+    # by hand: both classes reach (Tabriz-target ~1,600 km < 2,000 km, pyproj in the test above);
+    # the Sejjil-2 flight is defended, the IRBM one is not -> not defended, decided by the IRBM
+    assert one["sejjil-2"]["reachable"] and one["sejjil-2"]["defended"] is True
+    assert one["irbm"]["reachable"] and one["irbm"]["defended"] is False
+    assert out["reachable"] is True and out["defended"] is False
+    assert out["reachable_from"] == [{"launch": "tabriz", "missile": "sejjil-2"},
+                                     {"launch": "tabriz", "missile": "irbm"}]
+    assert out["defended_against"] == [{"launch": "tabriz", "missile": "sejjil-2"}]
+    assert out["deciding_missile"] == "irbm" and out["limited_by"] == one["irbm"]["limited_by"]
+    assert out["battle_space_s"] == min(one[m]["battle_space_s"] for m in one)
+    # London: only the IRBM reaches it (~3,890 km, pyproj above): the set's verdict is the IRBM's
+    ldn = _engage(f, "tabriz", "london")
+    ldn_irbm = _engage(f, "tabriz", "london", "--missile", "irbm")
+    assert [c["reachable"] for c in ldn["classes"]] == [False, True]
+    assert ldn["reachable_from"] == [{"launch": "tabriz", "missile": "irbm"}]
+    assert ldn["defended"] is ldn_irbm["defended"] and ldn["battle_space_s"] == ldn_irbm["battle_space_s"]
+    # Washington (~9,700 km from Tabriz, SOURCES.md): no class reaches; not an error
+    far = _engage(f, "tabriz", "washington")
+    assert far["reachable"] is False and far["defended"] is None and far["reachable_from"] == []
+    assert far["limited_by"] == "not_reachable" and far["battle_space_s"] is None
+
+
+def test_engage_one_class_keeps_its_keys(files):
+    """A one-``missile`` scenario (and --missile) gives the keys it gave before threat sets,
+    plus the rule's: no ``classes``."""
+    out = _engage(str(files["irbm"]), "tabriz", "istanbul-test")
+    assert out["missile"] == "irbm" and "classes" not in out
+    for k in ("reachable", "defended", "battle_space_s", "limited_by", "earliest_t_s", "first_detection_t_s",
+              "warning_time_s", "overflown", "responsible_side", "interceptor", "radar"):
+        assert k in out
+    assert out["reachable_from"] == [{"launch": "tabriz", "missile": "irbm"}]
+    assert out["defended_against"] == ([{"launch": "tabriz", "missile": "irbm"}] if out["defended"] else [])
+    r = CliRunner().invoke(cli, ["engage", str(files["set"]), "tabriz", "istanbul-test"])
+    assert r.exit_code == 0, r.output
+    lines = [ln for ln in r.output.splitlines() if "istanbul-test" in ln]
+    assert "(sejjil-2)" in lines[0] and "(irbm)" in lines[1] and "against the threat set" in lines[2]
+    assert "NOT defended: not against irbm" in lines[2]
