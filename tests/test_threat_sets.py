@@ -63,6 +63,9 @@ def files(tmp_path_factory):
         "sejjil": _write(d, "sejjil", 'launch_sites = ["tabriz"]\nmissile = "sejjil-2"'),
         "irbm": _write(d, "irbm", 'launch_sites = ["tabriz"]\nmissile = "irbm"'),
         "irbm-as-set": _write(d, "irbm-as-set", 'launch_sites = ["tabriz"]\n[[threats.classes]]\nmissile = "irbm"'),
+        # classes from different launch areas: the Sejjil-2 from Tabriz, the IRBM from Isfahan only
+        "split": _write(d, "split", 'launch_sites = ["tabriz"]\n[[threats.classes]]\nmissile = "sejjil-2"\n'
+                                    '[[threats.classes]]\nmissile = "irbm"\nlaunch_sites = ["isfahan"]'),
     }
 
 
@@ -237,3 +240,43 @@ def test_engage_one_class_keeps_its_keys(files):
     lines = [ln for ln in r.output.splitlines() if "istanbul-test" in ln]
     assert "(sejjil-2)" in lines[0] and "(irbm)" in lines[1] and "against the threat set" in lines[2]
     assert "NOT defended: not against irbm" in lines[2]
+
+
+def test_engage_only_the_classes_of_that_launch_area(files):
+    """In the "split" set the IRBM is launched from Isfahan only: from Tabriz, ``engage`` flies
+    the Sejjil-2 alone (the one-class result), from Isfahan the IRBM alone."""
+    f = str(files["split"])
+    tab = _engage(f, "tabriz", "istanbul-test")
+    assert tab["missile"] == "sejjil-2" and "classes" not in tab
+    assert tab["reachable_from"] == [{"launch": "tabriz", "missile": "sejjil-2"}]
+    assert _engage(f, "isfahan", "istanbul-test")["missile"] == "irbm"
+
+
+# ------------------------------------------------------------------ timeline (issue 12 §2)
+def _timeline(*args):
+    r = CliRunner().invoke(cli, ["timeline", *args, "--no-terrain", "--step", "10s", "--json"])
+    assert r.exit_code == 0, r.output
+    r2 = CliRunner().invoke(cli, ["timeline", *args, "--no-terrain", "--step", "10s"])  # the notes (stderr)
+    assert r2.exit_code == 0, r2.output
+    return json.loads(r.stdout), [ln for ln in r2.stderr.splitlines() if "missile class" in ln]
+
+
+def test_timeline_defaults_to_the_sets_class_that_reaches(files):
+    # Both classes reach the Black Sea target from Tabriz (~1,600 km, pyproj above): the
+    # longest-range one (IRBM, 4,000 km vs 2,000 km catalog range) is flown, the Sejjil-2 named.
+    out, notes = _timeline("tabriz", "istanbul-test", "--scenario", str(files["set"]))
+    assert out["missile"] == "irbm" and out["threat_set_reaching"] == ["sejjil-2", "irbm"]
+    assert "--missile sejjil-2" in notes[0]
+    # London (~3,890 km): the Sejjil-2 cannot reach it, so only the IRBM; nothing else named
+    out, notes = _timeline("tabriz", "london", "--scenario", str(files["set"]))
+    assert out["missile"] == "irbm" and out["threat_set_reaching"] == ["irbm"] and "also" not in notes[0]
+    # The split set from Tabriz launches the Sejjil-2 only: it is flown to the Black Sea target
+    # although the IRBM (launched from Isfahan) is the set's main class ...
+    out, notes = _timeline("tabriz", "istanbul-test", "--scenario", str(files["split"]))
+    assert out["missile"] == "sejjil-2" and out["threat_set_reaching"] == ["sejjil-2"]
+    # ... and London, out of the Sejjil-2's reach, gets the shortest-range catalog class that reaches
+    out, notes = _timeline("tabriz", "london", "--scenario", str(files["split"]))
+    assert out["threat_set_reaching"] == [] and "no class of scenario" in notes[0]
+    # --missile is the user's choice, not announced, no threat_set_reaching
+    out, notes = _timeline("tabriz", "istanbul-test", "--scenario", str(files["set"]), "--missile", "sejjil-2")
+    assert out["missile"] == "sejjil-2" and "threat_set_reaching" not in out and not notes

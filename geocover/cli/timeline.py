@@ -39,6 +39,25 @@ def _default_missile(cat, lat1, lon1, lat2, lon2):
     raise InputError("no missile class in the catalog reaches that target")
 
 
+def _scenario_missile(sc, launch, lat1, lon1, lat2, lon2, name1, name2):
+    """The class a ``--scenario`` timeline flies without ``--missile`` (announced): of the
+    scenario's threat set launched from LAUNCH (:meth:`~geocover.scenario.Scenario.missiles_for`)
+    the classes that reach the target (min-energy, rotating Earth), the longest-range one
+    among them (the set's main class where it reaches, as before threat sets); the note names
+    the other classes that reach. Returns (the class or None when no class of the set
+    reaches, the ids of the classes that reach)."""
+    reaching = [m for m in sc.missiles_for(launch) if aim_missile(m, lat1, lon1, lat2, lon2, errors="mask")[1].all()]
+    if not reaching:
+        return None, []
+    missile = max(reaching, key=lambda m: m.range_m)
+    others = [m.id for m in reaching if m is not missile]
+    also = (f"; {', '.join(others)} of the set also reach{'es' if len(others) == 1 else ''} {name2}: "
+            f"--missile {others[0]} for its timeline" if others else "")
+    note(f"missile class: {missile.name} ({missile.id}: the longest-range class of scenario {sc.id}'s threat "
+         f"set from {name1} that reaches {name2}{also}; --missile)")
+    return missile, [m.id for m in reaching]
+
+
 @click.command("timeline")
 @click.argument("launch", metavar="LAUNCH")
 @click.argument("target", metavar="TARGET")
@@ -46,8 +65,8 @@ def _default_missile(cat, lat1, lon1, lat2, lon2):
               help="Comma-separated radar ids [default: the --scenario's radars; required without --scenario].")
 @scenario_option
 @click.option("--missile", "missile_id", callback=nonempty,
-              help="Missile class [default: the --scenario's if it reaches, else the shortest-range class "
-                   "that reaches].")
+              help="Missile class [default: the longest-range class of the --scenario's threat set from LAUNCH "
+                   "that reaches (the others are named on stderr), else the shortest-range class that reaches].")
 @profile_options
 @click.option("--step", "step_s", type=QuantityType("time", minimum=0, strict_min=True), default="2s",
               show_default=True, help="Sampling step along the flight.")
@@ -74,8 +93,10 @@ def command(launch, target, radar_ids, scenario_name, missile_id, mode, apogee_m
     first detection (time, altitude, range), track intervals, whether the boost is seen, warning
     time; radars that cannot search wait for a cue from one that can (the engine's
     track-and-cue rule). With --scenario (bundled name or TOML file): its radars (overrides and
-    own [[sites]], e.g. the 2007 forward radar), its missile class, minimum track time and cue
-    links are the defaults."""
+    own [[sites]], e.g. the 2007 forward radar), minimum track time and cue links are the
+    defaults, and the missile class is the longest-range class of its threat set from LAUNCH
+    that reaches TARGET (the others that reach are named on stderr and listed in the JSON's
+    `threat_set_reaching`; --missile flies one of them)."""
     from ..export import check_output_file, check_output_files
     from ..plots import check_figure_path
     from .trajectory import FLIGHT_SUFFIXES
@@ -106,14 +127,15 @@ def command(launch, target, radar_ids, scenario_name, missile_id, mode, apogee_m
     if sc is not None and is_default("min_track_s"):
         min_track_s = sc.min_track_s
     missile = cat.missile(missile_id) if missile_id else None
+    reaching = None
     if missile is None and sc is not None:
-        if aim_missile(sc.missile, lat1, lon1, lat2, lon2, errors="mask")[1].all():
-            missile = sc.missile
-            note(f"missile class: {missile.name} ({missile.id}: scenario {sc.id}'s; --missile)")
-        else:
+        missile, reaching = _scenario_missile(sc, launch, lat1, lon1, lat2, lon2, name1, name2)
+        if missile is None:
             missile = _default_missile(cat, lat1, lon1, lat2, lon2)
-            note(f"missile class: {missile.name} ({missile.id}): scenario {sc.id}'s {sc.missile.id} cannot reach "
-                 f"{name2}; the shortest-range class that reaches instead (--missile)")
+            set_ids = ", ".join(m.id for m in sc.missiles_for(launch))
+            note(f"missile class: {missile.name} ({missile.id}): no class of scenario {sc.id}'s threat set "
+                 f"from {name1} ({set_ids}) reaches {name2}; the shortest-range class that reaches instead "
+                 "(--missile)")
     elif missile is None:
         missile = _default_missile(cat, lat1, lon1, lat2, lon2)
         note(f"missile class: {missile.name} ({missile.id}: the shortest-range class that reaches; --missile)")
@@ -124,6 +146,8 @@ def command(launch, target, radar_ids, scenario_name, missile_id, mode, apogee_m
     tl = timeline(traj, views, step_s=step_s, min_track_s=min_track_s, links=sc.links if sc is not None else None)
     out = {**({"scenario": sc.id} if sc is not None else {}), "min_track_s": min_track_s,
            "launch": name1, "target": name2, "missile": missile.id,
+           # without --missile: the scenario's threat-set classes from LAUNCH that reach the target
+           **({"threat_set_reaching": reaching} if reaching is not None else {}),
            "missile_burnout_speed_max_mps": missile_max_speed_mps(missile), "mode": mode,
            "refraction_model": views[0].model_name, "terrain": views[0].terrain, **tl.to_dict()}
     if plot_path:
