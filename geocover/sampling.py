@@ -97,9 +97,90 @@ def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray):
     return FlightTracks(samples, PointSet(lat, lon), trk)
 
 
+def _take_traj(traj: Trajectory, idx: np.ndarray) -> Trajectory:
+    """Rows ``idx`` of ``traj`` (every per-trajectory array and Kepler element)."""
+    import dataclasses
+
+    n = traj.size
+    kw = {}
+    for f in dataclasses.fields(traj):
+        val = getattr(traj, f.name)
+        if f.name == "_elements":
+            val = {k: (v[idx] if isinstance(v, np.ndarray) and v.shape[:1] == (n,) else v) for k, v in val.items()}
+        elif isinstance(val, np.ndarray) and val.shape[:1] == (n,):
+            val = val[idx]
+        kw[f.name] = val
+    return Trajectory(**kw)
+
+
+def _take(ft, idx: np.ndarray):
+    """Rows ``idx`` of a :class:`~geocover.footprint.FlightTracks`."""
+    from .footprint import FlightTracks
+    from .tracking import Tracks
+
+    s, trk = ft.samples, ft.tracks
+    samples = Samples(s.t_s[idx], s.lat_deg[idx], s.lon_deg[idx], s.altitude_m[idx], s.boosting[idx],
+                      s.body_rcs_m2, s.warhead_rcs_m2)
+    tracks = Tracks(trk.t_s[idx], *({r: a[idx] for r, a in d.items()} for d in (
+        trk.visible, trk.counted, trk.in_track, trk.formed_t_s, trk.cue_t_s)), trk.can_search)
+    return FlightTracks(samples, ft.points.subset(idx), tracks)
+
+
+def _assemble(parts, n: int, width: int, tail: Samples):
+    """One :class:`~geocover.footprint.FlightTracks` of ``n`` flights from ``parts`` (row
+    indices, their FlightTracks), each padded to ``width`` samples the way a refinement round
+    pads a flight that needs fewer new samples than others (:func:`_merge`): copies of the
+    impact time at the position ``tail`` (:meth:`Trajectory.positions` at the last sample
+    time), with the visibility and tracking state of the last sample."""
+    from .footprint import FlightTracks
+    from .tracking import Tracks
+
+    if len(parts) == 1 and parts[0][1].tracks.t_s.shape[1] == width:
+        return parts[0][1]
+    first = parts[0][1]
+
+    def full(get, dtype, tail_of=None):
+        out = np.empty((n, width), dtype)
+        for idx, ft in parts:
+            a = get(ft)
+            k = a.shape[1]
+            out[idx, :k] = a
+            if k < width:
+                out[idx, k:] = (tail_of[idx] if tail_of is not None else a[:, -1:])
+        return out
+
+    s0, trk0 = first.samples, first.tracks
+    t = full(lambda ft: ft.tracks.t_s, float)
+    lat = full(lambda ft: ft.samples.lat_deg, float, tail.lat_deg)
+    lon = full(lambda ft: ft.samples.lon_deg, float, tail.lon_deg)
+    alt = full(lambda ft: ft.samples.altitude_m, float, tail.altitude_m)
+    boosting = full(lambda ft: ft.samples.boosting, bool, tail.boosting)
+    per_radar = []
+    for name in ("visible", "counted", "in_track"):
+        per_radar.append({r: full(lambda ft, r=r, name=name: getattr(ft.tracks, name)[r], bool)
+                          for r in getattr(trk0, name)})
+    per_flight = []
+    for name in ("formed_t_s", "cue_t_s"):
+        d = {}
+        for r in getattr(trk0, name):
+            v = np.empty(n)
+            for idx, ft in parts:
+                v[idx] = getattr(ft.tracks, name)[r]
+            d[r] = v
+        per_flight.append(d)
+    samples = Samples(t, lat, lon, alt, boosting, s0.body_rcs_m2, s0.warhead_rcs_m2)
+    tracks = Tracks(t, *per_radar, *per_flight, trk0.can_search)
+    return FlightTracks(samples, PointSet(lat, lon), tracks)
+
+
 def refine_tracks(arch, traj: Trajectory, ft, *, levels: int = REFINE_LEVELS, split: int = REFINE_SPLIT):
     """Refine the samples of ``ft`` (:class:`geocover.footprint.FlightTracks` of ``traj``)
     around the edges of tracks and intercept windows (module docstring).
+
+    Only the flights that still have a flagged interval are carried into the next round (a
+    flight without one has none in later rounds either: padding adds no edge); at the end
+    the flights are padded to the block's common sample count exactly as if every round had
+    been applied to the whole block (so the result is the same array, element for element).
 
     Parameters
     ----------
@@ -118,21 +199,37 @@ def refine_tracks(arch, traj: Trajectory, ft, *, levels: int = REFINE_LEVELS, sp
         copies of the impact time).
     """
     frac = np.arange(1, split + 1) / (split + 1)
+    n_all = ft.tracks.t_s.shape[0]
+    rows = np.arange(n_all)
+    parts = []
+    cur, cur_traj = ft, traj
+    tail = None
     for _ in range(levels):
-        t = ft.tracks.t_s
+        t = cur.tracks.t_s
         n = t.shape[0]
         if n == 0 or t.shape[1] < 2:
             break
         with np.errstate(invalid="ignore"):
-            flags = edge_intervals(arch, ft) & ((t[:, 1:] - t[:, :-1]) > MIN_STEP_S)
-        f = int(flags.sum(axis=1).max())
-        if f == 0:
+            flags = edge_intervals(arch, cur) & ((t[:, 1:] - t[:, :-1]) > MIN_STEP_S)
+        count = flags.sum(axis=1)
+        busy = count > 0
+        if not busy.any():
             break
+        if tail is None:  # where a round's padding sits: the position at the last sample time
+            tail = traj.positions(ft.tracks.t_s[:, -1:])
+        if not busy.all():  # settled flights: no flagged interval now, none later
+            done = np.flatnonzero(~busy)
+            parts.append((rows[done], _take(cur, done)))
+            keep = np.flatnonzero(busy)
+            rows, cur, cur_traj = rows[keep], _take(cur, keep), _take_traj(cur_traj, keep)
+            flags, t, n = flags[keep], t[keep], keep.size
+        f = int(count.max())
         idx = np.argsort(~flags, axis=1, kind="stable")[:, :f]  # flagged intervals first
         valid = np.take_along_axis(flags, idx, axis=1)
         t0 = np.take_along_axis(t, idx, axis=1)
         t1 = np.take_along_axis(t, idx + 1, axis=1)
         t_new = t0[:, :, None] + (t1 - t0)[:, :, None] * frac
         t_new = np.where(valid[:, :, None], t_new, t[:, -1:, None]).reshape(n, f * split)
-        ft = _merge(arch, traj, ft, t_new, np.repeat(valid, split, axis=1))
-    return ft
+        cur = _merge(arch, cur_traj, cur, t_new, np.repeat(valid, split, axis=1))
+    parts.append((rows, cur))
+    return _assemble(parts, n_all, cur.tracks.t_s.shape[1], tail)
