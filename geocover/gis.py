@@ -433,27 +433,32 @@ def sites_folders(sites_by_layer: dict[str, Iterable[Any]]) -> list[KmlFolder]:
 
 
 def scenario_flights(sc, launches: Sequence[str], *, step_s: float = 10.0, run=None) -> list[tuple]:
-    """Min-energy flights of the scenario's missile from each launch site to each target city
-    it reaches, as KML tracks (:func:`flight_tracks`). With ``run`` (a
-    :class:`geocover.engine.ScenarioRun` that has engaged the cities already) its flights are
-    reused rather than aimed again."""
+    """Min-energy flights of every (launch site, missile class) pair of the scenario's threat
+    set (:meth:`~geocover.scenario.Scenario.missiles_for`) to each target city the class
+    reaches, as KML tracks (:func:`flight_tracks`) with ``launch``, ``target`` and ``missile``
+    properties (names ``launch -> target``, with `` (class)`` when a launch has several
+    classes). With ``run`` (a :class:`geocover.engine.ScenarioRun` that has engaged the cities
+    already) its flights are reused rather than aimed again."""
     from .trajectory import aim_missile
 
     cities = sc.catalog.sites("target")
     out = []
     for lid in launches:
         site = sc.catalog.launch_site(lid)
-        if run is not None:
-            flights = run.city_flights(lid)
-            traj, ok = flights.trajectories, flights.reachable
-        else:
-            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-                traj, ok = aim_missile(sc.missile, site.lat_deg, site.lon_deg, [c.lat_deg for c in cities],
-                                       [c.lon_deg for c in cities], errors="mask")
-        out += flight_tracks(traj, step_s=step_s, names=[f"{lid} -> {c.id}" for c in cities],
-                             properties=[{"launch": lid, "target": c.id, "missile": sc.missile.id} for c in cities],
-                             ok=np.asarray(ok, bool), launch_ground_m=site.ground_height_msl_m,
-                             target_ground_m=[c.ground_height_msl_m for c in cities])
+        missiles = sc.missiles_for(lid)
+        for m in missiles:
+            if run is not None:
+                flights = run.city_flights(lid, missile=m)
+                traj, ok = flights.trajectories, flights.reachable
+            else:
+                with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                    traj, ok = aim_missile(m, site.lat_deg, site.lon_deg, [c.lat_deg for c in cities],
+                                           [c.lon_deg for c in cities], errors="mask")
+            tag = f" ({m.id})" if len(missiles) > 1 else ""
+            out += flight_tracks(traj, step_s=step_s, names=[f"{lid} -> {c.id}{tag}" for c in cities],
+                                 properties=[{"launch": lid, "target": c.id, "missile": m.id} for c in cities],
+                                 ok=np.asarray(ok, bool), launch_ground_m=site.ground_height_msl_m,
+                                 target_ground_m=[c.ground_height_msl_m for c in cities])
     return out
 
 

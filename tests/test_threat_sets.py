@@ -280,3 +280,28 @@ def test_timeline_defaults_to_the_sets_class_that_reaches(files):
     # --missile is the user's choice, not announced, no threat_set_reaching
     out, notes = _timeline("tabriz", "istanbul-test", "--scenario", str(files["set"]), "--missile", "sejjil-2")
     assert out["missile"] == "sejjil-2" and "threat_set_reaching" not in out and not notes
+
+
+# ------------------------------------------------------------------ GIS flights (issue 12 §2)
+def test_gis_flights_one_per_launch_class_city(files, runs):
+    """``gis.scenario_flights``: one flight per (launch, class, city the class reaches), with
+    its class in ``missile``; the reaching cities of each class are those of the one-class
+    files (which predate threat sets), aimed again or reused from the run."""
+    from geocover.gis import scenario_flights
+
+    sc = runs["set"].scenario
+    want = {(t.id, m) for m, k in (("sejjil-2", "sejjil"), ("irbm", "irbm"))
+            for t, e in ((r.target, r.engagement) for r in runs[k].cities()) if e.reachable}
+    # independent anchors (pyproj distances above): London by the IRBM only, the Black Sea target by both
+    assert ("london", "irbm") in want and ("london", "sejjil-2") not in want
+    assert {("istanbul-test", "sejjil-2"), ("istanbul-test", "irbm")} <= want
+    for run in (None, runs["set"]):
+        tracks = scenario_flights(sc, ["tabriz"], step_s=60.0, run=run)
+        got = {(p["target"], p["missile"]) for *_, p in tracks}
+        assert got == want and len(tracks) == len(want)
+        assert {p["launch"] for *_, p in tracks} == {"tabriz"}
+        names = {name for name, *_ in tracks}
+        assert "tabriz -> london (irbm)" in names and "tabriz -> istanbul-test (sejjil-2)" in names
+    # a one-class scenario keeps its names
+    one = scenario_flights(runs["irbm"].scenario, ["tabriz"], step_s=60.0)
+    assert "tabriz -> london" in {name for name, *_ in one}
