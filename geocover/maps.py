@@ -41,7 +41,8 @@ from .catalog import Radar, Site
 from .coverage import CoverageFeature
 from .export import atomic_write_text
 
-__all__ = ["coverage_map", "render_html", "save_map", "scenario_map"]
+__all__ = ["add_p_defended_layer", "city_responsibility", "coverage_map", "p_defended_classes",
+           "read_p_defended", "render_html", "save_map", "scenario_map"]
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
            "#7f7f7f", "#bcbd22")
@@ -172,6 +173,8 @@ class _MapData:
         self.layers: dict[str, str] = {}
         self.bind: list[dict] = []
         self.legend: dict | None = None
+        self.sections: list[dict] = []  # further legend blocks (sectors, P(defended)), each with a note
+        self.overlays: list[dict] = []  # machine-readable data of the sector and P(defended) layers
         self.bounds: list[float] | None = None  # west, south, east, north (east may exceed 180)
 
     def extend(self, west, south, east, north) -> None:
@@ -209,10 +212,13 @@ class _MapData:
         self.bind.append(entry)
 
     def document(self, map_name: str) -> dict:
+        legend = self.legend
+        if self.sections:
+            legend = {**(legend or {"title": "", "entries": []}), "sections": self.sections}
         return {"map": map_name, "title": self.title, "version": __version__, "layers": self.layers,
                 "groups": [{"name": g, "entries": e, "collapsed": g in self.collapsed} for g, e in sorted(
                     self.groups.items(), key=lambda ge: ge[0] == "Background") if e], "bind": self.bind,
-                "legend": self.legend}
+                "legend": legend, "overlays": self.overlays}
 
 
 def _base_map(title: str, *, lon0: float = 25.0, tiles: bool = False):
@@ -260,15 +266,15 @@ def _countries_layer(m, offline: bool = True):
     return fg
 
 
-def _geojson(m, geom, style: dict, *, fit: bool = True):
+def _geojson(m, geom, style: dict, *, fit: bool = True, tolerance_deg: float = 0.02, precision: int = 3):
     """A folium GeoJson of one geometry (no properties: no text reaches folium), drawn on
-    the map's side of the antimeridian."""
+    the map's side of the antimeridian, simplified to ``tolerance_deg``."""
     import folium
 
-    g = _shift_geom(geom.simplify(0.02, preserve_topology=True), m._geocover.lon0)
+    g = _shift_geom(geom.simplify(tolerance_deg, preserve_topology=True), m._geocover.lon0)
     if fit:
         m._geocover.extend(*g.bounds)
-    return folium.GeoJson({"type": "Feature", "properties": {}, "geometry": _geometry_json(g)},
+    return folium.GeoJson({"type": "Feature", "properties": {}, "geometry": _geometry_json(g, precision)},
                           style_function=lambda _f, s=style: s)
 
 
@@ -301,7 +307,10 @@ _STYLE = """
 .geocover-panel{background:#fff;padding:4px 8px;border-radius:4px;font:13px sans-serif;box-shadow:0 0 4px #888}
 .geocover-title{position:fixed;top:10px;left:50px;z-index:1000;font-size:14px;max-width:60vw;overflow:hidden;
   white-space:nowrap;text-overflow:ellipsis}
-.geocover-legend{position:fixed;bottom:30px;right:10px;z-index:1000;font-size:12px;max-width:260px}
+.geocover-legend{position:fixed;bottom:30px;right:10px;z-index:1000;font-size:12px;max-width:260px;max-height:50vh;
+  overflow-y:auto}
+.geocover-legend .section{margin-top:6px}
+.geocover-legend .note{color:#444;font-size:11px;margin:2px 0}
 .geocover-legend .swatch{display:inline-block;width:12px;height:12px;margin-right:6px;border:1px solid #333;
   vertical-align:middle}
 .geocover-legend .version{color:#666;margin-top:4px}
@@ -370,6 +379,12 @@ document.addEventListener('DOMContentLoaded', function(){
     data.legend.entries.forEach(function(e){ var row = el('div'), sw = el('span', 'swatch');
       sw.style.background = /^#[0-9a-fA-F]{6}$/.test(e[0]) ? e[0] : '#333'; row.appendChild(sw);
       row.appendChild(el('span', null, e[1])); lg.appendChild(row); });
+    (data.legend.sections || []).forEach(function(s){ var sec = el('div', 'section');
+      sec.appendChild(el('b', null, s.title)); if(s.note){ sec.appendChild(el('div', 'note', s.note)); }
+      s.entries.forEach(function(e){ var row = el('div'), sw = el('span', 'swatch');
+        sw.style.background = /^#[0-9a-fA-F]{6}$/.test(e[0]) ? e[0] : '#333'; row.appendChild(sw);
+        row.appendChild(el('span', null, e[1])); sec.appendChild(row); });
+      lg.appendChild(sec); });
     lg.appendChild(el('div', 'version', 'geocover ' + data.version)); document.body.appendChild(lg);
   }
   var Full = L.Control.extend({options:{position:'topleft'}, onAdd:function(){
@@ -401,9 +416,25 @@ def _legend(m, entries: list[tuple[str, str]], title: str) -> None:
     m._geocover.legend = {"title": str(title), "entries": [[_colour(c), str(label)] for c, label in entries]}
 
 
+class _DataBlock(Element):
+    """The map's JSON data element, written when the page is rendered (so layers added after
+    :func:`_finish`, e.g. by :func:`add_p_defended_layer`, are in it). Its text is only
+    :func:`json_for_html` output, never a template."""
+
+    def __init__(self, m):
+        super().__init__()
+        self._map = m
+
+    def render(self, **kwargs) -> str:
+        doc = self._map._geocover.document(self._map.get_name())
+        return f'<script type="application/json" id="geocover-data">{json_for_html(doc)}</script>'
+
+
 def _finish(m) -> None:
     """Attach the map's data document, its style and the script that shows it; fit the view
-    to the data's extent."""
+    to the data's extent. Called again after more layers are added, it replaces what it added."""
+    from folium.map import FitBounds
+
     d = m._geocover
     if d.bounds is not None:
         w, s, e, n = d.bounds
@@ -412,14 +443,13 @@ def _finish(m) -> None:
             w, e = w - 0.25, e + 0.25
         if n - s < 0.5:
             s, n = s - 0.25, n + 0.25
-        m.fit_bounds([[s, w], [n, e]], padding=(20, 20))
+        m.add_child(FitBounds([[s, w], [n, e]], padding=(20, 20)), name="geocover_fit")
         m.location = [0.5 * (s + n), 0.5 * (w + e)]
     root = m.get_root()
     # a static <title> for tabs and file browsers, every special character as an entity
     root.header.add_child(_Literal(f"<title>{E(d.title)}</title>"), name="geocover_title")
     root.header.add_child(_Literal(f"<style>{_STYLE}</style>"), name="geocover_style")
-    root.html.add_child(_Literal('<script type="application/json" id="geocover-data">'
-                                 f"{json_for_html(d.document(m.get_name()))}</script>"), name="geocover_data")
+    root.html.add_child(_DataBlock(m), name="geocover_data")
     root.script.add_child(_Literal(_TOOLS_JS), name="geocover_tools")
 
 
@@ -788,6 +818,393 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
     entries += [(BAND_COLOURS[i], f"battle space {lo:.0f}–{hi:.0f} s" if np.isfinite(hi) else f"battle space ≥ {lo:.0f} s")
                 for i, (lo, hi) in enumerate(BANDS_S)]
     entries += [("#1a9850", "city defended"), ("#d73027", "city not defended"), ("#ffffff", "city out of reach")]
+    if getattr(sc, "sectors", None):  # sectoral defence: territories and the responsible side per city
+        _sector_layers(m, sc, lid, list(sc.launch_sites) + ([lid] if lid not in sc.launch_sites else []),
+                       [flights.cities[i] for i in inside], fp)
     _legend(m, entries, sc.title)
     _finish(m)
     return m
+
+
+# ---------------------------------------------------------------------------------------
+# sectoral defence: the sides' territories and the side responsible for each city
+
+#: Colours of the sides of a sectoral scenario, in the order of its ``[sectors]`` table.
+SIDE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
+#: A city whose flight overflies no sector country (after boost).
+NO_SIDE = "#777777"
+
+
+def city_responsibility(scenario, launches: Iterable[str], cities) -> list[dict]:
+    """Which countries the scenario's missile overflies on its way to each city, and which
+    side of its ``[sectors]`` is responsible: the ``overflown`` and ``responsible_side`` keys
+    of ``geocover engage --json`` (:func:`geocover.sectors.engage_keys`), for many cities.
+
+    Each flight is aimed as ``engage`` aims it (minimum energy on the rotating Earth,
+    :func:`geocover.trajectory.aim_missile`); its ground track after boost is tested against
+    the country outlines (:func:`geocover.sectors.overflights`) and the scenario's rule picks
+    the side (:func:`geocover.sectors.responsible_side`).
+
+    Returns
+    -------
+    list of dict
+        Launch-major: ``launch``, ``target`` (ids), ``reachable``, ``overflown`` (ISO 3166
+        alpha-3 codes in order of first overflight; empty where the flight does not exist)
+        and ``responsible_side`` (None without ``[sectors]`` or when no sector country is
+        overflown).
+    """
+    from .sectors import overflights, responsible_side
+    from .trajectory import aim_missile
+
+    cities = list(cities)
+    if not cities:
+        return []
+    lat = np.array([c.lat_deg for c in cities], float)
+    lon = np.array([c.lon_deg for c in cities], float)
+    out = []
+    for lid in launches:
+        site = scenario.catalog.launch_site(lid)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            traj, ok = aim_missile(scenario.missile, site.lat_deg, site.lon_deg, lat, lon, errors="mask")
+        passes = overflights(traj)  # empty for a flight that does not exist (NaN flight time)
+        for i, c in enumerate(cities):
+            side = (responsible_side(passes[i], scenario.sectors, scenario.sector_rule)
+                    if scenario.sectors and passes[i] else None)
+            out.append({"launch": lid, "target": c.id, "reachable": bool(ok[i]),
+                        "overflown": [p.code for p in passes[i]], "responsible_side": side})
+    return out
+
+
+def _sector_territory(codes: Iterable[str]):
+    """Union of the bundled 1:50m country outlines with these ISO alpha-3 codes."""
+    import shapely
+
+    from .sectors import _outlines
+
+    all_codes, _, geoms, _ = _outlines()
+    want = set(codes)
+    parts = [g for c, g in zip(all_codes, geoms, strict=True) if c in want]
+    return shapely.union_all([shapely.make_valid(g) for g in parts]) if parts else None
+
+
+def _sector_layers(m, sc, launch_id: str, launches: list[str], cities, fp) -> None:
+    """The sectors of a sectoral scenario on its map: each side's territory (coloured), a
+    ring round each city in the side's colour (responsibility for the threat from
+    ``launch_id``; the popup lists every launch site of ``launches``), the area each side
+    would answer for against ``launch_id`` (hidden; :func:`geocover.sectors.responsibility_features`
+    on the footprint's grid) and a legend section. Every text goes through the data block."""
+    import folium
+
+    from .sectors import responsibility_features
+
+    d = m._geocover
+    sides = list(sc.sectors)
+    colour = {s: SIDE_COLOURS[i % len(SIDE_COLOURS)] for i, s in enumerate(sides)}
+    names = {lid: sc.catalog.launch_site(lid).name for lid in launches}
+    rule = "first country overflown after boost" if sc.sector_rule == "first" else \
+        "country overflown longest after boost"
+    overlay = {"kind": "responsibility", "rule": sc.sector_rule, "missile": sc.missile.id, "launch": launch_id,
+               "sides": [], "cities": []}
+    terr = folium.FeatureGroup(name="layer", control=False)
+    for s in sides:
+        geom = _sector_territory(sc.sectors[s])
+        entry = {"side": s, "countries": list(sc.sectors[s]), "colour": colour[s], "el": None}
+        if geom is not None and not geom.is_empty:
+            gj = _geojson(m, geom, {"color": colour[s], "weight": 1.5, "fillColor": colour[s], "fillOpacity": 0.12},
+                          fit=False, tolerance_deg=0.05, precision=2)  # 1:50m outlines of whole continents: ~5 km
+            gj.add_to(terr)
+            d.tooltip(gj, f"sector {s}: {len(sc.sectors[s])} countries")
+            entry["el"] = gj.get_name()
+        overlay["sides"].append(entry)
+    d.add_layer(m, terr, "Sector territories", "Sector territories (each side's countries)", "Sectors")
+
+    rows = city_responsibility(sc, launches, cities)
+    by_city: dict[str, list[dict]] = {}
+    for r in rows:
+        by_city.setdefault(r["target"], []).append(r)
+    rings = folium.FeatureGroup(name="layer", control=False)
+    for c in cities:
+        mine = by_city[c.id]
+        shown = next(r for r in mine if r["launch"] == launch_id)
+        side = shown["responsible_side"]
+        lon = c.lon_deg + _shift(c.lon_deg, d.lon0)
+        ring = folium.CircleMarker([c.lat_deg, lon], radius=10, weight=3, fill=False, opacity=0.95,
+                                   color=colour[side] if side else NO_SIDE,
+                                   dash_array=None if side else "3 3")
+        ring.add_to(rings)
+        popup = [("rule", rule), ("threat", sc.missile.name)]
+        for r in mine:
+            where = " → ".join(r["overflown"]) or "no country"
+            what = ("out of reach" if not r["reachable"] else
+                    f"{r['responsible_side']} (overflies {where})" if r["responsible_side"] else
+                    f"no side (overflies {where})")
+            popup.append((f"from {names[r['launch']]}", what))
+        d.popup(ring, f"{c.name}: responsible side", popup,
+                tooltip=f"{c.name}: {side or 'no side'} responsible vs {names[launch_id]}")
+        overlay["cities"] += [{**r, "el": ring.get_name()} for r in mine]
+    d.add_layer(m, rings, "Responsibility", f"Responsible side per city vs {names[launch_id]} (ring)", "Sectors")
+
+    nrow, ncol = fp.battle_space_s[next(iter(fp.battle_space_s))].shape
+    area = folium.FeatureGroup(name="layer", control=False)
+    for geom, props in responsibility_features(sc, [launch_id], fp.west_deg, fp.north_deg, fp.resolution_deg,
+                                               (nrow, ncol)):
+        gj = _geojson(m, geom, {"color": colour[props["side"]], "weight": 0, "fillColor": colour[props["side"]],
+                                "fillOpacity": 0.35}, fit=False)
+        gj.add_to(area)
+        d.tooltip(gj, f"targets here: {props['side']} responsible vs {names[launch_id]} "
+                      f"({props['resolution_deg']:g}° cells)")
+    d.add_layer(m, area, "Responsibility area", f"Responsible side per target area vs {names[launch_id]}", "Sectors",
+                show=False)
+    d.overlays.append(overlay)
+    d.sections.append({"title": f"Sectoral defence (rule: {rule})",
+                       "note": f"ring round a city: the side responsible for a threat from {names[launch_id]} to "
+                               "it; dashed grey: its flight overflies no sector country",
+                       "entries": [[colour[s], f"sector {s}"] for s in sides] + [[NO_SIDE, "no side"]]})
+
+
+# ---------------------------------------------------------------------------------------
+# P(defended) over the parameter sets of a robustness run
+
+#: Class edges of the P(defended) layer: 0 and 1 exactly, and ``lo <= p < hi`` between them.
+P_DEFENDED_EDGES = (0.05, 0.5, 0.95)
+#: Colours of its six classes, never to always defended (ColorBrewer RdYlGn, 6 classes).
+P_DEFENDED_COLOURS = ("#d73027", "#fc8d59", "#fee08b", "#d9ef8b", "#91cf60", "#1a9850")
+P_DEFENDED_LABELS = ("0 % (never defended)", "0–5 %", "5–50 %", "50–95 %", "95–<100 %",
+                     "100 % (defended in every set)")
+#: Class value of a cell no parameter set reaches (NaN): not drawn.
+P_NONE = 255
+
+
+def p_defended_classes(p) -> np.ndarray:
+    """The class (0-5, :data:`P_DEFENDED_LABELS`) of each P(defended) value: 0 for p = 0, 5
+    for p = 1, else the interval of :data:`P_DEFENDED_EDGES` (``lo <= p < hi``) it is in;
+    :data:`P_NONE` for NaN."""
+    p = np.asarray(p, float)
+    out = np.full(p.shape, P_NONE, np.uint8)
+    ok = np.isfinite(p)
+    out[ok] = 1 + np.searchsorted(np.asarray(P_DEFENDED_EDGES), p[ok], side="right")
+    out[ok & (p <= 0.0)] = 0
+    out[ok & (p >= 1.0)] = 5
+    return out
+
+
+def _geojson_exact(m, geom, style: dict):
+    """:func:`_geojson` without simplification (grid cells keep their exact edges), vertices
+    rounded to 1e-6 degrees."""
+    import folium
+
+    g = _shift_geom(geom, m._geocover.lon0)
+    return folium.GeoJson({"type": "Feature", "properties": {}, "geometry": _geometry_json(g, 6)},
+                          style_function=lambda _f, s=style: s)
+
+
+def add_p_defended_layer(m, grids, *, west_deg: float, north_deg: float, resolution_deg: float, n_sets: int,
+                         labels=None, shown: str | None = None, note: str = "", hide_footprint: bool = True):
+    """Add P(defended) rasters of a robustness run to a map of this module, as polygons of
+    six graded classes (0, under 5 %, 5-50 %, 50-95 %, 95 % to under 100 %, 100 %) with a
+    legend section saying what the share means and over how many parameter sets.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map built by this module (e.g. :func:`scenario_map`).
+    grids : mapping of str to ndarray
+        Per launch id (and ``"all"``), the (rows, cols) share 0-1 of the parameter sets in
+        which each cell is defended, among those that reach it; NaN where none reaches it
+        (not drawn). Row 0 is the northern edge (``p_defended_<launch>.tif`` of
+        ``geocover robustness``).
+    west_deg, north_deg, resolution_deg : float
+        The grid's north-west corner and cell size, degrees.
+    n_sets : int
+        Parameter sets of the run (for the legend).
+    labels : mapping of str to str, optional
+        Text for each grid in the layer control [default: the key].
+    shown : str, optional
+        The grid shown at first [default: ``"all"`` if given, else the first]; the others
+        can be switched on in the layer control (group "Robustness").
+    note : str
+        Appended to the legend's note (e.g. the method and seed).
+    hide_footprint : bool
+        Hide the map's deterministic footprint layers at first (they sit under this one).
+
+    Returns
+    -------
+    folium.Map
+        ``m``, finished again (its data block and view include the new layers).
+
+    Raises
+    ------
+    ValueError
+        An empty ``grids``, a grid that is not 2-D, values outside [0, 1], or ``n_sets`` < 1.
+    """
+    import shapely
+    from folium import FeatureGroup
+    from rasterio.features import shapes
+    from rasterio.transform import from_origin
+    from shapely.geometry import shape as to_shape
+
+    grids = dict(grids)
+    if not grids:
+        raise ValueError("no P(defended) grid to draw")
+    if int(n_sets) < 1:
+        raise ValueError(f"n_sets must be at least 1, got {n_sets}")
+    labels = dict(labels or {})
+    shown = shown if shown is not None else ("all" if "all" in grids else next(iter(grids)))
+    d = m._geocover
+    transform = from_origin(float(west_deg), float(north_deg), float(resolution_deg), float(resolution_deg))
+    overlay = {"kind": "p_defended", "sets": int(n_sets), "west_deg": float(west_deg), "north_deg": float(north_deg),
+               "resolution_deg": float(resolution_deg), "edges": list(P_DEFENDED_EDGES), "grids": []}
+    for name, values in grids.items():
+        p = np.asarray(values, float)
+        if p.ndim != 2:
+            raise ValueError(f"P(defended) grid {name!r} must be 2-D, got shape {p.shape}")
+        if np.any(np.isfinite(p) & ((p < 0) | (p > 1))):
+            raise ValueError(f"P(defended) grid {name!r} has values outside [0, 1]")
+        cls = p_defended_classes(p)
+        fg = FeatureGroup(name="layer", control=False)
+        entry = {"name": str(name), "layer": f"P(defended) {name}", "classes": []}
+        for k in range(len(P_DEFENDED_LABELS)):
+            mask = cls == k
+            if not mask.any():
+                continue
+            polys = [to_shape(g) for g, v in shapes(mask.astype(np.uint8), mask=mask, transform=transform) if v == 1]
+            geom = shapely.union_all(polys)
+            gj = _geojson_exact(m, geom, {"color": P_DEFENDED_COLOURS[k], "weight": 0,
+                                          "fillColor": P_DEFENDED_COLOURS[k], "fillOpacity": 0.6})
+            gj.add_to(fg)
+            d.tooltip(gj, f"P(defended) {P_DEFENDED_LABELS[k]} of the {int(n_sets)} parameter sets "
+                          f"(vs {labels.get(name, name)})")
+            entry["classes"].append({"class": k, "label": P_DEFENDED_LABELS[k], "el": gj.get_name(),
+                                     "cells": int(mask.sum())})
+        if name == shown:
+            d.extend(*_shift_geom(shapely.box(west_deg, north_deg - p.shape[0] * resolution_deg,
+                                              west_deg + p.shape[1] * resolution_deg, north_deg), d.lon0).bounds)
+        d.add_layer(m, fg, f"P(defended) {name}", f"P(defended) vs {labels.get(name, name)}", "Robustness",
+                    show=name == shown)
+        overlay["grids"].append(entry)
+    if hide_footprint:
+        for key, el in d.layers.items():
+            if key == "Footprint" or key.startswith("Footprint "):
+                m._children[el].show = False
+                for g in d.groups.values():
+                    for e in g:
+                        if e["layers"] == [el]:
+                            e["show"] = False
+    d.overlays.append(overlay)
+    d.groups = {"Robustness": d.groups.pop("Robustness"), **d.groups}  # first in the layer control
+    d.sections.append({
+        "title": f"P(defended) over {int(n_sets)} parameter sets",
+        "note": (f"share of the {int(n_sets)} parameter sets drawn from the scenario's uncertain ranges in which a "
+                 "target in the cell is defended, among the sets in which the threat reaches it; blank: no set "
+                 "reaches it" + (f"; {note}" if note else "")),
+        "entries": [[c, t] for c, t in zip(P_DEFENDED_COLOURS, P_DEFENDED_LABELS, strict=True)]})
+    _finish(m)
+    return m
+
+
+def read_p_defended(folder, *, scenario_id: str | None = None) -> dict:
+    """Read and check the ``p_defended_*.tif`` rasters of a ``geocover robustness --out``
+    folder, for :func:`add_p_defended_layer`.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The output folder of an earlier robustness run.
+    scenario_id : str, optional
+        Refuse rasters computed for another scenario (their ``scenario`` tag).
+
+    Returns
+    -------
+    dict
+        ``grids`` (name -> float array, ``"all"`` first, then each launch id in file-name
+        order), ``west_deg``, ``north_deg``, ``resolution_deg``, ``n_sets`` (the ``sets``
+        tag), ``method``, ``seed``, ``scenario``, ``files`` (name -> path).
+
+    Raises
+    ------
+    InputError
+        Not a folder; ``p_defended_all.tif`` missing; a raster that GDAL cannot read, that is
+        not one band on a north-up EPSG:4326 grid, holds values outside [0, 1], lacks the
+        ``sets`` tag, is on another grid or has another ``sets``/``scenario`` than
+        ``p_defended_all.tif``, or was computed for another scenario. Each message names
+        the file.
+    """
+    import rasterio
+    from rasterio.errors import RasterioError
+
+    from .errors import InputError
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder (give the --out folder of an earlier geocover robustness run)")
+    first = folder / "p_defended_all.tif"
+    if not first.is_file():
+        raise InputError(f"{first}: missing: {folder} is not the output folder of geocover robustness "
+                         "(it writes p_defended_all.tif and p_defended_<launch>.tif)")
+    paths = [first] + sorted(p for p in folder.glob("p_defended_*.tif") if p != first)
+    out: dict = {"grids": {}, "files": {}}
+    ref = None
+    for path in paths:
+        name = path.name[len("p_defended_"):-len(".tif")]
+        try:
+            with rasterio.open(path) as ds:
+                if ds.count != 1:
+                    raise InputError(f"{path}: has {ds.count} bands, a P(defended) raster has one")
+                if ds.crs is None or ds.crs.to_epsg() != 4326:
+                    raise InputError(f"{path}: not on EPSG:4326 longitude/latitude (CRS {ds.crs})")
+                t = ds.transform
+                if t.b != 0 or t.d != 0 or t.a <= 0 or not np.isclose(t.a, -t.e, rtol=1e-9, atol=0):
+                    raise InputError(f"{path}: not a north-up grid of square cells (geotransform {tuple(t)[:6]})")
+                values = ds.read(1, masked=False).astype(np.float64)
+                if ds.nodata is not None and np.isfinite(ds.nodata):
+                    values[values == ds.nodata] = np.nan
+                tags = ds.tags()
+                grid = (ds.shape, tuple(round(v, 9) for v in tuple(t)[:6]))
+        except RasterioError as e:
+            raise InputError(f"{path}: not a readable GeoTIFF ({e})") from None
+        bad = np.isfinite(values) & ((values < 0) | (values > 1))
+        if bad.any():
+            raise InputError(f"{path}: {int(bad.sum())} cells outside [0, 1]: not a P(defended) raster")
+        try:
+            n_sets = int(tags["sets"])
+            if n_sets < 1:
+                raise ValueError
+        except (KeyError, ValueError):
+            raise InputError(f"{path}: tag 'sets' (number of parameter sets) missing or not a positive whole "
+                             f"number ({tags.get('sets')!r}): not written by geocover robustness") from None
+        if ref is None:
+            ref = {"grid": grid, "sets": n_sets, "scenario": tags.get("scenario")}
+            if scenario_id is not None and ref["scenario"] != scenario_id:
+                raise InputError(f"{path}: computed for scenario {ref['scenario']!r}, not {scenario_id!r}")
+            out.update(west_deg=float(t.c), north_deg=float(t.f), resolution_deg=float(t.a), n_sets=n_sets,
+                       method=tags.get("method", ""), seed=tags.get("seed", ""), scenario=ref["scenario"])
+        elif grid != ref["grid"] or n_sets != ref["sets"] or tags.get("scenario") != ref["scenario"]:
+            raise InputError(f"{path}: another grid, set count or scenario than {first.name} (a mixed folder)")
+        out["grids"][name] = values
+        out["files"][name] = path
+    return out
+
+
+def p_defended_map(scenario, p: dict, *, launch_id: str | None = None, offline: bool = False, tiles: bool = False,
+                   footprint_resolution_deg: float = 0.5, terrain: bool = True, model="crpl", run=None):
+    """The scenario's map (:func:`scenario_map`) with the P(defended) layers of a robustness
+    run on top (:func:`add_p_defended_layer`): ``p`` as :func:`read_p_defended` returns it
+    (``grids``, ``west_deg``, ``north_deg``, ``resolution_deg``, ``n_sets``, optionally
+    ``method`` and ``seed``). The deterministic layers beneath use the scenario's catalog
+    values; the P(defended) layer is over the run's parameter sets."""
+    from .errors import GeocoverError
+
+    m = scenario_map(scenario, launch_id=launch_id, offline=offline, tiles=tiles, terrain=terrain, model=model,
+                     footprint_resolution_deg=footprint_resolution_deg, run=run)
+    labels = {}
+    for name in p["grids"]:
+        if name == "all":
+            labels[name] = "all launch areas that reach the cell"
+            continue
+        try:
+            labels[name] = scenario.catalog.launch_site(name).name
+        except GeocoverError:  # a launch id the catalog does not know: its id is its label
+            labels[name] = name
+    note = ", ".join(f"{k} {p[k]}" for k in ("method", "seed") if p.get(k) not in (None, ""))
+    return add_p_defended_layer(m, p["grids"], west_deg=p["west_deg"], north_deg=p["north_deg"],
+                                resolution_deg=p["resolution_deg"], n_sets=p["n_sets"], labels=labels, note=note)

@@ -9,7 +9,7 @@ import click
 
 from ..errors import InputError
 from ..export import atomic_write_text, check_output_file, staged_output
-from ..maps import E, save_map, scenario_map
+from ..maps import E, p_defended_map, read_p_defended, save_map, scenario_map
 from ..scenario import bundled_scenarios, load_scenario
 from .options import announce_engagement_defaults, catalog_option, get_catalog, nonempty, note, progress
 
@@ -76,16 +76,23 @@ def _gallery(out_dir: Path, *, offline: bool, catalog, echo, cdn: bool, tiles: b
 @click.option("--all", "build_all", is_flag=True, help="Build every bundled scenario into maps/ with an index.html.")
 @click.option("--out-dir", type=click.Path(file_okay=False), default=None, callback=nonempty,
               help="Folder for --all [default: maps].")
+@click.option("--robustness", "robustness_dir", type=click.Path(), default=None, callback=nonempty,
+              help="Add the P(defended) layer of an earlier `geocover robustness SCENARIO --out DIR` run "
+                   "(its p_defended_*.tif).")
 @catalog_option
-def command(scenario_name, output, launch_id, offline, cdn, tiles, build_all, out_dir, catalog_files) -> None:
+def command(scenario_name, output, launch_id, offline, cdn, tiles, build_all, out_dir, robustness_dir,
+            catalog_files) -> None:
     """Interactive HTML map of SCENARIO (bundled name or TOML path): every layer toggleable,
     popups on sites and cities, labelled cities, legend, scale bar, measure and fullscreen
-    tools. One self-contained file that works offline unless --cdn or --tiles is given."""
+    tools. One self-contained file that works offline unless --cdn or --tiles is given.
+    A scenario with [sectors] also shows each side's territory and the side responsible
+    for each city; --robustness DIR adds the P(defended) layer of a robustness run."""
     style = map_style(offline, cdn, tiles)
     cat = get_catalog(catalog_files)
     if build_all:
-        if scenario_name or output or launch_id:
-            raise InputError("--all builds every bundled scenario; give no SCENARIO, -o or --launch with it")
+        if scenario_name or output or launch_id or robustness_dir:
+            raise InputError("--all builds every bundled scenario; give no SCENARIO, -o, --launch or --robustness "
+                             "with it")
         folder = Path(out_dir or "maps")
         paths = build_gallery(folder, catalog=cat, **style)
         click.echo(f"wrote {len(paths)} files to {folder}")
@@ -104,6 +111,11 @@ def command(scenario_name, output, launch_id, offline, cdn, tiles, build_all, ou
     announce_engagement_defaults(sc, missile_hint="its threat set", refraction=False)
     note("refraction model: crpl (the map's), footprint grid 0.5 deg")
     path = check_output_file(output or Path("maps") / f"{sc.id}.html")
+    p = read_p_defended(robustness_dir, scenario_id=sc.id) if robustness_dir else None  # checked before any work
     t0 = time.perf_counter()
-    save_map(scenario_map(sc, launch_id=launch_id, offline=offline, tiles=tiles), path, offline=offline, cdn=cdn)
+    if p is not None:
+        m = p_defended_map(sc, p, launch_id=launch_id, offline=offline, tiles=tiles)
+    else:
+        m = scenario_map(sc, launch_id=launch_id, offline=offline, tiles=tiles)
+    save_map(m, path, offline=offline, cdn=cdn)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t0:.1f} s)")
