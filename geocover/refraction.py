@@ -325,6 +325,11 @@ CRPL_TOP_M = 100_000.0
 #: tangent point, steeper ones directly in radius.
 _LOW_RAY_DEG = 1.5
 _N_NODES = 3000
+#: Rays traced together (the temporaries of :func:`trace_crpl_rays` are block x nodes).
+_TRACE_BLOCK = 64
+#: Ground-range columns of the CRPL correction grid computed together (temporaries are
+#: heights x block).
+_GRID_BLOCK = 128
 
 
 def refraction_exponent_per_km(surface_refractivity_n: ArrayLike = CRPL_SURFACE_REFRACTIVITY_N):
@@ -378,8 +383,8 @@ class CrplRays:
     invariant_m: np.ndarray  # c = n r cos(theta) (m)
     phi_rad: np.ndarray
     height_m: np.ndarray
-    path_m: np.ndarray
-    optical_path_m: np.ndarray
+    path_m: np.ndarray | None  # None when traced with ``paths=False``
+    optical_path_m: np.ndarray | None
     tangent_height_m: np.ndarray  # NaN for rays leaving upwards
 
     @property
@@ -391,6 +396,8 @@ class CrplRays:
         """A quantity (``phi_rad``, ``path_m``, ``optical_path_m``) where each ray first
         reaches a height on its way up (shape (n_rays,) + shape of height); NaN where it
         never does on its rising part. Above ``CRPL_TOP_M`` along the straight line."""
+        if getattr(self, quantity) is None:
+            raise ValueError(f"these rays were traced without {quantity} (paths=False)")
         h0 = _f(height_m)
         h = np.atleast_1d(h0).ravel()
         out = np.full((self.elevation_deg.size, h.size), np.nan)
@@ -427,7 +434,7 @@ def _grazing_elevation_deg(antenna_height_m: float, ns: float) -> float:
 
 def trace_crpl_rays(antenna_height_m: float, elevation_deg: ArrayLike, *,
                     surface_refractivity_n: float = CRPL_SURFACE_REFRACTIVITY_N,
-                    n_nodes: int = _N_NODES) -> CrplRays:
+                    n_nodes: int = _N_NODES, paths: bool = True) -> CrplRays:
     """Trace rays from an antenna through the CRPL exponential atmosphere (see :class:`CrplRays`).
 
     Parameters
@@ -438,6 +445,12 @@ def trace_crpl_rays(antenna_height_m: float, elevation_deg: ArrayLike, *,
         Elevation angles (deg) at the antenna, each >= the grazing ray's and <= 90.
     surface_refractivity_n : float
         Ns in N-units (313 by default).
+    n_nodes : int
+        Nodes per ray.
+    paths : bool
+        Also integrate the geometric and optical path lengths (``path_m``,
+        ``optical_path_m``); ``False`` leaves them None (:func:`crpl_site`'s tables need
+        only the central angle and the height).
 
     Raises
     ------
@@ -462,69 +475,80 @@ def trace_crpl_rays(antenna_height_m: float, elevation_deg: ArrayLike, *,
     m = e_deg.size
     phi = np.empty((m, n_nodes))
     hgt = np.empty((m, n_nodes))
-    path = np.empty((m, n_nodes))
-    opt = np.empty((m, n_nodes))
+    path = np.empty((m, n_nodes)) if paths else None
+    opt = np.empty((m, n_nodes)) if paths else None
     r_t_all = np.full(m, np.nan)
 
-    def q_of_r(r):
-        return _n_of_h(r - EARTH_RADIUS_M, ns, ce) * r
+    def integrate(rows, du, pairs):
+        """Cumulative trapezoid of each (destination, integrand) pair along the nodes, into
+        ``rows`` of the destinations (rows are independent: blocks give the same values)."""
+        for dst, f in pairs:
+            if dst is None:
+                continue
+            cum = np.concatenate([np.zeros((f.shape[0], 1)), np.cumsum(0.5 * (f[:, 1:] + f[:, :-1]) * du, axis=1)],
+                                 axis=1)
+            dst[rows] = cum
 
     low = e_deg <= _LOW_RAY_DEG
     if low.any():
-        cl = c[low]
-        # tangent radius: n(r) r = c, by Newton from the antenna (q increasing in r)
-        rt = np.full(cl.shape, r_a)
+        cl_all = c[low]
+        # tangent radius: n(r) r = c, by Newton from the antenna (q increasing in r), all
+        # low rays together (one convergence test for all: the same iterates in any block)
+        rt_all = np.full(cl_all.shape, r_a)
         for _ in range(50):
-            hh = rt - EARTH_RADIUS_M
+            hh = rt_all - EARTH_RADIUS_M
             nn = _n_of_h(hh, ns, ce)
-            dq = nn - rt * 1e-6 * ns * ce * np.exp(-ce * hh)
-            step = (nn * rt - cl) / dq
-            rt = rt - step
+            dq = nn - rt_all * 1e-6 * ns * ce * np.exp(-ce * hh)
+            step = (nn * rt_all - cl_all) / dq
+            rt_all = rt_all - step
             if np.max(np.abs(step)) < 1e-9:
                 break
-        r_t_all[low] = rt
-        u_top = np.sqrt(r_top - rt)
-        u_a = np.sqrt(np.maximum(r_a - rt, 0.0))
-        down = e[low] < 0
-        # signed u: from -u_a (descending rays) or +u_a to u_top
-        u0 = np.where(down, -u_a, u_a)
+        r_t_all[low] = rt_all
         frac = np.linspace(0.0, 1.0, n_nodes)
-        u = u0[:, None] + (u_top - u0)[:, None] * frac[None, :]
-        if down.any():  # put a node exactly on each tangent point (u = 0)
-            k = np.clip(np.round(-u0 / (u_top - u0) * (n_nodes - 1)).astype(int), 1, n_nodes - 2)
-            rows = np.flatnonzero(down)
-            u[rows, k[rows]] = 0.0
-        r = rt[:, None] + u * u
-        hh = r - EARTH_RADIUS_M
-        nn = _n_of_h(hh, ns, ce)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            g = (nn * r - cl[:, None]) * (nn * r + cl[:, None]) / (u * u)
-        dq_t = _n_of_h(rt - EARTH_RADIUS_M, ns, ce) - rt * 1e-6 * ns * ce * np.exp(-ce * (rt - EARTH_RADIUS_M))
-        g = np.where(np.abs(u) < 1e-6, (2.0 * cl * dq_t)[:, None], g)
-        sg = np.sqrt(np.maximum(g, 1e-300))
-        f_phi = 2.0 * cl[:, None] / (r * sg)
-        f_len = 2.0 * nn * r / sg
-        f_opt = 2.0 * nn * nn * r / sg
-        du = np.diff(u, axis=1)
-        for dst, f in ((phi, f_phi), (path, f_len), (opt, f_opt)):
-            cum = np.concatenate([np.zeros((f.shape[0], 1)), np.cumsum(0.5 * (f[:, 1:] + f[:, :-1]) * du, axis=1)],
-                                 axis=1)
-            dst[low] = cum
-        hgt[low] = hh
+        low_rows = np.flatnonzero(low)
+        # rays in blocks: every temporary is (block, n_nodes), not (rays, n_nodes)
+        for b in range(0, low_rows.size, _TRACE_BLOCK):
+            rows = low_rows[b:b + _TRACE_BLOCK]
+            cl, rt = cl_all[b:b + _TRACE_BLOCK], rt_all[b:b + _TRACE_BLOCK]
+            u_top = np.sqrt(r_top - rt)
+            u_a = np.sqrt(np.maximum(r_a - rt, 0.0))
+            down = e[rows] < 0
+            # signed u: from -u_a (descending rays) or +u_a to u_top
+            u0 = np.where(down, -u_a, u_a)
+            u = u0[:, None] + (u_top - u0)[:, None] * frac[None, :]
+            if down.any():  # put a node exactly on each tangent point (u = 0)
+                k = np.clip(np.round(-u0 / (u_top - u0) * (n_nodes - 1)).astype(int), 1, n_nodes - 2)
+                dn_rows = np.flatnonzero(down)
+                u[dn_rows, k[dn_rows]] = 0.0
+            r = rt[:, None] + u * u
+            hh = r - EARTH_RADIUS_M
+            nn = _n_of_h(hh, ns, ce)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                g = (nn * r - cl[:, None]) * (nn * r + cl[:, None]) / (u * u)
+            dq_t = _n_of_h(rt - EARTH_RADIUS_M, ns, ce) - rt * 1e-6 * ns * ce * np.exp(-ce * (rt - EARTH_RADIUS_M))
+            g = np.where(np.abs(u) < 1e-6, (2.0 * cl * dq_t)[:, None], g)
+            sg = np.sqrt(np.maximum(g, 1e-300))
+            du = np.diff(u, axis=1)
+            integrate(rows, du, ((phi, 2.0 * cl[:, None] / (r * sg)),))
+            if paths:
+                integrate(rows, du, ((path, 2.0 * nn * r / sg), (opt, 2.0 * nn * nn * r / sg)))
+            hgt[rows] = hh
     high = ~low
     if high.any():
-        ch = c[high]
         v = np.linspace(0.0, 1.0, n_nodes)
-        r = r_a + (r_top - r_a) * v[None, :] ** 2 + np.zeros((ch.size, 1))
-        hh = r - EARTH_RADIUS_M
-        nn = _n_of_h(hh, ns, ce)
-        w = np.sqrt((nn * r - ch[:, None]) * (nn * r + ch[:, None]))
-        dr = np.diff(r, axis=1)
-        for dst, f in ((phi, ch[:, None] / (r * w)), (path, nn * r / w), (opt, nn * nn * r / w)):
-            cum = np.concatenate([np.zeros((f.shape[0], 1)), np.cumsum(0.5 * (f[:, 1:] + f[:, :-1]) * dr, axis=1)],
-                                 axis=1)
-            dst[high] = cum
-        hgt[high] = hh
+        high_rows = np.flatnonzero(high)
+        for b in range(0, high_rows.size, _TRACE_BLOCK):
+            rows = high_rows[b:b + _TRACE_BLOCK]
+            ch = c[rows]
+            r = r_a + (r_top - r_a) * v[None, :] ** 2 + np.zeros((ch.size, 1))
+            hh = r - EARTH_RADIUS_M
+            nn = _n_of_h(hh, ns, ce)
+            w = np.sqrt((nn * r - ch[:, None]) * (nn * r + ch[:, None]))
+            dr = np.diff(r, axis=1)
+            integrate(rows, dr, ((phi, ch[:, None] / (r * w)),))
+            if paths:
+                integrate(rows, dr, ((path, nn * r / w), (opt, nn * nn * r / w)))
+            hgt[rows] = hh
     th = np.where(np.isfinite(r_t_all) & (e < 0), r_t_all - EARTH_RADIUS_M, np.nan)
     return CrplRays(h_a, ns, e_deg, c, phi, hgt, path, opt, th)
 
@@ -611,31 +635,43 @@ class CrplSite:
         phi = ss / EARTH_RADIUS_M
         e = self.rays.elevation_deg
         n_r = e.size
-        hgt = np.stack([_ray_height(self.rays, k, phi) for k in range(n_r)])  # (n_rays, n_s)
+        hgt = np.empty((n_r, ss.size))  # (n_rays, n_s)
+        for k in range(n_r):
+            hgt[k] = _ray_height(self.rays, k, phi)
         # all columns inverted at once: each column's heights increase with the ray, so keys
         # column * BIG + height are sorted overall (heights beyond 9.9e7 m clipped)
         big = 1e8
-        hcol = np.minimum(np.where(np.isfinite(hgt), hgt, 9.9e7), 9.9e7)
-        hcol = np.maximum.accumulate(hcol, axis=0)  # guard against round-off non-monotonicity
-        keys = (np.arange(ss.size)[None, :] * big + hcol).T.ravel()
-        q = (np.arange(ss.size)[None, :] * big + hs[:, None])  # (n_h, n_s)
-        k = np.searchsorted(keys, q.ravel()).reshape(q.shape) - np.arange(ss.size)[None, :] * n_r - 1
-        k = np.clip(k, 0, n_r - 2)
-        cols = np.arange(ss.size)[None, :]
-        h0, h1 = hcol[k, cols], hcol[k + 1, cols]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            w = np.clip(np.where(h1 > h0, (hs[:, None] - h0) / (h1 - h0), 0.0), 0.0, 1.0)
-        el = e[k] + w * (e[k + 1] - e[k])
-        h_g = hcol[0][None, :]
-        hh = np.maximum(hs[:, None], h_g)
-        tab = el - _geometric_elevation_deg(ss[None, :], h_a, hh)
-        under = hs[:, None] < h_g
+        hcol = np.minimum(np.where(np.isfinite(hgt), hgt, 9.9e7), 9.9e7, out=hgt)
+        hcol = np.maximum.accumulate(hcol, axis=0, out=hcol)  # guard against round-off non-monotonicity
         re = _crpl_effective_radius(self.rays.surface_refractivity_n)
         m = int(np.searchsorted(ss, self.horizon_ground_range_m, side="right"))
-        s2, h2 = np.broadcast_arrays(ss[None, :m], hs[:, None])
-        tab[:, :m] = np.where(under[:, :m], _geometric_elevation_deg(s2, h_a, h2, re)
-                              - _geometric_elevation_deg(s2, h_a, h2), tab[:, :m])
-        grid = (hs, ss, tab.astype(np.float32))  # corrections < 1 deg: float32 keeps 1e-7 deg
+        tab32 = np.empty((hs.size, ss.size), np.float32)
+        # in blocks of columns (each column is inverted on its own; the keys keep their
+        # absolute column numbers, so every block gives the values the whole grid would)
+        for j0 in range(0, ss.size, _GRID_BLOCK):
+            j1 = min(j0 + _GRID_BLOCK, ss.size)
+            col_no = np.arange(j0, j1)
+            hb = hcol[:, j0:j1]
+            keys = (col_no[None, :] * big + hb).T.ravel()
+            q = (col_no[None, :] * big + hs[:, None])  # (n_h, block)
+            k = np.searchsorted(keys, q.ravel()).reshape(q.shape) - np.arange(j1 - j0)[None, :] * n_r - 1
+            k = np.clip(k, 0, n_r - 2)
+            cols = np.arange(j1 - j0)[None, :]
+            h0, h1 = hb[k, cols], hb[k + 1, cols]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                w = np.clip(np.where(h1 > h0, (hs[:, None] - h0) / (h1 - h0), 0.0), 0.0, 1.0)
+            el = e[k] + w * (e[k + 1] - e[k])
+            h_g = hb[0][None, :]
+            hh = np.maximum(hs[:, None], h_g)
+            tab = el - _geometric_elevation_deg(ss[None, j0:j1], h_a, hh)
+            under = hs[:, None] < h_g
+            mb = min(max(m - j0, 0), j1 - j0)  # columns of this block before the horizon
+            if mb:
+                s2, h2 = np.broadcast_arrays(ss[None, j0:j0 + mb], hs[:, None])
+                tab[:, :mb] = np.where(under[:, :mb], _geometric_elevation_deg(s2, h_a, h2, re)
+                                       - _geometric_elevation_deg(s2, h_a, h2), tab[:, :mb])
+            tab32[:, j0:j1] = tab  # corrections < 1 deg: float32 keeps 1e-7 deg
+        grid = (hs, ss, tab32)
         object.__setattr__(self, "_grid", grid)
         return grid
 
@@ -701,7 +737,7 @@ def crpl_site(antenna_height_m: float, surface_refractivity_n: float = CRPL_SURF
     e_g = _grazing_elevation_deg(float(antenna_height_m), surface_refractivity_n)
     t = np.linspace(0.0, 1.0, 801)
     e = e_g + (90.0 - e_g) * t**2
-    rays = trace_crpl_rays(antenna_height_m, e, surface_refractivity_n=surface_refractivity_n)
+    rays = trace_crpl_rays(antenna_height_m, e, surface_refractivity_n=surface_refractivity_n, paths=False)
     hs = np.unique(np.concatenate([_TABLE_HEIGHTS_M, [float(antenna_height_m)]]))
     return CrplSite(rays, hs, rays.at_height(hs))
 
