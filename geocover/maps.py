@@ -735,8 +735,12 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
                 d.tooltip(gj, f"{r.name}: {label}")
                 d.add_layer(m, tfg, f"{rid}: terrain horizon", label, group, show=False)
 
-    # target cities within the footprint grid: engagement results against the launch site
-    flights = run.city_flights(lid)
+    # target cities within the footprint grid: engagement results against each class of the
+    # threat set launched from the site (popup rows per class; colour: the verdict over the set,
+    # engine.DEFENDED_RULE); trajectories: the scenario's main class where it is launched there
+    missiles = sc.missiles_for(lid)
+    per_class = [(mm, run.city_flights(lid, missile=mm)) for mm in missiles]
+    flights = next((f for mm, f in per_class if mm.id == sc.missile.id), per_class[0][1])
     inside = [i for i, c in enumerate(flights.cities) if fp.grid.contains(c.lat_deg, c.lon_deg)]
     tfg = folium.FeatureGroup(name="layer", control=False)
     trk_fg = folium.FeatureGroup(name="layer", control=False)
@@ -744,27 +748,31 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
     owners = flights.tracks.tracked_by(radar_ids)
     for i in inside:
         c = flights.cities[i]
-        e = flights.engagements.result(i)
-        if not e.reachable:
-            verdict, col = "out of reach", "#ffffff"
-        elif e.defended:
-            verdict, col = "defended", "#1a9850"
-        else:
-            verdict, col = "NOT defended", "#d73027"
-        rows = [("threat", f"{sc.missile.name} from {launch.name}"), ("status", verdict)]
-        if e.limited_by:
-            rows.append(("limited by", f"{e.limited_by} ({LIMITED_BY_TEXT[e.limited_by]})"))
-        if e.reachable:
-            rows += [("battle space", f"{e.battle_space_s:.0f} s"),
-                     ("first detection", "never" if e.first_detection_t_s is None
-                      else f"{e.first_detection_t_s:.0f} s after launch"),
-                     ("warning time", "none" if e.warning_time_s is None else f"{e.warning_time_s:.0f} s"),
-                     ("flight time", f"{e.flight_time_s:.0f} s")]
-            if e.defended:
-                rows += [("first intercept", f"{e.earliest_t_s:.0f} s, {e.earliest_altitude_m / 1000:.0f} km up"),
-                         ("last intercept", f"{e.latest_t_s:.0f} s, {e.latest_altitude_m / 1000:.0f} km up"),
-                         ("by", f"{e.interceptor} guided by {e.radar}"),
-                         ("shoot-look-shoot", "yes" if e.shoot_look_shoot else "no")]
+        rows, reach = [], []
+        for mm, fl in per_class:
+            e = fl.engagements.result(i)
+            reach += [e] if e.reachable else []
+            verdict = "out of reach" if not e.reachable else "defended" if e.defended else "NOT defended"
+            rows += [("threat", f"{mm.name} from {launch.name}"), ("status", verdict)]
+            if e.limited_by:
+                rows.append(("limited by", f"{e.limited_by} ({LIMITED_BY_TEXT[e.limited_by]})"))
+            if e.reachable:
+                rows += [("battle space", f"{e.battle_space_s:.0f} s"),
+                         ("first detection", "never" if e.first_detection_t_s is None
+                          else f"{e.first_detection_t_s:.0f} s after launch"),
+                         ("warning time", "none" if e.warning_time_s is None else f"{e.warning_time_s:.0f} s"),
+                         ("flight time", f"{e.flight_time_s:.0f} s")]
+                if e.defended:
+                    rows += [("first intercept",
+                              f"{e.earliest_t_s:.0f} s, {e.earliest_altitude_m / 1000:.0f} km up"),
+                             ("last intercept", f"{e.latest_t_s:.0f} s, {e.latest_altitude_m / 1000:.0f} km up"),
+                             ("by", f"{e.interceptor} guided by {e.radar}"),
+                             ("shoot-look-shoot", "yes" if e.shoot_look_shoot else "no")]
+        col = "#ffffff" if not reach else "#1a9850" if all(e.defended for e in reach) else "#d73027"
+        if len(per_class) > 1:  # the verdict over the set first (engine.DEFENDED_RULE)
+            rows.insert(0, ("against the set", "out of reach" if not reach else
+                            f"defended against every class that reaches ({len(reach)})" if col == "#1a9850" else
+                            f"NOT defended ({sum(not e.defended for e in reach)} of {len(reach)} classes)"))
         mk = _site_marker(m, c, col, radius=5)
         mk.add_to(tfg)
         d.popup(mk, c.name, rows, label=c.name)

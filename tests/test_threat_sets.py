@@ -305,3 +305,35 @@ def test_gis_flights_one_per_launch_class_city(files, runs):
     # a one-class scenario keeps its names
     one = scenario_flights(runs["irbm"].scenario, ["tabriz"], step_s=60.0)
     assert "tabriz -> london" in {name for name, *_ in one}
+
+
+# ------------------------------------------------------------------ map popups (issue 12 §2)
+def test_map_popups_name_every_class(runs):
+    """The scenario map's city popups: rows per class of the set launched from the site, and
+    the marker's verdict over the set (the one-class results combined by the rule by hand)."""
+    import re
+
+    from geocover.maps import render_html, scenario_map
+
+    html = render_html(scenario_map(runs["set"].scenario, launch_id="tabriz", altitudes_m=(300e3,), terrain=False,
+                                    footprint_resolution_deg=2.0, run=runs["set"]))
+    (blob,) = re.findall(r'<script type="application/json" id="geocover-data">(.*?)</script>', html, re.S)
+    pops = {b["popup"]["title"]: b["popup"]["rows"] for b in json.loads(blob)["bind"] if "popup" in b}
+    one = {k: {r.target.id: r.engagement for r in runs[k].cities()} for k in ("sejjil", "irbm")}
+    sc = runs["set"].scenario
+    names = {m: sc.catalog.missile(m).name for m in ("sejjil-2", "irbm")}
+    for cid in ("istanbul-test", "london"):
+        rows = pops[sc.catalog.site(cid).name]
+        threats = [v for k, v in rows if k == "threat"]
+        tabriz = sc.catalog.launch_site("tabriz").name
+        assert threats == [f"{names['sejjil-2']} from {tabriz}", f"{names['irbm']} from {tabriz}"]
+        status = [v for k, v in rows if k == "status"]
+        want = ["out of reach" if not e.reachable else "defended" if e.defended else "NOT defended"
+                for e in (one["sejjil"][cid], one["irbm"][cid])]
+        assert status == want
+    # by the rule: the Black Sea target is not defended against the set (the IRBM), London is
+    # defended against the one class that reaches it (the IRBM)
+    assert dict(pops[sc.catalog.site("istanbul-test").name])["against the set"].startswith("NOT defended (1 of 2")
+    assert dict(pops[sc.catalog.site("london").name])["against the set"] == \
+        ("defended against every class that reaches (1)" if one["irbm"]["london"].defended
+         else "NOT defended (1 of 1 classes)")
