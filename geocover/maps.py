@@ -986,11 +986,18 @@ P_NONE = 255
 def p_defended_classes(p) -> np.ndarray:
     """The class (0-5, :data:`P_DEFENDED_LABELS`) of each P(defended) value: 0 for p = 0, 5
     for p = 1, else the interval of :data:`P_DEFENDED_EDGES` (``lo <= p < hi``) it is in;
-    :data:`P_NONE` for NaN."""
-    p = np.asarray(p, float)
+    :data:`P_NONE` for NaN.
+
+    The edges are compared at the values' own precision: in a float32 raster (the
+    GeoTIFFs of ``geocover robustness``) 19/20 is stored as float32(0.95) = 0.94999999, and
+    is in the 95 % class as the exact share is (a share below an edge rounds to it only
+    with millions of sets)."""
+    p = np.asarray(p)
+    if p.dtype not in (np.float32, np.float64):
+        p = p.astype(np.float64)
     out = np.full(p.shape, P_NONE, np.uint8)
     ok = np.isfinite(p)
-    out[ok] = 1 + np.searchsorted(np.asarray(P_DEFENDED_EDGES), p[ok], side="right")
+    out[ok] = 1 + np.searchsorted(np.asarray(P_DEFENDED_EDGES, dtype=p.dtype), p[ok], side="right")
     out[ok & (p <= 0.0)] = 0
     out[ok & (p >= 1.0)] = 5
     return out
@@ -1063,7 +1070,7 @@ def add_p_defended_layer(m, grids, *, west_deg: float, north_deg: float, resolut
     overlay = {"kind": "p_defended", "sets": int(n_sets), "west_deg": float(west_deg), "north_deg": float(north_deg),
                "resolution_deg": float(resolution_deg), "edges": list(P_DEFENDED_EDGES), "grids": []}
     for name, values in grids.items():
-        p = np.asarray(values, float)
+        p = np.asarray(values)
         if p.ndim != 2:
             raise ValueError(f"P(defended) grid {name!r} must be 2-D, got shape {p.shape}")
         if np.any(np.isfinite(p) & ((p < 0) | (p > 1))):
@@ -1163,7 +1170,8 @@ def read_p_defended(folder, *, scenario_id: str | None = None) -> dict:
                 t = ds.transform
                 if t.b != 0 or t.d != 0 or t.a <= 0 or not np.isclose(t.a, -t.e, rtol=1e-9, atol=0):
                     raise InputError(f"{path}: not a north-up grid of square cells (geotransform {tuple(t)[:6]})")
-                values = ds.read(1, masked=False).astype(np.float64)
+                values = ds.read(1, masked=False)  # float32 as written (p_defended_classes: its precision)
+                values = values.astype(values.dtype if values.dtype in (np.float32, np.float64) else np.float64)
                 if ds.nodata is not None and np.isfinite(ds.nodata):
                     values[values == ds.nodata] = np.nan
                 tags = ds.tags()

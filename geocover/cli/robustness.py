@@ -51,7 +51,8 @@ def command(scenario_name, n_sets, method, seed, launch_ids, resolution_deg, cit
     scenario's grid and the catalog's cities, and writes p_defended_<launch>.tif and
     p_defended_all.tif (share of the sets that reach a cell in which it is defended),
     p_reachable_*.tif, cities.csv (p_defended, p_reachable, battle-space 5/50/95 % and the
-    drivers), sensitivity.json (indices with 95 % intervals) and tornado.png."""
+    drivers), sensitivity.json (indices with 95 % intervals), tornado.png and map.html (the
+    scenario map with a P(defended) layer; `geocover map SCENARIO --robustness DIR` redraws it)."""
     check_output_dir(out_dir)
     sc = load_scenario(scenario_name, get_catalog(catalog_files))
     launches = launch_ids_option(launch_ids, sc.catalog) or list(sc.launch_sites)
@@ -110,6 +111,7 @@ def command(scenario_name, n_sets, method, seed, launch_ids, resolution_deg, cit
             {"scenario": sc.id, "file": str(sc.path), "launches": launches, "resolution_deg": res.resolution_deg,
              **ind}, indent=1, allow_nan=False, default=_json_default) + "\n")
         _tornado(stage / "tornado.png", ind, cities, launches, sc.id, plot_tornado)
+        _map(stage / "map.html", sc, res, [*launches, "all"], seed, model)
         written = sorted(p.name for p in stage.iterdir())
     click.echo(f"wrote {', '.join(written)} to {out_dir} ({elapsed:.1f} s)")
     area = ind["defended_area_km2"]
@@ -126,6 +128,18 @@ def _json_default(v):
     if isinstance(v, (np.floating, np.integer)):
         return v.item()
     raise TypeError(type(v))
+
+
+def _map(path, sc, res, names: list[str], seed: int, model) -> None:
+    """map.html: the scenario map (its deterministic footprint on the run's grid, at least
+    0.5 deg) with the P(defended) grids written to the .tif files (geocover.maps.p_defended_map)."""
+    from ..maps import p_defended_map, save_map
+
+    p = {"grids": {n: res.p_defended(n) for n in ["all", *[n for n in names if n != "all"]]},
+         "west_deg": res.west_deg, "north_deg": res.north_deg, "resolution_deg": res.resolution_deg,
+         "n_sets": res.n_sets, "method": res.design.method, "seed": seed}
+    save_map(p_defended_map(sc, p, footprint_resolution_deg=max(res.resolution_deg, 0.5),
+                            **({"model": model} if model else {})), path)
 
 
 def _tornado(path, ind: dict, cities: list[str], launches: list[str], scenario_id: str, plot_tornado) -> None:
