@@ -127,8 +127,9 @@ def assumptions_caption(*, scenario: str | None = None, missile: str | None = No
 
 
 def comparison_caption(scenarios, launches: list[str] | None, refraction_model: str) -> str:
-    """The assumptions line of a scenario comparison: each scenario's missile class, warhead
-    RCS and interceptor burnout speeds, the launch sites and the refraction model.
+    """The assumptions line of a scenario comparison: every missile class of each scenario's
+    threat set with its warhead RCS, the interceptor burnout speeds, the launch sites and the
+    refraction model.
 
     Parameters
     ----------
@@ -138,7 +139,8 @@ def comparison_caption(scenarios, launches: list[str] | None, refraction_model: 
     refraction_model : str
         Name of the refraction model.
     """
-    missiles = dict.fromkeys(f"{s.missile.name} (warhead {s.missile.warhead_rcs_m2:g} m²)" for s in scenarios)
+    missiles = dict.fromkeys(f"{c.missile.name} (warhead {c.missile.warhead_rcs_m2:g} m²)"
+                             for s in scenarios for c in s.threat_classes)
     speeds = "; ".join(f"{s.id}: " + ", ".join(f"{i.burnout_speed_mps / 1000:.1f}" for i in s.interceptors.values())
                        + " km/s" for s in scenarios)
     launch = ", ".join(launches or (scenarios[0].launch_sites if scenarios else []))

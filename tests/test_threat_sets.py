@@ -263,7 +263,7 @@ def _timeline(*args):
 
 def test_timeline_defaults_to_the_sets_class_that_reaches(files):
     # Both classes reach the Black Sea target from Tabriz (~1,600 km, pyproj above): the
-    # longest-range one (IRBM, 4,000 km vs 2,000 km catalog range) is flown, the Sejjil-2 named.
+    # longest-range one (IRBM, 5,500 km vs 2,000 km catalog range) is flown, the Sejjil-2 named.
     out, notes = _timeline("tabriz", "istanbul-test", "--scenario", str(files["set"]))
     assert out["missile"] == "irbm" and out["threat_set_reaching"] == ["sejjil-2", "irbm"]
     assert "--missile sejjil-2" in notes[0]
@@ -337,3 +337,56 @@ def test_map_popups_name_every_class(runs):
     assert dict(pops[sc.catalog.site("london").name])["against the set"] == \
         ("defended against every class that reaches (1)" if one["irbm"]["london"].defended
          else "NOT defended (1 of 1 classes)")
+
+
+# ------------------------------------------------------------------ RCS defaults (issue 12 §2)
+#: A user's class (--catalog) with the longest range of the set but a large warhead: the set's
+#: main class, and not the hardest to see.
+BIG_RCS = '''[missile.big-rcs]
+name = "Test class with a large warhead"
+stages = 2
+range_m = 6_000_000.0
+burn_time_s = 180.0
+burnout_altitude_m = 200_000.0
+body_rcs_m2 = 10.0
+warhead_rcs_m2 = 1.0
+source = "test"
+confidence = "notional"
+'''
+
+
+def test_rcs_default_is_the_sets_smallest_warhead(tmp_path):
+    """``los``/``coverage``/``vcd --scenario`` default to the smallest warhead RCS of the
+    threat set (the hardest to see), not the main class's; the note names the class."""
+    import tomllib
+
+    cat = tmp_path / "user-missiles.toml"
+    cat.write_text(BIG_RCS, encoding="utf-8")
+    p = _write(tmp_path, "big", 'launch_sites = ["tabriz"]\n[[threats.classes]]\nmissile = "sejjil-2"\n'
+                                '[[threats.classes]]\nmissile = "big-rcs"')
+    # the catalog's own numbers, read as plain TOML: Sejjil-2 0.05 m² < big-rcs 1.0 m²
+    bundled = tomllib.loads((DATA.parent / "catalog" / "missiles.toml").read_text(encoding="utf-8"))
+    sejjil_rcs = bundled["missile"]["sejjil-2"]["warhead_rcs_m2"]
+    assert sejjil_rcs < 1.0
+    r = CliRunner().invoke(cli, ["los", "gabala", "45,45,300km", "--scenario", str(p), "--catalog", str(cat),
+                                 "--no-terrain", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["rcs_m2"] == sejjil_rcs
+    r = CliRunner().invoke(cli, ["los", "gabala", "45,45,300km", "--scenario", str(p), "--catalog", str(cat),
+                                 "--no-terrain"])
+    (line,) = [ln for ln in r.stderr.splitlines() if "target RCS" in ln]
+    assert f"{sejjil_rcs:g} m²" in line and "Sejjil-2" in line and "big-rcs 1 m²" in line
+    r = CliRunner().invoke(cli, ["coverage", "gabala", "--scenario", str(p), "--catalog", str(cat),
+                                 "--altitude", "300km", "--no-terrain", "--resolution", "1", "--no-map",
+                                 "--azimuth-step", "5", "--out", str(tmp_path / "cov")])
+    assert r.exit_code == 0, r.output
+    (line,) = [ln for ln in r.stderr.splitlines() if "target RCS" in ln]
+    assert line.startswith(f"geocover: note: target RCS: {sejjil_rcs:g} m² (warhead of Sejjil-2")
+
+
+def test_comparison_caption_lists_every_class():
+    from geocover.plots import comparison_caption
+
+    cap = comparison_caption([load_scenario("third-site-2007")], None, "crpl")
+    # the bundled set (data/scenarios/third-site-2007.toml): Shahab-3 and the IRBM class
+    assert "Shahab-3" in cap and "IRBM class" in cap

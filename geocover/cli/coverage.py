@@ -27,6 +27,7 @@ from .options import (
     note,
     scenario_option,
     scenario_radar,
+    scenario_target_rcs,
     terrain_from_options,
 )
 
@@ -56,9 +57,9 @@ def _target_rcs(rcs_m2, reference_rcs: bool, radars, sc, cat) -> float | None:
     if rcs_m2 is not None:
         return rcs_m2
     if sc is not None:
-        note(f"target RCS: {sc.missile.warhead_rcs_m2:g} m² (warhead of {sc.missile.name}, the threat of "
-             f"scenario {sc.id}; --rcs to change it)")
-        return sc.missile.warhead_rcs_m2
+        rcs, why = scenario_target_rcs(sc)  # the smallest warhead RCS of the threat set
+        note(f"target RCS: {rcs:g} m² ({why}; --rcs to change it)")
+        return rcs
     if len(radars) == 1:
         note(f"target RCS: {radars[0].reference_rcs_m2:g} m² ({radars[0].id}'s reference RCS; --rcs to change it)")
         return None
@@ -74,8 +75,8 @@ def _target_rcs(rcs_m2, reference_rcs: bool, radars, sc, cat) -> float | None:
               default="100km,300km,1000km", show_default=True,
               help="Target altitudes above mean sea level, comma-separated.")
 @click.option("--rcs", "rcs_m2", type=QuantityType("area", minimum=0.0, strict_min=True),
-              default=None, help="Target RCS (m2 or dBsm), the same for every radar [default: the warhead RCS "
-                                 "of the --scenario's missile class; without a scenario, one radar's own reference "
+              default=None, help="Target RCS (m2 or dBsm), the same for every radar [default: the smallest warhead "
+                                 "RCS of the --scenario's threat set; without a scenario, one radar's own reference "
                                  "RCS, several radars the smallest warhead RCS of the catalog's missile classes].")
 @click.option("--reference-rcs", is_flag=True,
               help="Each radar at its own reference RCS (its published range), not at one common target RCS.")

@@ -42,7 +42,7 @@ def _parse_point(text: str) -> tuple[float, float, float]:
 @click.argument("radar_id", metavar="RADAR")
 @click.argument("point", metavar="LAT,LON,ALT")
 @click.option("--rcs", "rcs_m2", type=QuantityType("area", minimum=0.0, strict_min=True), default=None,
-              help="Target RCS (m2 or dBsm) [default: the warhead RCS of the --scenario's missile class, "
+              help="Target RCS (m2 or dBsm) [default: the smallest warhead RCS of the --scenario's threat set, "
                    "else the radar's reference RCS].")
 @scenario_option
 @click.option("--ellipsoidal", is_flag=True, help="ALT is above the WGS84 ellipsoid, not MSL.")

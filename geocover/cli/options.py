@@ -251,15 +251,28 @@ def model_label(model) -> str:
     return model_name(model)
 
 
+def scenario_target_rcs(scenario) -> tuple[float, str]:
+    """The target RCS (m²) a scenario implies for a radar-only command, and why: the smallest
+    warhead RCS of the classes of its threat set (the hardest to see; the one class's warhead
+    for a one-``missile`` scenario), ties broken by class id."""
+    classes = [c.missile for c in scenario.threat_classes]
+    m = min(classes, key=lambda m: (m.warhead_rcs_m2, m.id))
+    if len(classes) == 1:
+        return m.warhead_rcs_m2, f"warhead of {m.name}, the threat of scenario {scenario.id}"
+    every = ", ".join(f"{c.id} {c.warhead_rcs_m2:g} m²" for c in classes)
+    return m.warhead_rcs_m2, (f"warhead of {m.name}, the smallest warhead RCS of scenario {scenario.id}'s threat "
+                              f"set ({every}): the hardest to see")
+
+
 def target_rcs_m2(rcs_m2: float | None, radar, scenario) -> float:
-    """The target RCS (m²) a one-radar command uses: ``--rcs`` if given, else the warhead of the
-    scenario's threat, else the radar's own reference RCS; a default is announced."""
+    """The target RCS (m²) a one-radar command uses: ``--rcs`` if given, else the smallest
+    warhead RCS of the scenario's threat set (:func:`scenario_target_rcs`), else the radar's
+    own reference RCS; a default is announced."""
     if rcs_m2 is not None:
         return rcs_m2
     if scenario is not None:
-        rcs_m2 = scenario.missile.warhead_rcs_m2
-        note(f"target RCS: {rcs_m2:g} m² (warhead of {scenario.missile.name}, the threat of scenario "
-             f"{scenario.id}; --rcs to change it)")
+        rcs_m2, why = scenario_target_rcs(scenario)
+        note(f"target RCS: {rcs_m2:g} m² ({why}; --rcs to change it)")
         return rcs_m2
     note(f"target RCS: {radar.reference_rcs_m2:g} m² ({radar.name}'s reference RCS; --rcs to change it)")
     return radar.reference_rcs_m2

@@ -24,7 +24,7 @@ from .options import (
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="Figure file: .png, .svg or .pdf (the format comes from the name).")
 @click.option("--rcs", "rcs_m2", type=QuantityType("area", minimum=0, strict_min=True), default=None,
-              help="Target RCS (m2 or dBsm) [default: the warhead RCS of the --scenario's missile class, "
+              help="Target RCS (m2 or dBsm) [default: the smallest warhead RCS of the --scenario's threat set, "
                    "else the radar's reference RCS].")
 @click.option("--max-range", "max_range_m", type=QuantityType("length", minimum=0, strict_min=True))
 @click.option("--max-altitude", "max_altitude_m", type=QuantityType("length", minimum=0, strict_min=True))
@@ -46,7 +46,8 @@ def command(radar_id, output, rcs_m2, max_range_m, max_altitude_m, model, scenar
     rcs_m2 = target_rcs_m2(rcs_m2, radar, sc)
     announce_model(model)
     view = RadarView(radar, model=model, rcs_m2=rcs_m2)
-    caption = assumptions_caption(scenario=sc.title if sc else None, missile=sc.missile.name if sc else None,
+    classes = " / ".join(c.missile.name for c in sc.threat_classes) if sc else None  # the threat set
+    caption = assumptions_caption(scenario=sc.title if sc else None, missile=classes,
                                   refraction_model=view.model_name, rcs_m2=view.rcs_m2,
                                   extra=("smooth Earth (no terrain)", "altitudes above MSL"))
     fig = plot_vertical_coverage(view, max_range_m=max_range_m, max_altitude_m=max_altitude_m, caption=caption)
