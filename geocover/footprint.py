@@ -127,6 +127,11 @@ class FlightTracks:
     samples: Samples
     points: PointSet
     tracks: Tracks
+    #: Per battery, (flyout time (s), computed) at each sample: what
+    #: :meth:`Architecture.opportunities` has already computed for these samples (the
+    #: adaptive sampling carries it to the refined samples, so each point's flyout is
+    #: computed once).
+    flyout_cache: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def tracked_by(self, radar_order: list[str]) -> np.ndarray:
         """(n, m) radar id holding a track at each sample, the first of ``radar_order`` that
@@ -231,8 +236,16 @@ class Architecture:
                 cand = tracking & window
                 t_fly = np.full(t.shape, np.nan)
                 if cand.any():
-                    d, _ = pts.subset(cand).distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
-                    t_fly[cand] = self.tables[iid].time_to(d, alt[cand])
+                    vals, done = ft.flyout_cache.get(iid, (None, None))
+                    if vals is None or vals.shape != t.shape:
+                        vals, done = np.full(t.shape, np.nan), np.zeros(t.shape, bool)
+                        ft.flyout_cache[iid] = (vals, done)
+                    need = cand & ~done  # each sample's flyout once (element-wise: the same values)
+                    if need.any():
+                        d, _ = pts.subset(need).distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
+                        vals[need] = self.tables[iid].time_to(d, alt[need])
+                        done |= need
+                    t_fly[cand] = vals[cand]
                 t_launch = t_fc + itc.commit_delay_s
                 ok = tracking & (t >= t_launch[:, None] + t_fly)
                 out[iid] = (ok, tracking, cand, t_fly)

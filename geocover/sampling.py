@@ -65,36 +65,78 @@ def edge_intervals(arch, ft) -> np.ndarray:
     return flags | (state & relevant)
 
 
-def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray):
+def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray, tail=None):
     """``ft`` with samples at ``t_new`` (n, k) added: positions, visibility of the new
     points (``valid``; the others are padding, copies of the last sample), then the
-    track-and-cue rule over the merged, time-ordered samples."""
+    track-and-cue rule over the merged, time-ordered samples.
+
+    ``tail``: (Samples, PointSet) of the padding position (:meth:`Trajectory.positions` at
+    the last sample time, (n, 1)), so that only the valid new points are flown and
+    measured; None: every new point is flown (the padding included). Either way each
+    element is the same value (the positions and the point trigonometry are element-wise)."""
     from .footprint import FlightTracks
 
     sc = arch.scenario
     s = ft.samples
-    new = traj.positions(t_new)
-    v_lat, v_lon = np.ascontiguousarray(new.lat_deg[valid]), np.ascontiguousarray(new.lon_deg[valid])
+    n, k = t_new.shape
+    rows_v = np.nonzero(valid)[0]
+    t_v = t_new[valid]
+    if tail is None:
+        new = traj.positions(t_new)
+        v_lat, v_lon = np.ascontiguousarray(new.lat_deg[valid]), np.ascontiguousarray(new.lon_deg[valid])
+        v_alt, v_boost = new.altitude_m[valid], new.boosting[valid]
+        new_lat, new_lon, new_alt, new_boost = new.lat_deg, new.lon_deg, new.altitude_m, new.boosting
+        new_t = new.t_s
+    else:
+        tail_s = tail[0]
+        p = _take_traj(traj, rows_v).positions(t_v[:, None])
+        v_lat, v_lon = np.ascontiguousarray(p.lat_deg[:, 0]), np.ascontiguousarray(p.lon_deg[:, 0])
+        v_alt, v_boost = p.altitude_m[:, 0], p.boosting[:, 0]
+        new_t = np.where(valid, t_new, np.clip(t_new, 0.0, np.atleast_1d(traj.flight_time_s)[:, None]))
+        new_t[valid] = p.t_s[:, 0]
+
+        def fill(tail_col, vals):
+            out = np.repeat(tail_col, k, axis=1)
+            out[valid] = vals
+            return out
+
+        new_lat, new_lon = fill(tail_s.lat_deg, v_lat), fill(tail_s.lon_deg, v_lon)
+        new_alt, new_boost = fill(tail_s.altitude_m, v_alt), fill(tail_s.boosting, v_boost)
     pts_new = PointSet(v_lat, v_lon)
+    v_rcs = np.where(v_boost, s.body_rcs_m2, s.warhead_rcs_m2)
 
     def seen(rid, view):
-        out = np.repeat(ft.tracks.visible[rid][:, -1:], t_new.shape[1], axis=1)
-        out[valid] = view.visible_fast(v_lat, v_lon, new.altitude_m[valid], new.rcs_m2[valid], points=pts_new)
+        out = np.repeat(ft.tracks.visible[rid][:, -1:], k, axis=1)
+        out[valid] = view.visible_fast(v_lat, v_lon, v_alt, v_rcs, points=pts_new)
         return out
-    t_all = np.concatenate([ft.tracks.t_s, new.t_s], axis=1)
+    m = ft.tracks.t_s.shape[1]
+    t_all = np.concatenate([ft.tracks.t_s, new_t], axis=1)
     order = np.argsort(t_all, axis=1, kind="stable")
+    flat = (order + (np.arange(n) * (m + k))[:, None]).reshape(-1)
 
-    def merged(a, b):
-        return np.ascontiguousarray(np.take_along_axis(np.concatenate([a, b], axis=1), order, axis=1))
+    def merged(a, b):  # the same elements as take_along_axis(concatenate(a, b), order), in one gather
+        return np.concatenate([a, b], axis=1).reshape(-1)[flat].reshape(n, m + k)
 
-    t = merged(ft.tracks.t_s, new.t_s)
-    lat, lon = merged(s.lat_deg, new.lat_deg), merged(s.lon_deg, new.lon_deg)
-    alt, boosting = merged(s.altitude_m, new.altitude_m), merged(s.boosting, new.boosting)
+    t = t_all.reshape(-1)[flat].reshape(n, m + k)
+    lat, lon = merged(s.lat_deg, new_lat), merged(s.lon_deg, new_lon)
+    alt, boosting = merged(s.altitude_m, new_alt), merged(s.boosting, new_boost)
     vis = {rid: merged(ft.tracks.visible[rid], seen(rid, v)) for rid, v in arch.views.items()}
     trk = track_and_cue(t, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
                         links=arch.links)
     samples = Samples(t, lat, lon, alt, boosting, s.body_rcs_m2, s.warhead_rcs_m2)
-    return FlightTracks(samples, PointSet(lat, lon), trk)
+    if tail is None:
+        points = PointSet(lat, lon)
+    else:  # the points' trigonometry gathered, not computed again (element-wise: the same values)
+        tp, old = tail[1], ft.points
+        points = PointSet.__new__(PointSet)
+        for name in ("sb", "cb", "slon", "clon"):
+            nv = np.repeat(getattr(tp, name), k, axis=1)
+            nv[valid] = getattr(pts_new, name)
+            setattr(points, name, merged(getattr(old, name), nv))
+        points.shape = lat.shape
+    cache = {iid: (merged(vals, np.full((n, k), np.nan)), merged(done, np.zeros((n, k), bool)))
+             for iid, (vals, done) in ft.flyout_cache.items()}
+    return FlightTracks(samples, points, trk, cache)
 
 
 def _take_traj(traj: Trajectory, idx: np.ndarray) -> Trajectory:
@@ -113,17 +155,22 @@ def _take_traj(traj: Trajectory, idx: np.ndarray) -> Trajectory:
     return Trajectory(**kw)
 
 
+def _take_samples(s: Samples, idx: np.ndarray) -> Samples:
+    return Samples(s.t_s[idx], s.lat_deg[idx], s.lon_deg[idx], s.altitude_m[idx], s.boosting[idx],
+                   s.body_rcs_m2, s.warhead_rcs_m2)
+
+
 def _take(ft, idx: np.ndarray):
     """Rows ``idx`` of a :class:`~geocover.footprint.FlightTracks`."""
     from .footprint import FlightTracks
     from .tracking import Tracks
 
-    s, trk = ft.samples, ft.tracks
-    samples = Samples(s.t_s[idx], s.lat_deg[idx], s.lon_deg[idx], s.altitude_m[idx], s.boosting[idx],
-                      s.body_rcs_m2, s.warhead_rcs_m2)
+    trk = ft.tracks
+    samples = _take_samples(ft.samples, idx)
     tracks = Tracks(trk.t_s[idx], *({r: a[idx] for r, a in d.items()} for d in (
         trk.visible, trk.counted, trk.in_track, trk.formed_t_s, trk.cue_t_s)), trk.can_search)
-    return FlightTracks(samples, ft.points.subset(idx), tracks)
+    cache = {iid: (vals[idx], done[idx]) for iid, (vals, done) in ft.flyout_cache.items()}
+    return FlightTracks(samples, ft.points.subset(idx), tracks, cache)
 
 
 def _assemble(parts, n: int, width: int, tail: Samples):
@@ -170,7 +217,16 @@ def _assemble(parts, n: int, width: int, tail: Samples):
         per_flight.append(d)
     samples = Samples(t, lat, lon, alt, boosting, s0.body_rcs_m2, s0.warhead_rcs_m2)
     tracks = Tracks(t, *per_radar, *per_flight, trk0.can_search)
-    return FlightTracks(samples, PointSet(lat, lon), tracks)
+    cache = {}
+    for iid in set.intersection(*(set(ft.flyout_cache) for _, ft in parts)):
+        vals = np.full((n, width), np.nan)
+        done = np.zeros((n, width), bool)
+        for idx, ft in parts:
+            v, d = ft.flyout_cache[iid]
+            vals[idx, :v.shape[1]] = v
+            done[idx, :d.shape[1]] = d
+        cache[iid] = (vals, done)
+    return FlightTracks(samples, PointSet(lat, lon), tracks, cache)
 
 
 def refine_tracks(arch, traj: Trajectory, ft, *, levels: int = REFINE_LEVELS, split: int = REFINE_SPLIT):
@@ -217,11 +273,13 @@ def refine_tracks(arch, traj: Trajectory, ft, *, levels: int = REFINE_LEVELS, sp
             break
         if tail is None:  # where a round's padding sits: the position at the last sample time
             tail = traj.positions(ft.tracks.t_s[:, -1:])
+            cur_tail = (tail, PointSet(tail.lat_deg, tail.lon_deg))
         if not busy.all():  # settled flights: no flagged interval now, none later
             done = np.flatnonzero(~busy)
             parts.append((rows[done], _take(cur, done)))
             keep = np.flatnonzero(busy)
             rows, cur, cur_traj = rows[keep], _take(cur, keep), _take_traj(cur_traj, keep)
+            cur_tail = (_take_samples(cur_tail[0], keep), cur_tail[1].subset(keep))
             flags, t, n = flags[keep], t[keep], keep.size
         f = int(count.max())
         idx = np.argsort(~flags, axis=1, kind="stable")[:, :f]  # flagged intervals first
@@ -230,6 +288,6 @@ def refine_tracks(arch, traj: Trajectory, ft, *, levels: int = REFINE_LEVELS, sp
         t1 = np.take_along_axis(t, idx + 1, axis=1)
         t_new = t0[:, :, None] + (t1 - t0)[:, :, None] * frac
         t_new = np.where(valid[:, :, None], t_new, t[:, -1:, None]).reshape(n, f * split)
-        cur = _merge(arch, cur_traj, cur, t_new, np.repeat(valid, split, axis=1))
+        cur = _merge(arch, cur_traj, cur, t_new, np.repeat(valid, split, axis=1), cur_tail)
     parts.append((rows, cur))
     return _assemble(parts, n_all, cur.tracks.t_s.shape[1], tail)
