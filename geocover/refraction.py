@@ -38,6 +38,9 @@ i.e. above mean sea level when used with catalog heights.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -327,6 +330,8 @@ _LOW_RAY_DEG = 1.5
 _N_NODES = 3000
 #: Rays traced together (the temporaries of :func:`trace_crpl_rays` are block x nodes).
 _TRACE_BLOCK = 64
+#: Ground ranges of the CRPL correction grid (0 to the farthest ray crossing).
+_GRID_RANGES = 3001
 #: Ground-range columns of the CRPL correction grid computed together (temporaries are
 #: heights x block).
 _GRID_BLOCK = 128
@@ -631,7 +636,7 @@ class CrplSite:
         h_a = self.rays.antenna_height_m
         hs = np.unique(np.concatenate([_CORRECTION_HEIGHTS_M, [h_a]]))
         s_max = float(np.nanmax(self.phi_table)) * EARTH_RADIUS_M
-        ss = np.linspace(0.0, s_max, 3001)
+        ss = np.linspace(0.0, s_max, _GRID_RANGES)
         phi = ss / EARTH_RADIUS_M
         e = self.rays.elevation_deg
         n_r = e.size
@@ -729,17 +734,170 @@ _CORRECTION_HEIGHTS_M = np.unique(np.concatenate([
     np.geomspace(6_000_000.0, 40_000_000.0, 31)]))
 
 
+#: Rays of a :func:`crpl_site` family.
+_SITE_RAYS = 801
+#: Layout of the CRPL tables cached on disk (bump it when the stored arrays change meaning;
+#: the key also holds a digest of this module's source, so a code change never reads old tables).
+_SITE_CACHE_FORMAT = 1
+#: Arrays of a cached site: name -> (shape as a function of (n_heights, n_grid_heights), dtype,
+#: loaded memory-mapped). The ray nodes and the first-crossing table are mapped (a footprint
+#: reads only the correction grid); the grid is read whole (every look-up touches it).
+_SITE_ARRAYS = {
+    "elevation_deg": (lambda nh, ng: (_SITE_RAYS,), "<f8", False),
+    "invariant_m": (lambda nh, ng: (_SITE_RAYS,), "<f8", False),
+    "tangent_height_m": (lambda nh, ng: (_SITE_RAYS,), "<f8", False),
+    "phi_rad": (lambda nh, ng: (_SITE_RAYS, _N_NODES), "<f8", True),
+    "height_m": (lambda nh, ng: (_SITE_RAYS, _N_NODES), "<f8", True),
+    "heights_m": (lambda nh, ng: (nh,), "<f8", False),
+    "phi_table": (lambda nh, ng: (_SITE_RAYS, nh), "<f8", True),
+    "grid_heights_m": (lambda nh, ng: (ng,), "<f8", False),
+    "grid_ground_range_m": (lambda nh, ng: (_GRID_RANGES,), "<f8", False),
+    "grid_correction_deg": (lambda nh, ng: (ng, _GRID_RANGES), "<f4", False),
+}
+
+
 @lru_cache(maxsize=64)
 def crpl_site(antenna_height_m: float, surface_refractivity_n: float = CRPL_SURFACE_REFRACTIVITY_N) -> CrplSite:
     """The tabulated CRPL ray family for one antenna height (cached): 801 rays from the
     grazing ray to 90 deg, spaced as the square of a uniform variable (0.0001 deg apart at
-    the horizon, 0.23 deg at the zenith)."""
-    e_g = _grazing_elevation_deg(float(antenna_height_m), surface_refractivity_n)
-    t = np.linspace(0.0, 1.0, 801)
+    the horizon, 0.23 deg at the zenith), with its elevation-correction grid.
+
+    Cached in memory and on disk (``crpl/`` under :func:`geocover._paths.cache_dir`), so
+    that a new process maps the tables instead of tracing them again (~0.5 CPU-s and tens of
+    MB of temporaries per site). Each cached entry carries a CRC-32 per array; one that
+    cannot be used (missing or zero-byte files, truncated, wrong shapes, a checksum that
+    does not match) is deleted and recomputed. A read-only or full disk only loses the cache.
+    """
+    h_a, ns = float(antenna_height_m), float(surface_refractivity_n)
+    path = _site_cache_path(h_a, ns)
+    site = _load_site(path, h_a, ns)
+    if site is None:
+        site = _trace_site(h_a, ns)
+        site._correction_grid()
+        _store_site(path, site)
+    return site
+
+
+def _trace_site(h_a: float, ns: float) -> CrplSite:
+    e_g = _grazing_elevation_deg(h_a, ns)
+    t = np.linspace(0.0, 1.0, _SITE_RAYS)
     e = e_g + (90.0 - e_g) * t**2
-    rays = trace_crpl_rays(antenna_height_m, e, surface_refractivity_n=surface_refractivity_n, paths=False)
-    hs = np.unique(np.concatenate([_TABLE_HEIGHTS_M, [float(antenna_height_m)]]))
+    rays = trace_crpl_rays(h_a, e, surface_refractivity_n=ns, paths=False)
+    hs = np.unique(np.concatenate([_TABLE_HEIGHTS_M, [h_a]]))
     return CrplSite(rays, hs, rays.at_height(hs))
+
+
+@lru_cache(maxsize=1)
+def _source_digest() -> str:
+    from pathlib import Path
+
+    return hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
+
+
+def _site_cache_path(h_a: float, ns: float):
+    from ._paths import cache_dir
+
+    key_src = repr((_SITE_CACHE_FORMAT, h_a.hex(), ns.hex(), _SITE_RAYS, _N_NODES, _GRID_RANGES, _source_digest()))
+    return cache_dir() / "crpl" / hashlib.sha1(key_src.encode()).hexdigest()
+
+
+def _crc32(path) -> int:
+    crc = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _site_arrays(site: CrplSite) -> dict[str, np.ndarray]:
+    hs, ss, tab = site._correction_grid()
+    r = site.rays
+    return {"elevation_deg": r.elevation_deg, "invariant_m": r.invariant_m, "tangent_height_m": r.tangent_height_m,
+            "phi_rad": r.phi_rad, "height_m": r.height_m, "heights_m": site.heights_m, "phi_table": site.phi_table,
+            "grid_heights_m": hs, "grid_ground_range_m": ss, "grid_correction_deg": tab}
+
+
+def _load_site(path, h_a: float, ns: float) -> CrplSite | None:
+    """The cached site in folder ``path``, or None (nothing there, or an entry that cannot be
+    used: it is then deleted, so it is recomputed once and not met again)."""
+    import json
+    import shutil
+
+    meta_path = path / "meta.json"
+    if not path.exists():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text())
+        files = meta["files"]
+        nh, ng = int(meta["n_heights"]), int(meta["n_grid_heights"])
+        if meta["format"] != _SITE_CACHE_FORMAT or set(files) != set(_SITE_ARRAYS):
+            raise ValueError("other layout")
+        arrays = {}
+        for name, (shape_of, dtype, mapped) in _SITE_ARRAYS.items():
+            f = path / f"{name}.npy"
+            if f.stat().st_size != int(files[name]["bytes"]) or _crc32(f) != int(files[name]["crc32"]):
+                raise ValueError(f"{name}: size or checksum")
+            a = np.load(f, mmap_mode="r" if mapped else None, allow_pickle=False)
+            if a.shape != shape_of(nh, ng) or a.dtype != np.dtype(dtype):
+                raise ValueError(f"{name}: shape or type")
+            arrays[name] = a
+    except Exception:  # OSError, ValueError, KeyError, TypeError, json errors ...
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return None
+    a = arrays
+    rays = CrplRays(h_a, ns, a["elevation_deg"], a["invariant_m"], a["phi_rad"], a["height_m"], None, None,
+                    a["tangent_height_m"])
+    site = CrplSite(rays, a["heights_m"], a["phi_table"])
+    object.__setattr__(site, "_grid", (a["grid_heights_m"], a["grid_ground_range_m"], a["grid_correction_deg"]))
+    return site
+
+
+def _store_site(path, site: CrplSite) -> None:
+    """Write a site's tables to folder ``path`` through a temporary folder and a rename
+    (another process that got there first wins); remove temporary folders that killed runs
+    left (``<key>.<pid>.tmp`` whose process is gone)."""
+    import json
+    import os
+    import shutil
+
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("*.tmp"):
+            pid = old.name.rsplit(".", 2)[-2] if old.name.count(".") >= 2 else ""
+            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        files = {}
+        arrays = _site_arrays(site)
+        for name, (_shape, dtype, _mapped) in _SITE_ARRAYS.items():
+            f = tmp / f"{name}.npy"
+            np.save(f, np.ascontiguousarray(arrays[name], dtype=dtype), allow_pickle=False)
+            files[name] = {"bytes": f.stat().st_size, "crc32": _crc32(f)}
+        meta = {"format": _SITE_CACHE_FORMAT, "antenna_height_m": site.rays.antenna_height_m,
+                "surface_refractivity_n": site.rays.surface_refractivity_n, "n_heights": int(site.heights_m.size),
+                "n_grid_heights": int(arrays["grid_heights_m"].size), "files": files}
+        (tmp / "meta.json").write_text(json.dumps(meta))
+        os.replace(tmp, path)
+    except OSError:  # caching is an optimisation: a read-only or full disk, or a race lost, is fine
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def _crpl_grazing(quantity: str, height_m: ArrayLike, ns: float) -> np.ndarray:

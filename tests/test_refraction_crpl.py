@@ -202,3 +202,52 @@ def test_default_visibility_model_is_crpl():
 
     assert DEFAULT_VISIBILITY_MODEL == "crpl"
     assert RadarView(default_catalog().radar("brdy-emr")).model_name == "crpl"
+
+
+def test_crpl_tables_disk_cache_is_exact_and_corrupt_entries_are_recomputed(tmp_path, monkeypatch):
+    # crpl_site keeps its traced tables in the cache folder: a later process maps them
+    # instead of tracing again. The cached arrays must be the traced ones bit for bit (a
+    # footprint's verdicts may not depend on whether the cache was warm), and an entry that
+    # cannot be used (zero-byte file, flipped byte, missing metadata) is deleted and rebuilt.
+    from geocover import refraction
+
+    monkeypatch.setenv("GEOCOVER_CACHE_DIR", str(tmp_path))
+    h_a = 86.0
+    build = refraction.crpl_site.__wrapped__  # past the in-memory cache
+
+    fresh = build(h_a)  # traced, stored
+    path = refraction._site_cache_path(h_a, NS)
+    assert (path / "meta.json").is_file()
+    want = refraction._site_arrays(fresh)
+
+    def same_as_traced(site):
+        got = refraction._site_arrays(site)
+        return all(np.array_equal(got[k], want[k], equal_nan=True) and got[k].dtype == want[k].dtype for k in want)
+
+    loaded = build(h_a)
+    assert isinstance(loaded.rays.phi_rad, np.memmap)  # read from the cache, not traced
+    assert same_as_traced(loaded)
+    assert loaded.horizon_ground_range_m == fresh.horizon_ground_range_m
+
+    def zero_bytes(p):
+        (p / "grid_correction_deg.npy").write_bytes(b"")
+
+    def flip_byte(p):
+        f = p / "height_m.npy"
+        data = bytearray(f.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        f.write_bytes(bytes(data))
+
+    def no_meta(p):
+        (p / "meta.json").unlink()
+
+    for damage in (zero_bytes, flip_byte, no_meta):
+        damage(path)
+        assert refraction._load_site(path, h_a, NS) is None  # refused ...
+        assert not path.exists()  # ... and deleted
+        if damage is not no_meta:
+            refraction._store_site(path, fresh)  # put back (tracing again costs ~1 s each)
+    rebuilt = build(h_a)  # traced again, and stored again
+    assert not isinstance(rebuilt.rays.phi_rad, np.memmap)
+    assert same_as_traced(rebuilt)
+    assert same_as_traced(build(h_a))
