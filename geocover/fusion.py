@@ -14,8 +14,10 @@ whichever is earlier; warning = impact time − that. (The engine's own
 defender.)
 
 :func:`link_value` reports, per launch area and per foreign network linked into home:
-mean warning time over the catalog's reachable target cities with and without that network,
-cities defended with and without it, the defended area (km², a ``resolution_deg`` footprint,
+mean warning time over the catalog's reachable target cities with and without that network
+(over every (class, city) flight of the threat set's classes launched there), cities
+defended with and without it (defended against every class that reaches them,
+:data:`geocover.engine.DEFENDED_RULE`), the defended area (km², a ``resolution_deg`` footprint,
 against that launch area) with and without it, a latency sweep of the warning gain, and the
 latency at which the gain disappears — exactly, per flight, ``latency* = t_home − t_foreign``
 (home's own first detection minus the foreign track formation): a link slower than that adds
@@ -135,26 +137,36 @@ def link_value(sc: Scenario, launches: list[str] | None = None, *,
                  "links": [dataclasses.asdict(lk) for lk in sc.network_links], "launches": {}}
     for lid in launches or sc.launch_sites:
         site = cat.launch_site(lid)
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            traj, ok = aim_missile(sc.missile, site.lat_deg, site.lon_deg, tlat, tlon, errors="mask")
-        ft = arch.track(traj)
-        eng = arch.engage(traj, ok, tracks=ft)
-        w = defender_warning(sc, ft, traj.flight_time_s)
+        missiles = sc.missiles_for(lid)  # every class of the threat set launched there
+        flights = []
+        for m in missiles:
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                traj, ok = aim_missile(m, site.lat_deg, site.lon_deg, tlat, tlon, errors="mask")
+            ft = arch.track(traj)
+            flights.append((traj, ok, ft, arch.engage(traj, ok, tracks=ft),
+                            defender_warning(sc, ft, traj.flight_time_s)))
+        # per (class, city) flight, classes stacked along the first axis
+        ok = np.stack([f[1] for f in flights])
+        impact = np.stack([np.asarray(f[0].flight_time_s, float) for f in flights])
+        warn_with = np.where(ok, np.stack([f[4]["warning_time_s"] for f in flights]), np.nan)
         fp = footprint(arch, [lid], resolution_deg=resolution_deg).battle_space_s[lid]
         area = area_km2(np.isfinite(fp) & (fp > 0), sc.bbox_deg[3], resolution_deg)
+        reached = ok.any(axis=0)
         per: dict = {}
         for n in foreign:
             a2 = variants[n]
-            ft2 = a2.track(traj)
-            eng2 = a2.engage(traj, ok, tracks=ft2)
-            w2 = defender_warning(a2.scenario, ft2, traj.flight_time_s)
+            without = []
+            for traj, ok_m, _, _, _ in flights:
+                ft2 = a2.track(traj)
+                without.append((a2.engage(traj, ok_m, tracks=ft2), defender_warning(a2.scenario, ft2,
+                                                                                    traj.flight_time_s)))
             fp2 = footprint(a2, [lid], resolution_deg=resolution_deg).battle_space_s[lid]
             area2 = area_km2(np.isfinite(fp2) & (fp2 > 0), sc.bbox_deg[3], resolution_deg)
-            home_t = np.where(ok, w["home_t_s"], np.nan)
-            f_t = np.where(ok, w["foreign_t_s"][n], np.nan)
+            home_t = np.where(ok, np.stack([f[4]["home_t_s"] for f in flights]), np.nan)
+            f_t = np.where(ok, np.stack([f[4]["foreign_t_s"][n] for f in flights]), np.nan)
             # exact per flight: the gain of a link at latency L is max(0, t_home - (t_foreign + L))
             # (t_home NaN: home never sees it; then any latency gains, until impact)
-            t_home_or_impact = np.where(np.isfinite(home_t), home_t, traj.flight_time_s)
+            t_home_or_impact = np.where(np.isfinite(home_t), home_t, impact)
             breakeven = t_home_or_impact - f_t
             sweep = []
             for lat in latencies_s:
@@ -162,12 +174,17 @@ def link_value(sc: Scenario, launches: list[str] | None = None, *,
                 gain = np.where(np.isfinite(f_t) & ok, gain, np.where(ok, 0.0, np.nan))
                 sweep.append({"latency_s": float(lat), "mean_warning_gain_s": _mean(gain),
                               "flights_gaining": int(np.sum(gain > 0))})
+            # a city is defended when defended against every class that reaches it (engine.DEFENDED_RULE)
+            beaten = np.stack([f[3].defended for f in flights])
+            beaten2 = np.stack([e.defended for e, _ in without])
             per[n] = {
-                "cities_reached": int(ok.sum()),
-                "mean_warning_time_s_with": _mean(np.where(ok, w["warning_time_s"], np.nan)),
-                "mean_warning_time_s_without": _mean(np.where(ok, w2["warning_time_s"], np.nan)),
-                "cities_defended_with": int((eng.defended & ok).sum()),
-                "cities_defended_without": int((eng2.defended & ok).sum()),
+                "missiles": [m.id for m in missiles],
+                "cities_reached": int(reached.sum()), "flights_reached": int(ok.sum()),
+                "mean_warning_time_s_with": _mean(warn_with),
+                "mean_warning_time_s_without": _mean(np.where(ok, np.stack([w["warning_time_s"]
+                                                                           for _, w in without]), np.nan)),
+                "cities_defended_with": int((reached & ~(ok & ~beaten).any(axis=0)).sum()),
+                "cities_defended_without": int((reached & ~(ok & ~beaten2).any(axis=0)).sum()),
                 "defended_area_km2_with": area, "defended_area_km2_without": area2,
                 "latency_sweep": sweep,
                 "gain_disappears_at_latency_s": (float(np.nanmax(np.clip(breakeven, 0.0, None)))

@@ -390,3 +390,60 @@ def test_comparison_caption_lists_every_class():
     cap = comparison_caption([load_scenario("third-site-2007")], None, "crpl")
     # the bundled set (data/scenarios/third-site-2007.toml): Shahab-3 and the IRBM class
     assert "Shahab-3" in cap and "IRBM class" in cap
+
+
+# ------------------------------------------------------------------ fusion (issue 12 §2)
+_FUSION = """[scenario]
+title = "fusion threat-set test"
+[radars]
+early_warning = ["gabala"]
+fire_control = ["brdy-emr"]
+[[interceptors]]
+id = "redzikowo-gbi"
+[threats]
+launch_sites = ["tabriz"]
+{threats}
+[grid]
+bbox_deg = [-12.0, 34.0, 45.0, 66.0]
+[networks]
+us = ["brdy-emr"]
+russia = ["gabala"]
+[[networks.links]]
+from = "russia"
+to = "us"
+latency_s = 30.0
+use = "cue"
+"""
+
+
+def test_link_value_over_the_threat_set(tmp_path):
+    """``fusion.link_value`` counts every (class, city) flight of the classes launched from the
+    area, and a city as defended when it is defended against every class that reaches it: the
+    one-class link values (and the one-class engine runs, with and without the linked
+    network) combined by hand."""
+    from geocover.fusion import link_value, without_network
+
+    def load(name, threats):
+        p = tmp_path / f"{name}.toml"
+        p.write_text(_FUSION.format(threats=threats), encoding="utf-8")
+        return load_scenario(str(p))
+
+    sset = load("set", '[[threats.classes]]\nmissile = "sejjil-2"\n[[threats.classes]]\nmissile = "irbm"')
+    one = {m: load(m, f'missile = "{m}"') for m in ("sejjil-2", "irbm")}
+    kw = dict(latencies_s=(0.0, 60.0), resolution_deg=6.0)
+    d = link_value(sset, ["tabriz"], **kw)["launches"]["tabriz"]["russia"]
+    e = {m: link_value(sc, ["tabriz"], **kw)["launches"]["tabriz"]["russia"] for m, sc in one.items()}
+    assert d["missiles"] == ["sejjil-2", "irbm"] and e["irbm"]["missiles"] == ["irbm"]
+    assert d["flights_reached"] == sum(x["cities_reached"] for x in e.values())
+    for k, s in enumerate(d["latency_sweep"]):
+        assert s["flights_gaining"] == sum(x["latency_sweep"][k]["flights_gaining"] for x in e.values())
+    assert d["gain_disappears_at_latency_s"] == max(x["gain_disappears_at_latency_s"] for x in e.values())
+    lo, hi = sorted(x["mean_warning_time_s_with"] for x in e.values())  # a mean over both classes' flights
+    assert lo <= d["mean_warning_time_s_with"] <= hi
+    # cities: the rule by hand on the one-class engine runs, with and without the network
+    for key, variant in (("with", lambda sc: sc), ("without", lambda sc: without_network(sc, "russia"))):
+        rows = {m: {r.target.id: r.engagement for r in ScenarioRun(variant(sc)).cities()} for m, sc in one.items()}
+        reached = {c for m in rows for c, eg in rows[m].items() if eg.reachable}
+        defended = {c for c in reached if all(rows[m][c].defended for m in rows if rows[m][c].reachable)}
+        assert d["cities_reached"] == len(reached)
+        assert d[f"cities_defended_{key}"] == len(defended), key
