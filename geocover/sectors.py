@@ -256,9 +256,11 @@ def responsible_sides(traj, sectors: dict[str, list[str]], rule: str = "first", 
 def responsibility_features(sc, launch_ids, west_deg: float, north_deg: float, resolution_deg: float,
                             shape: tuple[int, int], *, min_resolution_deg: float = 0.5) -> list[tuple]:
     """Polygons of the side responsible for each target cell of a grid (the footprint's grid,
-    coarsened to at least ``min_resolution_deg``), per launch site: (geometry, properties with
-    ``layer = "responsibility"``, ``launch``, ``side``, ``rule``). Cells the missile cannot
-    reach, or whose flight crosses no sector country, are left out."""
+    coarsened to at least ``min_resolution_deg``), per launch site and class of the threat set
+    launched there (:meth:`~geocover.scenario.Scenario.missiles_for`; the classes fly different
+    paths): (geometry, properties with ``layer = "responsibility"``, ``launch``, ``missile``,
+    ``side``, ``rule``). Cells the class cannot reach, or whose flight crosses no sector
+    country, are left out."""
     import shapely
     from rasterio.features import shapes
     from rasterio.transform import from_origin
@@ -277,19 +279,20 @@ def responsibility_features(sc, launch_ids, west_deg: float, north_deg: float, r
     out = []
     for lid in launch_ids:
         site = sc.catalog.launch_site(lid)
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            traj, ok = aim_missile(sc.missile, site.lat_deg, site.lon_deg, lat2, lon2, errors="mask")
-        who = np.where(ok, responsible_sides(traj, sc.sectors, sc.sector_rule), "")
-        code = np.zeros(who.shape, np.uint8)
-        for k, side in enumerate(sides, start=1):
-            code[who == side] = k
-        grid = code.reshape(nrow, ncol)
-        transform = from_origin(west_deg, north_deg, res, res)
-        for k, side in enumerate(sides, start=1):
-            m = grid == k
-            geoms = [to_shape(g) for g, v in shapes(m.astype(np.uint8), mask=m, transform=transform) if v == 1]
-            if geoms:
-                out.append((shapely.union_all(geoms), {"scenario": sc.id, "layer": "responsibility", "launch": lid,
-                                                       "side": side, "rule": sc.sector_rule,
-                                                       "resolution_deg": res}))
+        for missile in sc.missiles_for(lid):
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                traj, ok = aim_missile(missile, site.lat_deg, site.lon_deg, lat2, lon2, errors="mask")
+            who = np.where(ok, responsible_sides(traj, sc.sectors, sc.sector_rule), "")
+            code = np.zeros(who.shape, np.uint8)
+            for k, side in enumerate(sides, start=1):
+                code[who == side] = k
+            grid = code.reshape(nrow, ncol)
+            transform = from_origin(west_deg, north_deg, res, res)
+            for k, side in enumerate(sides, start=1):
+                m = grid == k
+                geoms = [to_shape(g) for g, v in shapes(m.astype(np.uint8), mask=m, transform=transform) if v == 1]
+                if geoms:
+                    out.append((shapely.union_all(geoms), {"scenario": sc.id, "layer": "responsibility", "launch": lid,
+                                                           "missile": missile.id, "side": side,
+                                                           "rule": sc.sector_rule, "resolution_deg": res}))
     return out

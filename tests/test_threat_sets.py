@@ -447,3 +447,36 @@ def test_link_value_over_the_threat_set(tmp_path):
         defended = {c for c in reached if all(rows[m][c].defended for m in rows if rows[m][c].reachable)}
         assert d["cities_reached"] == len(reached)
         assert d[f"cities_defended_{key}"] == len(defended), key
+
+
+# ------------------------------------------------------------------ sectors (issue 12 §2)
+def test_responsibility_per_launch_and_class(tmp_path):
+    """``sectors.responsibility_features``: one set of polygons per (launch, class) of the set,
+    each class's exactly those of the one-class scenario (which predates threat sets)."""
+    from shapely.geometry import Point
+
+    from geocover.sectors import responsibility_features
+
+    text = (DATA / "sectoral-2011.toml").read_text(encoding="utf-8")
+    text = text[:text.index("[uncertain")]
+    old = 'launch_sites = ["tabriz", "tehran", "isfahan", "shahrud"]\nmissile = "irbm"'
+    assert old in text
+
+    def load(name, threats):
+        p = tmp_path / f"{name}.toml"
+        p.write_text(text.replace(old, 'launch_sites = ["tabriz"]\n' + threats), encoding="utf-8")
+        return load_scenario(str(p))
+
+    sset = load("set", '[[threats.classes]]\nmissile = "sejjil-2"\n[[threats.classes]]\nmissile = "irbm"')
+    grid = ("tabriz", -12.0, 66.0, 2.0, (16, 29))  # 2° cells over 12 W-46 E, 34-66 N
+    feats = responsibility_features(sset, [grid[0]], *grid[1:])
+    assert {p["missile"] for _, p in feats} == {"sejjil-2", "irbm"} and {p["launch"] for _, p in feats} == {"tabriz"}
+    for m in ("sejjil-2", "irbm"):
+        ref = responsibility_features(load(m, f'missile = "{m}"'), [grid[0]], *grid[1:])
+        got = [(g, {k: v for k, v in p.items() if k != "scenario"}) for g, p in feats if p["missile"] == m]
+        assert [p for _, p in got] == [{k: v for k, v in p.items() if k != "scenario"} for _, p in ref]
+        assert all(a.equals(b) for (a, _), (b, _) in zip(got, ref, strict=True))
+    # London (~3,890 km from Tabriz, pyproj above): in the IRBM's area only, beyond the 2,000 km Sejjil-2
+    london = Point(-0.128, 51.507)
+    assert any(g.contains(london) for g, p in feats if p["missile"] == "irbm")
+    assert not any(g.contains(london) for g, p in feats if p["missile"] == "sejjil-2")
