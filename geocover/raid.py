@@ -55,8 +55,8 @@ from .scenario import Scenario
 from .tracking import Tracks, first_true_t
 from .trajectory import aim_missile
 
-__all__ = ["Doctrine", "RaidGroup", "RaidResult", "allocate", "kill_probability", "load_raid", "parse_doctrine",
-           "run_raid", "sls_kill_probability"]
+__all__ = ["Doctrine", "RaidGroup", "RaidResult", "allocate", "default_class", "kill_probability", "load_raid",
+           "parse_doctrine", "run_raid", "sls_kill_probability"]
 
 #: Most threats one raid may hold (the allocation is O(threats x batteries)).
 MAX_THREATS = 100_000
@@ -116,6 +116,14 @@ class RaidGroup:
     count: int
 
 
+def default_class(sc: Scenario, launch_id: str) -> str:
+    """The missile class of a raid group that names none: the longest-range class of the
+    scenario's threat set launched from ``launch_id`` (:meth:`Scenario.missiles_for`; the
+    scenario's main class where it is launched there, its one class for a one-``missile``
+    scenario)."""
+    return max(sc.missiles_for(launch_id), key=lambda m: m.range_m).id
+
+
 def check_groups(groups: list[RaidGroup], sc: Scenario, where: str = "raid") -> None:
     """Every id known to the scenario's catalog, counts whole and within :data:`MAX_THREATS`."""
     cat = sc.catalog
@@ -130,7 +138,8 @@ def check_groups(groups: list[RaidGroup], sc: Scenario, where: str = "raid") -> 
 
 def load_raid(path: str | Path, sc: Scenario) -> list[RaidGroup]:
     """Read a raid file: ``[[threat]]`` tables with ``launch``, ``target``, ``class`` (a missile
-    class id; default the scenario's) and ``count`` (whole number >= 1; default 1).
+    class id; default :func:`default_class`: the longest-range class of the scenario's threat
+    set launched from the row's ``launch``) and ``count`` (whole number >= 1; default 1).
 
     Errors name the file and the key (``threat[2].class``) with close matches.
     """
@@ -160,7 +169,7 @@ def load_raid(path: str | Path, sc: Scenario) -> list[RaidGroup]:
                                    + (f"; did you mean {near[0]!r}?" if near else "; use launch, target, class, count"))
         vals = {}
         for k in ("launch", "target", "class"):
-            v = row.get(k, sc.missile.id if k == "class" else None)
+            v = row.get(k, default_class(sc, vals["launch"]) if k == "class" and "launch" in vals else None)
             what = {"launch": "launch site", "target": "target", "class": "missile class"}[k]
             if not isinstance(v, str) or not v:
                 raise CatalogError(f"{path}: key '{key}.{k}': must name a {what} id, got {v!r}"[:300])

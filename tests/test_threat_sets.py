@@ -480,3 +480,34 @@ def test_responsibility_per_launch_and_class(tmp_path):
     london = Point(-0.128, 51.507)
     assert any(g.contains(london) for g, p in feats if p["missile"] == "irbm")
     assert not any(g.contains(london) for g, p in feats if p["missile"] == "sejjil-2")
+
+
+# ------------------------------------------------------------------ raid (issue 12 §2)
+def _raid(*args):
+    r = CliRunner().invoke(cli, ["raid", *args, "--json", "--threats"])
+    assert r.exit_code == 0, r.output
+    r2 = CliRunner().invoke(cli, ["raid", *args])
+    assert r2.exit_code == 0, r2.output
+    return json.loads(r.stdout), [ln for ln in r2.stderr.splitlines() if "missile class" in ln]
+
+
+def test_raid_default_class_is_the_sets_from_that_launch(files, tmp_path):
+    """``raid`` without --class: the longest-range class of the set launched from --launch,
+    announced with the others; the result is that of ``--class`` that class. Raid-file rows
+    without ``class`` follow the same rule per row."""
+    f = str(files["split"])
+    # the split set launches only the Sejjil-2 from Tabriz (and only the IRBM from Isfahan)
+    got, notes = _raid(f, "--launch", "tabriz", "--target", "istanbul-test", "--count", "2")
+    ref, ref_notes = _raid(f, "--launch", "tabriz", "--target", "istanbul-test", "--count", "2", "--class", "sejjil-2")
+    assert got == ref and {t["missile"] for t in got["threat_results"]} == {"sejjil-2"}
+    assert "(sejjil-2:" in notes[0] and not ref_notes
+    got, _ = _raid(f, "--launch", "isfahan", "--target", "istanbul-test")
+    assert {t["missile"] for t in got["threat_results"]} == {"irbm"}
+    # both classes from Tabriz: the IRBM (5,500 km against 2,000 km, catalog), the Sejjil-2 named
+    got, notes = _raid(str(files["set"]), "--launch", "tabriz", "--target", "istanbul-test")
+    assert {t["missile"] for t in got["threat_results"]} == {"irbm"} and "--class sejjil-2" in notes[0]
+    raid = tmp_path / "raid.toml"
+    raid.write_text('[[threat]]\nlaunch = "tabriz"\ntarget = "istanbul-test"\n'
+                    '[[threat]]\nlaunch = "isfahan"\ntarget = "istanbul-test"\n', encoding="utf-8")
+    got, _ = _raid(f, "--raid", str(raid))
+    assert [t["missile"] for t in got["threat_results"]] == ["sejjil-2", "irbm"]

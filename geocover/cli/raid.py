@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from .options import catalog_option, echo_json, get_catalog, model_option, nonempty
+from .options import catalog_option, echo_json, get_catalog, model_option, nonempty, note
 
 
 @click.command("raid")
@@ -14,7 +14,9 @@ from .options import catalog_option, echo_json, get_catalog, model_option, nonem
 @click.option("--target", "target", callback=nonempty, help="Target id.")
 @click.option("--count", "count", type=click.IntRange(1, 100_000), default=1, show_default=True,
               help="Threats from --launch to --target.")
-@click.option("--class", "missile_id", callback=nonempty, help="Missile class [default: the scenario's].")
+@click.option("--class", "missile_id", callback=nonempty,
+              help="Missile class [default: the longest-range class of the scenario's threat set launched from "
+                   "--launch].")
 @click.option("--raid", "raid_file", type=click.Path(dir_okay=False, path_type=str), callback=nonempty,
               help="TOML raid file: [[threat]] tables with launch, target, class, count.")
 @click.option("--sspk", "sspk", type=float, help="Single-shot kill probability for every battery, in [0, 1] "
@@ -35,7 +37,15 @@ def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, d
     `interceptors_used` per battery, `expected_leakers` and `p_zero_leakers`, overall and
     per target. Give --launch/--target/--count, or --raid FILE for a mixed raid."""
     from ..errors import InputError
-    from ..raid import RaidGroup, battery_architectures, check_groups, load_raid, parse_doctrine, run_raid
+    from ..raid import (
+        RaidGroup,
+        battery_architectures,
+        check_groups,
+        default_class,
+        load_raid,
+        parse_doctrine,
+        run_raid,
+    )
     from ..scenario import load_scenario
     from ..units import parse_quantity_list
 
@@ -50,7 +60,15 @@ def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, d
     else:
         if not (launch and target):
             raise InputError("give --launch and --target (and --count), or --raid FILE")
-        groups = [RaidGroup(launch, target, missile_id or sc.missile.id, count)]
+        if not missile_id:  # the longest-range class of the threat set from that launch site, announced
+            sc.catalog.launch_site(launch)
+            missile_id = default_class(sc, launch)
+            others = [m.id for m in sc.missiles_for(launch) if m.id != missile_id]
+            note(f"missile class: {sc.catalog.missile(missile_id).name} ({missile_id}: the longest-range class of "
+                 f"scenario {sc.id}'s threat set from {launch}"
+                 + (f"; the set also launches {', '.join(others)} there: --class {others[0]} for a raid of it, "
+                    "--raid FILE for a mixed raid" if others else "") + "; --class)")
+        groups = [RaidGroup(launch, target, missile_id, count)]
         check_groups(groups, sc)
     speed_list = parse_quantity_list(speeds, "speed", name="--interceptor-speed") if speeds else [None]
     for v in speed_list:
