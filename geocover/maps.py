@@ -307,7 +307,7 @@ _STYLE = """
 .geocover-panel{background:#fff;padding:4px 8px;border-radius:4px;font:13px sans-serif;box-shadow:0 0 4px #888}
 .geocover-title{position:fixed;top:10px;left:50px;z-index:1000;font-size:14px;max-width:60vw;overflow:hidden;
   white-space:nowrap;text-overflow:ellipsis}
-.geocover-legend{position:fixed;bottom:30px;right:10px;z-index:1000;font-size:12px;max-width:260px;max-height:50vh;
+.geocover-legend{position:fixed;bottom:30px;right:10px;z-index:1000;font-size:12px;max-width:260px;max-height:40vh;
   overflow-y:auto}
 .geocover-legend .section{margin-top:6px}
 .geocover-legend .note{color:#444;font-size:11px;margin:2px 0}

@@ -197,3 +197,48 @@ def test_layer_control_is_grouped_and_folds(page, offline_map):
     alt.click()
     assert page.evaluate("""() => ['kurecik', 'aegis-east-med', 'deveselu', 'redzikowo'].every(r =>
         window.geocover.map.hasLayer(window.geocover.layers[r + ': coverage at 100 km']))""")
+
+
+def test_sector_and_p_defended_layers_render(browser, tmp_path):
+    """sectoral-2011 with a P(defended) layer on top (a synthetic 0-1 grid on the scenario's
+    box at 2 deg): the territories, the rings and the six classes are drawn, the legend has
+    both sections, a ring's popup opens; no JavaScript error and no request off the file."""
+    import numpy as np
+
+    from geocover.maps import add_p_defended_layer
+
+    sc = load_scenario("sectoral-2011")
+    m = scenario_map(sc, terrain=False, footprint_resolution_deg=4.0)
+    p = np.linspace(0.0, 1.0, 16 * 29).reshape(16, 29)  # every class, 0 and 1 included
+    p[5, 5] = np.nan
+    add_p_defended_layer(m, {"all": p}, west_deg=-12.0, north_deg=66.0, resolution_deg=2.0, n_sets=20)
+    path = save_map(m, tmp_path / "layers.html")
+    ctx = browser.new_context(viewport={"width": 1400, "height": 950})
+    pg = ctx.new_page()
+    errors, requests = [], []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    pg.on("request", lambda r: requests.append(r.url))
+    block_network(pg)
+    try:
+        pg.goto(path.as_uri())
+        pg.wait_for_function("window.geocover && window.geocover.map")
+        pg.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane path').length > 0")
+        assert pg.evaluate(COUNT, "Sector territories") == len(sc.sectors) == 2
+        cities = [c for c in sc.catalog.sites("target") if -12 <= c.lon_deg <= 45 and 34 <= c.lat_deg <= 66]
+        assert pg.evaluate(COUNT, "Responsibility") == len(cities)
+        assert pg.evaluate(COUNT, "P(defended) all") == 6
+        on = "(k) => window.geocover.map.hasLayer(window.geocover.layers[k])"
+        assert pg.evaluate(on, "P(defended) all") and not pg.evaluate(on, "Footprint")  # drawn over, not under
+        legend = pg.locator("#geocover-legend").inner_text()
+        assert "P(defended) over 20 parameter sets" in legend and "sector nato" in legend
+        pg.evaluate("() => { let done = false; window.geocover.layers['Responsibility'].eachLayer(l => {"
+                    " if (!done) { l.openPopup(); done = true; } }); }")
+        text = pg.locator(".leaflet-popup-content").inner_text()
+        assert "responsible side" in text and "from Tabriz" in text
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / "sectoral_p_defended.png"))
+        assert errors == []
+        assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+    finally:
+        ctx.close()

@@ -100,6 +100,8 @@ def _split(html: str) -> tuple[dict, str]:
 
 def _texts(data: dict) -> list[str]:
     out = [data["title"], data["legend"]["title"]] + [e[1] for e in data["legend"]["entries"]]
+    for sec in data["legend"].get("sections", []):  # sectors, P(defended): title, note, entries
+        out += [sec["title"], sec.get("note", "")] + [e[1] for e in sec["entries"]]
     out += [g["name"] for g in data["groups"]] + [e["label"] for g in data["groups"] for e in g["entries"]]
     for b in data["bind"]:
         out += [b.get("tooltip", ""), b.get("label", "")]
@@ -343,6 +345,65 @@ def test_browser_cli_map_of_hostile_files(browser, evil_map):
         norm = lambda t: re.sub(r"\s+", " ", t.replace("\u2028", " ").replace("\u2029", " "))  # noqa: E731
         assert norm(f"{EVIL} [berlin]") in norm(body)  # the permanent city label
         assert norm(f"{EVIL} [gabala]") in norm(popups)
+        assert "Radar 49" not in body + popups
+        assert pg.evaluate("window.__pwned === undefined")
+        assert pg.dialogs == [] and pg.errors == []
+    finally:
+        ctx.close()
+
+
+# --- the sector and P(defended) layers ---------------------------------------------------------
+
+SIDE = EVIL + " [side]"
+
+
+@pytest.fixture(scope="module")
+def evil_layers_map(tmp_path_factory):
+    """The robustness map (scenario map + P(defended) layer) of sectoral-2011 with a hostile
+    title and a hostile name for the side holding Russia, and a P(defended) grid under a
+    hostile name (as a file name p_defended_<launch>.tif would give it)."""
+    import numpy as np
+
+    from geocover.maps import p_defended_map, save_map
+    from geocover.scenario import load_scenario
+
+    tmp = tmp_path_factory.mktemp("evil-layers")
+    src = (ROOT / "data" / "scenarios" / "sectoral-2011.toml").read_text(encoding="utf-8")
+    src = re.sub(r"^title = .*$", lambda _m: "title = " + json.dumps(EVIL), src, count=1, flags=re.M)
+    src, n = re.subn(r"^russia = ", lambda _m: json.dumps(SIDE) + " = ", src, count=1, flags=re.M)
+    assert n == 1
+    (tmp / "evil-sectoral.toml").write_text(src, encoding="utf-8")
+    sc = load_scenario(tmp / "evil-sectoral.toml")
+    assert SIDE in sc.sectors
+    grid = np.linspace(0.0, 1.0, 16 * 29, dtype=np.float32).reshape(16, 29)
+    p = {"grids": {"all": grid, EVIL: grid[::-1].copy()}, "west_deg": -12.0, "north_deg": 66.0,
+         "resolution_deg": 2.0, "n_sets": 20, "method": EVIL, "seed": 0}
+    m = p_defended_map(sc, p, terrain=False, footprint_resolution_deg=4.0)
+    return save_map(m, tmp / "evil-layers.html")
+
+
+def test_sector_and_p_defended_layers_keep_hostile_text_as_data(evil_layers_map):
+    html = evil_layers_map.read_text(encoding="utf-8")
+    data, outside = _split(html)
+    assert "7*7" not in outside and "__pwned" not in outside and "Radar 49" not in html
+    texts = _texts(data)
+    assert data["title"].startswith(EVIL)
+    assert f"sector {SIDE}" in texts  # the legend's sector section
+    assert any(t.startswith(f"{SIDE} (overflies ") for t in texts)  # a city's popup: this side responsible
+    assert any(t.startswith(f"sector {SIDE}: ") for t in texts)  # the territory's tooltip
+    assert f"P(defended) vs {EVIL}" in texts  # the hostile grid's entry in the layer control
+    assert any(EVIL in t for t in texts if t.startswith("share of the 20 parameter sets"))  # the legend's note
+
+
+@browser_only
+def test_browser_sector_and_p_defended_layers_run_nothing(browser, evil_layers_map):
+    ctx, pg = _open(browser, evil_layers_map)
+    try:
+        body = pg.evaluate("document.body.innerText")
+        popups = _open_every_popup(pg)
+        norm = lambda t: re.sub(r"\s+", " ", t.replace("\u2028", " ").replace("\u2029", " "))  # noqa: E731
+        assert norm(f"sector {SIDE}") in norm(body)  # legend
+        assert norm(f"{SIDE} (overflies ") in norm(popups)  # a ring's popup
         assert "Radar 49" not in body + popups
         assert pg.evaluate("window.__pwned === undefined")
         assert pg.dialogs == [] and pg.errors == []

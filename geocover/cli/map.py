@@ -60,7 +60,8 @@ def _gallery(out_dir: Path, *, offline: bool, catalog, echo, cdn: bool, tiles: b
              "<body style='font:15px sans-serif;max-width:900px;margin:2em auto'><h1>geocover scenario maps</h1>"
              "<p>Each map shows the radars (coverage at 100/300/1000 km, sectors, terrain horizon), the "
              "threat trajectories coloured by the radar that tracks them, the target cities with their "
-             "engagement results and the defended footprint against the first launch site of the scenario."
+             "engagement results and the defended footprint against the first launch site of the scenario; "
+             "a sectoral scenario also each side's territory and the side responsible for each city."
              f"</p><ul>{''.join(rows)}</ul></body></html>\n")
     written.append(atomic_write_text(out_dir / "index.html", index).name)
     return written
