@@ -155,9 +155,11 @@ def _unwrap_polygon(p):
 
 
 def _geometry_json(geom, precision: int = 3) -> dict:
+    """GeoJSON geometry, vertices rounded to ``precision`` decimals, polygon rings by the
+    right-hand rule (RFC 7946 section 3.1.6: exteriors counterclockwise, holes clockwise)."""
     import shapely
 
-    g = shapely.transform(geom, lambda c: np.round(c, precision))
+    g = shapely.orient_polygons(shapely.transform(geom, lambda c: np.round(c, precision)))
     return json.loads(shapely.to_geojson(g))
 
 

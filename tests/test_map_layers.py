@@ -215,6 +215,12 @@ def test_p_defended_layer_cells_equal_the_geotiff(tmp_path):
                                             north_deg=p["north_deg"], resolution_deg=p["resolution_deg"],
                                             n_sets=p["n_sets"]))
     assert not EXTERNAL.search(html)  # still one self-contained file
+    (ov,) = [o for o in map_data(html)["overlays"] if o["kind"] == "p_defended"]
+    for c in (c for g in ov["grids"] for c in g["classes"]):
+        geom = shape(embedded_geojson(html, c["el"])["features"][0]["geometry"])
+        assert geom.is_valid, c  # OGC-valid (GEOS), and RFC 7946 section 3.1.6's right-hand rule:
+        for poly in getattr(geom, "geoms", [geom]):
+            assert poly.exterior.is_ccw and not any(r.is_ccw for r in poly.interiors), c
     for name, tif in files.items():
         want = classify(tif_values(tif))
         # the first row, by hand: 0 | 0.01 0.0499 | 0.05 0.4999 | 0.5 0.9499 | 0.95 0.999 | 1 | NaN
