@@ -16,7 +16,8 @@ except ImportError:  # pragma: no cover
     numba = None
     HAVE_NUMBA = False
 
-__all__ = ["HAVE_NUMBA", "bilinear_geographic", "boost_profile", "crpl_correction", "free_flight_by_anomaly",
+__all__ = ["HAVE_NUMBA", "bilinear_geographic", "boost_profile", "crpl_correction", "flyout_time",
+           "free_flight_by_anomaly",
            "geoid_bilinear", "hermite_rays", "mask_rays", "use_numba"]
 
 
@@ -264,6 +265,24 @@ def _crpl_bilinear_py(p, fh, s, ds, n_s, n_h, tab, out):
 _crpl_bilinear = numba.njit(inline="always", cache=True)(_crpl_bilinear_py) if HAVE_NUMBA else _crpl_bilinear_py
 
 
+def _flyout_time_py(d, h, r0, dr, nr, a0, da, na, tab, out):
+    """``interceptor.FlyoutTable.time_to`` point by point (flat arrays, float64 arithmetic in
+    its order): bilinear in ``tab`` (ranges ``r0 + i dr``, altitudes ``a0 + j da``), NaN
+    outside the table (NaN inputs included)."""
+    for p in range(d.size):
+        x, y = float(d[p]), float(h[p])
+        fr = (x - r0) / dr
+        fa = (y - a0) / da
+        if not (fr >= 0 and fr <= nr - 1 and fa >= 0 and fa <= na - 1):  # NaN fails every test
+            out[p] = math.nan
+            continue
+        i = min(math.floor(fr), nr - 2)
+        j = min(math.floor(fa), na - 2)
+        u, w = fr - i, fa - j
+        out[p] = ((tab[i, j] * (1 - w) + tab[i, j + 1] * w) * (1 - u)
+                  + (tab[i + 1, j] * (1 - w) + tab[i + 1, j + 1] * w) * u)
+
+
 if HAVE_NUMBA:  # pragma: no branch
     free_flight_by_anomaly = numba.njit(parallel=True, cache=True)(_free_flight_py)
     boost_profile = numba.njit(parallel=True, cache=True)(_boost_py)
@@ -274,6 +293,7 @@ if HAVE_NUMBA:  # pragma: no branch
     # serial: called per radar on a chunk's in-range samples (~10^5); threads cost more than they
     # save there, and parallelism comes from the chunks (Executor.map_chunks)
     crpl_correction = numba.njit(cache=True)(_crpl_correction_py)
+    flyout_time = numba.njit(cache=True)(_flyout_time_py)  # serial, as crpl_correction
 else:  # pragma: no cover
     free_flight_by_anomaly = boost_profile = hermite_rays = bilinear_geographic = None
-    geoid_bilinear = mask_rays = crpl_correction = None
+    geoid_bilinear = mask_rays = crpl_correction = flyout_time = None

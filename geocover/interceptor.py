@@ -45,6 +45,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _kernels
 from .catalog import Interceptor
 from .earth import _f
 from .errors import InputError
@@ -115,9 +116,17 @@ class FlyoutTable:
     def time_to(self, ground_range_m: ArrayLike, altitude_m: ArrayLike) -> np.ndarray:
         """Arrival time after commit (s), bilinear in the table; NaN outside it or where
         unreachable (beyond max range, outside the altitude window)."""
+        r, a = self.ranges_m, self.altitudes_m
+        if _kernels.use_numba():  # the same float64 operations, point by point: the same values
+            d, h = np.broadcast_arrays(np.asarray(ground_range_m), np.asarray(altitude_m))
+            if d.dtype.kind == "f" and h.dtype.kind == "f":  # float32 distances are converted inside
+                out = np.empty(d.shape)
+                _kernels.flyout_time(np.ascontiguousarray(d).reshape(-1), np.ascontiguousarray(h).reshape(-1),
+                                     float(r[0]), float(r[1] - r[0]), r.size, float(a[0]), float(a[1] - a[0]),
+                                     a.size, self.time_s, out.reshape(-1))
+                return out
         d, h = np.broadcast_arrays(np.asarray(ground_range_m, float), np.asarray(altitude_m, float))
         d, h = np.nan_to_num(d, nan=-1.0), np.nan_to_num(h, nan=-1.0)
-        r, a = self.ranges_m, self.altitudes_m
         fr = (d - r[0]) / (r[1] - r[0])
         fa = (h - a[0]) / (a[1] - a[0])
         inside = (fr >= 0) & (fr <= r.size - 1) & (fa >= 0) & (fa <= a.size - 1)

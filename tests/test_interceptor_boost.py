@@ -171,3 +171,29 @@ def test_vertical_column_matches_scipy():
 def test_bad_model_name():
     with pytest.raises(gc.InputError):
         flyout_table(CAT.interceptor("redzikowo-gbi"), model="teleport")
+
+
+def test_time_to_numba_kernel_equals_numpy_path(monkeypatch):
+    # FlyoutTable.time_to runs a numba kernel when numba is there; the numpy path
+    # (GEOCOVER_NO_NUMBA=1, the fallback) is the reference. Both do the same float64
+    # operations in the same order, so the times must be equal bit for bit, NaN pattern
+    # included: float32 distances (as the footprint passes them), points outside the table,
+    # on its far edges, NaN and infinite inputs.
+    from geocover import _kernels
+
+    if not _kernels.HAVE_NUMBA:
+        pytest.skip("numba not installed")
+    ft = flyout_table(CAT.interceptor("deveselu-sm3-ib"))
+    rng = np.random.default_rng(3)
+    d = rng.uniform(-1e5, ft.ranges_m[-1] * 1.1, 5000).astype(np.float32)
+    h = rng.uniform(-1e4, ft.altitudes_m[-1] * 1.1, 5000)
+    d[:3] = [np.nan, np.inf, ft.ranges_m[-1]]
+    h[:4] = [1e5, 1e5, ft.altitudes_m[-1], np.nan]
+    fast = ft.time_to(d, h)
+    with monkeypatch.context() as m:
+        m.setenv("GEOCOVER_NO_NUMBA", "1")
+        with np.errstate(invalid="ignore"):
+            ref = ft.time_to(d, h)
+    assert np.isfinite(ref).sum() > 1000  # the sample does reach inside the table
+    np.testing.assert_array_equal(fast, ref)
+    assert np.shape(ft.time_to(1000e3, 300e3)) == ()
