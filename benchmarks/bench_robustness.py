@@ -6,9 +6,10 @@ in one run; results checked identical across the runs).
     python benchmarks/bench_robustness.py --sets 16 --resolution 0.25    # what fits a shared VM
 
 The work of a run is sets x cells x launches engagements (plus the catalog's 20 cities per
-set and launch); the figures printed are per-run wall clock, engagements per second and the
-load average of the machine before and after (the VM is shared: other processes' load shows
-up as lost time).
+set and launch); the figures printed are per-run wall clock, CPU seconds (this process
+plus, for a LocalCluster, its worker processes, read with psutil before the cluster closes),
+engagements per second and the load average of the machine before and after (the VM is
+shared: other processes' load shows up as lost wall time, not as CPU time).
 """
 
 from __future__ import annotations
@@ -22,7 +23,26 @@ import numpy as np
 from geocover.footprint import grid_shape
 from geocover.robustness import robustness
 from geocover.scenario import load_scenario
+from geocover.search import Executor
 from geocover.uncertainty import sample
+
+
+def _cpu_s(children: bool) -> float:
+    """User + system CPU seconds of this process and (``children``) of its live child
+    processes (a LocalCluster's nannies and workers)."""
+    import psutil
+
+    procs = [psutil.Process()]
+    if children:
+        procs += psutil.Process().children(recursive=True)
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
 
 
 def main() -> None:
@@ -41,18 +61,20 @@ def main() -> None:
           f"{args.resolution:g} deg, {len(sc.launch_sites)} launches: {work:,} grid engagements "
           f"(+ {len(design) * len(sc.launch_sites) * 20} city engagements); {os.cpu_count()} CPUs")
     ref = None
-    times = {}
+    times, cpus = {}, {}
     for run in args.runs.split(","):
         load0 = os.getloadavg()[0]
-        t0 = time.perf_counter()
-        if run == "none":
-            res = robustness(sc, args.sets, design=design, resolution_deg=args.resolution, scheduler="none",
+        ex = Executor(None if run == "none" else "local", workers=1 if run == "none" else int(run), progress=False)
+        try:
+            cpu0 = _cpu_s(run != "none")
+            t0 = time.perf_counter()
+            res = robustness(sc, args.sets, design=design, resolution_deg=args.resolution, executor=ex,
                              progress=False, indices=False)
-        else:
-            res = robustness(sc, args.sets, design=design, resolution_deg=args.resolution, scheduler="local",
-                             workers=int(run), progress=False, indices=False)
-        dt = time.perf_counter() - t0
-        times[run] = dt
+            dt = time.perf_counter() - t0
+            cpu = _cpu_s(run != "none") - cpu0
+        finally:
+            ex.close()
+        times[run], cpus[run] = dt, cpu
         same = ""
         if ref is None:
             ref = res
@@ -61,14 +83,19 @@ def main() -> None:
                 np.array_equal(ref.defended_area_km2, res.defended_area_km2) and \
                 np.array_equal(ref.city_defended, res.city_defended)
             same = "identical to the first run" if ok else "DIFFERENT from the first run"
-        print(f"  {'one process' if run == 'none' else run + ' worker(s)'}: {dt:.1f} s, {work / dt:,.0f} "
-              f"engagements/s, {dt / len(design):.2f} s per set; load {load0:.1f} -> {os.getloadavg()[0]:.1f} {same}")
+        print(f"  {'one process' if run == 'none' else run + ' worker(s)'}: {dt:.1f} s wall, {cpu:.1f} CPU-s, "
+              f"{work / dt:,.0f} engagements/s, {dt / len(design):.2f} s per set, {cpu / work * 1e6:.1f} CPU-us per "
+              f"grid engagement; load {load0:.1f} -> {os.getloadavg()[0]:.1f} {same}")
     if "1" in times and "2" in times:
         sp = times["1"] / times["2"]
         print(f"  scaling 1 -> 2 workers: {sp:.2f}x, efficiency {sp / 2:.2f}")
     base = times.get("2") or times.get("none")
     if base:
-        print(f"  extrapolated to 256 sets: {base / len(design) * 256:.0f} s")
+        print(f"  extrapolated to 256 sets: {base / len(design) * 256:.0f} s wall at this load")
+    cpu = cpus.get("2") or cpus.get("none")
+    if cpu:
+        print(f"  extrapolated to 256 sets from CPU time: {cpu / len(design) * 256:.0f} CPU-s, "
+              f"{cpu / len(design) * 256 / 2:.0f} s on 2 idle cores")
 
 
 if __name__ == "__main__":
