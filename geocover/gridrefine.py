@@ -17,7 +17,11 @@ the lattice spacing at each level, only the blocks where it matters:
   (exactly NaN, 0 or the shared shoot-look-shoot flag where those are uniform; a defended
   block stays in its band and defended, as bilinear values lie between the corners');
 * every other block is split: the lattice nodes of the next level inside it are computed
-  with the engine, until the spacing is one cell (every cell of an unsettled block computed).
+  with the engine, until the spacing is one cell (every cell of an unsettled block computed);
+  a block split only for its bend whose new nodes keep its class and lie within ``verify_s``
+  of its interpolation is smooth after all, and its sub-blocks skip the bend test (the
+  engine's battle space jitters by about a second from cell to cell, from its sampling of
+  each flight: that alone would fail the bend test at every scale).
 
 Every computed cell comes from :meth:`geocover.footprint.Architecture.engage_points`, the
 same per-point entry :func:`geocover.footprint.footprint` uses: no physics here. A cell is
@@ -39,7 +43,7 @@ import numpy as np
 from .footprint import BANDS_S, Architecture, FootprintGrid, checked_grid, combine_launches
 from .geodesy import LatLonGrid
 
-__all__ = ["DEFAULT_COARSE_FACTOR", "DEFAULT_TOLERANCE_S", "RefinedFootprint", "adaptive_footprint",
+__all__ = ["DEFAULT_COARSE_FACTOR", "DEFAULT_TOLERANCE_S", "DEFAULT_VERIFY_S", "RefinedFootprint", "adaptive_footprint",
            "cell_classes", "refine_grid"]
 
 #: Lattice spacing (fine cells) of the first, coarsest level [default]: 0.1 deg for a
@@ -49,7 +53,10 @@ DEFAULT_COARSE_FACTOR = 4
 #: interpolated [default]. A step of battle space J between two nodes gives a second
 #: difference J and an interpolation error of at most J/2; a smooth bend h²·f'' an error of
 #: h²·f''/8 (benchmarks/README.md, "Adaptive grids": measured agreement at this value).
-DEFAULT_TOLERANCE_S = 2.0
+DEFAULT_TOLERANCE_S = 3.0
+#: Largest difference (s) between a split block's new nodes and its bilinear interpolation
+#: for its sub-blocks to be taken as smooth [default] (see :func:`refine_grid`).
+DEFAULT_VERIFY_S = 1.0
 
 
 def cell_classes(battle_space_s: np.ndarray, shoot_look_shoot: np.ndarray) -> np.ndarray:
@@ -113,6 +120,17 @@ def _dilate(mask: np.ndarray) -> np.ndarray:
     return grown
 
 
+def _bilinear(v: np.ndarray, a: np.ndarray, b: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Bilinear interpolation inside lattice blocks (a, b) of node values ``v`` at fractions
+    ``y`` (down) and ``x`` (east) of the block; on a block edge, that of the edge's two nodes
+    (the same from either side); NaN where the block's first corner is NaN (a uniform block:
+    not reachable stays exactly NaN)."""
+    v00, v10, v01, v11 = v[a, b], v[a + 1, b], v[a, b + 1], v[a + 1, b + 1]
+    with np.errstate(invalid="ignore"):
+        out = v00 * (1 - y) * (1 - x) + v10 * y * (1 - x) + v01 * (1 - y) * x + v11 * y * x
+    return np.where(np.isnan(v00), np.nan, out)
+
+
 @dataclass
 class RefineStats:
     """What :func:`refine_grid` did: cells computed per level (the first is the coarse
@@ -131,7 +149,8 @@ class RefineStats:
 
 
 def refine_grid(evaluate, grid: LatLonGrid, *, coarse_factor: int = DEFAULT_COARSE_FACTOR,
-                tolerance_s: float = DEFAULT_TOLERANCE_S) -> tuple[np.ndarray, np.ndarray, RefineStats]:
+                tolerance_s: float = DEFAULT_TOLERANCE_S,
+                verify_s: float = DEFAULT_VERIFY_S) -> tuple[np.ndarray, np.ndarray, RefineStats]:
     """Battle space (s) and shoot-look-shoot over ``grid``, refined adaptively (module docstring).
 
     Parameters
@@ -146,6 +165,10 @@ def refine_grid(evaluate, grid: LatLonGrid, *, coarse_factor: int = DEFAULT_COAR
     tolerance_s : float
         Largest second difference of battle space (s) around a block that may be
         interpolated (see :data:`DEFAULT_TOLERANCE_S`).
+    verify_s : float
+        A block split only because of its bend whose new nodes (edge midpoints, centre) keep
+        its class and lie within ``verify_s`` (s) of its bilinear interpolation is smooth:
+        its sub-blocks skip the bend test (:data:`DEFAULT_VERIFY_S`; negative: never).
 
     Returns
     -------
@@ -190,6 +213,7 @@ def refine_grid(evaluate, grid: LatLonGrid, *, coarse_factor: int = DEFAULT_COAR
     first[np.ix_(rows, cols)] = True
     run(first)
     pending = np.ones((len(rows) - 1, len(cols) - 1), bool)  # blocks still to decide, at this level
+    smooth_parent = np.zeros(pending.shape, bool)  # inside a block verified smooth (below)
     while step > 1:
         rows, cols = _nodes(nrow, step), _nodes(ncol, step)
         v = val[np.ix_(rows, cols)]
@@ -199,7 +223,7 @@ def refine_grid(evaluate, grid: LatLonGrid, *, coarse_factor: int = DEFAULT_COAR
         uniform = same & ~_dilate(~same)
         defended = np.isfinite(v[:-1, :-1]) & (v[:-1, :-1] > 0)
         bend = _block_max(_second_difference(v, 0)) + _block_max(_second_difference(v, 1))
-        smooth = ~defended | (bend <= tolerance_s)
+        smooth = ~defended | (bend <= tolerance_s) | smooth_parent
         settled = pending & uniform & smooth
         split = pending & ~settled
         ur, lr = _block_of(rows, nrow)
@@ -209,17 +233,13 @@ def refine_grid(evaluate, grid: LatLonGrid, *, coarse_factor: int = DEFAULT_COAR
         in_split = split[ur][:, uc] | split[lr][:, uc] | split[ur][:, lc] | split[lr][:, lc]
         in_settled = settled[ur][:, uc] | settled[lr][:, uc] | settled[ur][:, lc] | settled[lr][:, lc]
         fill = in_settled & ~in_split & ~known
-        if fill.any():  # bilinear interpolation of each settled block's corners (on a block
-            # edge, that of the edge's two nodes: the same from either side)
-            tr = (np.arange(nrow) - rows[ur]) / (rows[ur + 1] - rows[ur])
-            tc = (np.arange(ncol) - cols[uc]) / (cols[uc + 1] - cols[uc])
+        tr = (np.arange(nrow) - rows[ur]) / (rows[ur + 1] - rows[ur])  # position inside the block
+        tc = (np.arange(ncol) - cols[uc]) / (cols[uc + 1] - cols[uc])
+
+        if fill.any():
             r, c = np.nonzero(fill)
-            a, b, y, x = ur[r], uc[c], tr[r], tc[c]
-            v00, v10, v01, v11 = v[a, b], v[a + 1, b], v[a, b + 1], v[a + 1, b + 1]
-            with np.errstate(invalid="ignore"):
-                val[r, c] = (v00 * (1 - y) * (1 - x) + v10 * y * (1 - x) + v01 * (1 - y) * x + v11 * y * x)
-            val[r, c] = np.where(np.isnan(v00), np.nan, val[r, c])  # uniform class: NaN stays NaN exactly
-            sls[r, c] = sls[rows[a], cols[b]]
+            val[r, c] = _bilinear(v, ur[r], uc[c], tr[r], tc[c])
+            sls[r, c] = sls[rows[ur[r]], cols[uc[c]]]
             known[r, c] = True
             stats.interpolated += int(r.size)
         half = step // 2
@@ -227,10 +247,26 @@ def refine_grid(evaluate, grid: LatLonGrid, *, coarse_factor: int = DEFAULT_COAR
         todo = np.zeros((nrow, ncol), bool)
         todo[np.ix_(nr, nc)] = True
         run(todo & in_split & ~exact)
+        # A block split only for its bend whose new nodes all have its class and lie within
+        # verify_s of its bilinear interpolation is smooth after all (a jitter of the battle
+        # space of about a second, from the engine's sampling, fails the bend test at every
+        # scale): its sub-blocks skip the bend test at the next level.
+        verified = split & uniform
+        if verified.any():
+            r, c = np.nonzero(todo & in_split)
+            guess = _bilinear(v, ur[r], uc[c], tr[r], tc[c])
+            err = np.where(np.isnan(val[r, c]) & np.isnan(guess), 0.0,
+                           np.nan_to_num(np.abs(val[r, c] - guess), nan=np.inf))
+            node_code = cell_classes(val[r, c], sls[r, c])
+            worst = np.zeros(split.shape)
+            for a, b in ((ur[r], uc[c]), (lr[r], uc[c]), (ur[r], lc[c]), (lr[r], lc[c])):
+                np.maximum.at(worst, (a, b), np.where(node_code == code[a, b], err, np.inf))
+            verified &= worst <= verify_s
         # the blocks of the next level inside a split block are pending
         pr = np.clip(np.searchsorted(rows, nr[:-1], "right") - 1, 0, len(rows) - 2)
         pc = np.clip(np.searchsorted(cols, nc[:-1], "right") - 1, 0, len(cols) - 2)
         pending = split[pr][:, pc]
+        smooth_parent = verified[pr][:, pc]
         step = half
     if not known.all():  # every cell lies in a settled or a split block at some level
         raise AssertionError(f"refine_grid left {int((~known).sum())} cells without a value")
@@ -244,6 +280,7 @@ class RefinedFootprint(FootprintGrid):
 
     coarse_factor: int = DEFAULT_COARSE_FACTOR
     tolerance_s: float = DEFAULT_TOLERANCE_S
+    verify_s: float = DEFAULT_VERIFY_S
     stats: dict[tuple[str, str], RefineStats] = field(default_factory=dict)
 
     @property
@@ -261,12 +298,14 @@ class RefinedFootprint(FootprintGrid):
         total = sum(s.cells for s in self.stats.values())
         return {"grid_refinement": "adaptive", "grid_coarse_step_deg": self.coarse_step_deg,
                 "grid_coarse_factor": self.coarse_factor, "grid_refine_tolerance_s": self.tolerance_s,
+                "grid_refine_verify_s": self.verify_s,
                 "grid_cells_computed": self.cells_evaluated, "grid_cells_total": total,
                 "grid_refinement_rule": (
                     f"cells computed on a lattice every {self.coarse_factor} cells "
                     f"({self.coarse_step_deg:g} deg), halved where a 3x3 block neighbourhood changes "
                     f"reachability, verdict, shoot-look-shoot or battle-space band or the battle space "
-                    f"bends by more than {self.tolerance_s:g} s; other cells interpolated bilinearly "
+                    f"bends by more than {self.tolerance_s:g} s (unless its next nodes lie within {self.verify_s:g} s "
+                    f"of the interpolation); other cells interpolated bilinearly "
                     f"(geocover.gridrefine)")}
 
 
@@ -274,13 +313,13 @@ def adaptive_footprint(arch: Architecture, launch_ids: list[str] | None = None, 
                        bbox_deg: tuple[float, float, float, float] | None = None,
                        resolution_deg: float | None = None, max_cells: int = 4_000_000,
                        coarse_factor: int = DEFAULT_COARSE_FACTOR, tolerance_s: float = DEFAULT_TOLERANCE_S,
-                       progress=None, chunk: int = 4096) -> RefinedFootprint:
+                       verify_s: float = DEFAULT_VERIFY_S, progress=None, chunk: int = 4096) -> RefinedFootprint:
     """:func:`geocover.footprint.footprint`, refined adaptively (:func:`refine_grid`) for each
     (launch site, missile class) pair, combined over classes and launches as ``footprint``
     does; the cells computed come from :meth:`Architecture.engage_points`.
 
-    Parameters are those of :func:`~geocover.footprint.footprint` plus ``coarse_factor`` and
-    ``tolerance_s`` (:func:`refine_grid`); ``max_cells`` guards the fine grid.
+    Parameters are those of :func:`~geocover.footprint.footprint` plus ``coarse_factor``,
+    ``tolerance_s`` and ``verify_s`` (:func:`refine_grid`); ``max_cells`` guards the fine grid.
 
     Raises
     ------
@@ -302,7 +341,8 @@ def adaptive_footprint(arch: Architecture, launch_ids: list[str] | None = None, 
                 eng = arch.engage_points(site.lat_deg, site.lon_deg, lat, lon, chunk=chunk, missile=m)
                 return eng.battle_space_s, eng.shoot_look_shoot
 
-            bs, sl, st = refine_grid(evaluate, grid, coarse_factor=coarse_factor, tolerance_s=tolerance_s)
+            bs, sl, st = refine_grid(evaluate, grid, coarse_factor=coarse_factor, tolerance_s=tolerance_s,
+                                     verify_s=verify_s)
             grids.append(bs.astype(np.float32))
             slss.append(sl)
             by_threat[(lid, m.id)] = grids[-1]
@@ -316,5 +356,6 @@ def adaptive_footprint(arch: Architecture, launch_ids: list[str] | None = None, 
         if progress:
             progress(lid)
     return RefinedFootprint(sc, grid.west_deg, grid.north_deg, res, out, sls, by_threat,
-                            coarse_factor=int(coarse_factor), tolerance_s=float(tolerance_s), stats=stats)
+                            coarse_factor=int(coarse_factor), tolerance_s=float(tolerance_s),
+                            verify_s=float(verify_s), stats=stats)
 
