@@ -739,6 +739,10 @@ _SITE_RAYS = 801
 #: Layout of the CRPL tables cached on disk (bump it when the stored arrays change meaning;
 #: the key also holds a digest of this module's source, so a code change never reads old tables).
 _SITE_CACHE_FORMAT = 1
+#: Whether :func:`crpl_site` writes the tables of a site it traces to the disk cache (it reads
+#: the cache either way). ``geocover.search`` turns it off while it makes a candidate radar
+#: ready: one ~55 MB entry per candidate antenna height would fill the disk.
+STORE_SITES_ON_DISK = True
 #: Arrays of a cached site: name -> (shape as a function of (n_heights, n_grid_heights), dtype,
 #: loaded memory-mapped). The ray nodes and the first-crossing table are mapped (a footprint
 #: reads only the correction grid); the grid is read whole (every look-up touches it).
@@ -774,7 +778,8 @@ def crpl_site(antenna_height_m: float, surface_refractivity_n: float = CRPL_SURF
     if site is None:
         site = _trace_site(h_a, ns)
         site._correction_grid()
-        _store_site(path, site)
+        if STORE_SITES_ON_DISK:
+            _store_site(path, site)
     return site
 
 

@@ -9,22 +9,30 @@ in one process, on a local Dask cluster, or on an existing one.
   with its ground height from the DEM stack. A new radar is a searching and fire-control
   radar for every battery; a new battery is guided by every fire-control radar.
 * Objective: ``area`` (km^2 defended against all the launch sites), ``cities`` (share of
-  target cities defended), or ``warning`` (mean warning time over the cities' flights).
+  target cities defended), or ``warning`` (mean warning time, s, over the flights of every
+  (launch, missile class) pair that reach their city; a flight no radar detects counts as
+  0 s).
 * Greedy selection with lazy re-evaluation (CELF, Leskovec et al. 2007): after the first
   round every candidate keeps its last marginal gain as an upper bound; the best bound is
   re-evaluated against the current selection and taken if it still beats every other
   bound. This is exact greedy for submodular objectives (coverage-like ones nearly are);
   for others it is a heuristic, and says so in its output.
-* Work is split into (candidate x launch site) tasks. Each task returns a battle-space grid
-  and the city engagements; the client combines them, so the result is the same however
-  the tasks are spread (a test checks it). Tasks are retried if a worker is lost.
+* Work is split into one task per evaluated variant (the base plus the added sites), over
+  every launch site. Each process makes the base scenario ready once per search (radar
+  views and their refraction tables, flyout tables) and a variant adds only its own site;
+  the task scores the variant where it runs and returns one number, so the client holds
+  no grids and the result is the same however the tasks are spread (a test checks it).
+  Tasks are retried if a worker is lost.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import heapq
 import math
+import threading
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +44,9 @@ from .catalog import Interceptor, Radar
 from .compare import area_km2
 from .engine import ScenarioRun
 from .errors import GeocoverError, InputError
-from .footprint import combine_launches
+from .footprint import Architecture, combine_launches
 from .geodesy import inverse
+from .refraction import DEFAULT_VISIBILITY_MODEL
 from .scenario import Scenario
 
 __all__ = ["Executor", "SearchResult", "candidate_sites", "greedy_search", "on_region_edge", "read_region",
@@ -200,11 +209,12 @@ def with_candidate(sc: Scenario, kind: str, lat: float, lon: float, template, in
 # ------------------------------------------------------------------ tasks
 @dataclass(frozen=True)
 class Task:
-    """One unit of work: a scenario variant (the base plus some added sites) vs one launch."""
+    """One unit of work: a scenario variant (the base plus some added sites) against every
+    launch site of the search, scored in the worker (only the score travels back)."""
 
     key: tuple
     added: tuple[tuple[float, float], ...]
-    launch: str
+    launches: tuple[str, ...]
 
 
 def _variant(sc: Scenario, kind: str, template, added) -> Scenario:
@@ -214,8 +224,9 @@ def _variant(sc: Scenario, kind: str, template, added) -> Scenario:
 
 
 class TaskResult(NamedTuple):
-    """What one :func:`run_task` returns: the variant's battle-space grid against one launch
-    site and its engagements of the catalog's target cities (arrays over the cities)."""
+    """A scenario variant against one (launch site, missile class) pair: its battle-space grid
+    against the launch site (every class of it) and its engagements of the catalog's target
+    cities by that class (arrays over the cities). :func:`_score` reads a list of them."""
 
     key: tuple
     launch: str
@@ -227,14 +238,87 @@ class TaskResult(NamedTuple):
     warning_time_s: np.ndarray
 
 
-def run_task(sc: Scenario, kind: str, template, resolution_deg: float, task: Task) -> TaskResult:
-    """Battle-space grid and city engagements of one scenario variant vs one launch site
-    (one :class:`~geocover.engine.ScenarioRun`)."""
-    run = ScenarioRun(_variant(sc, kind, template, task.added), launches=[task.launch])
-    fp = run.footprint([task.launch], resolution_deg=resolution_deg)
-    eng = run.city_flights(task.launch).engagements
-    return TaskResult(task.key, task.launch, fp.battle_space_s[task.launch], fp.north_deg, fp.resolution_deg,
-                      eng.reachable, eng.defended, eng.warning_time_s)
+#: The base scenario's Architecture in this process (worker), built on a search's first task
+#: and reused by every variant of it: ``{search token: Architecture}``, one search at a time.
+_BASE: dict = {}
+_BASE_LOCK = threading.Lock()
+
+
+def _base_architecture(token: str, sc: Scenario) -> Architecture:
+    """The base scenario made ready once per process and search (radar views with their
+    refraction tables, interceptor flyout tables): a variant adds only its own sites."""
+    with _BASE_LOCK:
+        arch = _BASE.get(token)
+        if arch is None:
+            _BASE.clear()  # a previous search's architecture: free its tables
+            arch = _BASE[token] = Architecture(sc, model=DEFAULT_VISIBILITY_MODEL)
+        return arch
+
+
+def _forget_base() -> None:
+    """Drop the cached base architecture (end of a search; also run in every Dask worker)."""
+    with _BASE_LOCK:
+        _BASE.clear()
+
+
+def _variant_architecture(base: Architecture, sc: Scenario, kind: str, template, added) -> Architecture:
+    """``base`` with the added sites: the same radar views and flyout tables (the base
+    scenario's records are unchanged in a variant), new ones only for the added radars or
+    batteries; identical to ``Architecture(variant)`` (tests/test_compare_search.py)."""
+    from . import refraction
+    from .interceptor import flyout_table
+    from .radar import RadarView
+
+    variant = _variant(sc, kind, template, added)
+    arch = copy.copy(base)
+    arch.scenario = variant
+    store, refraction.STORE_SITES_ON_DISK = refraction.STORE_SITES_ON_DISK, False  # one entry per candidate
+    try:
+        arch.views = {rid: base.views.get(rid) or RadarView(r, model=DEFAULT_VISIBILITY_MODEL, terrain=False)
+                      for rid, r in variant.radars.items()}
+    finally:
+        refraction.STORE_SITES_ON_DISK = store
+    arch.tables = {iid: base.tables.get(iid) or flyout_table(i) for iid, i in variant.interceptors.items()}
+    arch.links = variant.links
+    return arch
+
+
+def run_task(sc: Scenario, kind: str, template, resolution_deg: float, task: Task, token: str = "") -> list[TaskResult]:
+    """Battle-space grids and city engagements of one scenario variant against each launch
+    site of ``task`` (one :class:`~geocover.engine.ScenarioRun` on the process's cached base
+    architecture): one :class:`TaskResult` per (launch, missile class) pair of the threat set."""
+    base = _base_architecture(token, sc) if token else Architecture(sc, model=DEFAULT_VISIBILITY_MODEL)
+    arch = _variant_architecture(base, sc, kind, template, task.added) if task.added else base
+    run = ScenarioRun(arch.scenario, architecture=arch, launches=list(task.launches))
+    out = []
+    for lid in task.launches:
+        fp = run.footprint([lid], resolution_deg=resolution_deg)
+        grid = fp.battle_space_s[lid]
+        for m in run.scenario.missiles_for(lid):
+            eng = run.city_flights(lid, missile=m).engagements
+            out.append(TaskResult(task.key, lid, grid, fp.north_deg, fp.resolution_deg, eng.reachable, eng.defended,
+                                  eng.warning_time_s))
+    return out
+
+
+def score_task(sc: Scenario, kind: str, template, resolution_deg: float, objective: str, token: str,
+               task: Task) -> float:
+    """The objective of one scenario variant (:func:`run_task`, then :func:`_score`): only
+    this number leaves the worker, so a search holds one float per evaluation, not grids.
+
+    A candidate radar's CRPL refraction tables (:func:`geocover.refraction.crpl_site`, tens
+    of MB per antenna height) serve this task only: when the task added entries to that
+    in-memory cache they are dropped again (the base scenario's radar views keep their own
+    tables), so a worker's memory does not grow with the candidates it has scored."""
+    from .refraction import crpl_site
+
+    before = crpl_site.cache_info().currsize
+    try:
+        return _score(objective, run_task(sc, kind, template, resolution_deg, task, token))
+    finally:
+        if kind == "radar" and task.added and crpl_site.cache_info().currsize > before:
+            crpl_site.cache_clear()
+
 
 def _check_scheduler(address: str, timeout_s: float) -> None:
     """Ask ``address`` who it is (Dask's ``identity`` message) within ``timeout_s`` (s);
@@ -439,19 +523,30 @@ class SearchResult:
 
 
 def _score(objective: str, parts: list[TaskResult]) -> float:
-    """The objective of one scenario variant from its per-launch task results."""
+    """The objective of one scenario variant from its task results (one per (launch, missile
+    class) pair; see the module docstring):
+
+    ``area``
+        km² of the cells defended against every launch that reaches them.
+    ``cities``
+        Share (0-1) of the threatened cities defended against every pair that reaches them.
+    ``warning``
+        Mean warning time (s) over the flights that reach their city, a flight that no radar
+        detects counting as 0 s (it gives no warning; leaving it out would let an undetected
+        threat raise the mean). 0 when no flight reaches a city.
+    """
     parts = [TaskResult._make(p) for p in parts]
     if objective == "area":
         both = combine_launches([p.battle_space_s for p in parts], "all")
         return area_km2(np.isfinite(both) & (both > 0), parts[0].north_deg, parts[0].resolution_deg)
-    reach = np.stack([p.reachable for p in parts])
+    reach = np.stack([np.asarray(p.reachable, bool) for p in parts])
     defended = np.stack([p.defended for p in parts])
     if objective == "cities":
         threatened = reach.any(axis=0)
         ok = np.all(defended | ~reach, axis=0) & threatened
         return float(ok.sum() / max(threatened.sum(), 1))
-    warn = np.stack([p.warning_time_s for p in parts])
-    return float(np.nanmean(warn)) if np.isfinite(warn).any() else 0.0
+    warn = np.stack([np.asarray(p.warning_time_s, float) for p in parts])[reach]
+    return float(np.mean(np.where(np.isfinite(warn), warn, 0.0))) if warn.size else 0.0
 
 
 def greedy_search(sc: Scenario, kind: str, cand_lat: np.ndarray, cand_lon: np.ndarray, *, k: int = 1,
@@ -483,17 +578,28 @@ def greedy_search(sc: Scenario, kind: str, cand_lat: np.ndarray, cand_lon: np.nd
     sc = dataclasses.replace(sc, launch_sites=launches)
     ex = executor or Executor("none", progress=False)
     evaluations = 0
+    token = uuid.uuid4().hex  # names this search's base architecture in each process
 
     def evaluate(selections: list[tuple], desc: str) -> list[float]:
         nonlocal evaluations
-        tasks = [Task((i,), tuple(sel), lid) for i, sel in enumerate(selections) for lid in launches]
-        out = ex.map(run_task, tasks, sc, kind, template, resolution_deg, desc=desc)
+        tasks = [Task((i,), tuple(sel), tuple(launches)) for i, sel in enumerate(selections)]
+        scores = ex.map(score_task, tasks, sc, kind, template, resolution_deg, objective, token, desc=desc)
         evaluations += len(selections)
-        by = {}
-        for res in out:
-            by.setdefault(res.key[0], {})[res.launch] = res
-        return [_score(objective, [by[i][lid] for lid in launches]) for i in range(len(selections))]
+        return [float(x) for x in scores]
 
+    try:
+        return _greedy(sc, cand_lat, cand_lon, k, kind, objective, ex, evaluate, lambda: evaluations)
+    finally:
+        _forget_base()
+        if getattr(ex, "client", None) is not None:
+            try:
+                ex.client.run(_forget_base)
+            except Exception:  # a worker gone: its memory went with it
+                pass
+
+
+def _greedy(sc, cand_lat, cand_lon, k, kind, objective, ex, evaluate, evaluations) -> SearchResult:
+    """The CELF loop of :func:`greedy_search` over ``evaluate(selections, desc) -> scores``."""
     base = evaluate([()], "base")[0]
     cands = list(zip(cand_lat.tolist(), cand_lon.tolist(), strict=True))
     first = evaluate([(c,) for c in cands], f"{len(cands)} candidates")
@@ -552,4 +658,4 @@ def greedy_search(sc: Scenario, kind: str, cand_lat: np.ndarray, cand_lon: np.nd
     note = ("greedy with lazy re-evaluation (CELF): exact greedy if the objective is submodular; "
             "the 'warning' objective is not, so its later picks are a heuristic")
     return SearchResult(kind, objective, base, np.asarray(cand_lat), np.asarray(cand_lon), np.asarray(first),
-                        picks, evaluations, note, stopped)
+                        picks, evaluations(), note, stopped)

@@ -149,10 +149,57 @@ def test_cities_and_warning_objectives_by_hand():
     warning = [[100.0, 200.0, np.nan, 50.0], [300.0, np.nan, np.nan, 70.0]]
     parts = _parts(reach, defended, warning)
     assert _score("cities", parts) == pytest.approx(1 / 3, rel=1e-12)  # 1 of 3 threatened cities
-    # warning: mean over the (launch, city) pairs with a warning time: (100+200+50+300+70)/5
+    # warning: mean over the (launch, city) flights that reach their city: (100+200+50+300+70)/5
     assert _score("warning", parts) == pytest.approx(144.0, rel=1e-12)
     nobody = _parts([[False] * 4], [[False] * 4], [[np.nan] * 4])
     assert _score("cities", nobody) == 0.0 and _score("warning", nobody) == 0.0
+
+
+def test_warning_objective_counts_an_undetected_reachable_threat_as_zero():
+    from geocover.search import _score
+
+    # Launch 1 now also reaches city 1, and no radar detects that flight (warning NaN). It
+    # gives no warning: it counts as 0 s, (100+200+50+300+0+70)/6 = 120 s, below the 144 s
+    # without it (a NaN-mean would ignore it and still say 144 s).
+    reach = [[True, True, False, True], [True, True, False, True]]
+    defended = [[True, False, False, True], [True, False, False, False]]
+    warning = [[100.0, 200.0, np.nan, 50.0], [300.0, np.nan, np.nan, 70.0]]
+    score = _score("warning", _parts(reach, defended, warning))
+    assert score == pytest.approx(120.0, rel=1e-12)
+    assert score < 144.0
+    # a flight that does not reach its city is no threat: its NaN is not a 0
+    unreached = [[True, True, False, True], [True, False, False, True]]
+    assert _score("warning", _parts(unreached, defended, warning)) == pytest.approx(144.0, rel=1e-12)
+
+
+def test_search_variant_equals_the_scenario_with_the_site_added(monkeypatch, tmp_path):
+    # A search task reuses the base scenario's radar views and flyout tables and adds only
+    # the candidate's; its grids and city engagements must be those of a ScenarioRun of the
+    # scenario with the candidate added (search.with_candidate), bit for bit. The candidate's
+    # refraction tables are not left in the disk cache nor in crpl_site's memory cache.
+    from geocover.engine import ScenarioRun
+    from geocover.refraction import crpl_site
+    from geocover.search import Task, _variant, run_task, score_task
+
+    monkeypatch.setenv("GEOCOVER_CACHE_DIR", str(tmp_path / "cache"))
+    sc = load_scenario("epaa-phase1-2011")
+    for kind, template in (("radar", sc.catalog.radar("kurecik")),
+                           ("interceptor", sc.catalog.interceptor("deveselu-sm3-ib"))):
+        task = Task((0,), ((44.25, 26.75),), ("tabriz",))
+        got = run_task(sc, kind, template, 4.0, task, "t")
+        ref = ScenarioRun(_variant(sc, kind, template, task.added), launches=["tabriz"])
+        fp = ref.footprint(["tabriz"], resolution_deg=4.0)
+        eng = ref.city_flights("tabriz").engagements
+        assert len(got) == 1 and got[0].launch == "tabriz"
+        np.testing.assert_array_equal(got[0].battle_space_s, fp.battle_space_s["tabriz"])
+        for name in ("reachable", "defended", "warning_time_s"):
+            np.testing.assert_array_equal(getattr(got[0], name), getattr(eng, name))
+    crpl_site.cache_clear()
+    score_task(sc, "radar", sc.catalog.radar("kurecik"), 4.0, "area", "t2", Task((1,), ((43.25, 25.75),), ("tabriz",)))
+    base_heights = {r.antenna_height_msl_m for r in sc.radars.values()}
+    # only the base radars' tables are stored (one folder per antenna height), none are left in memory
+    assert len(list((tmp_path / "cache" / "crpl").iterdir())) == len(base_heights)
+    assert crpl_site.cache_info().currsize == 0
 
 
 @pytest.mark.parametrize("objective", ["cities", "warning"])
@@ -177,8 +224,8 @@ def test_optimise_objectives_by_value(tmp_path, objective):
                                          [c.lon_deg for c in cities])
     if objective == "cities":
         want = eng.defended[eng.reachable].sum() / eng.reachable.sum()
-    else:
-        want = np.nanmean(eng.warning_time_s)
+    else:  # over the flights that reach their city, an undetected one counting as 0 s
+        want = np.nan_to_num(eng.warning_time_s[eng.reachable], nan=0.0).mean()
     assert doc["objective"] == objective and doc["base_score"] == pytest.approx(want, rel=1e-9)
     # adding a radar never hurts these objectives; a pick that adds nothing is not reported (issue 16)
     assert all(p["score"] > doc["base_score"] for p in doc["chosen"])
