@@ -226,7 +226,8 @@ def _run_task(job: dict, item: tuple[int, int, int]):
     lo, hi, c = item
     sc: Scenario = job["scenario"]
     sites = [sc.catalog.launch_site(lid) for lid in job["launches"]]
-    return _grid_part(job, sites, lo, hi, c), (_city_part(job, sites, lo, hi) if c == 0 else None)
+    return (_grid_part(job, sites, lo, hi, c) if job["chunks"] else None,
+            _city_part(job, sites, lo, hi) if c == 0 else None)
 
 
 def _city_part(job: dict, sites: list, lo: int, hi: int):
@@ -272,7 +273,7 @@ def robustness(scenario: Scenario, n_sets: int, *, seed: int = 0, method: str = 
                launches: list[str] | None = None, resolution_deg: float | None = None,
                bbox_deg=None, scheduler: str | None = "none", workers: int = 2, progress: bool | None = None,
                model=None, design: Design | None = None, executor=None, max_cells: int = 4_000_000,
-               indices: bool = True) -> RobustnessResult:
+               indices: bool = True, grid: bool = True) -> RobustnessResult:
     """Run the scenario's engagements over ``n_sets`` sampled parameter sets.
 
     Parameters
@@ -294,6 +295,9 @@ def robustness(scenario: Scenario, n_sets: int, *, seed: int = 0, method: str = 
         Use this design instead of sampling (tests).
     executor : geocover.search.Executor, optional
         An executor already started (its scheduler is used).
+    grid : bool
+        False: the cities only (no grid is engaged; the result's grid counts are empty and
+        its per-set defended areas NaN): seconds instead of minutes, for claims and tests.
 
     Raises
     ------
@@ -313,6 +317,7 @@ def robustness(scenario: Scenario, n_sets: int, *, seed: int = 0, method: str = 
     launches = list(launches or scenario.launch_sites)
     bbox = tuple(bbox_deg or scenario.bbox_deg)
     res = float(resolution_deg or scenario.resolution_deg)
+    use_grid = grid
     grid = checked_grid(bbox, res, max_cells)
     nrow, ncol = grid.shape
     west, north = grid.west_deg, grid.north_deg
@@ -322,11 +327,11 @@ def robustness(scenario: Scenario, n_sets: int, *, seed: int = 0, method: str = 
     job = {"token": uuid.uuid4().hex, "scenario": scenario, "values": design.values, "launches": launches,
            "model": model or DEFAULT_VISIBILITY_MODEL, "lat": np.repeat(lats, ncol), "lon": np.tile(lons, nrow),
            "cell_area_km2": np.repeat(cell_areas_km2(north, nrow, res), ncol),
-           "chunks": [(a, min(a + CHUNK_CELLS, cells)) for a in range(0, cells, CHUNK_CELLS)],
+           "chunks": [(a, min(a + CHUNK_CELLS, cells)) for a in range(0, cells, CHUNK_CELLS)] if use_grid else [],
            "city_lat": np.array([c.lat_deg for c in cities]), "city_lon": np.array([c.lon_deg for c in cities])}
     n = len(design)
     blocks = [(lo, min(lo + SETS_PER_TASK, n)) for lo in range(0, n, SETS_PER_TASK)]
-    items = [(lo, hi, c) for lo, hi in blocks for c in range(len(job["chunks"]))]
+    items = [(lo, hi, c) for lo, hi in blocks for c in range(max(len(job["chunks"]), 1))]
     own = executor is None
     ex = executor or Executor(scheduler, workers=workers, progress=progress)
     try:
@@ -344,14 +349,18 @@ def robustness(scenario: Scenario, n_sets: int, *, seed: int = 0, method: str = 
     for (lo, hi, c), (grid, city) in zip(items, out, strict=True):
         if city is not None:
             c_reach[lo:hi], c_def[lo:hi], c_bs[lo:hi] = city
+        if grid is None:
+            continue
         a, b = job["chunks"][c]
         dcount[:, a:b] += grid[0]
         rcount[:, a:b] += grid[1]
         area[lo:hi] += grid[2]
+    if not use_grid:
+        area[:] = np.nan
     result = RobustnessResult(
         scenario, design, launches, west, north, res, (nrow, ncol),
-        {k: dcount[i].reshape(nrow, ncol) for i, k in enumerate(names)},
-        {k: rcount[i].reshape(nrow, ncol) for i, k in enumerate(names)},
+        {k: dcount[i].reshape(nrow, ncol) for i, k in enumerate(names)} if use_grid else {},
+        {k: rcount[i].reshape(nrow, ncol) for i, k in enumerate(names)} if use_grid else {},
         area, cities, c_reach, c_def & c_reach, np.where(c_reach, np.nan_to_num(c_bs, nan=0.0), np.nan))
     if indices:
         result.indices = sensitivity(result)
@@ -407,7 +416,8 @@ def sensitivity(res: RobustnessResult) -> dict:
            "note": design.note, "sets": len(design), "base_samples": design.base, "seed": design.seed,
            "confidence_level": 0.95,
            "parameters": [p.describe() for p in space.parameters],
-           "defended_area_km2": analyse_output(design, names, res.defended_area_km2, problem),
+           "defended_area_km2": (analyse_output(design, names, res.defended_area_km2, problem)
+                                 if res.defended_count else None),  # None: cities only (grid=False)
            "cities": {}}
     for j, lid in enumerate(res.launches):
         for k, c in enumerate(res.cities):

@@ -17,6 +17,11 @@ its parameters are uncertain, mirroring ``[overrides]``::
     [uncertain.threats]
     missile = ["sejjil-2", "irbm"]         # categorical: one class per set, equally likely
 
+    [[uncertain.networks.links]]           # a [[networks.links]] link, named by its ends
+    from = "russia"
+    to = "nato"
+    latency_s = {low = 0.0, high = 60.0, source = "notional"}
+
 Distributions (``dist``): ``uniform`` (``low``, ``high``; the default, also as a bare
 ``[low, high]`` pair), ``triangular`` (``low``, ``mode``, ``high``), ``normal`` (``mean``,
 ``sd`` > 0, truncated to ``low`` < ``high``, both required) and ``choice`` (``choices``, a
@@ -50,7 +55,7 @@ if TYPE_CHECKING:
     from .scenario import Scenario
 
 __all__ = ["DISTRIBUTIONS", "METHODS", "Design", "ParameterSpace", "UncertainParameter", "apply_sample",
-           "check_design", "min_samples", "parse_uncertain", "sample"]
+           "check_design", "link_name", "min_samples", "parse_uncertain", "sample"]
 
 DISTRIBUTIONS = ("uniform", "triangular", "normal", "choice")
 #: Design methods: Saltelli/Sobol' (first-order and total indices), Morris (mu*, sigma);
@@ -64,6 +69,15 @@ MORRIS_MIN_TRAJECTORIES = 4
 #: Grid levels of the Morris design (SALib default; p = 4 with delta = p / (2 (p - 1))).
 MORRIS_LEVELS = 4
 _ENGAGEMENT_FIELDS = {"min_track_s": (0.0, 3600.0), "kill_assessment_s": (0.0, 3600.0)}
+#: Parameter keys of a network link's latency: ``networks.links.<from>-><to>.latency_s``;
+#: its bounds are those of ``[[networks.links]] latency_s`` (geocover.scenario).
+LINK_PREFIX, LINK_SUFFIX = "networks.links.", ".latency_s"
+_LINK_LATENCY_S = (0.0, 3600.0)
+
+
+def link_name(source: str, target: str) -> str:
+    """The name of a network link in parameter keys: ``<from>-><to>``."""
+    return f"{source}->{target}"
 
 
 @dataclass(frozen=True)
@@ -74,7 +88,7 @@ class UncertainParameter:
     ----------
     key : str
         Dotted path: ``radars.<id>.<field>``, ``interceptors.<id>.<field>``,
-        ``engagement.<field>`` or ``threats.missile``.
+        ``engagement.<field>``, ``threats.missile`` or ``networks.links.<from>-><to>.latency_s``.
     dist : str
         One of :data:`DISTRIBUTIONS`.
     low, high, mode, mean, sd : float or None
@@ -288,6 +302,15 @@ def apply_sample(scenario: Scenario, values: dict[str, Any]) -> Scenario:
             changes[parts[1]] = float(v)
         elif key == "threats.missile":
             changes["missile"] = scenario.catalog.missile(v)
+        elif key.startswith(LINK_PREFIX) and key.endswith(LINK_SUFFIX):
+            ends = key[len(LINK_PREFIX):-len(LINK_SUFFIX)]
+            links = changes.get("network_links", list(scenario.network_links))
+            hit = [i for i, nl in enumerate(links) if link_name(nl.source, nl.target) == ends]
+            if not hit:
+                raise InputError(f"{scenario.path}: uncertain key {key!r}: the scenario has no such link")
+            for i in hit:
+                links[i] = dataclasses.replace(links[i], latency_s=float(v))
+            changes["network_links"] = links
         else:
             raise InputError(f"unknown uncertain key {key!r}")
     for (kind, rid), fields_ in per_record.items():
@@ -323,9 +346,9 @@ def parse_uncertain(ctx, table: Any, radars: dict, interceptors: dict, catalog) 
         return ParameterSpace(ctx.path)
     if not isinstance(table, dict):
         ctx.fail("uncertain", "must be a table of [uncertain.radars.ID], [uncertain.interceptors.ID], "
-                              "[uncertain.engagement] and [uncertain.threats] tables")
+                              "[uncertain.engagement], [uncertain.threats] and [[uncertain.networks.links]] tables")
     params: list[UncertainParameter] = []
-    allowed = ("radars", "interceptors", "engagement", "threats")
+    allowed = ("radars", "interceptors", "engagement", "threats", "networks")
     for top, sub in table.items():
         if top not in allowed:
             near = close_matches(top, allowed)
@@ -333,6 +356,9 @@ def parse_uncertain(ctx, table: Any, radars: dict, interceptors: dict, catalog) 
                                                          f"; use {', '.join(allowed)}"))
         if not isinstance(sub, dict):
             ctx.fail(f"uncertain.{top}", "must be a table")
+        if top == "networks":
+            params.extend(_links(ctx, sub))
+            continue
         if top in ("radars", "interceptors"):
             pool = radars if top == "radars" else interceptors
             for rid, fields_ in sub.items():
@@ -392,6 +418,46 @@ def parse_uncertain(ctx, table: Any, radars: dict, interceptors: dict, catalog) 
                                    "(threats.missile)")
                 params.append(_choice(ctx, fkey, value, catalog))
     return ParameterSpace(ctx.path, tuple(params))
+
+
+def _links(ctx, table: dict) -> list[UncertainParameter]:
+    """``[[uncertain.networks.links]]``: tables with ``from`` and ``to`` naming a link of the
+    scenario's ``[[networks.links]]`` (checked before this table) and ``latency_s`` as a range
+    or distribution within the link's bounds (0-3600 s)."""
+    for k in table:
+        if k != "links":
+            ctx.fail(f"uncertain.networks.{k}", "unknown key; only link latencies can be uncertain: "
+                                                "[[uncertain.networks.links]] with from, to and latency_s")
+    if "links" not in table:
+        ctx.fail("uncertain.networks", "needs [[uncertain.networks.links]] tables (from, to, latency_s)")
+    raw = ctx.doc.get("networks")
+    have = [(lk.get("from"), lk.get("to")) for lk in (raw.get("links", []) if isinstance(raw, dict) else [])
+            if isinstance(lk, dict)]
+    out: list[UncertainParameter] = []
+    seen: set[tuple] = set()
+    for key, lk in ctx.records("uncertain.networks.links", table["links"], ("from", "to", "latency_s")):
+        ends = tuple(lk.get(e) for e in ("from", "to"))
+        for e, v in zip(("from", "to"), ends, strict=True):
+            if not isinstance(v, str):
+                ctx.fail(f"{key}.{e}", "must be the name of a network (as in [[networks.links]])")
+        if ends not in have:
+            listed = ", ".join(f"from {a!r} to {b!r}" for a, b in have) or "none"
+            ctx.fail(key, f"the scenario has no [[networks.links]] from {ends[0]!r} to {ends[1]!r} "
+                          f"(its links: {listed})")
+        if ends in seen:
+            ctx.fail(key, f"lists the link from {ends[0]!r} to {ends[1]!r} twice")
+        seen.add(ends)
+        if "latency_s" not in lk:
+            ctx.fail(key, "needs latency_s (a range or distribution, s)")
+        fkey = f"{key}.latency_s"
+        p = _numeric(ctx, fkey, lk["latency_s"], f"{LINK_PREFIX}{link_name(*ends)}{LINK_SUFFIX}")
+        lo, hi = _LINK_LATENCY_S
+        for bound in ("low", "mode", "high"):
+            v = getattr(p, bound)
+            if v is not None and not lo <= v <= hi:
+                ctx.fail(fkey, f"{bound} = {v:g} is outside {lo:g}..{hi:g} s")
+        out.append(p)
+    return out
 
 
 _NUMERIC_KEYS = {"dist", "low", "high", "mode", "mean", "sd", "source"}

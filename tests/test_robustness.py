@@ -308,3 +308,102 @@ def test_reachable_only_grid_is_exact():
         assert np.array_equal(res.defended_count[k].ravel(), c), k
     # the comparison can fail: the sets disagree somewhere (slow GBIs lose cells fast ones hold)
     assert 0 < counts["all"].sum() and np.any((counts["all"] > 0) & (counts["all"] < len(values)))
+
+
+# Brdy cannot search; only Gabala's track, shared from Russia's network through a link, can
+# cue it (tests/test_fusion.py: defended from Tabriz at London with a 0 s link, not with a
+# link slower than the flight)
+_LINKED = """[scenario]
+title = "uncertain link latency"
+[radars]
+early_warning = ["gabala"]
+fire_control = ["brdy-emr"]
+[[interceptors]]
+id = "redzikowo-gbi"
+[threats]
+launch_sites = ["tabriz"]
+missile = "irbm"
+[grid]
+bbox_deg = [-12.0, 34.0, 45.0, 66.0]
+[networks]
+us = ["brdy-emr"]
+russia = ["gabala"]
+[[networks.links]]
+from = "russia"
+to = "us"
+latency_s = 30.0
+use = "cue"
+[[networks.links]]
+from = "us"
+to = "russia"
+latency_s = 30.0
+use = "cue"
+[[uncertain.networks.links]]
+from = "russia"
+to = "us"
+latency_s = {low = 0.0, high = 3600.0, source = "test: an ideal link to one slower than any flight"}
+"""
+
+
+def test_uncertain_link_latency(tmp_path):
+    """[[uncertain.networks.links]]: the sampled latency replaces that link's (only that
+    link's) and the cities' results equal, bit for bit, the engine on the scenario with that
+    latency written in; an ideal link cues Brdy in time for London, one slower than the
+    flight cues nothing (tests/test_fusion.py's engage results)."""
+    import dataclasses
+
+    from geocover.footprint import Architecture
+    from geocover.robustness import robustness
+    from geocover.uncertainty import Design, apply_sample
+
+    p = tmp_path / "link.toml"
+    p.write_text(_LINKED, encoding="utf-8")
+    sc = load_scenario(p)
+    key = "networks.links.russia->us.latency_s"
+    assert sc.uncertain.names == [key]
+    lat_s = [0.0, 3600.0, 30.0]
+    for v in lat_s:
+        a = apply_sample(sc, {key: v})
+        assert [(nl.source, nl.target, nl.latency_s) for nl in a.network_links] == [("russia", "us", v),
+                                                                                     ("us", "russia", 30.0)]
+    design = Design("morris", np.zeros((3, 1)), [{key: v} for v in lat_s], 1, 0)
+    res = robustness(sc, 3, design=design, scheduler="none", progress=False, indices=False, grid=False)
+    assert res.defended_count == {} and np.isnan(res.defended_area_km2).all()  # cities only
+    cities = res.cities
+    site = sc.catalog.launch_site("tabriz")
+    for s, v in enumerate(lat_s):
+        fixed = dataclasses.replace(sc, network_links=[dataclasses.replace(sc.network_links[0], latency_s=v),
+                                                       sc.network_links[1]])
+        e = Architecture(fixed).engage_points(site.lat_deg, site.lon_deg, [c.lat_deg for c in cities],
+                                              [c.lon_deg for c in cities])
+        assert np.array_equal(res.city_reachable[s, 0], e.reachable)
+        assert np.array_equal(res.city_defended[s, 0], e.defended & e.reachable)
+        assert np.array_equal(res.city_battle_space_s[s, 0], np.where(e.reachable, e.battle_space_s, np.nan),
+                              equal_nan=True)
+    k = [c.id for c in cities].index("london")
+    assert res.city_defended[0, 0, k] and not res.city_defended[1, 0, k]
+
+
+LINK_BAD = [
+    ('[[uncertain.networks.links]]\nfrom = "nato"\nto = "natto"\nlatency_s = [0.0, 60.0]\n',
+     "uncertain.networks.links[0]", "no [[networks.links]] from 'nato' to 'natto'"),
+    ('[[uncertain.networks.links]]\nfrom = "russia"\nto = "nato"\nlatency_s = [60.0, 0.0]\n',
+     "uncertain.networks.links[0].latency_s", "greater than high"),
+    ('[[uncertain.networks.links]]\nfrom = "russia"\nto = "nato"\nlatency_s = [-5.0, 60.0]\n',
+     "uncertain.networks.links[0].latency_s", "outside 0..3600 s"),
+    ('[[uncertain.networks.links]]\nfrom = "russia"\nto = "nato"\nlatency_s = [0.0, 60.0]\nuse = "cue"\n',
+     "uncertain.networks.links[0].use", "unknown key"),
+    ('[uncertain.networks.nato]\nlatency_s = [0.0, 60.0]\n', "uncertain.networks.nato", "only link latencies"),
+    ('[[uncertain.networks.links]]\nfrom = "russia"\nto = "nato"\n', "uncertain.networks.links[0]",
+     "needs latency_s"),
+]
+
+
+@pytest.mark.parametrize(("table", "key", "words"), LINK_BAD)
+def test_bad_uncertain_links(tmp_path, table, key, words):
+    p = _scenario(tmp_path, table, base="fusion-centre-2011")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["robustness", str(p), "--samples", "16", "--scheduler", "none", "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert str(p) in r.output and f"'{key}" in r.output and words in r.output, r.output
+    assert "Traceback" not in r.output and not out.exists()
