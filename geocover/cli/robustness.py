@@ -131,14 +131,16 @@ def _json_default(v):
 
 
 def _map(path, sc, res, names: list[str], seed: int, model) -> None:
-    """map.html: the scenario map (its deterministic footprint on the run's grid, at least
-    0.5 deg) with the P(defended) grids written to the .tif files (geocover.maps.p_defended_map)."""
+    """map.html: the scenario map with the P(defended) grids written to the .tif files
+    (geocover.maps.p_defended_map). Its deterministic footprint, hidden at first under the
+    P(defended) layer, is drawn at the run's resolution but no finer than 1 deg (a few
+    CPU-seconds, not a second run of the grid)."""
     from ..maps import p_defended_map, save_map
 
     p = {"grids": {n: res.p_defended(n) for n in ["all", *[n for n in names if n != "all"]]},
          "west_deg": res.west_deg, "north_deg": res.north_deg, "resolution_deg": res.resolution_deg,
          "n_sets": res.n_sets, "method": res.design.method, "seed": seed}
-    save_map(p_defended_map(sc, p, footprint_resolution_deg=max(res.resolution_deg, 0.5),
+    save_map(p_defended_map(sc, p, footprint_resolution_deg=max(res.resolution_deg, 1.0),
                             **({"model": model} if model else {})), path)
 
 
