@@ -17,6 +17,9 @@ its parameters are uncertain, mirroring ``[overrides]``::
     [uncertain.threats]
     missile = ["sejjil-2", "irbm"]         # categorical: one class per set, equally likely
 
+    [uncertain.threats.classes.shahab-3]   # a threat set: its Shahab-3 class replaced by one of
+    missile = ["shahab-3", "sejjil-2"]     # these per set, from the same launch sites
+
     [[uncertain.networks.links]]           # a [[networks.links]] link, named by its ends
     from = "russia"
     to = "nato"
@@ -72,6 +75,8 @@ _ENGAGEMENT_FIELDS = {"min_track_s": (0.0, 3600.0), "kill_assessment_s": (0.0, 3
 #: Parameter keys of a network link's latency: ``networks.links.<from>-><to>.latency_s``;
 #: its bounds are those of ``[[networks.links]] latency_s`` (geocover.scenario).
 LINK_PREFIX, LINK_SUFFIX = "networks.links.", ".latency_s"
+#: Parameter keys of a threat-set class's choice: ``threats.classes.<class id>.missile``.
+CLASS_PREFIX, CLASS_SUFFIX = "threats.classes.", ".missile"
 _LINK_LATENCY_S = (0.0, 3600.0)
 
 
@@ -88,7 +93,8 @@ class UncertainParameter:
     ----------
     key : str
         Dotted path: ``radars.<id>.<field>``, ``interceptors.<id>.<field>``,
-        ``engagement.<field>``, ``threats.missile`` or ``networks.links.<from>-><to>.latency_s``.
+        ``engagement.<field>``, ``threats.missile``, ``threats.classes.<class id>.missile`` or
+        ``networks.links.<from>-><to>.latency_s``.
     dist : str
         One of :data:`DISTRIBUTIONS`.
     low, high, mode, mean, sd : float or None
@@ -302,6 +308,17 @@ def apply_sample(scenario: Scenario, values: dict[str, Any]) -> Scenario:
             changes[parts[1]] = float(v)
         elif key == "threats.missile":
             changes["missile"] = scenario.catalog.missile(v)
+        elif key.startswith(CLASS_PREFIX) and key.endswith(CLASS_SUFFIX):
+            cid = key[len(CLASS_PREFIX):-len(CLASS_SUFFIX)]
+            tset = changes.get("threat_set", list(scenario.threat_set))
+            hit = [i for i, tc in enumerate(scenario.threat_set) if tc.missile.id == cid]  # by the file's ids
+            if not hit:
+                raise InputError(f"{scenario.path}: uncertain key {key!r}: the threat set has no class {cid!r}")
+            for i in hit:
+                tset[i] = dataclasses.replace(tset[i], missile=scenario.catalog.missile(v))
+            changes["threat_set"] = tset
+            # the scenario's main class: the longest-ranged of the set, as the reader picks it
+            changes["missile"] = max(tset, key=lambda tc: tc.missile.range_m).missile
         elif key.startswith(LINK_PREFIX) and key.endswith(LINK_SUFFIX):
             ends = key[len(LINK_PREFIX):-len(LINK_SUFFIX)]
             links = changes.get("network_links", list(scenario.network_links))
@@ -407,17 +424,49 @@ def parse_uncertain(ctx, table: Any, radars: dict, interceptors: dict, catalog) 
                         ctx.fail(fkey, f"{bound} = {v:g} is outside {lo:g}..{hi:g} s")
                 params.append(p)
         else:
+            threats = ctx.doc.get("threats")
+            set_ids = ([c.get("missile") for c in threats["classes"] if isinstance(c, dict)]
+                       if isinstance(threats, dict) and isinstance(threats.get("classes"), list) else [])
             for name, value in sub.items():
                 fkey = f"uncertain.threats.{name}"
+                if name == "classes":
+                    params.extend(_class_choices(ctx, value, set_ids, catalog))
+                    continue
                 if name != "missile":
-                    ctx.fail(fkey, "unknown key; only the threat class (missile) can be uncertain")
-                threats = ctx.doc.get("threats")
-                if isinstance(threats, dict) and "classes" in threats:
+                    ctx.fail(fkey, "unknown key; only the threat class (missile, or a class of a threat set: "
+                                   "[uncertain.threats.classes.ID]) can be uncertain")
+                if set_ids:
                     ctx.fail(fkey, "the scenario has a threat set ([[threats.classes]]): every class is "
-                                   "already engaged; an uncertain threat class needs the one-class form "
-                                   "(threats.missile)")
+                                   "already engaged; to make one class of the set uncertain, use "
+                                   f"[uncertain.threats.classes.{set_ids[0]}] missile = [...] (that class "
+                                   "replaced by one of the choices, from its own launch sites)")
                 params.append(_choice(ctx, fkey, value, catalog))
     return ParameterSpace(ctx.path, tuple(params))
+
+
+def _class_choices(ctx, table: Any, set_ids: list, catalog) -> list[UncertainParameter]:
+    """``[uncertain.threats.classes.<class id>]`` with ``missile`` = choices: per set, that
+    class of the scenario's threat set is replaced by one of the choices (equally likely),
+    flying from the class's own launch sites."""
+    key = "uncertain.threats.classes"
+    if not set_ids:
+        ctx.fail(key, "the scenario has no threat set ([[threats.classes]]); use [uncertain.threats] "
+                      "missile = [...] for its one class")
+    if not isinstance(table, dict) or not table:
+        ctx.fail(key, "must be tables [uncertain.threats.classes.ID] with missile = [...]")
+    out = []
+    for cid, sub in table.items():
+        ckey = f"{key}.{cid}"
+        if cid not in set_ids:
+            ctx.fail(ckey, f"{cid!r} is not a class of this scenario's threat set (its classes: "
+                           f"{', '.join(map(str, set_ids))})")
+        if not isinstance(sub, dict) or set(sub) != {"missile"}:
+            extra = [k for k in sub if k != "missile"] if isinstance(sub, dict) else []
+            ctx.fail(f"{ckey}.{extra[0]}" if extra else ckey,
+                     "unknown key; use missile = [...]" if extra else "must be a table with missile = [...]")
+        p = _choice(ctx, f"{ckey}.missile", sub["missile"], catalog)
+        out.append(dataclasses.replace(p, key=f"{CLASS_PREFIX}{cid}{CLASS_SUFFIX}"))
+    return out
 
 
 def _links(ctx, table: dict) -> list[UncertainParameter]:
