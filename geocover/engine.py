@@ -13,6 +13,9 @@ through a :class:`ScenarioRun`, which owns one :class:`~geocover.footprint.Archi
   colouring all come;
 * :meth:`ScenarioRun.cities` — typed per-(city, launch, missile class) results
   (:class:`CityResult`);
+* first detection and warning time are the defender's (:meth:`ScenarioRun.defender_view`:
+  for a scenario with ``[networks]``, its own network's radars and the linked networks' tracks
+  after the links' latency);
 * :meth:`ScenarioRun.city_verdicts` — one verdict per city over the threat set
   (:class:`CityVerdict`): a city is *defended* when it is defended against every
   (launch, class) pair that reaches it (:data:`DEFENDED_RULE`).
@@ -194,8 +197,44 @@ class ScenarioRun:
         return next(iter(self.arch.views.values())).model_name if self.arch.views else ""
 
     def engage(self, traj: Trajectory, reachable: np.ndarray) -> Engagements:
-        """Engage given trajectories (e.g. a lofted profile from ``engage``)."""
-        return self.arch.engage(traj, reachable)
+        """Engage given trajectories (e.g. a lofted profile from ``engage``); the first
+        detection and warning time are the defender's (:meth:`defender_view`)."""
+        return self.engage_both(traj, reachable)[0]
+
+    def engage_both(self, traj: Trajectory, reachable: np.ndarray, tracks: FlightTracks | None = None
+                    ) -> tuple[Engagements, Engagements]:
+        """Engage given trajectories: (the engagements with the defender's first detection and
+        warning time, :meth:`defender_view`; the same with every radar of the scenario counted
+        at once, the engine's raw values). Identical for a scenario without ``[networks]``."""
+        ft = tracks or self.arch.track(traj)
+        raw = self.arch.engage(traj, reachable, tracks=ft)
+        return self.defender_view(traj, raw, ft), raw
+
+    def defender_view(self, traj: Trajectory, eng: Engagements, tracks: FlightTracks) -> Engagements:
+        """``eng`` with ``first_detection_t_s`` and ``warning_time_s`` as the defender knows
+        them, for a scenario with ``[networks]``: the first sample a radar of the home network
+        (the one holding the fire-control radars) counts, or a linked foreign network's track
+        formation plus the link's latency, whichever is earlier
+        (:func:`geocover.fusion.defender_warning`); warning = impact time − that (NaN when
+        that comes after impact, or the flight does not reach). The engine's
+        own values count every radar of every network at zero latency, which overstates the
+        defender's warning. Unchanged without ``[networks]`` (every radar in one network), or
+        when the fire-control radars belong to several networks (no single defender)."""
+        sc = self.scenario
+        if not sc.networks:
+            return eng
+        from .errors import InputError
+        from .fusion import defender_warning, home_network
+
+        try:
+            home_network(sc)
+        except InputError:
+            return eng
+        impact = np.asarray(traj.flight_time_s, float)
+        alert = defender_warning(sc, tracks, impact)["alert_t_s"]
+        # reachable flights only; an alert that would arrive after impact is no warning (NaN)
+        alert = np.where(np.asarray(eng.reachable, bool) & (alert < impact), alert, np.nan)
+        return dataclasses.replace(eng, first_detection_t_s=alert, warning_time_s=impact - alert)
 
     def footprint(self, launches: list[str] | None = None, *, bbox_deg=None, resolution_deg: float | None = None,
                   max_cells: int = 4_000_000, progress=None) -> FootprintGrid:
@@ -231,7 +270,7 @@ class ScenarioRun:
         traj, ok = self.arch.aim(site.lat_deg, site.lon_deg, [c.lat_deg for c in targets],
                                  [c.lon_deg for c in targets], missile=m)
         ft = self.arch.track(traj)
-        eng = self.arch.engage(traj, ok, tracks=ft)
+        eng = self.defender_view(traj, self.arch.engage(traj, ok, tracks=ft), ft)
         out = CityFlights(site, targets, traj, ok, ft, eng, m.id)
         if cities is None:
             self._cities[key] = out

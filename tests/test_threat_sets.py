@@ -511,3 +511,31 @@ def test_raid_default_class_is_the_sets_from_that_launch(files, tmp_path):
                     '[[threat]]\nlaunch = "isfahan"\ntarget = "istanbul-test"\n', encoding="utf-8")
     got, _ = _raid(f, "--raid", str(raid))
     assert [t["missile"] for t in got["threat_results"]] == ["sejjil-2", "irbm"]
+
+
+# ------------------------------------------------------------------ defender's warning (issue 14)
+def test_engage_warning_is_the_defenders(tmp_path):
+    """With ``[networks]``, ``engage``'s first detection and warning are the defender's: the
+    Russian network's Gabala reaches the US network (Brdy, which cannot search and is never
+    cued over an early-warning link) only as a track, after the link's latency. Hand check:
+    the latency is added exactly (100 s later first detection, 100 s less warning), the
+    all-radar values do not move, the track forms no sooner than ``min_track_s`` (10 s) after
+    the first detection, and a latency longer than the flight leaves no warning."""
+    def engage(latency_s):
+        text = _FUSION.format(threats='missile = "irbm"').replace("latency_s = 30.0", f"latency_s = {latency_s}")
+        p = tmp_path / f"l{latency_s:g}.toml"
+        p.write_text(text.replace('use = "cue"', 'use = "early_warning"'), encoding="utf-8")
+        return _engage(str(p), "tabriz", "warsaw")
+
+    a, b, never = engage(0.0), engage(100.0), engage(3600.0)  # 3,600 s: the largest latency a scenario takes
+    assert a["first_detection_any_radar_t_s"] == b["first_detection_any_radar_t_s"] == \
+        never["first_detection_any_radar_t_s"]
+    assert a["first_detection_any_radar_t_s"] > 0 and a["flight_time_s"] < 3600.0
+    assert b["first_detection_t_s"] - a["first_detection_t_s"] == pytest.approx(100.0, abs=1e-9)
+    assert a["warning_time_s"] - b["warning_time_s"] == pytest.approx(100.0, abs=1e-9)
+    assert a["warning_time_s"] == pytest.approx(a["flight_time_s"] - a["first_detection_t_s"], abs=1e-9)
+    assert a["first_detection_t_s"] >= a["first_detection_any_radar_t_s"] + 10.0
+    assert never["first_detection_t_s"] is None and never["warning_time_s"] is None
+    # without [networks] the two are the same (every radar in one network)
+    one = _engage(str(DATA / "third-site-2007.toml"), "tabriz", "warsaw", "--missile", "irbm")
+    assert one["first_detection_t_s"] == one["first_detection_any_radar_t_s"]

@@ -52,7 +52,12 @@ def command(scenario_name, launch, target, missile_id, speeds, perfect, mode, ap
     with several, one line (JSON: one entry of `classes`) per class, and the verdict over the
     set by the rule in `rule`: defended against every (launch, class) pair that reaches the
     target (`reachable_from`, `defended_against`; `battle_space_s` the least over them,
-    `limited_by` and `deciding_missile` those of the class that decides)."""
+    `limited_by` and `deciding_missile` those of the class that decides).
+
+    `first_detection_t_s` and `warning_time_s` are the defender's: with `[networks]`, what its
+    own network sees or a linked network delivers after the link's latency;
+    `first_detection_any_radar_t_s` and `warning_time_any_radar_s` count every radar of the
+    scenario at once (equal without `[networks]`)."""
     sc = load_scenario(scenario_name, get_catalog(catalog_files))
     explicit = sc.catalog.missile(missile_id) if missile_id else None
     lat1, lon1, name1, site1 = resolve_place(launch, sc.catalog)
@@ -96,10 +101,14 @@ def command(scenario_name, launch, target, missile_id, speeds, perfect, mode, ap
                   "refraction_model": run.refraction_model, "samples_per_flight": sc.samples}
         per_class = []
         for m, traj, ok, geo in flights:
-            eng = run.engage(traj, ok)
-            r = eng.row(0)
+            eng, raw = run.engage_both(traj, ok)
+            r = eng.row(0)  # first detection and warning: the defender's (ScenarioRun.defender_view)
             if not r["reachable"]:
                 r["defended"] = None
+            # the engine's raw values: every radar of every network at once, at zero latency
+            raw_row = raw.row(0)
+            r["first_detection_any_radar_t_s"] = raw_row["first_detection_t_s"]
+            r["warning_time_any_radar_s"] = raw_row["warning_time_s"]
             per_class.append((m, eng.result(0), {**common, "missile": m.id, **r, **geo}))
         reach_from, defended_against, least = combine_pairs([(name1, m.id, e) for m, e, _ in per_class])
         verdict = {"reachable_from": [{"launch": a, "missile": b} for a, b in reach_from],
