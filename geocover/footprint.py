@@ -127,10 +127,9 @@ class FlightTracks:
     samples: Samples
     points: PointSet
     tracks: Tracks
-    #: Per battery, (flyout time (s), computed) at each sample: what
-    #: :meth:`Architecture.opportunities` has already computed for these samples (the
-    #: adaptive sampling carries it to the refined samples, so each point's flyout is
-    #: computed once).
+    #: Per battery, the flyout time (s) to each sample that :meth:`Architecture.opportunities`
+    #: has already computed (NaN: out of reach; -inf: not computed yet); the adaptive sampling
+    #: carries it to the refined samples, so each point's flyout is computed once.
     flyout_cache: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def tracked_by(self, radar_order: list[str]) -> np.ndarray:
@@ -236,15 +235,13 @@ class Architecture:
                 cand = tracking & window
                 t_fly = np.full(t.shape, np.nan)
                 if cand.any():
-                    vals, done = ft.flyout_cache.get(iid, (None, None))
+                    vals = ft.flyout_cache.get(iid)
                     if vals is None or vals.shape != t.shape:
-                        vals, done = np.full(t.shape, np.nan), np.zeros(t.shape, bool)
-                        ft.flyout_cache[iid] = (vals, done)
-                    need = cand & ~done  # each sample's flyout once (element-wise: the same values)
+                        vals = ft.flyout_cache[iid] = np.full(t.shape, -np.inf)
+                    need = cand & (vals == -np.inf)  # each sample's flyout once (element-wise: the same values)
                     if need.any():
                         d, _ = pts.subset(need).distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
                         vals[need] = self.tables[iid].time_to(d, alt[need])
-                        done |= need
                     t_fly[cand] = vals[cand]
                 t_launch = t_fc + itc.commit_delay_s
                 ok = tracking & (t >= t_launch[:, None] + t_fly)

@@ -112,12 +112,24 @@ def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray, tai
     m = ft.tracks.t_s.shape[1]
     t_all = np.concatenate([ft.tracks.t_s, new_t], axis=1)
     order = np.argsort(t_all, axis=1, kind="stable")
-    flat = (order + (np.arange(n) * (m + k))[:, None]).reshape(-1)
+    row0 = (np.arange(n) * (m + k))[:, None]
+    flat = (order + row0).reshape(-1)
+    inv = np.empty_like(order)  # where each old and new sample goes in the merged row
+    np.put_along_axis(inv, order, np.broadcast_to(np.arange(m + k), order.shape), axis=1)
+    inv += row0
+    to_old, to_new = inv[:, :m].reshape(-1), inv[:, m:].reshape(-1)
 
-    def merged(a, b):  # the same elements as take_along_axis(concatenate(a, b), order), in one gather
-        return np.concatenate([a, b], axis=1).reshape(-1)[flat].reshape(n, m + k)
+    def merged(a, b):
+        """The same elements as take_along_axis(concatenate(a, b), order): one gather for
+        booleans, two scatters into one new array otherwise (no large temporary)."""
+        if a.dtype == bool:
+            return np.concatenate([a, b], axis=1).reshape(-1)[flat].reshape(n, m + k)
+        out = np.empty(n * (m + k), a.dtype)
+        out[to_old] = a.reshape(-1)
+        out[to_new] = b.reshape(-1)
+        return out.reshape(n, m + k)
 
-    t = t_all.reshape(-1)[flat].reshape(n, m + k)
+    t = merged(ft.tracks.t_s, new_t)
     lat, lon = merged(s.lat_deg, new_lat), merged(s.lon_deg, new_lon)
     alt, boosting = merged(s.altitude_m, new_alt), merged(s.boosting, new_boost)
     vis = {rid: merged(ft.tracks.visible[rid], seen(rid, v)) for rid, v in arch.views.items()}
@@ -134,8 +146,7 @@ def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray, tai
             nv[valid] = getattr(pts_new, name)
             setattr(points, name, merged(getattr(old, name), nv))
         points.shape = lat.shape
-    cache = {iid: (merged(vals, np.full((n, k), np.nan)), merged(done, np.zeros((n, k), bool)))
-             for iid, (vals, done) in ft.flyout_cache.items()}
+    cache = {iid: merged(vals, np.full((n, k), -np.inf)) for iid, vals in ft.flyout_cache.items()}
     return FlightTracks(samples, points, trk, cache)
 
 
@@ -169,7 +180,7 @@ def _take(ft, idx: np.ndarray):
     samples = _take_samples(ft.samples, idx)
     tracks = Tracks(trk.t_s[idx], *({r: a[idx] for r, a in d.items()} for d in (
         trk.visible, trk.counted, trk.in_track, trk.formed_t_s, trk.cue_t_s)), trk.can_search)
-    cache = {iid: (vals[idx], done[idx]) for iid, (vals, done) in ft.flyout_cache.items()}
+    cache = {iid: vals[idx] for iid, vals in ft.flyout_cache.items()}
     return FlightTracks(samples, ft.points.subset(idx), tracks, cache)
 
 
@@ -219,13 +230,11 @@ def _assemble(parts, n: int, width: int, tail: Samples):
     tracks = Tracks(t, *per_radar, *per_flight, trk0.can_search)
     cache = {}
     for iid in set.intersection(*(set(ft.flyout_cache) for _, ft in parts)):
-        vals = np.full((n, width), np.nan)
-        done = np.zeros((n, width), bool)
+        vals = np.full((n, width), -np.inf)
         for idx, ft in parts:
-            v, d = ft.flyout_cache[iid]
+            v = ft.flyout_cache[iid]
             vals[idx, :v.shape[1]] = v
-            done[idx, :d.shape[1]] = d
-        cache[iid] = (vals, done)
+        cache[iid] = vals
     return FlightTracks(samples, PointSet(lat, lon), tracks, cache)
 
 

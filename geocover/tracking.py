@@ -129,9 +129,56 @@ def first_true_t(t: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.where(mask.any(axis=1), t[np.arange(t.shape[0]), np.argmax(mask, axis=1)], np.nan)
 
 
+def _track_runs_py(t, seen, threshold_s, in_track, formed):
+    """One pass per row of :func:`track_runs`' numpy rule (the same comparisons and the same
+    NaN propagation as ``np.maximum.accumulate``), into ``in_track`` and ``formed``."""
+    n, m = seen.shape
+    for i in range(n):
+        run_start = -np.inf
+        formed[i] = np.nan
+        found = False
+        for j in range(m):
+            s = seen[i, j]
+            tj = t[i, j]
+            if s and (j == 0 or not seen[i, j - 1]):
+                x = tj
+            else:
+                x = -np.inf
+            if run_start != run_start or x != x:  # NaN propagates, as in np.maximum
+                run_start = np.nan
+            elif x > run_start:
+                run_start = x
+            ok = s and (tj - run_start >= threshold_s)
+            in_track[i, j] = ok
+            if ok and not found:
+                formed[i] = tj
+                found = True
+
+
+try:  # pragma: no cover - depends on the environment
+    import numba as _numba
+
+    _track_runs_nb = _numba.njit(cache=True, nogil=True)(_track_runs_py)
+except ImportError:  # pragma: no cover
+    _track_runs_nb = None
+
+
 def track_runs(t: np.ndarray, seen: np.ndarray, min_track_s: float) -> tuple[np.ndarray, np.ndarray]:
     """(in_track, formed_t_s): samples of runs of ``seen`` that have lasted ``min_track_s``
-    (1e-9 s slack for float sample times), and each row's first formation time (NaN: never)."""
+    (1e-9 s slack for float sample times), and each row's first formation time (NaN: never).
+
+    A numba kernel (one pass per row) when available and not switched off
+    (``GEOCOVER_NO_NUMBA=1``); the numpy code below is the reference (tests/test_speed_paths.py
+    checks them identical)."""
+    from ._kernels import use_numba
+
+    if _track_runs_nb is not None and use_numba() and seen.ndim == 2:
+        t2 = np.asarray(t, float)
+        t2 = np.broadcast_to(t2, seen.shape)
+        in_track = np.empty(seen.shape, bool)
+        formed = np.empty(seen.shape[0])
+        _track_runs_nb(t2, np.asarray(seen, bool), float(min_track_s - 1e-9), in_track, formed)
+        return in_track, formed
     start = np.zeros(seen.shape, bool)
     start[:, 0] = seen[:, 0]
     start[:, 1:] = seen[:, 1:] & ~seen[:, :-1]

@@ -166,3 +166,61 @@ def test_visible_fast_memory_order_and_exact_agreement():
         # osculating-sphere slant range) move only points within that of a boundary: the
         # README's "> 99.99 %" is over a whole footprint; these 24,000 points allow 0.1 %
         assert np.mean(vc == exact) > 0.999, (rid, np.mean(vc == exact))
+
+
+@needs_numba
+def test_track_runs_numba_identical_to_numpy(numpy_path):
+    # the track rule's one-pass kernel against its numpy reference (run starts, a running
+    # maximum with NaN propagation, the min_track_s comparison): booleans and sample times, so
+    # identical. Real visibility of the engine's samples plus a synthetic block with NaN times
+    # (unreachable flights) and runs that start at the first sample.
+    from geocover.footprint import Architecture
+    from geocover.scenario import load_scenario
+    from geocover.tracking import track_runs
+    from geocover.trajectory import aim_missile
+
+    sc = load_scenario("epaa-phase3-2018")
+    arch = Architecture(sc, refine=False)
+    site = sc.catalog.launch_site("tabriz")
+    rng = np.random.default_rng(7)
+    traj, _ = aim_missile(sc.missile, site.lat_deg, site.lon_deg, rng.uniform(35, 75, 200),
+                          rng.uniform(-5, 45, 200), errors="mask")
+    ft = arch.track(traj)
+    t = np.cumsum(rng.uniform(0.5, 20.0, (300, 90)), axis=1)
+    t[3, 40:] = np.nan
+    t[4] = np.nan
+    seen = rng.random((300, 90)) < 0.7
+    seen[:, 0] = True
+    cases = [(ft.tracks.t_s, v) for v in ft.tracks.visible.values()] + [(t, seen)]
+    for tt, vv in cases:
+        for min_track_s in (0.0, sc.min_track_s, 40.0):
+            fast = track_runs(tt, vv, min_track_s)
+            with numpy_path:
+                ref = track_runs(tt, vv, min_track_s)
+            np.testing.assert_array_equal(fast[0], ref[0])
+            np.testing.assert_array_equal(fast[1], ref[1])
+    assert any(0 < v.mean() < 1 for v in ft.tracks.in_track.values())  # tracks occur: the test can fail
+
+
+def test_vector_helpers_identical_to_numpy():
+    # geocover.trajectory writes 3-vector products out by component to skip numpy's per-call
+    # overhead; the reference is numpy itself (np.cross, np.sum(a * b, axis=-1),
+    # np.linalg.norm(a, axis=-1)) on the same inputs, to the bit, NaN and infinities included
+    from geocover import trajectory as tr
+
+    rng = np.random.default_rng(13)
+    a = rng.standard_normal((20_000, 3)) * np.exp(rng.uniform(-30, 30, (20_000, 3)))
+    b = rng.standard_normal((20_000, 3)) * np.exp(rng.uniform(-30, 30, (20_000, 3)))
+    a[:5] = [[np.nan, 1, 2], [np.inf, 0, 1], [0, 0, 0], [-0.0, 0, 1], [1e-300, 1e300, -1]]
+    with np.errstate(over="ignore", invalid="ignore"):  # products of 1e300 overflow in both
+        np.testing.assert_array_equal(tr._cross(a, b), np.cross(a, b))
+        np.testing.assert_array_equal(tr._cross_z(b), np.cross(tr._Z, b))
+        np.testing.assert_array_equal(tr._dot(a, b), np.sum(a * b, axis=-1))
+        np.testing.assert_array_equal(tr._norm(a), np.linalg.norm(a, axis=-1))
+        c = a.reshape(200, 100, 3)  # (flights, samples, 3), as Trajectory.positions uses it
+        np.testing.assert_array_equal(tr._norm(c), np.linalg.norm(c, axis=-1))
+    lat, lon = rng.uniform(-90, 90, 5000), rng.uniform(-180, 180, 5000)
+    u = tr._unit(lat, lon)
+    ref = np.stack([np.cos(np.radians(lat)) * np.cos(np.radians(lon)),
+                    np.cos(np.radians(lat)) * np.sin(np.radians(lon)), np.sin(np.radians(lat))], axis=-1)
+    np.testing.assert_array_equal(u, ref)
