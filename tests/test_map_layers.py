@@ -236,6 +236,24 @@ def test_p_defended_layer_cells_equal_the_geotiff(tmp_path):
     assert [e["show"] for e in group["entries"]] == [True, False]
 
 
+def test_map_robustness_draws_the_folder(tmp_path):
+    files = _synthetic(tmp_path / "rob")
+    out = tmp_path / "m.html"
+    r = CliRunner().invoke(cli, ["map", "gabala-offer-2007", "--robustness", str(tmp_path / "rob"), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    html = out.read_text(encoding="utf-8")
+    assert not EXTERNAL.search(html)
+    for name, tif in files.items():
+        np.testing.assert_array_equal(layer_classes(html, name, tif), classify(tif_values(tif)))
+    data = map_data(html)
+    assert any(s["title"] == "P(defended) over 20 parameter sets" for s in data["legend"]["sections"])
+    # the launch grid's entry is named after the catalog's launch site
+    (group,) = [g for g in data["groups"] if g["name"] == "Robustness"]
+    tabriz = gc.default_catalog().launch_site("tabriz").name
+    assert [e["label"] for e in group["entries"]] == ["P(defended) vs all launch areas that reach the cell",
+                                                      f"P(defended) vs {tabriz}"]
+
+
 @pytest.mark.parametrize("damage", ["missing", "truncated", "not_a_tiff", "out_of_range", "no_sets"])
 def test_map_robustness_refuses_a_bad_folder(tmp_path, damage):
     files = _synthetic(tmp_path / "rob")
