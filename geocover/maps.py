@@ -1089,8 +1089,8 @@ def add_p_defended_layer(m, grids, *, west_deg: float, north_deg: float, resolut
             gj = _geojson_exact(m, geom, {"color": P_DEFENDED_COLOURS[k], "weight": 0,
                                           "fillColor": P_DEFENDED_COLOURS[k], "fillOpacity": 0.6})
             gj.add_to(fg)
-            d.tooltip(gj, f"P(defended) {P_DEFENDED_LABELS[k]} of the {int(n_sets)} parameter sets "
-                          f"(vs {labels.get(name, name)})")
+            d.tooltip(gj, f"P(defended) {P_DEFENDED_LABELS[k]}: share of the {int(n_sets)} parameter sets in "
+                          f"which a target here is defended, among those that reach it (vs {labels.get(name, name)})")
             entry["classes"].append({"class": k, "label": P_DEFENDED_LABELS[k], "el": gj.get_name(),
                                      "cells": int(mask.sum())})
         if name == shown:
