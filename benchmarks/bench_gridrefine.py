@@ -59,6 +59,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--json", dest="json_path")
     ap.add_argument("--full-cache", dest="cache")
+    ap.add_argument("--tolerance", type=float, help="refine_grid's tolerance_s [default: its default]")
+    ap.add_argument("--verify", type=float, help="refine_grid's verify_s [default: its default]")
     args = ap.parse_args()
 
     import geocover as gc
@@ -70,6 +72,11 @@ def main() -> None:
     arch = Architecture(sc)
     bbox = tuple(args.bbox)
     footprint(arch, [LAUNCH], bbox_deg=(20.0, 50.0, 21.0, 51.0), resolution_deg=0.1)  # warm-up
+    tune = {k: v for k, v in (("tolerance_s", args.tolerance), ("verify_s", args.verify)) if v is not None}
+    from geocover.gridrefine import DEFAULT_TOLERANCE_S, DEFAULT_VERIFY_S
+
+    print(f"# adaptive: tolerance_s {tune.get('tolerance_s', DEFAULT_TOLERANCE_S):g}, "
+          f"verify_s {tune.get('verify_s', DEFAULT_VERIFY_S):g}")
     print(f"# {SCENARIO}, launch {LAUNCH}, box {bbox} (W, S, E, N deg); {cpu_model()}, "
           f"{mem_total_gib():.0f} GiB, Python {platform.python_version()}, numpy {np.__version__}")
     print("| resolution (deg) | cells | method | CPU s | cells computed | speed-up | verdicts identical "
@@ -97,7 +104,7 @@ def main() -> None:
         print(f"| {res:g} | {n:,} | full | {cpu_full:.1f} | {n:,} | 1 | | | | |", flush=True)
         for f in (int(x) for x in args.factors.split(",")):
             cpu, ad = timed(lambda res=res, f=f: adaptive_footprint(arch, [LAUNCH], bbox_deg=bbox, resolution_deg=res,
-                                                                    coarse_factor=f), args.repeat)
+                                                                    coarse_factor=f, **tune), args.repeat)
             b, sb = ad.battle_space_s[LAUNCH], ad.shoot_look_shoot[LAUNCH]
             both = (np.nan_to_num(a) > 0) & (np.nan_to_num(b) > 0)
             d = np.abs(a[both].astype(float) - b[both])

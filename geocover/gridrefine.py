@@ -53,10 +53,10 @@ DEFAULT_COARSE_FACTOR = 4
 #: interpolated [default]. A step of battle space J between two nodes gives a second
 #: difference J and an interpolation error of at most J/2; a smooth bend h²·f'' an error of
 #: h²·f''/8 (benchmarks/README.md, "Adaptive grids": measured agreement at this value).
-DEFAULT_TOLERANCE_S = 3.0
+DEFAULT_TOLERANCE_S = 2.0
 #: Largest difference (s) between a split block's new nodes and its bilinear interpolation
 #: for its sub-blocks to be taken as smooth [default] (see :func:`refine_grid`).
-DEFAULT_VERIFY_S = 1.0
+DEFAULT_VERIFY_S = 0.5
 
 
 def cell_classes(battle_space_s: np.ndarray, shoot_look_shoot: np.ndarray) -> np.ndarray:
