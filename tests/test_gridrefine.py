@@ -171,6 +171,12 @@ def test_footprint_adaptive_refuses_a_scheduler(tmp_path):
     assert r.exit_code == 2 and "--adaptive" in r.output and "Traceback" not in r.output
 
 
+def test_coarse_factor_without_adaptive_is_refused(tmp_path):
+    r = CliRunner().invoke(cli, ["footprint", "epaa-phase3-2018", "--coarse-factor", "8", "--out", str(tmp_path / "x")])
+    assert r.exit_code == 2 and "--adaptive" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "x").exists()
+
+
 def _km2(text: str) -> float:
     return float(text.replace(",", ""))
 

@@ -29,6 +29,7 @@ from .options import (
     announce_engagement_defaults,
     catalog_option,
     get_catalog,
+    is_default,
     launch_ids_option,
     model_option,
     nonempty,
@@ -79,6 +80,8 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, perfect,
     check_output_dir(out_dir)
     if adaptive and scheduler != "none":
         raise InputError("--adaptive runs in one process: drop --scheduler, or --adaptive")
+    if not adaptive and not is_default("coarse_factor"):
+        raise InputError("--coarse-factor applies to --adaptive grids only: add --adaptive")
     sc = load_scenario(scenario_name, get_catalog(catalog_files))
     box = None
     if bbox:
