@@ -63,23 +63,65 @@ _Z = np.array([0.0, 0.0, 1.0])
 
 
 # ------------------------------------------------------------------ sphere helpers
+# 3-vector products written out component by component: the same float64 operations, in the
+# same order, as np.cross, np.sum(a * b, axis=-1) and np.linalg.norm(a, axis=-1) (numpy's
+# reduction over a last axis of length 3 adds (x0 + x1) + x2; tests/test_speed_paths.py checks
+# the helpers against numpy), without their per-call overhead on (n, 3) arrays.
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.sum(a * b, axis=-1)`` of 3-vectors."""
+    return (a[..., 0] * b[..., 0] + a[..., 1] * b[..., 1]) + a[..., 2] * b[..., 2]
+
+
+def _norm(a: np.ndarray) -> np.ndarray:
+    """``np.linalg.norm(a, axis=-1)`` of 3-vectors."""
+    return np.sqrt(_dot(a, a))
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.cross(a, b)`` of 3-vectors (broadcast)."""
+    a, b = np.asarray(a), np.asarray(b)
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape), np.result_type(a, b))
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    out[..., 0] = a1 * b2 - a2 * b1
+    out[..., 1] = a2 * b0 - a0 * b2
+    out[..., 2] = a0 * b1 - a1 * b0
+    return out
+
+
+def _cross_z(b: np.ndarray) -> np.ndarray:
+    """``np.cross(_Z, b)``: the same operations with the constant axis (0, 0, 1)."""
+    out = np.empty(np.shape(b))
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    out[..., 0] = 0.0 * b2 - 1.0 * b1
+    out[..., 1] = 1.0 * b0 - 0.0 * b2
+    out[..., 2] = 0.0 * b1 - 0.0 * b0
+    return out
+
+
 def _unit(lat_deg, lon_deg) -> np.ndarray:
     lat, lon = np.radians(lat_deg), np.radians(lon_deg)
-    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+    out = np.empty(np.broadcast_shapes(np.shape(lat), np.shape(lon)) + (3,))
+    c = np.cos(lat)
+    np.multiply(c, np.cos(lon), out=out[..., 0])
+    np.multiply(c, np.sin(lon), out=out[..., 1])
+    out[..., 2] = np.sin(lat)
+    return out
 
 
 def _latlon(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    u = u / np.linalg.norm(u, axis=-1, keepdims=True)
-    return np.degrees(np.arcsin(np.clip(u[..., 2], -1, 1))), np.degrees(np.arctan2(u[..., 1], u[..., 0]))
+    n = _norm(u)
+    return (np.degrees(np.arcsin(np.clip(u[..., 2] / n, -1, 1))),
+            np.degrees(np.arctan2(u[..., 1] / n, u[..., 0] / n)))
 
 
 def _east_north(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Local east and north unit vectors at unit position vectors u (..., 3)."""
-    east = np.cross(_Z, u)
-    norm = np.linalg.norm(east, axis=-1, keepdims=True)
+    east = _cross_z(u)
+    norm = _norm(east)[..., None]
     pole = norm[..., 0] < 1e-12
     east = np.where(pole[..., None], np.array([0.0, 1.0, 0.0]), east / np.where(norm == 0, 1, norm))
-    north = np.cross(u, east)
+    north = _cross(u, east)
     return east, north
 
 
@@ -98,16 +140,22 @@ def _great_circle(u0: np.ndarray, az_rad: np.ndarray, angle_rad: np.ndarray) -> 
 def _azimuth_and_angle(u1: np.ndarray, u2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Initial azimuth (rad) and central angle (rad) of the great circle u1 -> u2."""
     east, north = _east_north(u1)
-    cross = np.linalg.norm(np.cross(u1, u2), axis=-1)
-    ang = np.arctan2(cross, np.sum(u1 * u2, axis=-1))
-    t = u2 - np.sum(u1 * u2, axis=-1)[..., None] * u1
-    az = np.arctan2(np.sum(t * east, axis=-1), np.sum(t * north, axis=-1))
+    cross = _norm(_cross(u1, u2))
+    dot = _dot(u1, u2)
+    ang = np.arctan2(cross, dot)
+    t = u2 - dot[..., None] * u1
+    az = np.arctan2(_dot(t, east), _dot(t, north))
     return az, ang
 
 
 def _rot_z(v: np.ndarray, angle_rad: ArrayLike) -> np.ndarray:
     c, s = np.cos(angle_rad), np.sin(angle_rad)
-    return np.stack([c * v[..., 0] - s * v[..., 1], s * v[..., 0] + c * v[..., 1], v[..., 2]], axis=-1)
+    v0, v1 = v[..., 0], v[..., 1]
+    out = np.empty(np.broadcast_shapes(np.shape(c), v0.shape) + (3,))
+    out[..., 0] = c * v0 - s * v1
+    out[..., 1] = s * v0 + c * v1
+    out[..., 2] = v[..., 2]
+    return out
 
 
 def _sincos_grid(start: np.ndarray, step: np.ndarray, m: int, out=None) -> tuple[np.ndarray, np.ndarray]:
@@ -558,7 +606,7 @@ class Trajectory:
         dt = np.maximum(t - tb, 0.0)
         r_in = _kepler_positions(el, dt)
         r_ef = _rot_z(r_in, -OMEGA_RAD_S * dt) if self.rotating else r_in
-        rad = np.linalg.norm(r_ef, axis=-1)
+        rad = _norm(r_ef)
         lat_f, lon_f = _latlon(r_ef)
         boosting = t < tb
         lat = np.where(boosting, boost.lat_deg, lat_f)
@@ -588,13 +636,13 @@ class Samples:
 
 def _elements(r0: np.ndarray, v0: np.ndarray) -> dict:
     """Kepler elements for propagation from inertial state (n, 3) to the surface."""
-    r = np.linalg.norm(r0, axis=-1)
-    v2 = np.sum(v0 * v0, axis=-1)
-    hv = np.cross(r0, v0)
-    h = np.linalg.norm(hv, axis=-1)
+    r = _norm(r0)
+    v2 = _dot(v0, v0)
+    hv = _cross(r0, v0)
+    h = _norm(hv)
     p = h * h / MU_M3_S2
     a = 1.0 / (2.0 / r - v2 / MU_M3_S2)
-    vr = np.sum(r0 * v0, axis=-1) / r
+    vr = _dot(r0, v0) / r
     ecos0, esin0 = p / r - 1.0, h * vr / MU_M3_S2
     e = np.hypot(ecos0, esin0)
     nu0 = np.arctan2(esin0, ecos0)
@@ -602,10 +650,10 @@ def _elements(r0: np.ndarray, v0: np.ndarray) -> dict:
     ok = hits & (a > 0)
     rhat = r0 / r[:, None]
     what = hv / h[:, None]
-    qhat = np.cross(what, rhat)
+    qhat = _cross(what, rhat)
     # perifocal axes: P towards perigee, Q = W x P
     pvec = np.cos(nu0)[:, None] * rhat - np.sin(nu0)[:, None] * qhat
-    qvec = np.cross(what, pvec)
+    qvec = _cross(what, pvec)
 
     def ecc_anom(nu):
         with np.errstate(invalid="ignore"):
@@ -666,7 +714,7 @@ def fly(lat_deg: ArrayLike, lon_deg: ArrayLike, azimuth_deg: ArrayLike, speed_mp
     ub, dirb = _great_circle(u0, np.radians(az), sb / R_EARTH_M)
     rb = (R_EARTH_M + hb)[:, None] * ub
     v_rel = v[:, None] * (np.cos(grad)[:, None] * dirb + np.sin(grad)[:, None] * ub)
-    v_in = v_rel + (OMEGA_RAD_S * np.cross(_Z, rb) if rotating else 0.0)
+    v_in = v_rel + (OMEGA_RAD_S * _cross_z(rb) if rotating else 0.0)
     el = _elements(rb, v_in)
     r_imp_in = R_EARTH_M * (np.cos(el["dnu"])[:, None] * el["rhat"] + np.sin(el["dnu"])[:, None] * el["qhat"])
     r_imp = _rot_z(r_imp_in, -OMEGA_RAD_S * el["tof"]) if rotating else r_imp_in
@@ -779,7 +827,7 @@ def aim(launch_lat_deg: ArrayLike, launch_lon_deg: ArrayLike, target_lat_deg: Ar
     reach = np.isfinite(traj.flight_time_s) & np.isfinite(traj.burnout_speed_mps) & np.isfinite(
         traj.flight_path_angle_deg)
     if rotating:
-        miss_m = np.linalg.norm(_unit(traj.impact_lat_deg, traj.impact_lon_deg) - ut, axis=-1) * R_EARTH_M
+        miss_m = _norm(_unit(traj.impact_lat_deg, traj.impact_lon_deg) - ut) * R_EARTH_M
         reach &= miss_m <= max(tol_m, 1.0) * 10
     else:
         reach &= _miss_m(traj, ut) <= max(tol_m, 1.0) * 10
@@ -798,7 +846,7 @@ def aim(launch_lat_deg: ArrayLike, launch_lon_deg: ArrayLike, target_lat_deg: Ar
 
 
 def _miss_m(traj: Trajectory, ut: np.ndarray) -> np.ndarray:
-    return np.linalg.norm(_unit(traj.impact_lat_deg, traj.impact_lon_deg) - ut, axis=-1) * R_EARTH_M
+    return _norm(_unit(traj.impact_lat_deg, traj.impact_lon_deg) - ut) * R_EARTH_M
 
 
 def _mask_rows(traj: Trajectory, solved: np.ndarray) -> None:
@@ -992,15 +1040,15 @@ def _inertial_min_energy(fam: _Family, az, g, v):
         v_in = _speed_for(psi, g_in, r1, R_EARTH_M)
         d = _direction(ub, head)
         v_vec = v_in[:, None] * (np.cos(g_in)[:, None] * d + np.sin(g_in)[:, None] * ub)
-        v_rel = v_vec - OMEGA_RAD_S * np.cross(_Z, r1[:, None] * ub)
-        up = np.sum(v_rel * ub, axis=-1)
+        v_rel = v_vec - OMEGA_RAD_S * _cross_z(r1[:, None] * ub)
+        up = _dot(v_rel, ub)
         east, north = _east_north(ub)
-        ve, vn = np.sum(v_rel * east, axis=-1), np.sum(v_rel * north, axis=-1)
-        v_new = np.linalg.norm(v_rel, axis=-1)
+        ve, vn = _dot(v_rel, east), _dot(v_rel, north)
+        v_new = _norm(v_rel)
         g_new = np.degrees(np.arcsin(np.clip(up / v_new, -1, 1)))
         # turn the launch azimuth by the change of heading wanted at burnout
         _, dirb = _great_circle(u1, np.radians(az), t.boost_range_m / R_EARTH_M)
-        head_now = np.arctan2(np.sum(dirb * east, axis=-1), np.sum(dirb * north, axis=-1))
+        head_now = np.arctan2(_dot(dirb, east), _dot(dirb, north))
         dhead = np.degrees((np.arctan2(ve, vn) - head_now + np.pi) % (2 * np.pi) - np.pi)
         ok = np.isfinite(v_new) & np.isfinite(g_new) & (g_new > 10.0) & (np.abs(g_new - g) < 15.0)
         az = np.where(ok, az + dhead, az)
@@ -1029,7 +1077,7 @@ def _newton_hit(lat1, lon1, ut, az, g, v, *, fixed_speed: bool, spec: _Boost, rc
 
     def miss(idx, tr):
         d = _unit(tr.impact_lat_deg, tr.impact_lon_deg) - ut[idx]
-        return np.stack([np.sum(d * e_t[idx], axis=-1), np.sum(d * n_t[idx], axis=-1)], axis=-1)
+        return np.stack([_dot(d, e_t[idx]), _dot(d, n_t[idx])], axis=-1)
 
     every = np.arange(az.size)
     f = miss(every, shoot(every, az, q))
