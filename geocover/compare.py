@@ -23,11 +23,14 @@ from .scenario import Scenario
 __all__ = ["CITY_TABLE_FIELDS", "Comparison", "area_km2", "cell_areas_km2", "city_table", "compare_scenarios",
            "land_fraction", "scenario_metrics"]
 
-#: Columns of ``compare``'s city x scenario table (``cities.csv``), one row per (city, scenario):
-#: every catalog target city, out-of-reach ones included (``reachable`` false, ``defended``
-#: empty, ``limited_by`` ``not_reachable``).
+#: Columns of ``compare``'s city x scenario table (``comparison_cities.csv``, the ``cities``
+#: layer of ``comparison.gpkg``), one row per (city, scenario): every catalog target city,
+#: out-of-reach ones included (``reachable`` false, ``defended`` empty, ``limited_by``
+#: ``not_reachable``). ``launch`` and ``missile``: the (launch site, missile class) pair the
+#: verdict comes from (the first pair the city is not defended against, else the pair with
+#: the least battle space; empty when no pair reaches the city).
 CITY_TABLE_FIELDS = ("target", "name", "lat_deg", "lon_deg", "scenario", "reachable", "defended", "battle_space_s",
-                     "limited_by")
+                     "limited_by", "launch", "missile")
 
 #: Sub-points per cell side for :func:`land_fraction`.
 LAND_SUBSAMPLES = 5
@@ -61,19 +64,23 @@ def city_table(run: ScenarioRun, launches: list[str]) -> list[dict]:
     of ``launches`` (:data:`geocover.engine.DEFENDED_RULE`): ``battle_space_s`` the least over
     the (launch, class) pairs that reach the city; ``limited_by`` the engine's reason for the
     first pair it is not defended against (``not_reachable`` when none reaches; empty when
-    defended)."""
+    defended); ``launch``/``missile`` that pair, or for a defended city the pair with the
+    least battle space (empty when none reaches)."""
     by_city: dict[str, list] = {}
     for r in run.cities(launches):
         by_city.setdefault(r.target.id, []).append(r)
     out = []
     for v in run.city_verdicts(launches):
         rows = by_city[v.target.id]
-        reach = [r.engagement for r in rows if r.engagement.reachable]
-        bad = [e for e in reach if not e.defended]
+        reach = [r for r in rows if r.engagement.reachable]
+        bad = [r for r in reach if not r.engagement.defended]
+        # the pair the verdict comes from: the first undefended one, else the least battle space
+        key = bad[0] if bad else min(reach, key=lambda r: r.engagement.battle_space_s, default=None)
         out.append({"target": v.target.id, "name": v.target.name, "lat_deg": v.target.lat_deg,
                     "lon_deg": v.target.lon_deg, "scenario": run.scenario.id, "reachable": bool(reach),
                     "defended": v.defended, "battle_space_s": v.battle_space_s,
-                    "limited_by": "not_reachable" if not reach else (bad[0].limited_by if bad else None)})
+                    "limited_by": "not_reachable" if not reach else (bad[0].engagement.limited_by if bad else None),
+                    "launch": key.launch.id if key else None, "missile": key.missile if key else None})
     return out
 
 

@@ -187,6 +187,10 @@ def write_gpkg(path: str | Path, layers: Sequence[GpkgLayer]) -> Path:
             for k in keys:  # a column of only None has no type GDAL can write: make it text
                 if gdf[k].isna().all():
                     gdf[k] = gdf[k].astype("string")
+                elif gdf[k].dtype == object and all(isinstance(v, (bool, np.bool_)) for v in gdf[k] if not pd.isna(v)):
+                    # booleans with gaps: a GeoPackage BOOLEAN with NULLs (as an object column GDAL
+                    # would write the text "True"/"False", which QGIS's true/false categories miss)
+                    gdf[k] = gdf[k].astype("boolean")
             # GeoPackage 1.2 (OGC 12-128r15): what GDAL < 3.7 and older QGIS read without a warning.
             pyogrio.write_dataframe(gdf, tmp, layer=layer.name, driver="GPKG",
                                     dataset_options={"VERSION": "1.2"} if i == 0 else None,
@@ -523,20 +527,40 @@ def search_outputs(stage: Path, sc, heat: Sequence[tuple], picks: Sequence[tuple
 
 
 def comparison_outputs(stage: Path, scenarios: Sequence[Any], comp, catalog) -> None:
-    """``comparison.gpkg``: the per-city table as a point layer (one column per scenario)."""
+    """``comparison.gpkg`` of a compare run, two point layers of every catalog target city
+    (out-of-reach ones included):
+
+    ``cities``
+        The city x scenario table row for row (``comparison_cities.csv``, columns
+        :data:`geocover.compare.CITY_TABLE_FIELDS`): one point per city and scenario with
+        ``defended`` (empty where no (launch, class) pair reaches it), ``battle_space_s``,
+        ``limited_by``, the ``launch`` and ``missile`` the verdict comes from, lat/lon.
+    ``city_summary``
+        One point per city: ``defended_<scenario>`` per scenario (empty where not
+        threatened) and ``scenarios_defending``.
+    """
     from shapely.geometry import Point
 
+    from .compare import CITY_TABLE_FIELDS
+
+    rows = [(Point(r["lon_deg"], r["lat_deg"]), {k: r.get(k) for k in CITY_TABLE_FIELDS}) for r in comp.city_rows]
+    by_city: dict[str, dict[str, Any]] = {}
+    for r in comp.city_rows:
+        by_city.setdefault(r["target"], {})[r["scenario"]] = r["defended"]
     feats = []
-    for cid in sorted(comp.cities):
+    for cid in sorted(by_city):
         c = catalog.target(cid)
         row = {"target": cid, "name": c.name, "lat_deg": c.lat_deg, "lon_deg": c.lon_deg}
         for s in scenarios:
-            v = comp.cities[cid].get(s.id)
+            v = by_city[cid].get(s.id)
             row[f"defended_{s.id}"] = None if v is None else bool(v)
-        row["scenarios_defending"] = sum(1 for s in scenarios if comp.cities[cid].get(s.id))
+        row["scenarios_defending"] = sum(1 for s in scenarios if by_city[cid].get(s.id))
         feats.append((Point(c.lon_deg, c.lat_deg), row))
     write_gpkg(stage / "comparison.gpkg", [
-        GpkgLayer("cities", feats, LayerStyle("marker", by="scenarios_defending"),
+        GpkgLayer("cities", rows, LayerStyle("marker", by="defended"),
+                  "target cities x scenarios as comparison_cities.csv: defended (empty where out of reach), "
+                  "battle space (s), limited_by, the launch and missile class of the verdict"),
+        GpkgLayer("city_summary", feats, LayerStyle("marker", by="scenarios_defending"),
                   "target cities: defended (true/false, empty where not threatened) in each scenario")])
 
 

@@ -51,6 +51,59 @@ def test_compare_command(tmp_path):
     doc = json.loads((out / "comparison.json").read_text())
     assert [m["scenario"] for m in doc["metrics"]] == ["epaa-phase1-2011", "epaa-phase2-2015"]
     assert "| bucharest |" in (out / "comparison.md").read_text()
+    _gpkg_cities_equal_the_csv(out)
+
+
+def _gpkg_cities_equal_the_csv(out):
+    """comparison.gpkg's ``cities`` layer, read by GDAL (ogrinfo, pyogrio), is
+    comparison_cities.csv row for row: same rows in the same order, every column, each point
+    on its row's lat/lon; out-of-reach cities are there with reachable false and defended
+    NULL; the layer's QGIS style (layer_styles) categorizes on a column of the layer."""
+    import csv
+    import shutil
+    import sqlite3
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    import pyogrio
+
+    with open(out / "comparison_cities.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    header = list(rows[0])
+    assert {"defended", "battle_space_s", "limited_by", "launch", "missile", "lat_deg", "lon_deg"} <= set(header)
+    gpkg = out / "comparison.gpkg"
+    if shutil.which("ogrinfo"):  # GDAL's own reader: the layer and its feature count
+        info = subprocess.run(["ogrinfo", "-ro", "-so", str(gpkg), "cities"], capture_output=True, text=True,
+                              check=True).stdout
+        assert f"Feature Count: {len(rows)}" in info
+        assert "defended: Integer(Boolean)" in info and "reachable: Integer(Boolean)" in info
+    layer = pyogrio.read_dataframe(gpkg, layer="cities")
+    assert [c for c in layer.columns if c != "geometry"] == header
+    assert len(layer) == len(rows)
+
+    def as_csv(v) -> str:  # how the CSV writes a value: "" for NULL, True/False, repr of a float
+        if v is None or (isinstance(v, float) and v != v):
+            return ""
+        return str(v)
+
+    for (_, g), r in zip(layer.iterrows(), rows, strict=True):
+        for k in header:
+            v = g[k]
+            if k in ("reachable", "defended") and as_csv(v):
+                v = bool(v)  # a GeoPackage BOOLEAN reads back as 0/1
+            assert as_csv(v) == r[k], (k, v, r)
+        assert (g.geometry.x, g.geometry.y) == (float(r["lon_deg"]), float(r["lat_deg"]))
+    far = [r for r in rows if r["reachable"] == "False"]
+    assert far and all(r["defended"] == "" and r["limited_by"] == "not_reachable" for r in far)
+    con = sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)
+    try:
+        qml = dict(con.execute("SELECT f_table_name, styleQML FROM layer_styles").fetchall())["cities"]
+    finally:
+        con.close()
+    renderer = ET.fromstring(qml.split("\n", 1)[1]).find("renderer-v2")
+    assert renderer.get("attr") in header
+    # GDAL gives QGIS a BOOLEAN column as true/false (test_gis_outputs); "" is QGIS's "all other values"
+    assert sorted(c.get("value") for c in renderer.iter("category")) == ["", "false", "true"]
 
 
 def test_candidates_on_land_and_region_errors(tmp_path):
