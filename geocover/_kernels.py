@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import os
 
+import numpy as np
+
 try:  # pragma: no cover - depends on the environment
     import numba
 
@@ -18,7 +20,7 @@ except ImportError:  # pragma: no cover
 
 __all__ = ["HAVE_NUMBA", "bilinear_geographic", "boost_profile", "crpl_correction", "flyout_time",
            "free_flight_by_anomaly",
-           "geoid_bilinear", "hermite_rays", "mask_rays", "use_numba"]
+           "geoid_bilinear", "hermite_rays", "mask_rays", "use_numba", "visible"]
 
 
 def use_numba() -> bool:
@@ -265,6 +267,127 @@ def _crpl_bilinear_py(p, fh, s, ds, n_s, n_h, tab, out):
 _crpl_bilinear = numba.njit(inline="always", cache=True)(_crpl_bilinear_py) if HAVE_NUMBA else _crpl_bilinear_py
 
 
+def _height_index_py(x, hs, g):
+    """(fractional index of height ``x`` on the node heights ``hs`` as ``np.interp`` of the
+    indices gives it: slope (x - x_j) + j, clamped at the ends; the interval found, to
+    start the next search from)."""
+    n_h = hs.size
+    if x <= hs[0]:
+        return 0.0, g
+    if x >= hs[n_h - 1]:
+        return float(n_h - 1), g
+    if hs[g] <= x < hs[g + 1]:
+        lo = g
+    elif g + 2 < n_h and hs[g + 1] <= x < hs[g + 2]:
+        lo = g + 1
+    else:
+        lo, hi = 0, n_h - 1  # hs[lo] <= x < hs[hi]
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if hs[mid] <= x:
+                lo = mid
+            else:
+                hi = mid
+    return (1.0 / (hs[lo + 1] - hs[lo])) * (x - hs[lo]) + lo, lo
+
+
+_height_index = numba.njit(inline="always", cache=True)(_height_index_py) if HAVE_NUMBA else _height_index_py
+
+
+def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crpl, hs, ds, n_s, tab, out):
+    """``radar.RadarView.visible_fast`` (no terrain mask) point by point, fused: the
+    Andoyer-Lambert distance and azimuth of ``fastgeo.PointSet.distance_azimuth`` from the
+    points' float32 trigonometry (``sb``, ``cb``, ``slon``, ``clon``), the slant range on the
+    osculating sphere against the radar-equation range (per point when
+    ``per_point_rcs``), the azimuth sector, the elevation on the refraction sphere plus the
+    CRPL correction (``crpl``: bilinear in ``tab``, float64 arithmetic as
+    ``_crpl_correction``), the elevation limits and the radar horizon. The same float32
+    operations in the same order as the numpy path; only the float32 ``sin`` / ``atan2``
+    differ (libm here, numpy's SIMD routines there, up to an ulp apart), so a point within an
+    ulp of a limit may fall the other way (tests/test_speed_paths.py).
+
+    ``geo`` (float32): sb0, cb0, sl0, cl0 of the site (reduced latitude, longitude), the
+    semi-major axis a, f / 2. ``radar`` (float32): a2 = R_osc + h_ell, R_osc + N_site,
+    2 R_osc, the scalar maximum range, reference range, reference RCS, boresight (deg),
+    half-width + 1e-9 (deg; unused when ``full``, a full circle), refraction radius, antenna
+    height MSL, min and max elevation (deg), grazing elevation (deg), horizon ground range (m)."""
+    f32 = np.float32
+    sb0, cb0, sl0, cl0, a_m, half_f = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5]
+    a2, c0, two_r, mr0, ref_rng, ref_rcs = radar[0], radar[1], radar[2], radar[3], radar[4], radar[5]
+    bore, hw, rad, h_ant = radar[6], radar[7], radar[8], radar[9]
+    el_min, el_max, el_graz, s_hor = radar[10], radar[11], radar[12], radar[13]
+    one, half, two, four = f32(1.0), f32(0.5), f32(2.0), f32(4.0)
+    to_deg = f32(180.0 / math.pi)
+    g = 0
+    for p in range(h.size):
+        # distance and azimuth (fastgeo.PointSet.distance_azimuth)
+        sdl = slon[p] * cl0 - clon[p] * sl0
+        cdl = clon[p] * cl0 + slon[p] * sl0
+        cb_cdl = cb[p] * cdl
+        x = cb[p] * sdl
+        y = cb0 * sb[p] - sb0 * cb_cdl
+        z = sb0 * sb[p] + cb0 * cb_cdl
+        hp = h[p]
+        c2 = c0 + hp
+        mr = f32(ref_rng * math.sqrt(math.sqrt(rcs[p] / ref_rcs))) if per_point_rcs else mr0
+        # cheap rejection, before any trigonometry: rho^2 >= 4 a2 c2 sin^2(s / 2R) and, with
+        # z = cos(sigma) on the auxiliary sphere, s / R >= 0.99 sigma (|a / R - 1| < 0.4 %,
+        # Andoyer's term < 0.5 %), so sin^2(s / 2R) >= 0.98 (1 - z) / 2; with 1e-6 of slack for
+        # z's float32 rounding and another 1 % margin the point is certainly beyond the range
+        if c2 > 0.0 and 2.0 * 0.97 * float(a2) * float(c2) * ((1.0 - float(z)) - 1e-6) > float(mr) * float(mr):
+            out[p] = False
+            continue
+        ssig = math.hypot(x, y)
+        sig = math.atan2(ssig, z)
+        cc, ss = cb0 * cb[p], sb0 * sb[p]
+        sp2 = half * (one - (cc - ss))
+        sq2 = half * (one - (cc + ss))
+        sh = math.sin(half * sig)
+        sh2 = sh * sh
+        ch2 = one - sh2
+        corr = f32(0.0)
+        if sig > f32(1e-6):
+            corr = (sig - ssig) * sp2 * (one - sq2) / ch2 + (sig + ssig) * (one - sp2) * sq2 / sh2
+        s = a_m * (sig - half_f * corr)
+        # slant range against the range limit
+        sn = math.sin(s / two_r)
+        rho2 = (c2 - a2) * (c2 - a2) + four * a2 * c2 * (sn * sn)
+        if not rho2 <= mr * mr:
+            out[p] = False
+            continue
+        if not full:
+            az = math.atan2(x, y) * to_deg
+            if az < f32(0.0):
+                az += f32(360.0)
+            off = (az - bore + f32(180.0)) % f32(360.0) - f32(180.0)
+            if not abs(off) <= hw:
+                out[p] = False
+                continue
+        # elevation on the refraction sphere, plus the traced rays' bending
+        t = s / rad
+        c = rad + hp
+        st = math.sin(t / two)
+        num = (hp - h_ant) - two * c * (st * st)
+        el = math.atan2(num, c * math.sin(t)) * to_deg
+        if crpl:
+            fh, g = _height_index(float(hp), hs, g)
+            el = el + f32(_crpl_value(fh, float(s), ds, n_s, hs.size, tab))
+        out[p] = (el >= el_min) and (el <= el_max) and ((el >= el_graz) or (s <= s_hor))
+
+
+def _crpl_value_py(fh, s, ds, n_s, n_h, tab):
+    """The bilinear correction of ``_crpl_bilinear`` as a value."""
+    fs = min(max(s / ds, 0.0), n_s - 1.0)
+    i = min(max(math.floor(fh), 0), n_h - 2)
+    j = min(max(math.floor(fs), 0), n_s - 2)
+    u, w = fh - i, fs - j
+    return ((tab[i, j] * (1 - w) + tab[i, j + 1] * w) * (1 - u)
+            + (tab[i + 1, j] * (1 - w) + tab[i + 1, j + 1] * w) * u)
+
+
+_crpl_value = numba.njit(inline="always", cache=True)(_crpl_value_py) if HAVE_NUMBA else _crpl_value_py
+
+
 def _flyout_time_py(d, h, r0, dr, nr, a0, da, na, tab, out):
     """``interceptor.FlyoutTable.time_to`` point by point (flat arrays, float64 arithmetic in
     its order): bilinear in ``tab`` (ranges ``r0 + i dr``, altitudes ``a0 + j da``), NaN
@@ -294,6 +417,7 @@ if HAVE_NUMBA:  # pragma: no branch
     # save there, and parallelism comes from the chunks (Executor.map_chunks)
     crpl_correction = numba.njit(cache=True)(_crpl_correction_py)
     flyout_time = numba.njit(cache=True)(_flyout_time_py)  # serial, as crpl_correction
+    visible = numba.njit(cache=True)(_visible_py)  # serial, as crpl_correction
 else:  # pragma: no cover
     free_flight_by_anomaly = boost_profile = hermite_rays = bilinear_geographic = None
-    geoid_bilinear = mask_rays = crpl_correction = flyout_time = None
+    geoid_bilinear = mask_rays = crpl_correction = flyout_time = visible = None

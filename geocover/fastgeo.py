@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 
 from .earth import WGS84
 
-__all__ = ["PointSet", "distance_azimuth"]
+__all__ = ["PointSet", "distance_azimuth", "site_trig"]
 
 _F = WGS84.flattening
 _A = WGS84.semimajor_axis_m
@@ -49,10 +49,15 @@ class PointSet:
     def distance_azimuth(self, lat0_deg: float, lon0_deg: float, dtype=np.float64):
         """Approximate geodesic distance (m) and azimuth (deg, [0, 360)) from a site, as
         ``dtype`` (float32 keeps ~0.5 m and saves the conversions in bulk work)."""
-        b0 = float(np.arctan((1.0 - _F) * np.tan(np.radians(lat0_deg))))
-        sb0, cb0 = _F32(np.sin(b0)), _F32(np.cos(b0))
-        l0 = np.radians(lon0_deg)
-        sl0, cl0 = _F32(np.sin(l0)), _F32(np.cos(l0))
+        return self._andoyer(lat0_deg, lon0_deg, dtype, azimuth=True)
+
+    def distance(self, lat0_deg: float, lon0_deg: float, dtype=np.float64) -> np.ndarray:
+        """The distance (m) of :meth:`distance_azimuth` alone (the same values, without the
+        azimuth's arctan2)."""
+        return self._andoyer(lat0_deg, lon0_deg, dtype, azimuth=False)
+
+    def _andoyer(self, lat0_deg: float, lon0_deg: float, dtype, *, azimuth: bool):
+        sb0, cb0, sl0, cl0 = site_trig(lat0_deg, lon0_deg)
         sdl = self.slon * cl0 - self.clon * sl0  # sin(lon - lon0)
         cdl = self.clon * cl0 + self.slon * sl0  # cos(lon - lon0)
         cb_cdl = self.cb * cdl
@@ -61,8 +66,10 @@ class PointSet:
         z = sb0 * self.sb + cb0 * cb_cdl
         ssig = np.hypot(x, y)
         sig = np.arctan2(ssig, z)
-        az = np.degrees(np.arctan2(x, y))
-        az[az < 0] += _F32(360.0)
+        az = None
+        if azimuth:
+            az = np.degrees(np.arctan2(x, y))
+            az[az < 0] += _F32(360.0)
         # Andoyer-Lambert: s = a (sigma - f/2 (X + Y)), with P = (b0 + b)/2, Q = (b - b0)/2:
         # sin^2 P = (1 - cos(b0 + b))/2, sin^2 Q = (1 - cos(b - b0))/2
         cc, ss = cb0 * self.cb, sb0 * self.sb
@@ -74,9 +81,18 @@ class PointSet:
             corr = (sig - ssig) * sp2 * (_F32(1.0) - sq2) / ch2 + (sig + ssig) * (_F32(1.0) - sp2) * sq2 / sh2
         corr = np.where(sig > _F32(1e-6), corr, _F32(0.0))
         if dtype == np.float32:
-            return _F32(_A) * (sig - _F32(0.5 * _F) * corr), az
+            s = _F32(_A) * (sig - _F32(0.5 * _F) * corr)
+            return (s, az) if azimuth else s
         s = _A * (sig.astype(np.float64) - 0.5 * _F * corr)
-        return s, az.astype(np.float64)
+        return (s, az.astype(np.float64)) if azimuth else s
+
+
+def site_trig(lat0_deg: float, lon0_deg: float) -> tuple[np.float32, np.float32, np.float32, np.float32]:
+    """float32 sin and cos of a site's reduced latitude and of its longitude, as
+    :meth:`PointSet.distance_azimuth` uses them (and the fused visibility kernel)."""
+    b0 = float(np.arctan((1.0 - _F) * np.tan(np.radians(lat0_deg))))
+    l0 = np.radians(lon0_deg)
+    return _F32(np.sin(b0)), _F32(np.cos(b0)), _F32(np.sin(l0)), _F32(np.cos(l0))
 
 
 def distance_azimuth(lat0_deg: float, lon0_deg: float, lat_deg: ArrayLike, lon_deg: ArrayLike):

@@ -29,9 +29,9 @@ from numpy.typing import ArrayLike
 
 from . import _kernels
 from .catalog import Radar
-from .earth import _f, gaussian_radius_m, geodetic2ecef
+from .earth import WGS84, _f, gaussian_radius_m, geodetic2ecef
 from .errors import InputError
-from .fastgeo import PointSet
+from .fastgeo import PointSet, site_trig
 from .geodesy import GEOD
 from .geoid import geoid_undulation
 from .refraction import (
@@ -240,6 +240,45 @@ class RadarView:
         return out
 
 
+    def _visible_fused(self, points: PointSet, altitude_msl_m, rcs_m2) -> np.ndarray | None:
+        """:meth:`visible_fast` in one numba kernel per point (``_kernels.visible``), for
+        points whose shape is the result's; None otherwise (the numpy path then runs). The
+        same float32 operations; numba's libm ``sin``/``atan2`` may differ from numpy's SIMD
+        ones by an ulp, so only points within ~1e-6 relative of a limit can differ."""
+        f32 = np.float32
+        r = self.radar
+        h = np.asarray(altitude_msl_m, dtype=f32)
+        per_point = not (rcs_m2 is None or np.ndim(rcs_m2) == 0)
+        shape = np.broadcast_shapes(points.shape, h.shape, np.shape(rcs_m2) if per_point else ())
+        if shape != points.shape:
+            return None
+        sb, cb, slon, clon = (np.ascontiguousarray(a).reshape(-1) for a in (points.sb, points.cb, points.slon,
+                                                                            points.clon))
+        h = np.ascontiguousarray(np.broadcast_to(h, shape)).reshape(-1)
+        if per_point:
+            rcs = np.ascontiguousarray(np.broadcast_to(np.asarray(rcs_m2, dtype=f32), shape)).reshape(-1)
+            mr = f32(0.0)
+        else:
+            rcs = np.zeros(1, f32)
+            mr = f32(self.max_range_m if rcs_m2 is None else r.range_for_rcs(float(rcs_m2)))
+        sb0, cb0, sl0, cl0 = site_trig(r.lat_deg, r.lon_deg)
+        geo = np.array([sb0, cb0, sl0, cl0, f32(WGS84.semimajor_axis_m), f32(0.5 * WGS84.flattening)], f32)
+        r_loc = self.osculating_radius_m
+        radius = self.re_m if self.crpl is None else EARTH_RADIUS_M
+        radar = np.array([r_loc + self.antenna_height_ellipsoidal_m, r_loc + self.n_site_m, 2.0 * r_loc, mr,
+                          r.reference_range_m, r.reference_rcs_m2, r.boresight_azimuth_deg, r.half_width_deg + 1e-9,
+                          radius, self.antenna_height_msl_m, r.min_elevation_deg, r.max_elevation_deg,
+                          -np.degrees(self.dip_rad), self.horizon_ground_range_m], np.float64).astype(f32)
+        if self.crpl is not None:
+            hs, ss, tab = self.crpl._correction_grid()
+            ds, n_s = float(ss[1] - ss[0]), ss.size
+        else:
+            hs, ds, n_s, tab = np.zeros(2), 1.0, 2, np.zeros((2, 2), f32)
+        out = np.empty(shape, bool)
+        _kernels.visible(sb, cb, slon, clon, h, rcs, per_point, geo, radar, bool(r.full_circle),
+                         self.crpl is not None, hs, ds, n_s, tab, out.reshape(-1))
+        return out
+
     def visible_fast(self, lat_deg: np.ndarray, lon_deg: np.ndarray, altitude_msl_m: np.ndarray,
                      rcs_m2: np.ndarray | float | None = None, *, points: PointSet | None = None) -> np.ndarray:
         """Visibility only, for millions of points: the same rules as :meth:`visibility`,
@@ -249,7 +288,12 @@ class RadarView:
         trigonometry of the same points across radars."""
         r = self.radar
         f32 = np.float32
-        s, az = (points or PointSet(lat_deg, lon_deg)).distance_azimuth(r.lat_deg, r.lon_deg, dtype=f32)
+        points = points or PointSet(lat_deg, lon_deg)
+        if self.mask is None and _kernels.use_numba():
+            fused = self._visible_fused(points, altitude_msl_m, rcs_m2)
+            if fused is not None:
+                return fused
+        s, az = points.distance_azimuth(r.lat_deg, r.lon_deg, dtype=f32)
         h = np.asarray(altitude_msl_m, dtype=f32)
         # range and sector first (cheap): only the points that pass them need an elevation
         r_loc = self.osculating_radius_m  # sphere_slant_range's formula, in float32
