@@ -44,6 +44,15 @@ __all__ = ["BUNDLED_DEMS", "DemSource", "DemStack", "TerrainMask", "TerrainWarni
 BUNDLED_DEMS = (("dem_globe2m_max.tif", True), ("dem_etopo5_eurasia.tif", True),
                 ("etopo5_global10.tif", True))
 _M_PER_DEG = 111_320.0
+#: Heights a DEM may hold (m above mean sea level), a little beyond the Earth's extremes: the
+#: summit of Mount Everest, 8,848.86 m (Nepal-China joint survey, announced 8 December 2020)
+#: and the floor of the Challenger Deep, 10,984 +/- 25 m below sea level (Gardner et al. 2014,
+#: "So, How Deep Is the Mariana Trench?", Marine Geodesy 37(1):1-13), since bundled ETOPO5
+#: relief includes the sea floor. A value outside is a unit mistake (feet, centimetres), an
+#: undeclared void value (-32768, -9999) or a corrupt file, and is refused: 1e30 m covering a
+#: radar was taken as the site's own cell and silently ignored.
+MIN_DEM_HEIGHT_MSL_M = -11_100.0
+MAX_DEM_HEIGHT_MSL_M = 9_000.0
 
 
 class TerrainWarning(UserWarning):
@@ -114,10 +123,35 @@ class DemSource:
                 raise DataFileError(f"DEM file {self.path} cannot be read: {exc}") from None
             if self.nodata is not None:
                 data[data == self.nodata] = np.nan
+            self._check_heights(data)
             if self.clip_negative:
                 np.maximum(data, 0.0, out=data)
             self._data = data
         return self._data
+
+    def _check_heights(self, data: np.ndarray) -> None:
+        """Refuse heights outside [MIN_DEM_HEIGHT_MSL_M, MAX_DEM_HEIGHT_MSL_M] (NaN and the
+        declared nodata value are voids, not heights).
+
+        Raises
+        ------
+        DataFileError
+            Naming the file, the band, how many cells are out of bounds and the first one
+            (row, column, value).
+        """
+        lo, hi = MIN_DEM_HEIGHT_MSL_M, MAX_DEM_HEIGHT_MSL_M
+        with np.errstate(invalid="ignore"):
+            bad = (data < lo) | (data > hi)  # False for NaN; True for +-inf (float32 overflow)
+        if not bad.any():
+            return
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        value = float(data[row, col])
+        raise DataFileError(
+            f"DEM file {self.path}: band 1 has {int(bad.sum()):,} cell(s) with heights outside "
+            f"{lo:,.0f} .. {hi:,.0f} m above mean sea level (the first at row {row}, column {col}: {value:g} m); "
+            "heights must be metres (not feet or centimetres), and void cells must be the band's "
+            f"nodata value{f' (declared: {self.nodata:g})' if self.nodata is not None else ' (none declared)'}, "
+            "e.g. gdal_edit.py -a_nodata -32768 FILE")
 
     def sample(self, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
         """Bilinear heights (m MSL) between cell centres; NaN where not covered."""
