@@ -7,6 +7,11 @@ boundary; heights say whether they are above mean sea level (``_msl_m``), above 
 
 from __future__ import annotations
 
+from . import _interrupt
+
+if _interrupt.started_as_command():  # the command's Ctrl-C handler, before anything heavy loads
+    _interrupt.install()
+
 __version__ = "0.1.0"
 
 import importlib

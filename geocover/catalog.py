@@ -420,15 +420,58 @@ def _record_where(path: Path, index: int, props: Any) -> str:
 
 
 def check_record(cls: type, props: Mapping[str, Any], where: str,
-                 problems: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+                 problems: list[str], *, own_ranges: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate one record of class ``cls`` (types, bounds, then cross-field checks).
 
     The one check every reader uses: catalog files, scenario ``[[sites]]`` and scenario
     overrides (after merging) all go through here.
+
+    Parameters
+    ----------
+    own_ranges : bool
+        Also require every value that has ``_min``/``_max`` siblings (``sspk`` and
+        ``sspk_min``/``sspk_max``, ``burnout_speed_mps`` and ``burnout_speed_min_mps``/
+        ``burnout_speed_max_mps``) to lie within them (:func:`own_range_checks`). Catalog files,
+        scenario ``[[sites]]`` and ``[overrides]`` ask for it; scenario ``[uncertain]`` ranges
+        do not, as they may deliberately reach beyond a record's published range.
     """
     known, extra = _validate(cls.SPEC, props, where, problems)
     _cross_checks(known, where, problems)
+    if own_ranges:
+        own_range_checks(known, where, problems)
     return known, extra
+
+
+#: A range field: ``<base>_min<unit>`` or ``<base>_max<unit>`` (``sspk_min``; ``burnout_speed_max_mps``),
+#: bounding the value ``<base><unit>`` of the same record.
+_RANGE_FIELD_RE = re.compile(r"^(?P<base>[a-z][a-z0-9_]*?)_(?:min|max)(?P<unit>_(?:m|mps|s|deg|m2))?$")
+
+
+def own_range_checks(rec: Mapping[str, Any], where: str, problems: list[str]) -> None:
+    """Append a problem for each value outside its own ``_min``/``_max`` fields.
+
+    A record that gives ``burnout_speed_mps`` = 9,500 with ``burnout_speed_min_mps`` = 5,400
+    and ``burnout_speed_max_mps`` = 9,000 contradicts itself: the range is the published
+    spread and the value the one used. Either bound may be absent (the other is checked).
+    """
+    done = set()
+    for name in rec:
+        m = _RANGE_FIELD_RE.match(name)
+        if not m or (m.group("base"), m.group("unit")) in done:
+            continue
+        done.add((m.group("base"), m.group("unit")))
+        unit = m.group("unit") or ""
+        value_name = f"{m.group('base')}{unit}"
+        lo_name, hi_name = f"{m.group('base')}_min{unit}", f"{m.group('base')}_max{unit}"
+        value, lo, hi = (rec.get(k) for k in (value_name, lo_name, hi_name))
+        if not isinstance(value, (int, float)):
+            continue
+        lo = lo if isinstance(lo, (int, float)) else None
+        hi = hi if isinstance(hi, (int, float)) else None
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            span = " .. ".join("(none)" if v is None else f"{v:g}" for v in (lo, hi))
+            problems.append(f"{where}: field {value_name!r} ({value:g}) is outside its own range "
+                            f"{lo_name} .. {hi_name} ({span}); change the value or the range")
 
 
 def _cross_checks(rec: dict[str, Any], where: str, problems: list[str]) -> None:
@@ -578,6 +621,7 @@ def _read_sites(path: Path | str, kind_hint: str | None = None, doc: Any = None)
                                 f"geometry ({val})")
         known["lat_deg"], known["lon_deg"] = lat, lon
         _cross_checks(known, where, problems)  # as check_record, once the geometry is in
+        own_range_checks(known, where, problems)
         rid = known.get("id")
         if rid in seen:
             problems.append(f"{where}: field 'id' {rid!r} is used twice in this file")
@@ -765,13 +809,21 @@ def default_catalog() -> Catalog:
 
 
 _LATLON_RE = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*,\s*"
-                        r"([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$")
+                        r"([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$", re.ASCII)
+#: What "lat,lon" looks like with any Unicode digits (refused with a message, not looked up as an id).
+_LATLON_ANY_DIGITS_RE = re.compile(r"^\s*[-+]?\d[\d.eE+-]*\s*,\s*[-+]?\d[\d.eE+-]*\s*$")
 
 
 def parse_latlon(text: str) -> tuple[float, float] | None:
     """Parse ``"lat,lon"`` in degrees; None if ``text`` does not look like coordinates."""
     m = _LATLON_RE.match(text)
     if not m:
+        if _LATLON_ANY_DIGITS_RE.match(text):
+            from .units import non_ascii_digit
+
+            bad = non_ascii_digit(text)
+            if bad:
+                raise InputError(f"coordinates {bad}")
         return None
     lat, lon = float(m.group(1)), float(m.group(2))
     if not -90 <= lat <= 90:

@@ -390,10 +390,11 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
                                                f"({getattr(rec, fixed)!r} -> {_short(values[fixed])}); "
                                                "add a [[sites]] record instead")
             # Validated exactly like a catalog record, after merging: types, bounds and the
-            # cross-field checks (elevation limits, intercept altitude window, speed range).
+            # cross-field checks (elevation limits, intercept altitude window, speed range,
+            # each value within its own _min/_max range).
             props = {**rec.properties(), **values}
             problems: list[str] = []
-            known, _extra = check_record(type(rec), props, f"{path}: key '{key}'", problems)
+            known, _extra = check_record(type(rec), props, f"{path}: key '{key}'", problems, own_ranges=True)
             if problems:
                 raise CatalogError(_first(problems))
             pool[rid] = dataclasses.replace(rec, **{k: known[k] for k in values})
@@ -571,7 +572,7 @@ def _add_site(ctx: _Ctx, cat: Catalog, i: int, rec: Any) -> None:
     problems: list[str] = []
     rid = rec.get("id")
     where = f"{ctx.path}: key '{key}'" + (f" (record {rid!r})" if isinstance(rid, str) and rid else "")
-    known, extra = check_record(cls, rec, where, problems)
+    known, extra = check_record(cls, rec, where, problems, own_ranges=True)
     for name in ("lat_deg", "lon_deg"):
         if name not in rec:
             problems.append(f"{where}: field {name!r} is missing")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 
 from .errors import InputError
 
-__all__ = ["LIMITS", "UNITS", "parse_quantity", "parse_quantity_list"]
+__all__ = ["LIMITS", "UNITS", "non_ascii_digit", "parse_quantity", "parse_quantity_list"]
 
 #: Unit factors to the base unit of each dimension.
 UNITS: dict[str, dict[str, float]] = {
@@ -31,7 +32,23 @@ LIMITS: dict[str, float] = {"length": 1.0e9, "angle": 36_000.0, "time": 3.2e7, "
 #: Smallest positive RCS accepted (-100 dBsm): 10 log10(sigma) below that underflows the radar
 #: equation's fourth root to nothing.
 MIN_AREA_M2 = 1.0e-10
-_NUM_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$")
+_NUM_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$", re.ASCII)
+
+
+def non_ascii_digit(text: str) -> str | None:
+    """What is wrong with a number typed with non-ASCII digits, or None.
+
+    Python's ``float()`` and ``int()`` and the regular expression ``\\d`` accept every Unicode
+    decimal digit (``'３００'`` from a Japanese keyboard, Arabic-Indic ``'٣٠٠'``) as 300. A
+    number in a command line or file is read with the ASCII digits 0-9 only, so that what a
+    reader of the command or file sees is what geocover uses.
+    """
+    for i, ch in enumerate(str(text)):
+        if ch.isdecimal() and not ch.isascii():
+            name = unicodedata.name(ch, "a non-ASCII digit")
+            return (f"{text!r} has the non-ASCII digit {ch!r} (U+{ord(ch):04X} {name}) at character {i + 1}; "
+                    "type numbers with the ASCII digits 0-9")
+    return None
 
 
 def parse_quantity(text: str | float, dimension: str = "length", *, name: str = "value") -> float:
@@ -48,6 +65,9 @@ def parse_quantity(text: str | float, dimension: str = "length", *, name: str = 
             raise InputError(f"{name}: {text!r} is too large") from None
         unit = ""
     else:
+        bad = non_ascii_digit(str(text))
+        if bad:
+            raise InputError(f"{name}: {bad}")
         m = _NUM_RE.match(str(text))
         if not m:
             article = "an" if dimension[0] in "aeiou" else "a"

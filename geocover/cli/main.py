@@ -3,78 +3,25 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
+from .._interrupt import EXIT_INTERRUPTED, install, running, say_interrupted, started_as_command
 
-# ---------------------------------------------------------------------------- Ctrl-C
-# Installed before click, numpy, numba or GDAL are imported (they take 1-2 s to load), so that
-# an interrupt at any point prints one line and exits with status 130 (128 + SIGINT, what a
-# shell reports), never a traceback. ``import geocover`` itself is light (PEP 562), so the
-# handler is in place within milliseconds of the interpreter's start.
-class _Interrupt:
-    #: True while a subcommand runs: the first Ctrl-C then raises KeyboardInterrupt, so that
-    #: every writer's ``finally``/``except`` removes its staging folder on the way out.
-    running = False
-    #: True once the first Ctrl-C was delivered to the running command.
-    raised = False
+# Ctrl-C: one line and exit status 130 at any point (geocover._interrupt). geocover/__init__.py
+# installs the handler first thing when this process is the command; again here, before click,
+# numpy, numba and GDAL load, in case the package was imported by something else first.
+if started_as_command():
+    install()
 
+import copy
+import errno
 
-def _say_interrupted() -> None:
-    try:
-        os.write(2, b"geocover: interrupted\n")
-    except OSError:  # stderr closed: the exit status still says it
-        pass
+import click
 
-
-def _on_sigint(signum, frame) -> None:
-    """SIGINT handler of the ``geocover`` command.
-
-    Start-up (imports, option parsing): nothing is written yet, so print one line and exit
-    130 (SystemExit prints no traceback). While a command runs: raise KeyboardInterrupt
-    once, which the command group turns into the same line and status after the staged
-    outputs were removed. A second Ctrl-C while that clean-up runs exits at once (130); a
-    staging folder left then is removed by the next run (export.staged_output).
-    """
-    if _Interrupt.running and not _Interrupt.raised:
-        _Interrupt.raised = True
-        raise KeyboardInterrupt
-    _say_interrupted()
-    if _Interrupt.raised:
-        os._exit(130)
-    raise SystemExit(130)
-
-
-def _install_interrupt_handler() -> None:
-    """Install :func:`_on_sigint`, unless SIGINT is ignored (``nohup``, a background job of a
-    script: the caller asked for that) or this is not the main thread (Python's own stays)."""
-    try:
-        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
-            signal.signal(signal.SIGINT, _on_sigint)
-    except ValueError:
-        pass
-
-
-def _started_as_command() -> bool:
-    """Whether this process is the ``geocover`` command (console script or ``python -m
-    geocover``) rather than a program that imports this module (tests, docs builds): only the
-    command gets the handler while this module's imports run; :func:`main` installs it anyway."""
-    argv0 = sys.argv[0] if sys.argv else ""
-    name = os.path.basename(argv0).lower()
-    return name in ("geocover", "geocover.exe", "geocover-script.py") or (
-        name == "__main__.py" and os.path.basename(os.path.dirname(argv0)) == "geocover")
-
-
-if _started_as_command():
-    _install_interrupt_handler()
-
-import errno  # noqa: E402 (after the handler: these imports take seconds)
-
-import click  # noqa: E402
-
-from .. import __version__  # noqa: E402
-from ..errors import GeocoverError  # noqa: E402
-from . import (  # noqa: E402
+from .. import __version__
+from ..errors import GeocoverError
+from ..units import non_ascii_digit
+from . import (
     compare,
     coverage,
     distance,
@@ -90,8 +37,9 @@ from . import (  # noqa: E402
     trajectory,
     vcd,
 )
-from . import map as map_cmd  # noqa: E402
-from . import robustness as robustness_cmd  # noqa: E402
+from . import map as map_cmd
+from . import robustness as robustness_cmd
+from .options import ModelType
 
 
 def _printable(text: str) -> str:
@@ -135,12 +83,12 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            _Interrupt.running = True
+            running()
             return super().invoke(ctx)
         except KeyboardInterrupt:
             # the writers' finally/except clauses have removed their staging folders on the way
-            _say_interrupted()
-            sys.exit(130)
+            say_interrupted()
+            sys.exit(EXIT_INTERRUPTED)
         except GeocoverError as exc:
             click.echo(f"geocover: error: {_printable(str(exc))}", err=True)
             sys.exit(2)
@@ -197,10 +145,44 @@ for _mod in (sites, horizon, distance, los, coverage, trajectory, timeline, foot
     cli.add_command(_mod.command)
 
 
+def _ascii_only(param_type: click.ParamType) -> click.ParamType:
+    """``param_type`` refusing numbers typed with non-ASCII digits (click converts with
+    ``int()``/``float()``, which read ``'３'`` or ``'٣'`` as 3); a subclass, so that click's help
+    still shows ranges such as ``[1<=x<=1000]``."""
+    base = type(param_type)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            bad = non_ascii_digit(value)
+            if bad:
+                self.fail(bad, param, ctx)
+        return base.convert(self, value, param, ctx)
+
+    cls = type(base.__name__, (base,), {"convert": convert, "ascii_digits_only": True, "__module__": base.__module__,
+                                        "__doc__": base.__doc__})
+    out = copy.copy(param_type)
+    out.__class__ = cls
+    return out
+
+
+def _numbers_in_ascii(command: click.Command) -> None:
+    """Every number-typed option and argument of ``command`` and its subcommands reads ASCII
+    digits only (:func:`geocover.units.non_ascii_digit`); quantities (``300km``) already do."""
+    for param in command.params:
+        if isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType, ModelType)) \
+                and not getattr(param.type, "ascii_digits_only", False):
+            param.type = _ascii_only(param.type)
+    for sub in getattr(command, "commands", {}).values():
+        _numbers_in_ascii(sub)
+
+
+_numbers_in_ascii(cli)
+
+
 def main() -> None:
     """The ``geocover`` console script: Ctrl-C at any point prints ``geocover: interrupted``
     and exits with status 130."""
-    _install_interrupt_handler()
+    install()
     cli(prog_name="geocover")
 
 
