@@ -294,7 +294,7 @@ def _height_index_py(x, hs, g):
 _height_index = numba.njit(inline="always", cache=True)(_height_index_py) if HAVE_NUMBA else _height_index_py
 
 
-def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crpl, hs, ds, n_s, tab, out):
+def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crpl, hs, ds, n_s, tab, sure, out):
     """``radar.RadarView.visible_fast`` (no terrain mask) point by point, fused: the
     Andoyer-Lambert distance and azimuth of ``fastgeo.PointSet.distance_azimuth`` from the
     points' float32 trigonometry (``sb``, ``cb``, ``slon``, ``clon``), the slant range on the
@@ -310,8 +310,13 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
     semi-major axis a, f / 2. ``radar`` (float32): a2 = R_osc + h_ell, R_osc + N_site,
     2 R_osc, the scalar maximum range, reference range, reference RCS, boresight (deg),
     half-width + 1e-9 (deg; unused when ``full``, a full circle), refraction radius, antenna
-    height MSL, min and max elevation (deg), grazing elevation (deg), horizon ground range (m)."""
+    height MSL, min and max elevation (deg), grazing elevation (deg), horizon ground range (m).
+    ``sure`` (float64): tangents (lo, hi) of geometric elevations between which every point
+    passes the elevation and horizon tests whatever its correction (the caller's margins:
+    the table's extreme corrections and 1e-3 deg for float32 rounding); lo > hi disables it.
+    Such points skip the arctan2 and the table look-up."""
     f32 = np.float32
+    sure_lo, sure_hi = sure[0], sure[1]
     sb0, cb0, sl0, cl0, a_m, half_f = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5]
     a2, c0, two_r, mr0, ref_rng, ref_rcs = radar[0], radar[1], radar[2], radar[3], radar[4], radar[5]
     bore, hw, rad, h_ant = radar[6], radar[7], radar[8], radar[9]
@@ -368,7 +373,11 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
         c = rad + hp
         st = math.sin(t / two)
         num = (hp - h_ant) - two * c * (st * st)
-        el = math.atan2(num, c * math.sin(t)) * to_deg
+        den = c * math.sin(t)
+        if den > f32(0.0) and float(num) >= sure_lo * float(den) and float(num) <= sure_hi * float(den):
+            out[p] = True
+            continue
+        el = math.atan2(num, den) * to_deg
         if crpl:
             fh, g = _height_index(float(hp), hs, g)
             el = el + f32(_crpl_value(fh, float(s), ds, n_s, hs.size, tab))

@@ -272,12 +272,31 @@ class RadarView:
         if self.crpl is not None:
             hs, ss, tab = self.crpl._correction_grid()
             ds, n_s = float(ss[1] - ss[0]), ss.size
+            c_lo, c_hi = self.crpl_correction_bounds_deg()
         else:
             hs, ds, n_s, tab = np.zeros(2), 1.0, 2, np.zeros((2, 2), f32)
+            c_lo = c_hi = 0.0
+        # geometric elevations that pass every elevation test whatever the correction, with
+        # 1e-3 deg for float32 rounding (~1e-5 deg); only when passing the minimum elevation
+        # implies passing the horizon (the grazing ray is not above the minimum elevation)
+        lo_deg, hi_deg = r.min_elevation_deg - c_lo + 1e-3, min(r.max_elevation_deg - c_hi - 1e-3, 89.0)
+        sure = np.array([np.tan(np.radians(lo_deg)), np.tan(np.radians(hi_deg))])
+        if not (lo_deg < hi_deg and -np.degrees(self.dip_rad) <= r.min_elevation_deg and lo_deg > -89.0):
+            sure = np.array([1.0, -1.0])  # no shortcut
         out = np.empty(shape, bool)
         _kernels.visible(sb, cb, slon, clon, h, rcs, per_point, geo, radar, bool(r.full_circle),
-                         self.crpl is not None, hs, ds, n_s, tab, out.reshape(-1))
+                         self.crpl is not None, hs, ds, n_s, tab, sure, out.reshape(-1))
         return out
+
+    def crpl_correction_bounds_deg(self) -> tuple[float, float]:
+        """Least and greatest elevation correction (deg) of the CRPL table (0, 0 without one)."""
+        if self.crpl is None:
+            return 0.0, 0.0
+        cached = self.__dict__.get("_crpl_bounds")
+        if cached is None:
+            tab = self.crpl._correction_grid()[2]
+            cached = self.__dict__["_crpl_bounds"] = (float(np.min(tab)), float(np.max(tab)))
+        return cached
 
     def visible_fast(self, lat_deg: np.ndarray, lon_deg: np.ndarray, altitude_msl_m: np.ndarray,
                      rcs_m2: np.ndarray | float | None = None, *, points: PointSet | None = None) -> np.ndarray:
