@@ -126,25 +126,33 @@ radars.append(site(
 
 GBI_NOTE = ("MDA slides 5.4 km/s (also quoted 6.3); Postol 7.7-8.3 (up to ~9) km/s; burn time, "
             "altitude window, range and commit delay are notional open-literature values")
-SM3_NOTE = ("burn time, altitude window, range and commit delay are notional; SSPK default 0.7 within the "
-            "0.5-0.9 open-literature range (low confidence, docs/sources.md)")
-GBI_NOTE += "; SSPK default 0.5 within the 0.5-0.85 open-literature range (low confidence, docs/sources.md)"
+SM3_NOTE = ("burn time, altitude window, range and commit delay are notional; SSPK default 0.7 within "
+            "0.62-0.94, the exact (Clopper-Pearson) 95 % binomial interval of the Aegis BMD at-sea test record, "
+            "22 intercepts in 27 attempts 2002-2011 (MDA news release 11news0016, 1 Sep 2011); a test record "
+            "against cooperative targets, not a combat SSPK (low confidence, docs/sources.md)")
+GBI_NOTE += ("; SSPK default 0.5 = 7 intercepts in 14 GMD tests (MDA's count, Arms Control Today 2013), range "
+             "0.23-0.77 its exact 95 % binomial interval; a test record against cooperative targets, not a combat "
+             "SSPK (low confidence, docs/sources.md)")
 # Single-shot kill probabilities (docs/sources.md, "Inventories and kill probabilities"): low confidence.
-GBI_SSPK = dict(sspk=0.5, sspk_min=0.5, sspk_max=0.85)
-SM3_SSPK = dict(sspk=0.7, sspk_min=0.5, sspk_max=0.9)
+# Ranges: exact (Clopper-Pearson) 95 % intervals of the flight-test records,
+# scipy.stats.binomtest(k, n).proportion_ci(0.95, "exact"): 7/14 -> 0.230-0.770, 22/27 -> 0.619-0.937.
+GBI_SSPK = dict(sspk=0.5, sspk_min=0.23, sspk_max=0.77)
+SM3_SSPK = dict(sspk=0.7, sspk_min=0.62, sspk_max=0.94)
 interceptors = [
     site("interceptor", "redzikowo-gbi", "10 two-stage GBIs, Redzikowo (2007 plan)", 54.4786,
          17.1075, 66.0, interceptor_class="gbi-2stage", count=10, burnout_speed_mps=6300.0,
          burnout_speed_min_mps=5400.0, burnout_speed_max_mps=9000.0, burn_time_s=120.0,
          min_intercept_altitude_m=100_000.0, max_intercept_altitude_m=2_000_000.0,
          max_range_m=5_000_000.0, commit_delay_s=90.0, inventory=10, **GBI_SSPK, notes=GBI_NOTE,
-         source="SpaceNews / AFP Aug 2007; Lewis & Postol; " + SRC_REF, confidence="medium"),
+         source="SpaceNews / AFP Aug 2007; Lewis & Postol; SSPK: MDA GMD test count in Arms Control Today 2013; "
+         + SRC_REF, confidence="medium"),
     site("interceptor", "deveselu-sm3-ib", "24 SM-3 Block IB, Aegis Ashore Deveselu (2016)",
          44.077222, 24.416389, 88.0, interceptor_class="sm3-ib", count=24,
          burnout_speed_mps=3000.0, burnout_speed_min_mps=3000.0, burnout_speed_max_mps=3000.0,
          burn_time_s=40.0, min_intercept_altitude_m=70_000.0,
          max_intercept_altitude_m=500_000.0, max_range_m=900_000.0, commit_delay_s=60.0,
-         inventory=24, **SM3_SSPK, notes=SM3_NOTE, source="ACA 2016; " + SRC_REF, confidence="medium"),
+         inventory=24, **SM3_SSPK, notes=SM3_NOTE, source="ACA 2016; SSPK: MDA news release 11news0016 (2011); "
+         + SRC_REF, confidence="medium"),
     site("interceptor", "redzikowo-sm3-iia", "SM-3 Block IIA, Aegis Ashore Redzikowo",
          54.4786, 17.1075, 66.0, interceptor_class="sm3-iia", count=24,
          burnout_speed_mps=4500.0, burnout_speed_min_mps=4500.0, burnout_speed_max_mps=4500.0,

@@ -208,7 +208,7 @@ def test_bundled_dems_are_within_bounds():
 # ---------------------------------------------------------------------------- 3. own ranges
 # The bundled GBI record (data/catalog/interceptors.geojson) gives burnout_speed_mps 6300
 # within burnout_speed_min_mps .. burnout_speed_max_mps = 5400 .. 9000 and sspk 0.5 within
-# 0.5 .. 0.85; the tests move one value outside its own range.
+# 0.23 .. 0.77 (docs/sources.md); the tests move one value outside its own range.
 INTERCEPTORS = ROOT / "data" / "catalog" / "interceptors.geojson"
 
 
@@ -225,8 +225,8 @@ def _catalog(tmp_path, **changes):
     ({"burnout_speed_mps": 9500.0}, "burnout_speed_mps", "(9500) is outside its own range burnout_speed_min_mps "
                                                          ".. burnout_speed_max_mps (5400 .. 9000)"),
     ({"burnout_speed_mps": 5000.0}, "burnout_speed_mps", "(5000)"),
-    ({"sspk": 0.9}, "sspk", "(0.9) is outside its own range sspk_min .. sspk_max (0.5 .. 0.85)"),
-    ({"sspk": 0.3, "sspk_max": None}, "sspk", "(0.5 .. (none))"),  # one bound given: still checked
+    ({"sspk": 0.9}, "sspk", "(0.9) is outside its own range sspk_min .. sspk_max (0.23 .. 0.77)"),
+    ({"sspk": 0.2, "sspk_max": None}, "sspk", "(0.23 .. (none))"),  # one bound given: still checked
 ])
 def test_catalog_value_outside_its_own_range_is_refused(tmp_path, changes, field, shown):
     cat = _catalog(tmp_path, **{k: v for k, v in changes.items() if v is not None})
@@ -244,7 +244,7 @@ def test_catalog_value_outside_its_own_range_is_refused(tmp_path, changes, field
 
 
 def test_catalog_values_at_their_own_bounds_are_accepted(tmp_path):
-    cat = _catalog(tmp_path, burnout_speed_mps=9000.0, sspk=0.85)  # the maxima themselves
+    cat = _catalog(tmp_path, burnout_speed_mps=9000.0, sspk=0.77)  # the maxima themselves
     r = run("sites", "--catalog", str(cat), "--kind", "interceptor")
     assert r.exit_code == 0, r.output
 
@@ -266,7 +266,8 @@ SCENARIO = ROOT / "data" / "scenarios" / "third-site-2007.toml"
     ("\n[overrides.interceptors.redzikowo-gbi]\nburnout_speed_mps = 10000.0\n",
      "overrides.interceptors.redzikowo-gbi", "'burnout_speed_mps' (10000) is outside its own range"),
     ("\n[overrides.interceptors.redzikowo-gbi]\nsspk_max = 0.6\nsspk = 0.7\n",
-     "overrides.interceptors.redzikowo-gbi", "'sspk' (0.7) is outside its own range sspk_min .. sspk_max (0.5 .. 0.6)"),
+     "overrides.interceptors.redzikowo-gbi",
+     "'sspk' (0.7) is outside its own range sspk_min .. sspk_max (0.23 .. 0.6)"),
     # an override of the range alone that leaves the catalog's value outside it
     ("\n[overrides.interceptors.redzikowo-gbi]\nburnout_speed_min_mps = 7000.0\n",
      "overrides.interceptors.redzikowo-gbi", "(6300) is outside its own range"),
