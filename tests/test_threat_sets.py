@@ -483,10 +483,12 @@ def test_responsibility_per_launch_and_class(tmp_path):
 
 
 # ------------------------------------------------------------------ raid (issue 12 §2)
-def _raid(*args):
+def _raid(*args, notes=True):
     r = CliRunner().invoke(cli, ["raid", *args, "--json", "--threats"])
     assert r.exit_code == 0, r.output
-    r2 = CliRunner().invoke(cli, ["raid", *args])
+    if not notes:
+        return json.loads(r.stdout), None
+    r2 = CliRunner().invoke(cli, ["raid", *args])  # the notes (stderr; --json silences them)
     assert r2.exit_code == 0, r2.output
     return json.loads(r.stdout), [ln for ln in r2.stderr.splitlines() if "missile class" in ln]
 
@@ -501,7 +503,7 @@ def test_raid_default_class_is_the_sets_from_that_launch(files, tmp_path):
     ref, ref_notes = _raid(f, "--launch", "tabriz", "--target", "istanbul-test", "--count", "2", "--class", "sejjil-2")
     assert got == ref and {t["missile"] for t in got["threat_results"]} == {"sejjil-2"}
     assert "(sejjil-2:" in notes[0] and not ref_notes
-    got, _ = _raid(f, "--launch", "isfahan", "--target", "istanbul-test")
+    got, _ = _raid(f, "--launch", "isfahan", "--target", "istanbul-test", notes=False)
     assert {t["missile"] for t in got["threat_results"]} == {"irbm"}
     # both classes from Tabriz: the IRBM (5,500 km against 2,000 km, catalog), the Sejjil-2 named
     got, notes = _raid(str(files["set"]), "--launch", "tabriz", "--target", "istanbul-test")
@@ -509,7 +511,7 @@ def test_raid_default_class_is_the_sets_from_that_launch(files, tmp_path):
     raid = tmp_path / "raid.toml"
     raid.write_text('[[threat]]\nlaunch = "tabriz"\ntarget = "istanbul-test"\n'
                     '[[threat]]\nlaunch = "isfahan"\ntarget = "istanbul-test"\n', encoding="utf-8")
-    got, _ = _raid(f, "--raid", str(raid))
+    got, _ = _raid(f, "--raid", str(raid), notes=False)
     assert [t["missile"] for t in got["threat_results"]] == ["sejjil-2", "irbm"]
 
 
