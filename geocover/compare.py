@@ -114,7 +114,9 @@ def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float
     results = run.cities(launches)
     first_det = {}
     for lid in launches:
-        fd = run.city_flights(lid).engagements.first_detection_t_s
+        # over every class of the threat set launched there (the defender's first detection)
+        fd = np.concatenate([run.city_flights(lid, missile=m).engagements.first_detection_t_s
+                             for m in sc.missiles_for(lid)])
         first_det[lid] = float(np.nanmean(fd)) if np.isfinite(fd).any() else None
     per_city: dict[str, bool] = {}
     for cid in {r.target.id for r in results}:

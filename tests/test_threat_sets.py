@@ -541,3 +541,20 @@ def test_engage_warning_is_the_defenders(tmp_path):
     # without [networks] the two are the same (every radar in one network)
     one = _engage(str(DATA / "third-site-2007.toml"), "tabriz", "warsaw", "--missile", "irbm")
     assert one["first_detection_t_s"] == one["first_detection_any_radar_t_s"]
+
+
+# ------------------------------------------------------------------ compare (issue 12 §2)
+def test_compare_first_detection_over_every_class(runs):
+    """``compare``'s ``first_detection_s_<launch>``: the mean over every (class, city) flight
+    of the classes launched there (the one-class runs' first detections pooled by hand);
+    its cities verdicts follow the rule (the test above)."""
+    from geocover.compare import scenario_metrics
+
+    met, per_city = scenario_metrics(runs["set"].scenario, ["tabriz"], resolution_deg=SMALL_GRID["resolution_deg"],
+                                     bbox_deg=SMALL_GRID["bbox_deg"], run=runs["set"])
+    pooled = [r.engagement.first_detection_t_s for k in ("sejjil", "irbm") for r in runs[k].cities()
+              if r.engagement.first_detection_t_s is not None]
+    assert met["first_detection_s_tabriz"] == pytest.approx(float(np.mean(pooled)), rel=1e-12)
+    assert met["missile"] == "sejjil-2,irbm"
+    verdicts = {v.target.id: v.defended for v in runs["set"].city_verdicts() if v.defended is not None}
+    assert per_city == verdicts
