@@ -9,9 +9,10 @@ link only carries the alert).
 The *home* network is the one holding the scenario's fire-control radars: the defender.
 Its **warning time** counts only what reaches it: the first sample any home radar counts,
 or a foreign radar's track formation plus the latency of a link into home (either use),
-whichever is earlier; warning = impact time − that. (The engine's own
+whichever is earlier; warning = impact time − that. (The architecture's raw
 ``first_detection_t_s`` counts every radar of the scenario at once, as if all belonged to the
-defender.)
+defender; :meth:`geocover.engine.ScenarioRun.defender_view` replaces it by this one in what
+``engage``, ``footprint``, ``compare`` and the map report.)
 
 :func:`link_value` reports, per launch area and per foreign network linked into home:
 mean warning time over the catalog's reachable target cities with and without that network
