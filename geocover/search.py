@@ -283,21 +283,28 @@ def _variant_architecture(base: Architecture, sc: Scenario, kind: str, template,
     return arch
 
 
-def run_task(sc: Scenario, kind: str, template, resolution_deg: float, task: Task, token: str = "") -> list[TaskResult]:
+def run_task(sc: Scenario, kind: str, template, resolution_deg: float, task: Task, token: str = "", *,
+             objective: str | None = None) -> list[TaskResult]:
     """Battle-space grids and city engagements of one scenario variant against each launch
     site of ``task`` (one :class:`~geocover.engine.ScenarioRun` on the process's cached base
-    architecture): one :class:`TaskResult` per (launch, missile class) pair of the threat set."""
+    architecture): one :class:`TaskResult` per (launch, missile class) pair of the threat set.
+    With an ``objective``, only what it reads is computed: the grids for ``area`` (the city
+    fields are then None), the city engagements for ``cities`` and ``warning`` (the grid
+    fields None)."""
     base = _base_architecture(token, sc) if token else Architecture(sc, model=DEFAULT_VISIBILITY_MODEL)
     arch = _variant_architecture(base, sc, kind, template, task.added) if task.added else base
     run = ScenarioRun(arch.scenario, architecture=arch, launches=list(task.launches))
+    grids, cities = objective in (None, "area"), objective != "area"
     out = []
     for lid in task.launches:
-        fp = run.footprint([lid], resolution_deg=resolution_deg)
-        grid = fp.battle_space_s[lid]
+        grid = north = res = None
+        if grids:
+            fp = run.footprint([lid], resolution_deg=resolution_deg)
+            grid, north, res = fp.battle_space_s[lid], fp.north_deg, fp.resolution_deg
         for m in run.scenario.missiles_for(lid):
-            eng = run.city_flights(lid, missile=m).engagements
-            out.append(TaskResult(task.key, lid, grid, fp.north_deg, fp.resolution_deg, eng.reachable, eng.defended,
-                                  eng.warning_time_s))
+            eng = run.city_flights(lid, missile=m).engagements if cities else None
+            out.append(TaskResult(task.key, lid, grid, north, res, *((eng.reachable, eng.defended, eng.warning_time_s)
+                                                                     if eng is not None else (None, None, None))))
     return out
 
 
@@ -314,7 +321,7 @@ def score_task(sc: Scenario, kind: str, template, resolution_deg: float, objecti
 
     before = crpl_site.cache_info().currsize
     try:
-        return _score(objective, run_task(sc, kind, template, resolution_deg, task, token))
+        return _score(objective, run_task(sc, kind, template, resolution_deg, task, token, objective=objective))
     finally:
         if kind == "radar" and task.added and crpl_site.cache_info().currsize > before:
             crpl_site.cache_clear()
