@@ -743,6 +743,8 @@ _SITE_CACHE_FORMAT = 1
 #: the cache either way). ``geocover.search`` turns it off while it makes a candidate radar
 #: ready: one ~55 MB entry per candidate antenna height would fill the disk.
 STORE_SITES_ON_DISK = True
+#: At most this many sites (~55 MB each) stay in the disk cache; the least recently used go.
+SITE_CACHE_MAX_ENTRIES = 24
 #: Arrays of a cached site: name -> (shape as a function of (n_heights, n_grid_heights), dtype,
 #: loaded memory-mapped). The ray nodes and the first-crossing table are mapped (a footprint
 #: reads only the correction grid); the grid is read whole (every look-up touches it).
@@ -826,6 +828,7 @@ def _load_site(path, h_a: float, ns: float) -> CrplSite | None:
     """The cached site in folder ``path``, or None (nothing there, or an entry that cannot be
     used: it is then deleted, so it is recomputed once and not met again)."""
     import json
+    import os
     import shutil
 
     meta_path = path / "meta.json"
@@ -853,6 +856,8 @@ def _load_site(path, h_a: float, ns: float) -> CrplSite | None:
             with contextlib.suppress(OSError):
                 path.unlink()
         return None
+    with contextlib.suppress(OSError):  # recently used: the last to be evicted
+        os.utime(meta_path)
     a = arrays
     rays = CrplRays(h_a, ns, a["elevation_deg"], a["invariant_m"], a["phi_rad"], a["height_m"], None, None,
                     a["tangent_height_m"])
@@ -891,6 +896,27 @@ def _store_site(path, site: CrplSite) -> None:
         os.replace(tmp, path)
     except OSError:  # caching is an optimisation: a read-only or full disk, or a race lost, is fine
         shutil.rmtree(tmp, ignore_errors=True)
+        return
+    _evict_sites(path.parent, keep=path)
+
+
+def _evict_sites(folder, keep) -> None:
+    """Delete the least recently used cached sites beyond :data:`SITE_CACHE_MAX_ENTRIES`
+    (use: the time of ``meta.json``, touched on every load). A process that has an entry's
+    arrays mapped keeps reading them (POSIX unlink); where a file cannot go, it stays."""
+    import shutil
+
+    try:
+        entries = []
+        for e in folder.iterdir():
+            if e.is_dir() and not e.name.endswith(".tmp") and e != keep:
+                with contextlib.suppress(OSError):
+                    entries.append(((e / "meta.json").stat().st_mtime_ns, e))
+    except OSError:
+        return
+    entries.sort()
+    for _t, e in entries[:max(len(entries) + 1 - SITE_CACHE_MAX_ENTRIES, 0)]:
+        shutil.rmtree(e, ignore_errors=True)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -251,3 +251,24 @@ def test_crpl_tables_disk_cache_is_exact_and_corrupt_entries_are_recomputed(tmp_
     assert not isinstance(rebuilt.rays.phi_rad, np.memmap)
     assert same_as_traced(rebuilt)
     assert same_as_traced(build(h_a))
+
+
+def test_crpl_disk_cache_keeps_the_most_recently_used_sites(tmp_path, monkeypatch):
+    # ~55 MB per antenna height: the cache keeps SITE_CACHE_MAX_ENTRIES sites and deletes the
+    # least recently used (a load counts as a use) when a new one is stored.
+    import os
+
+    from geocover import refraction
+
+    monkeypatch.setenv("GEOCOVER_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(refraction, "SITE_CACHE_MAX_ENTRIES", 2)
+    site = crpl_site(108.0)
+    folder = refraction._site_cache_path(108.0, NS).parent
+    paths = [folder / f"entry{k}" for k in range(3)]
+    refraction._store_site(paths[0], site)
+    refraction._store_site(paths[1], site)
+    os.utime(paths[0] / "meta.json", ns=(1, 1))  # entry0 used long ago, entry1 a little later ...
+    os.utime(paths[1] / "meta.json", ns=(2, 2))
+    assert refraction._load_site(paths[0], 108.0, NS) is not None  # ... and now again: entry1 is the oldest
+    refraction._store_site(paths[2], site)
+    assert [p.exists() for p in paths] == [True, False, True]
