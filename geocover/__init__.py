@@ -13,6 +13,8 @@ from . import _interrupt
 
 if _interrupt.started_as_command():  # the command's Ctrl-C handler, before anything heavy loads
     _interrupt.install()
+elif _interrupt.worker_of_command():  # its Dask workers leave Ctrl-C to the command
+    _interrupt.ignore_in_worker()
 
 # Idle OpenMP workers of the numba kernels (threading layer "omp") sleep instead of spinning
 # between parallel regions: a 1-degree third-site-2007 footprint took 5.2 instead of 6.3

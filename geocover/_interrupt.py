@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 
-__all__ = ["EXIT_INTERRUPTED", "install", "running", "say_interrupted", "started_as_command"]
+__all__ = ["EXIT_INTERRUPTED", "install", "running", "say_interrupted", "started_as_command", "worker_of_command"]
 
 EXIT_INTERRUPTED = 130
 
@@ -70,11 +70,36 @@ def install() -> None:
 def started_as_command() -> bool:
     """Whether this process is the ``geocover`` command: the console script, or ``python -m
     geocover`` (while the package imports, ``sys.argv[0]`` is still ``-m`` then)."""
+    orig = list(getattr(sys, "orig_argv", ()))
+    if any("multiprocessing" in a for a in orig):
+        # a worker process (Dask's nanny spawns them) gets the parent's sys.argv but is not the
+        # command: it gets no handler (see worker_of_command)
+        return False
     argv0 = sys.argv[0] if sys.argv else ""
     name = os.path.basename(argv0).lower()
     if name in ("geocover", "geocover.exe", "geocover-script.py"):
         return True
     if name == "__main__.py" and os.path.basename(os.path.dirname(argv0)) == "geocover":
         return True
-    orig = list(getattr(sys, "orig_argv", ()))
     return "-m" in orig[:-1] and orig[orig.index("-m") + 1] == "geocover"
+
+
+def worker_of_command() -> bool:
+    """Whether this process is a worker the ``geocover`` command spawned (a local Dask
+    cluster's: ``multiprocessing`` on its command line, the command's ``sys.argv``).
+
+    A terminal's Ctrl-C reaches every process of the job; the command itself stops the cluster
+    when it unwinds, so its workers ignore SIGINT (the usual rule for process pools) instead of
+    each printing a KeyboardInterrupt traceback from wherever it was.
+    """
+    orig = list(getattr(sys, "orig_argv", ()))
+    name = os.path.basename(sys.argv[0] if sys.argv else "").lower()
+    return any("multiprocessing" in a for a in orig) and name in ("geocover", "geocover.exe", "geocover-script.py")
+
+
+def ignore_in_worker() -> None:
+    """SIGINT ignored in a worker of the command (:func:`worker_of_command`)."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:
+        pass

@@ -119,6 +119,62 @@ def test_ctrl_c_while_staging_removes_the_staged_files(tmp_path):
     assert _left_over(tmp_path) == [], (_left_over(tmp_path), err)
 
 
+def _workers_ignore_sigint(pgid: int, n: int = 2) -> bool:
+    """Whether ``n`` processes of the job other than its leader ignore SIGINT (bit 2 of
+    SigIgn in /proc/PID/status): the cluster's workers once geocover is imported in them."""
+    found = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            pid = int(status.parent.name)
+            if pid == pgid or os.getpgid(pid) != pgid:
+                continue
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except (OSError, ValueError):
+            continue
+        if int(fields.get("SigIgn", "0").strip(), 16) & (1 << (signal.SIGINT - 1)) \
+                and "resource_tracker" not in (status.parent / "cmdline").read_bytes().decode(errors="replace"):
+            found += 1
+    return found >= n
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_ctrl_c_during_a_local_dask_cluster_is_one_line(tmp_path):
+    """``optimise`` starts a local Dask cluster; a terminal's Ctrl-C reaches the whole job
+    (signal to the process group). Workers leave it to the command, which stops the cluster
+    quietly: one line, status 130, no traceback from a worker or from Dask's exit handler.
+
+    Sent once both workers run geocover code: a worker hit while Python itself is still
+    starting (its first ~1 s) prints its own KeyboardInterrupt traceback, which geocover cannot
+    prevent from inside it (the parent would have to spawn it with SIGINT ignored)."""
+    import threading
+
+    out = tmp_path / "opt"
+    cmd = [*_command(), "optimise", "--scenario", "epaa-phase2-2015", "--add", "radar", "--candidates",
+           "19,36,45,46", "--step", "1deg", "--k", "1", "--out", str(out)]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+    reader.start()
+    try:
+        t0 = time.monotonic()
+        while not _workers_ignore_sigint(proc.pid) and proc.poll() is None and time.monotonic() - t0 < 120:
+            time.sleep(0.05)
+        assert proc.poll() is None and _workers_ignore_sigint(proc.pid), "".join(lines)
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    reader.join(timeout=10)
+    err = "".join(lines)
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert proc.returncode == EXIT_INTERRUPTED and err.strip().splitlines()[-1] == "geocover: interrupted", err
+    assert err.count("geocover: interrupted") == 1, err
+    assert _left_over(tmp_path) == []
+
+
 def test_importing_the_cli_leaves_sigint_alone():
     """Only the command installs its handler: a program that imports geocover.cli.main (a test
     runner, a docs build) keeps Python's KeyboardInterrupt."""
@@ -155,9 +211,9 @@ def _dem(path, value, *, nodata=-9999.0, cells=None):
 
 
 def _coverage(tmp_path, dem):
-    out = tmp_path / "cov"
-    return out, ["coverage", "kurecik", "--dem", str(dem), "--no-map", "--altitude", "300km", "--azimuth-step",
-                 "5deg", "--resolution", "2deg", "--out", str(out)]
+    """A line of sight from the Kurecik radar across the DEM (los writes no file; ``out`` is
+    only checked not to appear)."""
+    return tmp_path / "none", ["los", "kurecik", "38.7,38.1,5km", "--dem", str(dem)]
 
 
 def _assert_refused(tmp_path, out, args, fragments):

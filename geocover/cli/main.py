@@ -87,6 +87,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             # the writers' finally/except clauses have removed their staging folders on the way
+            _quiet_cluster_shutdown()
             say_interrupted()
             sys.exit(EXIT_INTERRUPTED)
         except GeocoverError as exc:
@@ -97,6 +98,30 @@ class _Group(click.Group):
                 sys.exit(1)
             click.echo(f"geocover: error: {_printable(_os_message(exc))}", err=True)
             sys.exit(2 if exc.errno in _USER_ERRNOS else 1)
+
+
+def _quiet_cluster_shutdown() -> None:
+    """After Ctrl-C, stop a local Dask cluster (``optimise``) now and quietly.
+
+    A cluster interrupted while its workers start cannot close cleanly: Dask's own exit
+    handler then prints an assertion traceback and asyncio logs 'Nanny failed to start'. The
+    user asked to stop, so its loggers are silenced and its exit handler is run here, once.
+    """
+    spec = sys.modules.get("distributed.deploy.spec")
+    if spec is None:
+        return
+    import atexit
+    import contextlib
+    import io
+    import logging
+
+    for name in ("distributed", "asyncio", "tornado"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    close = getattr(spec, "close_clusters", None)
+    if close is not None:
+        with contextlib.suppress(Exception), contextlib.redirect_stderr(io.StringIO()):
+            close()
+        atexit.unregister(close)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
