@@ -13,10 +13,12 @@ tracking". This script measures, for each tree given with ``--tree LABEL=PATH`` 
   ``--repeat`` timed calls in the same process (best and worst wall time, the CPU time of the
   best, the peak RSS of the process). Then one more call under ``cProfile``, whose cumulative
   CPU times (``time.process_time``, all threads) split the call into phases by function: aim (``aim_missile``), sampling
-  (``Trajectory.sample``), visibility (``RadarView.visible_fast``), flyout
+  (``Trajectory.sample`` and ``Trajectory.positions``, the refined samples), visibility
+  (``RadarView.visible_fast``), flyout
   (``FlyoutTable.time_to`` plus the flyout distances, ``PointSet.distance_azimuth`` called from
   ``footprint.py``), tracking (``_tracks``/``_first_true_t`` before, ``tracking.track_and_cue``
-  and ``first_true_t`` after), other (the rest: engagement bookkeeping, chunking). cProfile
+  and ``first_true_t`` after), other (the rest: engagement bookkeeping, chunking); and, overlapping
+  those, the adaptive refinement's own share (``sampling.refine_tracks``, where a tree has it). cProfile
   adds ~0.1 us per Python call; the engine makes few calls per chunk, so the split is close.
   The battle-space grids of every tree are compared cell by cell (defended verdicts and the
   largest battle-space difference), since the physics changed between trees.
@@ -87,7 +89,7 @@ def phases_from_profile(stats) -> dict:
 
     phases = {
         "aim": cum(lambda k: fname(k) == ("trajectory.py", "aim_missile")),
-        "sampling": cum(lambda k: fname(k) == ("trajectory.py", "sample")),
+        "sampling": cum(lambda k: fname(k) in {("trajectory.py", "sample"), ("trajectory.py", "positions")}),
         "visibility": cum(lambda k: fname(k) == ("radar.py", "visible_fast")),
         "flyout": cum(lambda k: fname(k) == ("interceptor.py", "time_to")),
         "tracking": cum(lambda k: fname(k) in {("footprint.py", "_tracks"), ("footprint.py", "_first_true_t"),
@@ -99,7 +101,14 @@ def phases_from_profile(stats) -> dict:
             phases["flyout"] += sum(c[3] for ck, c in v[4].items() if Path(ck[0]).name == "footprint.py")
         if fname(k) == ("tracking.py", "first_true_t"):  # calls outside track_and_cue
             phases["tracking"] += sum(c[3] for ck, c in v[4].items() if Path(ck[0]).name != "tracking.py")
+    # the adaptive refinement around window edges (geocover.sampling.refine_tracks): its own
+    # share, which overlaps the phases above (its positions, visibility, flyout and tracking)
+    phases["refinement"] = cum(lambda k: fname(k) == ("sampling.py", "refine_tracks"))
     return phases
+
+
+#: Phases that partition the profiled call (the rest is "other"); "refinement" overlaps them.
+PARTITION = ("aim", "sampling", "visibility", "flyout", "tracking")
 
 
 def worker_footprint(args) -> dict:
@@ -289,20 +298,20 @@ def main() -> None:
               f"(wall s; CPU s of that run, all threads)")
         print()
         print("| tree | model | best wall (s) | CPU (s) | worst wall (s) | peak RSS (MB) | CPU s: aim | sampling "
-              "| visibility | flyout | tracking | other | profiled total |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "| visibility | flyout | tracking | other | profiled total | of which refinement |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for lab, r in fps.items():
             w, c, worst = best(r["runs"])
             ph = r["phases"]
-            other = r["profiled_wall"] - sum(ph.values())
-            cells = " | ".join(f"{ph[k]:.2f}" for k in ("aim", "sampling", "visibility", "flyout", "tracking"))
+            other = r["profiled_wall"] - sum(ph[k] for k in PARTITION)
+            cells = " | ".join(f"{ph[k]:.2f}" for k in PARTITION)
             print(f"| {lab} | {r['model']} | **{w:.2f}** | {c:.2f} | {worst:.2f} | {r['maxrss_mb']:.0f} | {cells} | "
-                  f"{other:.2f} | {r['profiled_wall']:.2f} |")
+                  f"{other:.2f} | {r['profiled_wall']:.2f} | {ph.get('refinement', 0.0):.2f} |")
         if peer:
             per = peer["wall"] / peer["n"]
             print(f"| per-target loop peer ({trees[-1][0]}, {peer['n']} cells, extrapolated) | | "
                   f"{per * n_cells:,.0f} | {peer['cpu'] / peer['n'] * n_cells:,.0f} | | {peer['maxrss_mb']:.0f} | "
-                  f"| | | | | | |")
+                  f"| | | | | | | |")
         labs = list(fps)
         for a, b in itertools.pairwise(labs):
             ga, gb = fps[a]["array"].astype(float), fps[b]["array"].astype(float)
@@ -311,7 +320,8 @@ def main() -> None:
             same_def = np.mean((ga > 0) == (gb > 0))
             print(f"\n{a} vs {b}: reachable agrees on {same_reach:.2%} of cells, defended on {same_def:.2%}; "
                   f"battle space |diff| max {np.max(np.abs(ga - gb)[both]) if both.any() else float('nan'):.1f} s, "
-                  f"median {np.median(np.abs(ga - gb)[both]) if both.any() else float('nan'):.2f} s")
+                  f"median {np.median(np.abs(ga - gb)[both]) if both.any() else float('nan'):.2f} s; "
+                  f"identical (float32, NaN = NaN) on {np.mean((ga == gb) | (np.isnan(ga) & np.isnan(gb))):.4%}")
         if peer:
             g = fps[labs[-1]]["array"].ravel().astype(float)
             idx, pb = peer["array"][0].astype(int), peer["array"][1]
