@@ -258,12 +258,18 @@ ROBUSTNESS_SETS = 64
 
 
 @cache
-def _robust_run(sc_name: str):
-    """The scenario over its bundled [uncertain] ranges (cities only matter here: a coarse grid)."""
+def _robust_run(sc_name: str, n_sets: int = ROBUSTNESS_SETS, launches: tuple[str, ...] = tuple(IRAN),
+                plain: bool = False):
+    """The scenario over its bundled [uncertain] ranges, the cities only (what the verdicts
+    need). ``plain``: ``n_sets`` scrambled Sobol' points (geocover.uncertainty.sample_plain:
+    shares of sets, no indices) instead of the Saltelli/Morris design of ``--samples n_sets``."""
     from geocover.robustness import robustness
+    from geocover.uncertainty import sample_plain
 
-    return robustness(load_scenario(sc_name), ROBUSTNESS_SETS, seed=0, launches=IRAN, resolution_deg=10.0,
-                      scheduler="none", progress=False, indices=False)
+    sc = load_scenario(sc_name)
+    design = sample_plain(sc.uncertain, n_sets, seed=0) if plain else None
+    return robustness(sc, n_sets, seed=0, launches=list(launches), design=design, scheduler="none",
+                      progress=False, indices=False, grid=False)
 
 
 def _short(key: str) -> str:
@@ -272,17 +278,19 @@ def _short(key: str) -> str:
     return " ".join(parts[1:]) if len(parts) == 3 else key
 
 
-def robust(sc_name: str, verdict) -> dict:
+def robust(sc_name: str, verdict, n_sets: int = ROBUSTNESS_SETS, plain: bool = False) -> dict:
     """P(verdict) over the scenario's [uncertain] ranges and the parameters that decide it
-    (geocover.robustness.verdict_robustness; ``verdict(defended, reachable)`` on dicts city -> bool)."""
+    (geocover.robustness.verdict_robustness; ``verdict(defended, reachable)`` on dicts city -> bool);
+    ``n_sets`` and ``plain`` as :func:`_robust_run` (tests/test_claims.py draws a few plain sets)."""
     from geocover.robustness import verdict_robustness
 
-    res = _robust_run(sc_name)
+    res = _robust_run(sc_name, n_sets, plain=plain)
     out = verdict_robustness(res, verdict)
     out["drivers"] = [_short(k) for k in out["drivers"]]
     # the closest call: the defended city with the smallest 5th-percentile battle space (s)
     # against the launch sites that reach it, over the sets
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a city no launch reaches: all-NaN, stays NaN
         worst = np.nanmin(np.where(res.city_reachable, res.city_battle_space_s, np.nan), axis=1)  # (sets, cities)
     p5 = {c.id: float(np.nanpercentile(worst[:, k], 5)) for k, c in enumerate(res.cities)
           if c.id in CITIES and np.isfinite(worst[:, k]).any() and np.nanpercentile(worst[:, k], 5) > 0}
@@ -296,24 +304,46 @@ def _nato_holds(d: dict, r: dict) -> bool:
     return len(ok) >= 0.75 * len(reach) and not {"ankara", "incirlik"} & set(ok)
 
 
-def robustness_rows() -> dict[str, list[tuple[str, dict]]]:
+def robustness_rows(n_sets: int = ROBUSTNESS_SETS, plain: bool = False) -> dict[str, list[tuple[str, dict]]]:
     """The robustness column: per claim, P(verdict) over the published ranges and its drivers."""
     three = ["london", "paris", "brussels"]
+
+    def holds(sc_name, verdict):
+        return robust(sc_name, verdict, n_sets, plain)
+
     return {
         "nato": [("third-site-2007: 'partly' (>= 3/4 of reachable cities defended, not Ankara/Incirlik)",
-                  robust("third-site-2007", _nato_holds))],
+                  holds("third-site-2007", _nato_holds))],
         "obering": [("third-site-2007 defends London, Paris and Brussels",
-                     robust("third-site-2007", lambda d, r: all(d[c] for c in three))),
+                     holds("third-site-2007", lambda d, r: all(d[c] for c in three))),
                     ("epaa-phase3-2018 defends none of them",
-                     robust("epaa-phase3-2018", lambda d, r: not any(d[c] for c in three)))],
-        "wilkening": [("third-site-2007 defends Moscow", robust("third-site-2007", lambda d, r: d["moscow"])),
-                      ("turkey-radar-2008 defends Moscow", robust("turkey-radar-2008", lambda d, r: d["moscow"])),
-                      ("epaa-phase3-2018 does not", robust("epaa-phase3-2018", lambda d, r: not d["moscow"]))],
+                     holds("epaa-phase3-2018", lambda d, r: not any(d[c] for c in three)))],
+        "wilkening": [("third-site-2007 defends Moscow", holds("third-site-2007", lambda d, r: d["moscow"])),
+                      ("turkey-radar-2008 defends Moscow", holds("turkey-radar-2008", lambda d, r: d["moscow"])),
+                      ("epaa-phase3-2018 does not", holds("epaa-phase3-2018", lambda d, r: not d["moscow"]))],
         "butt_postol": [("epaa-phase1-2011 defends at most 2 of the 17 cities",
-                         robust("epaa-phase1-2011", lambda d, r: sum(d[c] for c in CITIES) <= 2)),
+                         holds("epaa-phase1-2011", lambda d, r: sum(d[c] for c in CITIES) <= 2)),
                         ("epaa-phase3-2018 defends more than 2",
-                         robust("epaa-phase3-2018", lambda d, r: sum(d[c] for c in CITIES) > 2))],
+                         holds("epaa-phase3-2018", lambda d, r: sum(d[c] for c in CITIES) > 2))],
     }
+
+
+ROME_SPEED = "interceptors.deveselu-sm3-ib.burnout_speed_mps"
+
+
+def rome_from_tabriz(n_sets: int = 28, plain: bool = False) -> dict:
+    """A city that does move: Rome against a Tabriz launch under ``epaa-phase3-2018``'s ranges
+    (``geocover robustness epaa-phase3-2018 --samples 28 --launch tabriz``): the share of sets
+    that defend it, and the SM-3 IB burnout speeds (m/s) of the sets that do and do not (the
+    speed alone decides it when every defended set is faster than every undefended one). The
+    sets do not depend on the launch sites engaged, so the column's run of every Iranian launch
+    area is reused (its Tabriz verdicts are those of ``--launch tabriz``)."""
+    res = _robust_run("epaa-phase3-2018", n_sets, tuple(IRAN), plain)
+    k = [c.id for c in res.cities].index("rome")
+    d = res.city_defended[:, res.launches.index("tabriz"), k]
+    speed = np.array([v[ROME_SPEED] for v in res.design.values])
+    return {"p": float(d.mean()), "sets": res.n_sets, "defended": int(d.sum()),
+            "speeds_defended_mps": sorted(speed[d].tolist()), "speeds_undefended_mps": sorted(speed[~d].tolist())}
 
 
 ROWS = {"nato": row_nato, "obering": row_obering, "wilkening": row_wilkening, "aca": row_aca,
@@ -375,6 +405,11 @@ def main() -> None:
                   + (", ".join(v["drivers"]) or "no parameter (the verdict never changes)")
                   + (f"; closest call {close[0]} (5 % of sets below {close[1]:.0f} s of battle space)" if close
                      else ""))
+    r = rome_from_tabriz()
+    lo, hi = max(r["speeds_undefended_mps"], default=None), min(r["speeds_defended_mps"], default=None)
+    print(f"   a city that moves: Rome against Tabriz, epaa-phase3-2018: defended in {100 * r['p']:.0f} % of "
+          f"{r['sets']} sets (geocover robustness epaa-phase3-2018 --samples 28 --launch tabriz); SM-3 IB burnout "
+          f"speed of the undefended sets up to {lo} m/s, of the defended from {hi} m/s")
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from .scenario import Scenario
 
 __all__ = ["DISTRIBUTIONS", "METHODS", "Design", "ParameterSpace", "UncertainParameter", "apply_sample",
-           "check_design", "link_name", "min_samples", "parse_uncertain", "sample"]
+           "check_design", "link_name", "min_samples", "parse_uncertain", "sample", "sample_plain"]
 
 DISTRIBUTIONS = ("uniform", "triangular", "normal", "choice")
 #: Design methods: Saltelli/Sobol' (first-order and total indices), Morris (mu*, sigma);
@@ -193,7 +193,8 @@ class Design:
     Attributes
     ----------
     method : str
-        ``"sobol"`` (Saltelli design, N (D + 2) sets) or ``"morris"`` (r (D + 1) sets).
+        ``"sobol"`` (Saltelli design, N (D + 2) sets), ``"morris"`` (r (D + 1) sets) or
+        ``"qmc"`` (:func:`sample_plain`: no indices).
     unit : ndarray, shape (n, D)
         The design in the unit hypercube (what SALib analyses).
     values : list of dict
@@ -283,6 +284,37 @@ def sample(space: ParameterSpace, n_sets: int, *, seed: int = 0, method: str = "
     cols = [p.ppf(unit[:, j]) for j, p in enumerate(space.parameters)]
     values = [{p.key: cols[j][i] for j, p in enumerate(space.parameters)} for i in range(len(unit))]
     return Design(method, unit, values, base, int(seed), why)
+
+
+def sample_plain(space: ParameterSpace, n_sets: int, *, seed: int = 0) -> Design:
+    """``n_sets`` parameter sets that only estimate how often a verdict holds (no
+    sensitivity indices: method ``"qmc"``): a scrambled Sobol' sequence
+    (:class:`scipy.stats.qmc.Sobol`, reproducible for a seed) mapped through each
+    parameter's inverse CDF. Any ``n_sets`` >= 1 (the sequence is balanced for powers of 2):
+    a handful of sets for a quick check where Saltelli's N (D + 2) or Morris's r (D + 1)
+    would be too many.
+
+    Raises
+    ------
+    InputError
+        No uncertain parameter, or ``n_sets`` < 1.
+    """
+    import warnings
+
+    from scipy.stats import qmc
+
+    d = len(space)
+    if d == 0:
+        raise InputError(f"{space.path}: the scenario has no [uncertain] table: nothing to sample")
+    if n_sets < 1:
+        raise InputError(f"--samples must be >= 1, got {n_sets}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scipy warns when n is not a power of 2: stated in the note
+        unit = qmc.Sobol(d, scramble=True, seed=seed).random(n_sets)
+    cols = [p.ppf(unit[:, j]) for j, p in enumerate(space.parameters)]
+    values = [{p.key: cols[j][i] for j, p in enumerate(space.parameters)} for i in range(n_sets)]
+    return Design("qmc", unit, values, n_sets, int(seed),
+                  "scrambled Sobol' points (scipy.stats.qmc): shares of sets only, no sensitivity indices")
 
 
 # ------------------------------------------------------------------ applying a set

@@ -492,3 +492,27 @@ def test_class_of_a_set_refused_without_a_set(tmp_path):
     r = CliRunner().invoke(cli, ["robustness", str(p), "--samples", "16", "--scheduler", "none",
                                  "--out", str(tmp_path / "out")])
     assert r.exit_code == 2 and "'uncertain.threats.classes'" in r.output and "no threat set" in r.output, r.output
+
+
+def test_flyout_tables_kept_across_sets_ignore_only_the_commit_delay():
+    """robustness keeps each battery's flyout table across parameter sets, keyed by the
+    record less its commit delay: the table must not depend on it (a table rebuilt with
+    another delay is equal, array for array), and must depend on the burnout speed."""
+    import dataclasses
+
+    from geocover.interceptor import flyout_table
+    from geocover.robustness import _tables
+
+    sc = load_scenario("third-site-2007")
+    rec = sc.interceptors["redzikowo-gbi"]
+    a, b = flyout_table(rec), flyout_table(dataclasses.replace(rec, commit_delay_s=rec.commit_delay_s + 45.0))
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        assert np.array_equal(x, y, equal_nan=True) if isinstance(x, np.ndarray) else x == y, f.name
+    slow = dataclasses.replace(sc, interceptors={"redzikowo-gbi": dataclasses.replace(rec, commit_delay_s=1.0)})
+    t1 = _tables(slow)["redzikowo-gbi"]
+    assert _tables(dataclasses.replace(slow, interceptors={"redzikowo-gbi": dataclasses.replace(
+        rec, commit_delay_s=2.0)}))["redzikowo-gbi"] is t1
+    fast = dataclasses.replace(rec, burnout_speed_mps=rec.burnout_speed_mps + 500.0)
+    t2 = _tables(dataclasses.replace(sc, interceptors={"redzikowo-gbi": fast}))["redzikowo-gbi"]
+    assert t2 is not t1 and not np.array_equal(t2.time_s, t1.time_s, equal_nan=True)
