@@ -177,12 +177,15 @@ class Architecture:
 
     def __init__(self, scenario: Scenario, *, model: RefractionModel = DEFAULT_VISIBILITY_MODEL, terrain=False,
                  interceptor_speed_mps: float | None = None, links: list[Link] | None = None,
-                 refine: bool = True):
+                 refine: bool = True, tables: dict[str, FlyoutTable] | None = None):
         self.scenario = scenario if interceptor_speed_mps is None else scenario.with_interceptor_speed(
             interceptor_speed_mps)
         sc = self.scenario
         self.views = {rid: RadarView(r, model=model, terrain=terrain) for rid, r in sc.radars.items()}
-        self.tables: dict[str, FlyoutTable] = {iid: flyout_table(i) for iid, i in sc.interceptors.items()}
+        # ``tables``: flyout tables already built for these very interceptor records (robustness
+        # keeps them across parameter sets that leave a battery unchanged); the rest are built here
+        self.tables: dict[str, FlyoutTable] = {iid: tables[iid] if tables and iid in tables else flyout_table(i)
+                                               for iid, i in sc.interceptors.items()}
         self.links = links if links is not None else sc.links  # the scenario's [networks] (None: default rule)
         #: Refine the samples around the edges of tracks and intercept windows
         #: (:func:`geocover.sampling.refine_tracks`); False: the scenario's samples only.
