@@ -20,12 +20,15 @@ the lattice spacing at each level, only the blocks where it matters:
   with the engine, until the spacing is one cell (every cell of an unsettled block computed);
   a block split only for its bend whose new nodes keep its class and lie within ``verify_s``
   of its interpolation is smooth after all, and its sub-blocks skip the bend test (the
-  engine's battle space jitters by about a second from cell to cell, from its sampling of
-  each flight: that alone would fail the bend test at every scale).
+  engine places intercept-window edges to <= 1 s, :mod:`geocover.sampling`, so its battle
+  space moves in stairs of about a second from cell to cell: that alone would fail the bend
+  test at every scale).
 
 Every computed cell comes from :meth:`geocover.footprint.Architecture.engage_points`, the
 same per-point entry :func:`geocover.footprint.footprint` uses: no physics here. A cell is
-therefore exact where computed, and interpolated only inside settled blocks.
+therefore exact where computed (identical to the full grid's: the engine's result for a
+cell does not depend on the other cells of its block), and interpolated only inside settled
+blocks.
 
 What it misses, by construction: a feature smaller than the coarse lattice spacing that no
 lattice node and no neighbouring block sees (e.g. a defended islet narrower than
@@ -43,8 +46,8 @@ import numpy as np
 from .footprint import BANDS_S, Architecture, FootprintGrid, checked_grid, combine_launches
 from .geodesy import LatLonGrid
 
-__all__ = ["DEFAULT_COARSE_FACTOR", "DEFAULT_TOLERANCE_S", "DEFAULT_VERIFY_S", "RefinedFootprint", "adaptive_footprint",
-           "cell_classes", "refine_grid"]
+__all__ = ["DEFAULT_COARSE_FACTOR", "DEFAULT_TOLERANCE_S", "DEFAULT_VERIFY_S", "RefineStats", "RefinedFootprint",
+           "adaptive_footprint", "cell_classes", "refine_grid"]
 
 #: Lattice spacing (fine cells) of the first, coarsest level [default]: 0.1 deg for a
 #: 0.025 deg grid. A power of two.
@@ -52,7 +55,7 @@ DEFAULT_COARSE_FACTOR = 4
 #: Largest row plus column second difference (s) of battle space around a block that may be
 #: interpolated [default]. A step of battle space J between two nodes gives a second
 #: difference J and an interpolation error of at most J/2; a smooth bend h²·f'' an error of
-#: h²·f''/8 (benchmarks/README.md, "Adaptive grids": measured agreement at this value).
+#: h²·f''/8 (benchmarks/README.md, "Adaptive grid refinement": the agreement measured with it).
 DEFAULT_TOLERANCE_S = 2.0
 #: Largest difference (s) between a split block's new nodes and its bilinear interpolation
 #: for its sub-blocks to be taken as smooth [default] (see :func:`refine_grid`).
