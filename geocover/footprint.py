@@ -125,7 +125,9 @@ class FlightTracks:
     """Sampled flights and their tracks (:meth:`Architecture.track`)."""
 
     samples: Samples
-    points: PointSet
+    #: The samples' trigonometry (shared by the radars and batteries); None for refined
+    #: samples (:mod:`geocover.sampling`), whose flyout points compute their own.
+    points: PointSet | None
     tracks: Tracks
     #: Per battery, the flyout time (s) to each sample that :meth:`Architecture.opportunities`
     #: has already computed (NaN: out of reach; -inf: not computed yet); the adaptive sampling
@@ -230,22 +232,29 @@ class Architecture:
         s, pts, trk = ft.samples, ft.points, ft.tracks
         t, alt = trk.t_s, s.altitude_m
         out = {}
+        windows = {}  # batteries with the same altitude window share it
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             for iid, itc in self.interceptors.items():
                 tracking, t_fc = trk.any_in_track(sc.interceptor_fire_control[iid])
                 # flyout only where it can matter: tracked, inside the altitude window
-                window = (alt >= itc.min_intercept_altitude_m) & (alt <= itc.max_intercept_altitude_m)
-                cand = tracking & window
-                t_fly = np.full(t.shape, np.nan)
+                key = (itc.min_intercept_altitude_m, itc.max_intercept_altitude_m)
+                if key not in windows:
+                    windows[key] = (alt >= key[0]) & (alt <= key[1])
+                cand = tracking & windows[key]
                 if cand.any():
                     vals = ft.flyout_cache.get(iid)
                     if vals is None or vals.shape != t.shape:
                         vals = ft.flyout_cache[iid] = np.full(t.shape, -np.inf)
                     need = cand & (vals == -np.inf)  # each sample's flyout once (element-wise: the same values)
                     if need.any():
-                        d, _ = pts.subset(need).distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
+                        # the points' trigonometry: the shared PointSet, or (refined samples carry
+                        # none) computed for these points only; element-wise, the same values
+                        sub = pts.subset(need) if pts is not None else PointSet(s.lat_deg[need], s.lon_deg[need])
+                        d, _ = sub.distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
                         vals[need] = self.tables[iid].time_to(d, alt[need])
-                    t_fly[cand] = vals[cand]
+                    t_fly = np.where(cand, vals, np.nan)
+                else:
+                    t_fly = np.full(t.shape, np.nan)
                 t_launch = t_fc + itc.commit_delay_s
                 ok = tracking & (t >= t_launch[:, None] + t_fly)
                 out[iid] = (ok, tracking, cand, t_fly)

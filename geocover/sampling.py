@@ -70,7 +70,7 @@ def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray, tai
     points (``valid``; the others are padding, copies of the last sample), then the
     track-and-cue rule over the merged, time-ordered samples.
 
-    ``tail``: (Samples, PointSet) of the padding position (:meth:`Trajectory.positions` at
+    ``tail``: the :class:`Samples` of the padding position (:meth:`Trajectory.positions` at
     the last sample time, (n, 1)), so that only the valid new points are flown and
     measured; None: every new point is flown (the padding included). Either way each
     element is the same value (the positions and the point trigonometry are element-wise)."""
@@ -88,7 +88,7 @@ def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray, tai
         new_lat, new_lon, new_alt, new_boost = new.lat_deg, new.lon_deg, new.altitude_m, new.boosting
         new_t = new.t_s
     else:
-        tail_s = tail[0]
+        tail_s = tail
         p = _take_traj(traj, rows_v).positions(t_v[:, None])
         v_lat, v_lon = np.ascontiguousarray(p.lat_deg[:, 0]), np.ascontiguousarray(p.lon_deg[:, 0])
         v_alt, v_boost = p.altitude_m[:, 0], p.boosting[:, 0]
@@ -136,16 +136,7 @@ def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray, tai
     trk = track_and_cue(t, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
                         links=arch.links)
     samples = Samples(t, lat, lon, alt, boosting, s.body_rcs_m2, s.warhead_rcs_m2)
-    if tail is None:
-        points = PointSet(lat, lon)
-    else:  # the points' trigonometry gathered, not computed again (element-wise: the same values)
-        tp, old = tail[1], ft.points
-        points = PointSet.__new__(PointSet)
-        for name in ("sb", "cb", "slon", "clon"):
-            nv = np.repeat(getattr(tp, name), k, axis=1)
-            nv[valid] = getattr(pts_new, name)
-            setattr(points, name, merged(getattr(old, name), nv))
-        points.shape = lat.shape
+    points = None  # the refined samples' flyout points compute their own trigonometry (opportunities)
     cache = {iid: merged(vals, np.full((n, k), -np.inf)) for iid, vals in ft.flyout_cache.items()}
     return FlightTracks(samples, points, trk, cache)
 
@@ -181,7 +172,7 @@ def _take(ft, idx: np.ndarray):
     tracks = Tracks(trk.t_s[idx], *({r: a[idx] for r, a in d.items()} for d in (
         trk.visible, trk.counted, trk.in_track, trk.formed_t_s, trk.cue_t_s)), trk.can_search)
     cache = {iid: vals[idx] for iid, vals in ft.flyout_cache.items()}
-    return FlightTracks(samples, ft.points.subset(idx), tracks, cache)
+    return FlightTracks(samples, None if ft.points is None else ft.points.subset(idx), tracks, cache)
 
 
 def _assemble(parts, n: int, width: int, tail: Samples):
@@ -235,7 +226,7 @@ def _assemble(parts, n: int, width: int, tail: Samples):
             v = ft.flyout_cache[iid]
             vals[idx, :v.shape[1]] = v
         cache[iid] = vals
-    return FlightTracks(samples, PointSet(lat, lon), tracks, cache)
+    return FlightTracks(samples, None, tracks, cache)
 
 
 def refine_tracks(arch, traj: Trajectory, ft, *, levels: int = REFINE_LEVELS, split: int = REFINE_SPLIT):
@@ -282,13 +273,13 @@ def refine_tracks(arch, traj: Trajectory, ft, *, levels: int = REFINE_LEVELS, sp
             break
         if tail is None:  # where a round's padding sits: the position at the last sample time
             tail = traj.positions(ft.tracks.t_s[:, -1:])
-            cur_tail = (tail, PointSet(tail.lat_deg, tail.lon_deg))
+            cur_tail = tail
         if not busy.all():  # settled flights: no flagged interval now, none later
             done = np.flatnonzero(~busy)
             parts.append((rows[done], _take(cur, done)))
             keep = np.flatnonzero(busy)
             rows, cur, cur_traj = rows[keep], _take(cur, keep), _take_traj(cur_traj, keep)
-            cur_tail = (_take_samples(cur_tail[0], keep), cur_tail[1].subset(keep))
+            cur_tail = _take_samples(cur_tail, keep)
             flags, t, n = flags[keep], t[keep], keep.size
         f = int(count.max())
         idx = np.argsort(~flags, axis=1, kind="stable")[:, :f]  # flagged intervals first
