@@ -120,3 +120,24 @@ def test_fused_visibility_four_thirds_and_broadcast_fallback(monkeypatch):
     assert col.shape == (3000, 3)
     np.testing.assert_array_equal(col, _numpy_path(monkeypatch, view, lat[:, None], lon[:, None],
                                                    np.array([[1e4, 3e5, 9e5]]), None))
+
+
+def test_pointset_subset_and_distance_shortcuts_are_exact():
+    # PointSet.subset with a full-shape boolean mask gathers by flat positions (faster than
+    # boolean indexing): the same elements in the same order as a[mask], for C- and
+    # Fortran-ordered points; PointSet.distance is distance_azimuth's distance without the
+    # azimuth: the same values, both dtypes.
+    rng = np.random.default_rng(2)
+    lat, lon = rng.uniform(30.0, 70.0, (300, 40)), rng.uniform(-10.0, 50.0, (300, 40))
+    mask = rng.random((300, 40)) < 0.3
+    for order in ("C", "F"):
+        p = PointSet(np.asarray(lat, order=order), np.asarray(lon, order=order))
+        q = p.subset(mask)
+        for name in ("sb", "cb", "slon", "clon"):
+            np.testing.assert_array_equal(getattr(q, name), getattr(p, name)[mask])
+        assert q.shape == (int(mask.sum()),)
+        rows = mask[:, 0]
+        assert p.subset(rows).shape == (int(rows.sum()), 40)  # a row mask keeps its meaning
+        for dtype in (np.float32, np.float64):
+            d, _ = p.distance_azimuth(44.0, 24.4, dtype=dtype)
+            np.testing.assert_array_equal(p.distance(44.0, 24.4, dtype=dtype), d)
