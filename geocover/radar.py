@@ -304,7 +304,12 @@ class RadarView:
         with Andoyer-Lambert ground ranges (~20 m), auxiliary-sphere azimuths (~0.2 deg),
         heights taken above the geoid at the radar (no per-point geoid), slant ranges on
         the osculating sphere at the radar, float32 trigonometry. ``points`` reuses the
-        trigonometry of the same points across radars."""
+        trigonometry of the same points across radars.
+
+        Without a terrain mask and with numba, one fused kernel per point
+        (:meth:`_visible_fused`); the numpy path (``GEOCOVER_NO_NUMBA=1``) is the fallback and
+        the reference: the two agree except for points within float32 rounding (an ulp of
+        ``sin``/``atan2``, well under 1 m) of a limit (tests/test_visibility_fused.py)."""
         r = self.radar
         f32 = np.float32
         points = points or PointSet(lat_deg, lon_deg)
