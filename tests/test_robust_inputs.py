@@ -401,11 +401,33 @@ def test_quantity_with_non_ascii_digits_is_refused(text, first):
     (["horizon", "kurecik", "--model", f"crpl:{FULLWIDTH_300}"], "--model"),
     (["raid", "third-site-2007", "--launch", "tabriz", "--target", "paris", "--count", "\uff13"], "--count"),
     (["raid", "third-site-2007", "--launch", "tabriz", "--target", "paris", "--sspk", "\u0660.5"], "--sspk"),
-    (["engage", "third-site-2007", f"{ARABIC_INDIC_38},37", "paris"], "coordinates"),  # lat,lon
+    (["engage", "third-site-2007", f"{ARABIC_INDIC_38},37", "paris"], "'LAUNCH'"),  # lat,lon
+    (["footprint", "third-site-2007", "--bbox", "\uff13\uff10,30,40,40", "--out", "@TMP@/fp"], "--bbox"),  # text
+    (["optimise", "--scenario", "epaa-phase2-2015", "--add", "radar", "--candidates", "30,30,32,\u0663\u0662",
+      "--scheduler", "none", "--out", "@TMP@/opt"], "--candidates"),
 ])
 def test_command_line_numbers_with_non_ascii_digits_are_refused(tmp_path, args, option):
     out = tmp_path / "none"
+    args = [a.replace("@TMP@", str(tmp_path)) for a in args]
     _assert_refused(tmp_path, out, args, [option, "non-ASCII digit", "ASCII digits 0-9"])
+
+
+def test_lat_lon_with_non_ascii_digits_is_refused_by_the_parser():
+    """The library path (catalog.parse_latlon), under the command line's own check."""
+    from geocover.catalog import parse_latlon
+    from geocover.errors import InputError
+
+    with pytest.raises(InputError, match="coordinates .*U\\+0663 ARABIC-INDIC DIGIT THREE"):
+        parse_latlon(f"{ARABIC_INDIC_38},37")
+    assert parse_latlon("38,37") == (38.0, 37.0) and parse_latlon("paris") is None
+
+
+def test_names_with_non_ascii_digits_still_work(tmp_path):
+    """Only values that are nothing but numbers are checked: a file name in any script is kept."""
+    cat = tmp_path / f"\u30ab\u30bf\u30ed\u30b0{FULLWIDTH_300}.geojson"  # katakana 'catalog' + fullwidth 300
+    cat.write_text(INTERCEPTORS.read_text())
+    r = run("sites", "--catalog", str(cat), "--kind", "interceptor")
+    assert r.exit_code == 0 and "redzikowo-gbi" in r.output, r.output
 
 
 def test_every_numeric_option_reads_ascii_digits_only():

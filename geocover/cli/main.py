@@ -15,6 +15,7 @@ if started_as_command():
 
 import copy
 import errno
+import re
 
 import click
 
@@ -190,13 +191,42 @@ def _ascii_only(param_type: click.ParamType) -> click.ParamType:
     return out
 
 
+#: A text value that is a number or a list of numbers (``--bbox 30,30,40,40``, ``--candidates``,
+#: ``lat,lon``): digits of any script, signs, points, commas, exponents, spaces.
+_NUMBERS_RE = re.compile(r"^[\s\d.,:;+\-eE]*\d[\s\d.,:;+\-eE]*$")
+
+
+def _ascii_number_text(param_type: click.ParamType) -> click.ParamType:
+    """A text type (ids, file names, boxes) refusing a value that is only numbers written with
+    non-ASCII digits (``--bbox ３０,３０,４０,４０``, which ``float()`` would read); other text,
+    names in any script included, passes unchanged."""
+    base = type(param_type)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and _NUMBERS_RE.match(value):
+            bad = non_ascii_digit(value)
+            if bad:
+                self.fail(bad, param, ctx)
+        return base.convert(self, value, param, ctx)
+
+    cls = type(base.__name__, (base,), {"convert": convert, "ascii_digits_only": True, "__module__": base.__module__,
+                                        "__doc__": base.__doc__})
+    out = copy.copy(param_type)
+    out.__class__ = cls
+    return out
+
+
 def _numbers_in_ascii(command: click.Command) -> None:
     """Every number-typed option and argument of ``command`` and its subcommands reads ASCII
-    digits only (:func:`geocover.units.non_ascii_digit`); quantities (``300km``) already do."""
+    digits only (:func:`geocover.units.non_ascii_digit`), and so does every text one whose value
+    is only numbers (boxes, lat,lon); quantities (``300km``) already do."""
     for param in command.params:
-        if isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType, ModelType)) \
-                and not getattr(param.type, "ascii_digits_only", False):
+        if getattr(param.type, "ascii_digits_only", False):
+            continue
+        if isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType, ModelType)):
             param.type = _ascii_only(param.type)
+        elif type(param.type) is click.types.StringParamType:
+            param.type = _ascii_number_text(param.type)
     for sub in getattr(command, "commands", {}).values():
         _numbers_in_ascii(sub)
 
