@@ -65,15 +65,16 @@ def edge_intervals(arch, ft) -> np.ndarray:
     return flags | (state & relevant)
 
 
-def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray, tail=None):
+def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray, tail: Samples):
     """``ft`` with samples at ``t_new`` (n, k) added: positions, visibility of the new
     points (``valid``; the others are padding, copies of the last sample), then the
     track-and-cue rule over the merged, time-ordered samples.
 
     ``tail``: the :class:`Samples` of the padding position (:meth:`Trajectory.positions` at
-    the last sample time, (n, 1)), so that only the valid new points are flown and
-    measured; None: every new point is flown (the padding included). Either way each
-    element is the same value (the positions and the point trigonometry are element-wise)."""
+    the last sample time, (n, 1)), so that only the valid new points are flown and measured
+    (positions are element-wise, except that the Kepler solve of
+    :meth:`Trajectory.positions` stops when its whole batch has converged; the extra steps a
+    smaller batch skips moved nothing on every grid compared, benchmarks/README.md)."""
     from .footprint import FlightTracks
 
     sc = arch.scenario
@@ -81,27 +82,19 @@ def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray, tai
     n, k = t_new.shape
     rows_v = np.nonzero(valid)[0]
     t_v = t_new[valid]
-    if tail is None:
-        new = traj.positions(t_new)
-        v_lat, v_lon = np.ascontiguousarray(new.lat_deg[valid]), np.ascontiguousarray(new.lon_deg[valid])
-        v_alt, v_boost = new.altitude_m[valid], new.boosting[valid]
-        new_lat, new_lon, new_alt, new_boost = new.lat_deg, new.lon_deg, new.altitude_m, new.boosting
-        new_t = new.t_s
-    else:
-        tail_s = tail
-        p = _take_traj(traj, rows_v).positions(t_v[:, None])
-        v_lat, v_lon = np.ascontiguousarray(p.lat_deg[:, 0]), np.ascontiguousarray(p.lon_deg[:, 0])
-        v_alt, v_boost = p.altitude_m[:, 0], p.boosting[:, 0]
-        new_t = np.where(valid, t_new, np.clip(t_new, 0.0, np.atleast_1d(traj.flight_time_s)[:, None]))
-        new_t[valid] = p.t_s[:, 0]
+    p = _take_traj(traj, rows_v).positions(t_v[:, None])
+    v_lat, v_lon = np.ascontiguousarray(p.lat_deg[:, 0]), np.ascontiguousarray(p.lon_deg[:, 0])
+    v_alt, v_boost = p.altitude_m[:, 0], p.boosting[:, 0]
+    new_t = np.where(valid, t_new, np.clip(t_new, 0.0, np.atleast_1d(traj.flight_time_s)[:, None]))
+    new_t[valid] = p.t_s[:, 0]
 
-        def fill(tail_col, vals):
-            out = np.repeat(tail_col, k, axis=1)
-            out[valid] = vals
-            return out
+    def fill(tail_col, vals):
+        out = np.repeat(tail_col, k, axis=1)
+        out[valid] = vals
+        return out
 
-        new_lat, new_lon = fill(tail_s.lat_deg, v_lat), fill(tail_s.lon_deg, v_lon)
-        new_alt, new_boost = fill(tail_s.altitude_m, v_alt), fill(tail_s.boosting, v_boost)
+    new_lat, new_lon = fill(tail.lat_deg, v_lat), fill(tail.lon_deg, v_lon)
+    new_alt, new_boost = fill(tail.altitude_m, v_alt), fill(tail.boosting, v_boost)
     pts_new = PointSet(v_lat, v_lon)
     v_rcs = np.where(v_boost, s.body_rcs_m2, s.warhead_rcs_m2)
 
