@@ -8,8 +8,9 @@ objective="area", launches=--launches, resolution_deg=--grid-resolution, executo
 the default radar template (the Kürecik AN/TPY-2 copy). Candidates: ``candidate_sites(
 read_region(--region), --step)``, land only; the default region "Balkans and Turkey" is the box
 19-45 E x 36-46 N, which at 0.5 deg gives 718 land candidates (cell centres 19.25..44.75 E,
-36.25..45.75 N). Each candidate is one evaluation = one task per launch site (a footprint grid
-over the scenario's box, -12..45 E x 34..66 N, at --grid-resolution, plus the target cities).
+36.25..45.75 N). Each candidate is one evaluation = one task over every launch site (a
+footprint grid per launch over the scenario's box, -12..45 E x 34..66 N, at --grid-resolution;
+the area objective reads no city engagements), scored in the worker.
 
 Runs, in this order, all in this process (progress bars off, ``progress=False``):
 
@@ -31,10 +32,10 @@ workers); scaling efficiency = T(1 worker) / (2 x T(2 workers)). Results (``firs
 ``chosen``, base score; ``evaluations`` separately) are compared between all runs on the same candidates, and the
 full run's first --scaling-n scores with the subset runs'.
 
-Defaults, chosen for ~6 min in all on the 2-core VM: the in-process search costs ~0.25 s per
-candidate (2 launch sites, 1 deg grid), a worker with Dask's default environment ~0.7 s, so the
-full 718-candidate search on 2 workers takes ~4.5 min and the five scaling/diagnostic runs on 60
-candidates ~2 min. A single run each (no best-of: the full search alone is most of the budget).
+Cost (2026-11-29, with the engine's refined sampling and CRPL refraction): ~1 CPU-s per
+candidate (2 launch sites, 1 deg grid; about a third of it tracing the candidate radar's CRPL
+ray family), so the full 718-candidate search is ~12 CPU-min: ~6 min on 2 idle workers. On a
+shared machine give --scaling-n small and --no-full. A single run each (no best-of).
 
     python benchmarks/bench_search.py [--scaling-n 60] [--k 1] [--grid-resolution 1.0] \\
         [--launches tabriz,tehran] [--region 19,36,45,46] [--step 0.5] [--no-diagnostic] [--no-full]

@@ -241,6 +241,9 @@ class TaskResult(NamedTuple):
 #: The base scenario's Architecture in this process (worker), built on a search's first task
 #: and reused by every variant of it: ``{search token: Architecture}``, one search at a time.
 _BASE: dict = {}
+#: What the variants of that search share besides it: the radar views of the sites already
+#: chosen (``(radar id, lat, lon)`` -> RadarView) and the template battery's flyout table.
+_SHARED: dict = {}
 _BASE_LOCK = threading.Lock()
 
 
@@ -251,6 +254,7 @@ def _base_architecture(token: str, sc: Scenario) -> Architecture:
         arch = _BASE.get(token)
         if arch is None:
             _BASE.clear()  # a previous search's architecture: free its tables
+            _SHARED.clear()
             arch = _BASE[token] = Architecture(sc, model=DEFAULT_VISIBILITY_MODEL)
         return arch
 
@@ -259,12 +263,18 @@ def _forget_base() -> None:
     """Drop the cached base architecture (end of a search; also run in every Dask worker)."""
     with _BASE_LOCK:
         _BASE.clear()
+        _SHARED.clear()
 
 
 def _variant_architecture(base: Architecture, sc: Scenario, kind: str, template, added) -> Architecture:
     """``base`` with the added sites: the same radar views and flyout tables (the base
     scenario's records are unchanged in a variant), new ones only for the added radars or
-    batteries; identical to ``Architecture(variant)`` (tests/test_compare_search.py)."""
+    batteries; identical to ``Architecture(variant)`` (tests/test_compare_search.py).
+
+    The views of the sites already chosen (all added sites but the last, the candidate) are
+    kept for the next variants of the search; a candidate battery's flyout table is the
+    template's (the table depends only on the interceptor's speed, burn time, range and
+    altitude window, which a copy keeps), under the candidate's id."""
     from . import refraction
     from .interceptor import flyout_table
     from .radar import RadarView
@@ -272,13 +282,30 @@ def _variant_architecture(base: Architecture, sc: Scenario, kind: str, template,
     variant = _variant(sc, kind, template, added)
     arch = copy.copy(base)
     arch.scenario = variant
+    views = dict(base.views)
+    new = [rid for rid in variant.radars if rid not in views]
     store, refraction.STORE_SITES_ON_DISK = refraction.STORE_SITES_ON_DISK, False  # one entry per candidate
     try:
-        arch.views = {rid: base.views.get(rid) or RadarView(r, model=DEFAULT_VISIBILITY_MODEL, terrain=False)
-                      for rid, r in variant.radars.items()}
+        for j, rid in enumerate(new):
+            r = variant.radars[rid]
+            key = ("view", rid, r.lat_deg, r.lon_deg)
+            views[rid] = _SHARED.get(key) or RadarView(r, model=DEFAULT_VISIBILITY_MODEL, terrain=False)
+            if j < len(new) - 1:  # a chosen site: every later variant has it too
+                _SHARED[key] = views[rid]
     finally:
         refraction.STORE_SITES_ON_DISK = store
-    arch.tables = {iid: base.tables.get(iid) or flyout_table(i) for iid, i in variant.interceptors.items()}
+    arch.views = views
+    tables = dict(base.tables)
+    for iid, itc in variant.interceptors.items():
+        if iid not in tables:
+            if ("table", template.id) not in _SHARED:
+                _SHARED[("table", template.id)] = flyout_table(template)
+            tt = _SHARED[("table", template.id)]
+            same = all(getattr(itc, f) == getattr(template, f) for f in (
+                "burnout_speed_mps", "burn_time_s", "max_range_m", "min_intercept_altitude_m",
+                "max_intercept_altitude_m"))
+            tables[iid] = dataclasses.replace(tt, interceptor_id=iid) if same else flyout_table(itc)
+    arch.tables = tables
     arch.links = variant.links
     return arch
 
