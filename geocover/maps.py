@@ -1191,13 +1191,16 @@ def read_p_defended(folder, *, scenario_id: str | None = None) -> dict:
             raise InputError(f"{path}: tag 'sets' (number of parameter sets) missing or not a positive whole "
                              f"number ({tags.get('sets')!r}): not written by geocover robustness") from None
         if ref is None:
-            ref = {"grid": grid, "sets": n_sets, "scenario": tags.get("scenario")}
+            ref = {"grid": grid, "sets": n_sets, "scenario": tags.get("scenario"), "run": tags.get("run")}
             if scenario_id is not None and ref["scenario"] != scenario_id:
                 raise InputError(f"{path}: computed for scenario {ref['scenario']!r}, not {scenario_id!r}")
             out.update(west_deg=float(t.c), north_deg=float(t.f), resolution_deg=float(t.a), n_sets=n_sets,
                        method=tags.get("method", ""), seed=tags.get("seed", ""), scenario=ref["scenario"])
         elif grid != ref["grid"] or n_sets != ref["sets"] or tags.get("scenario") != ref["scenario"]:
             raise InputError(f"{path}: another grid, set count or scenario than {first.name} (a mixed folder)")
+        elif tags.get("run") != ref["run"]:  # same grid and sets: a launch raster of an earlier run
+            raise InputError(f"{path}: written by another robustness run than {first.name} (an earlier run "
+                             "with other launch sites, into the same folder): remove it or use a fresh --out")
         out["grids"][name] = values
         out["files"][name] = path
     return out

@@ -95,7 +95,7 @@ def parse_doctrine(text: str) -> Doctrine:
     t = str(text).strip().lower()
     if t == "sls":
         return Doctrine("sls", 1)
-    m = re.fullmatch(r"salvo(?::(\d{1,3}))?", t)
+    m = re.fullmatch(r"salvo(?::([0-9]{1,3}))?", t)  # ASCII digits only (int() reads "２" as 2)
     if not m:
         raise InputError(f"--doctrine: expected salvo:K (K interceptors per threat) or sls (shoot-look-shoot), "
                          f"got {text!r}")

@@ -522,6 +522,9 @@ def _networks(ctx: _Ctx, scenario_radars: list[str]) -> tuple[dict[str, list[str
         use = lk.get("use", "cue")
         if use not in LINK_USES:
             ctx.fail(f"{key}.use", f"must be one of {', '.join(LINK_USES)}, got {_short(use)}")
+        if any((nl.source, nl.target, nl.use) == (ends[0], ends[1], use) for nl in links):
+            ctx.fail(key, f"a link from {ends[0]!r} to {ends[1]!r} with use {use!r} is already given (only the "
+                          "shorter latency would count, silently); give one")
         links.append(NetworkLink(ends[0], ends[1], lat, use))
     return out, links
 

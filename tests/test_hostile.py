@@ -334,3 +334,52 @@ def test_a_killed_unreaped_process_owns_no_staging_folder():
     finally:
         child.wait()
     assert not _pid_alive(child.pid)
+
+
+# --- issues 14-15: raids, networks, robustness folders (third hostile pass) -------------------
+
+def test_raid_doctrine_takes_ascii_digits_only():
+    # int("２") is 2: a full-width digit passed the salvo:K pattern (\d is any Unicode digit)
+    r = run("raid", "third-site-2007", "--launch", "tehran", "--target", "warsaw", "--doctrine", "salvo:\uff12")
+    _refused(r, "--doctrine", "salvo:\uff12")
+
+
+def test_duplicate_network_link_is_refused(tmp_path):
+    # two [[networks.links]] with the same ends and use: the tracking rule takes the shorter
+    # latency (np.fmin), so the second table silently won or lost
+    text = (SCEN / "fusion-centre-2011.toml").read_text(encoding="utf-8")
+    dup = '\n[[networks.links]]\nfrom = "russia"\nto = "nato"\nlatency_s = 90.0\nuse = "cue"\n'
+    head, sep, tail = text.partition("# Uncertain")
+    f = tmp_path / "dup.toml"
+    f.write_text(head + dup + sep + tail, encoding="utf-8")
+    _refused(run("links", f), str(f), "networks.links[2]", "already given")
+    # the same ends with another use (early warning now, a cue later) is a model, not a mistake
+    f.write_text(head + dup.replace('"cue"', '"early_warning"') + sep + tail, encoding="utf-8")
+    from geocover.scenario import load_scenario
+
+    assert len(load_scenario(f, gc.default_catalog()).network_links) == 3
+
+
+def test_map_robustness_refuses_a_raster_of_an_earlier_run(tmp_path):
+    # robustness --launch tehran then --launch tabriz into one --out: p_defended_tehran.tif of
+    # the first run stayed beside the second run's p_defended_all.tif (same grid, same set
+    # count) and map --robustness drew it as if one run had made both
+    from geocover.export import write_geotiff
+    from geocover.maps import read_p_defended
+
+    p = np.full((4, 6), 0.5, np.float32)
+    common = {"scenario": "third-site-2007", "sets": 24, "method": "morris", "seed": 0}
+
+    def write(name, run_id):
+        tags = {**common, "launch": name, **({"run": run_id} if run_id else {})}
+        write_geotiff(tmp_path / f"p_defended_{name}.tif", p, west_deg=0.0, north_deg=60.0, resolution_deg=4.0,
+                      description="P(defended)", units="1", tags=tags)
+
+    write("all", "b2"), write("tabriz", "b2"), write("tehran", "a1")
+    with pytest.raises(gc.GeocoverError, match=r"p_defended_tehran\.tif: written by another robustness run"):
+        read_p_defended(tmp_path)
+    write("tehran", "b2")
+    assert sorted(read_p_defended(tmp_path)["grids"]) == ["all", "tabriz", "tehran"]
+    for name in ("all", "tabriz", "tehran"):  # a folder written before the run tag still reads
+        write(name, None)
+    assert sorted(read_p_defended(tmp_path)["grids"]) == ["all", "tabriz", "tehran"]

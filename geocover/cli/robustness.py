@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import time
 
 import click
@@ -88,7 +89,10 @@ def command(scenario_name, n_sets, method, seed, launch_ids, resolution_deg, cit
             if r["p_defended"] is not None:
                 spread[r["target"]] = max(spread.get(r["target"], 0.0), r["p_defended"] * (1 - r["p_defended"]))
         cities = [c for c, v in sorted(spread.items(), key=lambda kv: -kv[1]) if v > 0][:TORNADO_CITIES]
-    props = {"scenario": sc.id, "sets": len(design), "method": design.method, "seed": seed}
+    # run: one token per run, so that a raster left in --out by an earlier run (another --launch
+    # list) is told apart by `map --robustness` (geocover.maps.read_p_defended)
+    props = {"scenario": sc.id, "sets": len(design), "method": design.method, "seed": seed,
+             "run": os.urandom(8).hex()}
     with staged_output(out_dir) as stage:
         for name in [*launches, "all"]:
             what = "every launch site that reaches it" if name == "all" else name
