@@ -48,7 +48,8 @@ ENGINE_BLOCK = 4096
 #: Grid cells per task; a multiple of :data:`ENGINE_BLOCK` so a chunk is engaged in the same
 #: blocks as the whole grid.
 CHUNK_CELLS = 4 * ENGINE_BLOCK
-#: Parameter sets per task.
+#: Parameter sets per task (at most; fewer on a cluster when the run is small, so that every
+#: worker gets tasks).
 SETS_PER_TASK = 16
 #: Quantiles of the battle space in cities.csv (%).
 QUANTILES = (5, 50, 95)
@@ -357,10 +358,17 @@ def robustness(scenario: Scenario, n_sets: int, *, seed: int = 0, method: str = 
            "chunks": [(a, min(a + CHUNK_CELLS, cells)) for a in range(0, cells, CHUNK_CELLS)] if use_grid else [],
            "city_lat": np.array([c.lat_deg for c in cities]), "city_lon": np.array([c.lon_deg for c in cities])}
     n = len(design)
-    blocks = [(lo, min(lo + SETS_PER_TASK, n)) for lo in range(0, n, SETS_PER_TASK)]
-    items = [(lo, hi, c) for lo, hi in blocks for c in range(max(len(job["chunks"]), 1))]
     own = executor is None
     ex = executor or Executor(scheduler, workers=workers, progress=progress)
+    n_chunks = max(len(job["chunks"]), 1)
+    per_task = SETS_PER_TASK
+    if getattr(ex, "client", None) is not None:
+        # at least 4 tasks per worker where the run allows (16 sets on one chunk would be one
+        # task: one busy worker); the counts are integers and each set's area adds its chunks
+        # in chunk order, so the result does not depend on the block size
+        per_task = max(1, min(SETS_PER_TASK, n * n_chunks // (4 * max(ex.workers, 1))))
+    blocks = [(lo, min(lo + per_task, n)) for lo in range(0, n, per_task)]
+    items = [(lo, hi, c) for lo, hi in blocks for c in range(n_chunks)]
     try:
         out = ex.map(_run_task, items, job, desc="parameter sets x chunks")
     finally:
