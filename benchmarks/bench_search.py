@@ -187,7 +187,8 @@ def main() -> None:
           f"scaling runs on the first {n_sub}")
     print(f"scenario {SCENARIO}, add radar (template kurecik), objective area, k={args.k}, launches "
           f"{', '.join(launches)}; scoring grid {bw:g}..{be:g} E x {bs:g}..{bn:g} N at {args.grid_resolution:g} deg "
-          f"({len(launches)} tasks per evaluation); scenario + candidates in {prep_s:.2f} s (not timed)", flush=True)
+          f"(one task per evaluation, over the {len(launches)} launch sites); "
+          f"scenario + candidates in {prep_s:.2f} s (not timed)", flush=True)
 
     plan = [Run("in-process", "scaling", "none", 1, True),
             Run("local", "scaling", "local", 1, True),
