@@ -42,12 +42,16 @@ from .coverage import CoverageFeature
 from .export import atomic_write_text
 
 __all__ = ["add_p_defended_layer", "city_responsibility", "coverage_map", "p_defended_classes",
-           "read_p_defended", "render_html", "save_map", "scenario_map"]
+           "read_p_defended", "render_html", "ring_side", "save_map", "scenario_map"]
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
            "#7f7f7f", "#bcbd22")
 BAND_COLOURS = ("#fee08b", "#a6d96a", "#66bd63", "#1a9850")  # battle-space bands, short to long
 UNTRACKED = "#9e9e9e"
+#: Leaflet dash patterns of the trajectories of a threat set's classes, in the set's order
+#: (solid for the first class): fixed strings, never user text.
+CLASS_DASHES = (None, "10 6", "2 5", "12 4 2 4")
+DASH_NAMES = {None: "solid line", "10 6": "dashed line", "2 5": "dotted line", "12 4 2 4": "dash-dot line"}
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 # every character that means something to HTML, a JS template literal or Jinja2
@@ -632,7 +636,14 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
     Every verdict comes from one :class:`geocover.engine.ScenarioRun` (``run``, or one built
     with ``model``): the footprint, the cities' popups (with ``limited_by``) and the colour of
     each stretch of a flight (the first radar of the scenario *holding a track* there, after
-    cueing and the minimum track time: the engagement's own tracks). This map only draws."""
+    cueing and the minimum track time: the engagement's own tracks). This map only draws.
+
+    With a threat set, every class launched from the map's launch site is flown: the
+    trajectories layer holds one flight per (class, city it reaches), told apart by the
+    line's dash pattern (:data:`CLASS_DASHES`, named in a legend section), and each city's
+    popup and sector ring (:func:`ring_side`) report every class. The data block's
+    ``flights`` overlay lists each drawn flight (``launch``, ``missile``, ``target``,
+    ``flight_time_s``, its ``segments`` and who tracks each)."""
     import folium
 
     from .coverage import coverage_at_altitudes
@@ -739,15 +750,13 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
 
     # target cities within the footprint grid: engagement results against each class of the
     # threat set launched from the site (popup rows per class; colour: the verdict over the set,
-    # engine.DEFENDED_RULE); trajectories: the scenario's main class where it is launched there
+    # engine.DEFENDED_RULE); trajectories: every class of the set launched there
     missiles = sc.missiles_for(lid)
     per_class = [(mm, run.city_flights(lid, missile=mm)) for mm in missiles]
-    flights = next((f for mm, f in per_class if mm.id == sc.missile.id), per_class[0][1])
+    flights = per_class[0][1]  # every class is flown at the same catalog target cities
     inside = [i for i, c in enumerate(flights.cities) if fp.grid.contains(c.lat_deg, c.lon_deg)]
     tfg = folium.FeatureGroup(name="layer", control=False)
     trk_fg = folium.FeatureGroup(name="layer", control=False)
-    s = flights.tracks.samples
-    owners = flights.tracks.tracked_by(radar_ids)
     for i in inside:
         c = flights.cities[i]
         rows, reach = [], []
@@ -779,26 +788,49 @@ def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str
         mk.add_to(tfg)
         d.popup(mk, c.name, rows, label=c.name)
 
-    # trajectories, coloured by the first radar of the scenario holding a track of each stretch
-    for i in inside:
-        c = flights.cities[i]
-        if not flights.reachable[i]:
-            continue
-        owner = owners[i]
-        lon = np.unwrap(s.lon_deg[i], period=360.0)
-        lon = lon + _shift(float(lon[0]), lon0)
-        start = 0
-        for k in range(1, len(owner) + 1):
-            if k == len(owner) or owner[k] != owner[start]:
-                seg = [[float(a), float(b)] for a, b in zip(s.lat_deg[i][start:k + 1], lon[start:k + 1], strict=True)]
-                who = owner[start]
-                line = folium.PolyLine(seg, color=colour.get(who, UNTRACKED), weight=3 if who else 2, opacity=0.9)
-                line.add_to(trk_fg)
-                d.tooltip(line, f"{launch.name} → {c.name}: " + (
-                    f"tracked by {sc.radars[who].name}" if who else "not tracked"))
-                start = k
+    # trajectories: one flight per (launch, class, city it reaches), each stretch coloured by the
+    # first radar of the scenario holding a track there; the class by the line's dash pattern
+    dashes = {mm.id: CLASS_DASHES[k % len(CLASS_DASHES)] for k, (mm, _) in enumerate(per_class)}
+    drawn = []
+    for mm, fl in per_class:
+        s = fl.tracks.samples
+        owners = fl.tracks.tracked_by(radar_ids)
+        tag = f", {mm.id}" if len(per_class) > 1 else ""  # the legend section names each class
+        for i in inside:
+            c = fl.cities[i]
+            if not fl.reachable[i]:
+                continue
+            owner = owners[i]
+            lon = np.unwrap(s.lon_deg[i], period=360.0)
+            lon = lon + _shift(float(lon[0]), lon0)
+            start, els, by = 0, [], []
+            for k in range(1, len(owner) + 1):
+                if k == len(owner) or owner[k] != owner[start]:
+                    seg = [[float(a), float(b)] for a, b in zip(s.lat_deg[i][start:k + 1], lon[start:k + 1],
+                                                                strict=True)]
+                    who = owner[start]
+                    line = folium.PolyLine(seg, color=colour.get(who, UNTRACKED), weight=3 if who else 2, opacity=0.9,
+                                           dash_array=dashes[mm.id])
+                    line.add_to(trk_fg)
+                    d.tooltip(line, f"{launch.name} → {c.name}{tag}: " + (
+                        f"tracked by {sc.radars[who].name}" if who else "not tracked"))
+                    els.append(line.get_name())
+                    by.append(who or None)
+                    start = k
+            drawn.append({"launch": lid, "missile": mm.id, "target": c.id,
+                          "flight_time_s": float(np.atleast_1d(fl.trajectories.flight_time_s)[i]),
+                          "segments": els, "tracked_by": by})
+    d.overlays.append({"kind": "flights", "launch": lid, "missiles": [mm.id for mm, _ in per_class],
+                       "dash": dashes, "flights": drawn})
     d.add_layer(m, tfg, "Targets", "Targets", "Threat")
-    d.add_layer(m, trk_fg, "Trajectories", f"Trajectories from {launch.name} (colour: tracking radar)", "Threat")
+    d.add_layer(m, trk_fg, "Trajectories", f"Trajectories from {launch.name} (colour: tracking radar"
+                + ("; line: missile class" if len(per_class) > 1 else "") + ")", "Threat")
+    if len(per_class) > 1:
+        d.sections.append({"title": "Trajectories by missile class",
+                           "note": f"one flight per class of the threat set launched from {launch.name} and per "
+                                   "city it reaches; colour: the radar tracking each stretch",
+                           "entries": [["#444444", f"{mm.id} ({mm.name}): {DASH_NAMES[dashes[mm.id]]}"]
+                                       for mm, _ in per_class]})
 
     sites = folium.FeatureGroup(name="layer", control=False)
     for rid in radar_ids:
@@ -846,11 +878,13 @@ NO_SIDE = "#777777"
 
 
 def city_responsibility(scenario, launches: Iterable[str], cities) -> list[dict]:
-    """Which countries the scenario's missile overflies on its way to each city, and which
-    side of its ``[sectors]`` is responsible: the ``overflown`` and ``responsible_side`` keys
-    of ``geocover engage --json`` (:func:`geocover.sectors.engage_keys`), for many cities.
+    """Which countries each class of the scenario's threat set overflies on its way to each
+    city, and which side of its ``[sectors]`` is responsible: the ``overflown`` and
+    ``responsible_side`` keys of ``geocover engage --json`` (per entry of its ``classes``;
+    :func:`geocover.sectors.engage_keys`), for many cities.
 
-    Each flight is aimed as ``engage`` aims it (minimum energy on the rotating Earth,
+    Every class launched from each launch site (:meth:`~geocover.scenario.Scenario.missiles_for`)
+    is aimed as ``engage`` aims it (minimum energy on the rotating Earth,
     :func:`geocover.trajectory.aim_missile`); its ground track after boost is tested against
     the country outlines (:func:`geocover.sectors.overflights`) and the scenario's rule picks
     the side (:func:`geocover.sectors.responsible_side`).
@@ -858,9 +892,10 @@ def city_responsibility(scenario, launches: Iterable[str], cities) -> list[dict]
     Returns
     -------
     list of dict
-        Launch-major: ``launch``, ``target`` (ids), ``reachable``, ``overflown`` (ISO 3166
-        alpha-3 codes in order of first overflight; empty where the flight does not exist)
-        and ``responsible_side`` (None without ``[sectors]`` or when no sector country is
+        Launch-major, then the set's class order, then ``cities``: ``launch``, ``missile``
+        (class id), ``target`` (ids), ``reachable``, ``overflown`` (ISO 3166 alpha-3 codes
+        in order of first overflight; empty where the flight does not exist) and
+        ``responsible_side`` (None without ``[sectors]`` or when no sector country is
         overflown).
     """
     from .sectors import overflights, responsible_side
@@ -874,15 +909,34 @@ def city_responsibility(scenario, launches: Iterable[str], cities) -> list[dict]
     out = []
     for lid in launches:
         site = scenario.catalog.launch_site(lid)
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            traj, ok = aim_missile(scenario.missile, site.lat_deg, site.lon_deg, lat, lon, errors="mask")
-        passes = overflights(traj)  # empty for a flight that does not exist (NaN flight time)
-        for i, c in enumerate(cities):
-            side = (responsible_side(passes[i], scenario.sectors, scenario.sector_rule)
-                    if scenario.sectors and passes[i] else None)
-            out.append({"launch": lid, "target": c.id, "reachable": bool(ok[i]),
-                        "overflown": [p.code for p in passes[i]], "responsible_side": side})
+        for missile in scenario.missiles_for(lid):
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                traj, ok = aim_missile(missile, site.lat_deg, site.lon_deg, lat, lon, errors="mask")
+            passes = overflights(traj)  # empty for a flight that does not exist (NaN flight time)
+            for i, c in enumerate(cities):
+                side = (responsible_side(passes[i], scenario.sectors, scenario.sector_rule)
+                        if scenario.sectors and passes[i] else None)
+                out.append({"launch": lid, "missile": missile.id, "target": c.id, "reachable": bool(ok[i]),
+                            "overflown": [p.code for p in passes[i]], "responsible_side": side})
     return out
+
+
+def ring_side(rows: list[dict]) -> tuple[str | None, bool]:
+    """The side a city's ring shows for one launch site (:data:`RING_RULE`): ``rows`` are
+    :func:`city_responsibility`'s rows of that (launch, city), one per class. Returns
+    (side or None, mixed): ``mixed`` when the classes counted name different sides (no side
+    counting as one)."""
+    counted = [r for r in rows if r["reachable"]] or list(rows)
+    sides = list(dict.fromkeys(r["responsible_side"] for r in counted))
+    return (sides[0] if len(sides) == 1 else None), len(sides) > 1
+
+
+#: How a city's ring is coloured when the classes of a threat set disagree.
+RING_RULE = ("the side responsible for every class of the threat set launched from the site that reaches the city "
+             "(every class when none reaches it); where those classes make different sides responsible (or some "
+             "no side), the ring is black and dashed ('sides differ by class'), and its popup lists each class")
+#: Colour of the ring of a city for which the classes of the set make different sides responsible.
+MIXED_SIDE = "#000000"
 
 
 def _sector_territory(codes: Iterable[str]):
@@ -899,10 +953,12 @@ def _sector_territory(codes: Iterable[str]):
 
 def _sector_layers(m, sc, launch_id: str, launches: list[str], cities, fp) -> None:
     """The sectors of a sectoral scenario on its map: each side's territory (coloured), a
-    ring round each city in the side's colour (responsibility for the threat from
-    ``launch_id``; the popup lists every launch site of ``launches``), the area each side
-    would answer for against ``launch_id`` (hidden; :func:`geocover.sectors.responsibility_features`
-    on the footprint's grid) and a legend section. Every text goes through the data block."""
+    ring round each city in the side's colour (responsibility for the threat set's classes
+    from ``launch_id``, :func:`ring_side`: black and dashed where the classes disagree; the
+    popup lists every (launch site of ``launches``, class) pair), the area each side would
+    answer for against each class from ``launch_id`` (hidden;
+    :func:`geocover.sectors.responsibility_features` on the footprint's grid) and a legend
+    section. Every text goes through the data block."""
     import folium
 
     from .sectors import responsibility_features
@@ -913,8 +969,9 @@ def _sector_layers(m, sc, launch_id: str, launches: list[str], cities, fp) -> No
     names = {lid: sc.catalog.launch_site(lid).name for lid in launches}
     rule = "first country overflown after boost" if sc.sector_rule == "first" else \
         "country overflown longest after boost"
-    overlay = {"kind": "responsibility", "rule": sc.sector_rule, "missile": sc.missile.id, "launch": launch_id,
-               "sides": [], "cities": []}
+    overlay = {"kind": "responsibility", "rule": sc.sector_rule, "missile": sc.missile.id,
+               "missiles": [mm.id for mm in sc.missiles_for(launch_id)], "launch": launch_id,
+               "ring_rule": RING_RULE, "sides": [], "cities": [], "rings": []}
     terr = folium.FeatureGroup(name="layer", control=False)
     for s in sides:
         geom = _sector_territory(sc.sectors[s])
@@ -932,26 +989,35 @@ def _sector_layers(m, sc, launch_id: str, launches: list[str], cities, fp) -> No
     by_city: dict[str, list[dict]] = {}
     for r in rows:
         by_city.setdefault(r["target"], []).append(r)
+    several = any(len(sc.missiles_for(lid)) > 1 for lid in launches)
+    mname = {mm.id: mm.name for lid in launches for mm in sc.missiles_for(lid)}
     rings = folium.FeatureGroup(name="layer", control=False)
     for c in cities:
         mine = by_city[c.id]
-        shown = next(r for r in mine if r["launch"] == launch_id)
-        side = shown["responsible_side"]
+        shown = [r for r in mine if r["launch"] == launch_id]
+        side, mixed = ring_side(shown)
         lon = c.lon_deg + _shift(c.lon_deg, d.lon0)
         ring = folium.CircleMarker([c.lat_deg, lon], radius=10, weight=3, fill=False, opacity=0.95,
-                                   color=colour[side] if side else NO_SIDE,
-                                   dash_array=None if side else "3 3")
+                                   color=MIXED_SIDE if mixed else colour[side] if side else NO_SIDE,
+                                   dash_array="6 3" if mixed else None if side else "3 3")
         ring.add_to(rings)
-        popup = [("rule", rule), ("threat", sc.missile.name)]
+        popup = [("rule", rule), ("threat" if len(mname) == 1 else "threat set", ", ".join(mname.values()))]
+        if several:
+            popup.append(("ring", "sides differ by missile class" if mixed else
+                          f"{side} responsible for every class that counts" if side else
+                          "no side for any class that counts"))
         for r in mine:
             where = " → ".join(r["overflown"]) or "no country"
             what = ("out of reach" if not r["reachable"] else
                     f"{r['responsible_side']} (overflies {where})" if r["responsible_side"] else
                     f"no side (overflies {where})")
-            popup.append((f"from {names[r['launch']]}", what))
+            popup.append((f"from {names[r['launch']]}" + (f", {mname[r['missile']]}" if several else ""), what))
         d.popup(ring, f"{c.name}: responsible side", popup,
-                tooltip=f"{c.name}: {side or 'no side'} responsible vs {names[launch_id]}")
+                tooltip=f"{c.name}: " + ("sides differ by missile class" if mixed else
+                                         f"{side or 'no side'} responsible") + f" vs {names[launch_id]}")
         overlay["cities"] += [{**r, "el": ring.get_name()} for r in mine]
+        overlay["rings"].append({"target": c.id, "launch": launch_id, "el": ring.get_name(), "side": side,
+                                 "mixed": mixed})
     d.add_layer(m, rings, "Responsibility", f"Responsible side per city vs {names[launch_id]} (ring)", "Sectors")
 
     nrow, ncol = fp.battle_space_s[next(iter(fp.battle_space_s))].shape
@@ -961,15 +1027,19 @@ def _sector_layers(m, sc, launch_id: str, launches: list[str], cities, fp) -> No
         gj = _geojson(m, geom, {"color": colour[props["side"]], "weight": 0, "fillColor": colour[props["side"]],
                                 "fillOpacity": 0.35}, fit=False)
         gj.add_to(area)
-        d.tooltip(gj, f"targets here: {props['side']} responsible vs {names[launch_id]} "
-                      f"({props['resolution_deg']:g}° cells)")
+        d.tooltip(gj, f"targets here: {props['side']} responsible vs {names[launch_id]}"
+                      + (f", {mname[props['missile']]}" if several else "") + f" ({props['resolution_deg']:g}° cells)")
     d.add_layer(m, area, "Responsibility area", f"Responsible side per target area vs {names[launch_id]}", "Sectors",
                 show=False)
     d.overlays.append(overlay)
+    set_note = ("; with several missile classes: the side responsible for every class launched there that "
+                "reaches the city (every class when none does), dashed black where the classes make different "
+                "sides responsible (the popup lists each class)") if several else ""
     d.sections.append({"title": f"Sectoral defence (rule: {rule})",
                        "note": f"ring round a city: the side responsible for a threat from {names[launch_id]} to "
-                               "it; dashed grey: its flight overflies no sector country",
-                       "entries": [[colour[s], f"sector {s}"] for s in sides] + [[NO_SIDE, "no side"]]})
+                               f"it; dashed grey: its flight overflies no sector country{set_note}",
+                       "entries": [[colour[s], f"sector {s}"] for s in sides] + [[NO_SIDE, "no side"]]
+                       + ([[MIXED_SIDE, "sides differ by missile class"]] if several else [])})
 
 
 # ---------------------------------------------------------------------------------------

@@ -298,4 +298,193 @@ def test_robustness_writes_map_html_equal_to_its_rasters(tmp_path):
     with rasterio.open(out / "p_defended_all.tif") as ds:
         sets = int(ds.tags()["sets"])
     assert any(s["title"] == f"P(defended) over {sets} parameter sets" for s in data["legend"]["sections"])
-    assert {o["kind"] for o in data["overlays"]} == {"responsibility", "p_defended"}  # a sectoral scenario
+    # a sectoral scenario: its sector layers, the drawn flights and the P(defended) layer
+    assert {o["kind"] for o in data["overlays"]} == {"responsibility", "flights", "p_defended"}
+
+
+# --- threat sets: trajectories and rings per (launch, class) ---------------------------------
+
+MARKER = re.compile(r"var (circle_marker_\w+) = L\.circleMarker\(\s*\[([^\]]*)\],\s*(\{.*?\})\s*\)\.addTo\((\w+)\)",
+                    re.S)
+POLYLINE = re.compile(r"var (poly_line_\w+) = L\.polyline\(\s*(\[\[.*?\]\]),\s*(\{.*?\})\s*\)\.addTo\((\w+)\)", re.S)
+
+
+def layer_markers(html: str, key: str) -> list[tuple[float, float]]:
+    """(lat, lon) of the circle markers folium adds to the map's layer ``key``."""
+    group = map_data(html)["layers"][key]
+    return [tuple(float(v) for v in m.group(2).split(",")) for m in MARKER.finditer(html) if m.group(4) == group]
+
+
+def polylines(html: str) -> dict[str, tuple[list, dict]]:
+    """Every folium polyline of the page: element name -> (vertices [lat, lon], style)."""
+    return {m.group(1): (json.loads(m.group(2)), json.loads(m.group(3))) for m in POLYLINE.finditer(html)}
+
+
+@pytest.fixture(scope="module")
+def third_site():
+    sc = load_scenario("third-site-2007")  # threat set: Shahab-3 and IRBM from every launch area
+    return sc, render_html(scenario_map(sc, launch_id="tabriz", terrain=False, footprint_resolution_deg=4.0))
+
+
+def test_trajectories_fly_every_class_of_the_set(third_site):
+    """The map draws one flight per (launch, class, city reached) of the cities it shows: the
+    same set, and the same flights, as the GIS exports (gis.scenario_flights, aimed on their
+    own without the map's ScenarioRun)."""
+    from pyproj import Proj
+    from shapely.geometry import LineString
+
+    from geocover.gis import scenario_flights
+
+    sc, html = third_site
+    data = map_data(html)
+    (ov,) = [o for o in data["overlays"] if o["kind"] == "flights"]
+    assert ov["launch"] == "tabriz" and ov["missiles"] == ["shahab-3", "irbm"]  # the file's class order
+    # the cities the map shows (its Targets markers), matched to the catalog by position
+    cities = {(c.lat_deg, c.lon_deg): c.id for c in sc.catalog.sites("target")}
+    shown = {cities[p] for p in layer_markers(html, "Targets")}
+    assert len(shown) > 10
+    tracks = {(p["launch"], p["missile"], p["target"]): (t, lon, lat) for _, t, lon, lat, _, p in
+              scenario_flights(sc, ["tabriz"]) if p["target"] in shown}
+    got = {(f["launch"], f["missile"], f["target"]): f for f in ov["flights"]}
+    assert set(got) == set(tracks)
+    # both classes fly, and the Shahab-3 (1,300 km) reaches fewer of the cities than the IRBM
+    n = {mid: sum(k[1] == mid for k in got) for mid in ov["missiles"]}
+    assert 0 < n["shahab-3"] < n["irbm"], n
+    lines = polylines(html)
+    radar_colour = {label[len("radar "):]: c for c, label in data["legend"]["entries"] if label.startswith("radar ")}
+    (section,) = [s for s in data["legend"]["sections"] if s["title"] == "Trajectories by missile class"]
+    dash_of = {"solid line": None, "dashed line": "10 6"}  # the two patterns the legend names, as Leaflet draws them
+    for key, f in got.items():
+        t, lon, lat = tracks[key]
+        # the same flight: its flight time (the GIS track's last time is the impact's; the same
+        # aim on the same inputs, so equal to rounding; the other class's differs by ~20 s) ...
+        assert f["flight_time_s"] == pytest.approx(float(t[-1]), abs=1e-6), key
+        verts = [v for el in f["segments"] for v in lines[el][0]]
+        # ... launch and impact points equal (the map draws lon on its side of the antimeridian:
+        # none here, all within 12 W-60 E) ...
+        assert verts[0] == pytest.approx([lat[0], lon[0]], abs=1e-9) and \
+            verts[-1] == pytest.approx([lat[-1], lon[-1]], abs=1e-9), key
+        # ... and every vertex on the GIS ground track: distance in an azimuthal equidistant
+        # projection about the launch (pyproj/PROJ), where ground tracks are near-straight lines.
+        # 50 m admits the GIS track's straight chords between its 10 s samples against the
+        # curved track (measured: at most 9 m here). The two classes' tracks to one city lie
+        # only 30-90 m apart (rotation), so the flight time above is what tells them apart.
+        proj = Proj(proj="aeqd", lat_0=float(lat[0]), lon_0=float(lon[0]), units="m")
+        ref = LineString(np.column_stack(proj(np.asarray(lon), np.asarray(lat))))
+        x, y = proj([v[1] for v in verts], [v[0] for v in verts])
+        assert max(ref.distance(Point(a, b)) for a, b in zip(x, y, strict=True)) < 50.0, key
+        # each stretch coloured by its tracking radar (legend colour) or grey, dashed by class
+        label = next(e[1] for e in section["entries"] if e[1].startswith(f"{key[1]} ("))
+        want_dash = dash_of[label.rsplit(": ", 1)[1]]
+        for el, who in zip(f["segments"], f["tracked_by"], strict=True):
+            style = lines[el][1]
+            assert style["color"] == (radar_colour[sc.radars[who].name] if who else "#9e9e9e"), (key, who)
+            assert style["dashArray"] == want_dash, key
+    assert {label.rsplit(": ", 1)[1] for _, label in section["entries"]} == set(dash_of)
+
+
+def _two_class_sectoral(tmp_path: Path) -> Path:
+    """sectoral-2011 with a threat set (Shahab-3 and IRBM from Tabriz and Shahrud), Iraq as a
+    third side, and a target near the Iraq-Turkey border: the Shahab-3 from Tabriz crosses a
+    corner of Turkey after its boost, the IRBM (longer boost) does not (so the classes may
+    make different sides responsible: the ring's rule for that is checked if it happens)."""
+    src = (ROOT / "data" / "scenarios" / "sectoral-2011.toml").read_text(encoding="utf-8")
+    old = 'launch_sites = ["tabriz", "tehran", "isfahan", "shahrud"]\nmissile = "irbm"'
+    assert old in src
+    src = src.replace(old, 'launch_sites = ["tabriz", "shahrud"]\n\n[[threats.classes]]\nmissile = "shahab-3"\n\n'
+                           '[[threats.classes]]\nmissile = "irbm"')
+    src = src.replace('[sectors]\nrule = "first"\n', '[sectors]\nrule = "first"\niraq = ["IRQ"]\n')
+    src = src.replace("[radars]", '[[sites]]\nid = "border-point"\nkind = "target"\nname = "Near the Iraq-Turkey '
+                      'border"\nlat_deg = 36.25\nlon_deg = 43.25\nground_height_msl_m = 500.0\nsource = "a test point"'
+                      '\nconfidence = "notional"\n\n[radars]', 1)
+    path = tmp_path / "two-class-sectoral.toml"
+    path.write_text(src, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def two_class(tmp_path_factory):
+    path = _two_class_sectoral(tmp_path_factory.mktemp("two-class"))
+    sc = load_scenario(path)
+    return path, sc, render_html(scenario_map(sc, launch_id="tabriz", terrain=False, footprint_resolution_deg=4.0))
+
+
+def test_rings_per_class_equal_engage(two_class):
+    """The ring data per (launch, class, city) equals engage_keys on each class's flight aimed
+    as `engage` aims it, and `geocover engage --json`'s entry for the class; each ring's
+    colour follows the documented rule over the classes that reach the city."""
+    from geocover.sectors import engage_keys
+    from geocover.trajectory import aim_profile
+
+    path, sc, html = two_class
+    data = map_data(html)
+    (ov,) = [o for o in data["overlays"] if o["kind"] == "responsibility"]
+    assert ov["missiles"] == ["shahab-3", "irbm"] and "reaches" in ov["ring_rule"]
+    cities = {(c.lat_deg, c.lon_deg): c for c in sc.catalog.sites("target")}
+    shown = [cities[p] for p in layer_markers(html, "Targets")]
+    got = {(r["launch"], r["missile"], r["target"]): r for r in ov["cities"]}
+    assert set(got) == {(lid, mid, c.id) for lid in ("tabriz", "shahrud") for mid in ("shahab-3", "irbm")
+                        for c in shown}
+    for (lid, mid, cid), r in got.items():
+        launch, city = sc.catalog.launch_site(lid), sc.catalog.site(cid)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            traj, ok = aim_profile(sc.catalog.missile(mid), launch.lat_deg, launch.lon_deg, city.lat_deg,
+                                   city.lon_deg, "min-energy", None, None, errors="mask")
+        want = engage_keys(sc, traj)
+        assert (r["overflown"], r["responsible_side"], r["reachable"]) == (
+            want["overflown"], want["responsible_side"], bool(ok[0])), (lid, mid, cid)
+    # geocover engage --json itself, per class: reached by both, by the IRBM only, the border point
+    for cid in ("ankara", "london", "border-point"):
+        res = CliRunner().invoke(cli, ["engage", str(path), "tabriz", cid, "--json"])
+        assert res.exit_code == 0, res.output
+        out = json.loads(res.stdout)
+        assert [c["missile"] for c in out["classes"]] == ["shahab-3", "irbm"]
+        for c in out["classes"]:
+            r = got[("tabriz", c["missile"], cid)]
+            assert (r["overflown"], r["responsible_side"], r["reachable"]) == (
+                c["overflown"], c["responsible_side"], c["reachable"]), (cid, c["missile"])
+    assert not got[("tabriz", "shahab-3", "london")]["reachable"] and got[("tabriz", "irbm", "london")]["reachable"]
+    # ring colour: the side of the classes from Tabriz that reach the city (all if none does);
+    # "sides differ by missile class" (the legend's colour, dashed) where they disagree
+    section = next(s for s in data["legend"]["sections"] if s["title"].startswith("Sectoral"))
+    legend = {label: c for c, label in section["entries"]}
+    for ring in ov["rings"]:
+        rows = [got[("tabriz", mid, ring["target"])] for mid in ("shahab-3", "irbm")]
+        counted = [r for r in rows if r["reachable"]] or rows
+        sides = {r["responsible_side"] for r in counted}
+        (lat, lon), style = marker_style(html, ring["el"])
+        if len(sides) > 1:
+            assert ring["mixed"] and style["color"] == legend["sides differ by missile class"], ring
+            assert style["dashArray"] == "6 3"
+        else:
+            (side,) = sides
+            assert not ring["mixed"] and ring["side"] == side
+            assert style["color"] == (legend[f"sector {side}"] if side else legend["no side"]), ring
+    assert len(ov["rings"]) == len(shown)
+    # the popups name the class of every (launch, class) row
+    popups = {b["el"]: b["popup"] for b in data["bind"] if "popup" in b}
+    ankara = next(r for r in ov["rings"] if r["target"] == "ankara")
+    labels = [k for k, _ in popups[ankara["el"]]["rows"]]
+    for lid in ("tabriz", "shahrud"):
+        for mid in ("shahab-3", "irbm"):
+            assert f"from {sc.catalog.launch_site(lid).name}, {sc.catalog.missile(mid).name}" in labels
+    # One mixed ring when this was written (the border point: the Shahab-3 from Tabriz over a
+    # corner of Turkey for one 5 s sample, nato; the IRBM not, iraq). Not asserted: it hangs on
+    # one ground-track sample; the rule itself is checked above and in test_ring_side_rule.
+
+
+def test_ring_side_rule():
+    """maps.ring_side on hand-made rows: reaching classes only (all if none reaches); a
+    disagreement, no side included, is mixed."""
+    from geocover.maps import ring_side
+
+    def row(side, reach=True):
+        return {"responsible_side": side, "reachable": reach}
+
+    assert ring_side([row("a"), row("a")]) == ("a", False)
+    assert ring_side([row("a"), row("b", reach=False)]) == ("a", False)  # b's class does not reach
+    assert ring_side([row("a"), row("b")]) == (None, True)
+    assert ring_side([row("a"), row(None)]) == (None, True)
+    assert ring_side([row(None), row(None)]) == (None, False)
+    assert ring_side([row("a", False), row("b", False)]) == (None, True)  # none reaches: every class
+    assert ring_side([row("a", False)]) == ("a", False)  # one class, as before threat sets
