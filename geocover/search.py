@@ -197,8 +197,14 @@ def with_candidate(sc: Scenario, kind: str, lat: float, lon: float, template, in
                                   boresight_azimuth_deg=float(az) % 360.0, can_search=True, confidence="notional")
         radars = {**sc.radars, rid: rec}
         fc = {k: [*v, rid] for k, v in sc.interceptor_fire_control.items()}
+        nets = sc.networks
+        if nets:  # the defender's new radar joins its network (that of the fire-control radars)
+            from .fusion import home_network
+
+            home = home_network(sc)
+            nets = {**nets, home: [*nets[home], rid]}
         return dataclasses.replace(sc, radars=radars, early_warning=[*sc.early_warning, rid],
-                                   fire_control=[*sc.fire_control, rid], interceptor_fire_control=fc)
+                                   fire_control=[*sc.fire_control, rid], interceptor_fire_control=fc, networks=nets)
     iid = f"candidate-battery-{index}"
     rec = dataclasses.replace(template, id=iid, name=f"candidate battery {index} ({template.id} copy)",
                               lat_deg=lat, lon_deg=lon, ground_height_msl_m=ground, confidence="notional")

@@ -383,3 +383,21 @@ def test_map_robustness_refuses_a_raster_of_an_earlier_run(tmp_path):
     for name in ("all", "tabriz", "tehran"):  # a folder written before the run tag still reads
         write(name, None)
     assert sorted(read_p_defended(tmp_path)["grids"]) == ["all", "tabriz", "tehran"]
+
+
+def test_site_search_radar_joins_the_defenders_network():
+    # optimise --add radar --objective cities|warning on jdec-2000 / fusion-centre-2011 (scenarios
+    # with [networks]) ended in KeyError 'candidate-radar-0': the candidate radar was a
+    # fire-control radar of no network, and the defender's warning (fusion.home_network) looks
+    # up the network of every fire-control radar
+    from geocover.fusion import home_network
+    from geocover.scenario import load_scenario
+    from geocover.search import with_candidate
+
+    sc = load_scenario("jdec-2000", gc.default_catalog())
+    variant = with_candidate(sc, "radar", 45.0, 25.0, sc.catalog.radar("kurecik"), 0)
+    home = home_network(sc)
+    assert home_network(variant) == home
+    assert variant.networks[home] == [*sc.networks[home], "candidate-radar-0"]
+    assert {k: v for k, v in variant.networks.items() if k != home} == {
+        k: v for k, v in sc.networks.items() if k != home}
