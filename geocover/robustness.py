@@ -181,8 +181,8 @@ def _take(traj, idx: np.ndarray):
 
 
 def _aimed(job: dict, arch: Architecture, site, missile, lat: np.ndarray, lon: np.ndarray, where: tuple) -> list:
-    """Per engine block of ``lat``/``lon``: (trajectories, reachable, indices of the reachable
-    targets, their trajectories alone), aimed once per worker, missile class, launch site and
+    """Per engine block of ``lat``/``lon``: (trajectories, or None for a grid chunk; reachable;
+    indices of the reachable targets; their trajectories alone), aimed once per worker, missile class, launch site and
     chunk: the aim depends on the threat only, not on the radars or batteries, so every
     parameter set with that class reuses it (the same ``aim`` calls, on the same blocks, as
     ``engage_points``)."""
@@ -196,7 +196,9 @@ def _aimed(job: dict, arch: Architecture, site, missile, lat: np.ndarray, lon: n
             traj, ok = arch.aim(site.lat_deg, site.lon_deg, lat[i:i + ENGINE_BLOCK], lon[i:i + ENGINE_BLOCK],
                                 missile=missile)
             idx = np.flatnonzero(ok)
-            aimed.append((traj, ok, idx, _take(traj, idx) if 0 < idx.size < ok.size else traj))
+            sub = _take(traj, idx) if 0 < idx.size < ok.size else traj
+            # the grid needs the reachable flights only (half the memory of keeping both)
+            aimed.append((traj if where[0] != "grid" else None, ok, idx, sub))
         _AIMED[key] = aimed
     return aimed
 
