@@ -126,7 +126,7 @@ TL = ("timeline", "tabriz", "london", "--radars", "kurecik", "--no-terrain")
 @pytest.mark.parametrize("outputs,fragment", [
     (("--plot", "a.svg", "--kml", "/dev/null"), "not a regular file"),
     (("--plot", "a.svg", "--gpkg", "a.gpkg", "--kml", "sub/../a.gpkg"), "--kml"),
-    (("--plot", "a.svg", "--geojson", "./a.svg"), "--plot and --geojson both name"),
+    (("--plot", "a.svg", "--geojson", "./a.svg"), "must end in .geojson or .json"),  # suffixes now tell them apart
     (("--geojson", "g.geojson", "--gpkg", "g.txt"), "must end in .gpkg"),
     (("--plot", "a.png", "--kml", "k.xml"), "must end in .kml or .kmz"),
 ])
@@ -401,3 +401,16 @@ def test_site_search_radar_joins_the_defenders_network():
     assert variant.networks[home] == [*sc.networks[home], "candidate-radar-0"]
     assert {k: v for k, v in variant.networks.items() if k != home} == {
         k: v for k, v in sc.networks.items() if k != home}
+
+
+@pytest.mark.parametrize("args", [("map", "{f}", "-o", "{f}"), ("timeline", "--scenario", "{f}", "tehran", "warsaw",
+                                                                  "--geojson", "{f}")])
+def test_an_output_named_like_the_input_scenario_is_refused(tmp_path, args):
+    # `map x.toml -o x.toml` and `timeline --scenario x.toml ... --geojson x.toml` replaced the
+    # user's scenario with the map / the flight; the outputs' suffixes are now checked first
+    f = tmp_path / "mine.toml"
+    text = (SCEN / "jdec-2000.toml").read_text(encoding="utf-8")
+    f.write_text(text, encoding="utf-8")
+    _refused(run(*[a.replace("{f}", str(f)) for a in args]), "must end in")
+    assert f.read_text(encoding="utf-8") == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.toml"]

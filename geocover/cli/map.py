@@ -112,6 +112,8 @@ def command(scenario_name, output, launch_id, offline, cdn, tiles, build_all, ou
     announce_engagement_defaults(sc, missile_hint="its threat set", refraction=False)
     note("refraction model: crpl (the map's), footprint grid 0.5 deg")
     path = check_output_file(output or Path("maps") / f"{sc.id}.html")
+    if path.suffix.lower() not in (".html", ".htm"):  # `-o x.toml` replaced the scenario it maps
+        raise InputError(f"-o {str(output)!r}: the map is an HTML page; the file name must end in .html or .htm")
     p = read_p_defended(robustness_dir, scenario_id=sc.id) if robustness_dir else None  # checked before any work
     t0 = time.perf_counter()
     if p is not None:

@@ -105,6 +105,9 @@ def command(launch, target, radar_ids, scenario_name, missile_id, mode, apogee_m
         check_figure_path(plot_path)
     if geojson_path:
         check_output_file(geojson_path)
+        # a suffix check: `--geojson x.toml` replaced the scenario it had read
+        if not geojson_path.lower().endswith((".geojson", ".json")):
+            raise InputError(f"--geojson {geojson_path!r}: the file name must end in .geojson or .json")
     # all four names before any file is written: a bad --kml must not leave the --plot behind
     check_output_files({"--plot": plot_path, "--geojson": geojson_path, "--gpkg": gpkg_path, "--kml": kml_path},
                        FLIGHT_SUFFIXES)
