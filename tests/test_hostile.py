@@ -414,3 +414,10 @@ def test_an_output_named_like_the_input_scenario_is_refused(tmp_path, args):
     _refused(run(*[a.replace("{f}", str(f)) for a in args]), "must end in")
     assert f.read_text(encoding="utf-8") == text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.toml"]
+
+
+def test_raid_file_with_count_is_refused(tmp_path):
+    # `raid S --raid f.toml --count 50` ran the file's one threat and said nothing of the 50
+    f = tmp_path / "raid.toml"
+    f.write_text('[[threat]]\nlaunch = "tehran"\ntarget = "warsaw"\n', encoding="utf-8")
+    _refused(run("raid", "third-site-2007", "--raid", f, "--count", "50"), "--raid FILE", "--count")

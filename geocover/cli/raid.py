@@ -53,8 +53,11 @@ def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, d
     doc = parse_doctrine(doctrine)
     if sspk is not None and not 0.0 <= sspk <= 1.0:
         raise InputError(f"--sspk must be within [0, 1], got {sspk!r}")
-    if raid_file and (launch or target or missile_id):
-        raise InputError("give either --raid FILE or --launch/--target/--class, not both")
+    # --count given with --raid was ignored silently (the file's counts were used)
+    count_given = click.get_current_context().get_parameter_source("count") != click.core.ParameterSource.DEFAULT
+    if raid_file and (launch or target or missile_id or count_given):
+        raise InputError("give either --raid FILE (its [[threat]] tables carry the counts) or "
+                         "--launch/--target/--class/--count, not both")
     if raid_file:
         groups = load_raid(raid_file, sc)
     else:
