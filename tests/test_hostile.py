@@ -421,3 +421,11 @@ def test_raid_file_with_count_is_refused(tmp_path):
     f = tmp_path / "raid.toml"
     f.write_text('[[threat]]\nlaunch = "tehran"\ntarget = "warsaw"\n', encoding="utf-8")
     _refused(run("raid", "third-site-2007", "--raid", f, "--count", "50"), "--raid FILE", "--count")
+
+
+def test_raid_note_does_not_claim_the_threat_set_launches_from_a_foreign_site():
+    # `raid third-site-2007 --launch kozelsk ...` said "the set also launches shahab-3 there":
+    # no class of the set launches from the Russian ICBM field
+    r = CliRunner().invoke(cli, ["raid", "third-site-2007", "--launch", "kozelsk", "--target", "warsaw"])
+    assert r.exit_code == 0, r.output
+    assert "does not launch from kozelsk" in r.stderr and "launches shahab-3 there" not in r.stderr  # notes: stderr

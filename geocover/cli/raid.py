@@ -67,9 +67,12 @@ def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, d
             sc.catalog.launch_site(launch)
             missile_id = default_class(sc, launch)
             others = [m.id for m in sc.missiles_for(launch) if m.id != missile_id]
+            listed = any(launch in c.launch_sites for c in sc.threat_classes)  # else every class of the set
             note(f"missile class: {sc.catalog.missile(missile_id).name} ({missile_id}: the longest-range class of "
-                 f"scenario {sc.id}'s threat set from {launch}"
-                 + (f"; the set also launches {', '.join(others)} there: --class {others[0]} for a raid of it, "
+                 f"scenario {sc.id}'s threat set" + (f" from {launch}" if listed else
+                                                     f", which does not launch from {launch}")
+                 + (f"; the set also {'launches' if listed else 'holds'} {', '.join(others)}"
+                    f"{' there' if listed else ''}: --class {others[0]} for a raid of it, "
                     "--raid FILE for a mixed raid" if others else "") + "; --class)")
         groups = [RaidGroup(launch, target, missile_id, count)]
         check_groups(groups, sc)
