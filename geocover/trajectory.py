@@ -1021,42 +1021,116 @@ def _merge(out, sub, idx):
     return az, g, v, t
 
 
-def _inertial_min_energy(fam: _Family, az, g, v):
-    """Start for the rotating Earth: the minimum-energy conic in inertial space from the
-    burnout point to where the target will be at impact; returned as the ground-relative
-    launch azimuth, flight-path angle and speed (deg, deg, m/s)."""
-    u1, ut, spec = _unit(fam.lat1, fam.lon1), fam.ut, fam.spec
-    g0, v0, az0 = g.copy(), v.copy(), az.copy()
-    for _ in range(4):
-        t = _shoot(fam.lat1, fam.lon1, az, v, g, spec, False, fam.rcs)
-        hb, tb = np.atleast_1d(t.burnout_altitude_m), np.atleast_1d(t.burn_time_s)
-        ub = _unit(t.burnout_lat_deg, t.burnout_lon_deg)
+def _conic_time(r1, v, cos_g, sin_g, cos_psi, sin_psi) -> np.ndarray:
+    """Time (s) along the Kepler conic from radius r1 (m) at inertial speed v (m/s) and
+    flight-path angle g through range angle psi (cosines and sines given); NaN where the
+    conic is not an ellipse. Kepler's equation, with the eccentric anomaly from the true one,
+    tan E = sqrt(1 - e^2) sin nu / (e + cos nu) (all in e sin nu, e cos nu: no division by e)."""
+    h = r1 * v * cos_g
+    p = h * h / MU_M3_S2
+    ec0, es0 = p / r1 - 1.0, h * v * sin_g / MU_M3_S2  # e cos(nu), e sin(nu) at burnout
+    eci, esi = ec0 * cos_psi - es0 * sin_psi, es0 * cos_psi + ec0 * sin_psi  # ... at impact
+    e2 = ec0 * ec0 + es0 * es0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sq = np.sqrt(1.0 - e2)
+        e0 = np.arctan2(sq * es0, e2 + ec0)
+        ei = np.arctan2(sq * esi, e2 + eci)
+        ei = np.where(ei < e0, ei + 2 * np.pi, ei)
+        # e sin E = sqrt(1 - e^2) e sin(nu) / (1 + e cos(nu))
+        m = (ei - sq * esi / (1.0 + eci)) - (e0 - sq * es0 / (1.0 + ec0))
+        a = p / (1.0 - e2)
+        return m * np.sqrt(a * a * a / MU_M3_S2)
+
+
+def _rotating_member(frame, ut, spec: _Boost, g_in, az, vr, gr, t_all, passes: int = 3):
+    """Closed-form member of the family through the target on the rotating Earth, labelled by
+    its inertial flight-path angle at burnout ``g_in`` (rad): the Kepler conic (speed
+    :func:`_speed_for`, time :func:`_conic_time`) from the burnout point to where the target
+    will be at impact, with the burnout point, burn and launch azimuth that the resulting
+    ground-relative state implies. Those depend on that state, so ``passes`` fixed-point
+    passes update them from a start (launch azimuth ``az`` rad, ground-relative speed ``vr``
+    m/s and angle ``gr`` rad, time of flight ``t_all`` s). ``frame``: the launch points' unit
+    vectors, east and north. Returns the updated ``(az, vr, gr, t_all)``; ``vr`` is inf or
+    NaN where no conic exists."""
+    u1, east1, north1 = frame
+    for _ in range(passes):
+        tb, hb = _managed(vr, spec.tb, spec.hb, spec.v_full)
+        # burnout point and direction along the launch azimuth (as _great_circle)
+        ang = _boost_range(vr, gr, tb, hb) / R_EARTH_M
+        d0 = np.sin(az)[:, None] * east1 + np.cos(az)[:, None] * north1
+        ca, sa = np.cos(ang)[:, None], np.sin(ang)[:, None]
+        ub, dirb = ca * u1 + sa * d0, ca * d0 - sa * u1
         r1 = R_EARTH_M + hb
-        # inertial axes = Earth-fixed axes at burnout; the target turns by omega * (T - t_b)
-        tof = np.where(np.isfinite(t.flight_time_s), t.flight_time_s, tb + 1800.0)
-        ut_in = _rot_z(ut, OMEGA_RAD_S * (tof - tb))
-        head, psi = _azimuth_and_angle(ub, ut_in)
-        g_in = _min_energy_gamma(psi, r1, R_EARTH_M)
+        # inertial axes = Earth-fixed axes at burnout; the target turns by omega (T - t_b)
+        u_t = _rot_z(ut, OMEGA_RAD_S * (t_all - tb))
+        cos_psi = _dot(ub, u_t)
+        tang = u_t - cos_psi[:, None] * ub  # towards the target along the great circle, |tang| = sin psi
+        sin_psi = _norm(tang)
+        psi = np.arctan2(sin_psi, cos_psi)
         v_in = _speed_for(psi, g_in, r1, R_EARTH_M)
-        d = _direction(ub, head)
-        v_vec = v_in[:, None] * (np.cos(g_in)[:, None] * d + np.sin(g_in)[:, None] * ub)
-        v_rel = v_vec - OMEGA_RAD_S * _cross_z(r1[:, None] * ub)
-        up = _dot(v_rel, ub)
-        east, north = _east_north(ub)
-        ve, vn = _dot(v_rel, east), _dot(v_rel, north)
-        v_new = _norm(v_rel)
-        g_new = np.degrees(np.arcsin(np.clip(up / v_new, -1, 1)))
-        # turn the launch azimuth by the change of heading wanted at burnout
-        _, dirb = _great_circle(u1, np.radians(az), t.boost_range_m / R_EARTH_M)
-        head_now = np.arctan2(_dot(dirb, east), _dot(dirb, north))
-        dhead = np.degrees((np.arctan2(ve, vn) - head_now + np.pi) % (2 * np.pi) - np.pi)
-        ok = np.isfinite(v_new) & np.isfinite(g_new) & (g_new > 10.0) & (np.abs(g_new - g) < 15.0)
-        az = np.where(ok, az + dhead, az)
-        g = np.where(ok, g_new, g)
-        v = np.where(ok, v_new, v)
+        cos_g, sin_g = np.cos(g_in), np.sin(g_in)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vh, vu = v_in * cos_g / sin_psi, v_in * sin_g
+            v_rel = vh[:, None] * tang + vu[:, None] * ub
+            v_rel[:, 0] += OMEGA_RAD_S * r1 * ub[:, 1]  # - omega z x r
+            v_rel[:, 1] -= OMEGA_RAD_S * r1 * ub[:, 0]
+            vr = _norm(v_rel)
+            gr = np.arcsin(np.clip(_dot(v_rel, ub) / vr, -1, 1))
+            # turn the launch azimuth by the change of heading wanted at burnout: the angle from
+            # the boost's direction dirb to the horizontal velocity, clockwise seen from above
+            dhead = np.arctan2(-_dot(_cross(dirb, v_rel), ub), _dot(dirb, v_rel))
+        az = az + np.where(np.isfinite(dhead), dhead, 0.0)
+        t_all = tb + _conic_time(r1, v_in, cos_g, sin_g, cos_psi, sin_psi)
+    return az, vr, gr, t_all
+
+
+def _inertial_min_energy(fam: _Family, az, g, v):
+    """Start for the rotating Earth: the member of the family through the target with the
+    least ground-relative burnout speed (what a class's burnout speed limits: the motor's
+    delta-v acts on a state that co-rotates with the Earth), returned as the ground-relative
+    launch azimuth, flight-path angle and speed (deg, deg, m/s).
+
+    The inertial minimum-energy conic (tan 2g = sin psi / (r1/r2 - cos psi)) is not that
+    member: adding the Earth's velocity omega x r moves the minimum of |v_inertial - omega x r|
+    by up to a few degrees (flying west it needs a steeper angle, east a shallower one),
+    and the impact time, burnout point and burn move with the angle. The angle is found by
+    parabolic steps on the closed-form member (:func:`_rotating_member`), no trajectory
+    shooting; the caller lands it on the target at that ground-relative angle."""
+    u1, ut, spec = _unit(fam.lat1, fam.lon1), fam.ut, fam.spec
+    frame = (u1, *_east_north(u1))
+    g0, v0, az0 = g.copy(), v.copy(), az.copy()
+    gr, vr, azr = np.radians(g), v.copy(), np.radians(az)
+    tb, hb = _managed(v, spec.tb, spec.hb, spec.v_full)
+    psi0 = np.maximum(fam.ang - _boost_range(v, gr, tb, hb) / R_EARTH_M, 1e-9)
+    t_all = tb + _conic_time(R_EARTH_M + hb, v, np.cos(gr), np.sin(gr), np.cos(psi0), np.sin(psi0))
+    t_all = np.where(np.isfinite(t_all), t_all, tb + 1800.0)
+    # start: the inertial minimum-energy angle of the rotating problem (two passes)
+    g_in = gr
+    for _ in range(2):
+        tb, hb = _managed(vr, spec.tb, spec.hb, spec.v_full)
+        ub, _ = _great_circle(u1, azr, _boost_range(vr, gr, tb, hb) / R_EARTH_M)
+        _, psi = _azimuth_and_angle(ub, _rot_z(ut, OMEGA_RAD_S * (t_all - tb)))
+        g_in = _min_energy_gamma(psi, R_EARTH_M + hb, R_EARTH_M)
+        azr, vr, gr, t_all = _rotating_member(frame, ut, spec, g_in, azr, vr, gr, t_all, passes=1)
+    # parabolic steps on the ground-relative speed over the inertial angle: the three members
+    # of a step are solved from the same start, so that their errors (the fixed point not
+    # fully converged) are alike and cancel in the vertex
+    state = (azr, vr, gr, t_all)
+    for h in (np.radians(1.0), np.radians(0.25)):
+        f0 = _rotating_member(frame, ut, spec, g_in, *state)
+        fm = _rotating_member(frame, ut, spec, g_in - h, *state)[1]
+        fp = _rotating_member(frame, ut, spec, g_in + h, *state)[1]
+        curv = fp - 2.0 * f0[1] + fm
+        with np.errstate(invalid="ignore", divide="ignore"):
+            step = np.where(curv > 0, -0.5 * h * (fp - fm) / curv, 0.0)
+        g_in = g_in + np.clip(np.where(np.isfinite(step), step, 0.0), -4 * h, 4 * h)
+        state = _rotating_member(frame, ut, spec, g_in, *f0)
+    azr, vr, gr, _ = state
+    az, g, v = np.degrees(azr), np.degrees(gr), vr
     # rotation moves the minimum-energy angle by a few degrees at most; anything more is a
     # different branch (short ranges), where the non-rotating state is the better start
-    keep = np.abs(g - g0) <= 10.0
+    with np.errstate(invalid="ignore"):
+        keep = np.isfinite(v) & np.isfinite(g) & (g > 1.0) & (np.abs(g - g0) <= 10.0)
     return np.where(keep, az, az0), np.where(keep, g, g0), np.where(keep, v, v0)
 
 
