@@ -28,17 +28,18 @@ BASE = (DATA / "third-site-2007.toml").read_text(encoding="utf-8")
 BASE = BASE[:BASE.index("# Uncertain parameters")]  # [uncertain] is not what these tests are about
 ONE_CLASS = BASE[BASE.index("[threats]\n") + len("[threats]\n"):BASE.index("[grid]")]  # the bundled set
 
-# An inline target on the Black Sea coast west of the Bosporus (41.25 N 28.25 E), within
-# reach of the 2,000 km Sejjil-2 class from Tabriz (great circle ~1,600 km, pyproj below),
-# where the GBIs have ~16-25 s against the Sejjil-2 flight (80 and 1,280 samples) and none
-# against the faster IRBM flight.
+# An inline target on the Black Sea coast east of the Bosporus (41.25 N 29.30 E), within
+# reach of the 2,000 km Sejjil-2 class from Tabriz (great circle ~1,500 km, pyproj below),
+# where the GBIs have ~22 s against the Sejjil-2 flight and none against the faster IRBM
+# flight (rotating-Earth minimum-energy flights of least ground-relative speed; with the
+# older inertial-angle flights, 41.25 N 28.25 E gave ~16-25 s and none).
 ISTANBUL = '''
 [[sites]]
 id = "istanbul-test"
 kind = "target"
-name = "Black Sea coast west of the Bosporus (test target)"
+name = "Black Sea coast east of the Bosporus (test target)"
 lat_deg = 41.25
-lon_deg = 28.25
+lon_deg = 29.30
 ground_height_msl_m = 40.0
 source = "test"
 confidence = "high"
@@ -92,7 +93,7 @@ def test_defended_means_against_every_pair_that_reaches(runs):
     # Sejjil-2 class (catalog range; ~2 % more is lost flying west): only the IRBM reaches it.
     geod = Geod(ellps="WGS84")
     _, _, d_london = geod.inv(46.2919, 38.0800, -0.128, 51.507)
-    _, _, d_ist = geod.inv(46.2919, 38.0800, 28.25, 41.25)
+    _, _, d_ist = geod.inv(46.2919, 38.0800, 29.30, 41.25)
     assert d_london > 3.8e6 and d_ist < 1.7e6
     one = {k: {r.target.id: r.engagement for r in runs[k].cities()} for k in ("sejjil", "irbm")}
     verdicts = {v.target.id: v for v in runs["set"].city_verdicts()}
@@ -203,7 +204,7 @@ def test_engage_flies_every_class_of_the_set(files):
     for c in out["classes"]:
         ref = {k: v for k, v in one[c["missile"]].items() if k not in ("reachable_from", "defended_against", "rule")}
         assert c == ref
-    # by hand: both classes reach (Tabriz-target ~1,600 km < 2,000 km, pyproj in the test above);
+    # by hand: both classes reach (Tabriz-target ~1,500 km < 2,000 km, pyproj in the test above);
     # the Sejjil-2 flight is defended, the IRBM one is not -> not defended, decided by the IRBM
     assert one["sejjil-2"]["reachable"] and one["sejjil-2"]["defended"] is True
     assert one["irbm"]["reachable"] and one["irbm"]["defended"] is False
@@ -262,7 +263,7 @@ def _timeline(*args):
 
 
 def test_timeline_defaults_to_the_sets_class_that_reaches(files):
-    # Both classes reach the Black Sea target from Tabriz (~1,600 km, pyproj above): the
+    # Both classes reach the Black Sea target from Tabriz (~1,500 km, pyproj above): the
     # longest-range one (IRBM, 5,500 km vs 2,000 km catalog range) is flown, the Sejjil-2 named.
     out, notes = _timeline("tabriz", "istanbul-test", "--scenario", str(files["set"]))
     assert out["missile"] == "irbm" and out["threat_set_reaching"] == ["sejjil-2", "irbm"]
