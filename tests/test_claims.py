@@ -51,8 +51,8 @@ def test_aca_2000_km_reach(claims):
 
 
 def test_mda_first_km_unseen(claims):
-    # README row 5: ~500-630 km from Tabriz (4/3 Earth and CRPL refraction bracket it),
-    # more from Tehran, ~770-990 from Isfahan/Shahrud; 245 km from Tabriz on a lofted flight
+    # README row 5: ~480-600 km from Tabriz (4/3 Earth and CRPL refraction bracket it),
+    # more from Tehran, ~760-940 from Isfahan/Shahrud; 245 km from Tabriz on a lofted flight
     r = claims.row_mda_unseen()
     assert r["verdict"] == "yes"
     assert 400 < r["span_km"]["tabriz"][0] and r["span_km"]["tabriz"][1] < 700
