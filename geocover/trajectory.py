@@ -889,7 +889,7 @@ class _Family:
     def min_energy(self, g_me, v_me):
         az = self.az0
         if self.rotating:
-            az, g, v = _inertial_min_energy(self, az, g_me, v_me)
+            az, g, v = _rotating_min_energy(self, az, g_me, v_me)
             return self._newton(az, g, v, fixed_speed=False)
         return az, g_me, v_me, _shoot(self.lat1, self.lon1, az, v_me, g_me, self.spec, False, self.rcs)
 
@@ -1084,7 +1084,7 @@ def _rotating_member(frame, ut, spec: _Boost, g_in, az, vr, gr, t_all, passes: i
     return az, vr, gr, t_all
 
 
-def _inertial_min_energy(fam: _Family, az, g, v):
+def _rotating_min_energy(fam: _Family, az, g, v):
     """Start for the rotating Earth: the member of the family through the target with the
     least ground-relative burnout speed (what a class's burnout speed limits: the motor's
     delta-v acts on a state that co-rotates with the Earth), returned as the ground-relative
