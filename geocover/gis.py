@@ -174,7 +174,6 @@ def write_gpkg(path: str | Path, layers: Sequence[GpkgLayer]) -> Path:
     """
     import geopandas as gpd
     import pandas as pd
-    import pyogrio
 
     styles = []
     with atomic_path(path) as tmp:
@@ -192,17 +191,32 @@ def write_gpkg(path: str | Path, layers: Sequence[GpkgLayer]) -> Path:
                     # would write the text "True"/"False", which QGIS's true/false categories miss)
                     gdf[k] = gdf[k].astype("boolean")
             # GeoPackage 1.2 (OGC 12-128r15): what GDAL < 3.7 and older QGIS read without a warning.
-            pyogrio.write_dataframe(gdf, tmp, layer=layer.name, driver="GPKG",
-                                    dataset_options={"VERSION": "1.2"} if i == 0 else None,
-                                    layer_options={"DESCRIPTION": layer.description} if layer.description else None)
+            _write_layer(path, gdf, tmp, layer=layer.name, driver="GPKG",
+                         dataset_options={"VERSION": "1.2"} if i == 0 else None,
+                         layer_options={"DESCRIPTION": layer.description} if layer.description else None)
             values = [p.get(layer.style.by) for _, p in feats] if layer.style.by else []
             styles.append({"f_table_catalog": "", "f_table_schema": "", "f_table_name": layer.name,
                            "f_geometry_column": "geom", "styleName": layer.name,
                            "styleQML": qml_style(layer.style, values), "styleSLD": "", "useAsDefault": True,
                            "description": f"geocover {__version__}", "owner": "", "ui": "",
                            "update_time": pd.Timestamp.now(tz="UTC").floor("s").tz_localize(None)})
-        pyogrio.write_dataframe(pd.DataFrame(styles), tmp, layer="layer_styles", driver="GPKG")
+        _write_layer(path, pd.DataFrame(styles), tmp, layer="layer_styles", driver="GPKG")
     return Path(path)
+
+
+def _write_layer(path, *args, **kw) -> None:
+    """pyogrio.write_dataframe, with GDAL's failures (a full disk: 'database or disk is full')
+    as a message naming ``path`` instead of a pyogrio traceback."""
+    import pyogrio
+
+    try:
+        pyogrio.write_dataframe(*args, **kw)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        from .errors import DataFileError
+
+        msg = str(exc)
+        raise DataFileError(f"{path}: GDAL could not write the GeoPackage: {msg.rsplit(' failed: ', 1)[-1][:300]}"
+                            ) from None
 
 
 def site_features(sites: Iterable[Any], **extra) -> list[tuple[BaseGeometry, dict]]:

@@ -429,3 +429,23 @@ def test_raid_note_does_not_claim_the_threat_set_launches_from_a_foreign_site():
     r = CliRunner().invoke(cli, ["raid", "third-site-2007", "--launch", "kozelsk", "--target", "warsaw"])
     assert r.exit_code == 0, r.output
     assert "does not launch from kozelsk" in r.stderr and "launches shahab-3 there" not in r.stderr  # notes: stderr
+
+
+def test_geopackage_on_a_full_disk_is_a_message(tmp_path, monkeypatch):
+    # compare --out on a full disk (a 300 kB tmpfs) ended in a pyogrio FeatureError traceback
+    # ("sqlite3_exec(CREATE TABLE ...) failed: database or disk is full"): GDAL's own errors
+    # are not OSError, so the CLI's full-disk message never saw them
+    import pyogrio
+    from shapely.geometry import Point
+
+    from geocover.gis import GpkgLayer, LayerStyle, write_gpkg
+
+    def full(*args, **kw):
+        raise pyogrio.errors.FeatureError('sqlite3_exec(CREATE TABLE "x" (...)) failed: database or disk is full')
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", full)
+    out = tmp_path / "x.gpkg"
+    layer = GpkgLayer("cities", [(Point(21.0, 52.2), {"id": "warsaw"})], LayerStyle("marker"))
+    with pytest.raises(gc.GeocoverError, match=r"x\.gpkg: GDAL could not write the GeoPackage: database or disk"):
+        write_gpkg(out, [layer])
+    assert list(tmp_path.iterdir()) == []
