@@ -199,6 +199,10 @@ def _plain_text(fig) -> None:
             t.set_text(_clean(text))
 
 
+#: No-break space (U+00A0) between a number and its unit: a wrapped label never splits "883 s".
+_NBSP = "\u00a0"
+
+
 def plot_timeline(tl: Timeline, *, title: str = "", names: dict[str, str] | None = None, caption: str = "",
                   ax=None):
     """Altitude against time, with each radar's visibility as a bar underneath, labelled
@@ -228,8 +232,8 @@ def plot_timeline(tl: Timeline, *, title: str = "", names: dict[str, str] | None
     alt_km = s.altitude_m[0] / 1000.0
     n = len(tl.tracks)
     if ax is None:
-        fig, (ax, bx) = _new_figure((9, 3.4 + 0.6 * n), 2, 1, sharex=True,
-                                    gridspec_kw={"height_ratios": [3, max(1.0, 0.6 * n)]})
+        fig, (ax, bx) = _new_figure((9, 3.4 + 0.75 * n), 2, 1, sharex=True,
+                                    gridspec_kw={"height_ratios": [3, max(1.0, 0.75 * n)]})
     else:
         ax, bx = ax
         fig = ax.figure
@@ -238,11 +242,11 @@ def plot_timeline(tl: Timeline, *, title: str = "", names: dict[str, str] | None
     if tl.first_detection_t_s is not None:
         ax.axvline(tl.first_detection_t_s, color="green", ls="--", lw=1,
                    label=f"first detection ({names.get(tl.first_detection_radar, tl.first_detection_radar)}, "
-                         f"t = {tl.first_detection_t_s:.0f} s)")
+                         f"t = {tl.first_detection_t_s:.0f}{_NBSP}s)")
         ax.annotate("", xy=(tl.impact_t_s, alt_km.max() * 0.08), xytext=(tl.first_detection_t_s, alt_km.max() * 0.08),
                     arrowprops={"arrowstyle": "<->", "color": "green"})
         ax.text(0.5 * (tl.first_detection_t_s + tl.impact_t_s), alt_km.max() * 0.11,
-                f"warning {tl.warning_time_s:.0f} s", ha="center", color="green")
+                f"warning {tl.warning_time_s:.0f}{_NBSP}s", ha="center", color="green")
     ax.set_ylabel("altitude (km, MSL)")
     ax.set_ylim(0, alt_km.max() * 1.1)
     ax.legend(loc="upper right", fontsize=7)
@@ -259,15 +263,16 @@ def plot_timeline(tl: Timeline, *, title: str = "", names: dict[str, str] | None
             bx.plot([tr.first_detection_t_s], [y], marker="|", color="black", ms=14)
             ax.plot(np.where(vis, t, np.nan), np.where(vis, alt_km, np.nan), color=c, lw=4, alpha=0.35)
         if tr.first_detection_t_s is None:
-            note = f" (never: {tr.blocked_mostly_by})"
+            note = f"never: {tr.blocked_mostly_by}"
         elif tr.warning_time_s is None:
-            note = " (no warning)"
+            note = "no warning"
         else:
-            note = f" (warning {tr.warning_time_s:.0f} s)"
+            note = f"warning {tr.warning_time_s:.0f}{_NBSP}s"
         cue = "" if tr.can_search else " [cued]"
-        labels.append(f"{names.get(tr.radar_id, tr.radar_id)}{cue}{note}")
+        # the name wrapped, the warning time on a line of its own (a number never apart from its unit)
+        labels.append(_wrap(_clean(f"{names.get(tr.radar_id, tr.radar_id)}{cue}"), 40) + f"\n({_clean(note)})")
     bx.set_yticks(range(n))
-    bx.set_yticklabels([_wrap(_clean(x), 40) for x in labels[::-1]], fontsize=7.5, parse_math=False, usetex=False)
+    bx.set_yticklabels(labels[::-1], fontsize=7.5, parse_math=False, usetex=False)
     bx.set_ylim(-0.6, n - 0.4)
     bx.set_xlim(0, tl.impact_t_s)
     bx.set_xlabel("time since launch (s)")

@@ -10,6 +10,7 @@ Expected names, titles and speeds are read from the data files themselves (``dat
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -84,3 +85,31 @@ def test_engage_single_result_gives_the_battery_speed_in_km_s():
     verdict = text.splitlines()[-1]
     assert f"{speed_kms:.1f} km/s" in verdict and "catalog speeds:" not in verdict
     assert "Tehran" in verdict and "Paris" in verdict and "irbm" not in verdict
+
+
+def _svg_lines(path: Path) -> list[str]:
+    """Every drawn line of text of an SVG written by matplotlib (one <text> per line)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(path).getroot()  # well-formed XML
+    return ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_timeline_figure_names_scenario_and_unbroken_units(tmp_path):
+    out = tmp_path / "t.svg"
+    _invoke(["timeline", "--scenario", "third-site-2007", "tehran", "paris", "--no-terrain", "--step", "4s",
+             "--plot", str(out)])
+    lines = _svg_lines(out)
+    text = " ".join(" ".join(lines).split())
+    # the title: catalog names of the launch site and the target, not their ids
+    assert f"{LAUNCH['tehran']['name']} → {TARGETS['paris']['name']}" in text
+    assert "tehran → paris" not in text
+    # the caption names the scenario by its title
+    caption = text[text.index("Assumptions:"):]
+    assert " ".join(_scenario("third-site-2007")["scenario"]["title"].split()) in caption
+    # every warning time keeps its unit on its line: "<n> s" joined by a no-break space (U+00A0),
+    # and no line of a label starts with the unit alone (the "883⏎s" of the walkthrough)
+    warnings = [ln for ln in lines if "warning" in ln]
+    assert len(warnings) >= 3  # the arrow's label and one per radar of the scenario (two)
+    assert all(re.search(r"warning \d+\u00a0s", ln) for ln in warnings), warnings
+    assert not [ln for ln in lines if re.match(r"\s*s\)?$", ln)]

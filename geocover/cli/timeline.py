@@ -120,8 +120,8 @@ def command(launch, target, radar_ids, scenario_name, missile_id, mode, apogee_m
         cat = sc.catalog  # the scenario's own [[sites]] resolve too
     if radar_ids is None and sc is None:
         raise InputError("give --radars (comma-separated radar ids) or --scenario (its radars)")
-    lat1, lon1, name1, _ = resolve_place(launch, cat)
-    lat2, lon2, name2, _ = resolve_place(target, cat)
+    lat1, lon1, name1, site1 = resolve_place(launch, cat)
+    lat2, lon2, name2, site2 = resolve_place(target, cat)
     if radar_ids is None:
         radars = list(sc.radars.values())
         note(f"radars: {', '.join(r.id for r in radars)} (scenario {sc.id}; --radars)")
@@ -156,10 +156,13 @@ def command(launch, target, radar_ids, scenario_name, missile_id, mode, apogee_m
     if plot_path:
         from ..plots import assumptions_caption, plot_timeline, save_figure
 
-        cap = assumptions_caption(missile=f"{missile.name} ({mode})", refraction_model=views[0].model_name,
+        cap = assumptions_caption(scenario=f"{sc.title} ({sc.id})" if sc is not None else None,
+                                  missile=f"{missile.name} ({mode})", refraction_model=views[0].model_name,
                                   rcs_m2=f"{missile.body_rcs_m2:g} m² in boost, {missile.warhead_rcs_m2:g} m² after",
                                   extra=(f"track after {min_track_s:g} s of visibility",))
-        fig = plot_timeline(tl, title=f"{missile.name}: {name1} → {name2}", names={r.id: r.name for r in radars},
+        # catalog names (the ids for lat,lon places)
+        place1, place2 = site1.name if site1 else name1, site2.name if site2 else name2
+        fig = plot_timeline(tl, title=f"{missile.name}: {place1} → {place2}", names={r.id: r.name for r in radars},
                             caption=cap)
         save_figure(fig, plot_path, dpi=dpi)
     if geojson_path:
