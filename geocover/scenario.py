@@ -505,6 +505,9 @@ def _networks(ctx: _Ctx, scenario_radars: list[str]) -> tuple[dict[str, list[str
         ctx.fail("networks", "needs at least one network: owner = [\"radar-id\", ...]")
     for r in scenario_radars:
         if r not in owner:
+            if r in out:  # the radar's own network would replace the one named like it, silently
+                ctx.fail(f"networks.{r}", f"radar {r!r} is in no network, and a radar left out forms a network "
+                                          f"of its own named after it: put {r!r} in a network or rename this one")
             out[r] = [r]
     links: list[NetworkLink] = []
     for key, lk in ctx.records("networks.links", table.get("links", []), ("from", "to", "latency_s", "use")):

@@ -449,3 +449,14 @@ def test_geopackage_on_a_full_disk_is_a_message(tmp_path, monkeypatch):
     with pytest.raises(gc.GeocoverError, match=r"x\.gpkg: GDAL could not write the GeoPackage: database or disk"):
         write_gpkg(out, [layer])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_network_named_like_a_radar_left_out_is_refused(tmp_path):
+    # [networks] armavir = ["gabala"] with the radar armavir in no network: armavir's own
+    # network (named after it) replaced the user's, so gabala was in no network and the link
+    # from 'armavir' carried the Armavir radar's tracks instead of Gabala's, silently
+    text = (SCEN / "fusion-centre-2011.toml").read_text(encoding="utf-8")
+    f = tmp_path / "collide.toml"
+    text = text.replace('russia = ["armavir", "gabala"]', 'armavir = ["gabala"]')
+    f.write_text(text.replace('"russia"', '"armavir"'), encoding="utf-8")
+    _refused(run("links", f), str(f), "networks.armavir", "in no network")
