@@ -127,9 +127,9 @@ def assumptions_caption(*, scenario: str | None = None, missile: str | None = No
 
 
 def comparison_caption(scenarios, launches: list[str] | None, refraction_model: str) -> str:
-    """The assumptions line of a scenario comparison: every missile class of each scenario's
-    threat set with its warhead RCS, the interceptor burnout speeds, the launch sites and the
-    refraction model.
+    """The assumptions line of a scenario comparison, per scenario: the missile classes of its
+    own threat set launched from the launch sites (with their warhead RCS) and its
+    interceptor burnout speeds; then the launch sites, the refraction model and the rule.
 
     Parameters
     ----------
@@ -139,14 +139,32 @@ def comparison_caption(scenarios, launches: list[str] | None, refraction_model: 
     refraction_model : str
         Name of the refraction model.
     """
-    missiles = dict.fromkeys(f"{c.missile.name} (warhead {c.missile.warhead_rcs_m2:g} m²)"
-                             for s in scenarios for c in s.threat_classes)
-    speeds = "; ".join(f"{s.id}: " + ", ".join(f"{i.burnout_speed_mps / 1000:.1f}" for i in s.interceptors.values())
-                       + " km/s" for s in scenarios)
-    launch = ", ".join(launches or (scenarios[0].launch_sites if scenarios else []))
-    return assumptions_caption(missile=" / ".join(missiles), refraction_model=refraction_model,
-                               extra=(f"launch sites {launch}", f"interceptor burnout speeds {speeds}",
-                                      "defended = battle space > 0 s against every launch site that reaches"))
+    launch_ids = list(launches or (scenarios[0].launch_sites if scenarios else []))
+    parts = []
+    for s in scenarios:
+        # the classes this scenario flies from these launch sites (Scenario.missiles_for)
+        classes = dict.fromkeys(f"{m.name.split(' (', 1)[0]} (warhead {m.warhead_rcs_m2:g}\u00a0m²)"
+                                for lid in launch_ids for m in s.missiles_for(lid))
+        speeds = ", ".join(f"{i.burnout_speed_mps / 1000:.1f}" for i in s.interceptors.values())
+        parts.append(f"{_caption_title(s)}: {' and '.join(classes)}, interceptor burnout "
+                     + (f"{speeds}\u00a0km/s" if speeds else "none"))
+    names = []
+    for lid in launch_ids:
+        try:
+            names.append(scenarios[0].catalog.site(lid).name)
+        except Exception:  # a launch area not in the first scenario's catalog: its id
+            names.append(lid)
+    return assumptions_caption(refraction_model=refraction_model,
+                               extra=(f"launch sites {', '.join(names)} (for every scenario)", *parts,
+                                      "defended = battle space > 0 s against every (launch site, missile class) "
+                                      "pair that reaches"))
+
+
+def _caption_title(sc) -> str:
+    """A scenario's title up to its first colon ("Third site (2007 plan): 10 GBIs ..." ->
+    "Third site (2007 plan)"), else its id."""
+    title = " ".join(str(getattr(sc, "title", "") or "").split())
+    return title.split(": ", 1)[0] or sc.id
 
 
 def _finish(fig, caption: str | None) -> None:
@@ -339,29 +357,36 @@ def plot_comparison(metrics: list[dict], *, title: str = "Scenario comparison", 
     """Bar charts of the key metrics of several scenarios side by side: defended area,
     cities defended, mean battle space and mean warning time.
 
-    Each scenario is labelled with its title (``title`` of the metrics, wrapped to two
-    lines of 40 characters) or, without one, its id. ``ax`` (a sequence of four matplotlib
+    Each scenario is labelled with its title (``title`` of the metrics, wrapped on lines of
+    40 characters, never cut) or, without one, its id; a metric that is None (the table's
+    "—") gets no bar, only a "—". ``ax`` (a sequence of four matplotlib
     Axes sharing y) is drawn on if given, else a new figure; ``caption`` is a line of
     assumptions drawn under it (see :func:`assumptions_caption`); returns the figure."""
     names = [_short_title(m.get("title")) or str(m["scenario"]) for m in metrics]
+    n_lines = sum(x.count("\n") + 1 for x in names)
     panels = [("defended_area_km2", "defended area (million km²)", 1e-6),
               ("cities_defended_share", "cities defended (%)", 100.0),
               ("mean_battle_space_s", "mean battle space (s)", 1.0),
               ("mean_warning_time_s", "mean warning time (s)", 1.0)]
     if ax is None:
-        fig, axes = _new_figure((4.2 * len(panels), 0.75 * len(names) + 2.4), 1, len(panels), sharey=True)
+        fig, axes = _new_figure((4.2 * len(panels), 0.45 * len(names) + 0.2 * n_lines + 2.4), 1, len(panels),
+                                sharey=True)
     else:
         axes = list(ax)
         fig = axes[0].figure
     y = np.arange(len(names))
     for ax, (key, label, scale), c in zip(axes, panels, _COLOURS, strict=False):
-        vals = [(m.get(key) or 0.0) * scale for m in metrics]
-        ax.barh(y, vals, color=c)
+        # None (e.g. no mean battle space where no city is defended): no bar, "—" as in the table
+        vals = [None if m.get(key) is None else m[key] * scale for m in metrics]
+        drawn = [(yi, v) for yi, v in zip(y, vals, strict=True) if v is not None]
+        if drawn:
+            ax.barh([yi for yi, _ in drawn], [v for _, v in drawn], color=c)
         for yi, v in zip(y, vals, strict=True):
-            ax.text(v, yi, f" {v:,.1f}" if v < 100 else f" {v:,.0f}", va="center", fontsize=8)
+            ax.text(0.0 if v is None else v, yi, " —" if v is None else f" {v:,.1f}" if v < 100 else f" {v:,.0f}",
+                    va="center", fontsize=8)
         ax.set_xlabel(label)
         ax.grid(axis="x", alpha=0.3)
-        ax.set_xlim(0, max(vals + [1e-9]) * 1.25)
+        ax.set_xlim(0, max([v for v in vals if v is not None] + [1e-9]) * 1.25)
     axes[0].set_yticks(y)
     axes[0].set_yticklabels([_clean(x) for x in names], fontsize=9, parse_math=False, usetex=False)
     axes[0].invert_yaxis()
@@ -378,9 +403,9 @@ def _wrap(text: str, width: int) -> str:
 
 
 def _short_title(title: object, width: int = 40) -> str:
-    """A title on at most two lines of ``width`` characters (an ellipsis if cut)."""
+    """A title wrapped on lines of ``width`` characters, whole (never cut)."""
     import textwrap
 
     if not title:
         return ""
-    return "\n".join(textwrap.wrap(" ".join(str(title).split()), width=width, max_lines=2, placeholder=" …"))
+    return "\n".join(textwrap.wrap(" ".join(str(title).split()), width=width, break_long_words=False))

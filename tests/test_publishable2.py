@@ -113,3 +113,48 @@ def test_timeline_figure_names_scenario_and_unbroken_units(tmp_path):
     assert len(warnings) >= 3  # the arrow's label and one per radar of the scenario (two)
     assert all(re.search(r"warning \d+\u00a0s", ln) for ln in warnings), warnings
     assert not [ln for ln in lines if re.match(r"\s*s\)?$", ln)]
+
+
+def _class_names(scenario: dict, launch_ids: list[str]) -> set[str]:
+    """The catalog names (before their parenthesised gloss) of the classes a scenario file's
+    threat set launches from ``launch_ids`` (docs/scenario-format.md, [threats]: a class
+    without its own launch_sites uses the scenario's; one ``missile`` is a one-class set)."""
+    th = scenario["threats"]
+    classes = th.get("classes") or [{"missile": th["missile"]}]
+    ids = {c["missile"] for c in classes if set(c.get("launch_sites", th["launch_sites"])) & set(launch_ids)}
+    return {MISSILES[i]["name"].split(" (")[0] for i in ids}
+
+
+def test_comparison_caption_per_scenario_titles_whole_and_no_bar_for_none(tmp_path):
+    from geocover.plots import comparison_caption, plot_comparison, save_figure
+    from geocover.scenario import load_scenario
+
+    names = ["third-site-2007", "epaa-phase1-2011"]
+    scenarios = [load_scenario(n) for n in names]
+    launches = ["tabriz", "tehran"]
+    cap = comparison_caption(scenarios, launches, "crpl")
+    # each scenario's own classes, in its own part of the caption (Shahab-3 only for the third site)
+    parts = {n: next(p for p in cap.split("; ") if p.startswith(_scenario(n)["scenario"]["title"].split(": ")[0]))
+             for n in names}
+    for n in names:
+        own = _class_names(_scenario(n), launches)
+        assert own and all(c in parts[n] for c in own), (n, parts[n])
+        others = set().union(*(_class_names(_scenario(o), launches) for o in names)) - own
+        assert not [c for c in others if c in parts[n]], (n, parts[n])
+    assert "every (launch site, missile class) pair" in cap and "every launch site that" not in cap
+    # a long title wrapped whole, never cut with an ellipsis; a metric the table shows as "—"
+    # (None) gets no bar: only the bars of the numbers are drawn
+    long_title = "A scenario with a very long title: radars, interceptors and ships in many places of Europe"
+    metrics = [{"scenario": "a", "title": long_title, "defended_area_km2": 0.0, "cities_defended_share": 0.0,
+                "mean_battle_space_s": None, "mean_warning_time_s": 700.0},
+               {"scenario": "b", "title": "B", "defended_area_km2": 1e6, "cities_defended_share": 0.5,
+                "mean_battle_space_s": 60.0, "mean_warning_time_s": 900.0}]
+    fig = plot_comparison(metrics, caption=cap)
+    bars = [len(ax.patches) for ax in fig.axes]
+    assert bars == [2, 2, 1, 2]  # the battle-space panel: b's bar only
+    bs_texts = [t.get_text().strip() for t in fig.axes[2].texts]
+    assert bs_texts == ["—", "60.0"]
+    save_figure(fig, tmp_path / "c.svg")
+    lines = _svg_lines(tmp_path / "c.svg")
+    text = " ".join(" ".join(lines).split())
+    assert long_title in text and "…" not in text
