@@ -412,8 +412,16 @@ def grid_shape(bbox, resolution_deg: float) -> tuple[int, int]:
 def checked_grid(bbox, resolution_deg: float, max_cells: int) -> LatLonGrid:
     """The grid covering ``bbox`` at ``resolution_deg``, refused (:class:`InputError`) when it has
     no cells or more than ``max_cells`` (a run's memory guard)."""
+    west, south, east, north = (float(v) for v in bbox)
+    if resolution_deg > min(north - south, east - west):
+        # one cell larger than the box would report the area of a cell that reaches far outside it
+        raise InputError(f"a resolution of {resolution_deg:g} deg is coarser than the box {bbox} "
+                         f"({east - west:g} x {north - south:g} deg); use a finer --resolution or a larger box")
     grid = LatLonGrid.from_bbox(bbox, resolution_deg)
     nrow, ncol = grid.shape
+    if grid.bbox_deg[1] < -90.0 - 1e-9 or grid.bbox_deg[3] > 90.0 + 1e-9:
+        raise InputError(f"grid {bbox} at {resolution_deg:g} deg reaches beyond a pole ({grid.bbox_deg[1]:g} to "
+                         f"{grid.bbox_deg[3]:g} deg N); use a resolution that divides the box")
     if nrow < 1 or ncol < 1:
         raise InputError(f"grid {bbox} at {resolution_deg} deg has no cells")
     if nrow * ncol > max_cells:

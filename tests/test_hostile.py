@@ -460,3 +460,20 @@ def test_network_named_like_a_radar_left_out_is_refused(tmp_path):
     text = text.replace('russia = ["armavir", "gabala"]', 'armavir = ["gabala"]')
     f.write_text(text.replace('"russia"', '"armavir"'), encoding="utf-8")
     _refused(run("links", f), str(f), "networks.armavir", "in no network")
+
+
+@pytest.mark.parametrize("bbox, res", [((-12.0, 34.0, 45.0, 66.0), 60.0),  # one 60 deg cell for a 57 x 32 box
+                                       ((0.0, 0.0, 10.0, 5.0), 6.0),      # coarser than the box's height
+                                       ((0.0, -89.5, 10.0, 89.5), 2.5)])  # 179/2.5 rounds to 72 rows: 90.5 deg S
+def test_grid_coarser_than_its_box_is_refused(bbox, res):
+    # footprint fusion-centre-2011 --resolution 60 reported "34,380,000 km2 defended of
+    # 34,380,000 (100 %)": one cell reaching 6 deg N, more than twice the box's area
+    from geocover.footprint import checked_grid
+    with pytest.raises(gc.InputError, match=r"coarser than the box|beyond a pole"):
+        checked_grid(bbox, res, 10_000_000)
+
+
+def test_footprint_resolution_coarser_than_box_exits_2(tmp_path):
+    r = run("footprint", "fusion-centre-2011", "--resolution", "60", "--launch", "tehran", "--out", tmp_path / "o")
+    _refused(r, "coarser than the box")
+    assert not (tmp_path / "o").exists()
