@@ -580,44 +580,91 @@ def coverage_map(radars: Iterable[Radar], features: Iterable[CoverageFeature], *
 
 
 def search_map(title: str, candidates: Iterable[tuple[float, float, float, str]],
-               chosen: Iterable[tuple[float, float, str]], score_label: str, *, offline: bool = False,
-               tiles: bool = False):
+               chosen: Iterable[tuple], score_label: str, *, offline: bool = False,
+               tiles: bool = False, score_text=None):
     """A site search on a map: every candidate as a dot coloured by its score (blue low, orange
-    high) with its tooltip, the chosen sites in yellow, a legend and the country outlines.
+    high) with its tooltip, the chosen sites in yellow numbered in the order chosen (1, 2, ...),
+    the sites tied with a pick as hollow rings, a legend and the country outlines.
 
-    ``candidates``: (lat_deg, lon_deg, score, tooltip text); ``chosen``: (lat_deg, lon_deg,
-    tooltip text); ``score_label`` names the score in the legend. Every text reaches the page
-    only through the map's JSON data block (never as HTML or script)."""
+    Parameters
+    ----------
+    title : str
+        The map's title.
+    candidates : iterable of (lat_deg, lon_deg, score, tooltip text)
+    chosen : iterable of (lat_deg, lon_deg, tooltip text) or (lat_deg, lon_deg, tooltip text, ties)
+        In the order chosen; ``ties``: the (lat_deg, lon_deg) of the other sites that give
+        exactly the same gain (a tie; the pick's label says "tie", each tied site is a ring).
+    score_label : str
+        The score's name in the legend (e.g. "defended area").
+    score_text : callable, optional
+        Score -> text with its unit (e.g. ``12,300 km²``) for the legend's colour scale
+        [default: the number, 4 significant figures].
+
+    Every text reaches the page only through the map's JSON data block (never as HTML or
+    script); folium gets geometry, numbers, colours and fixed strings.
+    """
     import folium
 
     candidates, chosen = list(candidates), list(chosen)
+    score_text = score_text or (lambda v: f"{v:,.4g}")
     m = _base_map(title, lon0=_circular_mean_lon([c[1] for c in candidates]), tiles=tiles and not offline)
     d = m._geocover
     _countries_layer(m, offline)
     scores = [float(c[2]) for c in candidates]
     lo, hi = (min(scores), max(scores)) if scores else (0.0, 0.0)
+
+    def colour(f: float) -> str:  # 0 (lowest score: blue) .. 1 (highest: orange)
+        return f"#{int(255 * f):02x}{int(80 + 100 * (1 - f)):02x}{int(255 * (1 - f)):02x}"
+
     heat = folium.FeatureGroup(name="layer", control=False)
     for la, ln, sc, tip in candidates:
         f = 0.0 if hi == lo else (float(sc) - lo) / (hi - lo)
-        col = f"#{int(255 * f):02x}{int(80 + 100 * (1 - f)):02x}{int(255 * (1 - f)):02x}"
         x = float(ln) + _shift(float(ln), d.lon0)
         d.extend(x, float(la), x, float(la))
-        mk = folium.CircleMarker([float(la), x], radius=5, weight=0, fill=True, fill_color=col, fill_opacity=0.85)
+        mk = folium.CircleMarker([float(la), x], radius=5, weight=0, fill=True, fill_color=colour(f),
+                                 fill_opacity=0.85)
         mk.add_to(heat)
         d.tooltip(mk, tip)
     d.add_layer(m, heat, "Candidate scores", "Candidate scores", "Search")
     picks = folium.FeatureGroup(name="layer", control=False)
-    for la, ln, tip in chosen:
+    tie_rings = folium.FeatureGroup(name="layer", control=False)
+    any_tie = False
+    for rank, pick in enumerate(chosen, start=1):
+        la, ln, tip = pick[:3]
+        ties = list(pick[3]) if len(pick) > 3 and pick[3] else []
+        any_tie = any_tie or bool(ties)
+        for tla, tln in ties:
+            tx = float(tln) + _shift(float(tln), d.lon0)
+            ring = folium.CircleMarker([float(tla), tx], radius=8, color="#000", weight=2, dash_array="3 3",
+                                       fill=False)
+            ring.add_to(tie_rings)
+            d.tooltip(ring, f"tied with pick {rank}: the same gain, {_fmt_ll(float(tla), float(tln))}")
         x = float(ln) + _shift(float(ln), d.lon0)
         mk = folium.CircleMarker([float(la), x], radius=9, color="#000", weight=2, fill=True,
                                  fill_color="#ffff00", fill_opacity=1)
         mk.add_to(picks)
-        d.tooltip(mk, tip)
-    d.add_layer(m, picks, "Chosen sites", "Chosen sites", "Search")
-    _legend(m, [("#0050ff", f"low {score_label}"), ("#ff5000", f"high {score_label}"), ("#ffff00", "chosen")],
-            "Site search")
+        # the pick's number as a permanent label (text via the data block); details in its popup
+        d.popup(mk, f"pick {rank}" + (f" (tied with {len(ties)} other site(s))" if ties else ""), [("", tip)],
+                label=f"{rank} (tie)" if ties else str(rank))
+    d.add_layer(m, picks, "Chosen sites", "Chosen sites (numbered in the order chosen)", "Search")
+    if any_tie:
+        d.add_layer(m, tie_rings, "Tied sites", "Sites tied with a pick (same gain)", "Search")
+    mid = 0.5 * (lo + hi)
+    entries = [("#0050ff", f"{score_label}: {score_text(lo)} (lowest)"),
+               (colour(0.5), f"{score_label}: {score_text(mid)}"),
+               ("#ff5000", f"{score_label}: {score_text(hi)} (highest)"),
+               ("#ffff00", "chosen site, numbered in the order chosen")]
+    if any_tie:
+        entries.append(("#000000", "dashed ring: a site tied with the pick (the same gain); '(tie)' on the pick"))
+    _legend(m, entries, "Site search: candidate score if the site is added")
     _finish(m)
     return m
+
+
+def _fmt_ll(lat: float, lon: float) -> str:
+    """``lat 50.25° N, lon 20.75° E`` (degrees, WGS84)."""
+    return (f"lat {abs(lat):.2f}° {'N' if lat >= 0 else 'S'}, "
+            f"lon {abs(lon):.2f}° {'E' if lon >= 0 else 'W'}")
 
 
 def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str | None = None,

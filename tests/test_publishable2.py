@@ -158,3 +158,45 @@ def test_comparison_caption_per_scenario_titles_whole_and_no_bar_for_none(tmp_pa
     lines = _svg_lines(tmp_path / "c.svg")
     text = " ".join(" ".join(lines).split())
     assert long_title in text and "…" not in text
+
+
+def _map_data(path: Path) -> dict:
+    """The map's JSON data block (every user-visible text of a geocover map)."""
+    html = path.read_text(encoding="utf-8")
+    start = html.index('<script type="application/json" id="geocover-data">')
+    block = html[html.index(">", start) + 1:html.index("</script>", start)]
+    return json.loads(block)
+
+
+def test_search_map_legend_has_numbers_with_units_picks_numbered_and_ties_marked(tmp_path):
+    from types import SimpleNamespace
+
+    from geocover.cli.optimise import _search_map
+    from geocover.scenario import load_scenario
+
+    sc = load_scenario("epaa-phase1-2011")
+    # a search result as geocover.search returns it: first-round scores (km²) of four candidates,
+    # two picks; the first tied with one other site (the same gain)
+    res = SimpleNamespace(
+        objective="area", kind="radar", base_score=1.0e6,
+        cand_lat=[40.0, 41.0, 42.0, 43.0], cand_lon=[30.0, 31.0, 32.0, 33.0],
+        first_scores=[1.0e6, 1.25e6, 1.5e6, 2.0e6],
+        chosen=[{"rank": 1, "lat_deg": 43.0, "lon_deg": 33.0, "gain": 1.0e6, "score": 2.0e6,
+                 "tied_with": [{"lat_deg": 42.5, "lon_deg": 32.5}]},
+                {"rank": 2, "lat_deg": 40.0, "lon_deg": 30.0, "gain": 2.0e5, "score": 2.2e6, "tied_with": []}])
+    out = tmp_path / "search.html"
+    _search_map(sc, res, out, offline=True)
+    data = _map_data(out)
+    legend = [label for _, label in data["legend"]["entries"]]
+    # the colour scale's ends as numbers with their unit: 1,000,000 and 2,000,000 km² (the
+    # lowest and highest first-round score above)
+    assert any("1,000,000 km²" in x and "lowest" in x for x in legend), legend
+    assert any("2,000,000 km²" in x and "highest" in x for x in legend), legend
+    assert any("numbered in the order chosen" in x for x in legend)
+    assert any("tied" in x for x in legend)
+    # the picks carry their number (1, 2, in the order chosen) as permanent labels, the tie said
+    labels = [b["label"] for b in data["bind"] if "label" in b]
+    assert labels == ["1 (tie)", "2"]
+    ties = [b["tooltip"] for b in data["bind"] if "tied with pick" in b.get("tooltip", "")]
+    assert ties == ["tied with pick 1: the same gain, lat 42.50° N, lon 32.50° E"]
+    assert any(g["label"].startswith("Sites tied with a pick") for grp in data["groups"] for g in grp["entries"])

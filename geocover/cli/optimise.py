@@ -177,7 +177,9 @@ def _search_map(sc, res, path, *, offline: bool = False, cdn: bool = False, tile
                                                         if p.get("tied_with") else "")
         chosen.append((float(p["lat_deg"]), float(p["lon_deg"]),
                        f"#{p['rank']}: {_fmt_latlon(p['lat_deg'], p['lon_deg'])}: gain "
-                       f"{_fmt_objective(res.objective, p['gain'], signed=True)}{flags}"))
+                       f"{_fmt_objective(res.objective, p['gain'], signed=True)}{flags}",
+                       [(float(t["lat_deg"]), float(t["lon_deg"])) for t in p.get("tied_with") or ()]))
     m = search_map(f"{sc.title}: where to add a {res.kind} ({res.objective})", cands, chosen,
-                   OBJECTIVE_FORMAT[res.objective][0], offline=offline, tiles=tiles)
+                   OBJECTIVE_FORMAT[res.objective][0], offline=offline, tiles=tiles,
+                   score_text=lambda v: _fmt_objective(res.objective, v))
     save_map(m, path, offline=offline, cdn=cdn)
