@@ -115,8 +115,8 @@ def _as_float(value: Any) -> float | None:
 
 
 def text_problem(text: str) -> str | None:
-    """What is wrong with a user string (lone surrogates, NUL and other control characters
-    than tab and line breaks), or None.
+    """What is wrong with a user string (lone surrogates, NUL, control characters other
+    than tab and line breaks, bidirectional embeddings/overrides/isolates), or None.
 
     JSON allows ``"\\ud800"`` escapes that are not Unicode characters; they cannot be
     written to any UTF-8 output, so they are refused at load time.
@@ -133,6 +133,12 @@ def text_problem(text: str) -> str | None:
             # them as commands (retitle the window, write the clipboard, fake a prompt)
             return (f"contains the control character U+{o:04X} at character {i + 1} (a terminal would "
                     "act on it; only tab and line breaks are allowed)")
+        if 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069:
+            # bidirectional embeddings, overrides and isolates reorder the text around them in
+            # terminals, tables and maps, so a name can display as something else ("Trojan
+            # Source", CVE-2021-42574); the plain marks U+200E/U+200F stay allowed
+            return (f"contains the bidirectional control U+{o:04X} at character {i + 1} (it would reorder how "
+                    "the text around it is shown; remove it, or use U+200E/U+200F marks)")
     return None
 
 

@@ -477,3 +477,16 @@ def test_footprint_resolution_coarser_than_box_exits_2(tmp_path):
     r = run("footprint", "fusion-centre-2011", "--resolution", "60", "--launch", "tehran", "--out", tmp_path / "o")
     _refused(r, "coarser than the box")
     assert not (tmp_path / "o").exists()
+
+
+def test_bidirectional_override_in_a_title_is_refused(tmp_path):
+    # U+202E (RIGHT-TO-LEFT OVERRIDE) makes "Brdy \u202etaerht on" display reversed in a
+    # terminal, a table or a map legend (Trojan Source, CVE-2021-42574); C0/C1 controls were
+    # already refused, these format characters were not
+    text = (SCEN / "epaa-phase1-2011.toml").read_text(encoding="utf-8")
+    f = tmp_path / "bidi.toml"
+    f.write_text(text.replace('title = "', 'title = "\u202e', 1), encoding="utf-8")
+    _refused(run("map", f, "-o", tmp_path / "m.html"), str(f), "U+202E")
+    assert not (tmp_path / "m.html").exists()
+    from geocover.catalog import text_problem
+    assert text_problem("Tel Aviv \u200f") is None  # the plain right-to-left mark stays allowed
