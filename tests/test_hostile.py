@@ -490,3 +490,10 @@ def test_bidirectional_override_in_a_title_is_refused(tmp_path):
     assert not (tmp_path / "m.html").exists()
     from geocover.catalog import text_problem
     assert text_problem("Tel Aviv \u200f") is None  # the plain right-to-left mark stays allowed
+
+
+@pytest.mark.parametrize("latency", ["3601", "-1", "2h"])
+def test_links_latency_outside_a_links_bound_is_refused(latency):
+    # a scenario's [[networks.links]] latency_s is bounded to 0-3600 s; --latency 3601 was accepted
+    _refused(run("links", "jdec-2000", "--launch", "tehran", "--latency", latency, "--resolution", "4"),
+             "between 0 and 3600 s")

@@ -33,8 +33,9 @@ def command(scenario_name, launches, latencies, resolution_deg, model, as_json, 
         raise InputError(f"{sc.path}: the scenario has no [networks]; nothing is shared")
     ids = launch_ids_option(launches, sc.catalog)
     lat = parse_quantity_list(latencies, "time", name="--latency")
-    if any(not v >= 0 for v in lat):
-        raise InputError(f"--latency: every latency must be >= 0 s, got {latencies!r}")
+    if any(not 0 <= v <= 3600 for v in lat):  # the bound of a scenario's [[networks.links]] latency_s
+        raise InputError(f"--latency: every latency must be between 0 and 3600 s (a link's bound in a scenario), "
+                         f"got {latencies!r}")
     v = link_value(sc, ids, latencies_s=lat, resolution_deg=resolution_deg, model=model)
     if as_json:
         echo_json(v)
