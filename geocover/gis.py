@@ -55,6 +55,10 @@ class LayerStyle:
     ``symbol`` is ``"fill"``, ``"line"`` or ``"marker"``. With ``by`` the layer is
     categorized on that field (one colour per distinct value); with ``ranges`` (a list of
     ``(low, high, colour, label)``) it is graduated on ``by``; otherwise one ``colour``.
+    With ``by`` and ``show_first`` (a value of ``by``): a rule-based style, one named rule per
+    value, only the ``show_first`` rule switched on (for layers whose features overlap, such
+    as the defended area per launch site and against all of them); ``labels`` names the
+    rules, as ``(value, label)`` pairs [default: ``by = value``].
     """
 
     symbol: str
@@ -62,6 +66,8 @@ class LayerStyle:
     by: str | None = None
     ranges: Sequence[tuple[float, float, str, str]] | None = None
     opacity: float = 0.35
+    show_first: str | None = None
+    labels: Sequence[tuple[str, str]] = ()
 
 
 @dataclass
@@ -109,6 +115,7 @@ def _symbol(parent: ET.Element, name: str, kind: str, colour: str, opacity: floa
 def qml_style(style: LayerStyle, values: Iterable[Any] = ()) -> str:
     """A QGIS QML document (renderer only) for ``style``; ``values`` are the distinct values
     of the categorized field."""
+    values = list(values)
     root = ET.Element("qgis", {"version": "3.28.0", "styleCategories": "Symbology"})
     if style.ranges and style.by:
         r = ET.SubElement(root, "renderer-v2", {"type": "graduatedSymbol", "attr": style.by,
@@ -120,6 +127,8 @@ def qml_style(style: LayerStyle, values: Iterable[Any] = ()) -> str:
             ET.SubElement(ranges, "range", {"lower": f"{lo:g}", "upper": f"{hi:g}", "symbol": str(i),
                                             "label": label, "render": "true"})
             _symbol(syms, str(i), style.symbol, colour, max(style.opacity, 0.6))
+    elif style.by and style.show_first is not None and style.show_first in {str(v) for v in values}:
+        _rule_renderer(root, style, values)  # (without the show_first value: categorized, below)
     elif style.by:
         r = ET.SubElement(root, "renderer-v2", {"type": "categorizedSymbol", "attr": style.by, "symbollevels": "0",
                                                 "forceraster": "0", "enableorderby": "0"})
@@ -139,6 +148,32 @@ def qml_style(style: LayerStyle, values: Iterable[Any] = ()) -> str:
         _symbol(syms, "0", style.symbol, style.colour, style.opacity)
     ET.SubElement(root, "layerGeometryType").text = {"marker": "0", "line": "1", "fill": "2"}[style.symbol]
     return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + ET.tostring(root, encoding="unicode")
+
+
+def _rule_renderer(root: ET.Element, style: LayerStyle, values: Iterable[Any]) -> None:
+    """A QGIS rule-based renderer (``RuleRenderer``, as QgsRuleBasedRenderer::save writes it):
+    one rule per distinct value of ``style.by`` with the filter ``"by" = 'value'`` (QGIS
+    expression quoting: a double quote doubled inside the column name, a single quote inside
+    the value), the ``show_first`` value's rule first and switched on, the others present
+    but unchecked (``checkstate="0"``), so that overlapping features are not drawn all at once."""
+    import uuid
+
+    column = '"' + str(style.by).replace('"', '""') + '"'
+    texts = list(dict.fromkeys(str(v) for v in values if v is not None))
+    ordered = [style.show_first, *[v for v in texts if v != style.show_first]]
+    names = dict(style.labels)
+    r = ET.SubElement(root, "renderer-v2", {"type": "RuleRenderer", "symbollevels": "0", "forceraster": "0",
+                                            "enableorderby": "0"})
+    rules = ET.SubElement(r, "rules", {"key": "{" + str(uuid.uuid4()) + "}"})
+    syms = ET.SubElement(r, "symbols")
+    for i, v in enumerate(ordered):
+        attrs = {"key": "{" + str(uuid.uuid4()) + "}", "symbol": str(i),
+                 "filter": f"{column} = '" + v.replace("'", "''") + "'",
+                 "label": names.get(v, f"{style.by} = {v}")}
+        if v != style.show_first:
+            attrs["checkstate"] = "0"
+        ET.SubElement(rules, "rule", attrs)
+        _symbol(syms, str(i), style.symbol, PALETTE[i % len(PALETTE)], style.opacity)
 
 
 def _cut(geom: BaseGeometry | None, props: dict, vertex_keys: Sequence[str] = ()) -> tuple:
@@ -494,7 +529,12 @@ def footprint_outputs(stage: Path, sc, launches: Sequence[str], feats: Sequence[
              "radars": list(sc.radars.values()), "interceptors": list(sc.interceptors.values())}
     tracks = scenario_flights(sc, launches, run=run)
     write_gpkg(stage / "footprint.gpkg", [
-        GpkgLayer("defended", of("defended"), LayerStyle("fill", by="launch"),
+        # overlapping polygons (each launch site, 'all', 'any'): QGIS shows the area defended
+        # against all launch sites; the others are rules to switch on
+        GpkgLayer("defended", of("defended"), LayerStyle(
+            "fill", by="launch", show_first="all",
+            labels=(("all", "defended against all launch sites"), ("any", "defended against any launch site"),
+                    *((lid, f"defended against {sc.catalog.launch_site(lid).name}") for lid in launches))),
                   "cells where battle space > 0 s, per launch site ('all'/'any': against all/any of them)"),
         GpkgLayer("battle_space_bands", of("battle_space_band"),
                   LayerStyle("fill", by="battle_space_min_s", ranges=BAND_RANGES), "bands of battle space (s)"),

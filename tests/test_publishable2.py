@@ -200,3 +200,35 @@ def test_search_map_legend_has_numbers_with_units_picks_numbered_and_ties_marked
     ties = [b["tooltip"] for b in data["bind"] if "tied with pick" in b.get("tooltip", "")]
     assert ties == ["tied with pick 1: the same gain, lat 42.50° N, lon 32.50° E"]
     assert any(g["label"].startswith("Sites tied with a pick") for grp in data["groups"] for g in grp["entries"])
+
+
+def test_footprint_gpkg_defended_layer_shows_the_all_launch_area_first(tmp_path):
+    """The ``defended`` layer holds overlapping polygons (each launch site, 'all', 'any'); its
+    default QGIS style is rule-based (QgsRuleBasedRenderer's QML: renderer-v2 type
+    "RuleRenderer", <rules>/<rule filter label checkstate>) with only ``"launch" = 'all'``
+    switched on, the other values named rules left unchecked (checkstate="0")."""
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "fp"
+    _invoke(["footprint", "third-site-2007", "--launch", "tabriz,tehran", "--resolution", "2deg", "--out", str(out)])
+    con = sqlite3.connect(f"file:{out / 'footprint.gpkg'}?mode=ro", uri=True)
+    try:
+        (qml,) = con.execute("SELECT styleQML FROM layer_styles WHERE f_table_name = 'defended' "
+                             "AND useAsDefault = 1").fetchone()
+        launches = {r[0] for r in con.execute("SELECT DISTINCT launch FROM defended")}
+    finally:
+        con.close()
+    assert launches == {"all", "any", "tabriz", "tehran"}  # the overlapping polygons
+    renderer = ET.fromstring(qml.split("\n", 1)[1]).find("renderer-v2")
+    assert renderer.get("type") == "RuleRenderer"
+    rules = renderer.find("rules").findall("rule")
+    by_filter = {r.get("filter"): r for r in rules}
+    assert set(by_filter) == {f"\"launch\" = '{v}'" for v in launches}  # one rule per value, QGIS quoting
+    on = [r.get("filter") for r in rules if r.get("checkstate", "1") != "0"]
+    assert on == ["\"launch\" = 'all'"]
+    assert by_filter["\"launch\" = 'all'"].get("label") == "defended against all launch sites"
+    assert by_filter["\"launch\" = 'tabriz'"].get("label") == f"defended against {LAUNCH['tabriz']['name']}"
+    # every rule's symbol is in the symbols list
+    names = {s.get("name") for s in renderer.find("symbols").findall("symbol")}
+    assert {r.get("symbol") for r in rules} <= names
