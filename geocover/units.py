@@ -100,9 +100,19 @@ def parse_quantity(text: str | float, dimension: str = "length", *, name: str = 
     return out
 
 
-def parse_quantity_list(text: str, dimension: str = "length", *, name: str = "value") -> list[float]:
-    """Parse a comma-separated list such as ``"100km,300km,1000km"``."""
+def parse_quantity_list(text: str, dimension: str = "length", *, name: str = "value",
+                        max_items: int | None = None) -> list[float]:
+    """Parse a comma-separated list such as ``"100km,300km,1000km"``.
+
+    Raises
+    ------
+    InputError
+        An empty item, a value that is not a quantity of ``dimension``, or more than
+        ``max_items`` items (each item of a sweep is a whole run).
+    """
     parts = str(text).split(",")
     if not str(text).strip() or any(not p.strip() for p in parts):
         raise InputError(f"{name}: expected a comma-separated list without empty items, got {text!r}")
+    if max_items is not None and len(parts) > max_items:
+        raise InputError(f"{name}: at most {max_items} values (each is a separate run), got {len(parts)}")
     return [parse_quantity(p, dimension, name=name) for p in parts]

@@ -497,3 +497,12 @@ def test_links_latency_outside_a_links_bound_is_refused(latency):
     # a scenario's [[networks.links]] latency_s is bounded to 0-3600 s; --latency 3601 was accepted
     _refused(run("links", "jdec-2000", "--launch", "tehran", "--latency", latency, "--resolution", "4"),
              "between 0 and 3600 s")
+
+
+@pytest.mark.parametrize("cmd", [("engage", "third-site-2007", "tehran", "paris"),
+                                 ("raid", "third-site-2007", "--launch", "tehran", "--target", "paris",
+                                  "--count", "2")])
+def test_interceptor_speed_sweep_is_bounded(cmd):
+    # 2,000 speeds ran for more than 300 s (each is a whole engagement); 65 is refused at once
+    speeds = ",".join(f"{5 + i / 100:.2f}km/s" for i in range(65))
+    _refused(run(*cmd, "--interceptor-speed", speeds), "--interceptor-speed: at most 64 values")

@@ -67,7 +67,8 @@ def command(scenario_name, launch, target, missile_id, speeds, perfect, mode, ap
     # does not list as a launch site, Scenario.missiles_for)
     missiles = [explicit] if explicit else sc.missiles_for(site1.id if site1 else name1)
     announce_engagement_defaults(sc, missile_given=bool(missile_id), missiles=missiles)
-    speed_list = parse_quantity_list(speeds, "speed", name="--interceptor-speed") if speeds else [None]
+    speed_list = (parse_quantity_list(speeds, "speed", name="--interceptor-speed", max_items=64)  # a sweep
+                  if speeds else [None])
     from ..errors import InputError
 
     for v in speed_list:

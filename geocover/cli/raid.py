@@ -76,7 +76,8 @@ def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, d
                     "--raid FILE for a mixed raid" if others else "") + "; --class)")
         groups = [RaidGroup(launch, target, missile_id, count)]
         check_groups(groups, sc)
-    speed_list = parse_quantity_list(speeds, "speed", name="--interceptor-speed") if speeds else [None]
+    speed_list = (parse_quantity_list(speeds, "speed", name="--interceptor-speed", max_items=64)  # a sweep
+                  if speeds else [None])
     for v in speed_list:
         if v is not None and not 0 < v < 11_000:
             raise InputError(f"--interceptor-speed must be between 0 and 11 km/s, got {v:g} m/s")
