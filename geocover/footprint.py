@@ -413,8 +413,9 @@ def checked_grid(bbox, resolution_deg: float, max_cells: int) -> LatLonGrid:
     """The grid covering ``bbox`` at ``resolution_deg``, refused (:class:`InputError`) when it has
     no cells or more than ``max_cells`` (a run's memory guard)."""
     west, south, east, north = (float(v) for v in bbox)
-    if resolution_deg > min(north - south, east - west):
+    if resolution_deg > min(north - south, east - west) * (1 + 1e-6):
         # one cell larger than the box would report the area of a cell that reaches far outside it
+        # (a one-cell box, e.g. a city's cell, passes: its sides equal the resolution to rounding)
         raise InputError(f"a resolution of {resolution_deg:g} deg is coarser than the box {bbox} "
                          f"({east - west:g} x {north - south:g} deg); use a finer --resolution or a larger box")
     grid = LatLonGrid.from_bbox(bbox, resolution_deg)
