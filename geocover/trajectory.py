@@ -30,6 +30,7 @@ Everything is vectorised over trajectories: arrays of launch points and targets 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -1288,8 +1289,9 @@ def aim_missile(missile, launch_lat_deg, launch_lon_deg, target_lat_deg, target_
             raise InputError(
                 f"no {mode} trajectory of missile class {missile.id!r} to the target at {d / 1000:,.0f} km has "
                 f"{asked}{wrong_side(mode, apogee_m, fpa_deg, traj, bad)}: on the {earth} Earth its {mode} flights "
-                f"to that target have apogees from {lo_a / 1000:,.1f} to {hi_a / 1000:,.1f} km (flight-path angles "
-                f"{lo_g:.2f}-{hi_g:.2f} deg), from the minimum-energy flight to the one at the class's full "
+                f"to that target have apogees from {_inward(lo_a / 1000, 1)} to {_inward(hi_a / 1000, -1)} km "
+                f"(flight-path angles {_inward(lo_g, 1)}-{_inward(hi_g, -1)} deg), from the minimum-energy flight "
+                "to the one at the class's full "
                 f"{v_max:,.0f} m/s")
         need = float(np.atleast_1d(me.burnout_speed_mps)[0 if me is not traj else bad])
         why = (f"it would need a burnout speed of {need:,.0f} m/s on the {earth} Earth"
@@ -1302,9 +1304,18 @@ def aim_missile(missile, launch_lat_deg, launch_lon_deg, target_lat_deg, target_
 
 
 def _length_text(m: float) -> str:
-    """'1,500 km', or '300 m' below 10 km (an --apogee given without a unit is metres: '0 km'
+    """'1,500 km', '201.8 km' (as typed, not rounded to '202 km' beside an interval that starts
+    at 201.83), or '300 m' below 10 km (an --apogee given without a unit is metres: '0 km'
     would hide that)."""
-    return f"{m / 1000:,.0f} km" if abs(m) >= 10e3 else f"{m:,.0f} m"
+    return f"{m / 1000:,g} km" if abs(m) >= 10e3 else f"{m:,.0f} m"
+
+
+def _inward(x: float, side: int) -> str:
+    """An interval end to 2 decimals rounded into the interval (``side`` 1: a lower end, up;
+    -1: an upper end, down), so that a request at the printed end is feasible (201.825 km
+    printed as 201.8 refused --apogee 201.8km)."""
+    y = math.ceil(x * 100 - 1e-9) / 100 if side > 0 else math.floor(x * 100 + 1e-9) / 100
+    return f"{y:,.2f}"
 
 
 def check_profile(mode: str, angle_deg: float | None, apogee_m: float | None) -> None:

@@ -118,3 +118,26 @@ def test_short_range_depressed_interval_non_rotating_is_a_real_branch():
     # the issue's rule: the returned apogee within 1 km of the request
     assert abs(float(q.apogee_m[0]) - a) < 1000.0
     assert float(inverse(float(q.impact_lat_deg[0]), float(q.impact_lon_deg[0]), lat2, lon2)[0]) < 10.0
+
+
+def test_interval_ends_as_printed_are_feasible():
+    """The infeasible-apogee message printed the interval rounded to nearest ('from 201.8 to
+    592.1 km' for a true 201.825-592.106 km), so --apogee 201.8km, a request at the printed
+    end, was refused with 'an apogee of 202 km'. The ends are now rounded inwards; a request
+    at each printed end is flown, within the issue's 1 km."""
+    import re
+
+    from geocover.errors import InputError
+
+    m = default_catalog().missiles["irbm"]
+    lat2, lon2 = 52.23, 21.012  # Warsaw (catalog)
+    with pytest.raises(InputError) as err:
+        aim_missile(m, *TABRIZ, lat2, lon2, mode="depressed", apogee_m=150e3)
+    lo_km, hi_km = (float(x.replace(",", "")) for x in
+                    re.search(r"apogees from ([\d,.]+) to ([\d,.]+) km", str(err.value)).groups())
+    for want_km in (lo_km, hi_km):
+        t, ok = aim_missile(m, *TABRIZ, lat2, lon2, mode="depressed", apogee_m=want_km * 1e3)
+        assert ok[0] and abs(float(t.apogee_m[0]) - want_km * 1e3) < 1000.0
+    # 201.8 km is 25 m below the true end: refused, and named as typed (not "202 km")
+    with pytest.raises(InputError, match=r"an apogee of 201\.8 km"):
+        aim_missile(m, *TABRIZ, lat2, lon2, mode="depressed", apogee_m=201.8e3)
