@@ -1021,7 +1021,44 @@ class _Family:
         g = np.where(feasible, g, np.nan)
         az, g, v, t = self.at_gamma(np.where(feasible, g, me[1]), np.where(feasible, az, me[0]))
         t = t._nan_rows(~feasible)
-        return az, np.where(feasible, g, np.nan), v, t
+        out = (az, np.where(feasible, g, np.nan), v, t)
+        return self._across_fold(apogee_m, me, end, out) if self.rotating else out
+
+    def _across_fold(self, apogee_m, me, end, out):
+        """On the rotating Earth a steep branch to a near target folds back in angle: beyond
+        ~87 deg one ground-relative angle is flown at two speeds (irbm 100 km east of Tabriz:
+        87.30 deg at 3,890 m/s, 984 km apogee, and 87.32 deg at 5,801 m/s, 2,697 km; the fold
+        at 87.52 deg), so the root on the angle stops at the fold (it returned 1,002 km for
+        1,500 km, refused by the apogee check). Along the branch the speed and the apogee grow
+        together: bisect on the speed, between the member found and the branch's end, with
+        :meth:`speed_root` (one member per speed on a branch)."""
+        t = out[3]
+        with np.errstate(invalid="ignore"):
+            fa_all, fb_all = t.apogee_m - apogee_m, end[3].apogee_m - apogee_m
+            idx = np.flatnonzero(np.isfinite(fa_all) & np.isfinite(fb_all) & (np.abs(fa_all) > 100.0)
+                                 & (np.sign(fa_all) != np.sign(fb_all)))
+        for i in idx:
+            sub = self._sub(np.array([i]))
+            branch = "lofted" if end[1][i] > me[1][i] else "depressed"
+            lo, hi = float(out[2][i]), float(end[2][i])
+            f_lo = float(fa_all[i])
+            best = None
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                r = sub.speed_root(mid, me[1][[i]], branch)
+                f = float(r[3].apogee_m[0]) - apogee_m
+                if not np.isfinite(f):
+                    break
+                best = r
+                if abs(f) <= 100.0:
+                    break
+                if np.sign(f) == np.sign(f_lo):
+                    lo, f_lo = mid, f
+                else:
+                    hi = mid
+            if best is not None and abs(float(best[3].apogee_m[0]) - apogee_m) <= 100.0:
+                out = _merge(out, best, np.array([i]))
+        return out
 
     def _newton(self, az, g, v, *, fixed_speed):
         """Solve on the rotating Earth; members that do not land within 10 tol_m are NaN."""
