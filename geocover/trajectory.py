@@ -1328,8 +1328,8 @@ def aim_missile(missile, launch_lat_deg, launch_lon_deg, target_lat_deg, target_
                 f"{asked}{wrong_side(mode, apogee_m, fpa_deg, traj, bad)}: on the {earth} Earth its {mode} flights "
                 f"to that target have apogees from {_inward(lo_a / 1000, 1)} to {_inward(hi_a / 1000, -1)} km "
                 f"(flight-path angles {_inward(lo_g, 1)}-{_inward(hi_g, -1)} deg), from the minimum-energy flight "
-                "to the one at the class's full "
-                f"{v_max:,.0f} m/s")
+                f"to the {'steepest' if mode == 'lofted' else 'flattest'} one the solver flies within the class's "
+                f"full {v_max:,.0f} m/s (between 1 and 89 deg)")
         need = float(np.atleast_1d(me.burnout_speed_mps)[0 if me is not traj else bad])
         why = (f"it would need a burnout speed of {need:,.0f} m/s on the {earth} Earth"
                if np.isfinite(need) else "no trajectory of that profile reaches it")
