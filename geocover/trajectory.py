@@ -929,12 +929,13 @@ class _Family:
         vv = np.full(self.ang.shape, v)
         if not self.rotating:
             # no member flies at v where the whole branch, to its far end (0.5 or 89.5 deg),
-            # needs less (short ranges: a class's full speed overshoots at every angle); the
-            # bisection then has no sign change and its end is not a member (it missed the
-            # target, and its apogee made the feasible interval wrong: shahab-3 300 km
-            # depressed "79.4 to 351.3 km")
+            # needs less (short ranges: a class's full speed overshoots at every angle), or where
+            # the branch ends (the boost alone overshoots: no speed at all) before reaching v;
+            # the bisection then ends on no member (it missed the target, and its apogee made
+            # the feasible interval wrong: shahab-3 300 km depressed "79.4 to 351.3 km", 50 km
+            # from the pole "13.3 to 100.1 km"): keep only angles whose speed is v
             with np.errstate(invalid="ignore"):
-                none = ~(miss(lo_g if branch != "lofted" else hi_g) >= 0)
+                none = ~(np.abs(miss(g)) <= 1e-6 * max(abs(v), 1.0))
             g = np.where(v_me <= v, g, g_me)  # too slow: fly the minimum-energy angle (it will miss)
             t = _shoot(self.lat1, self.lon1, self.az0, vv, g, spec, False, self.rcs)
             return self.az0, g, vv, t._nan_rows((v_me > v) | none)

@@ -93,18 +93,21 @@ def test_apogee_without_unit_is_named_in_metres():
     assert "Traceback" not in r.output
 
 
-def test_short_range_depressed_interval_non_rotating_is_a_real_branch():
+@pytest.mark.parametrize("launch,dist_m", [(TABRIZ, 300e3), ((90.0, 0.0), 50e3), ((10.0, -180.0), 50e3)])
+def test_short_range_depressed_interval_non_rotating_is_a_real_branch(launch, dist_m):
     """Shahab-3 300 km east of Tabriz, --no-rotation: every depressed member down to 0.5 deg
     needs less than the class's full speed, so the full-speed end of the branch does not
     exist; the solver took a full-speed flight that missed the target as the branch end, told
     the user the depressed apogees ran "from 79.4 to 351.3 km (flight-path angles
     40.71-40.71 deg)" and answered --apogee 200km with a SolverError. A depressed flight's
     apogee lies below the minimum-energy one (it is the lower branch), and a request inside
-    the stated interval is flown to it."""
+    the stated interval is flown to it. From the north pole and the antimeridian, 50 km: the
+    branch ends where the boost alone overshoots (no speed below ~0.55 deg), and the bisection
+    ended there on a full-speed flight: "13.3 to 100.1 km"."""
     m = default_catalog().missiles["shahab-3"]
-    lat2, lon2 = _target(90.0, 300e3)
-    me, ok = aim_missile(m, *TABRIZ, lat2, lon2, rotating=False, errors="mask")
-    t, k = aim_missile(m, *TABRIZ, lat2, lon2, mode="depressed", fpa_deg=10.0, rotating=False, errors="mask")
+    lat2, lon2 = (float(x) for x in destination(*launch, 90.0, dist_m))
+    me, ok = aim_missile(m, *launch, lat2, lon2, rotating=False, errors="mask")
+    t, k = aim_missile(m, *launch, lat2, lon2, mode="depressed", fpa_deg=10.0, rotating=False, errors="mask")
     assert ok[0] and k[0]
     lo, hi = t.apogee_bounds_m[0]
     # the upper end is the minimum-energy flight's apogee (the solver's 1 m landing tolerance
@@ -113,7 +116,7 @@ def test_short_range_depressed_interval_non_rotating_is_a_real_branch():
     assert lo < hi
     assert t.fpa_bounds_deg[0][0] < t.fpa_bounds_deg[0][1] - 5.0
     a = 0.5 * (lo + hi)
-    q, kq = aim_missile(m, *TABRIZ, lat2, lon2, mode="depressed", apogee_m=a, rotating=False, errors="mask")
+    q, kq = aim_missile(m, *launch, lat2, lon2, mode="depressed", apogee_m=a, rotating=False, errors="mask")
     assert kq[0]
     # the issue's rule: the returned apogee within 1 km of the request
     assert abs(float(q.apogee_m[0]) - a) < 1000.0
