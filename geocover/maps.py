@@ -586,6 +586,9 @@ def search_map(title: str, candidates: Iterable[tuple[float, float, float, str]]
     high) with its tooltip, the chosen sites in yellow numbered in the order chosen (1, 2, ...),
     the sites tied with a pick as hollow rings, a legend and the country outlines.
 
+    Every text reaches the page only through the map's JSON data block (never as HTML or
+    script); folium gets geometry, numbers, colours and fixed strings.
+
     Parameters
     ----------
     title : str
@@ -599,9 +602,6 @@ def search_map(title: str, candidates: Iterable[tuple[float, float, float, str]]
     score_text : callable, optional
         Score -> text with its unit (e.g. ``12,300 km²``) for the legend's colour scale
         [default: the number, 4 significant figures].
-
-    Every text reaches the page only through the map's JSON data block (never as HTML or
-    script); folium gets geometry, numbers, colours and fixed strings.
     """
     import folium
 
