@@ -8,12 +8,12 @@ from ..engine import DEFENDED_RULE, PERFECT_TRACKING, ScenarioRun, combine_pairs
 from ..footprint import LIMITED_BY_TEXT
 from ..scenario import load_scenario
 from ..trajectory import aim_profile
-from ..units import parse_quantity_list
 from .options import (
     announce_engagement_defaults,
     catalog_option,
     echo_json,
     get_catalog,
+    interceptor_speed_sweep,
     model_option,
     nonempty,
     resolve_place,
@@ -67,13 +67,7 @@ def command(scenario_name, launch, target, missile_id, speeds, perfect, mode, ap
     # does not list as a launch site, Scenario.missiles_for)
     missiles = [explicit] if explicit else sc.missiles_for(site1.id if site1 else name1)
     announce_engagement_defaults(sc, missile_given=bool(missile_id), missiles=missiles)
-    speed_list = (parse_quantity_list(speeds, "speed", name="--interceptor-speed", max_items=64)  # a sweep
-                  if speeds else [None])
-    from ..errors import InputError
-
-    for v in speed_list:
-        if v is not None and not 0 < v < 11_000:
-            raise InputError(f"--interceptor-speed must be between 0 and 11 km/s, got {v:g} m/s")
+    speed_list = interceptor_speed_sweep(speeds)
     import dataclasses
 
     import numpy as np

@@ -365,3 +365,21 @@ def progress(items, desc: str):
     from tqdm import tqdm
 
     return tqdm(items, desc=desc, disable=not progress_bars(), leave=False, file=sys.stderr)
+
+
+def interceptor_speed_sweep(speeds: str | None) -> list[float | None]:
+    """The ``--interceptor-speed`` sweep of ``engage`` and ``raid``: burnout speeds (m/s), at
+    most 64 (each is a whole run), each in (0, 11 km/s); ``[None]`` (catalog speeds) when not given.
+
+    Raises
+    ------
+    InputError
+        An item that is not a speed, more than 64 items, or a speed outside (0, 11 km/s).
+    """
+    if not speeds:
+        return [None]
+    out = parse_quantity_list(speeds, "speed", name="--interceptor-speed", max_items=64)
+    for v in out:
+        if not 0 < v < 11_000:
+            raise InputError(f"--interceptor-speed must be between 0 and 11 km/s, got {v:g} m/s")
+    return out

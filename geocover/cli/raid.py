@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from .options import catalog_option, echo_json, get_catalog, model_option, nonempty, note
+from .options import catalog_option, echo_json, get_catalog, interceptor_speed_sweep, model_option, nonempty, note
 
 
 @click.command("raid")
@@ -47,7 +47,6 @@ def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, d
         run_raid,
     )
     from ..scenario import load_scenario
-    from ..units import parse_quantity_list
 
     sc = load_scenario(scenario_name, get_catalog(catalog_files))
     doc = parse_doctrine(doctrine)
@@ -76,11 +75,7 @@ def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, d
                     "--raid FILE for a mixed raid" if others else "") + "; --class)")
         groups = [RaidGroup(launch, target, missile_id, count)]
         check_groups(groups, sc)
-    speed_list = (parse_quantity_list(speeds, "speed", name="--interceptor-speed", max_items=64)  # a sweep
-                  if speeds else [None])
-    for v in speed_list:
-        if v is not None and not 0 < v < 11_000:
-            raise InputError(f"--interceptor-speed must be between 0 and 11 km/s, got {v:g} m/s")
+    speed_list = interceptor_speed_sweep(speeds)
     results = []
     for v in speed_list:
         run_sc = sc if v is None else sc.with_interceptor_speed(v)
