@@ -171,14 +171,14 @@ for _mod in (sites, horizon, distance, los, coverage, trajectory, timeline, foot
     cli.add_command(_mod.command)
 
 
-def _ascii_only(param_type: click.ParamType) -> click.ParamType:
-    """``param_type`` refusing numbers typed with non-ASCII digits (click converts with
-    ``int()``/``float()``, which read ``'３'`` or ``'٣'`` as 3); a subclass, so that click's help
-    still shows ranges such as ``[1<=x<=1000]``."""
+def _refusing_non_ascii_digits(param_type: click.ParamType, applies=lambda value: True) -> click.ParamType:
+    """``param_type`` refusing a string value (for which ``applies(value)``) that holds
+    non-ASCII digits; a subclass, so that click's help still shows ranges such as
+    ``[1<=x<=1000]``."""
     base = type(param_type)
 
     def convert(self, value, param, ctx):
-        if isinstance(value, str):
+        if isinstance(value, str) and applies(value):
             bad = non_ascii_digit(value)
             if bad:
                 self.fail(bad, param, ctx)
@@ -189,6 +189,12 @@ def _ascii_only(param_type: click.ParamType) -> click.ParamType:
     out = copy.copy(param_type)
     out.__class__ = cls
     return out
+
+
+def _ascii_only(param_type: click.ParamType) -> click.ParamType:
+    """``param_type`` refusing numbers typed with non-ASCII digits (click converts with
+    ``int()``/``float()``, which read ``'３'`` or ``'٣'`` as 3)."""
+    return _refusing_non_ascii_digits(param_type)
 
 
 #: A text value that is a number or a list of numbers (``--bbox 30,30,40,40``, ``--candidates``,
@@ -200,20 +206,7 @@ def _ascii_number_text(param_type: click.ParamType) -> click.ParamType:
     """A text type (ids, file names, boxes) refusing a value that is only numbers written with
     non-ASCII digits (``--bbox ３０,３０,４０,４０``, which ``float()`` would read); other text,
     names in any script included, passes unchanged."""
-    base = type(param_type)
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, str) and _NUMBERS_RE.match(value):
-            bad = non_ascii_digit(value)
-            if bad:
-                self.fail(bad, param, ctx)
-        return base.convert(self, value, param, ctx)
-
-    cls = type(base.__name__, (base,), {"convert": convert, "ascii_digits_only": True, "__module__": base.__module__,
-                                        "__doc__": base.__doc__})
-    out = copy.copy(param_type)
-    out.__class__ = cls
-    return out
+    return _refusing_non_ascii_digits(param_type, lambda value: bool(_NUMBERS_RE.match(value)))
 
 
 def _numbers_in_ascii(command: click.Command) -> None:
