@@ -242,26 +242,7 @@ def _crpl_correction_py(s, h, hs, ds, n_s, tab, out):
     for b in numba.prange(n_blk) if numba is not None else range(n_blk):
         g = 0  # the previous point's height interval: consecutive points are neighbouring samples
         for p in range(b * 1024, min(n, b * 1024 + 1024)):
-            x = float(h[p])
-            if x <= hs[0]:
-                fh = 0.0
-            elif x >= hs[n_h - 1]:
-                fh = float(n_h - 1)
-            else:
-                if hs[g] <= x < hs[g + 1]:
-                    lo = g
-                elif g + 2 < n_h and hs[g + 1] <= x < hs[g + 2]:
-                    lo = g + 1
-                else:
-                    lo, hi = 0, n_h - 1  # hs[lo] <= x < hs[hi]
-                    while hi - lo > 1:
-                        mid = (lo + hi) // 2
-                        if hs[mid] <= x:
-                            lo = mid
-                        else:
-                            hi = mid
-                g = lo
-                fh = (1.0 / (hs[lo + 1] - hs[lo])) * (x - hs[lo]) + lo
+            fh, g = _height_index(float(h[p]), hs, g)
             _crpl_bilinear(p, fh, float(s[p]), ds, n_s, n_h, tab, out)
 
 
