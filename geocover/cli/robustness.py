@@ -115,7 +115,7 @@ def command(scenario_name, n_sets, method, seed, launch_ids, resolution_deg, cit
             {"scenario": sc.id, "file": str(sc.path), "launches": launches, "resolution_deg": res.resolution_deg,
              **ind}, indent=1, allow_nan=False, default=_json_default) + "\n")
         _tornado(stage / "tornado.png", ind, cities, launches, sc.id, plot_tornado)
-        _map(stage / "map.html", sc, res, [*launches, "all"], seed, model)
+        _map(stage / "map.html", sc, res, launches, seed, model)
         written = sorted(p.name for p in stage.iterdir())
     click.echo(f"wrote {', '.join(written)} to {out_dir} ({elapsed:.1f} s)")
     area = ind["defended_area_km2"]
@@ -134,14 +134,14 @@ def _json_default(v):
     raise TypeError(type(v))
 
 
-def _map(path, sc, res, names: list[str], seed: int, model) -> None:
+def _map(path, sc, res, launches: list[str], seed: int, model) -> None:
     """map.html: the scenario map with the P(defended) grids written to the .tif files
     (geocover.maps.p_defended_map). Its deterministic footprint, hidden at first under the
     P(defended) layer, is drawn at the run's resolution but no finer than 1 deg (a few
     CPU-seconds, not a second run of the grid)."""
     from ..maps import p_defended_map, save_map
 
-    p = {"grids": {n: res.p_defended(n) for n in ["all", *[n for n in names if n != "all"]]},
+    p = {"grids": {n: res.p_defended(n) for n in ["all", *launches]},
          "west_deg": res.west_deg, "north_deg": res.north_deg, "resolution_deg": res.resolution_deg,
          "n_sets": res.n_sets, "method": res.design.method, "seed": seed}
     save_map(p_defended_map(sc, p, footprint_resolution_deg=max(res.resolution_deg, 1.0),
