@@ -445,6 +445,17 @@ def _engage_cells(arch: Architecture, launch_lat: float, launch_lon: float, lat:
     return eng.battle_space_s, eng.shoot_look_shoot
 
 
+def combine_classes(grids: list[np.ndarray], slss: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """One launch site's (battle space, shoot-look-shoot) grids over its missile classes: a
+    single class's own; otherwise defended against every class that reaches the cell (as
+    ``"all"`` over launches) and shoot-look-shoot against each of them."""
+    if len(grids) == 1:
+        return grids[0], slss[0]
+    bs = combine_launches(grids, "all")
+    sls = np.logical_and.reduce([s_ | ~np.isfinite(g) for g, s_ in zip(grids, slss, strict=True)]) & np.isfinite(bs)
+    return bs, sls
+
+
 def footprint(arch: Architecture, launch_ids: list[str] | None = None, *,
               bbox_deg: tuple[float, float, float, float] | None = None, resolution_deg: float | None = None,
               max_cells: int = 4_000_000, progress=None, executor=None,
@@ -477,12 +488,7 @@ def footprint(arch: Architecture, launch_ids: list[str] | None = None, *,
             grids.append(bs.reshape(nrow, ncol).astype(np.float32))
             slss.append(sl.reshape(nrow, ncol))
             by_threat[(lid, m.id)] = grids[-1]
-        if len(grids) == 1:
-            out[lid], sls[lid] = grids[0], slss[0]
-        else:  # defended against every class that reaches the cell; shoot-look-shoot against each
-            out[lid] = combine_launches(grids, "all")
-            sls[lid] = np.logical_and.reduce([s_ | ~np.isfinite(g) for g, s_ in zip(grids, slss, strict=True)]) \
-                & np.isfinite(out[lid])
+        out[lid], sls[lid] = combine_classes(grids, slss)
         if progress:
             progress(lid)
     return FootprintGrid(sc, west, north, res, out, sls, by_threat)

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .footprint import BANDS_S, Architecture, FootprintGrid, checked_grid, combine_launches
+from .footprint import BANDS_S, Architecture, FootprintGrid, checked_grid, combine_classes
 from .geodesy import LatLonGrid
 
 __all__ = ["DEFAULT_COARSE_FACTOR", "DEFAULT_TOLERANCE_S", "DEFAULT_VERIFY_S", "RefineStats", "RefinedFootprint",
@@ -350,12 +350,7 @@ def adaptive_footprint(arch: Architecture, launch_ids: list[str] | None = None, 
             slss.append(sl)
             by_threat[(lid, m.id)] = grids[-1]
             stats[(lid, m.id)] = st
-        if len(grids) == 1:
-            out[lid], sls[lid] = grids[0], slss[0]
-        else:  # as footprint(): defended against every class that reaches the cell
-            out[lid] = combine_launches(grids, "all")
-            sls[lid] = np.logical_and.reduce([s_ | ~np.isfinite(g) for g, s_ in zip(grids, slss, strict=True)]) \
-                & np.isfinite(out[lid])
+        out[lid], sls[lid] = combine_classes(grids, slss)  # as footprint()
         if progress:
             progress(lid)
     return RefinedFootprint(sc, grid.west_deg, grid.north_deg, res, out, sls, by_threat,
