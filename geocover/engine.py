@@ -270,7 +270,7 @@ class ScenarioRun:
         traj, ok = self.arch.aim(site.lat_deg, site.lon_deg, [c.lat_deg for c in targets],
                                  [c.lon_deg for c in targets], missile=m)
         ft = self.arch.track(traj)
-        eng = self.defender_view(traj, self.arch.engage(traj, ok, tracks=ft), ft)
+        eng = self.engage_both(traj, ok, tracks=ft)[0]
         out = CityFlights(site, targets, traj, ok, ft, eng, m.id)
         if cities is None:
             self._cities[key] = out
