@@ -95,6 +95,9 @@ def check_bbox(bbox) -> tuple[float, float, float, float]:
         raise ValueError(f"needs -180 <= west < east <= 360 and at most 360 degrees wide, got {list(bbox)!r}")
     return w, s, e, n
 
+#: Bounds (s) of a ``[[networks.links]]`` ``latency_s`` (also of its ``[uncertain]`` range).
+LINK_LATENCY_S = (0.0, 3600.0)
+
 _TOP = ("scenario", "radars", "interceptors", "threats", "grid", "engagement", "overrides", "sites", "sectors",
         "networks", "uncertain")
 
@@ -521,7 +524,7 @@ def _networks(ctx: _Ctx, scenario_radars: list[str]) -> tuple[dict[str, list[str
             ends.append(v)
         if ends[0] == ends[1]:
             ctx.fail(f"{key}.to", "a network shares its tracks with itself already")
-        lat = ctx.number(f"{key}.latency_s", lk.get("latency_s", 0.0), 0.0, hi=3600.0)
+        lat = ctx.number(f"{key}.latency_s", lk.get("latency_s", 0.0), LINK_LATENCY_S[0], hi=LINK_LATENCY_S[1])
         use = lk.get("use", "cue")
         if use not in LINK_USES:
             ctx.fail(f"{key}.use", f"must be one of {', '.join(LINK_USES)}, got {_short(use)}")

@@ -73,11 +73,10 @@ MORRIS_MIN_TRAJECTORIES = 4
 MORRIS_LEVELS = 4
 _ENGAGEMENT_FIELDS = {"min_track_s": (0.0, 3600.0), "kill_assessment_s": (0.0, 3600.0)}
 #: Parameter keys of a network link's latency: ``networks.links.<from>-><to>.latency_s``;
-#: its bounds are those of ``[[networks.links]] latency_s`` (geocover.scenario).
+#: its bounds are those of ``[[networks.links]] latency_s`` (geocover.scenario.LINK_LATENCY_S).
 LINK_PREFIX, LINK_SUFFIX = "networks.links.", ".latency_s"
 #: Parameter keys of a threat-set class's choice: ``threats.classes.<class id>.missile``.
 CLASS_PREFIX, CLASS_SUFFIX = "threats.classes.", ".missile"
-_LINK_LATENCY_S = (0.0, 3600.0)
 
 
 def link_name(source: str, target: str) -> str:
@@ -505,6 +504,8 @@ def _links(ctx, table: dict) -> list[UncertainParameter]:
     """``[[uncertain.networks.links]]``: tables with ``from`` and ``to`` naming a link of the
     scenario's ``[[networks.links]]`` (checked before this table) and ``latency_s`` as a range
     or distribution within the link's bounds (0-3600 s)."""
+    from .scenario import LINK_LATENCY_S
+
     for k in table:
         if k != "links":
             ctx.fail(f"uncertain.networks.{k}", "unknown key; only link latencies can be uncertain: "
@@ -532,7 +533,7 @@ def _links(ctx, table: dict) -> list[UncertainParameter]:
             ctx.fail(key, "needs latency_s (a range or distribution, s)")
         fkey = f"{key}.latency_s"
         p = _numeric(ctx, fkey, lk["latency_s"], f"{LINK_PREFIX}{link_name(*ends)}{LINK_SUFFIX}")
-        lo, hi = _LINK_LATENCY_S
+        lo, hi = LINK_LATENCY_S
         for bound in ("low", "mode", "high"):
             v = getattr(p, bound)
             if v is not None and not lo <= v <= hi:
