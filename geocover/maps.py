@@ -272,12 +272,15 @@ def _countries_layer(m, offline: bool = True):
     return fg
 
 
-def _geojson(m, geom, style: dict, *, fit: bool = True, tolerance_deg: float = 0.02, precision: int = 3):
+def _geojson(m, geom, style: dict, *, fit: bool = True, tolerance_deg: float | None = 0.02, precision: int = 3):
     """A folium GeoJson of one geometry (no properties: no text reaches folium), drawn on
-    the map's side of the antimeridian, simplified to ``tolerance_deg``."""
+    the map's side of the antimeridian, simplified to ``tolerance_deg`` (None: not
+    simplified, e.g. grid cells that keep their exact edges)."""
     import folium
 
-    g = _shift_geom(geom.simplify(tolerance_deg, preserve_topology=True), m._geocover.lon0)
+    if tolerance_deg is not None:
+        geom = geom.simplify(tolerance_deg, preserve_topology=True)
+    g = _shift_geom(geom, m._geocover.lon0)
     if fit:
         m._geocover.extend(*g.bounds)
     return folium.GeoJson({"type": "Feature", "properties": {}, "geometry": _geometry_json(g, precision)},
@@ -1122,16 +1125,6 @@ def p_defended_classes(p) -> np.ndarray:
     return out
 
 
-def _geojson_exact(m, geom, style: dict):
-    """:func:`_geojson` without simplification (grid cells keep their exact edges), vertices
-    rounded to 1e-6 degrees."""
-    import folium
-
-    g = _shift_geom(geom, m._geocover.lon0)
-    return folium.GeoJson({"type": "Feature", "properties": {}, "geometry": _geometry_json(g, 6)},
-                          style_function=lambda _f, s=style: s)
-
-
 def add_p_defended_layer(m, grids, *, west_deg: float, north_deg: float, resolution_deg: float, n_sets: int,
                          labels=None, shown: str | None = None, note: str = "", hide_footprint: bool = True):
     """Add P(defended) rasters of a robustness run to a map of this module, as polygons of
@@ -1203,8 +1196,8 @@ def add_p_defended_layer(m, grids, *, west_deg: float, north_deg: float, resolut
                 continue
             polys = [to_shape(g) for g, v in shapes(mask.astype(np.uint8), mask=mask, transform=transform) if v == 1]
             geom = shapely.union_all(polys)
-            gj = _geojson_exact(m, geom, {"color": P_DEFENDED_COLOURS[k], "weight": 0,
-                                          "fillColor": P_DEFENDED_COLOURS[k], "fillOpacity": 0.6})
+            gj = _geojson(m, geom, {"color": P_DEFENDED_COLOURS[k], "weight": 0, "fillColor": P_DEFENDED_COLOURS[k],
+                                    "fillOpacity": 0.6}, fit=False, tolerance_deg=None, precision=6)
             gj.add_to(fg)
             d.tooltip(gj, f"P(defended) {P_DEFENDED_LABELS[k]}: share of the {int(n_sets)} parameter sets in "
                           f"which a target here is defended, among those that reach it (vs {labels.get(name, name)})")
