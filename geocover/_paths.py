@@ -102,3 +102,26 @@ def cache_dir() -> Path:
     if env:
         return Path(env).expanduser()
     return Path(platformdirs.user_cache_dir("geocover", appauthor=False))
+
+
+def stale_cache_temporaries(folder: Path, suffix: str) -> list[Path]:
+    """The temporaries ``<key>.<pid><suffix>`` in cache folder ``folder`` whose process
+    (not this one) is gone: what killed runs left while writing a cache entry (the caller
+    removes them). Raises OSError where the folder cannot be listed."""
+    stale = []
+    for old in folder.glob(f"*{suffix}"):
+        stem = old.name[:-len(suffix)]
+        pid = stem.rsplit(".", 1)[-1] if "." in stem else ""
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            stale.append(old)
+    return stale
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True

@@ -874,13 +874,13 @@ def _store_site(path, site: CrplSite) -> None:
     import os
     import shutil
 
+    from ._paths import stale_cache_temporaries
+
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("*.tmp"):
-            pid = old.name.rsplit(".", 2)[-2] if old.name.count(".") >= 2 else ""
-            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-                shutil.rmtree(old, ignore_errors=True)
+        for old in stale_cache_temporaries(path.parent, ".tmp"):
+            shutil.rmtree(old, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         files = {}
@@ -917,18 +917,6 @@ def _evict_sites(folder, keep) -> None:
     entries.sort()
     for _t, e in entries[:max(len(entries) + 1 - SITE_CACHE_MAX_ENTRIES, 0)]:
         shutil.rmtree(e, ignore_errors=True)
-
-
-def _pid_alive(pid: int) -> bool:
-    import os
-
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
 
 
 def _crpl_grazing(quantity: str, height_m: ArrayLike, ns: float) -> np.ndarray:

@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike
 from pyproj import CRS, Transformer
 
 from . import _kernels
-from ._paths import cache_dir, data_dir
+from ._paths import cache_dir, data_dir, stale_cache_temporaries
 from .earth import _f
 from .errors import DataFileError, InputError
 from .geodesy import GEOD
@@ -392,26 +392,14 @@ def _store_cached(path: Path, mask: TerrainMask) -> None:
     tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("*.tmp.npz"):
-            pid = old.name.rsplit(".", 3)[-3] if old.name.count(".") >= 3 else ""
-            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-                with contextlib.suppress(OSError):
-                    old.unlink()
+        for old in stale_cache_temporaries(path.parent, ".tmp.npz"):
+            with contextlib.suppress(OSError):
+                old.unlink()
         np.savez(tmp, distances_m=mask.distances_m, elevation_deg=mask.elevation_deg)
         os.replace(tmp, path)
     except OSError:  # caching is an optimisation: a read-only or full disk is fine
         with contextlib.suppress(OSError):
             tmp.unlink()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
 
 
 #: Exact geodesic positions (pyproj) every RAY_NODE_STEP_M along rays every
