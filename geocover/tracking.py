@@ -38,6 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._kernels import HAVE_NUMBA, numba, use_numba
+
 __all__ = ["LINK_USES", "Link", "Tracks", "default_links", "first_true_t", "track_and_cue", "track_runs"]
 
 #: What a link between radars (or networks) is good for.
@@ -155,12 +157,7 @@ def _track_runs_py(t, seen, threshold_s, in_track, formed):
                 found = True
 
 
-try:  # pragma: no cover - depends on the environment
-    import numba as _numba
-
-    _track_runs_nb = _numba.njit(cache=True, nogil=True)(_track_runs_py)
-except ImportError:  # pragma: no cover
-    _track_runs_nb = None
+_track_runs_nb = numba.njit(cache=True, nogil=True)(_track_runs_py) if HAVE_NUMBA else None
 
 
 def track_runs(t: np.ndarray, seen: np.ndarray, min_track_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -170,8 +167,6 @@ def track_runs(t: np.ndarray, seen: np.ndarray, min_track_s: float) -> tuple[np.
     A numba kernel (one pass per row) when available and not switched off
     (``GEOCOVER_NO_NUMBA=1``); the numpy code below is the reference (tests/test_speed_paths.py
     checks them identical)."""
-    from ._kernels import use_numba
-
     if _track_runs_nb is not None and use_numba() and seen.ndim == 2:
         t2 = np.asarray(t, float)
         t2 = np.broadcast_to(t2, seen.shape)
