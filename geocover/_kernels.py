@@ -243,19 +243,7 @@ def _crpl_correction_py(s, h, hs, ds, n_s, tab, out):
         g = 0  # the previous point's height interval: consecutive points are neighbouring samples
         for p in range(b * 1024, min(n, b * 1024 + 1024)):
             fh, g = _height_index(float(h[p]), hs, g)
-            _crpl_bilinear(p, fh, float(s[p]), ds, n_s, n_h, tab, out)
-
-
-def _crpl_bilinear_py(p, fh, s, ds, n_s, n_h, tab, out):
-    fs = min(max(s / ds, 0.0), n_s - 1.0)
-    i = min(max(math.floor(fh), 0), n_h - 2)
-    j = min(max(math.floor(fs), 0), n_s - 2)
-    u, w = fh - i, fs - j
-    out[p] = ((tab[i, j] * (1 - w) + tab[i, j + 1] * w) * (1 - u)
-              + (tab[i + 1, j] * (1 - w) + tab[i + 1, j + 1] * w) * u)
-
-
-_crpl_bilinear = numba.njit(inline="always", cache=True)(_crpl_bilinear_py) if HAVE_NUMBA else _crpl_bilinear_py
+            out[p] = _crpl_value(fh, float(s[p]), ds, n_s, n_h, tab)
 
 
 def _height_index_py(x, hs, g):
@@ -376,7 +364,8 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
 
 
 def _crpl_value_py(fh, s, ds, n_s, n_h, tab):
-    """The bilinear correction of ``_crpl_bilinear`` as a value."""
+    """The CRPL correction bilinear in ``tab`` at fractional height index ``fh`` and ground
+    range ``s`` (nodes ``ds`` apart)."""
     fs = min(max(s / ds, 0.0), n_s - 1.0)
     i = min(max(math.floor(fh), 0), n_h - 2)
     j = min(max(math.floor(fs), 0), n_s - 2)
