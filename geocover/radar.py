@@ -239,7 +239,6 @@ class RadarView:
                                  tab, out.reshape(-1))
         return out
 
-
     def _visible_fused(self, points: PointSet, altitude_msl_m, rcs_m2) -> np.ndarray | None:
         """:meth:`visible_fast` in one numba kernel per point (``_kernels.visible``), for
         points whose shape is the result's; None otherwise (the numpy path then runs). The
