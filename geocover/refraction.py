@@ -488,8 +488,6 @@ def trace_crpl_rays(antenna_height_m: float, elevation_deg: ArrayLike, *,
         """Cumulative trapezoid of each (destination, integrand) pair along the nodes, into
         ``rows`` of the destinations (rows are independent: blocks give the same values)."""
         for dst, f in pairs:
-            if dst is None:
-                continue
             cum = np.concatenate([np.zeros((f.shape[0], 1)), np.cumsum(0.5 * (f[:, 1:] + f[:, :-1]) * du, axis=1)],
                                  axis=1)
             dst[rows] = cum
