@@ -12,7 +12,7 @@ Environment variables
 GEOCOVER_DATA_DIR
     Use another copy of the data folder (same layout as the bundled one).
 GEOCOVER_CACHE_DIR
-    Cache folder (terrain horizon masks). Default: the platform's user cache folder from
+    Cache folder (terrain horizon masks, CRPL ray tables). Default: the platform's user cache folder from
     :func:`platformdirs.user_cache_dir` (``$XDG_CACHE_HOME/geocover``, else
     ``~/.cache/geocover`` on Linux).
 """
