@@ -21,7 +21,7 @@ from .refraction import DEFAULT_VISIBILITY_MODEL
 from .scenario import Scenario
 
 __all__ = ["CITY_TABLE_FIELDS", "Comparison", "area_km2", "cell_areas_km2", "city_table", "compare_scenarios",
-           "land_fraction", "scenario_metrics"]
+           "defended_over_pairs", "land_fraction", "scenario_metrics"]
 
 #: Columns of ``compare``'s city x scenario table (``comparison_cities.csv``, the ``cities``
 #: layer of ``comparison.gpkg``), one row per (city, scenario): every catalog target city,
@@ -40,6 +40,14 @@ def area_km2(mask: np.ndarray, north_deg: float, resolution_deg: float) -> float
     """Area (km^2, WGS84) of the cells of a north-up lat/lon grid where ``mask`` is true
     (:meth:`geocover.geodesy.LatLonGrid.area_km2`)."""
     return LatLonGrid(0.0, north_deg, resolution_deg, *np.asarray(mask).shape).area_km2(mask)
+
+
+def defended_over_pairs(reachable, defended, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """:data:`geocover.engine.DEFENDED_RULE` over ``axis`` (the (launch, class) pairs): (reached
+    by some pair; defended against every pair that reaches it)."""
+    reach = np.asarray(reachable, bool)
+    threatened = reach.any(axis=axis)
+    return threatened, np.all(np.asarray(defended, bool) | ~reach, axis=axis) & threatened
 
 
 def land_fraction(north_deg: float, west_deg: float, resolution_deg: float, shape: tuple[int, int], *,

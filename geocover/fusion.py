@@ -31,7 +31,7 @@ import dataclasses
 
 import numpy as np
 
-from .compare import area_km2
+from .compare import area_km2, defended_over_pairs
 from .errors import InputError
 from .footprint import Architecture, FlightTracks, footprint
 from .refraction import DEFAULT_VISIBILITY_MODEL
@@ -176,16 +176,16 @@ def link_value(sc: Scenario, launches: list[str] | None = None, *,
                 sweep.append({"latency_s": float(lat), "mean_warning_gain_s": _mean(gain),
                               "flights_gaining": int(np.sum(gain > 0))})
             # a city is defended when defended against every class that reaches it (engine.DEFENDED_RULE)
-            beaten = np.stack([f[3].defended for f in flights])
-            beaten2 = np.stack([e.defended for e, _ in without])
+            _, beaten = defended_over_pairs(ok, np.stack([f[3].defended for f in flights]))
+            _, beaten2 = defended_over_pairs(ok, np.stack([e.defended for e, _ in without]))
             per[n] = {
                 "missiles": [m.id for m in missiles],
                 "cities_reached": int(reached.sum()), "flights_reached": int(ok.sum()),
                 "mean_warning_time_s_with": _mean(warn_with),
                 "mean_warning_time_s_without": _mean(np.where(ok, np.stack([w["warning_time_s"]
                                                                            for _, w in without]), np.nan)),
-                "cities_defended_with": int((reached & ~(ok & ~beaten).any(axis=0)).sum()),
-                "cities_defended_without": int((reached & ~(ok & ~beaten2).any(axis=0)).sum()),
+                "cities_defended_with": int(beaten.sum()),
+                "cities_defended_without": int(beaten2.sum()),
                 "defended_area_km2_with": area, "defended_area_km2_without": area2,
                 "latency_sweep": sweep,
                 "gain_disappears_at_latency_s": (float(np.nanmax(np.clip(breakeven, 0.0, None)))

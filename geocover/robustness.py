@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .catalog import Site
-from .compare import cell_areas_km2
+from .compare import cell_areas_km2, defended_over_pairs
 from .errors import InputError
 from .footprint import Architecture, checked_grid
 from .geodesy import grid_centres
@@ -94,9 +94,7 @@ class RobustnessResult:
     def city_defended_all(self) -> tuple[np.ndarray, np.ndarray]:
         """(sets, cities) arrays: reachable from some launch site, and defended against every
         launch site that reaches it (the footprint's "all" rule, as examples/claims.py counts)."""
-        reach = self.city_reachable.any(axis=1)
-        ok = np.all(self.city_defended | ~self.city_reachable, axis=1) & reach
-        return reach, ok
+        return defended_over_pairs(self.city_reachable, self.city_defended, axis=1)
 
     def city_rows(self) -> list[dict]:
         """Per city and launch: p_defended, p_reachable, battle-space quantiles (over the sets

@@ -41,7 +41,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .catalog import Interceptor, Radar
-from .compare import area_km2
+from .compare import area_km2, defended_over_pairs
 from .engine import ScenarioRun
 from .errors import GeocoverError, InputError
 from .footprint import Architecture, combine_launches
@@ -580,10 +580,8 @@ def _score(objective: str, parts: list[TaskResult]) -> float:
         both = combine_launches([p.battle_space_s for p in parts], "all")
         return area_km2(np.isfinite(both) & (both > 0), parts[0].north_deg, parts[0].resolution_deg)
     reach = np.stack([np.asarray(p.reachable, bool) for p in parts])
-    defended = np.stack([p.defended for p in parts])
     if objective == "cities":
-        threatened = reach.any(axis=0)
-        ok = np.all(defended | ~reach, axis=0) & threatened
+        threatened, ok = defended_over_pairs(reach, np.stack([p.defended for p in parts]))
         return float(ok.sum() / max(threatened.sum(), 1))
     warn = np.stack([np.asarray(p.warning_time_s, float) for p in parts])[reach]
     return float(np.mean(np.where(np.isfinite(warn), warn, 0.0))) if warn.size else 0.0
