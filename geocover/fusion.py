@@ -152,7 +152,12 @@ def link_value(sc: Scenario, launches: list[str] | None = None, *,
         warn_with = np.where(ok, np.stack([f[4]["warning_time_s"] for f in flights]), np.nan)
         fp = footprint(arch, [lid], resolution_deg=resolution_deg).battle_space_s[lid]
         area = area_km2(np.isfinite(fp) & (fp > 0), sc.bbox_deg[3], resolution_deg)
-        reached = ok.any(axis=0)
+        # a city is defended when defended against every class that reaches it (engine.DEFENDED_RULE)
+        reached, beaten = defended_over_pairs(ok, np.stack([f[3].defended for f in flights]))
+        home_t = np.where(ok, np.stack([f[4]["home_t_s"] for f in flights]), np.nan)
+        # exact per flight: the gain of a link at latency L is max(0, t_home - (t_foreign + L))
+        # (t_home NaN: home never sees it; then any latency gains, until impact)
+        t_home_or_impact = np.where(np.isfinite(home_t), home_t, impact)
         per: dict = {}
         for n in foreign:
             a2 = variants[n]
@@ -163,11 +168,7 @@ def link_value(sc: Scenario, launches: list[str] | None = None, *,
                                                                                     traj.flight_time_s)))
             fp2 = footprint(a2, [lid], resolution_deg=resolution_deg).battle_space_s[lid]
             area2 = area_km2(np.isfinite(fp2) & (fp2 > 0), sc.bbox_deg[3], resolution_deg)
-            home_t = np.where(ok, np.stack([f[4]["home_t_s"] for f in flights]), np.nan)
             f_t = np.where(ok, np.stack([f[4]["foreign_t_s"][n] for f in flights]), np.nan)
-            # exact per flight: the gain of a link at latency L is max(0, t_home - (t_foreign + L))
-            # (t_home NaN: home never sees it; then any latency gains, until impact)
-            t_home_or_impact = np.where(np.isfinite(home_t), home_t, impact)
             breakeven = t_home_or_impact - f_t
             sweep = []
             for lat in latencies_s:
@@ -175,8 +176,6 @@ def link_value(sc: Scenario, launches: list[str] | None = None, *,
                 gain = np.where(np.isfinite(f_t) & ok, gain, np.where(ok, 0.0, np.nan))
                 sweep.append({"latency_s": float(lat), "mean_warning_gain_s": _mean(gain),
                               "flights_gaining": int(np.sum(gain > 0))})
-            # a city is defended when defended against every class that reaches it (engine.DEFENDED_RULE)
-            _, beaten = defended_over_pairs(ok, np.stack([f[3].defended for f in flights]))
             _, beaten2 = defended_over_pairs(ok, np.stack([e.defended for e, _ in without]))
             per[n] = {
                 "missiles": [m.id for m in missiles],
