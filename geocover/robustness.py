@@ -345,17 +345,16 @@ def robustness(scenario: Scenario, n_sets: int, *, seed: int = 0, method: str = 
     launches = list(launches or scenario.launch_sites)
     bbox = tuple(bbox_deg or scenario.bbox_deg)
     res = float(resolution_deg or scenario.resolution_deg)
-    use_grid = grid
-    grid = checked_grid(bbox, res, max_cells)
-    nrow, ncol = grid.shape
-    west, north = grid.west_deg, grid.north_deg
+    checked = checked_grid(bbox, res, max_cells)
+    nrow, ncol = checked.shape
+    west, north = checked.west_deg, checked.north_deg
     lats, lons = grid_centres(west, north, nrow, ncol, res)
     cells = nrow * ncol
     cities = list(scenario.catalog.sites("target"))
     job = {"token": uuid.uuid4().hex, "scenario": scenario, "values": design.values, "launches": launches,
            "model": model or DEFAULT_VISIBILITY_MODEL, "lat": np.repeat(lats, ncol), "lon": np.tile(lons, nrow),
            "cell_area_km2": np.repeat(cell_areas_km2(north, nrow, res), ncol),
-           "chunks": [(a, min(a + CHUNK_CELLS, cells)) for a in range(0, cells, CHUNK_CELLS)] if use_grid else [],
+           "chunks": [(a, min(a + CHUNK_CELLS, cells)) for a in range(0, cells, CHUNK_CELLS)] if grid else [],
            "city_lat": np.array([c.lat_deg for c in cities]), "city_lon": np.array([c.lon_deg for c in cities])}
     n = len(design)
     own = executor is None
@@ -381,21 +380,21 @@ def robustness(scenario: Scenario, n_sets: int, *, seed: int = 0, method: str = 
     area = np.zeros(n)
     shape3 = (n, n_l, len(cities))
     c_reach, c_def, c_bs = np.zeros(shape3, bool), np.zeros(shape3, bool), np.full(shape3, np.nan)
-    for (lo, hi, c), (grid, city) in zip(items, out, strict=True):
+    for (lo, hi, c), (part, city) in zip(items, out, strict=True):
         if city is not None:
             c_reach[lo:hi], c_def[lo:hi], c_bs[lo:hi] = city
-        if grid is None:
+        if part is None:
             continue
         a, b = job["chunks"][c]
-        dcount[:, a:b] += grid[0]
-        rcount[:, a:b] += grid[1]
-        area[lo:hi] += grid[2]
-    if not use_grid:
+        dcount[:, a:b] += part[0]
+        rcount[:, a:b] += part[1]
+        area[lo:hi] += part[2]
+    if not grid:
         area[:] = np.nan
     result = RobustnessResult(
         scenario, design, launches, west, north, res, (nrow, ncol),
-        {k: dcount[i].reshape(nrow, ncol) for i, k in enumerate(names)} if use_grid else {},
-        {k: rcount[i].reshape(nrow, ncol) for i, k in enumerate(names)} if use_grid else {},
+        {k: dcount[i].reshape(nrow, ncol) for i, k in enumerate(names)} if grid else {},
+        {k: rcount[i].reshape(nrow, ncol) for i, k in enumerate(names)} if grid else {},
         area, cities, c_reach, c_def & c_reach, np.where(c_reach, np.nan_to_num(c_bs, nan=0.0), np.nan))
     if indices:
         result.indices = sensitivity(result)
