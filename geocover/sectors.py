@@ -277,6 +277,7 @@ def responsibility_features(sc, launch_ids, west_deg: float, north_deg: float, r
     lat2, lon2 = np.repeat(lats, ncol), np.tile(lons, nrow)
     sides = list(sc.sectors)
     out = []
+    transform = from_origin(west_deg, north_deg, res, res)
     for lid in launch_ids:
         site = sc.catalog.launch_site(lid)
         for missile in sc.missiles_for(lid):
@@ -287,7 +288,6 @@ def responsibility_features(sc, launch_ids, west_deg: float, north_deg: float, r
             for k, side in enumerate(sides, start=1):
                 code[who == side] = k
             grid = code.reshape(nrow, ncol)
-            transform = from_origin(west_deg, north_deg, res, res)
             for k, side in enumerate(sides, start=1):
                 m = grid == k
                 geoms = [to_shape(g) for g, v in shapes(m.astype(np.uint8), mask=m, transform=transform) if v == 1]
