@@ -396,17 +396,17 @@ def _flyout_time_py(d, h, r0, dr, nr, a0, da, na, tab, out):
 
 
 if HAVE_NUMBA:  # pragma: no branch
-    free_flight_by_anomaly = numba.njit(parallel=True, cache=True)(_free_flight_py)
-    boost_profile = numba.njit(parallel=True, cache=True)(_boost_py)
+    free_flight_by_anomaly = numba.njit(parallel=True, cache=True, nogil=True)(_free_flight_py)
+    boost_profile = numba.njit(parallel=True, cache=True, nogil=True)(_boost_py)
     hermite_rays = numba.njit(parallel=True, cache=True)(_hermite_rays_py)
     bilinear_geographic = numba.njit(parallel=True, cache=True)(_bilinear_geographic_py)
     geoid_bilinear = numba.njit(parallel=True, cache=True)(_geoid_bilinear_py)
     mask_rays = numba.njit(parallel=True, cache=True)(_mask_rays_py)
     # serial: called per radar on a chunk's in-range samples (~10^5); threads cost more than they
     # save there, and parallelism comes from the chunks (Executor.map_chunks)
-    crpl_correction = numba.njit(cache=True)(_crpl_correction_py)
-    flyout_time = numba.njit(cache=True)(_flyout_time_py)  # serial, as crpl_correction
-    visible = numba.njit(cache=True)(_visible_py)  # serial, as crpl_correction
+    crpl_correction = numba.njit(cache=True, nogil=True)(_crpl_correction_py)
+    flyout_time = numba.njit(cache=True, nogil=True)(_flyout_time_py)  # serial, as crpl_correction
+    visible = numba.njit(cache=True, nogil=True)(_visible_py)  # serial, as crpl_correction
 else:  # pragma: no cover
     free_flight_by_anomaly = boost_profile = hermite_rays = bilinear_geographic = None
     geoid_bilinear = mask_rays = crpl_correction = flyout_time = visible = None

@@ -351,15 +351,43 @@ class Architecture:
         return traj, ok & ~degenerate
 
     def engage_points(self, launch_lat: float, launch_lon: float, lat, lon, *, chunk: int = 4096,
-                      missile: Missile | None = None) -> Engagements:
+                      missile: Missile | None = None, threads: int | None = None) -> Engagements:
         """Aim the scenario's missile (or ``missile``) from a launch point at targets and
-        engage, in chunks."""
+        engage, in blocks of ``chunk`` targets run on ``threads`` threads.
+
+        Parameters
+        ----------
+        launch_lat, launch_lon : float
+            Launch point (deg).
+        lat, lon : array_like
+            Targets (deg).
+        chunk : int
+            Targets per block (memory grows with it; a distributed footprint splits on
+            multiples of it).
+        missile : Missile, optional
+            A class of the scenario's threat set; default the scenario's missile.
+        threads : int, optional
+            Threads that run the blocks (:func:`geocover._threads.engine_threads`): default
+            the environment variable ``GEOCOVER_THREADS``, else the CPUs this process may
+            use; 1 inside a Dask worker. At most ``threads`` blocks are in flight. The blocks
+            are independent and joined in order, so the result is the same, bit for bit,
+            whatever the thread count (tests/test_threads.py).
+
+        Raises
+        ------
+        InputError
+            ``threads`` or ``GEOCOVER_THREADS`` is not a positive integer.
+        """
+        from ._threads import engine_threads, run_blocks
+
         lat, lon = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
-        parts = []
-        for i in range(0, lat.size, chunk):
+        n_threads = engine_threads(threads)
+
+        def block(i: int) -> Engagements:
             traj, ok = self.aim(launch_lat, launch_lon, lat[i:i + chunk], lon[i:i + chunk], missile=missile)
-            parts.append(self.engage(traj, ok))
-        return Engagements.concat(parts)
+            return self.engage(traj, ok)
+
+        return Engagements.concat(run_blocks(block, range(0, lat.size, chunk), n_threads))
 
 
 @dataclass
@@ -437,11 +465,12 @@ ENGAGE_BLOCK = 4096
 
 
 def _engage_cells(arch: Architecture, launch_lat: float, launch_lon: float, lat: np.ndarray, lon: np.ndarray,
-                  missile: Missile | None, block: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+                  missile: Missile | None, block: int, threads: int | None, start: int,
+                  stop: int) -> tuple[np.ndarray, np.ndarray]:
     """(battle space (s), shoot-look-shoot) of grid cells ``start:stop`` (a task of
-    :func:`footprint`, in-process or on a Dask worker)."""
+    :func:`footprint`, in-process or on a Dask worker) on ``threads`` threads."""
     eng = arch.engage_points(launch_lat, launch_lon, lat.ravel()[start:stop], lon.ravel()[start:stop],
-                             chunk=block, missile=missile)
+                             chunk=block, missile=missile, threads=threads)
     return eng.battle_space_s, eng.shoot_look_shoot
 
 
@@ -459,14 +488,17 @@ def combine_classes(grids: list[np.ndarray], slss: list[np.ndarray]) -> tuple[np
 def footprint(arch: Architecture, launch_ids: list[str] | None = None, *,
               bbox_deg: tuple[float, float, float, float] | None = None, resolution_deg: float | None = None,
               max_cells: int = 4_000_000, progress=None, executor=None,
-              block: int = ENGAGE_BLOCK) -> FootprintGrid:
+              block: int = ENGAGE_BLOCK, threads: int | None = None) -> FootprintGrid:
     """Battle-space grids of an architecture against each launch site (chunked).
 
     ``executor`` (:class:`geocover.search.Executor`, optional) splits each launch's grid
     into chunks on its workers (:meth:`~geocover.search.Executor.map_chunks`), every
     boundary on :meth:`Architecture.engage_points`' blocks of ``block`` cells (its
     ``chunk``; :data:`ENGAGE_BLOCK`) so the grids are identical to one process
-    (tests/test_footprint_dask.py); without one, or an in-process one, everything runs here."""
+    (tests/test_footprint_dask.py), each worker on one thread (the workers already use the
+    cores); without one, or an in-process one, everything runs here, the blocks on
+    ``threads`` threads (:meth:`Architecture.engage_points`: default ``GEOCOVER_THREADS``,
+    else the CPUs this process may use), with the same grids whatever the thread count."""
     sc = arch.scenario
     bbox = tuple(bbox_deg or sc.bbox_deg)
     res = float(resolution_deg or sc.resolution_deg)
@@ -481,10 +513,11 @@ def footprint(arch: Architecture, launch_ids: list[str] | None = None, *,
         grids, slss = [], []
         for m in sc.missiles_for(lid):  # every class of the threat set launched from here
             if executor is None or getattr(executor, "client", None) is None:
-                bs, sl = _engage_cells(arch, site.lat_deg, site.lon_deg, lat2, lon2, m, block, 0, lat2.size)
-            else:
+                bs, sl = _engage_cells(arch, site.lat_deg, site.lon_deg, lat2, lon2, m, block, threads, 0,
+                                       lat2.size)
+            else:  # one thread per worker: the workers already spread the work over the cores
                 bs, sl = executor.map_chunks(_engage_cells, lat2.size, arch, site.lat_deg, site.lon_deg,
-                                             lat2, lon2, m, block, align=block, desc=f"footprint {lid}")
+                                             lat2, lon2, m, block, 1, align=block, desc=f"footprint {lid}")
             grids.append(bs.reshape(nrow, ncol).astype(np.float32))
             slss.append(sl.reshape(nrow, ncol))
             by_threat[(lid, m.id)] = grids[-1]
