@@ -410,3 +410,212 @@ if HAVE_NUMBA:  # pragma: no branch
 else:  # pragma: no cover
     free_flight_by_anomaly = boost_profile = hermite_rays = bilinear_geographic = None
     geoid_bilinear = mask_rays = crpl_correction = flyout_time = visible = None
+
+
+# ------------------------------------------------------------------ CRPL site tables (refraction.crpl_site)
+# Kernels that build a CRPL site's tables (refraction._trace_site, CrplSite._correction_grid)
+# with the numpy code's arithmetic, operation for operation, so that the tables are the same
+# to the bit (tests/test_crpl_fast.py). They use only + - * / sqrt and libm's cos (the same
+# as numpy's float64 cos here); numpy's SIMD exp / arccos / arctan2 (up to an ulp from libm)
+# stay with the numpy callers. None of them runs in parallel: a site is built per candidate
+# radar, and parallelism comes from the candidates.
+
+
+def _interp_walk_py(x, xp, fp, p):
+    """``np.interp(x, xp, fp)`` for one ``x`` (``xp`` non-decreasing): the interval found by
+    walking up from index ``p`` (valid for an earlier, smaller ``x``), and numpy's formula and
+    special cases (``x`` on a node, NaN from one side). Returns (value, interval)."""
+    n = xp.size
+    if x < xp[0]:
+        return fp[0], p
+    if x > xp[n - 1]:
+        return fp[n - 1], p
+    while p + 1 < n and xp[p + 1] <= x:
+        p += 1
+    if p == n - 1 or xp[p] == x:
+        return fp[p], p
+    slope = (fp[p + 1] - fp[p]) / (xp[p + 1] - xp[p])
+    v = slope * (x - xp[p]) + fp[p]
+    if math.isnan(v):
+        v = slope * (x - xp[p + 1]) + fp[p + 1]
+        if math.isnan(v) and fp[p] == fp[p + 1]:
+            v = fp[p]
+    return v, p
+
+
+_interp_walk = numba.njit(inline="always", cache=True)(_interp_walk_py) if HAVE_NUMBA else _interp_walk_py
+
+
+def _crpl_grid_block_py(ph, hh, c, acos_top, phi, j0, j1, hs, e, big, h_clip, radius, ptr, col, el, h_g,
+                        a, sin2_half, sin_t, num, den):
+    """Columns ``j0:j1`` of ``refraction.CrplSite._correction_grid`` before the geometric
+    elevation is subtracted: at each ground range (central angle ``phi[j]``) the heights of the
+    rays (``_ray_height``: ``np.interp`` on the ray's nodes ``ph``, ``hh`` up to its last node,
+    then the straight line ``c / cos(phi - ph_last + acos_top) - R``, inf past 90 deg),
+    clipped to ``h_clip`` and made non-decreasing over the rays, then inverted at the grid
+    heights ``hs`` as ``np.searchsorted`` on the keys ``j * big + height`` does (the same
+    rounded keys), into the interpolated elevation ``el[j - j0, i]`` and the grazing ray's
+    (clipped) height ``h_g[j - j0]``. A column stops tracing rays at the first one whose key
+    reaches the top grid height's (no later ray is looked at by the inversion). ``ptr``: each
+    ray's node interval, carried from column to column; ``col``: scratch (n_rays,).
+    Also the arguments of ``_geometric_elevation_deg`` at (range, max(height, h_g)):
+    ``num`` = (c - a) - 2 c sin^2(t / 2), ``den`` = c sin t with c = R + height, a = R + h_a
+    (``sin2_half``, ``sin_t`` per column); the caller takes numpy's arctan2 of them."""
+    n_r, n_nodes = ph.shape
+    n_h = hs.size
+    half_pi = math.pi / 2
+    for j in range(j0, j1):
+        x = phi[j]
+        base = j * big
+        q_top = base + hs[n_h - 1]
+        top = n_r - 1
+        run = -math.inf
+        for k in range(n_r):
+            last = ph[k, n_nodes - 1]
+            if x <= last:
+                v, ptr[k] = _interp_walk(x, ph[k], hh[k], ptr[k])
+            else:
+                arg = x - last + acos_top[k]
+                v = c[k] / math.cos(arg) - radius if arg < half_pi else math.inf
+            if not math.isfinite(v):
+                v = h_clip
+            v = min(v, h_clip)
+            run = v if k == 0 else max(run, v)
+            col[k] = run
+            if k >= 1 and base + run >= q_top:
+                top = k
+                break
+        h_g[j - j0] = col[0]
+        cnt = 0
+        for i in range(n_h):
+            q = base + hs[i]
+            while cnt <= top and base + col[cnt] < q:
+                cnt += 1
+            k = min(max(cnt - 1, 0), n_r - 2)
+            h0, h1 = col[k], col[k + 1]
+            w = 0.0
+            if h1 > h0:
+                w = min(max((hs[i] - h0) / (h1 - h0), 0.0), 1.0)
+            el[j - j0, i] = e[k] + w * (e[k + 1] - e[k])
+            cc = radius + max(hs[i], col[0])
+            num[j - j0, i] = (cc - a) - 2.0 * cc * sin2_half[j]
+            den[j - j0, i] = cc * sin_t[j]
+
+
+def _crpl_grid_finish_py(el, atan_rad, nb, tab, j0):
+    """``tab[:, j0:j0 + nb] = float32(el - degrees(atan_rad)).T`` (numpy's degrees: x * (180 / pi);
+    ``el``, ``atan_rad``: (columns, heights))."""
+    to_deg = 180.0 / math.pi
+    for i in range(el.shape[1]):
+        for jj in range(nb):
+            tab[i, j0 + jj] = np.float32(el[jj, i] - atan_rad[jj, i] * to_deg)
+
+
+if HAVE_NUMBA:  # pragma: no branch
+    crpl_grid_block = numba.njit(cache=True, nogil=True)(_crpl_grid_block_py)
+    crpl_grid_finish = numba.njit(cache=True, nogil=True)(_crpl_grid_finish_py)
+else:  # pragma: no cover
+    crpl_grid_block = crpl_grid_finish = None
+
+
+
+def _trapezoid_into_py(dst, row, f, dx, n):
+    """``dst[row] = [0, cumsum(0.5 * (f[1:] + f[:-1]) * dx)]`` (numpy's sequential cumsum)."""
+    acc = 0.0
+    dst[row, 0] = 0.0
+    for i in range(n - 1):
+        acc = acc + 0.5 * (f[i + 1] + f[i]) * dx[i]
+        dst[row, i + 1] = acc
+
+
+_trapezoid_into = numba.njit(inline="always", cache=True)(_trapezoid_into_py) if HAVE_NUMBA else _trapezoid_into_py
+
+
+def _crpl_trace_low_py(u, r, nn, cl, g_tangent, rows, phi, path, opt, paths, f1, f2, f3, dx):
+    """``refraction.trace_crpl_rays`` for rays integrated in u through their tangent point
+    (one block): from the nodes ``u``, radii ``r`` and refractive indices ``nn`` (n_block,
+    n_nodes), g = (n r - c)(n r + c) / u^2 (``g_tangent`` = 2 c dq/dr where |u| < 1e-6),
+    the integrands 2c / (r sqrt g) (and 2 n r / sqrt g, 2 n^2 r / sqrt g with ``paths``)
+    summed by the trapezoid rule into rows ``rows`` of ``phi`` (``path``, ``opt``).
+    ``f1``..``f3``, ``dx``: scratch (n_nodes,)."""
+    n = u.shape[1]
+    for b in range(rows.size):
+        c = cl[b]
+        for i in range(n):
+            uu = u[b, i]
+            nr = nn[b, i] * r[b, i]
+            if abs(uu) < 1e-6:
+                g = g_tangent[b]
+            else:
+                g = (nr - c) * (nr + c) / (uu * uu)
+            sg = math.sqrt(1e-300 if g < 1e-300 else g)
+            f1[i] = 2.0 * c / (r[b, i] * sg)
+            if paths:
+                f2[i] = 2.0 * nn[b, i] * r[b, i] / sg
+                f3[i] = 2.0 * nn[b, i] * nn[b, i] * r[b, i] / sg
+            if i + 1 < n:
+                dx[i] = u[b, i + 1] - uu
+        _trapezoid_into(phi, rows[b], f1, dx, n)
+        if paths:
+            _trapezoid_into(path, rows[b], f2, dx, n)
+            _trapezoid_into(opt, rows[b], f3, dx, n)
+
+
+def _crpl_trace_high_py(r, nn, ch, rows, phi, path, opt, paths, f1, f2, f3, dx):
+    """``refraction.trace_crpl_rays`` for rays integrated directly in radius: the same radii
+    ``r`` and refractive indices ``nn`` (n_nodes,) for every ray, w = sqrt((n r - c)(n r + c)),
+    the integrands c / (r w) (and n r / w, n^2 r / w with ``paths``) summed by the trapezoid
+    rule into rows ``rows`` of ``phi`` (``path``, ``opt``). ``f1``..``f3``, ``dx``: scratch."""
+    n = r.size
+    for i in range(n - 1):
+        dx[i] = r[i + 1] - r[i]
+    for b in range(rows.size):
+        c = ch[b]
+        for i in range(n):
+            nr = nn[i] * r[i]
+            w = math.sqrt((nr - c) * (nr + c))
+            f1[i] = c / (r[i] * w)
+            if paths:
+                f2[i] = nn[i] * r[i] / w
+                f3[i] = nn[i] * nn[i] * r[i] / w
+        _trapezoid_into(phi, rows[b], f1, dx, n)
+        if paths:
+            _trapezoid_into(path, rows[b], f2, dx, n)
+            _trapezoid_into(opt, rows[b], f3, dx, n)
+
+
+def _crpl_at_height_py(hh, q, h, above, above_col, out):
+    """``refraction.CrplRays.at_height``: for each ray i, ``q`` (its central angle or path
+    along the nodes) where it first reaches each height ``h`` climbing: ``np.interp`` on
+    the rising part of the ray (from its lowest node), ``q[-1] + above[i, above_col[j]]``
+    past its last node (``above``: the straight line's increment, computed by the caller for
+    the heights with ``above_col[j] >= 0``), NaN below the tangent point (``out`` holds NaN)."""
+    n_r, n = hh.shape
+    m = h.size
+    for i in range(n_r):
+        k0 = 0
+        for k in range(1, n):
+            if hh[i, k] < hh[i, k0]:
+                k0 = k
+        lo, top = hh[i, k0], hh[i, n - 1]
+        p = k0
+        prev = -math.inf
+        for j in range(m):
+            x = h[j]
+            if x >= lo and x <= top:
+                if not x >= prev:  # unsorted heights: search the rising part again
+                    p = k0
+                v, p = _interp_walk(x, hh[i, k0:], q[i, k0:], p - k0)
+                p += k0
+                prev = x
+                out[i, j] = v
+            elif x > top:
+                out[i, j] = q[i, n - 1] + above[i, above_col[j]]
+
+
+if HAVE_NUMBA:  # pragma: no branch
+    crpl_trace_low = numba.njit(cache=True, nogil=True)(_crpl_trace_low_py)
+    crpl_trace_high = numba.njit(cache=True, nogil=True)(_crpl_trace_high_py)
+    crpl_at_height = numba.njit(cache=True, nogil=True)(_crpl_at_height_py)
+else:  # pragma: no cover
+    crpl_trace_low = crpl_trace_high = crpl_at_height = None

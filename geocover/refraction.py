@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
+import weakref
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -335,6 +337,8 @@ _GRID_RANGES = 3001
 #: Ground-range columns of the CRPL correction grid computed together (temporaries are
 #: heights x block).
 _GRID_BLOCK = 128
+#: The same for the numba kernels (their temporaries stay in the core's cache).
+_GRID_BLOCK_NUMBA = 32
 
 
 def refraction_exponent_per_km(surface_refractivity_n: ArrayLike = CRPL_SURFACE_REFRACTIVITY_N):
@@ -407,6 +411,21 @@ class CrplRays:
         h = np.atleast_1d(h0).ravel()
         out = np.full((self.elevation_deg.size, h.size), np.nan)
         r_top = EARTH_RADIUS_M + CRPL_TOP_M
+        kern = _numba_kernels()
+        if kern is not None:
+            # beyond the top: the straight line's increments, for the heights above the lowest
+            # top node (numpy's arccos: its SIMD and scalar results may differ by an ulp)
+            hh, q = np.ascontiguousarray(self.height_m), np.ascontiguousarray(getattr(self, quantity))
+            above = h > np.min(hh[:, -1])
+            col = np.where(above, np.cumsum(above) - 1, -1)
+            c = np.asarray(self.invariant_m, float)[:, None]
+            r = EARTH_RADIUS_M + h[above][None, :]
+            if quantity == "phi_rad":
+                inc = np.arccos(np.minimum(c / r, 1.0)) - _acos_top(c[:, 0])[:, None]
+            else:
+                inc = np.sqrt(np.maximum(r * r - c * c, 0.0)) - np.sqrt(np.maximum(r_top * r_top - c * c, 0.0))
+            kern.crpl_at_height(hh, q, np.ascontiguousarray(h), np.ascontiguousarray(inc), col, out)
+            return out.reshape((self.elevation_deg.size,) + np.shape(h0))
         for i in range(self.elevation_deg.size):
             hh, q = self.height_m[i], getattr(self, quantity)[i]
             k0 = int(np.argmin(hh))  # the rising part starts at the tangent point
@@ -483,6 +502,11 @@ def trace_crpl_rays(antenna_height_m: float, elevation_deg: ArrayLike, *,
     path = np.empty((m, n_nodes)) if paths else None
     opt = np.empty((m, n_nodes)) if paths else None
     r_t_all = np.full(m, np.nan)
+    # numba kernels for the integrals (the numpy code's arithmetic; the exponentials stay in numpy)
+    kern = _numba_kernels()
+    scratch = tuple(np.empty(n_nodes) for _ in range(4)) if kern is not None else ()
+    if kern is not None and not paths:
+        path = opt = np.empty((0, 0))
 
     def integrate(rows, du, pairs):
         """Cumulative trapezoid of each (destination, integrand) pair along the nodes, into
@@ -526,18 +550,28 @@ def trace_crpl_rays(antenna_height_m: float, elevation_deg: ArrayLike, *,
             r = rt[:, None] + u * u
             hh = r - EARTH_RADIUS_M
             nn = _n_of_h(hh, ns, ce)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                g = (nn * r - cl[:, None]) * (nn * r + cl[:, None]) / (u * u)
             dq_t = _n_of_h(rt - EARTH_RADIUS_M, ns, ce) - rt * 1e-6 * ns * ce * np.exp(-ce * (rt - EARTH_RADIUS_M))
-            g = np.where(np.abs(u) < 1e-6, (2.0 * cl * dq_t)[:, None], g)
-            sg = np.sqrt(np.maximum(g, 1e-300))
-            du = np.diff(u, axis=1)
-            integrate(rows, du, ((phi, 2.0 * cl[:, None] / (r * sg)),))
-            if paths:
-                integrate(rows, du, ((path, 2.0 * nn * r / sg), (opt, 2.0 * nn * nn * r / sg)))
+            if kern is not None:
+                kern.crpl_trace_low(u, r, nn, cl, 2.0 * cl * dq_t, rows, phi, path, opt, paths, *scratch)
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    g = (nn * r - cl[:, None]) * (nn * r + cl[:, None]) / (u * u)
+                g = np.where(np.abs(u) < 1e-6, (2.0 * cl * dq_t)[:, None], g)
+                sg = np.sqrt(np.maximum(g, 1e-300))
+                du = np.diff(u, axis=1)
+                integrate(rows, du, ((phi, 2.0 * cl[:, None] / (r * sg)),))
+                if paths:
+                    integrate(rows, du, ((path, 2.0 * nn * r / sg), (opt, 2.0 * nn * nn * r / sg)))
             hgt[rows] = hh
     high = ~low
-    if high.any():
+    if high.any() and kern is not None:  # every such ray has the same nodes in radius
+        high_rows = np.flatnonzero(high)
+        v = np.linspace(0.0, 1.0, n_nodes)
+        r = r_a + (r_top - r_a) * v ** 2
+        hh = r - EARTH_RADIUS_M
+        kern.crpl_trace_high(r, _n_of_h(hh, ns, ce), c[high_rows], high_rows, phi, path, opt, paths, *scratch)
+        hgt[high_rows] = hh
+    elif high.any():
         v = np.linspace(0.0, 1.0, n_nodes)
         high_rows = np.flatnonzero(high)
         for b in range(0, high_rows.size, _TRACE_BLOCK):
@@ -553,6 +587,8 @@ def trace_crpl_rays(antenna_height_m: float, elevation_deg: ArrayLike, *,
                 integrate(rows, dr, ((path, nn * r / w), (opt, nn * nn * r / w)))
             hgt[rows] = hh
     th = np.where(np.isfinite(r_t_all) & (e < 0), r_t_all - EARTH_RADIUS_M, np.nan)
+    if not paths:
+        path = opt = None
     return CrplRays(h_a, ns, e_deg, c, phi, hgt, path, opt, th)
 
 
@@ -627,14 +663,73 @@ class CrplSite:
         height grows with the elevation and can be inverted, descending parts included).
         Under the grazing ray: before its tangent point (rays steeper down than it, short
         paths near the radar) the first-kilometre effective radius's correction; beyond it
-        the grazing ray's correction at that range, so those points stay below it."""
+        the grazing ray's correction at that range, so those points stay below it.
+
+        Built on first use, once (a lock: threads sharing a site wait for the one building
+        it). The ray heights and their inversion run in a numba kernel when available
+        (``_kernels.crpl_grid_block``, the numpy code's arithmetic: the same table to the
+        bit, tests/test_crpl_fast.py), else in numpy (:meth:`_correction_grid_numpy`)."""
         cached = self.__dict__.get("_grid")
         if cached is not None:
             return cached
+        with _site_lock(self):
+            cached = self.__dict__.get("_grid")
+            if cached is None:
+                cached = self._build_correction_grid(numba_kernels=_use_numba())
+                object.__setattr__(self, "_grid", cached)
+        return cached
+
+    def _grid_axes(self):
+        """Node heights (m) and ground ranges (m) of the correction grid."""
         h_a = self.rays.antenna_height_m
         hs = np.unique(np.concatenate([_CORRECTION_HEIGHTS_M, [h_a]]))
         s_max = float(np.nanmax(self.phi_table)) * EARTH_RADIUS_M
-        ss = np.linspace(0.0, s_max, _GRID_RANGES)
+        return hs, np.linspace(0.0, s_max, _GRID_RANGES)
+
+    def _build_correction_grid(self, numba_kernels: bool):
+        """The correction grid (heights, ground ranges, float32 corrections), not cached."""
+        if not numba_kernels:
+            return self._correction_grid_numpy()
+        from . import _kernels
+
+        h_a = self.rays.antenna_height_m
+        hs, ss = self._grid_axes()
+        phi = ss / EARTH_RADIUS_M
+        e = self.rays.elevation_deg
+        ph = np.ascontiguousarray(self.rays.phi_rad)
+        hh = np.ascontiguousarray(self.rays.height_m)
+        c = np.ascontiguousarray(self.rays.invariant_m, dtype=float)
+        acos_top = _acos_top(c)
+        re = _crpl_effective_radius(self.rays.surface_refractivity_n)
+        m = int(np.searchsorted(ss, self.horizon_ground_range_m, side="right"))
+        tab32 = np.empty((hs.size, ss.size), np.float32)
+        # _geometric_elevation_deg's per-column sines (the kernel does its arithmetic, numpy
+        # its arctan2: numpy's SIMD arctan2 and libm's may differ by an ulp)
+        t = ss / EARTH_RADIUS_M
+        sin2_half, sin_t = np.sin(t / 2.0) ** 2, np.sin(t)
+        ptr = np.zeros(e.size, np.intp)
+        col = np.empty(e.size)
+        el, num, den = (np.zeros((_GRID_BLOCK_NUMBA, hs.size)) for _ in range(3))  # (columns, heights)
+        h_gb = np.empty(_GRID_BLOCK_NUMBA)
+        for j0 in range(0, ss.size, _GRID_BLOCK_NUMBA):
+            j1 = min(j0 + _GRID_BLOCK_NUMBA, ss.size)
+            nb = j1 - j0
+            _kernels.crpl_grid_block(ph, hh, c, acos_top, phi, j0, j1, hs, e, 1e8, 9.9e7, EARTH_RADIUS_M,
+                                     ptr, col, el, h_gb, EARTH_RADIUS_M + h_a, sin2_half, sin_t, num, den)
+            atan = np.arctan2(num, den, out=num)
+            _kernels.crpl_grid_finish(el, atan, nb, tab32, j0)  # corrections < 1 deg: float32 keeps 1e-7 deg
+            mb = min(max(m - j0, 0), nb)  # columns of this block before the horizon
+            if mb:
+                under = hs[:, None] < h_gb[None, :mb]
+                s2, h2 = np.broadcast_arrays(ss[None, j0:j0 + mb], hs[:, None])
+                fix = (_geometric_elevation_deg(s2, h_a, h2, re) - _geometric_elevation_deg(s2, h_a, h2))[under]
+                tab32[:, j0:j0 + mb][under] = fix
+        return hs, ss, tab32
+
+    def _correction_grid_numpy(self):
+        """:meth:`_correction_grid` in numpy (the reference of the numba kernel)."""
+        h_a = self.rays.antenna_height_m
+        hs, ss = self._grid_axes()
         phi = ss / EARTH_RADIUS_M
         e = self.rays.elevation_deg
         n_r = e.size
@@ -674,9 +769,7 @@ class CrplSite:
                 tab[:, :mb] = np.where(under[:, :mb], _geometric_elevation_deg(s2, h_a, h2, re)
                                        - _geometric_elevation_deg(s2, h_a, h2), tab[:, :mb])
             tab32[:, j0:j1] = tab  # corrections < 1 deg: float32 keeps 1e-7 deg
-        grid = (hs, ss, tab32)
-        object.__setattr__(self, "_grid", grid)
-        return grid
+        return hs, ss, tab32
 
     def lowest_visible_altitude(self, ground_range_m: ArrayLike, elevation_deg: ArrayLike) -> np.ndarray:
         """Height (m) at a ground range of the ray leaving at an elevation (clipped to the
@@ -708,6 +801,39 @@ def _ray_height(rays: CrplRays, k: int, phi: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         line = np.where(arg < np.pi / 2, c / np.cos(np.minimum(arg, np.pi / 2)) - EARTH_RADIUS_M, np.inf)
     return np.where(phi <= ph[-1], np.interp(phi, ph, hh), line)
+
+
+def _acos_top(c: np.ndarray) -> np.ndarray:
+    """arccos(min(c / r_top, 1)) per ray invariant c, as :func:`_ray_height` computes it (one
+    scalar at a time: numpy's scalar and SIMD arccos may differ by an ulp)."""
+    r_top = EARTH_RADIUS_M + CRPL_TOP_M
+    return np.array([np.arccos(min(ck / r_top, 1.0)) for ck in c.tolist()])
+
+
+def _use_numba() -> bool:
+    from . import _kernels
+
+    return _kernels.use_numba()
+
+
+def _numba_kernels():
+    """The :mod:`geocover._kernels` module when its numba kernels are in use, else None."""
+    from . import _kernels
+
+    return _kernels if _kernels.use_numba() else None
+
+
+_SITE_LOCKS_GUARD = threading.Lock()
+_SITE_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _site_lock(site) -> threading.Lock:
+    """The lock of one site's lazily built tables (one per site object)."""
+    with _SITE_LOCKS_GUARD:
+        lock = _SITE_LOCKS.get(site)
+        if lock is None:
+            lock = _SITE_LOCKS[site] = threading.Lock()
+        return lock
 
 
 def _geometric_elevation_deg(s, h_a, h, radius_m: float = EARTH_RADIUS_M):

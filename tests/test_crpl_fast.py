@@ -1,0 +1,112 @@
+"""The numba kernels that build a CRPL site's tables (ray trace, first-crossing table,
+elevation-correction grid) against the numpy code they replace (``GEOCOVER_NO_NUMBA=1``,
+the fallback and the reference).
+
+The kernels do the numpy code's arithmetic operation for operation (``np.interp``'s formula
+and special cases, ``np.searchsorted`` on the same rounded keys, numpy's sequential cumsum)
+and leave numpy the functions whose SIMD versions differ from libm by an ulp (exp, arccos,
+arctan2), so the tolerance is zero: every array must be the same to the bit (NaN where the
+reference has NaN). The independent checks of the CRPL model itself (MathWorks examples,
+an independent scipy ray trace, PHYSICS.md) are tests/test_refraction_crpl.py and
+tests/test_refraction_refs.py.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from geocover import _kernels, refraction
+from geocover.refraction import trace_crpl_rays
+
+pytestmark = pytest.mark.skipif(not _kernels.HAVE_NUMBA, reason="numba not installed")
+
+#: (antenna height m, Ns N-units): the sea surface (grazing ray at 0 deg), low and high
+#: masts, a mountain site, an airborne height, and two other surface refractivities.
+CASES = [(0.0, 313.0), (10.0, 313.0), (728.8, 313.0), (2090.0, 313.0), (15000.0, 313.0), (99.9, 250.0),
+         (812.3, 400.0)]
+
+
+def _numpy(monkeypatch, fn):
+    with monkeypatch.context() as m:
+        m.setenv("GEOCOVER_NO_NUMBA", "1")
+        return fn()
+
+
+def _same(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+
+
+def _site_rays(h_a, ns):
+    """The elevations of crpl_site's ray family (grazing ray to 90 deg)."""
+    e_g = refraction._grazing_elevation_deg(h_a, ns)
+    t = np.linspace(0.0, 1.0, refraction._SITE_RAYS)
+    return e_g + (90.0 - e_g) * t**2
+
+
+@pytest.mark.parametrize(("h_a", "ns"), CASES)
+def test_site_tables_identical_to_numpy(monkeypatch, h_a, ns):
+    monkeypatch.delenv("GEOCOVER_NO_NUMBA", raising=False)
+    fast = refraction._trace_site(h_a, ns)
+    ref = _numpy(monkeypatch, lambda: refraction._trace_site(h_a, ns))
+    for name in ("elevation_deg", "invariant_m", "phi_rad", "height_m", "tangent_height_m"):
+        assert _same(getattr(fast.rays, name), getattr(ref.rays, name)), name
+    assert fast.rays.path_m is None and fast.rays.optical_path_m is None  # traced with paths=False
+    assert _same(fast.phi_table, ref.phi_table)
+    grid_fast = fast._build_correction_grid(numba_kernels=True)
+    grid_ref = ref._build_correction_grid(numba_kernels=False)
+    for a, b in zip(grid_fast, grid_ref, strict=True):
+        assert _same(a, b)
+
+
+@pytest.mark.parametrize(("h_a", "ns"), [(10.0, 313.0), (2090.0, 400.0)])
+def test_traced_paths_and_first_crossings_identical_to_numpy(monkeypatch, h_a, ns):
+    # paths=True (range_to_height, height_to_range use them), a few rays below and above the
+    # low-ray limit (1.5 deg), and heights unsorted, repeated, NaN, below the tangent point,
+    # on nodes, and above the atmosphere's top (the straight-line branch)
+    monkeypatch.delenv("GEOCOVER_NO_NUMBA", raising=False)
+    e = np.array([refraction._grazing_elevation_deg(h_a, ns), -0.01, 0.0, 0.3, 1.5, 1.6, 10.0, 45.0, 90.0])
+    fast = trace_crpl_rays(h_a, e, surface_refractivity_n=ns)
+    ref = _numpy(monkeypatch, lambda: trace_crpl_rays(h_a, e, surface_refractivity_n=ns))
+    for name in ("phi_rad", "height_m", "path_m", "optical_path_m", "tangent_height_m"):
+        assert _same(getattr(fast, name), getattr(ref, name)), name
+    rng = np.random.default_rng(13)
+    h = np.concatenate([rng.uniform(0.0, 3e5, 200), rng.uniform(0.0, 4e7, 50), [np.nan, 0.0, h_a, 1e5, 1e5],
+                        fast.height_m[3, ::500], [5e4, 1e3, 2e7]])
+    for q in ("phi_rad", "path_m", "optical_path_m"):
+        got = fast.at_height(h, q)
+        assert _same(got, _numpy(monkeypatch, lambda q=q: ref.at_height(h, q))), q
+        assert np.isfinite(got).sum() > 0.5 * got.size  # the comparison is not between all-NaN tables
+    assert fast.at_height(123.0).shape == (e.size,)  # scalar height: one value per ray
+
+
+def test_correction_grid_built_once_across_threads(monkeypatch):
+    # a site shared by threads: one builds the grid, the others wait for it and get the same
+    # arrays (the lock of CrplSite._correction_grid)
+    site = refraction._trace_site(321.0, 313.0)
+    calls = []
+    build = refraction.CrplSite._build_correction_grid
+
+    def counting(self, numba_kernels):
+        calls.append(1)
+        return build(self, numba_kernels)
+
+    monkeypatch.setattr(refraction.CrplSite, "_build_correction_grid", counting)
+    out = [None] * 4
+    start = threading.Barrier(4)
+
+    def run(i):
+        start.wait()
+        out[i] = site._correction_grid()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert all(o is out[0] for o in out)
