@@ -619,3 +619,174 @@ if HAVE_NUMBA:  # pragma: no branch
     crpl_at_height = numba.njit(cache=True, nogil=True)(_crpl_at_height_py)
 else:  # pragma: no cover
     crpl_trace_low = crpl_trace_high = crpl_at_height = None
+
+
+# ------------------------------------------------------------------ minimum-energy aim
+# (trajectory._min_energy_rotating): the rotating-Earth minimum-energy member of the family of
+# trajectories through a target, solved target by target. ``_me_pass_py`` is written with numpy
+# ufuncs and arithmetic only, so that the same code runs on float scalars (numba, one target at
+# a time) and on arrays (the numpy fallback, trajectory._min_energy_rotating_np).
+def _me_pass_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, az, vr, sgr, t_all,
+                tbf, hbf, vfull, kb, mu, r_e, omega):
+    """One fixed-point pass of ``trajectory._rotating_member`` (see there) for a member labelled
+    by its inertial flight-path angle (cosine ``cg``, sine ``sg``): from a launch azimuth ``az``
+    (rad), ground-relative burnout speed ``vr`` (m/s), sine of the ground-relative flight-path
+    angle ``sgr`` and time of flight ``t_all`` (s), the burnout point (boost with energy
+    management: burn ``tbf f``, altitude ``hbf f^2``, f = vr / vfull clipped to [0, 1]; vfull
+    0 = always the full burn; ``kb`` 1 with a boost, 0 without), the conic from there to the
+    target (unit vector t) turned by the Earth's rotation during the free flight, and the
+    ground-relative state, azimuth and time it implies. Launch frame: unit vector u, east e,
+    north n. NaN where no conic exists. Returns ``(az, vr, sgr, t_all)``."""
+    f = np.minimum(np.maximum(vr / vfull, 0.0), 1.0)
+    tb, hb = tbf * f, hbf * f * f
+    cgr = np.sqrt(np.maximum(1.0 - sgr * sgr, 0.0))
+    angb = kb * vr * cgr * tb / (3.0 * (r_e + hb))  # boost ground range / R (trajectory._boost_range)
+    saz, caz = np.sin(az), np.cos(az)
+    dx, dy, dz = saz * ex + caz * nx, saz * ey + caz * ny, saz * ez + caz * nz
+    sa, ca = np.sin(angb), np.cos(angb)
+    bx, by, bz = ca * ux + sa * dx, ca * uy + sa * dy, ca * uz + sa * dz  # burnout point (unit)
+    hx, hy, hz = ca * dx - sa * ux, ca * dy - sa * uy, ca * dz - sa * uz  # boost direction there
+    r1 = r_e + hb
+    rot = omega * (t_all - tb)
+    sr, cr = np.sin(rot), np.cos(rot)
+    px, py, pz = cr * tx - sr * ty, sr * tx + cr * ty, tz  # the target at impact, inertial axes
+    cos_psi = bx * px + by * py + bz * pz
+    qx, qy, qz = px - cos_psi * bx, py - cos_psi * by, pz - cos_psi * bz
+    sin_psi = np.sqrt(qx * qx + qy * qy + qz * qz)
+    den = r1 * cg * ((r1 / r_e) * cg - (cg * cos_psi - sg * sin_psi))
+    v_in = np.sqrt(mu * (1.0 - cos_psi) / den)  # trajectory._speed_for; NaN: no conic
+    vh, vu = v_in * cg / sin_psi, v_in * sg
+    wx = vh * qx + vu * bx + omega * r1 * by  # ground-relative velocity: inertial - omega z x r
+    wy = vh * qy + vu * by - omega * r1 * bx
+    wz = vh * qz + vu * bz
+    vr_new = np.sqrt(wx * wx + wy * wy + wz * wz)
+    sgr_new = np.minimum(np.maximum((wx * bx + wy * by + wz * bz) / vr_new, -1.0), 1.0)
+    # turn the launch azimuth by the heading change wanted at burnout: from the boost's
+    # direction h to the horizontal velocity, clockwise seen from above
+    cx, cy, cz = hy * wz - hz * wy, hz * wx - hx * wz, hx * wy - hy * wx
+    dhead = np.arctan2(-(cx * bx + cy * by + cz * bz), hx * wx + hy * wy + hz * wz)
+    # time along the conic (trajectory._conic_time): Kepler's equation, eccentric anomalies from
+    # e cos(nu), e sin(nu) at burnout (0) and impact (i)
+    hm = r1 * v_in * cg
+    p = hm * hm / mu
+    ec0, es0 = p / r1 - 1.0, hm * v_in * sg / mu
+    eci, esi = ec0 * cos_psi - es0 * sin_psi, es0 * cos_psi + ec0 * sin_psi
+    e2 = ec0 * ec0 + es0 * es0
+    sq = np.sqrt(1.0 - e2)
+    e0 = np.arctan2(sq * es0, e2 + ec0)
+    ei = np.arctan2(sq * esi, e2 + eci)
+    ei = ei + (2.0 * np.pi) * (ei < e0)
+    m = (ei - sq * esi / (1.0 + eci)) - (e0 - sq * es0 / (1.0 + ec0))
+    a = p / (1.0 - e2)
+    t_new = tb + m * np.sqrt(a * a * a / mu)
+    return az + dhead, vr_new, sgr_new, t_new
+
+
+if HAVE_NUMBA:  # pragma: no branch
+    _me_pass = numba.njit(inline="always", cache=True, error_model="numpy")(_me_pass_py)
+else:  # pragma: no cover
+    _me_pass = _me_pass_py
+
+
+def _me_start_py(ang, tbf, hbf, vfull, kb, mu, r_e, iters):
+    """Start of the minimum-energy solve (``trajectory.min_energy_state``'s fixed point, non-
+    rotating Earth, a fixed number of passes): flight-path angle (rad), burnout speed (m/s) and
+    burn time (s) for total range angles ``ang`` (rad)."""
+    r1 = r_e + hbf
+    g = 0.5 * np.arctan2(np.sin(ang), r1 / r_e - np.cos(ang))
+    v = np.sqrt(mu * (1.0 - np.cos(ang)) / (r1 * np.cos(g) * ((r1 / r_e) * np.cos(g) - np.cos(g + ang))))
+    tb = tbf + 0.0 * ang
+    for _ in range(iters):
+        f = np.minimum(np.maximum(v / vfull, 0.0), 1.0)
+        tb, hb = tbf * f, hbf * f * f
+        psi = np.maximum(ang - kb * v * np.cos(g) * tb / (3.0 * (r_e + hb)), 1e-9)
+        r1 = r_e + hb
+        g = 0.5 * np.arctan2(np.sin(psi), r1 / r_e - np.cos(psi))
+        v = np.sqrt(mu * (1.0 - np.cos(psi)) / (r1 * np.cos(g) * ((r1 / r_e) * np.cos(g) - np.cos(g + psi))))
+    return g, v, tb
+
+
+def _me_step_py(v0, vp, vm, h, smax):
+    """Newton step (rad) towards the least speed from the speeds at g, g + h and g - h (the
+    vertex of their parabola), clipped to +-smax; downhill by smax where the parabola does not
+    open upwards."""
+    curv = vp - 2.0 * v0 + vm
+    return np.minimum(np.maximum(-0.5 * h * (vp - vm) / np.maximum(curv, 1e-300), -smax), smax)
+
+
+#: Convergence of the minimum-energy solve: every member's last fixed-point pass moved the
+#: azimuth by <= ME_TOL_AZ_RAD (6e-8 m on the ground per 1,000 km), the speed by <= ME_TOL_V_MPS
+#: and the time of flight by <= ME_TOL_T_S (5e-7 m of the Earth's turn), and the last Newton
+#: step on the inertial angle was <= ME_TOL_G_RAD.
+ME_TOL_AZ_RAD, ME_TOL_V_MPS, ME_TOL_T_S, ME_TOL_G_RAD = 1e-12, 1e-8, 1e-8, 1e-10
+
+
+def _min_energy_aim_py(u1, e1, n1, ut, ang, az0, tbf, hbf, vfull, mu, r_e, omega, h, smax, w, max_iter, out):
+    """Minimum-energy members on the rotating Earth, target by target (see
+    ``trajectory._min_energy_rotating``). Rows of ``out``: launch azimuth (rad), ground-relative
+    burnout speed (m/s), ground-relative flight-path angle (rad), inertial flight-path angle
+    (rad), iterations (-1: did not converge)."""
+    kb = 1.0 if (tbf > 0.0 and hbf > 0.0) else 0.0
+    ch, sh = math.cos(h), math.sin(h)
+    for i in range(ang.size):
+        ux, uy, uz = u1[i, 0], u1[i, 1], u1[i, 2]
+        ex, ey, ez = e1[i, 0], e1[i, 1], e1[i, 2]
+        nx, ny, nz = n1[i, 0], n1[i, 1], n1[i, 2]
+        tx, ty, tz = ut[i, 0], ut[i, 1], ut[i, 2]
+        g, v, tb = _me_start(ang[i], tbf, hbf, vfull, kb, mu, r_e, 4)
+        gi = g
+        a0 = ap = am = az0[i]
+        v0 = vp = vm = v
+        s0 = sp = sm = math.sin(g)
+        t0 = tp = tm = tb
+        done = -1
+        for it in range(max_iter):
+            cg, sg = math.cos(gi), math.sin(gi)
+            a0n, v0n, s0n, t0n = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, a0, v0, s0, t0,
+                                          tbf, hbf, vfull, kb, mu, r_e, omega)
+            apn, vpn, spn, tpn = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg * ch - sg * sh,
+                                          sg * ch + cg * sh, ap, vp, sp, tp, tbf, hbf, vfull, kb, mu, r_e, omega)
+            amn, vmn, smn, tmn = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg * ch + sg * sh,
+                                          sg * ch - cg * sh, am, vm, sm, tm, tbf, hbf, vfull, kb, mu, r_e, omega)
+            # under-relaxed passes (the fixed point's leading mode is ~ -0.09 per pass)
+            a0n, v0n, s0n, t0n = a0 + w * (a0n - a0), v0 + w * (v0n - v0), s0 + w * (s0n - s0), t0 + w * (t0n - t0)
+            apn, vpn, spn, tpn = ap + w * (apn - ap), vp + w * (vpn - vp), sp + w * (spn - sp), tp + w * (tpn - tp)
+            amn, vmn, smn, tmn = am + w * (amn - am), vm + w * (vmn - vm), sm + w * (smn - sm), tm + w * (tmn - tm)
+            step = _me_step(v0n, vpn, vmn, h, smax)
+            if not (math.isfinite(step) and math.isfinite(v0n) and math.isfinite(vpn) and math.isfinite(vmn)
+                    and math.isfinite(t0n) and math.isfinite(a0n)):
+                break
+            small = (abs(a0n - a0) <= ME_TOL_AZ_RAD and abs(v0n - v0) <= ME_TOL_V_MPS and abs(t0n - t0) <= ME_TOL_T_S
+                     and abs(apn - ap) <= ME_TOL_AZ_RAD and abs(vpn - vp) <= ME_TOL_V_MPS
+                     and abs(amn - am) <= ME_TOL_AZ_RAD and abs(vmn - vm) <= ME_TOL_V_MPS
+                     and vpn - 2.0 * v0n + vmn > 0.0)
+            # move the three members by the step, their states along the family's slope
+            k = step / (2.0 * h)
+            da, dv, ds, dt = (apn - amn) * k, (vpn - vmn) * k, (spn - smn) * k, (tpn - tmn) * k
+            a0, v0, s0, t0 = a0n + da, v0n + dv, s0n + ds, t0n + dt
+            ap, vp, sp, tp = apn + da, vpn + dv, spn + ds, tpn + dt
+            am, vm, sm, tm = amn + da, vmn + dv, smn + ds, tmn + dt
+            gi = gi + step
+            if small and abs(step) <= ME_TOL_G_RAD:
+                done = it + 1
+                break
+        if done > 0:  # the member at the final angle, from the moved state
+            cg, sg = math.cos(gi), math.sin(gi)
+            for _ in range(max_iter):
+                a1, v1, s1, t1 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, a0, v0, s0, t0,
+                                          tbf, hbf, vfull, kb, mu, r_e, omega)
+                ok = abs(a1 - a0) <= ME_TOL_AZ_RAD and abs(v1 - v0) <= ME_TOL_V_MPS and abs(t1 - t0) <= ME_TOL_T_S
+                a0, v0, s0, t0 = a1, v1, s1, t1
+                if ok:
+                    break
+            else:
+                done = -1
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4] = a0, v0, math.asin(s0), gi, done
+
+
+if HAVE_NUMBA:  # pragma: no branch
+    _me_start = numba.njit(inline="always", cache=True, error_model="numpy")(_me_start_py)
+    _me_step = numba.njit(inline="always", cache=True, error_model="numpy")(_me_step_py)
+    min_energy_aim = numba.njit(cache=True, nogil=True, error_model="numpy")(_min_energy_aim_py)
+else:  # pragma: no cover
+    _me_start, _me_step, min_energy_aim = _me_start_py, _me_step_py, None

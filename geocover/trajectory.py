@@ -803,7 +803,10 @@ def aim(launch_lat_deg: ArrayLike, launch_lon_deg: ArrayLike, target_lat_deg: Ar
     spec = _Boost(float(burn_time_s), float(burnout_altitude_m), full_speed_mps)
     rcs = dict(body_rcs_m2=body_rcs_m2, warhead_rcs_m2=warhead_rcs_m2)
     fam = _Family(lat1, lon1, ut, np.degrees(az_rad), ang, spec, rotating, rcs, tol_m, max_iter)
-    g_me, v_me = min_energy_state(ang, spec.hb, spec.tb, full_speed_mps)
+    if rotating and mode == "min-energy" and speed_mps is None:
+        g_me = v_me = None  # the rotating solve starts on its own (computed where it falls back)
+    else:
+        g_me, v_me = min_energy_state(ang, spec.hb, spec.tb, full_speed_mps)
     apo_bounds = fpa_bounds = None
     if speed_mps is not None:
         _, _, _, traj = fam.speed_root(float(speed_mps), g_me, "lofted" if mode == "lofted" else "depressed")
@@ -889,12 +892,39 @@ class _Family:
         return self._newton(az, g, np.where(np.isfinite(v), v, 1.0), fixed_speed=False)
 
     def min_energy(self, g_me, v_me):
+        """The minimum-energy member. ``g_me``, ``v_me``: :func:`min_energy_state`'s angle (deg)
+        and speed (m/s), or None (computed where needed)."""
         az = self.az0
         if self.rotating:
-            az, g, v = _rotating_min_energy(self, az, g_me, v_me)
-            return self._newton(az, g, v, fixed_speed=False)
+            return self._min_energy_rotating(g_me, v_me)
+        if g_me is None:
+            g_me, v_me = min_energy_state(self.ang, self.spec.hb, self.spec.tb, self.spec.v_full)
         g_me, v_me = self._least_speed(g_me, v_me)
         return az, g_me, v_me, _shoot(self.lat1, self.lon1, az, v_me, g_me, self.spec, False, self.rcs)
+
+    def _min_energy_rotating(self, g_me, v_me):
+        """Rotating Earth: :func:`_min_energy_rotating` target by target, flown once; where it
+        does not converge, land within ``ME_MISS_M`` of the target or give an angle within
+        1-89 deg, the parabolic search of :func:`_rotating_min_energy` and Newton's method on
+        shot trajectories (:meth:`_newton`) instead."""
+        u1 = _unit(self.lat1, self.lon1)
+        az, g, v, ok = _min_energy_rotating(u1, *_east_north(u1), self.ut, self.ang, np.radians(self.az0), self.spec)
+        with np.errstate(invalid="ignore"):
+            ok &= (g > 1.0) & (g < 89.0) & (v > 0)
+            traj = _shoot(self.lat1, self.lon1, np.where(ok, az, self.az0), np.where(ok, v, 1.0),
+                          np.where(ok, g, 45.0), self.spec, True, self.rcs)
+            ok &= _miss_m(traj, self.ut) <= ME_MISS_M
+        out = (az, g, v, traj)
+        bad = np.flatnonzero(~ok)
+        if bad.size:
+            sub = self._sub(bad)
+            if g_me is None:
+                g_b, v_b = min_energy_state(sub.ang, self.spec.hb, self.spec.tb, self.spec.v_full)
+            else:
+                g_b, v_b = np.asarray(g_me)[bad], np.asarray(v_me)[bad]
+            a_b, g_b, v_b = _rotating_min_energy(sub, sub.az0, g_b, v_b)
+            out = _merge(out, sub._newton(a_b, g_b, v_b, fixed_speed=False), bad)
+        return out
 
     def _least_speed(self, g_me, v_me):
         """The non-rotating member with the least burnout speed (deg, m/s), from
@@ -1216,6 +1246,118 @@ def _rotating_min_energy(fam: _Family, az, g, v):
     with np.errstate(invalid="ignore"):
         keep = np.isfinite(v) & np.isfinite(g) & (g > 1.0) & (np.abs(g - g0) <= 10.0)
     return np.where(keep, az, az0), np.where(keep, g, g0), np.where(keep, v, v0)
+
+
+#: Minimum-energy solve on the rotating Earth (:func:`_min_energy_rotating`): half-width (rad)
+#: of the three members whose speeds give each Newton step on the inertial angle, the largest
+#: step (rad), the under-relaxation of the fixed-point passes, and the iteration cap.
+ME_H_RAD, ME_MAX_STEP_RAD, ME_RELAX, ME_MAX_ITER = 1e-3, 0.05, 0.9, 40
+#: A converged minimum-energy solve must land this close (m) to its target when flown
+#: (:func:`fly`); it lands within ~1e-6 m (float64 rounding of positions on a 6,371 km sphere).
+ME_MISS_M = 1e-3
+
+
+def _min_energy_rotating(u1, east1, north1, ut, ang, az0, spec: _Boost):
+    """The minimum-energy member of the family through each target on the rotating Earth,
+    solved target by target to convergence: ``(azimuth_deg, fpa_deg, speed_mps, converged)``
+    (ground-relative burnout state: launch azimuth, flight-path angle, speed).
+
+    The member with the least ground-relative burnout speed (the motor's delta-v acts on a
+    state co-rotating with the Earth; :func:`_rotating_min_energy` explains why that is not the
+    inertial minimum-energy conic). A member is labelled by its inertial flight-path angle g
+    at burnout; its state (launch azimuth, ground-relative speed and angle, time of flight) is
+    the fixed point of :func:`geocover._kernels._me_pass_py` (:func:`_rotating_member`'s pass).
+    Each iteration runs one under-relaxed pass on the members at g, g + h and g - h (h =
+    ``ME_H_RAD``) and moves g to the vertex of the parabola through their speeds (Newton's step
+    on dv/dg = 0), the three states along the family's slope; it stops when the last pass moved
+    no state by more than ``_kernels.ME_TOL_*`` (azimuth 1e-12 rad, speed 1e-8 m/s, time 1e-8 s:
+    < 1e-4 m at impact) and the step was <= 1e-10 rad, then the member at the final angle is
+    converged alone. The vertex condition v(g + h) = v(g - h) puts the angle within
+    ~(d3v/dg3) h^2 / (6 d2v/dg2) (< 1e-8 rad) of the exact minimum, the same for every start.
+
+    Every target's iteration depends on that target alone (its own stopping test), so a
+    target aimed alone gets the same flight as inside any block. numba kernel
+    (:func:`geocover._kernels.min_energy_aim`) or the same iteration in numpy
+    (``GEOCOVER_NO_NUMBA=1``; agrees to float64 rounding, tests/test_aim_fast.py).
+    """
+    from . import _kernels as k
+
+    n = ang.size
+    args = [np.ascontiguousarray(np.broadcast_to(x, (n, 3)), dtype=float) for x in (u1, east1, north1, ut)]
+    args += [np.ascontiguousarray(ang, dtype=float), np.ascontiguousarray(az0, dtype=float)]
+    vfull = 0.0 if spec.v_full is None else float(spec.v_full)  # 0: always the full burn
+    consts = (float(spec.tb), float(spec.hb), vfull, MU_M3_S2, R_EARTH_M, OMEGA_RAD_S, ME_H_RAD, ME_MAX_STEP_RAD,
+              ME_RELAX, ME_MAX_ITER)
+    if k.use_numba():
+        out = np.empty((n, 5))
+        k.min_energy_aim(*args, *consts, out)
+        az, v, gr, it = out[:, 0], out[:, 1], out[:, 2], out[:, 4]
+    else:
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            az, v, gr, it = _min_energy_rotating_np(*args, *consts)
+    ok = (it > 0) & np.isfinite(az) & np.isfinite(v) & np.isfinite(gr)
+    return np.degrees(az), np.degrees(gr), v, ok
+
+
+def _min_energy_rotating_np(u1, e1, n1, ut, ang, az0, tbf, hbf, vfull, mu, r_e, omega, h, smax, w, max_iter):
+    """numpy twin of :func:`geocover._kernels._min_energy_aim_py`: the same iteration on all
+    targets at once, each frozen when its own stopping test passes (so its result does not
+    depend on the others). Returns azimuth (rad), speed, ground-relative angle (rad),
+    iterations (-1: not converged)."""
+    from ._kernels import ME_TOL_AZ_RAD, ME_TOL_G_RAD, ME_TOL_T_S, ME_TOL_V_MPS, _me_pass_py, _me_start_py, _me_step_py
+
+    kb = 1.0 if (tbf > 0.0 and hbf > 0.0) else 0.0
+    ch, sh = math.cos(h), math.sin(h)
+    fr = tuple(x[:, j] for x in (u1, e1, n1, ut) for j in range(3))
+    g, v, tb = _me_start_py(ang, tbf, hbf, vfull, kb, mu, r_e, 4)
+    gi = np.array(g, float)
+    st = [np.array(x, float) for x in (az0, v, np.sin(g), tb)]  # centre member
+    sp, sm = [x.copy() for x in st], [x.copy() for x in st]
+    done = np.full(ang.size, -1.0)
+    idx = np.arange(ang.size)
+    c = (tbf, hbf, vfull, kb, mu, r_e, omega)
+    for it in range(max_iter):
+        if idx.size == 0:
+            break
+        f = tuple(x[idx] for x in fr)
+        cg, sg = np.cos(gi[idx]), np.sin(gi[idx])
+        old = [[x[idx] for x in s] for s in (st, sp, sm)]
+        new = [_me_pass_py(*f, cg, sg, *old[0], *c),
+               _me_pass_py(*f, cg * ch - sg * sh, sg * ch + cg * sh, *old[1], *c),
+               _me_pass_py(*f, cg * ch + sg * sh, sg * ch - cg * sh, *old[2], *c)]
+        new = [[o + w * (nw - o) for o, nw in zip(os_, ns, strict=True)] for os_, ns in zip(old, new, strict=True)]
+        (a0n, v0n, _, t0n), (apn, vpn, _, _), (amn, vmn, _, _) = new
+        step = _me_step_py(v0n, vpn, vmn, h, smax)
+        finite = (np.isfinite(step) & np.isfinite(v0n) & np.isfinite(vpn) & np.isfinite(vmn) & np.isfinite(t0n)
+                  & np.isfinite(a0n))
+        small = ((np.abs(a0n - old[0][0]) <= ME_TOL_AZ_RAD) & (np.abs(v0n - old[0][1]) <= ME_TOL_V_MPS)
+                 & (np.abs(t0n - old[0][3]) <= ME_TOL_T_S) & (np.abs(apn - old[1][0]) <= ME_TOL_AZ_RAD)
+                 & (np.abs(vpn - old[1][1]) <= ME_TOL_V_MPS) & (np.abs(amn - old[2][0]) <= ME_TOL_AZ_RAD)
+                 & (np.abs(vmn - old[2][1]) <= ME_TOL_V_MPS) & (vpn - 2.0 * v0n + vmn > 0.0))
+        kk = step / (2.0 * h)
+        slope = [(p_ - m_) * kk for p_, m_ in zip(new[1], new[2], strict=True)]
+        for s, ns in zip((st, sp, sm), new, strict=True):
+            for x, y, d in zip(s, ns, slope, strict=True):
+                x[idx] = y + d
+        gi[idx] = gi[idx] + step
+        conv = finite & small & (np.abs(step) <= ME_TOL_G_RAD)
+        done[idx[conv]] = it + 1
+        idx = idx[finite & ~conv]
+    # the member at the final angle, from the moved state
+    idx = np.flatnonzero(done > 0)
+    cg_all, sg_all = np.cos(gi), np.sin(gi)
+    for _ in range(max_iter):
+        if idx.size == 0:
+            break
+        old = [x[idx] for x in st]
+        nw = _me_pass_py(*(x[idx] for x in fr), cg_all[idx], sg_all[idx], *old, *c)
+        ok = ((np.abs(nw[0] - old[0]) <= ME_TOL_AZ_RAD) & (np.abs(nw[1] - old[1]) <= ME_TOL_V_MPS)
+              & (np.abs(nw[3] - old[3]) <= ME_TOL_T_S))
+        for x, y in zip(st, nw, strict=True):
+            x[idx] = y
+        idx = idx[~ok]
+    done[idx] = -1.0
+    return st[0], st[1], np.arcsin(st[2]), done
 
 
 def _newton_hit(lat1, lon1, ut, az, g, v, *, fixed_speed: bool, spec: _Boost, rcs: dict, tol_m: float,
