@@ -9,6 +9,9 @@ with ``OMP_WAIT_POLICY=PASSIVE``, 2.59 with one thread; load average 8 on 2 core
 the user set it, ``OMP_WAIT_POLICY`` is set to ``PASSIVE`` here, before any parallel region
 starts. Kernels called per chunk on ~10^5 points are serial (``crpl_correction``,
 ``flyout_time``, ``visible``): parallelism comes from the chunks (``Executor.map_chunks``).
+The kernels of the engine's blocks (these and the trajectory sampling ones) are compiled
+``nogil=True``: the blocks run on threads (:mod:`geocover._threads`), each thread's parallel
+regions on one numba thread.
 """
 
 from __future__ import annotations
