@@ -449,22 +449,23 @@ def _interp_walk_py(x, xp, fp, p):
 _interp_walk = numba.njit(inline="always", cache=True)(_interp_walk_py) if HAVE_NUMBA else _interp_walk_py
 
 
-def _crpl_grid_block_py(ph, hh, c, acos_top, phi, j0, j1, hs, e, big, h_clip, radius, ptr, col, el, h_g,
-                        a, sin2_half, sin_t, num, den):
+def _crpl_grid_block_py(ph, hh, ph_last, c, acos_top, phi, j0, j1, hs, e, big, h_clip, radius, ptr, col, keys,
+                        kidx, el, h_g, a, sin2_half, sin_t, num, den):
     """Columns ``j0:j1`` of ``refraction.CrplSite._correction_grid`` before the geometric
     elevation is subtracted: at each ground range (central angle ``phi[j]``) the heights of the
-    rays (``_ray_height``: ``np.interp`` on the ray's nodes ``ph``, ``hh`` up to its last node,
-    then the straight line ``c / cos(phi - ph_last + acos_top) - R``, inf past 90 deg),
-    clipped to ``h_clip`` and made non-decreasing over the rays, then inverted at the grid
-    heights ``hs`` as ``np.searchsorted`` on the keys ``j * big + height`` does (the same
+    rays (``_ray_height``: ``np.interp`` on the ray's nodes ``ph``, ``hh`` up to its last node
+    ``ph_last``, then the straight line ``c / cos(phi - ph_last + acos_top) - R``, inf past
+    90 deg), clipped to ``h_clip`` and made non-decreasing over the rays, then inverted at the
+    grid heights ``hs`` as ``np.searchsorted`` on the keys ``j * big + height`` does (the same
     rounded keys), into the interpolated elevation ``el[j - j0, i]`` and the grazing ray's
     (clipped) height ``h_g[j - j0]``. A column stops tracing rays at the first one whose key
     reaches the top grid height's (no later ray is looked at by the inversion). ``ptr``: each
-    ray's node interval, carried from column to column; ``col``: scratch (n_rays,).
+    ray's node interval, carried from column to column; ``col``, ``keys`` (n_rays,) and
+    ``kidx`` (n_heights,): scratch.
     Also the arguments of ``_geometric_elevation_deg`` at (range, max(height, h_g)):
     ``num`` = (c - a) - 2 c sin^2(t / 2), ``den`` = c sin t with c = R + height, a = R + h_a
     (``sin2_half``, ``sin_t`` per column); the caller takes numpy's arctan2 of them."""
-    n_r, n_nodes = ph.shape
+    n_r = ph.shape[0]
     n_h = hs.size
     half_pi = math.pi / 2
     for j in range(j0, j1):
@@ -474,7 +475,7 @@ def _crpl_grid_block_py(ph, hh, c, acos_top, phi, j0, j1, hs, e, big, h_clip, ra
         top = n_r - 1
         run = -math.inf
         for k in range(n_r):
-            last = ph[k, n_nodes - 1]
+            last = ph_last[k]
             if x <= last:
                 v, ptr[k] = _interp_walk(x, ph[k], hh[k], ptr[k])
             else:
@@ -485,24 +486,27 @@ def _crpl_grid_block_py(ph, hh, c, acos_top, phi, j0, j1, hs, e, big, h_clip, ra
             v = min(v, h_clip)
             run = v if k == 0 else max(run, v)
             col[k] = run
-            if k >= 1 and base + run >= q_top:
+            keys[k] = base + run
+            if k >= 1 and keys[k] >= q_top:
                 top = k
                 break
         h_g[j - j0] = col[0]
         cnt = 0
-        for i in range(n_h):
+        for i in range(n_h):  # the bracketing rays, walking up both sorted lists
             q = base + hs[i]
-            while cnt <= top and base + col[cnt] < q:
+            while cnt <= top and keys[cnt] < q:
                 cnt += 1
-            k = min(max(cnt - 1, 0), n_r - 2)
+            kidx[i] = min(max(cnt - 1, 0), n_r - 2)
+        hg, s2, st = col[0], sin2_half[j], sin_t[j]
+        for i in range(n_h):  # no branches left: vectorised
+            k = kidx[i]
             h0, h1 = col[k], col[k + 1]
-            w = 0.0
-            if h1 > h0:
-                w = min(max((hs[i] - h0) / (h1 - h0), 0.0), 1.0)
+            w = min(max((hs[i] - h0) / (h1 - h0), 0.0), 1.0)
+            w = w if h1 > h0 else 0.0
             el[j - j0, i] = e[k] + w * (e[k + 1] - e[k])
-            cc = radius + max(hs[i], col[0])
-            num[j - j0, i] = (cc - a) - 2.0 * cc * sin2_half[j]
-            den[j - j0, i] = cc * sin_t[j]
+            cc = radius + max(hs[i], hg)
+            num[j - j0, i] = (cc - a) - 2.0 * cc * s2
+            den[j - j0, i] = cc * st
 
 
 def _crpl_grid_finish_py(el, atan_rad, nb, tab, j0):
@@ -515,8 +519,8 @@ def _crpl_grid_finish_py(el, atan_rad, nb, tab, j0):
 
 
 if HAVE_NUMBA:  # pragma: no branch
-    crpl_grid_block = numba.njit(cache=True, nogil=True)(_crpl_grid_block_py)
-    crpl_grid_finish = numba.njit(cache=True, nogil=True)(_crpl_grid_finish_py)
+    crpl_grid_block = numba.njit(cache=True, nogil=True, error_model="numpy")(_crpl_grid_block_py)
+    crpl_grid_finish = numba.njit(cache=True, nogil=True, error_model="numpy")(_crpl_grid_finish_py)
 else:  # pragma: no cover
     crpl_grid_block = crpl_grid_finish = None
 
@@ -592,7 +596,7 @@ def _crpl_at_height_py(hh, q, h, above, above_col, out):
     along the nodes) where it first reaches each height ``h`` climbing: ``np.interp`` on
     the rising part of the ray (from its lowest node), ``q[-1] + above[i, above_col[j]]``
     past its last node (``above``: the straight line's increment, computed by the caller for
-    the heights with ``above_col[j] >= 0``), NaN below the tangent point (``out`` holds NaN)."""
+    the heights with ``above_col[j] >= 0``), NaN below the tangent point (and NaN heights)."""
     n_r, n = hh.shape
     m = h.size
     for i in range(n_r):
@@ -614,12 +618,14 @@ def _crpl_at_height_py(hh, q, h, above, above_col, out):
                 out[i, j] = v
             elif x > top:
                 out[i, j] = q[i, n - 1] + above[i, above_col[j]]
+            else:
+                out[i, j] = math.nan
 
 
 if HAVE_NUMBA:  # pragma: no branch
-    crpl_trace_low = numba.njit(cache=True, nogil=True)(_crpl_trace_low_py)
-    crpl_trace_high = numba.njit(cache=True, nogil=True)(_crpl_trace_high_py)
-    crpl_at_height = numba.njit(cache=True, nogil=True)(_crpl_at_height_py)
+    crpl_trace_low = numba.njit(cache=True, nogil=True, error_model="numpy")(_crpl_trace_low_py)
+    crpl_trace_high = numba.njit(cache=True, nogil=True, error_model="numpy")(_crpl_trace_high_py)
+    crpl_at_height = numba.njit(cache=True, nogil=True, error_model="numpy")(_crpl_at_height_py)
 else:  # pragma: no cover
     crpl_trace_low = crpl_trace_high = crpl_at_height = None
 

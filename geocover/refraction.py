@@ -409,9 +409,10 @@ class CrplRays:
             raise ValueError(f"these rays were traced without {quantity} (paths=False)")
         h0 = _f(height_m)
         h = np.atleast_1d(h0).ravel()
-        out = np.full((self.elevation_deg.size, h.size), np.nan)
         r_top = EARTH_RADIUS_M + CRPL_TOP_M
         kern = _numba_kernels()
+        out = np.empty((self.elevation_deg.size, h.size)) if kern is not None else \
+            np.full((self.elevation_deg.size, h.size), np.nan)
         if kern is not None:
             # beyond the top: the straight line's increments, for the heights above the lowest
             # top node (numpy's arccos: its SIMD and scalar results may differ by an ulp)
@@ -621,11 +622,30 @@ class CrplSite:
     ``phi_table[i, j]`` is the central angle (rad) at which ray i (elevation
     ``elevation_deg[i]``, from the grazing ray to 90 deg, dense near the horizon) first
     reaches ``heights_m[j]`` climbing; NaN where it does not (below its tangent point).
+    Computed on first use when not given (the correction grid needs only its last column).
     """
 
     rays: CrplRays
     heights_m: np.ndarray
-    phi_table: np.ndarray
+    _phi_table: np.ndarray | None = None
+
+    @property
+    def phi_table(self) -> np.ndarray:
+        table = self.__dict__.get("_phi_table")
+        if table is None:
+            with _site_lock(self):
+                table = self.__dict__.get("_phi_table")
+                if table is None:
+                    table = self.rays.at_height(self.heights_m)
+                    object.__setattr__(self, "_phi_table", table)
+        return table
+
+    def _max_phi_rad(self) -> float:
+        """The largest central angle of the first-crossing table (rad): that of its top
+        height (each ray's angle grows with the height), without building the whole table."""
+        if self.__dict__.get("_phi_table") is not None:
+            return float(np.nanmax(self._phi_table))
+        return float(np.nanmax(self.rays.at_height(self.heights_m[-1:])))
 
     @property
     def grazing_elevation_deg(self) -> float:
@@ -683,7 +703,7 @@ class CrplSite:
         """Node heights (m) and ground ranges (m) of the correction grid."""
         h_a = self.rays.antenna_height_m
         hs = np.unique(np.concatenate([_CORRECTION_HEIGHTS_M, [h_a]]))
-        s_max = float(np.nanmax(self.phi_table)) * EARTH_RADIUS_M
+        s_max = self._max_phi_rad() * EARTH_RADIUS_M
         return hs, np.linspace(0.0, s_max, _GRID_RANGES)
 
     def _build_correction_grid(self, numba_kernels: bool):
@@ -707,15 +727,16 @@ class CrplSite:
         # its arctan2: numpy's SIMD arctan2 and libm's may differ by an ulp)
         t = ss / EARTH_RADIUS_M
         sin2_half, sin_t = np.sin(t / 2.0) ** 2, np.sin(t)
+        ph_last = np.ascontiguousarray(ph[:, -1])
         ptr = np.zeros(e.size, np.intp)
-        col = np.empty(e.size)
+        col, keys, kidx = np.empty(e.size), np.empty(e.size), np.empty(hs.size, np.intp)
         el, num, den = (np.zeros((_GRID_BLOCK_NUMBA, hs.size)) for _ in range(3))  # (columns, heights)
         h_gb = np.empty(_GRID_BLOCK_NUMBA)
         for j0 in range(0, ss.size, _GRID_BLOCK_NUMBA):
             j1 = min(j0 + _GRID_BLOCK_NUMBA, ss.size)
             nb = j1 - j0
-            _kernels.crpl_grid_block(ph, hh, c, acos_top, phi, j0, j1, hs, e, 1e8, 9.9e7, EARTH_RADIUS_M,
-                                     ptr, col, el, h_gb, EARTH_RADIUS_M + h_a, sin2_half, sin_t, num, den)
+            _kernels.crpl_grid_block(ph, hh, ph_last, c, acos_top, phi, j0, j1, hs, e, 1e8, 9.9e7, EARTH_RADIUS_M,
+                                     ptr, col, keys, kidx, el, h_gb, EARTH_RADIUS_M + h_a, sin2_half, sin_t, num, den)
             atan = np.arctan2(num, den, out=num)
             _kernels.crpl_grid_finish(el, atan, nb, tab32, j0)  # corrections < 1 deg: float32 keeps 1e-7 deg
             mb = min(max(m - j0, 0), nb)  # columns of this block before the horizon
@@ -804,10 +825,10 @@ def _ray_height(rays: CrplRays, k: int, phi: np.ndarray) -> np.ndarray:
 
 
 def _acos_top(c: np.ndarray) -> np.ndarray:
-    """arccos(min(c / r_top, 1)) per ray invariant c, as :func:`_ray_height` computes it (one
-    scalar at a time: numpy's scalar and SIMD arccos may differ by an ulp)."""
-    r_top = EARTH_RADIUS_M + CRPL_TOP_M
-    return np.array([np.arccos(min(ck / r_top, 1.0)) for ck in c.tolist()])
+    """arccos(min(c / r_top, 1)) per ray invariant c, as :func:`_ray_height` computes it one
+    ray at a time (numpy's arccos gives a scalar what it gives the same value in an array;
+    its values may differ from libm's by an ulp, so it stays numpy's)."""
+    return np.arccos(np.minimum(c / (EARTH_RADIUS_M + CRPL_TOP_M), 1.0))
 
 
 def _use_numba() -> bool:
@@ -915,7 +936,7 @@ def _trace_site(h_a: float, ns: float) -> CrplSite:
     e = e_g + (90.0 - e_g) * t**2
     rays = trace_crpl_rays(h_a, e, surface_refractivity_n=ns, paths=False)
     hs = np.unique(np.concatenate([_TABLE_HEIGHTS_M, [h_a]]))
-    return CrplSite(rays, hs, rays.at_height(hs))
+    return CrplSite(rays, hs)
 
 
 @lru_cache(maxsize=1)
