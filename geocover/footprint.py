@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _kernels
 from .catalog import Interceptor, Missile
 from .errors import InputError
 from .fastgeo import PointSet
@@ -212,7 +213,11 @@ class Architecture:
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             sc = self.scenario
             s = traj.sample(sc.samples)
-            t, lat, lon, alt = (np.ascontiguousarray(a) for a in (s.t_s, s.lat_deg, s.lon_deg, s.altitude_m))
+            t, lat, lon, alt, boosting = (np.ascontiguousarray(a) for a in (s.t_s, s.lat_deg, s.lon_deg,
+                                                                             s.altitude_m, s.boosting))
+            # flight-major copies of the (sample-major) samples: the row loops of the refinement
+            # (geocover.sampling) and of the engagement read them row by row
+            s = Samples(t, lat, lon, alt, boosting, s.body_rcs_m2, s.warhead_rcs_m2)
             pts = PointSet(lat, lon)  # the samples' trigonometry, shared by every radar and battery
             vis = {rid: v.visible_fast(lat, lon, alt, s.rcs_m2, points=pts) for rid, v in self.views.items()}
             trk = track_and_cue(t, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
@@ -228,37 +233,64 @@ class Architecture:
         """Per battery, (ok, tracking, cand, t_fly) over the samples of ``ft``: intercept
         opportunities (module docstring), samples in fire-control track, those also inside
         the altitude window, and the flyout time (s; NaN where not computed or out of reach)."""
+        t = ft.tracks.t_s
+        fast = _kernels.opportunity is not None and _kernels.use_numba()
+        out = {}
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            for iid, tracking, t_launch, cand, vals in self._candidates(ft):
+                if vals is None:  # no candidate: no flyout, no opportunity
+                    t_fly = np.full(t.shape, np.nan)
+                    ok = tracking & (t >= t_launch[:, None] + t_fly)
+                elif fast:  # one pass (the same comparisons as the numpy lines below)
+                    ok, t_fly = np.empty(t.shape, bool), np.empty(t.shape)
+                    _kernels.opportunity(t, tracking, cand, vals, t_launch, ok, t_fly)
+                else:
+                    t_fly = np.where(cand, vals, np.nan)
+                    ok = tracking & (t >= t_launch[:, None] + t_fly)
+                out[iid] = (ok, tracking, cand, t_fly)
+        return out
+
+    def _candidates(self, ft: FlightTracks):
+        """Per battery (id, tracking, t_launch, cand, vals): the samples of ``ft`` in
+        fire-control track, the launch time (s: earliest track formation + commit delay), the
+        tracked samples inside the altitude window (``cand``), and ``ft.flyout_cache``'s
+        flyout times (s), computed here for every candidate that lacks one (None where there
+        is no candidate, and then nothing is cached). Callers silence float warnings (NaN flyouts)."""
         sc = self.scenario
         s, pts, trk = ft.samples, ft.points, ft.tracks
         t, alt = trk.t_s, s.altitude_m
-        out = {}
+        fast = _kernels.window is not None and _kernels.use_numba()
         windows = {}  # batteries with the same altitude window share it
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            for iid, itc in self.interceptors.items():
-                tracking, t_fc = trk.any_in_track(sc.interceptor_fire_control[iid])
-                # flyout only where it can matter: tracked, inside the altitude window
-                key = (itc.min_intercept_altitude_m, itc.max_intercept_altitude_m)
+        for iid, itc in self.interceptors.items():
+            tracking, t_fc = trk.any_in_track(sc.interceptor_fire_control[iid])
+            # flyout only where it can matter: tracked, inside the altitude window
+            key = (itc.min_intercept_altitude_m, itc.max_intercept_altitude_m)
+            if fast:
+                cand = np.empty(t.shape, bool)
+                found = _kernels.window(tracking, alt, float(key[0]), float(key[1]), cand)
+            else:
                 if key not in windows:
                     windows[key] = (alt >= key[0]) & (alt <= key[1])
                 cand = tracking & windows[key]
-                if cand.any():
-                    vals = ft.flyout_cache.get(iid)
-                    if vals is None or vals.shape != t.shape:
-                        vals = ft.flyout_cache[iid] = np.full(t.shape, -np.inf)
-                    need = cand & (vals == -np.inf)  # each sample's flyout once (element-wise: the same values)
-                    if need.any():
-                        # the points' trigonometry: the shared PointSet, or (refined samples carry
-                        # none) computed for these points only; element-wise, the same values
-                        sub = pts.subset(need) if pts is not None else PointSet(s.lat_deg[need], s.lon_deg[need])
-                        d, _ = sub.distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
-                        vals[need] = self.tables[iid].time_to(d, alt[need])
-                    t_fly = np.where(cand, vals, np.nan)
+                found = cand.any()
+            vals = None
+            if found:
+                vals = ft.flyout_cache.get(iid)
+                if vals is None or vals.shape != t.shape:
+                    vals = ft.flyout_cache[iid] = np.full(t.shape, -np.inf)
+                if fast:
+                    need = np.empty(t.shape, bool)
+                    found_need = _kernels.need(cand, vals, need)
                 else:
-                    t_fly = np.full(t.shape, np.nan)
-                t_launch = t_fc + itc.commit_delay_s
-                ok = tracking & (t >= t_launch[:, None] + t_fly)
-                out[iid] = (ok, tracking, cand, t_fly)
-        return out
+                    need = cand & (vals == -np.inf)  # each sample's flyout once (element-wise: the same values)
+                    found_need = need.any()
+                if found_need:
+                    # the points' trigonometry: the shared PointSet, or (refined samples carry
+                    # none) computed for these points only; element-wise, the same values
+                    sub = pts.subset(need) if pts is not None else PointSet(s.lat_deg[need], s.lon_deg[need])
+                    d, _ = sub.distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
+                    vals[need] = self.tables[iid].time_to(d, alt[need])
+            yield iid, tracking, t_fc + itc.commit_delay_s, cand, vals
 
     def _engage(self, traj: Trajectory, reachable: np.ndarray, ft: FlightTracks) -> Engagements:
         sc = self.scenario

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _kernels as _k
+from ._kernels import use_numba
 from .fastgeo import PointSet
 from .tracking import track_and_cue
 from .trajectory import Samples, Trajectory
@@ -65,31 +67,38 @@ def edge_intervals(arch, ft) -> np.ndarray:
     return flags | (state & relevant)
 
 
-def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray, tail: Samples):
-    """``ft`` with samples at ``t_new`` (n, k) added: positions, visibility of the new
-    points (``valid``; the others are padding, copies of the last sample), then the
-    track-and-cue rule over the merged, time-ordered samples.
+def _merge(arch, traj: Trajectory, g: np.ndarray, ft, keep, t_new: np.ndarray, valid: np.ndarray,
+           tail: Samples):
+    """Rows ``keep`` of ``ft`` (None: all) with samples at ``t_new`` (n, k) added: positions,
+    visibility of the new points (``valid``; the others are padding, copies of the last
+    sample), then the track-and-cue rule over the merged, time-ordered samples.
 
-    ``tail``: the :class:`Samples` of the padding position (:meth:`Trajectory.positions` at
-    the last sample time, (n, 1)), so that only the valid new points are flown and measured
-    (positions are element-wise, except that the Kepler solve of
-    :meth:`Trajectory.positions` stops when its whole batch has converged; the extra steps a
-    smaller batch skips moved nothing on every grid compared, benchmarks/README.md)."""
+    ``traj``: the block's trajectories, of which the rows of ``ft`` kept here are rows ``g``;
+    ``tail``: the :class:`Samples` of the padding position of every flight of the block
+    (:meth:`Trajectory.positions` at the last sample time, (n_block, 1)), so that only the
+    valid new points are flown and measured (positions are element-wise, except that the
+    Kepler solve of :meth:`Trajectory.positions` stops when its whole batch has converged;
+    the extra steps a smaller batch skips moved nothing on every grid compared,
+    benchmarks/README.md).
+
+    The merged order is that of a stable argsort of each row's old then new times
+    (:func:`_merge_index`)."""
     from .footprint import FlightTracks
 
     sc = arch.scenario
-    s = ft.samples
+    s, trk = ft.samples, ft.tracks
     n, k = t_new.shape
+    rows = np.arange(n) if keep is None else keep
     rows_v = np.nonzero(valid)[0]
     t_v = t_new[valid]
-    p = _take_traj(traj, rows_v).positions(t_v[:, None])
+    p = _take_traj(traj, g[rows_v]).positions(t_v[:, None])
     v_lat, v_lon = np.ascontiguousarray(p.lat_deg[:, 0]), np.ascontiguousarray(p.lon_deg[:, 0])
     v_alt, v_boost = p.altitude_m[:, 0], p.boosting[:, 0]
-    new_t = np.where(valid, t_new, np.clip(t_new, 0.0, np.atleast_1d(traj.flight_time_s)[:, None]))
+    new_t = np.where(valid, t_new, np.clip(t_new, 0.0, np.atleast_1d(traj.flight_time_s)[g][:, None]))
     new_t[valid] = p.t_s[:, 0]
 
     def fill(tail_col, vals):
-        out = np.repeat(tail_col, k, axis=1)
+        out = np.repeat(tail_col[g], k, axis=1)
         out[valid] = vals
         return out
 
@@ -99,11 +108,55 @@ def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray, tai
     v_rcs = np.where(v_boost, s.body_rcs_m2, s.warhead_rcs_m2)
 
     def seen(rid, view):
-        out = np.repeat(ft.tracks.visible[rid][:, -1:], k, axis=1)
+        out = np.repeat(trk.visible[rid][rows, -1:], k, axis=1)
         out[valid] = view.visible_fast(v_lat, v_lon, v_alt, v_rcs, points=pts_new)
         return out
-    m = ft.tracks.t_s.shape[1]
-    t_all = np.concatenate([ft.tracks.t_s, new_t], axis=1)
+    merged = _merge_index(trk.t_s, keep, new_t)
+    t = merged(trk.t_s, new_t)
+    lat, lon = merged(s.lat_deg, new_lat), merged(s.lon_deg, new_lon)
+    alt, boosting = merged(s.altitude_m, new_alt), merged(s.boosting, new_boost)
+    vis = {rid: merged(trk.visible[rid], seen(rid, v)) for rid, v in arch.views.items()}
+    tracks = track_and_cue(t, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
+                           links=arch.links)
+    samples = Samples(t, lat, lon, alt, boosting, s.body_rcs_m2, s.warhead_rcs_m2)
+    points = None  # the refined samples' flyout points compute their own trigonometry (opportunities)
+    cache = {iid: merged(vals, np.full((n, k), -np.inf)) for iid, vals in ft.flyout_cache.items()}
+    return FlightTracks(samples, points, tracks, cache)
+
+
+def _merge_index(t_old: np.ndarray, keep, t_new: np.ndarray):
+    """A function ``merged(a, b)``: rows ``keep`` (None: all) of ``a`` (shaped as ``t_old``)
+    and the rows of ``b`` (shaped as ``t_new``, (n, k)) merged in the order of
+    ``np.argsort(concatenate([t_old[keep], t_new], axis=1), kind="stable")`` per row.
+
+    With numba, the order comes from a two-pointer merge of the two rows
+    (:func:`geocover._kernels.merge_positions`; the stable argsort's order whenever both are
+    non-decreasing and NaN-free, which the kernel checks row by row; other rows are sorted
+    here), and each array is merged by one row scatter; the numpy path is the reference
+    (tests/test_refine_fast.py)."""
+    n, k = t_new.shape
+    m = t_old.shape[1]
+    if _k.merge_positions is not None and use_numba():
+        rows = np.arange(n) if keep is None else keep
+        pos_old, pos_new = np.empty((n, m), np.int64), np.empty((n, k), np.int64)
+        ok = np.empty(n, bool)
+        _k.merge_positions(t_old, rows, t_new, pos_old, pos_new, ok)
+        if not ok.all():  # a row out of order or with NaN: the stable argsort itself
+            bad = np.flatnonzero(~ok)
+            order = np.argsort(np.concatenate([t_old[rows[bad]], t_new[bad]], axis=1), kind="stable")
+            inv = np.empty_like(order)
+            np.put_along_axis(inv, order, np.broadcast_to(np.arange(m + k), order.shape), axis=1)
+            pos_old[bad], pos_new[bad] = inv[:, :m], inv[:, m:]
+
+        def merged_nb(a, b):
+            out = np.empty((n, m + k), a.dtype)
+            _k.scatter_rows(a, rows, b, pos_old, pos_new, out)
+            return out
+        return merged_nb
+
+    def take(a):
+        return a if keep is None else a[keep]
+    t_all = np.concatenate([take(t_old), t_new], axis=1)
     order = np.argsort(t_all, axis=1, kind="stable")
     row0 = (np.arange(n) * (m + k))[:, None]
     flat = (order + row0).reshape(-1)
@@ -115,23 +168,14 @@ def _merge(arch, traj: Trajectory, ft, t_new: np.ndarray, valid: np.ndarray, tai
     def merged(a, b):
         """The same elements as take_along_axis(concatenate(a, b), order): one gather for
         booleans, two scatters into one new array otherwise (no large temporary)."""
+        a = take(a)
         if a.dtype == bool:
             return np.concatenate([a, b], axis=1).reshape(-1)[flat].reshape(n, m + k)
         out = np.empty(n * (m + k), a.dtype)
         out[to_old] = a.reshape(-1)
         out[to_new] = b.reshape(-1)
         return out.reshape(n, m + k)
-
-    t = merged(ft.tracks.t_s, new_t)
-    lat, lon = merged(s.lat_deg, new_lat), merged(s.lon_deg, new_lon)
-    alt, boosting = merged(s.altitude_m, new_alt), merged(s.boosting, new_boost)
-    vis = {rid: merged(ft.tracks.visible[rid], seen(rid, v)) for rid, v in arch.views.items()}
-    trk = track_and_cue(t, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
-                        links=arch.links)
-    samples = Samples(t, lat, lon, alt, boosting, s.body_rcs_m2, s.warhead_rcs_m2)
-    points = None  # the refined samples' flyout points compute their own trigonometry (opportunities)
-    cache = {iid: merged(vals, np.full((n, k), -np.inf)) for iid, vals in ft.flyout_cache.items()}
-    return FlightTracks(samples, points, trk, cache)
+    return merged
 
 
 def _take_traj(traj: Trajectory, idx: np.ndarray) -> Trajectory:
@@ -150,41 +194,27 @@ def _take_traj(traj: Trajectory, idx: np.ndarray) -> Trajectory:
     return Trajectory(**kw)
 
 
-def _take_samples(s: Samples, idx: np.ndarray) -> Samples:
-    return Samples(s.t_s[idx], s.lat_deg[idx], s.lon_deg[idx], s.altitude_m[idx], s.boosting[idx],
-                   s.body_rcs_m2, s.warhead_rcs_m2)
-
-
-def _take(ft, idx: np.ndarray):
-    """Rows ``idx`` of a :class:`~geocover.footprint.FlightTracks`."""
-    from .footprint import FlightTracks
-    from .tracking import Tracks
-
-    trk = ft.tracks
-    samples = _take_samples(ft.samples, idx)
-    tracks = Tracks(trk.t_s[idx], *({r: a[idx] for r, a in d.items()} for d in (
-        trk.visible, trk.counted, trk.in_track, trk.formed_t_s, trk.cue_t_s)), trk.can_search)
-    cache = {iid: vals[idx] for iid, vals in ft.flyout_cache.items()}
-    return FlightTracks(samples, None if ft.points is None else ft.points.subset(idx), tracks, cache)
-
-
 def _assemble(parts, n: int, width: int, tail: Samples):
-    """One :class:`~geocover.footprint.FlightTracks` of ``n`` flights from ``parts`` (row
-    indices, their FlightTracks), each padded to ``width`` samples the way a refinement round
-    pads a flight that needs fewer new samples than others (:func:`_merge`): copies of the
-    impact time at the position ``tail`` (:meth:`Trajectory.positions` at the last sample
-    time), with the visibility and tracking state of the last sample."""
+    """One :class:`~geocover.footprint.FlightTracks` of ``n`` flights from ``parts`` (block
+    rows, a FlightTracks, its rows that they are (None: all)), each padded to ``width``
+    samples the way a refinement round pads a flight that needs fewer new samples than others
+    (:func:`_merge`): copies of the impact time at the position ``tail``
+    (:meth:`Trajectory.positions` at the last sample time), with the visibility and tracking
+    state of the last sample."""
     from .footprint import FlightTracks
     from .tracking import Tracks
 
-    if len(parts) == 1 and parts[0][1].tracks.t_s.shape[1] == width:
+    if len(parts) == 1 and parts[0][2] is None and parts[0][1].tracks.t_s.shape[1] == width:
         return parts[0][1]
     first = parts[0][1]
 
+    def rows_of(a, loc):
+        return a if loc is None else a[loc]
+
     def full(get, dtype, tail_of=None):
         out = np.empty((n, width), dtype)
-        for idx, ft in parts:
-            a = get(ft)
+        for idx, ft, loc in parts:
+            a = rows_of(get(ft), loc)
             k = a.shape[1]
             out[idx, :k] = a
             if k < width:
@@ -206,20 +236,71 @@ def _assemble(parts, n: int, width: int, tail: Samples):
         d = {}
         for r in getattr(trk0, name):
             v = np.empty(n)
-            for idx, ft in parts:
-                v[idx] = getattr(ft.tracks, name)[r]
+            for idx, ft, loc in parts:
+                v[idx] = rows_of(getattr(ft.tracks, name)[r], loc)
             d[r] = v
         per_flight.append(d)
     samples = Samples(t, lat, lon, alt, boosting, s0.body_rcs_m2, s0.warhead_rcs_m2)
     tracks = Tracks(t, *per_radar, *per_flight, trk0.can_search)
     cache = {}
-    for iid in set.intersection(*(set(ft.flyout_cache) for _, ft in parts)):
+    for iid in set.intersection(*(set(ft.flyout_cache) for _, ft, _ in parts)):
         vals = np.full((n, width), -np.inf)
-        for idx, ft in parts:
-            v = ft.flyout_cache[iid]
+        for idx, ft, loc in parts:
+            v = rows_of(ft.flyout_cache[iid], loc)
             vals[idx, :v.shape[1]] = v
         cache[iid] = vals
     return FlightTracks(samples, None, tracks, cache)
+
+
+def _flagged(arch, ft) -> tuple[np.ndarray, np.ndarray]:
+    """(flags, count): :func:`edge_intervals` limited to intervals longer than
+    :data:`MIN_STEP_S`, and the number of flagged intervals of each flight.
+
+    With numba, one pass per battery (:func:`geocover._kernels.opportunity_any`: the union of
+    :meth:`Architecture.opportunities`' ``ok`` and ``cand`` without building each battery's
+    arrays) and one for the flags (:func:`geocover._kernels.edge_flags`); the numpy path,
+    :func:`edge_intervals`, is the reference (tests/test_refine_fast.py)."""
+    trk = ft.tracks
+    t = trk.t_s
+    if _k.edge_flags is None or not use_numba():
+        with np.errstate(invalid="ignore"):
+            flags = edge_intervals(arch, ft) & ((t[:, 1:] - t[:, :-1]) > MIN_STEP_S)
+        return flags, flags.sum(axis=1)
+    n, m = t.shape
+    ok_any = np.zeros((n, m), bool)
+    cand_any = np.zeros((n, m), bool)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for _iid, _tracking, t_launch, cand, vals in arch._candidates(ft):
+            if vals is not None:  # some candidate (else no opportunity either)
+                _k.opportunity_any(t, cand, vals, t_launch, ok_any, cand_any)
+    starts = np.zeros((n, m - 1), bool)
+    for r in trk.counted:  # where a run of visibility or a track begins (as edge_intervals)
+        c, it = trk.counted[r], trk.in_track[r]
+        starts |= (c[:, 1:] & ~c[:, :-1]) | (it[:, 1:] & ~it[:, :-1])
+    flags = np.empty((n, m - 1), bool)
+    count = _k.edge_flags(t, ok_any, cand_any, starts, MIN_STEP_S, flags)
+    return flags, count
+
+
+def _new_samples(t: np.ndarray, flags: np.ndarray, count: np.ndarray, frac: np.ndarray):
+    """(t_new, valid) (n, f * split): ``split = frac.size`` times inside each flagged interval,
+    evenly spaced at ``frac``, flagged intervals in time order, then padding (``valid``
+    False) with each row's last time up to the most any row needs (f intervals)."""
+    n = t.shape[0]
+    split = frac.size
+    f = int(count.max())
+    if _k.new_times is not None and use_numba():
+        t_new = np.empty((n, f * split))
+        valid = np.empty((n, f * split), bool)
+        _k.new_times(t, flags, frac, t_new, valid)
+        return t_new, valid
+    idx = np.argsort(~flags, axis=1, kind="stable")[:, :f]  # flagged intervals first
+    valid = np.take_along_axis(flags, idx, axis=1)
+    t0 = np.take_along_axis(t, idx, axis=1)
+    t1 = np.take_along_axis(t, idx + 1, axis=1)
+    t_new = t0[:, :, None] + (t1 - t0)[:, :, None] * frac
+    t_new = np.where(valid[:, :, None], t_new, t[:, -1:, None]).reshape(n, f * split)
+    return t_new, np.repeat(valid, split, axis=1)
 
 
 def refine_tracks(arch, traj: Trajectory, ft, *, levels: int = REFINE_LEVELS, split: int = REFINE_SPLIT):
@@ -249,38 +330,27 @@ def refine_tracks(arch, traj: Trajectory, ft, *, levels: int = REFINE_LEVELS, sp
     """
     frac = np.arange(1, split + 1) / (split + 1)
     n_all = ft.tracks.t_s.shape[0]
-    rows = np.arange(n_all)
-    parts = []
-    cur, cur_traj = ft, traj
+    g = np.arange(n_all)  # the block rows of cur's flights
+    parts = []  # settled flights: (block rows, the FlightTracks they are rows of, those rows)
+    cur = ft
     tail = None
     for _ in range(levels):
         t = cur.tracks.t_s
-        n = t.shape[0]
-        if n == 0 or t.shape[1] < 2:
+        if t.shape[0] == 0 or t.shape[1] < 2:
             break
-        with np.errstate(invalid="ignore"):
-            flags = edge_intervals(arch, cur) & ((t[:, 1:] - t[:, :-1]) > MIN_STEP_S)
-        count = flags.sum(axis=1)
+        flags, count = _flagged(arch, cur)
         busy = count > 0
         if not busy.any():
             break
         if tail is None:  # where a round's padding sits: the position at the last sample time
             tail = traj.positions(ft.tracks.t_s[:, -1:])
-            cur_tail = tail
+        keep = None
         if not busy.all():  # settled flights: no flagged interval now, none later
             done = np.flatnonzero(~busy)
-            parts.append((rows[done], _take(cur, done)))
+            parts.append((g[done], cur, done))
             keep = np.flatnonzero(busy)
-            rows, cur, cur_traj = rows[keep], _take(cur, keep), _take_traj(cur_traj, keep)
-            cur_tail = _take_samples(cur_tail, keep)
-            flags, t, n = flags[keep], t[keep], keep.size
-        f = int(count.max())
-        idx = np.argsort(~flags, axis=1, kind="stable")[:, :f]  # flagged intervals first
-        valid = np.take_along_axis(flags, idx, axis=1)
-        t0 = np.take_along_axis(t, idx, axis=1)
-        t1 = np.take_along_axis(t, idx + 1, axis=1)
-        t_new = t0[:, :, None] + (t1 - t0)[:, :, None] * frac
-        t_new = np.where(valid[:, :, None], t_new, t[:, -1:, None]).reshape(n, f * split)
-        cur = _merge(arch, cur_traj, cur, t_new, np.repeat(valid, split, axis=1), cur_tail)
-    parts.append((rows, cur))
+            g, flags, t, count = g[keep], flags[keep], t[keep], count[keep]
+        t_new, valid = _new_samples(t, flags, count, frac)
+        cur = _merge(arch, traj, g, cur, keep, t_new, valid, tail)
+    parts.append((g, cur, None))
     return _assemble(parts, n_all, cur.tracks.t_s.shape[1], tail)
