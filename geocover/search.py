@@ -23,6 +23,14 @@ in one process, on a local Dask cluster, or on an existing one.
   the task scores the variant where it runs and returns one number, so the client holds
   no grids and the result is the same however the tasks are spread (a test checks it).
   Tasks are retried if a worker is lost.
+* A task computes only what the candidate can change (:func:`_fast_task`): each process
+  aims every (launch, missile class) at the grid cells or cities once per search, engages
+  the variant of the sites already chosen once per round, and then, per candidate, engages
+  again only the flights a candidate radar sees (:func:`_fast_pair`: the others cannot
+  change, an argument given there), or every reachable flight for a candidate battery,
+  skipping targets that some (launch, class) pair already reaches undefended (the ``area``
+  and ``cities`` objectives cannot count them whatever the rest say). Scores and picks are
+  those of the plain way (tests/test_search_fast.py).
 """
 
 from __future__ import annotations
@@ -44,7 +52,7 @@ from .catalog import Interceptor, Radar
 from .compare import area_km2, defended_over_pairs
 from .engine import ScenarioRun
 from .errors import GeocoverError, InputError
-from .footprint import Architecture, combine_launches
+from .footprint import Architecture, checked_grid, combine_classes, combine_launches
 from .geodesy import inverse
 from .refraction import DEFAULT_VISIBILITY_MODEL
 from .scenario import Scenario
@@ -251,6 +259,7 @@ _BASE: dict = {}
 #: chosen (``(radar id, lat, lon)`` -> RadarView) and the template battery's flyout table.
 _SHARED: dict = {}
 _BASE_LOCK = threading.Lock()
+_ENGAGED_LOCK = threading.Lock()
 
 
 def _base_architecture(token: str, sc: Scenario) -> Architecture:
@@ -259,26 +268,37 @@ def _base_architecture(token: str, sc: Scenario) -> Architecture:
     with _BASE_LOCK:
         arch = _BASE.get(token)
         if arch is None:
-            _BASE.clear()  # a previous search's architecture: free its tables
-            _SHARED.clear()
+            _clear()  # a previous search's architecture: free its tables
             arch = _BASE[token] = Architecture(sc, model=DEFAULT_VISIBILITY_MODEL)
         return arch
+
+
+def _clear() -> None:
+    """Drop the cached search state: the base architecture, what its variants share, and the
+    search's aimed trajectories (:func:`geocover.robustness._aimed`, keyed by its token)."""
+    from .robustness import _AIMED
+
+    for key in [k for k in _AIMED if k[0] in _BASE]:
+        del _AIMED[key]
+    _BASE.clear()
+    _SHARED.clear()
 
 
 def _forget_base() -> None:
     """Drop the cached base architecture (end of a search; also run in every Dask worker)."""
     with _BASE_LOCK:
-        _BASE.clear()
-        _SHARED.clear()
+        _clear()
 
 
-def _variant_architecture(base: Architecture, sc: Scenario, kind: str, template, added) -> Architecture:
+def _variant_architecture(base: Architecture, sc: Scenario, kind: str, template, added, *,
+                          keep_all: bool = False) -> Architecture:
     """``base`` with the added sites: the same radar views and flyout tables (the base
     scenario's records are unchanged in a variant), new ones only for the added radars or
     batteries; identical to ``Architecture(variant)`` (tests/test_compare_search.py).
 
     The views of the sites already chosen (all added sites but the last, the candidate) are
-    kept for the next variants of the search; a candidate battery's flyout table is the
+    kept for the next variants of the search (``keep_all``: all of them, for a variant of the
+    chosen sites only); a candidate battery's flyout table is the
     template's (the table depends only on the interceptor's speed, burn time, range and
     altitude window, which a copy keeps), under the candidate's id."""
     from . import refraction
@@ -296,7 +316,7 @@ def _variant_architecture(base: Architecture, sc: Scenario, kind: str, template,
             r = variant.radars[rid]
             key = ("view", rid, r.lat_deg, r.lon_deg)
             views[rid] = _SHARED.get(key) or RadarView(r, model=DEFAULT_VISIBILITY_MODEL, terrain=False)
-            if j < len(new) - 1:  # a chosen site: every later variant has it too
+            if keep_all or j < len(new) - 1:  # a chosen site: every later variant has it too
                 _SHARED[key] = views[rid]
     finally:
         refraction.STORE_SITES_ON_DISK = store
@@ -319,25 +339,238 @@ def _variant_architecture(base: Architecture, sc: Scenario, kind: str, template,
 def run_task(sc: Scenario, kind: str, template, resolution_deg: float, task: Task, token: str = "", *,
              objective: str | None = None) -> list[TaskResult]:
     """Battle-space grids and city engagements of one scenario variant against each launch
-    site of ``task`` (one :class:`~geocover.engine.ScenarioRun` on the process's cached base
-    architecture): one :class:`TaskResult` per (launch, missile class) pair of the threat set.
-    With an ``objective``, only what it reads is computed: the grids for ``area`` (the city
-    fields are then None), the city engagements for ``cities`` and ``warning`` (the grid
-    fields None)."""
+    site of ``task``: one :class:`TaskResult` per (launch, missile class) pair of the threat set.
+
+    Without an ``objective`` (or a ``token``), everything is computed the plain way: one
+    :class:`~geocover.engine.ScenarioRun` on the process's cached base architecture, the
+    reference (tests/test_compare_search.py: bit for bit a ScenarioRun of the variant).
+    With an ``objective`` and a search ``token``, only what the objective reads is computed
+    (the grids for ``area``, whose city fields are then None; the city engagements for
+    ``cities`` and ``warning``, whose grid fields are None), by :func:`_fast_engage`: aimed
+    once per process and search, the variant without its candidate engaged once, and a
+    candidate radar's flights re-engaged only where it sees them. Its reachability, verdicts
+    and warning times are those of the plain way; its battle spaces are exact in what the
+    objectives read (finite, > 0), not always in their last bits (:func:`_fast_engage`)."""
     base = _base_architecture(token, sc) if token else Architecture(sc, model=DEFAULT_VISIBILITY_MODEL)
+    if objective is not None and token:
+        return _fast_task(base, sc, kind, template, resolution_deg, task, token, objective)
     arch = _variant_architecture(base, sc, kind, template, task.added) if task.added else base
     run = ScenarioRun(arch.scenario, architecture=arch, launches=list(task.launches))
-    grids, cities = objective in (None, "area"), objective != "area"
     out = []
     for lid in task.launches:
-        grid = north = res = None
-        if grids:
-            fp = run.footprint([lid], resolution_deg=resolution_deg)
-            grid, north, res = fp.battle_space_s[lid], fp.north_deg, fp.resolution_deg
+        fp = run.footprint([lid], resolution_deg=resolution_deg)
         for m in run.scenario.missiles_for(lid):
-            eng = run.city_flights(lid, missile=m).engagements if cities else None
-            out.append(TaskResult(task.key, lid, grid, north, res, *((eng.reachable, eng.defended, eng.warning_time_s)
-                                                                     if eng is not None else (None, None, None))))
+            eng = run.city_flights(lid, missile=m).engagements
+            out.append(TaskResult(task.key, lid, fp.battle_space_s[lid], fp.north_deg, fp.resolution_deg,
+                                  eng.reachable, eng.defended, eng.warning_time_s))
+    return out
+
+
+#: Flights engaged by :func:`_fast_engage` in this process: ``flights`` (reachable flights
+#: scored), ``reengaged`` (of them, those engaged again for a candidate: all of them for a
+#: battery, those a candidate radar sees for a radar); benchmarks read it.
+FAST_STATS = {"flights": 0, "reengaged": 0}
+
+
+@dataclass
+class _Engaged:
+    """One engine block (:data:`geocover.footprint.ENGAGE_BLOCK` targets) against one (launch,
+    missile class), engaged by the variant without its candidate: the reachable flights
+    ``traj`` (rows ``idx`` of the block), their final refined tracks and their engagements
+    (the defender's first detection and warning, :meth:`ScenarioRun.engage`)."""
+
+    size: int
+    idx: np.ndarray
+    traj: object
+    tracks: object
+    eng: object
+
+
+def _targets(sc: Scenario, where: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Latitudes and longitudes (deg) of the targets of ``where``: ``("grid", resolution)``, the
+    cells of the scenario's box as :func:`geocover.footprint.footprint` orders them, or
+    ``("cities",)``, the catalog's target cities."""
+    if where[0] == "grid":
+        return checked_grid(sc.bbox_deg, where[1], 4_000_000).cell_centres()
+    cities = sc.catalog.sites("target")
+    return np.array([c.lat_deg for c in cities]), np.array([c.lon_deg for c in cities])
+
+
+def _prefix_architecture(base: Architecture, sc: Scenario, kind: str, template, prefix: tuple) -> Architecture:
+    """The variant of the sites already chosen (``prefix``), once per process and search."""
+    if not prefix:
+        return base
+    key = ("prefix", prefix)
+    if key not in _SHARED:
+        _SHARED[key] = _variant_architecture(base, sc, kind, template, prefix, keep_all=True)
+    return _SHARED[key]
+
+
+def _engaged(token: str, prev: Architecture, prefix: tuple, site, missile, where: tuple) -> list[_Engaged]:
+    """The targets of ``where`` from ``site`` engaged by ``prev`` (the variant of the chosen
+    sites ``prefix``), per engine block, once per process, search and prefix; aimed by
+    :func:`geocover.robustness._aimed` (once per process, search and threat: the aim does not
+    depend on the sensors or batteries). Only the reachable flights are engaged: an
+    unreachable one is never defended and has no battle space or warning time, whatever
+    the architecture."""
+    from .robustness import _aimed
+
+    with _ENGAGED_LOCK:  # threads of one worker: computed once (and no dict changes under a reader)
+        for old in [k for k in _SHARED if k[0] in ("engaged", "prefix") and k[1] != prefix]:
+            del _SHARED[old]  # an earlier round's: every task of a round has the same chosen sites
+        store = _SHARED.setdefault(("engaged", prefix), {})
+        key = (site.id, missile.id, where)
+        if key not in store:
+            lat, lon = _targets(prev.scenario, where)
+            run = ScenarioRun(prev.scenario, architecture=prev)
+            blocks = []
+            for _traj, ok, idx, sub in _aimed({"token": token}, prev, site, missile, lat, lon, ("grid", *where)):
+                ft = prev.track(sub) if idx.size else None
+                eng = run.engage_both(sub, np.ones(idx.size, bool), tracks=ft)[0] if idx.size else None
+                blocks.append(_Engaged(ok.size, idx, sub, ft, eng))
+            store[key] = blocks
+        return store[key]
+
+
+@dataclass
+class _Pair:
+    """One (launch, missile class) pair of a variant in :func:`_fast_task`: per target
+    (``where``'s order) reachable, defended, battle space (s) and warning time (s), filled
+    with ``prev``'s values, and per engine block the rows of its reachable flights still to
+    engage for the candidate (``todo``)."""
+
+    blocks: list
+    reach: np.ndarray
+    defended: np.ndarray
+    battle_space_s: np.ndarray
+    warning_time_s: np.ndarray
+    todo: list
+
+    def settled(self) -> np.ndarray:
+        """Targets whose values are the variant's already (nothing left to engage)."""
+        out = np.ones(self.reach.size, bool)
+        start = 0
+        for b, rows in zip(self.blocks, self.todo, strict=True):
+            out[start + b.idx[rows]] = False
+            start += b.size
+        return out
+
+
+def _fast_pair(token: str, prev: Architecture, arch: Architecture, prefix: tuple, kind: str, site, missile,
+               where: tuple) -> _Pair:
+    """The targets of ``where`` from ``site`` for the variant ``arch`` = ``prev`` (the chosen
+    sites, engaged once by :func:`_engaged`) plus one candidate (none when ``arch is prev``):
+    ``prev``'s values, and the flights the candidate may change (:func:`_reengage` engages
+    them).
+
+    A candidate battery: its reachable flights engaged again by ``arch``.
+
+    A candidate radar: only the flights it sees at one of ``prev``'s final refined samples are
+    engaged again; every other flight keeps ``prev``'s engagement, which is exactly the
+    variant's. Why: the refinement (:mod:`geocover.sampling`) starts from the scenario's
+    samples, which are among the final ones. Suppose the variant's samples of a flight equal
+    ``prev``'s at the start of a round (true at the first). The candidate sees none of them
+    (visibility is a function of the point alone: the same values in any batch), nor the
+    padding copies of the impact point (they copy the last sample's state, and the impact
+    point is a real sample too). A radar that sees nothing counts nothing, forms no track
+    and delivers no cue (NaN formation: ``np.fmin`` leaves every cue as it was); it searches
+    (:func:`with_candidate`), so it waits for no cue either; joining every battery's
+    fire-control list and the home network adds an all-False track (``any_in_track``: the
+    same tracking and formation time) and a NaN first detection (``defender_warning``). So
+    the tracks, cues, opportunities and flagged intervals of the round are ``prev``'s, the
+    next round's samples are ``prev``'s, and so is the result: the same reachability,
+    verdict, battle space, first detection and warning time.
+
+    Exact up to two things the engine itself already accepts: a flight's positions come
+    from a Kepler solve that stops when its whole batch has converged (:func:`geocover.
+    sampling._merge`; the flights re-engaged here are another batch than in a whole-block
+    run), and the battle space of a flight engaged with fewer flights than its block is the
+    same trapezoid sum over fewer padding columns (zero weight), so it may differ in its
+    last bits (:func:`geocover.robustness._engage`). The search reads the battle space only
+    as finite and > 0 (``area``) and the verdicts and warning times per flight, which do not
+    change (tests/test_search_fast.py compares scores and picks with the plain way).
+    """
+    blocks = _engaged(token, prev, prefix, site, missile, where)
+    n = sum(b.size for b in blocks)
+    pair = _Pair(blocks, np.zeros(n, bool), np.zeros(n, bool), np.full(n, np.nan), np.full(n, np.nan), [])
+    cand = None
+    if arch is not prev and kind == "radar":
+        cand = arch.views[next(r for r in arch.scenario.radars if r not in prev.views)]
+    start = 0
+    for b in blocks:
+        at = start + b.idx
+        start += b.size
+        rows = np.arange(b.idx.size) if arch is not prev else np.zeros(0, np.intp)
+        if b.idx.size:
+            e = b.eng
+            pair.reach[at], pair.defended[at] = True, e.defended
+            pair.battle_space_s[at], pair.warning_time_s[at] = e.battle_space_s, e.warning_time_s
+            if cand is not None:
+                smp = b.tracks.samples
+                seen = cand.visible_fast(smp.lat_deg, smp.lon_deg, smp.altitude_m, smp.rcs_m2)
+                rows = np.flatnonzero(seen.any(axis=1))
+        FAST_STATS["flights"] += b.idx.size
+        pair.todo.append(rows)
+    return pair
+
+
+def _reengage(arch: Architecture, pair: _Pair, skip: np.ndarray | None = None) -> None:
+    """Engage ``pair``'s flights still to engage with the variant ``arch`` (its values updated
+    in place), except the targets in ``skip`` (the caller does not read them)."""
+    from .robustness import _take
+
+    run = ScenarioRun(arch.scenario, architecture=arch)
+    start = 0
+    for b, rows in zip(pair.blocks, pair.todo, strict=True):
+        at = start + b.idx
+        start += b.size
+        if skip is not None:
+            rows = rows[~skip[at[rows]]]
+        if not rows.size:
+            continue
+        FAST_STATS["reengaged"] += rows.size
+        e = run.engage(b.traj if rows.size == b.idx.size else _take(b.traj, rows), np.ones(rows.size, bool))
+        at = at[rows]
+        pair.defended[at], pair.battle_space_s[at], pair.warning_time_s[at] = (e.defended, e.battle_space_s,
+                                                                             e.warning_time_s)
+
+
+def _fast_task(base: Architecture, sc: Scenario, kind: str, template, resolution_deg: float, task: Task,
+               token: str, objective: str) -> list[TaskResult]:
+    """:func:`run_task` with an objective: only what it reads (:func:`_fast_pair`, :func:`_reengage`).
+
+    ``area`` and ``cities`` read, per cell or city, only whether it is defended against every
+    (launch, class) pair that reaches it (:func:`_score`): once one pair reaches it undefended
+    (battle space 0 s), no other pair's result can change that. So the flights the candidate
+    cannot change are settled first, for every pair; then each pair's remaining flights are
+    engaged, except at targets some pair already reaches undefended (those keep ``prev``'s
+    values: the returned per-pair grids and arrays are exact only in what the objective
+    reads). ``warning`` reads every flight."""
+    prefix = task.added[:-1]
+    prev = _prefix_architecture(base, sc, kind, template, prefix)
+    arch = _variant_architecture(base, sc, kind, template, task.added) if task.added else base
+    if not task.added:
+        prev = arch
+    variant = arch.scenario
+    where = ("grid", float(resolution_deg)) if objective == "area" else ("cities",)
+    pairs = [(lid, _fast_pair(token, prev, arch, prefix, kind, variant.catalog.launch_site(lid), m, where))
+             for lid in task.launches for m in variant.missiles_for(lid)]
+    dead = None  # reached undefended by some pair, in the variant (area, cities)
+    if objective != "warning":
+        dead = np.logical_or.reduce([p.reach & ~p.defended & p.settled() for _lid, p in pairs])
+    for _lid, p in pairs:
+        _reengage(arch, p, dead)
+        if dead is not None:
+            dead |= p.reach & ~p.defended
+    out = []
+    if objective == "area":
+        g = checked_grid(variant.bbox_deg, float(resolution_deg), 4_000_000)
+        for lid in task.launches:
+            grids = [p.battle_space_s.reshape(g.shape).astype(np.float32) for pl, p in pairs if pl == lid]
+            grid = combine_classes(grids, [np.zeros(g.shape, bool)] * len(grids))[0]
+            out += [TaskResult(task.key, lid, grid, g.north_deg, g.resolution_deg, None, None, None) for _ in grids]
+    else:
+        out = [TaskResult(task.key, lid, None, None, None, p.reach, p.defended, p.warning_time_s) for lid, p in pairs]
     return out
 
 

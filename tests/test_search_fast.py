@@ -1,0 +1,123 @@
+"""The site search's fast path (search._fast_task: aim once per search, engage the variant of
+the chosen sites once, re-engage a candidate radar's flights only where it sees them, skip
+targets another pair already reaches undefended) against the plain way: a ScenarioRun of the
+scenario with the sites added (search.with_candidate), scored by the same objective."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from geocover import search
+from geocover.engine import ScenarioRun
+from geocover.scenario import load_scenario
+from geocover.search import TaskResult, _score, _variant, greedy_search
+
+LAUNCHES = ["tabriz", "tehran"]  # two launch sites: the cross-pair skip has something to skip
+RES_DEG = 4.0  # 15 x 8 cells over the scenario's box: seconds, not minutes
+# Kürecik-copy radars in Bulgaria and Slovenia (each adds defended area to epaa-phase2-2015, so
+# a k = 2 search picks both)
+SITES = [(42.75, 25.25), (45.5, 14.5)]
+# and in Ireland, facing the launches from the far north-west: it sees a few of their flights
+IRELAND = (53.0, -8.0)
+
+
+_PLAIN: dict = {}
+
+
+def _plain_score(sc, kind, template, added, objective) -> float:
+    """The objective of the variant computed the plain way: a fresh ScenarioRun of the
+    scenario with ``added`` (every radar view, every flight aimed, tracked and engaged);
+    its task results are kept for the other objectives."""
+    key = (sc.id, kind, tuple(added))
+    if key not in _PLAIN:
+        run = ScenarioRun(_variant(sc, kind, template, added), launches=LAUNCHES)
+        parts = []
+        for lid in LAUNCHES:
+            fp = run.footprint([lid], resolution_deg=RES_DEG)
+            for m in run.scenario.missiles_for(lid):
+                eng = run.city_flights(lid, missile=m).engagements
+                parts.append(TaskResult((0,), lid, fp.battle_space_s[lid], fp.north_deg, fp.resolution_deg,
+                                        eng.reachable, eng.defended, eng.warning_time_s))
+        _PLAIN[key] = parts
+    return _score(objective, _PLAIN[key])
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario("epaa-phase2-2015")
+
+
+@pytest.mark.parametrize("objective", ["area", "cities", "warning"])
+def test_fast_search_scores_equal_the_plain_way(scenario, objective):
+    # Every score of a k = 2 search (the base, each candidate alone, the second round's pairs)
+    # equals the plain way's, exactly: the fast path changes no flight's reachability,
+    # verdict or warning time (its docstring's argument), and each objective sums those in
+    # the same order (area: km2 of the cells defended against both launches; cities: share of
+    # cities; warning: mean over flights).
+    sc = scenario
+    tmpl = sc.catalog.radar("kurecik")
+    lat, lon = np.array([s[0] for s in SITES]), np.array([s[1] for s in SITES])
+    search.FAST_STATS.update(flights=0, reengaged=0)
+    res = greedy_search(sc, "radar", lat, lon, k=2, objective=objective, launches=LAUNCHES, resolution_deg=RES_DEG)
+    stats = dict(search.FAST_STATS)
+    assert res.base_score == _plain_score(sc, "radar", tmpl, (), objective)
+    for i, site in enumerate(SITES):
+        assert res.first_scores[i] == _plain_score(sc, "radar", tmpl, (site,), objective), site
+    if objective == "area":  # both sites add area (for the others they may add nothing: no pick)
+        assert len(res.chosen) == 2
+    for pick in res.chosen[:1]:
+        first = (pick["lat_deg"], pick["lon_deg"])
+        assert pick["score"] == res.first_scores[SITES.index(first)]
+    if len(res.chosen) > 1:
+        second = (res.chosen[1]["lat_deg"], res.chosen[1]["lon_deg"])
+        assert res.chosen[1]["score"] == _plain_score(sc, "radar", tmpl, (first, second), objective)
+    # the shortcut is exercised both ways: some flights re-engaged, some taken as they were
+    assert 0 < stats["reengaged"] < stats["flights"], stats
+
+
+def test_fast_battery_scores_equal_the_plain_way(scenario):
+    # A candidate battery: aimed once per search, every reachable flight engaged again by the
+    # variant (no visibility shortcut), targets another pair reaches undefended skipped.
+    sc = scenario
+    tmpl = sc.catalog.interceptor("deveselu-sm3-ib")
+    sites = SITES
+    lat, lon = np.array([s[0] for s in sites]), np.array([s[1] for s in sites])
+    for objective in ("area", "cities"):
+        res = greedy_search(sc, "interceptor", lat, lon, k=1, objective=objective, launches=LAUNCHES,
+                            resolution_deg=RES_DEG)
+        assert res.base_score == _plain_score(sc, "interceptor", tmpl, (), objective)
+        for i, site in enumerate(sites):
+            assert res.first_scores[i] == _plain_score(sc, "interceptor", tmpl, (site,), objective), (objective, site)
+
+
+def test_unseen_flights_keep_the_base_engagement(scenario):
+    # A candidate radar that sees none of a flight's final samples leaves that flight's
+    # engagement as it was: per flight, the fast path's values for the unseen flights equal a
+    # plain ScenarioRun of the variant (reachable, defended, warning time), and the flights
+    # it re-engages are exactly those it sees.
+    from geocover.search import _base_architecture, _fast_pair, _forget_base, _variant_architecture
+
+    sc = scenario
+    tmpl = sc.catalog.radar("kurecik")
+    site = sc.catalog.launch_site("tabriz")
+    added = (IRELAND,)
+    try:
+        base = _base_architecture("unseen", sc)
+        arch = _variant_architecture(base, sc, "radar", tmpl, added)
+        pair = _fast_pair("unseen", base, arch, (), "radar", site, sc.missile, ("cities",))
+        ref = ScenarioRun(_variant(sc, "radar", tmpl, added)).city_flights("tabriz").engagements
+        todo = np.zeros(pair.reach.size, bool)
+        todo[pair.blocks[0].idx[pair.todo[0]]] = True
+        keep = ~todo
+        assert todo.any() and (keep & pair.reach).any()  # both kinds of flight in this case
+        np.testing.assert_array_equal(pair.reach, ref.reachable)
+        np.testing.assert_array_equal(pair.defended[keep], ref.defended[keep])
+        np.testing.assert_array_equal(pair.warning_time_s[keep], ref.warning_time_s[keep])
+        # the flights it re-engages are those whose final samples it sees at least once
+        view = arch.views[f"candidate-radar-{len(added) - 1}"]
+        s = pair.blocks[0].tracks.samples
+        seen = view.visible_fast(s.lat_deg, s.lon_deg, s.altitude_m, s.rcs_m2).any(axis=1)
+        np.testing.assert_array_equal(np.flatnonzero(seen), pair.todo[0])
+    finally:
+        _forget_base()
