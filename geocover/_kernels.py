@@ -632,32 +632,70 @@ else:  # pragma: no cover
 
 # ------------------------------------------------------------------ minimum-energy aim
 # (trajectory._min_energy_rotating): the rotating-Earth minimum-energy member of the family of
-# trajectories through a target, solved target by target. ``_me_pass_py`` is written with numpy
-# ufuncs and arithmetic only, so that the same code runs on float scalars (numba, one target at
-# a time) and on arrays (the numpy fallback, trajectory._min_energy_rotating_np).
-def _me_pass_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, az, vr, sgr, t_all,
+# trajectories through a target, solved target by target. Everything below is arithmetic,
+# np.sqrt, np.minimum/np.maximum and comparisons (no sin/cos/atan2: those come as inputs or are
+# written out here), so that the same code runs on float scalars (numba, one target at a time)
+# and on arrays (the numpy fallback, trajectory._min_energy_rotating_np) and gives the same
+# float64 results to the bit (IEEE +, -, *, /, sqrt; numba does not contract without fastmath).
+def _me_sincos_small_py(x):
+    """sin and cos of |x| <= 0.8 rad by their Taylor series to x^17 / x^18 (truncation < 3e-18;
+    larger |x| is clamped to 0.8: the callers' angles, the boost's range angle, the Earth's
+    turn during a free flight and the steps of the solve, stay below 0.1, 0.6 and 0.05 rad, and
+    a solve whose turn reached the clamp is refused)."""
+    x = np.minimum(np.maximum(x, -0.8), 0.8)
+    x2 = x * x
+    s = x + x * x2 * (-1.0 / 6 + x2 * (1.0 / 120 + x2 * (-1.0 / 5040 + x2 * (1.0 / 362880 + x2 * (
+        -1.0 / 39916800 + x2 * (1.0 / 6227020800 + x2 * (-1.0 / 1307674368000 + x2 * (1.0 / 355687428096000))))))))
+    c = 1.0 + x2 * (-0.5 + x2 * (1.0 / 24 + x2 * (-1.0 / 720 + x2 * (1.0 / 40320 + x2 * (-1.0 / 3628800 + x2 * (
+        1.0 / 479001600 + x2 * (-1.0 / 87178291200 + x2 * (1.0 / 20922789888000 + x2 * (-1.0 / 6402373705728000)))))))))
+    return s, c
+
+
+def _me_atan2_py(y, x):
+    """atan2(y, x) (rad, in (-pi, pi]) in arithmetic: the half angle atan(z), z = y / (r + |x|)
+    (|z| <= 1), halved twice more by atan(z) = 2 atan(z / (1 + sqrt(1 + z^2))) to |u| <= 0.2,
+    then atan's series to u^23 (truncation < 2e-17 relative). Agrees with libm to ~1e-16."""
+    r = np.sqrt(x * x + y * y)
+    z = y / (r + np.abs(x))
+    z = z / (1.0 + np.sqrt(1.0 + z * z))
+    u = z / (1.0 + np.sqrt(1.0 + z * z))
+    u2 = u * u
+    a = u * (1.0 - u2 * (1.0 / 3.0 - u2 * (1.0 / 5.0 - u2 * (1.0 / 7.0 - u2 * (1.0 / 9.0 - u2 * (1.0 / 11.0 - u2 * (
+        1.0 / 13.0 - u2 * (1.0 / 15.0 - u2 * (1.0 / 17.0 - u2 * (1.0 / 19.0 - u2 * (1.0 / 21.0 - u2 / 23.0)))))))))))
+    half = 4.0 * a  # atan(y / (r + |x|)), in [-pi/4, pi/4]
+    right = 1.0 * (x >= 0.0)
+    sign = 2.0 * (y >= 0.0) - 1.0
+    return right * (2.0 * half) + (1.0 - right) * (sign * np.pi - 2.0 * half)
+
+
+if HAVE_NUMBA:  # pragma: no branch
+    _me_sincos_small = numba.njit(inline="always", cache=True, error_model="numpy")(_me_sincos_small_py)
+    _me_atan2 = numba.njit(inline="always", cache=True, error_model="numpy")(_me_atan2_py)
+else:  # pragma: no cover
+    _me_sincos_small, _me_atan2 = _me_sincos_small_py, _me_atan2_py
+
+
+def _me_pass_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, saz, caz, vr, sgr, t_all,
                 tbf, hbf, vfull, kb, mu, r_e, omega):
     """One fixed-point pass of ``trajectory._rotating_member`` (see there) for a member labelled
-    by its inertial flight-path angle (cosine ``cg``, sine ``sg``): from a launch azimuth ``az``
-    (rad), ground-relative burnout speed ``vr`` (m/s), sine of the ground-relative flight-path
-    angle ``sgr`` and time of flight ``t_all`` (s), the burnout point (boost with energy
-    management: burn ``tbf f``, altitude ``hbf f^2``, f = vr / vfull clipped to [0, 1]; vfull
-    0 = always the full burn; ``kb`` 1 with a boost, 0 without), the conic from there to the
-    target (unit vector t) turned by the Earth's rotation during the free flight, and the
-    ground-relative state, azimuth and time it implies. Launch frame: unit vector u, east e,
-    north n. NaN where no conic exists. Returns ``(az, vr, sgr, t_all)``."""
+    by its inertial flight-path angle (cosine ``cg``, sine ``sg``): from a launch azimuth (sine
+    ``saz``, cosine ``caz``), ground-relative burnout speed ``vr`` (m/s), sine of the ground-
+    relative flight-path angle ``sgr`` and time of flight ``t_all`` (s), the burnout point
+    (boost with energy management: burn ``tbf f``, altitude ``hbf f^2``, f = vr / vfull clipped
+    to [0, 1]; vfull 0 = always the full burn; ``kb`` 1 with a boost, 0 without), the conic from
+    there to the target (unit vector t) turned by the Earth's rotation during the free flight,
+    and the ground-relative state, azimuth and time it implies. Launch frame: unit vector u,
+    east e, north n. NaN where no conic exists. Returns ``(saz, caz, vr, sgr, t_all)``."""
     f = np.minimum(np.maximum(vr / vfull, 0.0), 1.0)
     tb, hb = tbf * f, hbf * f * f
     cgr = np.sqrt(np.maximum(1.0 - sgr * sgr, 0.0))
     angb = kb * vr * cgr * tb / (3.0 * (r_e + hb))  # boost ground range / R (trajectory._boost_range)
-    saz, caz = np.sin(az), np.cos(az)
     dx, dy, dz = saz * ex + caz * nx, saz * ey + caz * ny, saz * ez + caz * nz
-    sa, ca = np.sin(angb), np.cos(angb)
+    sa, ca = _me_sincos_small(angb)
     bx, by, bz = ca * ux + sa * dx, ca * uy + sa * dy, ca * uz + sa * dz  # burnout point (unit)
     hx, hy, hz = ca * dx - sa * ux, ca * dy - sa * uy, ca * dz - sa * uz  # boost direction there
     r1 = r_e + hb
-    rot = omega * (t_all - tb)
-    sr, cr = np.sin(rot), np.cos(rot)
+    sr, cr = _me_sincos_small(omega * (t_all - tb))
     px, py, pz = cr * tx - sr * ty, sr * tx + cr * ty, tz  # the target at impact, inertial axes
     cos_psi = bx * px + by * py + bz * pz
     qx, qy, qz = px - cos_psi * bx, py - cos_psi * by, pz - cos_psi * bz
@@ -671,9 +709,11 @@ def _me_pass_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, az, vr, 
     vr_new = np.sqrt(wx * wx + wy * wy + wz * wz)
     sgr_new = np.minimum(np.maximum((wx * bx + wy * by + wz * bz) / vr_new, -1.0), 1.0)
     # turn the launch azimuth by the heading change wanted at burnout: from the boost's
-    # direction h to the horizontal velocity, clockwise seen from above
+    # direction h to the horizontal velocity, clockwise seen from above (cos, sin of the turn)
     cx, cy, cz = hy * wz - hz * wy, hz * wx - hx * wz, hx * wy - hy * wx
-    dhead = np.arctan2(-(cx * bx + cy * by + cz * bz), hx * wx + hy * wy + hz * wz)
+    yh, xh = -(cx * bx + cy * by + cz * bz), hx * wx + hy * wy + hz * wz
+    rh = np.sqrt(xh * xh + yh * yh)
+    ch, sh = xh / rh, yh / rh
     # time along the conic (trajectory._conic_time): Kepler's equation, eccentric anomalies from
     # e cos(nu), e sin(nu) at burnout (0) and impact (i)
     hm = r1 * v_in * cg
@@ -682,37 +722,40 @@ def _me_pass_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, az, vr, 
     eci, esi = ec0 * cos_psi - es0 * sin_psi, es0 * cos_psi + ec0 * sin_psi
     e2 = ec0 * ec0 + es0 * es0
     sq = np.sqrt(1.0 - e2)
-    e0 = np.arctan2(sq * es0, e2 + ec0)
-    ei = np.arctan2(sq * esi, e2 + eci)
-    ei = ei + (2.0 * np.pi) * (ei < e0)
-    m = (ei - sq * esi / (1.0 + eci)) - (e0 - sq * es0 / (1.0 + ec0))
+    # E_i - E_0 in [0, 2 pi) from one atan2: E = atan2(sqrt(1 - e^2) e sin(nu), e^2 + e cos(nu))
+    x0, y0, xi, yi = e2 + ec0, sq * es0, e2 + eci, sq * esi
+    d_e = _me_atan2(yi * x0 - xi * y0, xi * x0 + yi * y0)
+    d_e = d_e + (2.0 * np.pi) * (d_e < 0.0)
+    m = d_e - sq * esi / (1.0 + eci) + sq * es0 / (1.0 + ec0)
     a = p / (1.0 - e2)
     t_new = tb + m * np.sqrt(a * a * a / mu)
-    return az + dhead, vr_new, sgr_new, t_new
+    return saz * ch + caz * sh, caz * ch - saz * sh, vr_new, sgr_new, t_new
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    _me_pass = numba.njit(inline="always", cache=True, error_model="numpy")(_me_pass_py)
-else:  # pragma: no cover
-    _me_pass = _me_pass_py
-
-
-def _me_start_py(ang, tbf, hbf, vfull, kb, mu, r_e, iters):
+def _me_start_py(sin_ang, cos_ang, tbf, hbf, vfull, kb, mu, r_e, iters):
     """Start of the minimum-energy solve (``trajectory.min_energy_state``'s fixed point, non-
-    rotating Earth, a fixed number of passes): flight-path angle (rad), burnout speed (m/s) and
-    burn time (s) for total range angles ``ang`` (rad)."""
+    rotating Earth, a fixed number of passes) for total range angles with sine ``sin_ang`` and
+    cosine ``cos_ang``: cosine and sine of the flight-path angle, burnout speed (m/s), burn
+    time (s). The angle is half of atan2(sin psi, r1 / r2 - cos psi) (tan 2g = ...), its cosine
+    and sine from that atan2's arguments."""
     r1 = r_e + hbf
-    g = 0.5 * np.arctan2(np.sin(ang), r1 / r_e - np.cos(ang))
-    v = np.sqrt(mu * (1.0 - np.cos(ang)) / (r1 * np.cos(g) * ((r1 / r_e) * np.cos(g) - np.cos(g + ang))))
-    tb = tbf + 0.0 * ang
-    for _ in range(iters):
-        f = np.minimum(np.maximum(v / vfull, 0.0), 1.0)
-        tb, hb = tbf * f, hbf * f * f
-        psi = np.maximum(ang - kb * v * np.cos(g) * tb / (3.0 * (r_e + hb)), 1e-9)
-        r1 = r_e + hb
-        g = 0.5 * np.arctan2(np.sin(psi), r1 / r_e - np.cos(psi))
-        v = np.sqrt(mu * (1.0 - np.cos(psi)) / (r1 * np.cos(g) * ((r1 / r_e) * np.cos(g) - np.cos(g + psi))))
-    return g, v, tb
+    sp, cp = sin_ang, cos_ang
+    v = 0.0 * sin_ang
+    tb = tbf + v
+    cg = sg = v
+    for k in range(iters + 1):
+        if k > 0:  # psi = total angle - boost angle
+            f = np.minimum(np.maximum(v / vfull, 0.0), 1.0)
+            tb, hb = tbf * f, hbf * f * f
+            r1 = r_e + hb
+            sb, cb = _me_sincos_small(kb * v * cg * tb / (3.0 * (r_e + hb)))
+            sp, cp = sin_ang * cb - cos_ang * sb, cos_ang * cb + sin_ang * sb
+        x2, y2 = r1 / r_e - cp, sp
+        r2 = np.sqrt(x2 * x2 + y2 * y2)
+        cg = np.sqrt(0.5 * (1.0 + x2 / r2))
+        sg = y2 / r2 / (2.0 * cg)
+        v = np.sqrt(mu * (1.0 - cp) / (r1 * cg * ((r1 / r_e) * cg - (cg * cp - sg * sp))))
+    return cg, sg, v, tb
 
 
 def _me_step_py(v0, vp, vm, h, smax):
@@ -723,82 +766,103 @@ def _me_step_py(v0, vp, vm, h, smax):
     return np.minimum(np.maximum(-0.5 * h * (vp - vm) / np.maximum(curv, 1e-300), -smax), smax)
 
 
+def _me_unit2_py(s, c):
+    """(s, c) scaled to a unit 2-vector."""
+    n = np.sqrt(s * s + c * c)
+    return s / n, c / n
+
+
+if HAVE_NUMBA:  # pragma: no branch
+    _me_pass = numba.njit(inline="always", cache=True, error_model="numpy")(_me_pass_py)
+    _me_start = numba.njit(inline="always", cache=True, error_model="numpy")(_me_start_py)
+    _me_step = numba.njit(inline="always", cache=True, error_model="numpy")(_me_step_py)
+    _me_unit2 = numba.njit(inline="always", cache=True, error_model="numpy")(_me_unit2_py)
+else:  # pragma: no cover
+    _me_pass, _me_start, _me_step, _me_unit2 = _me_pass_py, _me_start_py, _me_step_py, _me_unit2_py
+
 #: Convergence of the minimum-energy solve: every member's last fixed-point pass moved the
-#: azimuth by <= ME_TOL_AZ_RAD (6e-8 m on the ground per 1,000 km), the speed by <= ME_TOL_V_MPS
-#: and the time of flight by <= ME_TOL_T_S (5e-7 m of the Earth's turn), and the last Newton
-#: step on the inertial angle was <= ME_TOL_G_RAD.
-ME_TOL_AZ_RAD, ME_TOL_V_MPS, ME_TOL_T_S, ME_TOL_G_RAD = 1e-12, 1e-8, 1e-8, 1e-10
+#: azimuth's sine and cosine by <= ME_TOL_AZ (6e-6 m on the ground per 1,000 km), the speed by
+#: <= ME_TOL_V_MPS and the time of flight by <= ME_TOL_T_S (5e-6 m of the Earth's turn), and the
+#: last Newton step on the inertial angle was <= ME_TOL_G_RAD.
+ME_TOL_AZ, ME_TOL_V_MPS, ME_TOL_T_S, ME_TOL_G_RAD = 1e-12, 1e-8, 1e-8, 1e-10
 
 
-def _min_energy_aim_py(u1, e1, n1, ut, ang, az0, tbf, hbf, vfull, mu, r_e, omega, h, smax, w, max_iter, out):
+def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, vfull, mu, r_e, omega, h, smax, w,
+                       max_iter, out):
     """Minimum-energy members on the rotating Earth, target by target (see
-    ``trajectory._min_energy_rotating``). Rows of ``out``: launch azimuth (rad), ground-relative
-    burnout speed (m/s), ground-relative flight-path angle (rad), inertial flight-path angle
-    (rad), iterations (-1: did not converge)."""
+    ``trajectory._min_energy_rotating``). Rows of ``out``: sine and cosine of the launch
+    azimuth, ground-relative burnout speed (m/s), sine of the ground-relative flight-path angle,
+    time of flight (s), iterations (-1: did not converge)."""
     kb = 1.0 if (tbf > 0.0 and hbf > 0.0) else 0.0
-    ch, sh = math.cos(h), math.sin(h)
-    for i in range(ang.size):
+    sh, ch = _me_sincos_small(h)
+    for i in range(sin_ang.size):
         ux, uy, uz = u1[i, 0], u1[i, 1], u1[i, 2]
         ex, ey, ez = e1[i, 0], e1[i, 1], e1[i, 2]
         nx, ny, nz = n1[i, 0], n1[i, 1], n1[i, 2]
         tx, ty, tz = ut[i, 0], ut[i, 1], ut[i, 2]
-        g, v, tb = _me_start(ang[i], tbf, hbf, vfull, kb, mu, r_e, 4)
-        gi = g
-        a0 = ap = am = az0[i]
+        cg, sg, v, tb = _me_start(sin_ang[i], cos_ang[i], tbf, hbf, vfull, kb, mu, r_e, 3)
+        # centre member (0) and the members at +-h (p, m): (sin az, cos az, speed, sin gamma_r, time)
+        s0 = sp = sm = saz0[i]
+        c0 = cp = cm = caz0[i]
         v0 = vp = vm = v
-        s0 = sp = sm = math.sin(g)
+        g0 = gp = gm = sg
         t0 = tp = tm = tb
         done = -1
         for it in range(max_iter):
-            cg, sg = math.cos(gi), math.sin(gi)
-            a0n, v0n, s0n, t0n = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, a0, v0, s0, t0,
+            a1, b1, v1, q1, t1 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s0, c0, v0, g0, t0,
                                           tbf, hbf, vfull, kb, mu, r_e, omega)
-            apn, vpn, spn, tpn = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg * ch - sg * sh,
-                                          sg * ch + cg * sh, ap, vp, sp, tp, tbf, hbf, vfull, kb, mu, r_e, omega)
-            amn, vmn, smn, tmn = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg * ch + sg * sh,
-                                          sg * ch - cg * sh, am, vm, sm, tm, tbf, hbf, vfull, kb, mu, r_e, omega)
+            a2, b2, v2, q2, t2 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg * ch - sg * sh,
+                                          sg * ch + cg * sh, sp, cp, vp, gp, tp, tbf, hbf, vfull, kb, mu, r_e, omega)
+            a3, b3, v3, q3, t3 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg * ch + sg * sh,
+                                          sg * ch - cg * sh, sm, cm, vm, gm, tm, tbf, hbf, vfull, kb, mu, r_e, omega)
             # under-relaxed passes (the fixed point's leading mode is ~ -0.09 per pass)
-            a0n, v0n, s0n, t0n = a0 + w * (a0n - a0), v0 + w * (v0n - v0), s0 + w * (s0n - s0), t0 + w * (t0n - t0)
-            apn, vpn, spn, tpn = ap + w * (apn - ap), vp + w * (vpn - vp), sp + w * (spn - sp), tp + w * (tpn - tp)
-            amn, vmn, smn, tmn = am + w * (amn - am), vm + w * (vmn - vm), sm + w * (smn - sm), tm + w * (tmn - tm)
-            step = _me_step(v0n, vpn, vmn, h, smax)
-            if not (math.isfinite(step) and math.isfinite(v0n) and math.isfinite(vpn) and math.isfinite(vmn)
-                    and math.isfinite(t0n) and math.isfinite(a0n)):
+            a1, b1 = _me_unit2(s0 + w * (a1 - s0), c0 + w * (b1 - c0))
+            a2, b2 = _me_unit2(sp + w * (a2 - sp), cp + w * (b2 - cp))
+            a3, b3 = _me_unit2(sm + w * (a3 - sm), cm + w * (b3 - cm))
+            v1, q1, t1 = v0 + w * (v1 - v0), g0 + w * (q1 - g0), t0 + w * (t1 - t0)
+            v2, q2, t2 = vp + w * (v2 - vp), gp + w * (q2 - gp), tp + w * (t2 - tp)
+            v3, q3, t3 = vm + w * (v3 - vm), gm + w * (q3 - gm), tm + w * (t3 - tm)
+            step = _me_step(v1, v2, v3, h, smax)
+            if not (np.isfinite(step) and np.isfinite(v1) and np.isfinite(v2) and np.isfinite(v3)
+                    and np.isfinite(t1) and np.isfinite(a1) and np.isfinite(b1)):
                 break
-            small = (abs(a0n - a0) <= ME_TOL_AZ_RAD and abs(v0n - v0) <= ME_TOL_V_MPS and abs(t0n - t0) <= ME_TOL_T_S
-                     and abs(apn - ap) <= ME_TOL_AZ_RAD and abs(vpn - vp) <= ME_TOL_V_MPS
-                     and abs(amn - am) <= ME_TOL_AZ_RAD and abs(vmn - vm) <= ME_TOL_V_MPS
-                     and vpn - 2.0 * v0n + vmn > 0.0)
+            small = (np.abs(a1 - s0) <= ME_TOL_AZ and np.abs(b1 - c0) <= ME_TOL_AZ and np.abs(v1 - v0) <= ME_TOL_V_MPS
+                     and np.abs(t1 - t0) <= ME_TOL_T_S and np.abs(a2 - sp) <= ME_TOL_AZ
+                     and np.abs(b2 - cp) <= ME_TOL_AZ and np.abs(v2 - vp) <= ME_TOL_V_MPS
+                     and np.abs(a3 - sm) <= ME_TOL_AZ and np.abs(b3 - cm) <= ME_TOL_AZ
+                     and np.abs(v3 - vm) <= ME_TOL_V_MPS and v2 - 2.0 * v1 + v3 > 0.0)
             # move the three members by the step, their states along the family's slope
-            k = step / (2.0 * h)
-            da, dv, ds, dt = (apn - amn) * k, (vpn - vmn) * k, (spn - smn) * k, (tpn - tmn) * k
-            a0, v0, s0, t0 = a0n + da, v0n + dv, s0n + ds, t0n + dt
-            ap, vp, sp, tp = apn + da, vpn + dv, spn + ds, tpn + dt
-            am, vm, sm, tm = amn + da, vmn + dv, smn + ds, tmn + dt
-            gi = gi + step
-            if small and abs(step) <= ME_TOL_G_RAD:
+            kk = step / (2.0 * h)
+            da, db, dv, dq, dt = (a2 - a3) * kk, (b2 - b3) * kk, (v2 - v3) * kk, (q2 - q3) * kk, (t2 - t3) * kk
+            s0, c0 = _me_unit2(a1 + da, b1 + db)
+            sp, cp = _me_unit2(a2 + da, b2 + db)
+            sm, cm = _me_unit2(a3 + da, b3 + db)
+            v0, g0, t0 = v1 + dv, q1 + dq, t1 + dt
+            vp, gp, tp = v2 + dv, q2 + dq, t2 + dt
+            vm, gm, tm = v3 + dv, q3 + dq, t3 + dt
+            ss, cs = _me_sincos_small(step)
+            sg, cg = _me_unit2(sg * cs + cg * ss, cg * cs - sg * ss)
+            if small and np.abs(step) <= ME_TOL_G_RAD:
                 done = it + 1
                 break
         if done > 0:  # the member at the final angle, from the moved state
-            cg, sg = math.cos(gi), math.sin(gi)
             for _ in range(max_iter):
-                a1, v1, s1, t1 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, a0, v0, s0, t0,
-                                          tbf, hbf, vfull, kb, mu, r_e, omega)
-                ok = abs(a1 - a0) <= ME_TOL_AZ_RAD and abs(v1 - v0) <= ME_TOL_V_MPS and abs(t1 - t0) <= ME_TOL_T_S
-                a0, v0, s0, t0 = a1, v1, s1, t1
+                a1, b1, v1, q1, t1 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s0, c0, v0, g0,
+                                              t0, tbf, hbf, vfull, kb, mu, r_e, omega)
+                ok = (np.abs(a1 - s0) <= ME_TOL_AZ and np.abs(b1 - c0) <= ME_TOL_AZ and np.abs(v1 - v0) <= ME_TOL_V_MPS
+                      and np.abs(t1 - t0) <= ME_TOL_T_S)
+                s0, c0, v0, g0, t0 = a1, b1, v1, q1, t1
                 if ok:
                     break
             else:
                 done = -1
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4] = a0, v0, math.asin(s0), gi, done
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4], out[i, 5] = s0, c0, v0, g0, t0, done
 
 
 if HAVE_NUMBA:  # pragma: no branch
-    _me_start = numba.njit(inline="always", cache=True, error_model="numpy")(_me_start_py)
-    _me_step = numba.njit(inline="always", cache=True, error_model="numpy")(_me_step_py)
     min_energy_aim = numba.njit(cache=True, nogil=True, error_model="numpy")(_min_energy_aim_py)
 else:  # pragma: no cover
-    _me_start, _me_step, min_energy_aim = _me_start_py, _me_step_py, None
+    min_energy_aim = None
 
 
 # --- Adaptive sampling bookkeeping (geocover.sampling, Architecture.opportunities) -------------

@@ -1270,94 +1270,111 @@ def _min_energy_rotating(u1, east1, north1, ut, ang, az0, spec: _Boost):
     Each iteration runs one under-relaxed pass on the members at g, g + h and g - h (h =
     ``ME_H_RAD``) and moves g to the vertex of the parabola through their speeds (Newton's step
     on dv/dg = 0), the three states along the family's slope; it stops when the last pass moved
-    no state by more than ``_kernels.ME_TOL_*`` (azimuth 1e-12 rad, speed 1e-8 m/s, time 1e-8 s:
-    < 1e-4 m at impact) and the step was <= 1e-10 rad, then the member at the final angle is
-    converged alone. The vertex condition v(g + h) = v(g - h) puts the angle within
-    ~(d3v/dg3) h^2 / (6 d2v/dg2) (< 1e-8 rad) of the exact minimum, the same for every start.
+    no state by more than ``_kernels.ME_TOL_*`` (azimuth's sine and cosine 1e-12, speed 1e-8
+    m/s, time 1e-8 s: < 1e-4 m at impact) and the step was <= 1e-10 rad, then the member at
+    the final angle is converged alone. The vertex condition v(g + h) = v(g - h) puts the
+    angle within ~(d3v/dg3) h^2 / (6 d2v/dg2) (< 1e-8 rad) of the exact minimum, the same for
+    every start.
 
     Every target's iteration depends on that target alone (its own stopping test), so a
     target aimed alone gets the same flight as inside any block. numba kernel
     (:func:`geocover._kernels.min_energy_aim`) or the same iteration in numpy
-    (``GEOCOVER_NO_NUMBA=1``; agrees to float64 rounding, tests/test_aim_fast.py).
+    (``GEOCOVER_NO_NUMBA=1``): both only add, multiply, divide and take square roots (the
+    trigonometric inputs are computed here), so they agree to the bit (tests/test_aim_fast.py).
     """
     from . import _kernels as k
 
     n = ang.size
     args = [np.ascontiguousarray(np.broadcast_to(x, (n, 3)), dtype=float) for x in (u1, east1, north1, ut)]
-    args += [np.ascontiguousarray(ang, dtype=float), np.ascontiguousarray(az0, dtype=float)]
+    args += [np.ascontiguousarray(x, dtype=float) for x in (np.sin(ang), np.cos(ang), np.sin(az0), np.cos(az0))]
     vfull = 0.0 if spec.v_full is None else float(spec.v_full)  # 0: always the full burn
     consts = (float(spec.tb), float(spec.hb), vfull, MU_M3_S2, R_EARTH_M, OMEGA_RAD_S, ME_H_RAD, ME_MAX_STEP_RAD,
               ME_RELAX, ME_MAX_ITER)
     if k.use_numba():
-        out = np.empty((n, 5))
+        out = np.empty((n, 6))
         k.min_energy_aim(*args, *consts, out)
-        az, v, gr, it = out[:, 0], out[:, 1], out[:, 2], out[:, 4]
+        saz, caz, v, sgr, t, it = out.T
     else:
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            az, v, gr, it = _min_energy_rotating_np(*args, *consts)
-    ok = (it > 0) & np.isfinite(az) & np.isfinite(v) & np.isfinite(gr)
-    return np.degrees(az), np.degrees(gr), v, ok
+            saz, caz, v, sgr, t, it = _min_energy_rotating_np(*args, *consts)
+    with np.errstate(invalid="ignore"):
+        # the Earth's turn during the free flight within the small-angle series' range
+        ok = (it > 0) & np.isfinite(saz) & np.isfinite(caz) & np.isfinite(v) & np.isfinite(sgr) & (
+            np.abs(OMEGA_RAD_S * t) < 0.75)
+    return np.degrees(np.arctan2(saz, caz)), np.degrees(np.arcsin(sgr)), v, ok
 
 
-def _min_energy_rotating_np(u1, e1, n1, ut, ang, az0, tbf, hbf, vfull, mu, r_e, omega, h, smax, w, max_iter):
-    """numpy twin of :func:`geocover._kernels._min_energy_aim_py`: the same iteration on all
-    targets at once, each frozen when its own stopping test passes (so its result does not
-    depend on the others). Returns azimuth (rad), speed, ground-relative angle (rad),
-    iterations (-1: not converged)."""
-    from ._kernels import ME_TOL_AZ_RAD, ME_TOL_G_RAD, ME_TOL_T_S, ME_TOL_V_MPS, _me_pass_py, _me_start_py, _me_step_py
+def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, vfull, mu, r_e, omega, h, smax,
+                            w, max_iter):
+    """numpy twin of :func:`geocover._kernels._min_energy_aim_py`: the same float64 operations
+    on all targets at once, each frozen when its own stopping test passes (so its result does
+    not depend on the others). Returns sine and cosine of the launch azimuth, speed, sine of the
+    ground-relative angle, time of flight, iterations (-1: not converged)."""
+    from . import _kernels as kn
+
+    tol_az, tol_v, tol_t, tol_g = kn.ME_TOL_AZ, kn.ME_TOL_V_MPS, kn.ME_TOL_T_S, kn.ME_TOL_G_RAD
+    _me_pass_py, _me_sincos_small_py, _me_start_py = kn._me_pass_py, kn._me_sincos_small_py, kn._me_start_py
+    _me_step_py, _me_unit2_py = kn._me_step_py, kn._me_unit2_py
 
     kb = 1.0 if (tbf > 0.0 and hbf > 0.0) else 0.0
-    ch, sh = math.cos(h), math.sin(h)
-    fr = tuple(x[:, j] for x in (u1, e1, n1, ut) for j in range(3))
-    g, v, tb = _me_start_py(ang, tbf, hbf, vfull, kb, mu, r_e, 4)
-    gi = np.array(g, float)
-    st = [np.array(x, float) for x in (az0, v, np.sin(g), tb)]  # centre member
+    sh, ch = _me_sincos_small_py(h)
+    fr = tuple(np.ascontiguousarray(x[:, j]) for x in (u1, e1, n1, ut) for j in range(3))
+    cg, sg, v, tb = _me_start_py(sin_ang, cos_ang, tbf, hbf, vfull, kb, mu, r_e, 3)
+    cg, sg = np.array(cg, float), np.array(sg, float)
+    st = [np.array(x, float) for x in (saz0, caz0, v, sg, tb)]  # centre member
     sp, sm = [x.copy() for x in st], [x.copy() for x in st]
-    done = np.full(ang.size, -1.0)
-    idx = np.arange(ang.size)
-    c = (tbf, hbf, vfull, kb, mu, r_e, omega)
+    done = np.full(sin_ang.size, -1.0)
+    idx = np.arange(sin_ang.size)
+    k = (tbf, hbf, vfull, kb, mu, r_e, omega)
     for it in range(max_iter):
         if idx.size == 0:
             break
-        f = tuple(x[idx] for x in fr)
-        cg, sg = np.cos(gi[idx]), np.sin(gi[idx])
+        c = tuple(x[idx] for x in fr)
+        cgi, sgi = cg[idx], sg[idx]
         old = [[x[idx] for x in s] for s in (st, sp, sm)]
-        new = [_me_pass_py(*f, cg, sg, *old[0], *c),
-               _me_pass_py(*f, cg * ch - sg * sh, sg * ch + cg * sh, *old[1], *c),
-               _me_pass_py(*f, cg * ch + sg * sh, sg * ch - cg * sh, *old[2], *c)]
-        new = [[o + w * (nw - o) for o, nw in zip(os_, ns, strict=True)] for os_, ns in zip(old, new, strict=True)]
-        (a0n, v0n, _, t0n), (apn, vpn, _, _), (amn, vmn, _, _) = new
-        step = _me_step_py(v0n, vpn, vmn, h, smax)
-        finite = (np.isfinite(step) & np.isfinite(v0n) & np.isfinite(vpn) & np.isfinite(vmn) & np.isfinite(t0n)
-                  & np.isfinite(a0n))
-        small = ((np.abs(a0n - old[0][0]) <= ME_TOL_AZ_RAD) & (np.abs(v0n - old[0][1]) <= ME_TOL_V_MPS)
-                 & (np.abs(t0n - old[0][3]) <= ME_TOL_T_S) & (np.abs(apn - old[1][0]) <= ME_TOL_AZ_RAD)
-                 & (np.abs(vpn - old[1][1]) <= ME_TOL_V_MPS) & (np.abs(amn - old[2][0]) <= ME_TOL_AZ_RAD)
-                 & (np.abs(vmn - old[2][1]) <= ME_TOL_V_MPS) & (vpn - 2.0 * v0n + vmn > 0.0))
+        new = [_me_pass_py(*c, cgi, sgi, *old[0], *k),
+               _me_pass_py(*c, cgi * ch - sgi * sh, sgi * ch + cgi * sh, *old[1], *k),
+               _me_pass_py(*c, cgi * ch + sgi * sh, sgi * ch - cgi * sh, *old[2], *k)]
+        rel = []
+        for o, nw in zip(old, new, strict=True):
+            a, b = _me_unit2_py(o[0] + w * (nw[0] - o[0]), o[1] + w * (nw[1] - o[1]))
+            rel.append([a, b] + [o[j] + w * (nw[j] - o[j]) for j in (2, 3, 4)])
+        (a1, b1, v1, _, t1), (a2, b2, v2, _, _), (a3, b3, v3, _, _) = rel
+        step = _me_step_py(v1, v2, v3, h, smax)
+        finite = (np.isfinite(step) & np.isfinite(v1) & np.isfinite(v2) & np.isfinite(v3) & np.isfinite(t1)
+                  & np.isfinite(a1) & np.isfinite(b1))
+        o0, o1, o2 = old
+        small = ((np.abs(a1 - o0[0]) <= tol_az) & (np.abs(b1 - o0[1]) <= tol_az)
+                 & (np.abs(v1 - o0[2]) <= tol_v) & (np.abs(t1 - o0[4]) <= tol_t)
+                 & (np.abs(a2 - o1[0]) <= tol_az) & (np.abs(b2 - o1[1]) <= tol_az)
+                 & (np.abs(v2 - o1[2]) <= tol_v) & (np.abs(a3 - o2[0]) <= tol_az)
+                 & (np.abs(b3 - o2[1]) <= tol_az) & (np.abs(v3 - o2[2]) <= tol_v)
+                 & (v2 - 2.0 * v1 + v3 > 0.0))
         kk = step / (2.0 * h)
-        slope = [(p_ - m_) * kk for p_, m_ in zip(new[1], new[2], strict=True)]
-        for s, ns in zip((st, sp, sm), new, strict=True):
-            for x, y, d in zip(s, ns, slope, strict=True):
-                x[idx] = y + d
-        gi[idx] = gi[idx] + step
-        conv = finite & small & (np.abs(step) <= ME_TOL_G_RAD)
+        d = [(p_ - m_) * kk for p_, m_ in zip(rel[1], rel[2], strict=True)]
+        for s, r in zip((st, sp, sm), rel, strict=True):
+            s[0][idx], s[1][idx] = _me_unit2_py(r[0] + d[0], r[1] + d[1])
+            for j in (2, 3, 4):
+                s[j][idx] = r[j] + d[j]
+        ss, cs = _me_sincos_small_py(step)
+        sg[idx], cg[idx] = _me_unit2_py(sgi * cs + cgi * ss, cgi * cs - sgi * ss)
+        conv = finite & small & (np.abs(step) <= tol_g)
         done[idx[conv]] = it + 1
         idx = idx[finite & ~conv]
     # the member at the final angle, from the moved state
     idx = np.flatnonzero(done > 0)
-    cg_all, sg_all = np.cos(gi), np.sin(gi)
     for _ in range(max_iter):
         if idx.size == 0:
             break
         old = [x[idx] for x in st]
-        nw = _me_pass_py(*(x[idx] for x in fr), cg_all[idx], sg_all[idx], *old, *c)
-        ok = ((np.abs(nw[0] - old[0]) <= ME_TOL_AZ_RAD) & (np.abs(nw[1] - old[1]) <= ME_TOL_V_MPS)
-              & (np.abs(nw[3] - old[3]) <= ME_TOL_T_S))
+        nw = _me_pass_py(*(x[idx] for x in fr), cg[idx], sg[idx], *old, *k)
+        ok = ((np.abs(nw[0] - old[0]) <= tol_az) & (np.abs(nw[1] - old[1]) <= tol_az)
+              & (np.abs(nw[2] - old[2]) <= tol_v) & (np.abs(nw[4] - old[4]) <= tol_t))
         for x, y in zip(st, nw, strict=True):
             x[idx] = y
         idx = idx[~ok]
     done[idx] = -1.0
-    return st[0], st[1], np.arcsin(st[2]), done
+    return (*st, done)
 
 
 def _newton_hit(lat1, lon1, ut, az, g, v, *, fixed_speed: bool, spec: _Boost, rcs: dict, tol_m: float,
