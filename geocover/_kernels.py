@@ -1033,3 +1033,201 @@ if HAVE_NUMBA:  # pragma: no branch
 else:  # pragma: no cover
     merge_positions = scatter_rows = new_times = window = need = opportunity = opportunity_any = None
     edge_flags = None
+
+
+# --- Adaptive sampling bookkeeping (geocover.sampling, Architecture.opportunities) -------------
+# Serial row loops over a block's (flights x samples) arrays, each the twin of a numpy
+# expression kept in the caller as the reference (GEOCOVER_NO_NUMBA=1; tests/test_refine_fast.py
+# compares them on random and adversarial rows). Plain IEEE float64 arithmetic in the numpy
+# expression's order (numba does not contract a * b + c without fastmath), so the values are
+# the same to the bit.
+
+
+def _merge_positions_py(t_old, rows, t_new, pos_old, pos_new, ok):
+    """Where each sample goes when row ``rows[i]`` of ``t_old`` (n_old, m) and row ``i`` of
+    ``t_new`` (n, k) are merged: ``pos_old[i, j]``, ``pos_new[i, j]`` in ``0 .. m + k - 1``,
+    the order of ``np.argsort(concatenate(old, new), kind="stable")`` (ties: old samples first,
+    each part in its own order). Valid when both rows are non-decreasing and free of NaN: new
+    sample b then goes after the old samples ``<= t_new[b]`` (a binary search) and after the
+    b new samples before it, old sample j after the new samples ``< t_old[j]``; ``ok[i]`` is
+    False for a row where either part is not (the caller sorts those rows itself)."""
+    n, k = t_new.shape
+    m = t_old.shape[1]
+    for i in range(n):
+        r = rows[i]
+        bad = t_old[r, 0] != t_old[r, 0]
+        for j in range(1, m):
+            bad |= not (t_old[r, j] >= t_old[r, j - 1])  # out of order, or NaN
+        if k > 0:
+            bad |= t_new[i, 0] != t_new[i, 0]
+        for j in range(1, k):
+            bad |= not (t_new[i, j] >= t_new[i, j - 1])
+        ok[i] = not bad
+        if bad:
+            continue
+        p = 0
+        for b in range(k):
+            x = t_new[i, b]
+            lo, hi = p, m  # the first old sample after x, at or after p
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if t_old[r, mid] <= x:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            for j in range(p, lo):
+                pos_old[i, j] = j + b
+            pos_new[i, b] = lo + b
+            p = lo
+        for j in range(p, m):
+            pos_old[i, j] = j + k
+
+
+def _scatter_rows_py(a, rows, b, pos_old, pos_new, out):
+    """``out[i]``: row ``rows[i]`` of ``a`` and row ``i`` of ``b`` put at ``pos_old[i]`` and
+    ``pos_new[i]`` (:func:`_merge_positions_py`)."""
+    n, k = b.shape
+    m = a.shape[1]
+    for i in range(n):
+        r = rows[i]
+        for j in range(m):
+            out[i, pos_old[i, j]] = a[r, j]
+        for j in range(k):
+            out[i, pos_new[i, j]] = b[i, j]
+
+
+def _new_times_py(t, flags, frac, t_new, valid):
+    """Per row, ``frac.size`` new times inside each flagged interval ``flags[i, j]``
+    (``t[i, j] + (t[i, j + 1] - t[i, j]) * frac``), intervals in order, then padding with the
+    row's last time (``valid`` False) up to the width of ``t_new``."""
+    n, m = t.shape
+    width = t_new.shape[1]
+    for i in range(n):
+        c = 0
+        for j in range(m - 1):
+            if flags[i, j]:
+                t0 = t[i, j]
+                d = t[i, j + 1] - t0
+                for s in range(frac.size):
+                    t_new[i, c] = t0 + d * frac[s]
+                    valid[i, c] = True
+                    c += 1
+        last = t[i, m - 1]
+        for c2 in range(c, width):
+            t_new[i, c2] = last
+            valid[i, c2] = False
+
+
+def _window_py(tracking, alt, lo, hi, cand):
+    """``cand = tracking & (alt >= lo) & (alt <= hi)``; returns ``cand.any()``."""
+    n, m = alt.shape
+    found = False
+    for i in range(n):
+        for j in range(m):
+            c = tracking[i, j] and alt[i, j] >= lo and alt[i, j] <= hi
+            cand[i, j] = c
+            found |= c
+    return found
+
+
+def _need_py(cand, vals, need):
+    """``need = cand & (vals == -inf)`` (flyouts not computed yet); returns ``need.any()``."""
+    n, m = cand.shape
+    found = False
+    for i in range(n):
+        for j in range(m):
+            c = cand[i, j] and vals[i, j] == -math.inf
+            need[i, j] = c
+            found |= c
+    return found
+
+
+def _opportunity_py(t, tracking, cand, vals, t_launch, ok, t_fly):
+    """``t_fly = where(cand, vals, nan)``; ``ok = tracking & (t >= t_launch[:, None] + t_fly)``."""
+    n, m = t.shape
+    for i in range(n):
+        tl = t_launch[i]
+        for j in range(m):
+            f = vals[i, j] if cand[i, j] else math.nan
+            t_fly[i, j] = f
+            ok[i, j] = tracking[i, j] and t[i, j] >= tl + f
+
+
+def _opportunity_any_py(t, cand, vals, t_launch, ok_any, cand_any):
+    """``ok_any |= cand & (t >= t_launch[:, None] + vals)`` and ``cand_any |= cand``: the union
+    over batteries of :func:`_opportunity_py`'s ``ok`` (where ``cand`` holds, ``t_fly`` is
+    ``vals`` and ``tracking`` holds; elsewhere ``ok`` is False)."""
+    n, m = t.shape
+    for i in range(n):
+        tl = t_launch[i]
+        for j in range(m):
+            if cand[i, j]:
+                cand_any[i, j] = True
+                if t[i, j] >= tl + vals[i, j]:
+                    ok_any[i, j] = True
+
+
+def _edge_flags_py(t, ok_any, cand_any, starts, min_step_s, flags):
+    """:func:`geocover.sampling.edge_intervals` from the union of opportunities ``ok_any``, of
+    candidates ``cand_any`` and ``starts`` (intervals where a run of some radar's counted
+    visibility or track begins), limited to intervals longer than ``min_step_s``: ``flags[i,
+    j] = (ok_any[i, j + 1] != ok_any[i, j] | starts[i, j] & j < last candidate of row i) &
+    (t[i, j + 1] - t[i, j] > min_step_s)``; returns the number of flagged intervals per row."""
+    n, m = t.shape
+    count = np.zeros(n, np.int64)
+    for i in range(n):
+        last = -1
+        for j in range(m - 1, -1, -1):
+            if cand_any[i, j]:
+                last = j
+                break
+        c = 0
+        for j in range(m - 1):
+            f = (ok_any[i, j + 1] != ok_any[i, j]) or (starts[i, j] and j < last)
+            f = f and (t[i, j + 1] - t[i, j] > min_step_s)
+            flags[i, j] = f
+            c += f
+        count[i] = c
+    return count
+
+
+def _place_rows_py(a, loc, idx, tail, use_tail, out):
+    """``out[idx[i], :k] = a[loc[i]]`` (``k = a.shape[1]``), and the rest of that row
+    ``tail[idx[i]]`` (``use_tail``) or ``a[loc[i], k - 1]``: a refinement part put into the
+    block's padded arrays (:func:`geocover.sampling._assemble`)."""
+    k = a.shape[1]
+    width = out.shape[1]
+    for i in range(idx.size):
+        r = loc[i]
+        o = idx[i]
+        for j in range(k):
+            out[o, j] = a[r, j]
+        v = tail[o] if use_tail else a[r, k - 1]
+        for j in range(k, width):
+            out[o, j] = v
+
+
+def _starts_py(counted, in_track, starts):
+    """``starts |= (counted[:, 1:] & ~counted[:, :-1]) | (in_track[:, 1:] & ~in_track[:, :-1])``:
+    intervals where a run of a radar's counted visibility or track begins."""
+    n, m = counted.shape
+    for i in range(n):
+        for j in range(m - 1):
+            if (counted[i, j + 1] and not counted[i, j]) or (in_track[i, j + 1] and not in_track[i, j]):
+                starts[i, j] = True
+
+
+if HAVE_NUMBA:  # pragma: no branch
+    merge_positions = numba.njit(cache=True, nogil=True)(_merge_positions_py)
+    scatter_rows = numba.njit(cache=True, nogil=True)(_scatter_rows_py)
+    new_times = numba.njit(cache=True, nogil=True)(_new_times_py)
+    window = numba.njit(cache=True, nogil=True)(_window_py)
+    need = numba.njit(cache=True, nogil=True)(_need_py)
+    opportunity = numba.njit(cache=True, nogil=True)(_opportunity_py)
+    opportunity_any = numba.njit(cache=True, nogil=True)(_opportunity_any_py)
+    edge_flags = numba.njit(cache=True, nogil=True)(_edge_flags_py)
+    place_rows = numba.njit(cache=True, nogil=True)(_place_rows_py)
+    starts = numba.njit(cache=True, nogil=True)(_starts_py)
+else:  # pragma: no cover
+    merge_positions = scatter_rows = new_times = window = need = opportunity = opportunity_any = None
+    edge_flags = place_rows = starts = None

@@ -211,9 +211,17 @@ def _assemble(parts, n: int, width: int, tail: Samples):
     def rows_of(a, loc):
         return a if loc is None else a[loc]
 
+    fast = _k.place_rows is not None and use_numba()
+
     def full(get, dtype, tail_of=None):
         out = np.empty((n, width), dtype)
         for idx, ft, loc in parts:
+            if fast:  # one pass per part (the numpy lines below are the reference)
+                a = get(ft)
+                lc = np.arange(a.shape[0]) if loc is None else loc
+                tl = np.empty(0, a.dtype) if tail_of is None else np.ascontiguousarray(tail_of[:, 0])
+                _k.place_rows(a, lc, idx, tl, tail_of is not None, out)
+                continue
             a = rows_of(get(ft), loc)
             k = a.shape[1]
             out[idx, :k] = a
@@ -243,12 +251,9 @@ def _assemble(parts, n: int, width: int, tail: Samples):
     samples = Samples(t, lat, lon, alt, boosting, s0.body_rcs_m2, s0.warhead_rcs_m2)
     tracks = Tracks(t, *per_radar, *per_flight, trk0.can_search)
     cache = {}
+    not_yet = np.full((n, 1), -np.inf)  # padding: flyouts not computed yet
     for iid in set.intersection(*(set(ft.flyout_cache) for _, ft, _ in parts)):
-        vals = np.full((n, width), -np.inf)
-        for idx, ft, loc in parts:
-            v = rows_of(ft.flyout_cache[iid], loc)
-            vals[idx, :v.shape[1]] = v
-        cache[iid] = vals
+        cache[iid] = full(lambda ft, iid=iid: ft.flyout_cache[iid], float, not_yet)
     return FlightTracks(samples, None, tracks, cache)
 
 
@@ -262,7 +267,7 @@ def _flagged(arch, ft) -> tuple[np.ndarray, np.ndarray]:
     :func:`edge_intervals`, is the reference (tests/test_refine_fast.py)."""
     trk = ft.tracks
     t = trk.t_s
-    if _k.edge_flags is None or not use_numba():
+    if _k.edge_flags is None or _k.starts is None or not use_numba():
         with np.errstate(invalid="ignore"):
             flags = edge_intervals(arch, ft) & ((t[:, 1:] - t[:, :-1]) > MIN_STEP_S)
         return flags, flags.sum(axis=1)
@@ -275,8 +280,7 @@ def _flagged(arch, ft) -> tuple[np.ndarray, np.ndarray]:
                 _k.opportunity_any(t, cand, vals, t_launch, ok_any, cand_any)
     starts = np.zeros((n, m - 1), bool)
     for r in trk.counted:  # where a run of visibility or a track begins (as edge_intervals)
-        c, it = trk.counted[r], trk.in_track[r]
-        starts |= (c[:, 1:] & ~c[:, :-1]) | (it[:, 1:] & ~it[:, :-1])
+        _k.starts(trk.counted[r], trk.in_track[r], starts)
     flags = np.empty((n, m - 1), bool)
     count = _k.edge_flags(t, ok_any, cand_any, starts, MIN_STEP_S, flags)
     return flags, count

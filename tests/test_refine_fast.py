@@ -25,7 +25,7 @@ needs_numba = pytest.mark.skipif(not _kernels.HAVE_NUMBA, reason="numba not inst
 
 #: the kernels of the refinement's bookkeeping; None switches each caller to its numpy path
 OWN_KERNELS = ("merge_positions", "scatter_rows", "new_times", "window", "need", "opportunity",
-               "opportunity_any", "edge_flags")
+               "opportunity_any", "edge_flags", "place_rows", "starts")
 
 
 def _stable_positions(t_old, t_new):
