@@ -766,28 +766,112 @@ def _me_step_py(v0, vp, vm, h, smax):
     return np.minimum(np.maximum(-0.5 * h * (vp - vm) / np.maximum(curv, 1e-300), -smax), smax)
 
 
+if HAVE_NUMBA:  # pragma: no branch
+    _me_pass = numba.njit(inline="always", cache=True, error_model="numpy")(_me_pass_py)
+    _me_start = numba.njit(inline="always", cache=True, error_model="numpy")(_me_start_py)
+    _me_step = numba.njit(inline="always", cache=True, error_model="numpy")(_me_step_py)
+else:  # pragma: no cover
+    _me_pass, _me_start, _me_step = _me_pass_py, _me_start_py, _me_step_py
+
+
 def _me_unit2_py(s, c):
     """(s, c) scaled to a unit 2-vector."""
     n = np.sqrt(s * s + c * c)
     return s / n, c / n
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    _me_pass = numba.njit(inline="always", cache=True, error_model="numpy")(_me_pass_py)
-    _me_start = numba.njit(inline="always", cache=True, error_model="numpy")(_me_start_py)
-    _me_step = numba.njit(inline="always", cache=True, error_model="numpy")(_me_step_py)
-    _me_unit2 = numba.njit(inline="always", cache=True, error_model="numpy")(_me_unit2_py)
-else:  # pragma: no cover
-    _me_pass, _me_start, _me_step, _me_unit2 = _me_pass_py, _me_start_py, _me_step_py, _me_unit2_py
+def _me_rotate_py(s, c, d):
+    """(sin a, cos a) -> (sin(a + d), cos(a + d)) for a small angle d (rad)."""
+    sd, cd = _me_sincos_small(d)
+    return s * cd + c * sd, c * cd - s * sd
 
-#: Convergence of the minimum-energy solve: every member's last fixed-point pass moved the
-#: azimuth's sine and cosine by <= ME_TOL_AZ (6e-6 m on the ground per 1,000 km), the speed by
-#: <= ME_TOL_V_MPS and the time of flight by <= ME_TOL_T_S (5e-6 m of the Earth's turn), and the
-#: last Newton step on the inertial angle was <= ME_TOL_G_RAD.
+
+def _me_inverse4_py(m, inv):
+    """``inv`` <- m^-1 by Gauss-Jordan elimination without pivoting (m = I - J with J the pass's
+    Jacobian, spectral radius ~0.1: m is close to the identity); ``m`` is destroyed and ``inv``
+    must hold the identity. m[i, j] are floats (numba) or arrays over targets (numpy)."""
+    for k in range(4):
+        piv = 1.0 * m[k, k]
+        for j in range(4):
+            m[k, j] = m[k, j] / piv
+            inv[k, j] = inv[k, j] / piv
+        for i in range(4):
+            if i != k:
+                f = 1.0 * m[i, k]
+                for j in range(4):
+                    m[i, j] = m[i, j] - f * m[k, j]
+                    inv[i, j] = inv[i, j] - f * inv[k, j]
+
+
+def _me_newton_py(mi, s, c, v, q, t, a, b, vn, qn, tn):
+    """Newton-Picard update of a member's state (sin and cos of the azimuth, speed, sine of the
+    angle, time) from its pass's output (a, b, vn, qn, tn): the residual in local coordinates
+    (azimuth turn sin(az_n - az), speed, sine, time) times ``mi`` = (I - J)^-1, J the pass's
+    Jacobian (plain passes contract by ~0.09 each; with mi the error left is the Jacobian's
+    change since it was taken). Returns the new state and the azimuth, speed and time steps."""
+    r0, r1, r2, r3 = a * c - b * s, vn - v, qn - q, tn - t
+    d0 = mi[0, 0] * r0 + mi[0, 1] * r1 + mi[0, 2] * r2 + mi[0, 3] * r3
+    d1 = mi[1, 0] * r0 + mi[1, 1] * r1 + mi[1, 2] * r2 + mi[1, 3] * r3
+    d2 = mi[2, 0] * r0 + mi[2, 1] * r1 + mi[2, 2] * r2 + mi[2, 3] * r3
+    d3 = mi[3, 0] * r0 + mi[3, 1] * r1 + mi[3, 2] * r2 + mi[3, 3] * r3
+    s2, c2 = _me_rotate(s, c, d0)
+    return s2, c2, v + d1, q + d2, t + d3, d0, d1, d3
+
+
+if HAVE_NUMBA:  # pragma: no branch
+    _me_unit2 = numba.njit(inline="always", cache=True, error_model="numpy")(_me_unit2_py)
+    _me_rotate = numba.njit(inline="always", cache=True, error_model="numpy")(_me_rotate_py)
+    _me_inverse4 = numba.njit(inline="always", cache=True, error_model="numpy")(_me_inverse4_py)
+    _me_newton = numba.njit(inline="always", cache=True, error_model="numpy")(_me_newton_py)
+else:  # pragma: no cover
+    _me_unit2, _me_rotate, _me_inverse4, _me_newton = _me_unit2_py, _me_rotate_py, _me_inverse4_py, _me_newton_py
+
+#: Forward-difference steps of the pass's Jacobian: azimuth (rad), speed (m/s), sine of the
+#: angle, time (s).
+ME_JAC_STEPS = (1e-7, 1e-4, 1e-7, 1e-4)
+
+
+def _me_jacobian_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s, c, v, q, t, a, b, vn, qn, tn,
+                    tbf, hbf, vfull, kb, mu, r_e, omega, m, inv):
+    """``m`` <- I - J, J the Jacobian of :func:`_me_pass_py` in local coordinates at the state
+    (s, c, v, q, t) whose pass gave (a, b, vn, qn, tn) (forward differences, steps
+    ``ME_JAC_STEPS``), and ``inv`` <- (I - J)^-1."""
+    for j in range(4):
+        s1, c1, v1, q1, t1 = s, c, v, q, t
+        if j == 0:
+            s1, c1 = _me_rotate(s, c, ME_JAC_STEPS[0])
+        elif j == 1:
+            v1 = v + ME_JAC_STEPS[1]
+        elif j == 2:
+            q1 = q + ME_JAC_STEPS[2]
+        else:
+            t1 = t + ME_JAC_STEPS[3]
+        a1, b1, v2, q2, t2 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s1, c1, v1, q1, t1,
+                                      tbf, hbf, vfull, kb, mu, r_e, omega)
+        e = ME_JAC_STEPS[j]
+        m[0, j] = (1.0 if j == 0 else 0.0) - (a1 * b - b1 * a) / e
+        m[1, j] = (1.0 if j == 1 else 0.0) - (v2 - vn) / e
+        m[2, j] = (1.0 if j == 2 else 0.0) - (q2 - qn) / e
+        m[3, j] = (1.0 if j == 3 else 0.0) - (t2 - tn) / e
+    for i in range(4):
+        for j in range(4):
+            inv[i, j] = 1.0 if i == j else 0.0
+    _me_inverse4(m, inv)
+
+
+if HAVE_NUMBA:  # pragma: no branch
+    _me_jacobian = numba.njit(cache=True, error_model="numpy")(_me_jacobian_py)
+else:  # pragma: no cover
+    _me_jacobian = _me_jacobian_py
+
+#: Convergence of the minimum-energy solve: every member's last Newton-Picard update moved the
+#: azimuth by <= ME_TOL_AZ rad (6e-6 m on the ground per 1,000 km), the speed by
+#: <= ME_TOL_V_MPS and (the centre member) the time of flight by <= ME_TOL_T_S (5e-6 m of the
+#: Earth's turn), and the last Newton step on the inertial angle was <= ME_TOL_G_RAD.
 ME_TOL_AZ, ME_TOL_V_MPS, ME_TOL_T_S, ME_TOL_G_RAD = 1e-12, 1e-8, 1e-8, 1e-10
 
 
-def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, vfull, mu, r_e, omega, h, smax, w,
+def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, vfull, mu, r_e, omega, h, smax,
                        max_iter, out):
     """Minimum-energy members on the rotating Earth, target by target (see
     ``trajectory._min_energy_rotating``). Rows of ``out``: sine and cosine of the launch
@@ -795,6 +879,7 @@ def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, v
     time of flight (s), iterations (-1: did not converge)."""
     kb = 1.0 if (tbf > 0.0 and hbf > 0.0) else 0.0
     sh, ch = _me_sincos_small(h)
+    m, mi = np.empty((4, 4)), np.empty((4, 4))
     for i in range(sin_ang.size):
         ux, uy, uz = u1[i, 0], u1[i, 1], u1[i, 2]
         ex, ey, ez = e1[i, 0], e1[i, 1], e1[i, 2]
@@ -802,61 +887,59 @@ def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, v
         tx, ty, tz = ut[i, 0], ut[i, 1], ut[i, 2]
         cg, sg, v, tb = _me_start(sin_ang[i], cos_ang[i], tbf, hbf, vfull, kb, mu, r_e, 3)
         # centre member (0) and the members at +-h (p, m): (sin az, cos az, speed, sin gamma_r, time)
-        s0 = sp = sm = saz0[i]
-        c0 = cp = cm = caz0[i]
-        v0 = vp = vm = v
-        g0 = gp = gm = sg
-        t0 = tp = tm = tb
+        s0, c0, v0, q0, t0 = saz0[i], caz0[i], v, sg, tb
+        for _ in range(2):
+            s0, c0, v0, q0, t0 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s0, c0, v0, q0, t0,
+                                          tbf, hbf, vfull, kb, mu, r_e, omega)
+        a1, b1, v1, q1, t1 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s0, c0, v0, q0, t0,
+                                      tbf, hbf, vfull, kb, mu, r_e, omega)
+        _me_jacobian(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s0, c0, v0, q0, t0, a1, b1, v1, q1, t1,
+                     tbf, hbf, vfull, kb, mu, r_e, omega, m, mi)
+        s0, c0, v0, q0, t0, _, _, _ = _me_newton(mi, s0, c0, v0, q0, t0, a1, b1, v1, q1, t1)
+        sp, cp, vp, qp, tp = s0, c0, v0, q0, t0
+        sm, cm, vm, qm, tm = s0, c0, v0, q0, t0
         done = -1
         for it in range(max_iter):
-            a1, b1, v1, q1, t1 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s0, c0, v0, g0, t0,
+            a1, b1, v1, q1, t1 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s0, c0, v0, q0, t0,
                                           tbf, hbf, vfull, kb, mu, r_e, omega)
             a2, b2, v2, q2, t2 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg * ch - sg * sh,
-                                          sg * ch + cg * sh, sp, cp, vp, gp, tp, tbf, hbf, vfull, kb, mu, r_e, omega)
+                                          sg * ch + cg * sh, sp, cp, vp, qp, tp, tbf, hbf, vfull, kb, mu, r_e, omega)
             a3, b3, v3, q3, t3 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg * ch + sg * sh,
-                                          sg * ch - cg * sh, sm, cm, vm, gm, tm, tbf, hbf, vfull, kb, mu, r_e, omega)
-            # under-relaxed passes (the fixed point's leading mode is ~ -0.09 per pass)
-            a1, b1 = _me_unit2(s0 + w * (a1 - s0), c0 + w * (b1 - c0))
-            a2, b2 = _me_unit2(sp + w * (a2 - sp), cp + w * (b2 - cp))
-            a3, b3 = _me_unit2(sm + w * (a3 - sm), cm + w * (b3 - cm))
-            v1, q1, t1 = v0 + w * (v1 - v0), g0 + w * (q1 - g0), t0 + w * (t1 - t0)
-            v2, q2, t2 = vp + w * (v2 - vp), gp + w * (q2 - gp), tp + w * (t2 - tp)
-            v3, q3, t3 = vm + w * (v3 - vm), gm + w * (q3 - gm), tm + w * (t3 - tm)
-            step = _me_step(v1, v2, v3, h, smax)
-            if not (np.isfinite(step) and np.isfinite(v1) and np.isfinite(v2) and np.isfinite(v3)
-                    and np.isfinite(t1) and np.isfinite(a1) and np.isfinite(b1)):
+                                          sg * ch - cg * sh, sm, cm, vm, qm, tm, tbf, hbf, vfull, kb, mu, r_e, omega)
+            s0, c0, v0, q0, t0, da0, dv0, dt0 = _me_newton(mi, s0, c0, v0, q0, t0, a1, b1, v1, q1, t1)
+            sp, cp, vp, qp, tp, dap, dvp, _ = _me_newton(mi, sp, cp, vp, qp, tp, a2, b2, v2, q2, t2)
+            sm, cm, vm, qm, tm, dam, dvm, _ = _me_newton(mi, sm, cm, vm, qm, tm, a3, b3, v3, q3, t3)
+            step = _me_step(v0, vp, vm, h, smax)
+            if not (np.isfinite(step) and np.isfinite(v0) and np.isfinite(vp) and np.isfinite(vm)
+                    and np.isfinite(t0) and np.isfinite(s0) and np.isfinite(c0)):
                 break
-            small = (np.abs(a1 - s0) <= ME_TOL_AZ and np.abs(b1 - c0) <= ME_TOL_AZ and np.abs(v1 - v0) <= ME_TOL_V_MPS
-                     and np.abs(t1 - t0) <= ME_TOL_T_S and np.abs(a2 - sp) <= ME_TOL_AZ
-                     and np.abs(b2 - cp) <= ME_TOL_AZ and np.abs(v2 - vp) <= ME_TOL_V_MPS
-                     and np.abs(a3 - sm) <= ME_TOL_AZ and np.abs(b3 - cm) <= ME_TOL_AZ
-                     and np.abs(v3 - vm) <= ME_TOL_V_MPS and v2 - 2.0 * v1 + v3 > 0.0)
+            small = (np.abs(da0) <= ME_TOL_AZ and np.abs(dap) <= ME_TOL_AZ and np.abs(dam) <= ME_TOL_AZ
+                     and np.abs(dv0) <= ME_TOL_V_MPS and np.abs(dvp) <= ME_TOL_V_MPS and np.abs(dvm) <= ME_TOL_V_MPS
+                     and np.abs(dt0) <= ME_TOL_T_S and vp - 2.0 * v0 + vm > 0.0)
             # move the three members by the step, their states along the family's slope
             kk = step / (2.0 * h)
-            da, db, dv, dq, dt = (a2 - a3) * kk, (b2 - b3) * kk, (v2 - v3) * kk, (q2 - q3) * kk, (t2 - t3) * kk
-            s0, c0 = _me_unit2(a1 + da, b1 + db)
-            sp, cp = _me_unit2(a2 + da, b2 + db)
-            sm, cm = _me_unit2(a3 + da, b3 + db)
-            v0, g0, t0 = v1 + dv, q1 + dq, t1 + dt
-            vp, gp, tp = v2 + dv, q2 + dq, t2 + dt
-            vm, gm, tm = v3 + dv, q3 + dq, t3 + dt
-            ss, cs = _me_sincos_small(step)
-            sg, cg = _me_unit2(sg * cs + cg * ss, cg * cs - sg * ss)
+            da = (sp * cm - cp * sm) * kk  # sin(az_p - az_m) k
+            dv, dq, dt = (vp - vm) * kk, (qp - qm) * kk, (tp - tm) * kk
+            s0, c0 = _me_rotate(s0, c0, da)
+            sp, cp = _me_rotate(sp, cp, da)
+            sm, cm = _me_rotate(sm, cm, da)
+            v0, q0, t0 = v0 + dv, q0 + dq, t0 + dt
+            vp, qp, tp = vp + dv, qp + dq, tp + dt
+            vm, qm, tm = vm + dv, qm + dq, tm + dt
+            sg, cg = _me_rotate(sg, cg, step)
             if small and np.abs(step) <= ME_TOL_G_RAD:
                 done = it + 1
                 break
         if done > 0:  # the member at the final angle, from the moved state
             for _ in range(max_iter):
-                a1, b1, v1, q1, t1 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s0, c0, v0, g0,
+                a1, b1, v1, q1, t1 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s0, c0, v0, q0,
                                               t0, tbf, hbf, vfull, kb, mu, r_e, omega)
-                ok = (np.abs(a1 - s0) <= ME_TOL_AZ and np.abs(b1 - c0) <= ME_TOL_AZ and np.abs(v1 - v0) <= ME_TOL_V_MPS
-                      and np.abs(t1 - t0) <= ME_TOL_T_S)
-                s0, c0, v0, g0, t0 = a1, b1, v1, q1, t1
-                if ok:
+                s0, c0, v0, q0, t0, da0, dv0, dt0 = _me_newton(mi, s0, c0, v0, q0, t0, a1, b1, v1, q1, t1)
+                if np.abs(da0) <= ME_TOL_AZ and np.abs(dv0) <= ME_TOL_V_MPS and np.abs(dt0) <= ME_TOL_T_S:
                     break
             else:
                 done = -1
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4], out[i, 5] = s0, c0, v0, g0, t0, done
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4], out[i, 5] = s0, c0, v0, q0, t0, done
 
 
 if HAVE_NUMBA:  # pragma: no branch

@@ -1250,8 +1250,8 @@ def _rotating_min_energy(fam: _Family, az, g, v):
 
 #: Minimum-energy solve on the rotating Earth (:func:`_min_energy_rotating`): half-width (rad)
 #: of the three members whose speeds give each Newton step on the inertial angle, the largest
-#: step (rad), the under-relaxation of the fixed-point passes, and the iteration cap.
-ME_H_RAD, ME_MAX_STEP_RAD, ME_RELAX, ME_MAX_ITER = 1e-3, 0.05, 0.9, 40
+#: step (rad), and the iteration cap.
+ME_H_RAD, ME_MAX_STEP_RAD, ME_MAX_ITER = 1e-3, 0.05, 40
 #: A converged minimum-energy solve must land this close (m) to its target when flown
 #: (:func:`fly`); it lands within ~1e-6 m (float64 rounding of positions on a 6,371 km sphere).
 ME_MISS_M = 1e-3
@@ -1289,7 +1289,7 @@ def _min_energy_rotating(u1, east1, north1, ut, ang, az0, spec: _Boost):
     args += [np.ascontiguousarray(x, dtype=float) for x in (np.sin(ang), np.cos(ang), np.sin(az0), np.cos(az0))]
     vfull = 0.0 if spec.v_full is None else float(spec.v_full)  # 0: always the full burn
     consts = (float(spec.tb), float(spec.hb), vfull, MU_M3_S2, R_EARTH_M, OMEGA_RAD_S, ME_H_RAD, ME_MAX_STEP_RAD,
-              ME_RELAX, ME_MAX_ITER)
+              ME_MAX_ITER)
     if k.use_numba():
         out = np.empty((n, 6))
         k.min_energy_aim(*args, *consts, out)
@@ -1305,7 +1305,7 @@ def _min_energy_rotating(u1, east1, north1, ut, ang, az0, spec: _Boost):
 
 
 def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, vfull, mu, r_e, omega, h, smax,
-                            w, max_iter):
+                            max_iter):
     """numpy twin of :func:`geocover._kernels._min_energy_aim_py`: the same float64 operations
     on all targets at once, each frozen when its own stopping test passes (so its result does
     not depend on the others). Returns sine and cosine of the launch azimuth, speed, sine of the
@@ -1313,51 +1313,47 @@ def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, h
     from . import _kernels as kn
 
     tol_az, tol_v, tol_t, tol_g = kn.ME_TOL_AZ, kn.ME_TOL_V_MPS, kn.ME_TOL_T_S, kn.ME_TOL_G_RAD
-    _me_pass_py, _me_sincos_small_py, _me_start_py = kn._me_pass_py, kn._me_sincos_small_py, kn._me_start_py
-    _me_step_py, _me_unit2_py = kn._me_step_py, kn._me_unit2_py
-
+    p_, newton, rotate = kn._me_pass_py, kn._me_newton_py, kn._me_rotate_py
+    n = sin_ang.size
     kb = 1.0 if (tbf > 0.0 and hbf > 0.0) else 0.0
-    sh, ch = _me_sincos_small_py(h)
+    sh, ch = kn._me_sincos_small_py(h)
     fr = tuple(np.ascontiguousarray(x[:, j]) for x in (u1, e1, n1, ut) for j in range(3))
-    cg, sg, v, tb = _me_start_py(sin_ang, cos_ang, tbf, hbf, vfull, kb, mu, r_e, 3)
-    cg, sg = np.array(cg, float), np.array(sg, float)
-    st = [np.array(x, float) for x in (saz0, caz0, v, sg, tb)]  # centre member
-    sp, sm = [x.copy() for x in st], [x.copy() for x in st]
-    done = np.full(sin_ang.size, -1.0)
-    idx = np.arange(sin_ang.size)
     k = (tbf, hbf, vfull, kb, mu, r_e, omega)
+    cg, sg, v, tb = kn._me_start_py(sin_ang, cos_ang, tbf, hbf, vfull, kb, mu, r_e, 3)
+    x = (saz0, caz0, v, sg, tb)
+    for _ in range(2):
+        x = p_(*fr, cg, sg, *x, *k)
+    y = p_(*fr, cg, sg, *x, *k)
+    m, mi = np.empty((4, 4, n)), np.empty((4, 4, n))
+    kn._me_jacobian_py(*fr, cg, sg, *x, *y, *k, m, mi)
+    st = [np.array(z, float) for z in newton(mi, *x, *y)[:5]]  # centre member
+    sp, sm = [z.copy() for z in st], [z.copy() for z in st]
+    cg, sg = np.array(cg, float), np.array(sg, float)
+    done = np.full(n, -1.0)
+    idx = np.arange(n)
     for it in range(max_iter):
         if idx.size == 0:
             break
-        c = tuple(x[idx] for x in fr)
-        cgi, sgi = cg[idx], sg[idx]
-        old = [[x[idx] for x in s] for s in (st, sp, sm)]
-        new = [_me_pass_py(*c, cgi, sgi, *old[0], *k),
-               _me_pass_py(*c, cgi * ch - sgi * sh, sgi * ch + cgi * sh, *old[1], *k),
-               _me_pass_py(*c, cgi * ch + sgi * sh, sgi * ch - cgi * sh, *old[2], *k)]
-        rel = []
-        for o, nw in zip(old, new, strict=True):
-            a, b = _me_unit2_py(o[0] + w * (nw[0] - o[0]), o[1] + w * (nw[1] - o[1]))
-            rel.append([a, b] + [o[j] + w * (nw[j] - o[j]) for j in (2, 3, 4)])
-        (a1, b1, v1, _, t1), (a2, b2, v2, _, _), (a3, b3, v3, _, _) = rel
-        step = _me_step_py(v1, v2, v3, h, smax)
-        finite = (np.isfinite(step) & np.isfinite(v1) & np.isfinite(v2) & np.isfinite(v3) & np.isfinite(t1)
-                  & np.isfinite(a1) & np.isfinite(b1))
-        o0, o1, o2 = old
-        small = ((np.abs(a1 - o0[0]) <= tol_az) & (np.abs(b1 - o0[1]) <= tol_az)
-                 & (np.abs(v1 - o0[2]) <= tol_v) & (np.abs(t1 - o0[4]) <= tol_t)
-                 & (np.abs(a2 - o1[0]) <= tol_az) & (np.abs(b2 - o1[1]) <= tol_az)
-                 & (np.abs(v2 - o1[2]) <= tol_v) & (np.abs(a3 - o2[0]) <= tol_az)
-                 & (np.abs(b3 - o2[1]) <= tol_az) & (np.abs(v3 - o2[2]) <= tol_v)
-                 & (v2 - 2.0 * v1 + v3 > 0.0))
+        c = tuple(z[idx] for z in fr)
+        cgi, sgi, mii = cg[idx], sg[idx], mi[:, :, idx]
+        old = [[z[idx] for z in s] for s in (st, sp, sm)]
+        out = [p_(*c, cgi, sgi, *old[0], *k), p_(*c, cgi * ch - sgi * sh, sgi * ch + cgi * sh, *old[1], *k),
+               p_(*c, cgi * ch + sgi * sh, sgi * ch - cgi * sh, *old[2], *k)]
+        new = [newton(mii, *o, *w) for o, w in zip(old, out, strict=True)]
+        (s0, c0, v0, _, t0, da0, dv0, dt0), (s1, c1, v1, q1, t1, da1, dv1, _), (s2, c2, v2, q2, t2, da2, dv2, _) = new
+        step = kn._me_step_py(v0, v1, v2, h, smax)
+        finite = (np.isfinite(step) & np.isfinite(v0) & np.isfinite(v1) & np.isfinite(v2) & np.isfinite(t0)
+                  & np.isfinite(s0) & np.isfinite(c0))
+        small = ((np.abs(da0) <= tol_az) & (np.abs(da1) <= tol_az) & (np.abs(da2) <= tol_az)
+                 & (np.abs(dv0) <= tol_v) & (np.abs(dv1) <= tol_v) & (np.abs(dv2) <= tol_v)
+                 & (np.abs(dt0) <= tol_t) & (v1 - 2.0 * v0 + v2 > 0.0))
         kk = step / (2.0 * h)
-        d = [(p_ - m_) * kk for p_, m_ in zip(rel[1], rel[2], strict=True)]
-        for s, r in zip((st, sp, sm), rel, strict=True):
-            s[0][idx], s[1][idx] = _me_unit2_py(r[0] + d[0], r[1] + d[1])
-            for j in (2, 3, 4):
-                s[j][idx] = r[j] + d[j]
-        ss, cs = _me_sincos_small_py(step)
-        sg[idx], cg[idx] = _me_unit2_py(sgi * cs + cgi * ss, cgi * cs - sgi * ss)
+        da = (s1 * c2 - c1 * s2) * kk
+        dv, dq, dt = (v1 - v2) * kk, (q1 - q2) * kk, (t1 - t2) * kk
+        for s, z in zip((st, sp, sm), new, strict=True):
+            s[0][idx], s[1][idx] = rotate(z[0], z[1], da)
+            s[2][idx], s[3][idx], s[4][idx] = z[2] + dv, z[3] + dq, z[4] + dt
+        sg[idx], cg[idx] = rotate(sgi, cgi, step)
         conv = finite & small & (np.abs(step) <= tol_g)
         done[idx[conv]] = it + 1
         idx = idx[finite & ~conv]
@@ -1366,13 +1362,11 @@ def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, h
     for _ in range(max_iter):
         if idx.size == 0:
             break
-        old = [x[idx] for x in st]
-        nw = _me_pass_py(*(x[idx] for x in fr), cg[idx], sg[idx], *old, *k)
-        ok = ((np.abs(nw[0] - old[0]) <= tol_az) & (np.abs(nw[1] - old[1]) <= tol_az)
-              & (np.abs(nw[2] - old[2]) <= tol_v) & (np.abs(nw[4] - old[4]) <= tol_t))
-        for x, y in zip(st, nw, strict=True):
-            x[idx] = y
-        idx = idx[~ok]
+        old = [z[idx] for z in st]
+        nw = newton(mi[:, :, idx], *old, *p_(*(z[idx] for z in fr), cg[idx], sg[idx], *old, *k))
+        for z, w in zip(st, nw[:5], strict=True):
+            z[idx] = w
+        idx = idx[~((np.abs(nw[5]) <= tol_az) & (np.abs(nw[6]) <= tol_v) & (np.abs(nw[7]) <= tol_t))]
     done[idx] = -1.0
     return (*st, done)
 
