@@ -450,7 +450,7 @@ _interp_walk = numba.njit(inline="always", cache=True)(_interp_walk_py) if HAVE_
 
 
 def _crpl_grid_block_py(ph, hh, ph_last, c, acos_top, phi, j0, j1, hs, e, big, h_clip, radius, ptr, col, keys,
-                        kidx, el, h_g, a, sin2_half, sin_t, num, den):
+                        brk, el, h_g, a, sin2_half, sin_t, num, den):
     """Columns ``j0:j1`` of ``refraction.CrplSite._correction_grid`` before the geometric
     elevation is subtracted: at each ground range (central angle ``phi[j]``) the heights of the
     rays (``_ray_height``: ``np.interp`` on the ray's nodes ``ph``, ``hh`` up to its last node
@@ -461,7 +461,7 @@ def _crpl_grid_block_py(ph, hh, ph_last, c, acos_top, phi, j0, j1, hs, e, big, h
     (clipped) height ``h_g[j - j0]``. A column stops tracing rays at the first one whose key
     reaches the top grid height's (no later ray is looked at by the inversion). ``ptr``: each
     ray's node interval, carried from column to column; ``col``, ``keys`` (n_rays,) and
-    ``kidx`` (n_heights,): scratch.
+    ``brk`` (4, n_heights: the bracketing rays' heights and elevations): scratch.
     Also the arguments of ``_geometric_elevation_deg`` at (range, max(height, h_g)):
     ``num`` = (c - a) - 2 c sin^2(t / 2), ``den`` = c sin t with c = R + height, a = R + h_a
     (``sin2_half``, ``sin_t`` per column); the caller takes numpy's arctan2 of them."""
@@ -496,14 +496,14 @@ def _crpl_grid_block_py(ph, hh, ph_last, c, acos_top, phi, j0, j1, hs, e, big, h
             q = base + hs[i]
             while cnt <= top and keys[cnt] < q:
                 cnt += 1
-            kidx[i] = min(max(cnt - 1, 0), n_r - 2)
+            k = min(max(cnt - 1, 0), n_r - 2)
+            brk[0, i], brk[1, i], brk[2, i], brk[3, i] = col[k], col[k + 1], e[k], e[k + 1]
         hg, s2, st = col[0], sin2_half[j], sin_t[j]
-        for i in range(n_h):  # no branches left: vectorised
-            k = kidx[i]
-            h0, h1 = col[k], col[k + 1]
+        for i in range(n_h):  # contiguous loads, no branches: vectorised
+            h0, h1, e0, e1 = brk[0, i], brk[1, i], brk[2, i], brk[3, i]
             w = min(max((hs[i] - h0) / (h1 - h0), 0.0), 1.0)
             w = w if h1 > h0 else 0.0
-            el[j - j0, i] = e[k] + w * (e[k + 1] - e[k])
+            el[j - j0, i] = e0 + w * (e1 - e0)
             cc = radius + max(hs[i], hg)
             num[j - j0, i] = (cc - a) - 2.0 * cc * s2
             den[j - j0, i] = cc * st

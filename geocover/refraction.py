@@ -729,14 +729,14 @@ class CrplSite:
         sin2_half, sin_t = np.sin(t / 2.0) ** 2, np.sin(t)
         ph_last = np.ascontiguousarray(ph[:, -1])
         ptr = np.zeros(e.size, np.intp)
-        col, keys, kidx = np.empty(e.size), np.empty(e.size), np.empty(hs.size, np.intp)
+        col, keys, brk = np.empty(e.size), np.empty(e.size), np.empty((4, hs.size))
         el, num, den = (np.zeros((_GRID_BLOCK_NUMBA, hs.size)) for _ in range(3))  # (columns, heights)
         h_gb = np.empty(_GRID_BLOCK_NUMBA)
         for j0 in range(0, ss.size, _GRID_BLOCK_NUMBA):
             j1 = min(j0 + _GRID_BLOCK_NUMBA, ss.size)
             nb = j1 - j0
             _kernels.crpl_grid_block(ph, hh, ph_last, c, acos_top, phi, j0, j1, hs, e, 1e8, 9.9e7, EARTH_RADIUS_M,
-                                     ptr, col, keys, kidx, el, h_gb, EARTH_RADIUS_M + h_a, sin2_half, sin_t, num, den)
+                                     ptr, col, keys, brk, el, h_gb, EARTH_RADIUS_M + h_a, sin2_half, sin_t, num, den)
             atan = np.arctan2(num, den, out=num)
             _kernels.crpl_grid_finish(el, atan, nb, tab32, j0)  # corrections < 1 deg: float32 keeps 1e-7 deg
             mb = min(max(m - j0, 0), nb)  # columns of this block before the horizon
