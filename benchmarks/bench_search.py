@@ -32,10 +32,13 @@ workers); scaling efficiency = T(1 worker) / (2 x T(2 workers)). Results (``firs
 ``chosen``, base score; ``evaluations`` separately) are compared between all runs on the same candidates, and the
 full run's first --scaling-n scores with the subset runs'.
 
-Cost (2026-11-29, with the engine's refined sampling and CRPL refraction): ~1 CPU-s per
-candidate (2 launch sites, 1 deg grid; about a third of it tracing the candidate radar's CRPL
-ray family), so the full 718-candidate search is ~12 CPU-min: ~6 min on 2 idle workers. On a
-shared machine give --scaling-n small and --no-full. A single run each (no best-of).
+Cost (2026-11-29, with the engine's refined sampling and CRPL refraction, and the search's
+fast path: aim once per search, re-engage only the flights a candidate radar sees): ~0.63
+CPU-s per candidate (2 launch sites, 1 deg grid; over half of it tracing the candidate radar's
+CRPL ray family), so the full 718-candidate search is ~7.5 CPU-min: ~4 min on 2 idle workers.
+On a shared machine give --scaling-n small and --no-full. A single run each (no best-of).
+The script also prints the share of flights re-engaged for a candidate
+(``geocover.search.FAST_STATS``, summed over the processes that ran the timed call).
 
     python benchmarks/bench_search.py [--scaling-n 60] [--k 1] [--grid-resolution 1.0] \\
         [--launches tabriz,tehran] [--region 19,36,45,46] [--step 0.5] [--no-diagnostic] [--no-full]
@@ -65,10 +68,13 @@ TRIM_KEY = "MALLOC_TRIM_THRESHOLD_"
 
 
 
-def cpu_times() -> tuple[float, float, str | None]:
-    """(user, system) CPU seconds of the calling process and its MALLOC_TRIM_THRESHOLD_; run in workers too."""
+def cpu_times() -> tuple[float, float, str | None, dict]:
+    """(user, system) CPU seconds of the calling process, its MALLOC_TRIM_THRESHOLD_ and its
+    ``geocover.search.FAST_STATS`` (flights scored, flights re-engaged for a candidate); run in workers too."""
+    from geocover.search import FAST_STATS
+
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime, r.ru_stime, os.environ.get(TRIM_KEY)
+    return r.ru_utime, r.ru_stime, os.environ.get(TRIM_KEY), dict(FAST_STATS)
 
 
 @dataclass
@@ -85,6 +91,7 @@ class Run:
     main_cpu: tuple[float, float] = (0.0, 0.0)
     worker_cpu: tuple[float, float] = (0.0, 0.0)
     worker_env: list = field(default_factory=list)
+    fast: dict = field(default_factory=dict)  # FAST_STATS counted during the timed call (all processes)
     warnings: dict = field(default_factory=dict)
     result: object = None
 
@@ -129,6 +136,8 @@ def run_search(run: Run, sc, lat, lon, kw: dict) -> Run:
     run.main_cpu = (m1[0] - m0[0], m1[1] - m0[1])
     run.worker_cpu = (sum(w1[a][0] - w0[a][0] for a in w1), sum(w1[a][1] - w0[a][1] for a in w1))
     run.worker_env = sorted({str(w1[a][2]) for a in w1})
+    pairs = [(w0[a][3], w1[a][3]) for a in w1] if w1 else [(m0[3], m1[3])]
+    run.fast = {k: sum(b[k] - a[k] for a, b in pairs) for k in ("flights", "reengaged")}
     for w in log:
         key = f"{w.category.__name__}: {w.message} ({Path(w.filename).name}:{w.lineno})"
         run.warnings[key] = run.warnings.get(key, 0) + 1
@@ -251,6 +260,10 @@ def main() -> None:
         wk = "—" if r.scheduler == "none" else f"{r.worker_cpu[0]:7.2f} / {r.worker_cpu[1]:7.2f}"
         print(f"  {r.name:<36} x{r.workers}: main {r.main_cpu[0]:7.2f} / {r.main_cpu[1]:6.2f};  workers {wk};  "
               f"{', '.join(r.worker_env) or '—'}")
+    print("flights re-engaged for a candidate (the others keep the engagement without it; "
+          "geocover.search._fast_pair), in the timed call: " + "; ".join(
+              f"{r.name} x{r.workers} {r.fast['reengaged']:,} of {r.fast['flights']:,} "
+              f"({r.fast['reengaged'] / max(r.fast['flights'], 1):.1%})" for r in runs))
     print("LocalCluster start-up (Executor(...), not timed): " + "; ".join(
         f"{r.name} x{r.workers} {r.startup_s:.2f} s" for r in runs if r.scheduler == "local"))
 
