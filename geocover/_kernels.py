@@ -1031,28 +1031,22 @@ def _new_times_py(t, flags, frac, t_new, valid):
             valid[i, c2] = False
 
 
-def _window_py(tracking, alt, lo, hi, cand):
-    """``cand = tracking & (alt >= lo) & (alt <= hi)``; returns ``cand.any()``."""
+def _window_need_py(tracking, alt, lo, hi, vals, has_vals, cand, need):
+    """``cand = tracking & (alt >= lo) & (alt <= hi)`` and ``need = cand & (vals == -inf)``
+    (flyouts not computed yet; every candidate when ``has_vals`` is False, ``vals`` unread);
+    returns ``(cand.any(), need.any())``."""
     n, m = alt.shape
-    found = False
+    any_cand = False
+    any_need = False
     for i in range(n):
         for j in range(m):
             c = tracking[i, j] and alt[i, j] >= lo and alt[i, j] <= hi
             cand[i, j] = c
-            found |= c
-    return found
-
-
-def _need_py(cand, vals, need):
-    """``need = cand & (vals == -inf)`` (flyouts not computed yet); returns ``need.any()``."""
-    n, m = cand.shape
-    found = False
-    for i in range(n):
-        for j in range(m):
-            c = cand[i, j] and vals[i, j] == -math.inf
-            need[i, j] = c
-            found |= c
-    return found
+            nd = c and (not has_vals or vals[i, j] == -math.inf)
+            need[i, j] = nd
+            any_cand |= c
+            any_need |= nd
+    return any_cand, any_need
 
 
 def _opportunity_py(t, tracking, cand, vals, t_launch, ok, t_fly):
@@ -1134,14 +1128,13 @@ if HAVE_NUMBA:  # pragma: no branch
     merge_positions = numba.njit(cache=True, nogil=True)(_merge_positions_py)
     scatter_rows = numba.njit(cache=True, nogil=True)(_scatter_rows_py)
     new_times = numba.njit(cache=True, nogil=True)(_new_times_py)
-    window = numba.njit(cache=True, nogil=True)(_window_py)
-    need = numba.njit(cache=True, nogil=True)(_need_py)
+    window_need = numba.njit(cache=True, nogil=True)(_window_need_py)
     opportunity = numba.njit(cache=True, nogil=True)(_opportunity_py)
     opportunity_any = numba.njit(cache=True, nogil=True)(_opportunity_any_py)
     edge_flags = numba.njit(cache=True, nogil=True)(_edge_flags_py)
     place_rows = numba.njit(cache=True, nogil=True)(_place_rows_py)
     starts = numba.njit(cache=True, nogil=True)(_starts_py)
 else:  # pragma: no cover
-    merge_positions = scatter_rows = new_times = window = need = opportunity = opportunity_any = None
+    merge_positions = scatter_rows = new_times = window_need = opportunity = opportunity_any = None
     edge_flags = place_rows = starts = None
 # --- end of the adaptive sampling bookkeeping section ---

@@ -121,6 +121,9 @@ class Engagements:
                               for f in dataclasses.fields(Engagements)})
 
 
+_NO_VALS = np.empty((1, 1))  # Architecture._candidates: no flyout cache yet (the kernel reads none)
+
+
 @dataclass(frozen=True)
 class FlightTracks:
     """Sampled flights and their tracks (:meth:`Architecture.track`)."""
@@ -259,37 +262,40 @@ class Architecture:
         sc = self.scenario
         s, pts, trk = ft.samples, ft.points, ft.tracks
         t, alt = trk.t_s, s.altitude_m
-        fast = _kernels.window is not None and _kernels.use_numba()
+        fast = _kernels.window_need is not None and _kernels.use_numba()
         windows = {}  # batteries with the same altitude window share it
         for iid, itc in self.interceptors.items():
             tracking, t_fc = trk.any_in_track(sc.interceptor_fire_control[iid])
             # flyout only where it can matter: tracked, inside the altitude window
             key = (itc.min_intercept_altitude_m, itc.max_intercept_altitude_m)
-            if fast:
-                cand = np.empty(t.shape, bool)
-                found = _kernels.window(tracking, alt, float(key[0]), float(key[1]), cand)
+            vals = ft.flyout_cache.get(iid)
+            if vals is not None and vals.shape != t.shape:
+                vals = None
+            if fast:  # one pass: the numpy lines below
+                cand, need = np.empty(t.shape, bool), np.empty(t.shape, bool)
+                found, found_need = _kernels.window_need(tracking, alt, float(key[0]), float(key[1]),
+                                                         _NO_VALS if vals is None else vals, vals is not None,
+                                                         cand, need)
+                if found and vals is None:
+                    vals = ft.flyout_cache[iid] = np.full(t.shape, -np.inf)
             else:
                 if key not in windows:
                     windows[key] = (alt >= key[0]) & (alt <= key[1])
                 cand = tracking & windows[key]
-                found = cand.any()
-            vals = None
-            if found:
-                vals = ft.flyout_cache.get(iid)
-                if vals is None or vals.shape != t.shape:
-                    vals = ft.flyout_cache[iid] = np.full(t.shape, -np.inf)
-                if fast:
-                    need = np.empty(t.shape, bool)
-                    found_need = _kernels.need(cand, vals, need)
-                else:
+                found = found_need = cand.any()
+                if found:
+                    if vals is None:
+                        vals = ft.flyout_cache[iid] = np.full(t.shape, -np.inf)
                     need = cand & (vals == -np.inf)  # each sample's flyout once (element-wise: the same values)
                     found_need = need.any()
-                if found_need:
-                    # the points' trigonometry: the shared PointSet, or (refined samples carry
-                    # none) computed for these points only; element-wise, the same values
-                    sub = pts.subset(need) if pts is not None else PointSet(s.lat_deg[need], s.lon_deg[need])
-                    d, _ = sub.distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
-                    vals[need] = self.tables[iid].time_to(d, alt[need])
+            if not found:
+                vals = None
+            elif found_need:
+                # the points' trigonometry: the shared PointSet, or (refined samples carry
+                # none) computed for these points only; element-wise, the same values
+                sub = pts.subset(need) if pts is not None else PointSet(s.lat_deg[need], s.lon_deg[need])
+                d, _ = sub.distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
+                vals[need] = self.tables[iid].time_to(d, alt[need])
             yield iid, tracking, t_fc + itc.commit_delay_s, cand, vals
 
     def _engage(self, traj: Trajectory, reachable: np.ndarray, ft: FlightTracks) -> Engagements:

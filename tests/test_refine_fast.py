@@ -24,7 +24,7 @@ from geocover.scenario import load_scenario
 needs_numba = pytest.mark.skipif(not _kernels.HAVE_NUMBA, reason="numba not installed")
 
 #: the kernels of the refinement's bookkeeping; None switches each caller to its numpy path
-OWN_KERNELS = ("merge_positions", "scatter_rows", "new_times", "window", "need", "opportunity",
+OWN_KERNELS = ("merge_positions", "scatter_rows", "new_times", "window_need", "opportunity",
                "opportunity_any", "edge_flags", "place_rows", "starts")
 
 
