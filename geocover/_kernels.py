@@ -686,21 +686,23 @@ def _me_pass_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, saz, caz
     there to the target (unit vector t) turned by the Earth's rotation during the free flight,
     and the ground-relative state, azimuth and time it implies. Launch frame: unit vector u,
     east e, north n. NaN where no conic exists. Returns ``(saz, caz, vr, sgr, t_all)``."""
+    imu, ire = 1.0 / mu, 1.0 / r_e  # reciprocals of constants (numba hoists them out of the loops)
     f = np.minimum(np.maximum(vr / vfull, 0.0), 1.0)
     tb, hb = tbf * f, hbf * f * f
+    r1 = r_e + hb
+    ir1 = 1.0 / r1
     cgr = np.sqrt(np.maximum(1.0 - sgr * sgr, 0.0))
-    angb = kb * vr * cgr * tb / (3.0 * (r_e + hb))  # boost ground range / R (trajectory._boost_range)
+    angb = kb * vr * cgr * tb * ir1 / 3.0  # boost ground range / R (trajectory._boost_range)
     dx, dy, dz = saz * ex + caz * nx, saz * ey + caz * ny, saz * ez + caz * nz
     sa, ca = _me_sincos_small(angb)
     bx, by, bz = ca * ux + sa * dx, ca * uy + sa * dy, ca * uz + sa * dz  # burnout point (unit)
     hx, hy, hz = ca * dx - sa * ux, ca * dy - sa * uy, ca * dz - sa * uz  # boost direction there
-    r1 = r_e + hb
     sr, cr = _me_sincos_small(omega * (t_all - tb))
     px, py, pz = cr * tx - sr * ty, sr * tx + cr * ty, tz  # the target at impact, inertial axes
     cos_psi = bx * px + by * py + bz * pz
     qx, qy, qz = px - cos_psi * bx, py - cos_psi * by, pz - cos_psi * bz
     sin_psi = np.sqrt(qx * qx + qy * qy + qz * qz)
-    den = r1 * cg * ((r1 / r_e) * cg - (cg * cos_psi - sg * sin_psi))
+    den = r1 * cg * ((r1 * ire) * cg - (cg * cos_psi - sg * sin_psi))
     v_in = np.sqrt(mu * (1.0 - cos_psi) / den)  # trajectory._speed_for; NaN: no conic
     vh, vu = v_in * cg / sin_psi, v_in * sg
     wx = vh * qx + vu * bx + omega * r1 * by  # ground-relative velocity: inertial - omega z x r
@@ -713,12 +715,13 @@ def _me_pass_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, saz, caz
     cx, cy, cz = hy * wz - hz * wy, hz * wx - hx * wz, hx * wy - hy * wx
     yh, xh = -(cx * bx + cy * by + cz * bz), hx * wx + hy * wy + hz * wz
     rh = np.sqrt(xh * xh + yh * yh)
-    ch, sh = xh / rh, yh / rh
+    irh = 1.0 / rh
+    ch, sh = xh * irh, yh * irh
     # time along the conic (trajectory._conic_time): Kepler's equation, eccentric anomalies from
     # e cos(nu), e sin(nu) at burnout (0) and impact (i)
     hm = r1 * v_in * cg
-    p = hm * hm / mu
-    ec0, es0 = p / r1 - 1.0, hm * v_in * sg / mu
+    p = hm * hm * imu
+    ec0, es0 = p * ir1 - 1.0, hm * v_in * sg * imu
     eci, esi = ec0 * cos_psi - es0 * sin_psi, es0 * cos_psi + ec0 * sin_psi
     e2 = ec0 * ec0 + es0 * es0
     sq = np.sqrt(1.0 - e2)
@@ -728,7 +731,7 @@ def _me_pass_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, saz, caz
     d_e = d_e + (2.0 * np.pi) * (d_e < 0.0)
     m = d_e - sq * esi / (1.0 + eci) + sq * es0 / (1.0 + ec0)
     a = p / (1.0 - e2)
-    t_new = tb + m * np.sqrt(a * a * a / mu)
+    t_new = tb + m * np.sqrt(a * a * a * imu)
     return saz * ch + caz * sh, caz * ch - saz * sh, vr_new, sgr_new, t_new
 
 
@@ -916,10 +919,14 @@ def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, v
             small = (np.abs(da0) <= ME_TOL_AZ and np.abs(dap) <= ME_TOL_AZ and np.abs(dam) <= ME_TOL_AZ
                      and np.abs(dv0) <= ME_TOL_V_MPS and np.abs(dvp) <= ME_TOL_V_MPS and np.abs(dvm) <= ME_TOL_V_MPS
                      and np.abs(dt0) <= ME_TOL_T_S and vp - 2.0 * v0 + vm > 0.0)
-            # move the three members by the step, their states along the family's slope
-            kk = step / (2.0 * h)
-            da = (sp * cm - cp * sm) * kk  # sin(az_p - az_m) k
-            dv, dq, dt = (vp - vm) * kk, (qp - qm) * kk, (tp - tm) * kk
+            # move the three members by the step, their states along the family (its slope and
+            # curvature from the three members: the states' error after a step is then third order)
+            kk, k2 = step / (2.0 * h), 0.5 * step * step / (h * h)
+            dpa, dam_ = sp * c0 - cp * s0, s0 * cm - c0 * sm  # sin(az_p - az_0), sin(az_0 - az_m)
+            da = (dpa + dam_) * kk + (dpa - dam_) * k2
+            dv = (vp - vm) * kk + (vp - 2.0 * v0 + vm) * k2
+            dq = (qp - qm) * kk + (qp - 2.0 * q0 + qm) * k2
+            dt = (tp - tm) * kk + (tp - 2.0 * t0 + tm) * k2
             s0, c0 = _me_rotate(s0, c0, da)
             sp, cp = _me_rotate(sp, cp, da)
             sm, cm = _me_rotate(sm, cm, da)
