@@ -376,13 +376,15 @@ FAST_STATS = {"flights": 0, "reengaged": 0}
 class _Engaged:
     """One engine block (:data:`geocover.footprint.ENGAGE_BLOCK` targets) against one (launch,
     missile class), engaged by the variant without its candidate: the reachable flights
-    ``traj`` (rows ``idx`` of the block), their final refined tracks and their engagements
-    (the defender's first detection and warning, :meth:`ScenarioRun.engage`)."""
+    ``traj`` (rows ``idx`` of the block), their final refined samples (:class:`~geocover.
+    trajectory.Samples`, padding included; the tracks themselves are not kept: a third of the
+    memory) and their engagements (the defender's first detection and warning,
+    :meth:`ScenarioRun.engage`)."""
 
     size: int
     idx: np.ndarray
     traj: object
-    tracks: object
+    samples: object
     eng: object
 
 
@@ -427,7 +429,7 @@ def _engaged(token: str, prev: Architecture, prefix: tuple, site, missile, where
             for _traj, ok, idx, sub in _aimed({"token": token}, prev, site, missile, lat, lon, ("grid", *where)):
                 ft = prev.track(sub) if idx.size else None
                 eng = run.engage_both(sub, np.ones(idx.size, bool), tracks=ft)[0] if idx.size else None
-                blocks.append(_Engaged(ok.size, idx, sub, ft, eng))
+                blocks.append(_Engaged(ok.size, idx, sub, ft.samples if ft is not None else None, eng))
             store[key] = blocks
         return store[key]
 
@@ -463,7 +465,12 @@ def _fast_pair(token: str, prev: Architecture, arch: Architecture, prefix: tuple
     ``prev``'s values, and the flights the candidate may change (:func:`_reengage` engages
     them).
 
-    A candidate battery: its reachable flights engaged again by ``arch``.
+    A candidate battery: its reachable flights engaged again by ``arch``. No shortcut of this
+    kind is exact for it: guided by every fire-control radar, its candidate samples (tracked
+    inside its altitude window) can reach past the base batteries' last one, which moves the
+    end of the stretch where track and visibility edges are refined
+    (:func:`geocover.sampling.edge_intervals`), so the samples change even for a flight it
+    can never reach.
 
     A candidate radar: only the flights it sees at one of ``prev``'s final refined samples are
     engaged again; every other flight keeps ``prev``'s engagement, which is exactly the
@@ -506,7 +513,7 @@ def _fast_pair(token: str, prev: Architecture, arch: Architecture, prefix: tuple
             pair.reach[at], pair.defended[at] = True, e.defended
             pair.battle_space_s[at], pair.warning_time_s[at] = e.battle_space_s, e.warning_time_s
             if cand is not None:
-                smp = b.tracks.samples
+                smp = b.samples
                 seen = cand.visible_fast(smp.lat_deg, smp.lon_deg, smp.altitude_m, smp.rcs_m2)
                 rows = np.flatnonzero(seen.any(axis=1))
         FAST_STATS["flights"] += b.idx.size

@@ -116,7 +116,7 @@ def test_unseen_flights_keep_the_base_engagement(scenario):
         np.testing.assert_array_equal(pair.warning_time_s[keep], ref.warning_time_s[keep])
         # the flights it re-engages are those whose final samples it sees at least once
         view = arch.views[f"candidate-radar-{len(added) - 1}"]
-        s = pair.blocks[0].tracks.samples
+        s = pair.blocks[0].samples
         seen = view.visible_fast(s.lat_deg, s.lon_deg, s.altitude_m, s.rcs_m2).any(axis=1)
         np.testing.assert_array_equal(np.flatnonzero(seen), pair.todo[0])
     finally:
