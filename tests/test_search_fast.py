@@ -121,3 +121,21 @@ def test_unseen_flights_keep_the_base_engagement(scenario):
         np.testing.assert_array_equal(np.flatnonzero(seen), pair.todo[0])
     finally:
         _forget_base()
+
+
+def test_fast_search_with_networks(scenario):
+    # jdec-2000 has [networks]: the candidate radar joins the defender's network ("us"), where
+    # it would cue the Brdy radar that cannot search, and the warning is the defender's
+    # (fusion.defender_warning, with Russia's early-warning link after 60 s). Scores equal the
+    # plain way's for every objective.
+    import geocover as gc
+
+    sc = load_scenario("jdec-2000", gc.default_catalog())
+    tmpl = sc.catalog.radar("kurecik")
+    lat, lon = np.array([s[0] for s in SITES]), np.array([s[1] for s in SITES])
+    for objective in ("area", "cities", "warning"):
+        res = greedy_search(sc, "radar", lat, lon, k=1, objective=objective, launches=LAUNCHES,
+                            resolution_deg=RES_DEG)
+        assert res.base_score == _plain_score(sc, "radar", tmpl, (), objective)
+        for i, site in enumerate(SITES):
+            assert res.first_scores[i] == _plain_score(sc, "radar", tmpl, (site,), objective), (objective, site)
