@@ -883,16 +883,17 @@ _CORRECTION_HEIGHTS_M = np.unique(np.concatenate([
 _SITE_RAYS = 801
 #: Layout of the CRPL tables cached on disk (bump it when the stored arrays change meaning;
 #: the key also holds a digest of this module's source, so a code change never reads old tables).
-_SITE_CACHE_FORMAT = 1
+_SITE_CACHE_FORMAT = 2  # 2: without the first-crossing table (rebuilt on first use in ~0.01 s)
 #: Whether :func:`crpl_site` writes the tables of a site it traces to the disk cache (it reads
 #: the cache either way). ``geocover.search`` turns it off while it makes a candidate radar
-#: ready: one ~55 MB entry per candidate antenna height would fill the disk.
+#: ready: one ~53 MB entry per candidate antenna height would fill the disk.
 STORE_SITES_ON_DISK = True
-#: At most this many sites (~55 MB each) stay in the disk cache; the least recently used go.
+#: At most this many sites (~53 MB each) stay in the disk cache; the least recently used go.
 SITE_CACHE_MAX_ENTRIES = 24
 #: Arrays of a cached site: name -> (shape as a function of (n_heights, n_grid_heights), dtype,
-#: loaded memory-mapped). The ray nodes and the first-crossing table are mapped (a footprint
-#: reads only the correction grid); the grid is read whole (every look-up touches it).
+#: loaded memory-mapped). The ray nodes are mapped (a footprint reads only the correction
+#: grid); the grid is read whole (every look-up touches it). The first-crossing table is not
+#: stored: it is rebuilt on first use (the stored grid does not need it).
 _SITE_ARRAYS = {
     "elevation_deg": (lambda nh, ng: (_SITE_RAYS,), "<f8", False),
     "invariant_m": (lambda nh, ng: (_SITE_RAYS,), "<f8", False),
@@ -900,7 +901,6 @@ _SITE_ARRAYS = {
     "phi_rad": (lambda nh, ng: (_SITE_RAYS, _N_NODES), "<f8", True),
     "height_m": (lambda nh, ng: (_SITE_RAYS, _N_NODES), "<f8", True),
     "heights_m": (lambda nh, ng: (nh,), "<f8", False),
-    "phi_table": (lambda nh, ng: (_SITE_RAYS, nh), "<f8", True),
     "grid_heights_m": (lambda nh, ng: (ng,), "<f8", False),
     "grid_ground_range_m": (lambda nh, ng: (_GRID_RANGES,), "<f8", False),
     "grid_correction_deg": (lambda nh, ng: (ng, _GRID_RANGES), "<f4", False),
@@ -971,7 +971,7 @@ def _site_arrays(site: CrplSite) -> dict[str, np.ndarray]:
     hs, ss, tab = site._correction_grid()
     r = site.rays
     return {"elevation_deg": r.elevation_deg, "invariant_m": r.invariant_m, "tangent_height_m": r.tangent_height_m,
-            "phi_rad": r.phi_rad, "height_m": r.height_m, "heights_m": site.heights_m, "phi_table": site.phi_table,
+            "phi_rad": r.phi_rad, "height_m": r.height_m, "heights_m": site.heights_m,
             "grid_heights_m": hs, "grid_ground_range_m": ss, "grid_correction_deg": tab}
 
 
@@ -1012,7 +1012,7 @@ def _load_site(path, h_a: float, ns: float) -> CrplSite | None:
     a = arrays
     rays = CrplRays(h_a, ns, a["elevation_deg"], a["invariant_m"], a["phi_rad"], a["height_m"], None, None,
                     a["tangent_height_m"])
-    site = CrplSite(rays, a["heights_m"], a["phi_table"])
+    site = CrplSite(rays, a["heights_m"])
     object.__setattr__(site, "_grid", (a["grid_heights_m"], a["grid_ground_range_m"], a["grid_correction_deg"]))
     return site
 

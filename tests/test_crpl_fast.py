@@ -134,3 +134,15 @@ def test_sites_built_on_threads_equal_serial_builds():
         assert _same(a.rays.phi_rad, b.rays.phi_rad) and _same(a.rays.height_m, b.rays.height_m)
         for x, y in zip(a._correction_grid(), b._correction_grid(), strict=True):
             assert _same(x, y)
+
+
+def test_site_from_disk_cache_rebuilds_its_first_crossing_table(tmp_path, monkeypatch):
+    # the disk cache keeps the rays and the grid, not the first-crossing table: a site read
+    # back builds it on first use, from the memory-mapped rays, the same as the traced site's
+    monkeypatch.setenv("GEOCOVER_CACHE_DIR", str(tmp_path))
+    build = refraction.crpl_site.__wrapped__  # past the in-memory cache
+    traced = build(64.0)
+    loaded = build(64.0)
+    assert isinstance(loaded.rays.height_m, np.memmap)  # read from the cache, not traced
+    assert loaded.__dict__.get("_phi_table") is None
+    assert _same(loaded.phi_table, traced.phi_table)
