@@ -55,11 +55,14 @@ def test_site_tables_identical_to_numpy(monkeypatch, h_a, ns):
     for name in ("elevation_deg", "invariant_m", "phi_rad", "height_m", "tangent_height_m"):
         assert _same(getattr(fast.rays, name), getattr(ref.rays, name)), name
     assert fast.rays.path_m is None and fast.rays.optical_path_m is None  # traced with paths=False
-    assert _same(fast.phi_table, ref.phi_table)
+    # the grids first: their farthest range comes from the top height's crossings alone ...
     grid_fast = fast._build_correction_grid(numba_kernels=True)
     grid_ref = ref._build_correction_grid(numba_kernels=False)
     for a, b in zip(grid_fast, grid_ref, strict=True):
         assert _same(a, b)
+    assert _same(fast.phi_table, _numpy(monkeypatch, lambda: ref.phi_table))
+    # ... which is the whole first-crossing table's largest angle (as the grid was defined)
+    assert grid_fast[1][-1] == float(np.nanmax(ref.phi_table)) * refraction.EARTH_RADIUS_M
 
 
 @pytest.mark.parametrize(("h_a", "ns"), [(10.0, 313.0), (2090.0, 400.0)])
