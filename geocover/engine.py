@@ -1,8 +1,9 @@
 """A scenario run: trajectories, tracks, engagements, city results and grids, computed once.
 
 Every command that engages — ``footprint``, ``engage``, ``compare``, ``optimise`` (one
-:func:`geocover.search.run_task` per variant and launch), ``map`` — and the Python API go
-through a :class:`ScenarioRun`, which owns one :class:`~geocover.footprint.Architecture`
+:func:`geocover.search.run_task` per variant over every launch; a search engages only the
+flights a candidate can change, through :meth:`ScenarioRun.engage`), ``map`` — and the Python
+API go through a :class:`ScenarioRun`, which owns one :class:`~geocover.footprint.Architecture`
 (radar views, flyout tables, cue links) and caches what it has computed:
 
 * :meth:`ScenarioRun.footprint` — battle-space grids per launch site
