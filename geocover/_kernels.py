@@ -963,14 +963,18 @@ else:  # pragma: no cover
 # the same to the bit.
 
 
-def _merge_positions_py(t_old, rows, t_new, pos_old, pos_new, ok):
+def _merge_positions_py(t_old, rows, t_new, ins, pos_old, pos_new, ok):
     """Where each sample goes when row ``rows[i]`` of ``t_old`` (n_old, m) and row ``i`` of
     ``t_new`` (n, k) are merged: ``pos_old[i, j]``, ``pos_new[i, j]`` in ``0 .. m + k - 1``,
     the order of ``np.argsort(concatenate(old, new), kind="stable")`` (ties: old samples first,
-    each part in its own order). Valid when both rows are non-decreasing and free of NaN: new
-    sample b then goes after the old samples ``<= t_new[b]`` (a binary search) and after the
-    b new samples before it, old sample j after the new samples ``< t_old[j]``; ``ok[i]`` is
-    False for a row where either part is not (the caller sorts those rows itself)."""
+    each part in its own order), given where each new sample was made: ``ins[i, c]``, the
+    number of old samples before new sample c (:func:`_new_times_py`).
+
+    That is the stable argsort's order when both rows are non-decreasing and free of NaN and
+    ``t_old[ins - 1] <= t_new < t_old[ins]`` (then exactly ``ins`` old samples are ``<=`` the
+    new one, and those go first); the kernel checks all three, and ``ok[i]`` is False for a
+    row where any fails (the caller sorts those rows itself). New sample c then lands at
+    ``ins[c] + c``, old sample j at ``j`` plus the number of new samples with ``ins <= j``."""
     n, k = t_new.shape
     m = t_old.shape[1]
     for i in range(n):
@@ -978,29 +982,31 @@ def _merge_positions_py(t_old, rows, t_new, pos_old, pos_new, ok):
         bad = t_old[r, 0] != t_old[r, 0]
         for j in range(1, m):
             bad |= not (t_old[r, j] >= t_old[r, j - 1])  # out of order, or NaN
-        if k > 0:
-            bad |= t_new[i, 0] != t_new[i, 0]
-        for j in range(1, k):
-            bad |= not (t_new[i, j] >= t_new[i, j - 1])
+        for c in range(k):
+            q = ins[i, c]
+            x = t_new[i, c]
+            if q < 0 or q > m:
+                bad = True
+                break
+            lo = t_old[r, q - 1] if q > 0 else -math.inf
+            hi = t_old[r, q] if q < m else math.inf
+            bad |= not (lo <= x and x < hi)  # NaN fails too
+            if c > 0:
+                bad |= not (x >= t_new[i, c - 1])
         ok[i] = not bad
         if bad:
             continue
-        p = 0
-        for b in range(k):
-            x = t_new[i, b]
-            lo, hi = p, m  # the first old sample after x, at or after p
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if t_old[r, mid] <= x:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            for j in range(p, lo):
-                pos_old[i, j] = j + b
-            pos_new[i, b] = lo + b
-            p = lo
-        for j in range(p, m):
-            pos_old[i, j] = j + k
+        for j in range(m):
+            pos_old[i, j] = 0
+        for c in range(k):
+            q = ins[i, c]
+            pos_new[i, c] = q + c
+            if q < m:
+                pos_old[i, q] += 1  # new samples inserted just before old sample q
+        run = 0
+        for j in range(m):
+            run += pos_old[i, j]
+            pos_old[i, j] = j + run
 
 
 def _scatter_rows_py(a, rows, b, pos_old, pos_new, out):
@@ -1016,10 +1022,12 @@ def _scatter_rows_py(a, rows, b, pos_old, pos_new, out):
             out[i, pos_new[i, j]] = b[i, j]
 
 
-def _new_times_py(t, flags, frac, t_new, valid):
+def _new_times_py(t, flags, frac, t_new, valid, ins):
     """Per row, ``frac.size`` new times inside each flagged interval ``flags[i, j]``
     (``t[i, j] + (t[i, j + 1] - t[i, j]) * frac``), intervals in order, then padding with the
-    row's last time (``valid`` False) up to the width of ``t_new``."""
+    row's last time (``valid`` False) up to the width of ``t_new``; ``ins``: the number of
+    samples of ``t`` before each new one (``j + 1``; ``m`` for padding), checked by
+    :func:`_merge_positions_py` against the times actually used."""
     n, m = t.shape
     width = t_new.shape[1]
     for i in range(n):
@@ -1031,11 +1039,13 @@ def _new_times_py(t, flags, frac, t_new, valid):
                 for s in range(frac.size):
                     t_new[i, c] = t0 + d * frac[s]
                     valid[i, c] = True
+                    ins[i, c] = j + 1
                     c += 1
         last = t[i, m - 1]
         for c2 in range(c, width):
             t_new[i, c2] = last
             valid[i, c2] = False
+            ins[i, c2] = m
 
 
 def _window_need_py(tracking, alt, lo, hi, vals, has_vals, cand, need):

@@ -68,7 +68,7 @@ def edge_intervals(arch, ft) -> np.ndarray:
 
 
 def _merge(arch, traj: Trajectory, g: np.ndarray, ft, keep, t_new: np.ndarray, valid: np.ndarray,
-           tail: Samples):
+           tail: Samples, ins=None):
     """Rows ``keep`` of ``ft`` (None: all) with samples at ``t_new`` (n, k) added: positions,
     visibility of the new points (``valid``; the others are padding, copies of the last
     sample), then the track-and-cue rule over the merged, time-ordered samples.
@@ -82,7 +82,7 @@ def _merge(arch, traj: Trajectory, g: np.ndarray, ft, keep, t_new: np.ndarray, v
     benchmarks/README.md).
 
     The merged order is that of a stable argsort of each row's old then new times
-    (:func:`_merge_index`)."""
+    (:func:`_merge_index`; ``ins``: where each new sample was made, :func:`_new_samples`)."""
     from .footprint import FlightTracks
 
     sc = arch.scenario
@@ -111,7 +111,7 @@ def _merge(arch, traj: Trajectory, g: np.ndarray, ft, keep, t_new: np.ndarray, v
         out = np.repeat(trk.visible[rid][rows, -1:], k, axis=1)
         out[valid] = view.visible_fast(v_lat, v_lon, v_alt, v_rcs, points=pts_new)
         return out
-    merged = _merge_index(trk.t_s, keep, new_t)
+    merged = _merge_index(trk.t_s, keep, new_t, ins)
     t = merged(trk.t_s, new_t)
     lat, lon = merged(s.lat_deg, new_lat), merged(s.lon_deg, new_lon)
     alt, boosting = merged(s.altitude_m, new_alt), merged(s.boosting, new_boost)
@@ -124,26 +124,28 @@ def _merge(arch, traj: Trajectory, g: np.ndarray, ft, keep, t_new: np.ndarray, v
     return FlightTracks(samples, points, tracks, cache)
 
 
-def _merge_index(t_old: np.ndarray, keep, t_new: np.ndarray):
+def _merge_index(t_old: np.ndarray, keep, t_new: np.ndarray, ins=None):
     """A function ``merged(a, b)``: rows ``keep`` (None: all) of ``a`` (shaped as ``t_old``)
     and the rows of ``b`` (shaped as ``t_new``, (n, k)) merged in the order of
     ``np.argsort(concatenate([t_old[keep], t_new], axis=1), kind="stable")`` per row.
 
-    With numba, the order comes from a two-pointer merge of the two rows
-    (:func:`geocover._kernels.merge_positions`; the stable argsort's order whenever both are
-    non-decreasing and NaN-free, which the kernel checks row by row; other rows are sorted
-    here), and each array is merged by one row scatter; the numpy path is the reference
+    ``ins`` (n, k): the number of old samples before each new one where it was made
+    (:func:`_new_samples`), or None. With it and numba, the order comes from
+    :func:`geocover._kernels.merge_positions`, which checks row by row that it is the stable
+    argsort's (both parts non-decreasing and NaN-free, each new time inside its interval;
+    other rows are sorted here), and each array is merged by one row scatter
+    (:func:`geocover._kernels.scatter_rows`); the numpy path is the reference
     (tests/test_refine_fast.py)."""
     n, k = t_new.shape
     m = t_old.shape[1]
-    if _k.merge_positions is not None and use_numba():
+    if ins is not None and _k.merge_positions is not None and use_numba():
         rows = np.arange(n) if keep is None else keep
         pos_old, pos_new = np.empty((n, m), np.int64), np.empty((n, k), np.int64)
         ok = np.empty(n, bool)
-        _k.merge_positions(t_old, rows, t_new, pos_old, pos_new, ok)
-        if not ok.all():  # a row out of order or with NaN: the stable argsort itself
+        _k.merge_positions(t_old, rows, t_new, ins, pos_old, pos_new, ok)
+        if not ok.all():  # a row out of order, with NaN, or a time moved off its interval: the stable argsort
             bad = np.flatnonzero(~ok)
-            order = np.argsort(np.concatenate([t_old[rows[bad]], t_new[bad]], axis=1), kind="stable")
+            order = np.argsort(np.concatenate([t_old[rows[bad]], t_new[bad]], axis=1), axis=1, kind="stable")
             inv = np.empty_like(order)
             np.put_along_axis(inv, order, np.broadcast_to(np.arange(m + k), order.shape), axis=1)
             pos_old[bad], pos_new[bad] = inv[:, :m], inv[:, m:]
@@ -287,24 +289,26 @@ def _flagged(arch, ft) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _new_samples(t: np.ndarray, flags: np.ndarray, count: np.ndarray, frac: np.ndarray):
-    """(t_new, valid) (n, f * split): ``split = frac.size`` times inside each flagged interval,
-    evenly spaced at ``frac``, flagged intervals in time order, then padding (``valid``
-    False) with each row's last time up to the most any row needs (f intervals)."""
+    """(t_new, valid, ins) (n, f * split): ``split = frac.size`` times inside each flagged
+    interval, evenly spaced at ``frac``, flagged intervals in time order, then padding
+    (``valid`` False) with each row's last time up to the most any row needs (f intervals);
+    ``ins``: the number of samples of ``t`` before each new one (None on the numpy path)."""
     n = t.shape[0]
     split = frac.size
     f = int(count.max())
     if _k.new_times is not None and use_numba():
         t_new = np.empty((n, f * split))
         valid = np.empty((n, f * split), bool)
-        _k.new_times(t, flags, frac, t_new, valid)
-        return t_new, valid
+        ins = np.empty((n, f * split), np.int64)
+        _k.new_times(t, flags, frac, t_new, valid, ins)
+        return t_new, valid, ins
     idx = np.argsort(~flags, axis=1, kind="stable")[:, :f]  # flagged intervals first
     valid = np.take_along_axis(flags, idx, axis=1)
     t0 = np.take_along_axis(t, idx, axis=1)
     t1 = np.take_along_axis(t, idx + 1, axis=1)
     t_new = t0[:, :, None] + (t1 - t0)[:, :, None] * frac
     t_new = np.where(valid[:, :, None], t_new, t[:, -1:, None]).reshape(n, f * split)
-    return t_new, np.repeat(valid, split, axis=1)
+    return t_new, np.repeat(valid, split, axis=1), None
 
 
 def refine_tracks(arch, traj: Trajectory, ft, *, levels: int = REFINE_LEVELS, split: int = REFINE_SPLIT):
@@ -354,7 +358,7 @@ def refine_tracks(arch, traj: Trajectory, ft, *, levels: int = REFINE_LEVELS, sp
             parts.append((g[done], cur, done))
             keep = np.flatnonzero(busy)
             g, flags, t, count = g[keep], flags[keep], t[keep], count[keep]
-        t_new, valid = _new_samples(t, flags, count, frac)
-        cur = _merge(arch, traj, g, cur, keep, t_new, valid, tail)
+        t_new, valid, ins = _new_samples(t, flags, count, frac)
+        cur = _merge(arch, traj, g, cur, keep, t_new, valid, tail, ins)
     parts.append((g, cur, None))
     return _assemble(parts, n_all, cur.tracks.t_s.shape[1], tail)

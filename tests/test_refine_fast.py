@@ -48,6 +48,19 @@ def _rows(rng, n, m, sort=True):
     return t
 
 
+def _hints(t_old, t_new):
+    """The number of old samples <= each new one (searchsorted, side="right"), row by row: the
+    insertion counts the refinement knows where it makes each new sample."""
+    return np.array([np.searchsorted(o, x, side="right") for o, x in zip(t_old, t_new, strict=True)], np.int64)
+
+
+def _merge_positions(t_old, rows, t_new, ins):
+    n, m, k = rows.size, t_old.shape[1], t_new.shape[1]
+    po, pn, ok = np.empty((n, m), np.int64), np.empty((n, k), np.int64), np.empty(n, bool)
+    _kernels.merge_positions(t_old, rows, t_new, ins, po, pn, ok)
+    return po, pn, ok
+
+
 @needs_numba
 @pytest.mark.parametrize("seed", range(6))
 def test_merge_positions_is_the_stable_argsort_order(seed):
@@ -58,8 +71,7 @@ def test_merge_positions_is_the_stable_argsort_order(seed):
     t_new = _rows(rng, rows.size, k)
     t_new[:5] = t_old[rows[:5], :1]  # new times equal to old ones
     t_new[5:10] = t_old[rows[5:10], -1:]  # all padding: the last old time
-    po, pn, ok = np.empty((rows.size, m), np.int64), np.empty((rows.size, k), np.int64), np.empty(rows.size, bool)
-    _kernels.merge_positions(t_old, rows, t_new, po, pn, ok)
+    po, pn, ok = _merge_positions(t_old, rows, t_new, _hints(t_old[rows], t_new))
     ref_o, ref_n = _stable_positions(t_old[rows], t_new)
     assert ok.all()
     np.testing.assert_array_equal(po, ref_o)
@@ -68,14 +80,15 @@ def test_merge_positions_is_the_stable_argsort_order(seed):
 
 @needs_numba
 def test_merge_positions_flags_rows_it_cannot_merge():
-    """Unsorted rows and rows with NaN are left to the caller (ok False); the others merged."""
-    t_old = np.array([[0.0, 1.0, 2.0], [0.0, np.nan, 2.0], [2.0, 1.0, 3.0], [0.0, 1.0, 2.0]])
-    t_new = np.array([[0.5, 2.0], [0.5, 1.0], [0.5, 1.0], [1.5, 0.5]])
-    rows = np.arange(4)
-    po, pn, ok = np.empty((4, 3), np.int64), np.empty((4, 2), np.int64), np.empty(4, bool)
-    _kernels.merge_positions(t_old, rows, t_new, po, pn, ok)
-    np.testing.assert_array_equal(ok, [True, False, False, False])
-    # row 0 by hand: 0, 0.5 (new), 1, 2 (old before the equal new 2.0), 2.0 (new)
+    """Unsorted rows, rows with NaN and new times off their stated interval are left to the
+    caller (ok False); the others merged."""
+    t_old = np.array([[0.0, 1.0, 2.0], [0.0, np.nan, 2.0], [2.0, 1.0, 3.0], [0.0, 1.0, 2.0], [0.0, 1.0, 2.0],
+                      [0.0, 1.0, 2.0]])
+    t_new = np.array([[0.5, 2.0], [0.5, 1.0], [0.5, 1.0], [1.5, 0.5], [0.5, 1.5], [0.5, 1.0]])
+    ins = np.array([[1, 3], [1, 2], [1, 1], [2, 1], [1, 1], [1, 1]])  # row 4: 1.5 is not before old 1.0
+    po, pn, ok = _merge_positions(t_old, np.arange(6), t_new, ins)  # row 5: new 1.0 ties old 1.0: after it
+    np.testing.assert_array_equal(ok, [True, False, False, False, False, False])
+    # row 0 by hand: 0, 0.5 (new), 1, 2, 2.0 (new, after the equal old 2.0)
     np.testing.assert_array_equal(po[0], [0, 2, 3])
     np.testing.assert_array_equal(pn[0], [1, 4])
 
@@ -99,7 +112,9 @@ def test_merge_index_equals_the_argsort_merge(seed, monkeypatch):
     a_b, b_b = rng.random((n_old, m)) < 0.5, rng.random((keep.size, k)) < 0.5
     for kp, tn, bf, bb in ((keep, t_new, b_f, b_b), (None, _rows(rng, n_old, k), rng.normal(size=(n_old, k)),
                                                       rng.random((n_old, k)) < 0.5)):
-        fast = smp._merge_index(t_old, kp, tn)
+        ins = _hints(t_old if kp is None else t_old[kp], tn)
+        ins[-3:] = np.maximum(ins[-3:] - 1, 0)  # some wrong hints: those rows must fall back to the argsort
+        fast = smp._merge_index(t_old, kp, tn, ins)
         got = [fast(t_old, tn), fast(a_f, bf), fast(a_b, bb), fast(np.asfortranarray(a_f), bf)]
         monkeypatch.setattr(_kernels, "merge_positions", None)
         ref_m = smp._merge_index(t_old, kp, tn)
@@ -119,13 +134,16 @@ def test_new_times_kernel_equals_numpy():
     flags[1] = True
     count = flags.sum(axis=1)
     frac = np.arange(1, 4) / 4
-    fast = smp._new_samples(t, flags, count, frac)
+    *fast, ins = smp._new_samples(t, flags, count, frac)
     saved = _kernels.new_times
     try:
         _kernels.new_times = None
-        ref = smp._new_samples(t, flags, count, frac)
+        *ref, ins_ref = smp._new_samples(t, flags, count, frac)
     finally:
         _kernels.new_times = saved
+    assert ins_ref is None
+    # where each new sample was made: after old sample j of its interval (j + 1 before it), padding at the end
+    np.testing.assert_array_equal(ins, np.where(fast[1], _hints(t, fast[0]), t.shape[1]))
     for g, r in zip(fast, ref, strict=True):
         assert g.dtype == r.dtype
         np.testing.assert_array_equal(g, r)
