@@ -1318,19 +1318,20 @@ def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, h
     from . import _kernels as kn
 
     tol_az, tol_v, tol_t, tol_g = kn.ME_TOL_AZ, kn.ME_TOL_V_MPS, kn.ME_TOL_T_S, kn.ME_TOL_G_RAD
-    p_, newton, rotate = kn._me_pass_py, kn._me_newton_py, kn._me_rotate_py
+    f = kn.ME_NUMPY  # the helpers as plain numpy code (not their numba versions)
+    p_, newton, rotate = f["_me_pass"], f["_me_newton"], f["_me_rotate"]
     n = sin_ang.size
     kb = 1.0 if (tbf > 0.0 and hbf > 0.0) else 0.0
-    sh, ch = kn._me_sincos_small_py(h)
+    sh, ch = f["_me_sincos_small"](h)
     fr = tuple(np.ascontiguousarray(x[:, j]) for x in (u1, e1, n1, ut) for j in range(3))
     k = (tbf, hbf, vfull, kb, mu, r_e, omega)
-    cg, sg, v, tb = kn._me_start_py(sin_ang, cos_ang, tbf, hbf, vfull, kb, mu, r_e, 3)
+    cg, sg, v, tb = f["_me_start"](sin_ang, cos_ang, tbf, hbf, vfull, kb, mu, r_e, 3)
     x = (saz0, caz0, v, sg, tb)
     for _ in range(2):
         x = p_(*fr, cg, sg, *x, *k)
     y = p_(*fr, cg, sg, *x, *k)
     m, mi = np.empty((4, 4, n)), np.empty((4, 4, n))
-    kn._me_jacobian_py(*fr, cg, sg, *x, *y, *k, m, mi)
+    f["_me_jacobian"](*fr, cg, sg, *x, *y, *k, m, mi)
     st = [np.array(z, float) for z in newton(mi, *x, *y)[:5]]  # centre member
     sp, sm = [z.copy() for z in st], [z.copy() for z in st]
     cg, sg = np.array(cg, float), np.array(sg, float)
@@ -1346,7 +1347,7 @@ def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, h
                p_(*c, cgi * ch + sgi * sh, sgi * ch - cgi * sh, *old[2], *k)]
         new = [newton(mii, *o, *w) for o, w in zip(old, out, strict=True)]
         (s0, c0, v0, q0, t0, da0, dv0, dt0), (s1, c1, v1, q1, t1, da1, dv1, _), (s2, c2, v2, q2, t2, da2, dv2, _) = new
-        step = kn._me_step_py(v0, v1, v2, h, smax)
+        step = f["_me_step"](v0, v1, v2, h, smax)
         finite = (np.isfinite(step) & np.isfinite(v0) & np.isfinite(v1) & np.isfinite(v2) & np.isfinite(t0)
                   & np.isfinite(s0) & np.isfinite(c0))
         small = ((np.abs(da0) <= tol_az) & (np.abs(da1) <= tol_az) & (np.abs(da2) <= tol_az)

@@ -134,3 +134,27 @@ def test_returned_flights_land_on_their_targets():
         assert miss_m < 0.01
         # the same flight time (measured within 1e-7 s)
         assert t_flight == pytest.approx(traj.flight_time_s[i], abs=1e-5)
+
+
+def test_no_neighbouring_member_needs_less_speed():
+    """The flight is the minimum over the family through the target: the members at the
+    flight-path angle +-0.005 deg and +-0.05 deg (azimuth and speed re-solved by Newton's method on
+    shot trajectories to 1e-7 m) need more speed. Targets 80-150 km from the launch point included:
+    there an earlier version of the solve stopped 0.4-1.3 deg off the minimum (0.05-0.45 m/s too
+    fast) while its Newton steps were clipped."""
+    from geocover.trajectory import _Boost, _miss_m, _newton_hit, _unit
+
+    lat = np.array([38.05, 37.65, 38.45, 52.23, 45.0, 36.0])
+    lon = np.array([44.75, 44.95, 44.25, 21.01, 0.0, 60.0])
+    traj, ok = _aim(lat, lon)
+    assert ok.all()
+    spec = _Boost(IRBM["burn_time_s"], IRBM["burnout_altitude_m"], IRBM["full_speed_mps"])
+    ut = _unit(lat, lon)
+    for dg in (-0.05, -0.005, 0.005, 0.05):
+        _, _, v, t = _newton_hit(np.full(lat.size, TABRIZ[0]), np.full(lat.size, TABRIZ[1]), ut, traj.azimuth_deg,
+                                 traj.flight_path_angle_deg + dg, traj.burnout_speed_mps, fixed_speed=False, spec=spec,
+                                 rcs={}, tol_m=1e-7, max_iter=40)
+        assert np.all(_miss_m(t, ut) < 1e-3)
+        # v(gamma) curves by ~0.3-2.5 m/s per deg^2 (measured: +-0.005 deg costs >= 6.6e-6 m/s,
+        # +-0.05 deg >= 6.6e-4 m/s); 1e-9 m/s is the speed's rounding
+        assert np.all(v > traj.burnout_speed_mps + 1e-9), dg
