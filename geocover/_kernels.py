@@ -955,6 +955,28 @@ else:  # pragma: no cover
     min_energy_aim = None
 
 
+def _me_numpy_twins() -> dict:
+    """The ``_me_*_py`` helpers as plain Python functions that call each other (their own
+    globals name the numba versions when numba is installed): what the numpy path
+    (``trajectory._min_energy_rotating_np``) runs on arrays."""
+    import types
+
+    names = ("_me_sincos_small", "_me_atan2", "_me_pass", "_me_start", "_me_step", "_me_unit2", "_me_rotate",
+             "_me_inverse4", "_me_newton", "_me_jacobian")
+    env = dict(globals())
+    twins = {}
+    for name in names:
+        f = env[name + "_py"]
+        twins[name] = types.FunctionType(f.__code__, env, f.__name__, f.__defaults__, f.__closure__)
+    env.update(twins)
+    return twins
+
+
+#: Pure numpy versions of the minimum-energy helpers, by their kernel names (``_me_pass``, ...).
+ME_NUMPY = _me_numpy_twins()
+# (end of the minimum-energy aim section)
+
+
 # --- Adaptive sampling bookkeeping (geocover.sampling, Architecture.opportunities) -------------
 # Serial row loops over a block's (flights x samples) arrays, each the twin of a numpy
 # expression kept in the caller as the reference (GEOCOVER_NO_NUMBA=1; tests/test_refine_fast.py
