@@ -1163,6 +1163,20 @@ def _starts_py(counted, in_track, starts):
                 starts[i, j] = True
 
 
+def _any_reach_py(t, tracking, t_fly, t_launch, out):
+    """``out |= (tracking & (t >= t_launch[:, None] + t_fly)).any(axis=1)``: an interceptor
+    launched at ``t_launch`` reaches a tracked sample in time (shoot-look-shoot)."""
+    n, m = t.shape
+    for i in range(n):
+        if out[i]:
+            continue
+        tl = t_launch[i]
+        for j in range(m):
+            if tracking[i, j] and t[i, j] >= tl + t_fly[i, j]:
+                out[i] = True
+                break
+
+
 if HAVE_NUMBA:  # pragma: no branch
     merge_positions = numba.njit(cache=True, nogil=True)(_merge_positions_py)
     scatter_rows = numba.njit(cache=True, nogil=True)(_scatter_rows_py)
@@ -1173,7 +1187,8 @@ if HAVE_NUMBA:  # pragma: no branch
     edge_flags = numba.njit(cache=True, nogil=True)(_edge_flags_py)
     place_rows = numba.njit(cache=True, nogil=True)(_place_rows_py)
     starts = numba.njit(cache=True, nogil=True)(_starts_py)
+    any_reach = numba.njit(cache=True, nogil=True)(_any_reach_py)
 else:  # pragma: no cover
     merge_positions = scatter_rows = new_times = window_need = opportunity = opportunity_any = None
-    edge_flags = place_rows = starts = None
+    edge_flags = place_rows = starts = any_reach = None
 # --- end of the adaptive sampling bookkeeping section ---

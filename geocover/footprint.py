@@ -124,6 +124,12 @@ class Engagements:
 _NO_VALS = np.empty((1, 1))  # Architecture._candidates: no flyout cache yet (the kernel reads none)
 
 
+def _names(names, codes: np.ndarray) -> np.ndarray:
+    """``names[codes]`` as a numpy str array (the width of the longest name present, as
+    ``astype(str)`` of the object array gives)."""
+    return np.asarray(names, dtype=object)[codes].astype(str)
+
+
 @dataclass(frozen=True)
 class FlightTracks:
     """Sampled flights and their tracks (:meth:`Architecture.track`)."""
@@ -310,7 +316,8 @@ class Architecture:
         first_det = trk.first_detection_t_s
         ok_any = np.zeros(t.shape, bool)
         first_ok = np.full(n, np.inf)
-        who = np.full(n, "", dtype=object)
+        ids = list(self.interceptors)
+        who = np.full(n, -1, np.intp)  # index into ids of the battery with the earliest opportunity (-1: none)
         stage = np.zeros(n, np.int8)  # furthest constraint any battery passes (index into LIMITED_BY)
         by_battery = {}
         for iid, (ok, tracking, cand, t_fly) in self.opportunities(ft).items():
@@ -330,39 +337,45 @@ class Architecture:
             k = first_true_t(t, ok)
             better = np.nan_to_num(k, nan=np.inf) < first_ok
             first_ok = np.where(better, k, first_ok)
-            who = np.where(better, iid, who)
+            who = np.where(better, ids.index(iid), who)
             ok_any |= ok
         has = ok_any.any(axis=1) & reachable
         any_track = np.zeros(n, bool)
         for it in trk.in_track.values():
             any_track |= it.any(axis=1)
         stage = np.where(~any_track & (stage <= _STAGE["no_fire_control_track"]), _STAGE["no_track"], stage)
-        limited = np.asarray(LIMITED_BY, dtype=object)[stage]
-        limited = np.where(reachable, limited, "not_reachable")
-        limited = np.where(has, "", limited).astype(str)
+        limited = _names(LIMITED_BY + ("",), np.where(has, len(LIMITED_BY),
+                                                      np.where(reachable, stage, _STAGE["not_reachable"])))
         battle = np.where(reachable, (ok_any * w).sum(axis=1), np.nan)
         rows = np.arange(n)
         k1 = np.argmax(ok_any, axis=1)
         k2 = t.shape[1] - 1 - np.argmax(ok_any[:, ::-1], axis=1)
         t1 = np.where(has, t[rows, k1], np.nan)
         sls = np.zeros(n, bool)
+        t_second = t1 + sc.kill_assessment_s  # a second interceptor's launch
         for _iid, (_ok, tracking, t_fly) in by_battery.items():
+            if _kernels.any_reach is not None and _kernels.use_numba():  # one pass: the numpy line below
+                _kernels.any_reach(t, tracking, t_fly, t_second, sls)
+                continue
             with np.errstate(invalid="ignore"):
-                sls |= (tracking & (t >= (t1 + sc.kill_assessment_s)[:, None] + t_fly)).any(axis=1)
-        radar = np.full(n, "", dtype=object)
-        for iid in self.interceptors:
+                sls |= (tracking & (t >= t_second[:, None] + t_fly)).any(axis=1)
+        rids = list(dict.fromkeys(f for iid in ids for f in sc.interceptor_fire_control[iid]))
+        radar = np.full(n, -1, np.intp)  # index into rids of the radar tracking at the first opportunity
+        for b, iid in enumerate(ids):
             for f in reversed(sc.interceptor_fire_control[iid]):
-                radar = np.where((who == iid) & has & trk.in_track[f][rows, k1], f, radar)
+                radar = np.where((who == b) & has & trk.in_track[f][rows, k1], rids.index(f), radar)
         boost_seen = np.zeros(n, bool)
         for e in trk.counted.values():
             boost_seen |= (e & s.boosting).any(axis=1)
         nan = np.full(n, np.nan)
+        interceptor = _names(ids + [""], np.where(has & (who >= 0), who, len(ids)))
+        radar = _names(rids + [""], np.where(has & (radar >= 0), radar, len(rids)))
         return Engagements(
             reachable=reachable, defended=has, battle_space_s=battle, earliest_t_s=t1,
             earliest_lat_deg=np.where(has, lat[rows, k1], nan), earliest_lon_deg=np.where(has, lon[rows, k1], nan),
             earliest_altitude_m=np.where(has, alt[rows, k1], nan), latest_t_s=np.where(has, t[rows, k2], nan),
-            latest_altitude_m=np.where(has, alt[rows, k2], nan), interceptor=np.where(has, who, "").astype(str),
-            radar=np.where(has, radar, "").astype(str), first_detection_t_s=np.where(reachable, first_det, nan),
+            latest_altitude_m=np.where(has, alt[rows, k2], nan), interceptor=interceptor,
+            radar=radar, first_detection_t_s=np.where(reachable, first_det, nan),
             warning_time_s=np.where(reachable, traj.flight_time_s - first_det, nan),
             flight_time_s=np.where(reachable, traj.flight_time_s, nan), shoot_look_shoot=sls & has,
             boost_seen=boost_seen & reachable, limited_by=limited)

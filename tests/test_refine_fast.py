@@ -25,7 +25,7 @@ needs_numba = pytest.mark.skipif(not _kernels.HAVE_NUMBA, reason="numba not inst
 
 #: the kernels of the refinement's bookkeeping; None switches each caller to its numpy path
 OWN_KERNELS = ("merge_positions", "scatter_rows", "new_times", "window_need", "opportunity",
-               "opportunity_any", "edge_flags", "place_rows", "starts")
+               "opportunity_any", "edge_flags", "place_rows", "starts", "any_reach")
 
 
 def _stable_positions(t_old, t_new):
