@@ -43,7 +43,7 @@ heights = sorted({{max(float(RadarView(r, model="4/3").antenna_height_msl_m), 0.
 r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 c0 = time.process_time()
 for h in heights:
-    crpl_site(h)._correction_grid()
+    crpl_site(h).correction_grid()
 cpu = time.process_time() - c0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(len(heights), cpu, r0 / 1024, peak / 1024)

@@ -28,11 +28,11 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from . import __version__
-from .earth import _f
+from .earth import as_float64
 from .errors import InputError
 from .geodesy import GEOD, fwd_ring, grid_centres, ring_to_geometry
 from .geoid import geoid_undulation
-from .radar import RadarView, _in_sector
+from .radar import RadarView, in_sector
 from .refraction import lowest_visible_altitude
 
 __all__ = [
@@ -157,7 +157,7 @@ def coverage_at_altitudes(view: RadarView, altitudes_m, *, azimuth_step_deg: flo
                           range_samples: int = 600) -> list[CoverageFeature]:
     """Polygons of ground points above which a target at each altitude (m above MSL) is
     visible to the radar. One feature per altitude (possibly empty geometry)."""
-    alts = np.atleast_1d(_f(altitudes_m))
+    alts = np.atleast_1d(as_float64(altitudes_m))
     if np.any(~np.isfinite(alts)) or np.any(alts < 0):
         raise InputError(f"altitudes must be finite and >= 0 m, got {alts.tolist()}")
     if not 0 < azimuth_step_deg <= 10:
@@ -295,7 +295,7 @@ def min_detectable_altitude(view: RadarView, bounds: tuple[float, float, float, 
     h_rel = h_msl - view.n_site_m + n_cell
     el = view.apparent_elevation(s, h_rel)
     rho = view.sphere_slant_range(s, h_msl + n_cell - view.n_site_m)
-    ok = (_in_sector(az, r.boresight_azimuth_deg, r.half_width_deg) & np.isfinite(h_msl)
+    ok = (in_sector(az, r.boresight_azimuth_deg, r.half_width_deg) & np.isfinite(h_msl)
           & (rho <= view.max_range_m) & (el <= r.max_elevation_deg + 1e-9))
     values = np.where(ok, h_msl, np.nan).reshape(nrow, ncol).astype(np.float32)
     props = _props(view, np.nan)

@@ -78,29 +78,31 @@ def gaussian_radius_m(lat_deg: float, ell: Ellipsoid = WGS84) -> float:
     return float(ell.semimajor_axis_m * np.sqrt(1.0 - e2) / (1.0 - e2 * s2))
 
 
-def _out(*arrays: np.ndarray):
-    """Return floats for 0-d results, arrays otherwise (scalar in, scalar out)."""
+def scalar_or_array(*arrays: np.ndarray):
+    """Each of ``arrays`` as a Python float where it is 0-d, as it is otherwise (scalar in,
+    scalar out); one value for one argument, a tuple for several."""
     res = tuple(float(a) if np.ndim(a) == 0 else a for a in arrays)
     return res if len(res) > 1 else res[0]
 
 
-def _f(x: ArrayLike) -> np.ndarray:
+def as_float64(x: ArrayLike) -> np.ndarray:
+    """``x`` as a float64 array (no copy when it already is one)."""
     return np.asarray(x, dtype=np.float64)
 
 
 def geodetic2ecef(lat_deg: ArrayLike, lon_deg: ArrayLike, h_m: ArrayLike = 0.0,
                   ell: Ellipsoid = WGS84):
     """Geodetic latitude, longitude (deg) and ellipsoidal height (m) to ECEF x, y, z (m)."""
-    lat = np.radians(_f(lat_deg))
-    lon = np.radians(_f(lon_deg))
-    h = _f(h_m)
+    lat = np.radians(as_float64(lat_deg))
+    lon = np.radians(as_float64(lon_deg))
+    h = as_float64(h_m)
     slat, clat = np.sin(lat), np.cos(lat)
     n = ell.semimajor_axis_m / np.sqrt(1.0 - ell.eccentricity_squared * slat * slat)
     rc = (n + h) * clat
     x = rc * np.cos(lon)
     y = rc * np.sin(lon)
     z = (n * (1.0 - ell.eccentricity_squared) + h) * slat
-    return _out(x, y, z)
+    return scalar_or_array(x, y, z)
 
 
 def ecef2geodetic(x_m: ArrayLike, y_m: ArrayLike, z_m: ArrayLike, ell: Ellipsoid = WGS84):
@@ -109,7 +111,7 @@ def ecef2geodetic(x_m: ArrayLike, y_m: ArrayLike, z_m: ArrayLike, ell: Ellipsoid
     Closed form of Vermeille (2004, J. Geodesy 78:94-95), exact to well below a
     millimetre for every point more than ~45 km from the Earth's centre, poles included.
     """
-    x, y, z = _f(x_m), _f(y_m), _f(z_m)
+    x, y, z = as_float64(x_m), as_float64(y_m), as_float64(z_m)
     a = ell.semimajor_axis_m
     e2 = ell.eccentricity_squared
     e4 = e2 * e2
@@ -129,57 +131,57 @@ def ecef2geodetic(x_m: ArrayLike, y_m: ArrayLike, z_m: ArrayLike, ell: Ellipsoid
     lat = np.degrees(2.0 * np.arctan2(z, d + dz))
     lon = np.degrees(np.arctan2(y, x))
     h = (k + e2 - 1.0) / k * dz
-    return _out(lat, lon, h)
+    return scalar_or_array(lat, lon, h)
 
 
 def _rotation(lat0_deg: ArrayLike, lon0_deg: ArrayLike):
-    lat0 = np.radians(_f(lat0_deg))
-    lon0 = np.radians(_f(lon0_deg))
+    lat0 = np.radians(as_float64(lat0_deg))
+    lon0 = np.radians(as_float64(lon0_deg))
     return np.sin(lat0), np.cos(lat0), np.sin(lon0), np.cos(lon0)
 
 
 def ecef2enu(x_m, y_m, z_m, lat0_deg, lon0_deg, h0_m, ell: Ellipsoid = WGS84):
     """ECEF point(s) to east, north, up (m) in the local frame of an observer."""
     x0, y0, z0 = geodetic2ecef(lat0_deg, lon0_deg, h0_m, ell)
-    dx, dy, dz = _f(x_m) - x0, _f(y_m) - y0, _f(z_m) - z0
+    dx, dy, dz = as_float64(x_m) - x0, as_float64(y_m) - y0, as_float64(z_m) - z0
     slat, clat, slon, clon = _rotation(lat0_deg, lon0_deg)
     t = clon * dx + slon * dy
     east = -slon * dx + clon * dy
     north = -slat * t + clat * dz
     up = clat * t + slat * dz
-    return _out(east, north, up)
+    return scalar_or_array(east, north, up)
 
 
 def enu2ecef(e_m, n_m, u_m, lat0_deg, lon0_deg, h0_m, ell: Ellipsoid = WGS84):
     """Local east, north, up (m) of an observer to ECEF x, y, z (m)."""
     x0, y0, z0 = geodetic2ecef(lat0_deg, lon0_deg, h0_m, ell)
-    e, n, u = _f(e_m), _f(n_m), _f(u_m)
+    e, n, u = as_float64(e_m), as_float64(n_m), as_float64(u_m)
     slat, clat, slon, clon = _rotation(lat0_deg, lon0_deg)
     t = clat * u - slat * n
     x = x0 + clon * t - slon * e
     y = y0 + slon * t + clon * e
     z = z0 + slat * u + clat * n
-    return _out(x, y, z)
+    return scalar_or_array(x, y, z)
 
 
 def enu2aer(e_m, n_m, u_m):
     """East, north, up (m) to azimuth (deg, 0-360 clockwise from north), elevation (deg)
     and slant range (m)."""
-    e, n, u = _f(e_m), _f(n_m), _f(u_m)
+    e, n, u = as_float64(e_m), as_float64(n_m), as_float64(u_m)
     horiz = np.hypot(e, n)
     az = np.degrees(np.arctan2(e, n)) % 360.0
     el = np.degrees(np.arctan2(u, horiz))
     rng = np.hypot(horiz, u)
-    return _out(az, el, rng)
+    return scalar_or_array(az, el, rng)
 
 
 def aer2enu(az_deg, el_deg, srange_m):
     """Azimuth, elevation (deg) and slant range (m) to east, north, up (m)."""
-    az, el, r = np.radians(_f(az_deg)), np.radians(_f(el_deg)), _f(srange_m)
+    az, el, r = np.radians(as_float64(az_deg)), np.radians(as_float64(el_deg)), as_float64(srange_m)
     if np.any(r < 0):
         raise InputError("slant range must be >= 0 m")
     horiz = r * np.cos(el)
-    return _out(horiz * np.sin(az), horiz * np.cos(az), r * np.sin(el))
+    return scalar_or_array(horiz * np.sin(az), horiz * np.cos(az), r * np.sin(el))
 
 
 def geodetic2aer(lat_deg, lon_deg, h_m, lat0_deg, lon0_deg, h0_m, ell: Ellipsoid = WGS84):

@@ -324,7 +324,7 @@ def _only_polygons(geom: BaseGeometry) -> BaseGeometry:
     return Polygon() if not polys else polys[0] if len(polys) == 1 else MultiPolygon(polys)
 
 
-def _rfc7946_parts(geom: BaseGeometry, precision: int, per_vertex: dict[str, np.ndarray]):
+def rfc7946_parts(geom: BaseGeometry, precision: int, per_vertex: dict[str, np.ndarray]):
     """RFC 7946 form of one geometry: (geojson geometry dict or None, per-vertex values
     reshaped to its coordinates)."""
     from shapely.geometry import GeometryCollection, LineString, MultiLineString, MultiPoint, Point
@@ -360,7 +360,7 @@ def _rfc7946_parts(geom: BaseGeometry, precision: int, per_vertex: dict[str, np.
             return {"type": "LineString", "coordinates": lines[0]}, {k: v[0] for k, v in vals.items()}
         return {"type": "MultiLineString", "coordinates": lines}, vals
     if isinstance(geom, GeometryCollection):
-        parts = [_rfc7946_parts(g, precision, {})[0] for g in geom.geoms]
+        parts = [rfc7946_parts(g, precision, {})[0] for g in geom.geoms]
         return {"type": "GeometryCollection", "geometries": [p for p in parts if p]}, {}
     # Polygonal: cut into [-180, 180], round on a grid that keeps the result valid, and
     # orient last (rounding rewrites rings clockwise): CCW exteriors, CW holes (3.1.6).
@@ -377,9 +377,9 @@ def _rfc7946_parts(geom: BaseGeometry, precision: int, per_vertex: dict[str, np.
     return mapping(geom), {}
 
 
-def _rfc7946(geom: BaseGeometry, precision: int) -> dict | None:
+def rfc7946_geometry(geom: BaseGeometry, precision: int) -> dict | None:
     """The RFC 7946 GeoJSON geometry of a lon/lat shapely geometry (see :func:`feature_collection`)."""
-    return _rfc7946_parts(geom, precision, {})[0]
+    return rfc7946_parts(geom, precision, {})[0]
 
 
 def feature_collection(features: Iterable[tuple[BaseGeometry, dict]], *, name: str | None = None,
@@ -427,7 +427,7 @@ def feature_collection(features: Iterable[tuple[BaseGeometry, dict]], *, name: s
             if not props.get("z"):
                 raise ValueError("3-D coordinates need a 'z' property saying what the third coordinate is")
         per_vertex = {k: np.asarray(props[k], float) for k in vkeys if k in props}
-        g, vals = _rfc7946_parts(geom, precision, per_vertex)
+        g, vals = rfc7946_parts(geom, precision, per_vertex)
         props.update(vals)
         feats.append({"type": "Feature", "properties": _clean(props), "geometry": g})
     fc: dict[str, Any] = {"type": "FeatureCollection"}

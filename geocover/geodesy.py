@@ -16,7 +16,7 @@ from pyproj import Geod
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from .earth import _f, _out
+from .earth import as_float64, scalar_or_array
 from .errors import InputError
 
 __all__ = [
@@ -51,23 +51,23 @@ def inverse(lat1_deg: ArrayLike, lon1_deg: ArrayLike, lat2_deg: ArrayLike, lon2_
     Azimuths are in [0, 360) clockwise from north; the back azimuth points from point 2
     towards point 1.
     """
-    lat1, lon1, lat2, lon2 = np.broadcast_arrays(_f(lat1_deg), _f(lon1_deg), _f(lat2_deg),
-                                                 _f(lon2_deg))
+    lat1, lon1, lat2, lon2 = np.broadcast_arrays(as_float64(lat1_deg), as_float64(lon1_deg), as_float64(lat2_deg),
+                                                 as_float64(lon2_deg))
     _check_latlon(lat1, lon1, "start ")
     _check_latlon(lat2, lon2, "end ")
     az12, az21, dist = GEOD.inv(lon1, lat1, lon2, lat2)
-    return _out(np.asarray(dist, float), np.asarray(az12, float) % 360.0,
+    return scalar_or_array(np.asarray(dist, float), np.asarray(az12, float) % 360.0,
                 np.asarray(az21, float) % 360.0)
 
 
 def destination(lat_deg: ArrayLike, lon_deg: ArrayLike, azimuth_deg: ArrayLike,
                 distance_m: ArrayLike):
     """Point (lat, lon in deg, lon in [-180, 180]) reached from a start along a geodesic."""
-    lat, lon, az, dist = np.broadcast_arrays(_f(lat_deg), _f(lon_deg), _f(azimuth_deg),
-                                             _f(distance_m))
+    lat, lon, az, dist = np.broadcast_arrays(as_float64(lat_deg), as_float64(lon_deg), as_float64(azimuth_deg),
+                                             as_float64(distance_m))
     _check_latlon(lat, lon)
     lon2, lat2, _ = GEOD.fwd(lon, lat, az, dist)
-    return _out(np.asarray(lat2, float), np.asarray(lon2, float))
+    return scalar_or_array(np.asarray(lat2, float), np.asarray(lon2, float))
 
 
 def points_along(lat1_deg: float, lon1_deg: float, lat2_deg: float, lon2_deg: float,
@@ -75,8 +75,8 @@ def points_along(lat1_deg: float, lon1_deg: float, lat2_deg: float, lon2_deg: fl
     """``npts`` points (lat, lon arrays, deg) along the geodesic, end points included."""
     if npts < 2:
         raise InputError(f"npts must be >= 2, got {npts}")
-    _check_latlon(_f(lat1_deg), _f(lon1_deg))
-    _check_latlon(_f(lat2_deg), _f(lon2_deg))
+    _check_latlon(as_float64(lat1_deg), as_float64(lon1_deg))
+    _check_latlon(as_float64(lat2_deg), as_float64(lon2_deg))
     r = GEOD.inv_intermediate(lon1_deg, lat1_deg, lon2_deg, lat2_deg, npts=npts,
                               initial_idx=0, terminus_idx=0,
                               return_back_azimuth=True)
@@ -229,7 +229,7 @@ def geodesic_sector(lat_deg: float, lon_deg: float, radius_m: float, azimuth_sta
     InputError
         Latitude outside [-90, 90], radius not in (0, MAX_RADIUS_M], zero width.
     """
-    _check_latlon(_f(lat_deg), _f(lon_deg))
+    _check_latlon(as_float64(lat_deg), as_float64(lon_deg))
     if not radius_m > 0:
         raise InputError(f"radius_m must be > 0, got {radius_m}")
     if radius_m > MAX_RADIUS_M:

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._paths import data_dir
-from .earth import _f, _out
+from .earth import as_float64, scalar_or_array
 from .errors import GeoidError, InputError
 
 __all__ = ["Geoid", "ellipsoidal_to_msl", "geoid_undulation", "load_geoid", "msl_to_ellipsoidal"]
@@ -38,7 +38,7 @@ class Geoid:
 
     def undulation(self, lat_deg: ArrayLike, lon_deg: ArrayLike):
         """Geoid undulation N (m) at points, bilinear between grid nodes."""
-        lat, lon = np.broadcast_arrays(_f(lat_deg), _f(lon_deg))
+        lat, lon = np.broadcast_arrays(as_float64(lat_deg), as_float64(lon_deg))
         if np.any(~np.isfinite(lat)) or np.any(np.abs(lat) > 90):
             raise InputError("latitude must be within [-90, 90] degrees")
         if np.any(~np.isfinite(lon)):
@@ -53,7 +53,7 @@ class Geoid:
         g = self.n_m
         top = g[r0, c0] * (1 - dc) + g[r0, c1] * dc
         bot = g[r0 + 1, c0] * (1 - dc) + g[r0 + 1, c1] * dc
-        return _out(top * (1 - dr) + bot * dr)
+        return scalar_or_array(top * (1 - dr) + bot * dr)
 
 
 def load_geoid(path: str | Path | None = None) -> Geoid:
@@ -98,10 +98,10 @@ def geoid_undulation(lat_deg: ArrayLike, lon_deg: ArrayLike, geoid: Geoid | None
 def msl_to_ellipsoidal(lat_deg: ArrayLike, lon_deg: ArrayLike, height_msl_m: ArrayLike,
                        geoid: Geoid | None = None):
     """Height above mean sea level (m) to height above the WGS84 ellipsoid (m): h = H + N."""
-    return _out(_f(height_msl_m) + _f(geoid_undulation(lat_deg, lon_deg, geoid)))
+    return scalar_or_array(as_float64(height_msl_m) + as_float64(geoid_undulation(lat_deg, lon_deg, geoid)))
 
 
 def ellipsoidal_to_msl(lat_deg: ArrayLike, lon_deg: ArrayLike, height_ellipsoidal_m: ArrayLike,
                        geoid: Geoid | None = None):
     """Height above the WGS84 ellipsoid (m) to height above mean sea level (m): H = h - N."""
-    return _out(_f(height_ellipsoidal_m) - _f(geoid_undulation(lat_deg, lon_deg, geoid)))
+    return scalar_or_array(as_float64(height_ellipsoidal_m) - as_float64(geoid_undulation(lat_deg, lon_deg, geoid)))

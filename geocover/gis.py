@@ -35,7 +35,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from . import __version__
-from .export import _rfc7946, _rfc7946_parts, atomic_path
+from .export import atomic_path, rfc7946_geometry, rfc7946_parts
 
 __all__ = ["GpkgLayer", "KmlFolder", "LayerStyle", "qml_style", "site_features", "write_gpkg", "write_kml"]
 
@@ -182,7 +182,7 @@ def _cut(geom: BaseGeometry | None, props: dict, vertex_keys: Sequence[str] = ()
     if geom is None or geom.is_empty:
         return None, props
     per_vertex = {k: np.asarray(props[k], float) for k in vertex_keys if k in props}
-    g, vals = _rfc7946_parts(geom, 9, per_vertex)
+    g, vals = rfc7946_parts(geom, 9, per_vertex)
     return (shape(g) if g else None), {**props, **vals}
 
 
@@ -368,7 +368,7 @@ def write_kml(path: str | Path, folders: Sequence[KmlFolder], *, name: str,
         fe = ET.SubElement(doc, f"{k}Folder")
         ET.SubElement(fe, f"{k}name").text = folder.name
         for geom, props in folder.features:
-            g = _rfc7946(geom, 7) if geom is not None else None
+            g = rfc7946_geometry(geom, 7) if geom is not None else None
             if g is None:
                 continue
             pm = ET.SubElement(fe, f"{k}Placemark")

@@ -47,7 +47,7 @@ from numpy.typing import ArrayLike
 
 from . import _kernels
 from .catalog import Interceptor
-from .earth import _f
+from .earth import as_float64
 from .errors import InputError
 from .trajectory import MU_M3_S2, R_EARTH_M
 
@@ -63,7 +63,7 @@ VERTICAL_RISE_SHARE = 0.05
 def kepler_time_to_point(ground_range_m: ArrayLike, altitude_m: ArrayLike, speed_mps: float) -> np.ndarray:
     """Shortest coast time (s) from the surface at speed V to a point (d, h); NaN if no arc
     at that speed reaches it."""
-    d, h = np.broadcast_arrays(_f(ground_range_m), _f(altitude_m))
+    d, h = np.broadcast_arrays(as_float64(ground_range_m), as_float64(altitude_m))
     psi = np.maximum(d / R_EARTH_M, 1e-7)
     r1, r2 = R_EARTH_M, R_EARTH_M + h
     v = float(speed_mps)
@@ -203,7 +203,7 @@ def boost_family(speed_mps: float, burn_time_s: float, launch_angle_deg: ArrayLi
     if launch_angle_deg is None:
         u = np.linspace(0.0, 1.0, 241)
         launch_angle_deg = 89.999 - (89.999 - 3.0) * u**1.5
-    g0 = np.radians(np.atleast_1d(_f(launch_angle_deg)))
+    g0 = np.radians(np.atleast_1d(as_float64(launch_angle_deg)))
     a_t = np.full(g0.shape, v_b / tb + 9.81)
     for _ in range(30):
         r, th, v, g, hmin = _gravity_turn(a_t, g0, tb, n_steps, vertical_share)

@@ -993,9 +993,9 @@ def _sector_territory(codes: Iterable[str]):
     """Union of the bundled 1:50m country outlines with these ISO alpha-3 codes."""
     import shapely
 
-    from .sectors import _outlines
+    from .sectors import sector_outlines
 
-    all_codes, _, geoms, _ = _outlines()
+    all_codes, _, geoms, _ = sector_outlines()
     want = set(codes)
     parts = [g for c, g in zip(all_codes, geoms, strict=True) if c in want]
     return shapely.union_all([shapely.make_valid(g) for g in parts]) if parts else None

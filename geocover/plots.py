@@ -82,7 +82,7 @@ def save_figure(fig, path: str | Path, *, dpi: float = DEFAULT_DPI) -> Path:
     title = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
     if not title and fig.axes:
         title = fig.axes[0].get_title()
-    meta = {"Title": _clean(title)} if fmt in ("pdf", "svg") and title else {}
+    meta = {"Title": plain_text(title)} if fmt in ("pdf", "svg") and title else {}
     with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}), atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=float(dpi), bbox_inches="tight", format=fmt, metadata=meta or None)
     return Path(path)
@@ -167,14 +167,14 @@ def _caption_title(sc) -> str:
     return title.split(": ", 1)[0] or sc.id
 
 
-def _finish(fig, caption: str | None) -> None:
+def finish_figure(fig, caption: str | None) -> None:
     """Add the caption as wrapped small text under the axes, draw every text as plain text
     (:func:`_plain_text`) and lay the figure out, leaving room for the caption."""
     import textwrap
 
     bottom = 0.0
     if caption:
-        lines = textwrap.wrap(_clean(caption), width=max(40, int(fig.get_figwidth() * 17)))
+        lines = textwrap.wrap(plain_text(caption), width=max(40, int(fig.get_figwidth() * 17)))
         bottom = min(0.4, (0.12 + 0.14 * len(lines)) / fig.get_figheight())
         fig.text(0.01, 0.01, "\n".join(lines), ha="left", va="bottom", fontsize=7, color="#333333",
                  gid="geocover-caption")
@@ -182,7 +182,7 @@ def _finish(fig, caption: str | None) -> None:
     fig.tight_layout(rect=(0, bottom, 1, 1))
 
 
-def _new_figure(figsize, nrows: int = 1, ncols: int = 1, **kw):
+def new_figure(figsize, nrows: int = 1, ncols: int = 1, **kw):
     """A figure that belongs to no pyplot window and its axes (whatever the backend)."""
     from matplotlib.figure import Figure
 
@@ -193,7 +193,7 @@ def _new_figure(figsize, nrows: int = 1, ncols: int = 1, **kw):
 _UNDRAWABLE = "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 
 
-def _clean(text: object) -> str:
+def plain_text(text: object) -> str:
     """Characters that a figure cannot carry as U+FFFD: lone surrogates (FreeType refuses
     them) and the control characters that XML 1.0 forbids (they would make an SVG
     unreadable)."""
@@ -204,7 +204,7 @@ def _clean(text: object) -> str:
 
 def _plain_text(fig) -> None:
     """Draw every text of ``fig`` as plain text: no mathtext, no LaTeX (user strings), and
-    undrawable characters (see :func:`_clean`) as U+FFFD."""
+    undrawable characters (see :func:`plain_text`) as U+FFFD."""
     import re
 
     from matplotlib.text import Text
@@ -214,7 +214,7 @@ def _plain_text(fig) -> None:
         t.set_usetex(False)
         text = t.get_text()
         if re.search(_UNDRAWABLE, text):
-            t.set_text(_clean(text))
+            t.set_text(plain_text(text))
 
 
 #: No-break space (U+00A0) between a number and its unit: a wrapped label never splits "883 s".
@@ -250,7 +250,7 @@ def plot_timeline(tl: Timeline, *, title: str = "", names: dict[str, str] | None
     alt_km = s.altitude_m[0] / 1000.0
     n = len(tl.tracks)
     if ax is None:
-        fig, (ax, bx) = _new_figure((9, 3.4 + 0.75 * n), 2, 1, sharex=True,
+        fig, (ax, bx) = new_figure((9, 3.4 + 0.75 * n), 2, 1, sharex=True,
                                     gridspec_kw={"height_ratios": [3, max(1.0, 0.75 * n)]})
     else:
         ax, bx = ax
@@ -288,14 +288,14 @@ def plot_timeline(tl: Timeline, *, title: str = "", names: dict[str, str] | None
             note = f"warning {tr.warning_time_s:.0f}{_NBSP}s"
         cue = "" if tr.can_search else " [cued]"
         # the name wrapped, the warning time on a line of its own (a number never apart from its unit)
-        labels.append(_wrap(_clean(f"{names.get(tr.radar_id, tr.radar_id)}{cue}"), 40) + f"\n({_clean(note)})")
+        labels.append(_wrap(plain_text(f"{names.get(tr.radar_id, tr.radar_id)}{cue}"), 40) + f"\n({plain_text(note)})")
     bx.set_yticks(range(n))
     bx.set_yticklabels(labels[::-1], fontsize=7.5, parse_math=False, usetex=False)
     bx.set_ylim(-0.6, n - 0.4)
     bx.set_xlim(0, tl.impact_t_s)
     bx.set_xlabel("time since launch (s)")
     bx.grid(axis="x", alpha=0.3)
-    _finish(fig, caption)
+    finish_figure(fig, caption)
     return fig
 
 
@@ -326,7 +326,7 @@ def plot_vertical_coverage(view, *, max_range_m: float | None = None, max_altitu
     rho = np.sqrt(a2 * a2 + c2 * c2 - 2 * a2 * c2 * np.cos(ss / r_loc))
     visible = (el >= r.min_elevation_deg) & (el <= r.max_elevation_deg) & (rho <= view.max_range_m)
     if ax is None:
-        fig, ax = _new_figure((9, 5))
+        fig, ax = new_figure((9, 5))
     else:
         fig = ax.figure
     ax.contourf(s / 1000, alts / 1000, visible.astype(float), levels=[0.5, 1.5], colors=["#9ecae1"], alpha=0.7)
@@ -349,7 +349,7 @@ def plot_vertical_coverage(view, *, max_range_m: float | None = None, max_altitu
     ax.set_title(title or f"Vertical coverage: {r.name}")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
-    _finish(fig, caption)
+    finish_figure(fig, caption)
     return fig
 
 
@@ -369,7 +369,7 @@ def plot_comparison(metrics: list[dict], *, title: str = "Scenario comparison", 
               ("mean_battle_space_s", "mean battle space (s)", 1.0),
               ("mean_warning_time_s", "mean warning time (s)", 1.0)]
     if ax is None:
-        fig, axes = _new_figure((4.2 * len(panels), 0.45 * len(names) + 0.2 * n_lines + 2.4), 1, len(panels),
+        fig, axes = new_figure((4.2 * len(panels), 0.45 * len(names) + 0.2 * n_lines + 2.4), 1, len(panels),
                                 sharey=True)
     else:
         axes = list(ax)
@@ -388,10 +388,10 @@ def plot_comparison(metrics: list[dict], *, title: str = "Scenario comparison", 
         ax.grid(axis="x", alpha=0.3)
         ax.set_xlim(0, max([v for v in vals if v is not None] + [1e-9]) * 1.25)
     axes[0].set_yticks(y)
-    axes[0].set_yticklabels([_clean(x) for x in names], fontsize=9, parse_math=False, usetex=False)
+    axes[0].set_yticklabels([plain_text(x) for x in names], fontsize=9, parse_math=False, usetex=False)
     axes[0].invert_yaxis()
     fig.suptitle(title)
-    _finish(fig, caption)
+    finish_figure(fig, caption)
     return fig
 
 

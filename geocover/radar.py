@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike
 
 from . import _kernels
 from .catalog import Radar
-from .earth import WGS84, _f, gaussian_radius_m, geodetic2ecef
+from .earth import WGS84, as_float64, gaussian_radius_m, geodetic2ecef
 from .errors import InputError
 from .fastgeo import PointSet, site_trig
 from .geodesy import GEOD
@@ -74,7 +74,7 @@ class Visibility:
                 "ground_range_m": pick(self.ground_range_m), "blocked_by": reason or None}
 
 
-def _in_sector(az_deg: np.ndarray, boresight_deg: float, half_width_deg: float) -> np.ndarray:
+def in_sector(az_deg: np.ndarray, boresight_deg: float, half_width_deg: float) -> np.ndarray:
     if half_width_deg >= 180.0:
         return np.ones(np.shape(az_deg), bool)
     off = (az_deg - boresight_deg + 180.0) % 360.0 - 180.0
@@ -156,7 +156,7 @@ class RadarView:
     # -- geometry helpers ------------------------------------------------------------------
     def ground(self, lat_deg: ArrayLike, lon_deg: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Geodesic azimuth (deg, [0, 360)) and ground range (m) from the radar."""
-        lat, lon = np.broadcast_arrays(_f(lat_deg), _f(lon_deg))
+        lat, lon = np.broadcast_arrays(as_float64(lat_deg), as_float64(lon_deg))
         r = self.radar
         az, _, s = GEOD.inv(np.full(lat.shape, r.lon_deg), np.full(lat.shape, r.lat_deg), lon, lat)
         return np.asarray(az) % 360.0, np.asarray(s)
@@ -172,7 +172,7 @@ class RadarView:
     def horizon_limit_deg(self, ground_range_m: ArrayLike) -> np.ndarray:
         """Elevation (deg) of the grazing ray's height at this range beyond the horizon,
         -90 before it: a point below that is below the radar horizon."""
-        s = _f(ground_range_m)
+        s = as_float64(ground_range_m)
         return np.where(s > self.horizon_ground_range_m, -np.degrees(self.dip_rad), -90.0)
 
     def sphere_slant_range(self, ground_range_m: ArrayLike, height_msl_m: ArrayLike) -> np.ndarray:
@@ -181,9 +181,9 @@ class RadarView:
         up to thousands of km; the geoid at the point is taken as the radar's)."""
         r = self.osculating_radius_m
         a = r + self.antenna_height_ellipsoidal_m
-        c = r + self.n_site_m + _f(height_msl_m)
+        c = r + self.n_site_m + as_float64(height_msl_m)
         # law of cosines, written without cancellation: (c - a)^2 + 4ac sin^2(theta/2)
-        return np.sqrt((c - a) ** 2 + 4.0 * a * c * np.sin(_f(ground_range_m) / (2.0 * r)) ** 2)
+        return np.sqrt((c - a) ** 2 + 4.0 * a * c * np.sin(as_float64(ground_range_m) / (2.0 * r)) ** 2)
 
     # -- the test ------------------------------------------------------------------------------
     def visibility(self, lat_deg: ArrayLike, lon_deg: ArrayLike, height_m: ArrayLike, *,
@@ -196,7 +196,7 @@ class RadarView:
         """
         if height_ref not in ("msl", "ellipsoid"):
             raise InputError(f"height_ref must be 'msl' or 'ellipsoid', got {height_ref!r}")
-        lat, lon, h = np.broadcast_arrays(_f(lat_deg), _f(lon_deg), _f(height_m))
+        lat, lon, h = np.broadcast_arrays(as_float64(lat_deg), as_float64(lon_deg), as_float64(height_m))
         if np.any(np.abs(lat) > 90) or not np.all(np.isfinite(h)):
             raise InputError("points need latitudes within [-90, 90] and finite heights")
         n_pt = geoid_undulation(lat, lon)
@@ -209,7 +209,7 @@ class RadarView:
         r = self.radar
         max_range = self.max_range_m if rcs_m2 is None else r.range_for_rcs_array(rcs_m2)
         fails = [
-            ~_in_sector(az, r.boresight_azimuth_deg, r.half_width_deg),
+            ~in_sector(az, r.boresight_azimuth_deg, r.half_width_deg),
             el < self.horizon_limit_deg(s) - 1e-9,
             (el < r.min_elevation_deg) | (el > r.max_elevation_deg),
             (el < self.mask.mask_at(az, s)) if self.mask is not None else np.zeros(el.shape, bool),
@@ -232,7 +232,7 @@ class RadarView:
         if not _kernels.use_numba():
             return self.crpl.correction_deg(s_m, h_m).astype(np.float32)
         s_m, h_m = np.broadcast_arrays(s_m, np.asarray(h_m, np.float32))
-        hs, ss, tab = self.crpl._correction_grid()
+        hs, ss, tab = self.crpl.correction_grid()
         out = np.empty(s_m.shape, np.float32)
         _kernels.crpl_correction(np.ascontiguousarray(s_m, np.float32).reshape(-1),
                                  np.ascontiguousarray(h_m).reshape(-1), hs, float(ss[1] - ss[0]), ss.size,
@@ -269,7 +269,7 @@ class RadarView:
                           radius, self.antenna_height_msl_m, r.min_elevation_deg, r.max_elevation_deg,
                           -np.degrees(self.dip_rad), self.horizon_ground_range_m], np.float64).astype(f32)
         if self.crpl is not None:
-            hs, ss, tab = self.crpl._correction_grid()
+            hs, ss, tab = self.crpl.correction_grid()
             ds, n_s = float(ss[1] - ss[0]), ss.size
             c_lo, c_hi = self.crpl_correction_bounds_deg()
         else:
@@ -293,7 +293,7 @@ class RadarView:
             return 0.0, 0.0
         cached = self.__dict__.get("_crpl_bounds")
         if cached is None:
-            tab = self.crpl._correction_grid()[2]
+            tab = self.crpl.correction_grid()[2]
             cached = self.__dict__["_crpl_bounds"] = (float(np.min(tab)), float(np.max(tab)))
         return cached
 
@@ -334,7 +334,7 @@ class RadarView:
         # are often Fortran-ordered, and so is an element-wise result of them)
         ok = np.broadcast_to(ok, shape).copy() if ok.shape != shape else np.ascontiguousarray(ok)
         if not r.full_circle:
-            ok &= _in_sector(az, r.boresight_azimuth_deg, r.half_width_deg)
+            ok &= in_sector(az, r.boresight_azimuth_deg, r.half_width_deg)
         flat = ok.reshape(-1)
         idx = np.flatnonzero(flat)
         if idx.size == 0:

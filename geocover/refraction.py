@@ -49,7 +49,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .earth import MEAN_EARTH_RADIUS_M, _f, _out
+from .earth import MEAN_EARTH_RADIUS_M, as_float64, scalar_or_array
 from .errors import InputError
 
 __all__ = [
@@ -89,7 +89,7 @@ REFRACTIVITY_GRADIENT_PER_M = -39e-9
 RefractionModel = str | float
 
 
-def _k_factor(model: RefractionModel) -> float:
+def k_factor(model: RefractionModel) -> float:
     if isinstance(model, bool):
         raise InputError(f"refraction model must be '4/3', 'gradient', 'crpl', 'none' or a k factor, got {model!r}")
     if isinstance(model, (int, float, np.floating, np.integer)):
@@ -124,7 +124,7 @@ def model_name(model: RefractionModel) -> str:
     ns = crpl_surface_refractivity_n(model)
     if ns is not None:
         return f"crpl:{ns:g}"
-    return f"k={_k_factor(model):g}"
+    return f"k={k_factor(model):g}"
 
 
 def effective_earth_radius(model: RefractionModel = "4/3", *,
@@ -138,13 +138,13 @@ def effective_earth_radius(model: RefractionModel = "4/3", *,
         raise InputError(f"earth_radius_m must be > 0, got {earth_radius_m}")
     if isinstance(model, str) and model.strip().lower() in ("gradient", "matlab"):
         return earth_radius_m / (1.0 + earth_radius_m * REFRACTIVITY_GRADIENT_PER_M)
-    return _k_factor(model) * earth_radius_m
+    return k_factor(model) * earth_radius_m
 
 
 def _unique_apply(func, *arrays):
     """Apply a scalar-parameter ray-tracing function over broadcast arrays, once per unique
     parameter tuple (ray tracing is per antenna height and elevation)."""
-    b = np.broadcast_arrays(*(_f(a) for a in arrays))
+    b = np.broadcast_arrays(*(as_float64(a) for a in arrays))
     flat = [x.ravel() for x in b]
     out = np.empty(flat[0].shape)
     keys = np.stack(flat[1:], axis=-1) if len(flat) > 1 else np.zeros((flat[0].size, 0))
@@ -173,12 +173,12 @@ def horizon_range(antenna_height_m: ArrayLike, target_height_m: ArrayLike = 0.0,
     """
     ns = crpl_surface_refractivity_n(model)
     if ns is not None:
-        return _out(_crpl_grazing("optical_path_m", antenna_height_m, ns)
+        return scalar_or_array(_crpl_grazing("optical_path_m", antenna_height_m, ns)
                     + _crpl_grazing("optical_path_m", target_height_m, ns))
     re = effective_earth_radius(model)
-    ha = _nonneg("antenna_height_m", _f(antenna_height_m))
-    ht = _nonneg("target_height_m", _f(target_height_m))
-    return _out(np.sqrt(2 * re * ha + ha * ha) + np.sqrt(2 * re * ht + ht * ht))
+    ha = _nonneg("antenna_height_m", as_float64(antenna_height_m))
+    ht = _nonneg("target_height_m", as_float64(target_height_m))
+    return scalar_or_array(np.sqrt(2 * re * ha + ha * ha) + np.sqrt(2 * re * ht + ht * ht))
 
 
 def horizon_ground_range(antenna_height_m: ArrayLike, target_height_m: ArrayLike = 0.0, *,
@@ -187,12 +187,12 @@ def horizon_ground_range(antenna_height_m: ArrayLike, target_height_m: ArrayLike
     ``"crpl"``, along the true surface under the traced grazing rays)."""
     ns = crpl_surface_refractivity_n(model)
     if ns is not None:
-        return _out(EARTH_RADIUS_M * (_crpl_grazing("phi_rad", antenna_height_m, ns)
+        return scalar_or_array(EARTH_RADIUS_M * (_crpl_grazing("phi_rad", antenna_height_m, ns)
                                       + _crpl_grazing("phi_rad", target_height_m, ns)))
     re = effective_earth_radius(model)
-    ha = _nonneg("antenna_height_m", _f(antenna_height_m))
-    ht = _nonneg("target_height_m", _f(target_height_m))
-    return _out(re * (np.arccos(re / (re + ha)) + np.arccos(re / (re + ht))))
+    ha = _nonneg("antenna_height_m", as_float64(antenna_height_m))
+    ht = _nonneg("target_height_m", as_float64(target_height_m))
+    return scalar_or_array(re * (np.arccos(re / (re + ha)) + np.arccos(re / (re + ht))))
 
 
 def range_to_height(slant_range_m: ArrayLike, antenna_height_m: ArrayLike,
@@ -205,7 +205,7 @@ def range_to_height(slant_range_m: ArrayLike, antenna_height_m: ArrayLike,
     """
     ns = crpl_surface_refractivity_n(model)
     if ns is not None:
-        _nonneg("slant_range_m", _f(slant_range_m))
+        _nonneg("slant_range_m", as_float64(slant_range_m))
 
         def one(rho, h_a, e):
             rays = trace_crpl_rays(h_a, [e], surface_refractivity_n=ns)
@@ -218,15 +218,15 @@ def range_to_height(slant_range_m: ArrayLike, antenna_height_m: ArrayLike,
             line = np.sqrt(r_top * r_top + 2.0 * r_top * dl * sin_top + dl * dl) - EARTH_RADIUS_M
             return np.where(rho <= p[-1], np.interp(rho, p, hh), line)
 
-        return _out(_unique_apply(one, slant_range_m, antenna_height_m, elevation_deg))
+        return scalar_or_array(_unique_apply(one, slant_range_m, antenna_height_m, elevation_deg))
     re = effective_earth_radius(model)
-    rho = _nonneg("slant_range_m", _f(slant_range_m))
-    h_a = _f(antenna_height_m)
+    rho = _nonneg("slant_range_m", as_float64(slant_range_m))
+    h_a = as_float64(antenna_height_m)
     a = re + h_a
-    sin_e = np.sin(np.radians(_f(elevation_deg)))
+    sin_e = np.sin(np.radians(as_float64(elevation_deg)))
     # sqrt(rho^2 + a^2 + 2 rho a sinE) - a, written without cancellation.
     num = rho * (rho + 2 * a * sin_e)
-    return _out(h_a + num / (np.sqrt(a * a + num) + a))
+    return scalar_or_array(h_a + num / (np.sqrt(a * a + num) + a))
 
 
 def height_to_range(target_height_m: ArrayLike, antenna_height_m: ArrayLike,
@@ -241,11 +241,12 @@ def height_to_range(target_height_m: ArrayLike, antenna_height_m: ArrayLike,
     """
     ns = crpl_surface_refractivity_n(model)
     if ns is not None:
-        return _out(_unique_apply(lambda h, h_a, e: trace_crpl_rays(h_a, [e], surface_refractivity_n=ns).at_height(
+        return scalar_or_array(_unique_apply(
+            lambda h, h_a, e: trace_crpl_rays(h_a, [e], surface_refractivity_n=ns).at_height(
             h, "optical_path_m")[0], target_height_m, antenna_height_m, elevation_deg))
     re = effective_earth_radius(model)
-    h_a, h_t, sin_e = np.broadcast_arrays(_f(antenna_height_m), _f(target_height_m),
-                                          np.sin(np.radians(_f(elevation_deg))))
+    h_a, h_t, sin_e = np.broadcast_arrays(as_float64(antenna_height_m), as_float64(target_height_m),
+                                          np.sin(np.radians(as_float64(elevation_deg))))
     a, c = re + h_a, re + h_t
     # c^2 - a^2 cos^2 E, written so that small height differences keep their precision.
     disc = (h_t - h_a) * (c + a) + (a * sin_e) ** 2
@@ -254,7 +255,7 @@ def height_to_range(target_height_m: ArrayLike, antenna_height_m: ArrayLike,
     rho = -a * sin_e + np.where(near, -root, root)
     tol = 1e-9 * a
     rho = np.where((disc < -tol * a) | (rho < -tol), np.nan, np.maximum(rho, 0.0))
-    return _out(rho)
+    return scalar_or_array(rho)
 
 
 def height_to_ground_range(target_height_m: ArrayLike, antenna_height_m: ArrayLike,
@@ -266,15 +267,15 @@ def height_to_ground_range(target_height_m: ArrayLike, antenna_height_m: ArrayLi
     """
     ns = crpl_surface_refractivity_n(model)
     if ns is not None:
-        return _out(EARTH_RADIUS_M * _unique_apply(
+        return scalar_or_array(EARTH_RADIUS_M * _unique_apply(
             lambda h, h_a, e: trace_crpl_rays(h_a, [e], surface_refractivity_n=ns).at_height(h, "phi_rad")[0],
             target_height_m, antenna_height_m, elevation_deg))
     re = effective_earth_radius(model)
-    rho = _f(height_to_range(target_height_m, antenna_height_m, elevation_deg, model=model))
-    a = re + _f(antenna_height_m)
-    e = np.radians(_f(elevation_deg))
+    rho = as_float64(height_to_range(target_height_m, antenna_height_m, elevation_deg, model=model))
+    a = re + as_float64(antenna_height_m)
+    e = np.radians(as_float64(elevation_deg))
     theta = np.arctan2(rho * np.cos(e), a + rho * np.sin(e))
-    return _out(re * theta)
+    return scalar_or_array(re * theta)
 
 
 def lowest_visible_altitude(ground_range_m: ArrayLike, antenna_height_m: ArrayLike, *,
@@ -296,18 +297,19 @@ def lowest_visible_altitude(ground_range_m: ArrayLike, antenna_height_m: ArrayLi
     """
     ns = crpl_surface_refractivity_n(model)
     if ns is not None:
-        s, e, h_a = np.broadcast_arrays(_f(ground_range_m), _f(min_elevation_deg), _f(antenna_height_m))
+        s, e, h_a = np.broadcast_arrays(as_float64(ground_range_m), as_float64(min_elevation_deg),
+                                        as_float64(antenna_height_m))
         out = np.empty(s.shape)
         for h in np.unique(h_a):  # one traced ray family per antenna height
             sel = h_a == h
             out[sel] = _crpl_lowest(s[sel], e[sel], float(h), ns)
-        return _out(out)
+        return scalar_or_array(out)
     re = effective_earth_radius(model)
-    s = _nonneg("ground_range_m", _f(ground_range_m))
-    e = np.radians(_f(min_elevation_deg))
+    s = _nonneg("ground_range_m", as_float64(ground_range_m))
+    e = np.radians(as_float64(min_elevation_deg))
     if np.any(np.abs(e) > np.pi / 2):
         raise InputError("min_elevation_deg must be within [-90, 90]")
-    a = re + _f(antenna_height_m)
+    a = re + as_float64(antenna_height_m)
     dip = np.arccos(np.minimum(re / a, 1.0))
     # Beyond the horizon only rays above the grazing one arrive; before it, any ray that
     # would pass underground means the surface itself is in view (clipped to 0 below).
@@ -316,7 +318,7 @@ def lowest_visible_altitude(ground_range_m: ArrayLike, antenna_height_m: ArrayLi
     with np.errstate(divide="ignore"):
         h = np.where(ang < np.pi / 2, a * np.cos(e) / np.cos(np.minimum(ang, np.pi / 2)) - re,
                      np.inf)
-    return _out(np.maximum(h, 0.0))
+    return scalar_or_array(np.maximum(h, 0.0))
 
 
 # ------------------------------------------------------------------ CRPL ray tracing
@@ -348,19 +350,19 @@ def refraction_exponent_per_km(surface_refractivity_n: ArrayLike = CRPL_SURFACE_
     first kilometre (Bean & Thayer, NBS Monograph 4, 1959; MATLAB ``refractionexp``:
     0.1184, 0.1439, 0.2233 per km for Ns = 200, 313, 450).
     """
-    ns = _f(surface_refractivity_n)
+    ns = as_float64(surface_refractivity_n)
     if np.any(~np.isfinite(ns)) or np.any(ns <= 0):
         raise InputError(f"surface refractivity must be > 0 N-units, got {surface_refractivity_n!r}")
     dn = 7.32 * np.exp(0.005577 * ns)
     if np.any(dn >= ns):
         raise InputError(f"surface refractivity {surface_refractivity_n!r} N-units is outside the CRPL model")
-    return _out(np.log(ns / (ns - dn)))
+    return scalar_or_array(np.log(ns / (ns - dn)))
 
 
 def crpl_refractivity(height_m: ArrayLike, surface_refractivity_n: float = CRPL_SURFACE_REFRACTIVITY_N):
     """CRPL refractivity N(h) = Ns exp(-c_e h) in N-units (n = 1 + N 1e-6), h above the surface."""
     ce = float(refraction_exponent_per_km(surface_refractivity_n)) / 1000.0
-    return _out(surface_refractivity_n * np.exp(-ce * _f(height_m)))
+    return scalar_or_array(surface_refractivity_n * np.exp(-ce * as_float64(height_m)))
 
 
 def _crpl_effective_radius(ns: float) -> float:
@@ -407,7 +409,7 @@ class CrplRays:
         never does on its rising part. Above ``CRPL_TOP_M`` along the straight line."""
         if getattr(self, quantity) is None:
             raise ValueError(f"these rays were traced without {quantity} (paths=False)")
-        h0 = _f(height_m)
+        h0 = as_float64(height_m)
         h = np.atleast_1d(h0).ravel()
         r_top = EARTH_RADIUS_M + CRPL_TOP_M
         kern = _numba_kernels()
@@ -487,7 +489,7 @@ def trace_crpl_rays(antenna_height_m: float, elevation_deg: ArrayLike, *,
         raise InputError(f"antenna_height_m must be within [0, {CRPL_TOP_M:g}) m, got {antenna_height_m!r}")
     ns = float(surface_refractivity_n)
     ce = float(refraction_exponent_per_km(ns)) / 1000.0
-    e_deg = np.atleast_1d(_f(elevation_deg)).astype(float)
+    e_deg = np.atleast_1d(as_float64(elevation_deg)).astype(float)
     e_g = _grazing_elevation_deg(h_a, ns)
     if np.any(e_deg < e_g - 1e-9) or np.any(e_deg > 90) or np.any(~np.isfinite(e_deg)):
         raise InputError(f"ray elevations must be within [{e_g:.4f}, 90] deg (the grazing ray) "
@@ -661,14 +663,14 @@ class CrplSite:
         """Apparent elevation (deg) of points at ground range and height >= the lowest of
         the table's rays, from the ray through them; points under the grazing ray keep
         the grazing ray's refraction correction at their range (so they stay below it)."""
-        s, h = np.broadcast_arrays(_f(ground_range_m), _f(height_m))
+        s, h = np.broadcast_arrays(as_float64(ground_range_m), as_float64(height_m))
         return _geometric_elevation_deg(s, self.rays.antenna_height_m, h) + self.correction_deg(s, h)
 
     def correction_deg(self, ground_range_m: ArrayLike, height_m: ArrayLike) -> np.ndarray:
         """Apparent minus geometric elevation (deg) at ground range and height (bilinear in a
         grid built on first use)."""
         s, h = np.broadcast_arrays(np.asarray(ground_range_m, float), np.asarray(height_m, float))
-        hs, ss, tab = self._correction_grid()
+        hs, ss, tab = self.correction_grid()
         fh = np.interp(h, hs, np.arange(hs.size, dtype=float))
         fs = np.clip(s / (ss[1] - ss[0]), 0.0, ss.size - 1.0)
         i = np.clip(np.floor(fh).astype(np.intp), 0, hs.size - 2)
@@ -677,7 +679,7 @@ class CrplSite:
         return ((tab[i, j] * (1 - w) + tab[i, j + 1] * w) * (1 - u)
                 + (tab[i + 1, j] * (1 - w) + tab[i + 1, j + 1] * w) * u)
 
-    def _correction_grid(self):
+    def correction_grid(self):
         """Corrections on (height, ground range) nodes, from the rays' heights at each
         ground range (rays do not cross in a standard atmosphere, so at a fixed range the
         height grows with the elevation and can be inverted, descending parts included).
@@ -748,7 +750,7 @@ class CrplSite:
         return hs, ss, tab32
 
     def _correction_grid_numpy(self):
-        """:meth:`_correction_grid` in numpy (the reference of the numba kernel)."""
+        """:meth:`correction_grid` in numpy (the reference of the numba kernel)."""
         h_a = self.rays.antenna_height_m
         hs, ss = self._grid_axes()
         phi = ss / EARTH_RADIUS_M
@@ -796,7 +798,7 @@ class CrplSite:
         """Height (m) at a ground range of the ray leaving at an elevation (clipped to the
         grazing ray's): linear between the two neighbouring traced rays, each followed
         node by node (descending part included); inf once the ray has left for space."""
-        s, e = np.broadcast_arrays(_f(ground_range_m), _f(elevation_deg))
+        s, e = np.broadcast_arrays(as_float64(ground_range_m), as_float64(elevation_deg))
         eg = self.rays.elevation_deg
         fi = np.interp(e, eg, np.arange(eg.size, dtype=float))
         i = np.clip(np.floor(fi).astype(np.intp), 0, eg.size - 2)
@@ -925,7 +927,7 @@ def crpl_site(antenna_height_m: float, surface_refractivity_n: float = CRPL_SURF
     site = _load_site(path, h_a, ns)
     if site is None:
         site = _trace_site(h_a, ns)
-        site._correction_grid()
+        site.correction_grid()
         if STORE_SITES_ON_DISK:
             _store_site(path, site)
     return site
@@ -968,7 +970,7 @@ def _crc32(path) -> int:
 
 
 def _site_arrays(site: CrplSite) -> dict[str, np.ndarray]:
-    hs, ss, tab = site._correction_grid()
+    hs, ss, tab = site.correction_grid()
     r = site.rays
     return {"elevation_deg": r.elevation_deg, "invariant_m": r.invariant_m, "tangent_height_m": r.tangent_height_m,
             "phi_rad": r.phi_rad, "height_m": r.height_m, "heights_m": site.heights_m,
@@ -1079,7 +1081,7 @@ def _crpl_grazing(quantity: str, height_m: ArrayLike, ns: float) -> np.ndarray:
         k = int(np.argmin(rays.height_m[0]))
         return np.full(_h.shape, getattr(rays, quantity)[0, k])
 
-    h = _nonneg("height_m", _f(height_m))
+    h = _nonneg("height_m", as_float64(height_m))
     return _unique_apply(one, h, h)
 
 

@@ -465,14 +465,14 @@ def plot_tornado(indices: dict, *, title: str = "", caption: str = "", ax=None):
     Sobol' indices with their 95 % intervals, or Morris mu* with its interval, largest on
     top. ``indices``: one entry of :func:`sensitivity` (e.g. ``["cities"]["paris"]["tabriz"]``);
     ``ax`` drawn on if given, else a new figure (no pyplot, no backend change); returns the figure."""
-    from .plots import _clean, _finish, _new_figure
+    from .plots import finish_figure, new_figure, plain_text
 
     idx = {k: v for k, v in (indices.get("indices") or {}).items() if v is not None}
     sobol = any("ST" in v for v in idx.values())
     key = "ST" if sobol else "mu_star"
     names = sorted(idx, key=lambda k: np.nan_to_num(idx[k][key]))
     if ax is None:
-        fig, ax = _new_figure((6.4, 0.45 * max(len(names), 1) + 1.6))
+        fig, ax = new_figure((6.4, 0.45 * max(len(names), 1) + 1.6))
     fig = ax.figure
     y = np.arange(len(names))
     vals = [np.nan_to_num(idx[k][key]) for k in names]
@@ -486,14 +486,14 @@ def plot_tornado(indices: dict, *, title: str = "", caption: str = "", ax=None):
     else:
         ax.set_xlabel("Morris mu* (mean absolute elementary effect), 95 % interval")
     ax.set_yticks(y)
-    ax.set_yticklabels([_clean(n) for n in names], fontsize=8, parse_math=False, usetex=False)
+    ax.set_yticklabels([plain_text(n) for n in names], fontsize=8, parse_math=False, usetex=False)
     ax.axvline(0, color="k", lw=0.6)
     ax.grid(axis="x", alpha=0.3)
     if not names:
         ax.text(0.5, 0.5, "no parameter changes this verdict", ha="center", va="center", transform=ax.transAxes)
     ax.legend(fontsize=7, loc="lower right")
-    ax.set_title(_clean(title), fontsize=10)
-    _finish(fig, caption)
+    ax.set_title(plain_text(title), fontsize=10)
+    finish_figure(fig, caption)
     return fig
 
 

@@ -58,7 +58,7 @@ class Overflight:
 
 
 @lru_cache(maxsize=1)
-def _outlines():
+def sector_outlines():
     import pycountry
     import shapely
     from shapely.geometry import shape
@@ -82,7 +82,7 @@ def _outlines():
 
 def country_codes() -> dict[str, str]:
     """ISO 3166-1 alpha-3 code -> country name, for every bundled outline with a code."""
-    codes, names, _, _ = _outlines()
+    codes, names, _, _ = sector_outlines()
     return dict(zip(codes, names, strict=True))
 
 
@@ -98,7 +98,7 @@ def _lookup():
     from rasterio.features import rasterize
     from rasterio.transform import from_origin
 
-    _, _, geoms, _ = _outlines()
+    _, _, geoms, _ = sector_outlines()
     res = _LOOKUP_RES_DEG
     shape = (round(180 / res), round(360 / res))
     transform = from_origin(-180.0, 90.0, res, res)
@@ -128,7 +128,7 @@ def locate(lon_deg, lat_deg) -> np.ndarray:
     out = idx[r, c].astype(np.int64) - 1
     b = np.flatnonzero(border[r, c])
     if b.size:
-        _, _, _, tree = _outlines()
+        _, _, _, tree = sector_outlines()
         pi, gi = tree.query(shapely.points(lon[b], lat[b]), predicate="intersects")
         sub = np.full(b.size, -1, np.int64)
         order = np.lexsort((gi, pi))
@@ -151,7 +151,7 @@ def overflights(traj, *, step_s: float = STEP_S, after_boost: bool = True) -> li
     after_boost : bool
         Count only the free flight (default), or the whole flight.
     """
-    codes, names, _, _ = _outlines()
+    codes, names, _, _ = sector_outlines()
     s = traj.sample(step_s=step_s)
     tof = np.atleast_1d(traj.flight_time_s)
     out: list[list[Overflight]] = []
@@ -216,7 +216,7 @@ def responsible_sides(traj, sectors: dict[str, list[str]], rule: str = "first", 
     (10 s by default: for grids; a country crossed in less can be missed)."""
     if rule not in RULES:
         raise InputError(f"sector rule must be one of {', '.join(RULES)}, got {rule!r}")
-    codes, _, _, _ = _outlines()
+    codes, _, _, _ = sector_outlines()
     sides = list(sectors)
     owner = {c: k for k, side in enumerate(sides) for c in sectors[side]}
     geom_side = np.array([owner.get(c, -1) for c in codes])

@@ -31,7 +31,7 @@ from pyproj import CRS, Transformer
 
 from . import _kernels
 from ._paths import cache_dir, data_dir, stale_cache_temporaries
-from .earth import _f
+from .earth import as_float64
 from .errors import DataFileError, InputError
 from .geodesy import GEOD
 from .geoid import geoid_undulation, load_geoid
@@ -155,7 +155,7 @@ class DemSource:
 
     def sample(self, lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
         """Bilinear heights (m MSL) between cell centres; NaN where not covered."""
-        lat, lon = np.broadcast_arrays(_f(lat_deg), _f(lon_deg))
+        lat, lon = np.broadcast_arrays(as_float64(lat_deg), as_float64(lon_deg))
         if self.geographic and _kernels.use_numba():  # the same arithmetic, point by point
             t, b = self.transform, self.bounds
             out = np.empty(lat.shape)
@@ -232,7 +232,7 @@ class DemStack:
 
     def sample(self, lat_deg: ArrayLike, lon_deg: ArrayLike, *, warn: bool = True) -> np.ndarray:
         """Terrain heights (m above MSL) at points; 0 m (smooth Earth) where no DEM covers."""
-        lat, lon = np.broadcast_arrays(_f(lat_deg), _f(lon_deg))
+        lat, lon = np.broadcast_arrays(as_float64(lat_deg), as_float64(lon_deg))
         out = np.full(lat.shape, np.nan)
         todo = np.ones(lat.shape, bool)
         for k, src in enumerate(self.sources):
@@ -276,9 +276,9 @@ def apparent_elevation_deg(ground_range_m: ArrayLike, antenna_height_m: ArrayLik
     tan E = (c cos t - a) / (c sin t), a = R_e + h_a, c = R_e + h_t, t = s / R_e; the
     inverse of :func:`geocover.lowest_visible_altitude`. Heights above the smooth surface.
     """
-    t = _f(ground_range_m) / re_m
-    a = re_m + _f(antenna_height_m)
-    c = re_m + _f(target_height_m)
+    t = as_float64(ground_range_m) / re_m
+    a = re_m + as_float64(antenna_height_m)
+    c = re_m + as_float64(target_height_m)
     return np.degrees(np.arctan2(c * np.cos(t) - a, c * np.sin(t)))
 
 
@@ -315,7 +315,7 @@ class TerrainMask:
     def mask_at(self, azimuth_deg: ArrayLike, ground_range_m: ArrayLike) -> np.ndarray:
         """Highest terrain elevation (deg) strictly closer than each point along its azimuth
         (nearest mask azimuth); -90 where no terrain sample lies in between."""
-        az, s = np.broadcast_arrays(_f(azimuth_deg), _f(ground_range_m))
+        az, s = np.broadcast_arrays(as_float64(azimuth_deg), as_float64(ground_range_m))
         n = self.elevation_deg.shape[0]
         i = np.rint(az / self.azimuth_step_deg).astype(np.intp) % n
         j = np.searchsorted(self.distances_m, s, side="left") - 1

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .earth import MEAN_EARTH_RADIUS_M, _f
+from .earth import MEAN_EARTH_RADIUS_M, as_float64
 from .errors import GeocoverError, InputError
 
 __all__ = [
@@ -204,8 +204,8 @@ def range_for_state(speed_mps: ArrayLike, fpa_deg: ArrayLike, r1_m: ArrayLike = 
                     r2_m: ArrayLike = R_EARTH_M) -> np.ndarray:
     """Free-flight range angle (rad) from radius r1 with (v, gamma) down to radius r2,
     non-rotating Earth. NaN if the conic never comes down to r2."""
-    v, g = _f(speed_mps), np.radians(_f(fpa_deg))
-    r1, r2 = _f(r1_m), _f(r2_m)
+    v, g = as_float64(speed_mps), np.radians(as_float64(fpa_deg))
+    r1, r2 = as_float64(r1_m), as_float64(r2_m)
     h = r1 * v * np.cos(g)
     p = h * h / MU_M3_S2
     ecos0 = p / r1 - 1.0
@@ -340,8 +340,9 @@ def min_energy_state(total_angle_rad: ArrayLike, burnout_altitude_m: ArrayLike =
     With burnout at the surface this is PHYSICS.md's closed form gamma = (pi - psi)/4,
     v^2 = (mu/R) 2 sin(psi/2) / (1 + sin(psi/2)).
     """
-    ang, h_b, t_b = np.broadcast_arrays(np.atleast_1d(_f(total_angle_rad)), np.atleast_1d(_f(burnout_altitude_m)),
-                                        np.atleast_1d(_f(burn_time_s)))
+    ang, h_b, t_b = np.broadcast_arrays(np.atleast_1d(as_float64(total_angle_rad)),
+                                        np.atleast_1d(as_float64(burnout_altitude_m)),
+                                        np.atleast_1d(as_float64(burn_time_s)))
     scalar = all(np.ndim(x) == 0 for x in (total_angle_rad, burnout_altitude_m, burn_time_s))
     has_boost = (t_b > 0) & (h_b > 0)
     r1 = R_EARTH_M + h_b
@@ -600,7 +601,7 @@ class Trajectory:
         """Positions at times ``t_s`` (s from launch), shape (n_traj, m) or broadcastable."""
         el = self._elements
         tb = np.atleast_1d(self.burn_time_s)[:, None]
-        t = np.broadcast_to(_f(t_s), (tb.shape[0], np.shape(t_s)[-1] if np.ndim(t_s) else 1)).astype(float)
+        t = np.broadcast_to(as_float64(t_s), (tb.shape[0], np.shape(t_s)[-1] if np.ndim(t_s) else 1)).astype(float)
         tof = np.atleast_1d(self.flight_time_s)[:, None]
         t = np.clip(t, 0.0, tof)
         boost = self._boost(np.minimum(t, tb))  # Earth-fixed boost profile
@@ -702,7 +703,7 @@ def fly(lat_deg: ArrayLike, lon_deg: ArrayLike, azimuth_deg: ArrayLike, speed_mp
     impact. With ``burn_time_s = 0`` and ``burnout_altitude_m = 0`` the burnout is at the
     launch point, on the surface."""
     lat, lon, az, v, g, tb, hb = np.broadcast_arrays(
-        *(np.atleast_1d(_f(x)) for x in (lat_deg, lon_deg, azimuth_deg, speed_mps, fpa_deg,
+        *(np.atleast_1d(as_float64(x)) for x in (lat_deg, lon_deg, azimuth_deg, speed_mps, fpa_deg,
                                           burn_time_s, burnout_altitude_m)))
     if validate:
         if np.any(np.abs(lat) > 90) or np.any(~(v > 0)) or np.any(~np.isfinite(v)):
@@ -789,7 +790,7 @@ def aim(launch_lat_deg: ArrayLike, launch_lon_deg: ArrayLike, target_lat_deg: Ar
     """
     if mode not in MODES:
         raise InputError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    lat1, lon1, lat2, lon2 = np.broadcast_arrays(*(np.atleast_1d(_f(x)) for x in (
+    lat1, lon1, lat2, lon2 = np.broadcast_arrays(*(np.atleast_1d(as_float64(x)) for x in (
         launch_lat_deg, launch_lon_deg, target_lat_deg, target_lon_deg)))
     for la in (lat1, lat2):
         if np.any(np.abs(la) > 90) or np.any(~np.isfinite(la)):
@@ -1483,7 +1484,7 @@ def aim_missile(missile, launch_lat_deg, launch_lon_deg, target_lat_deg, target_
         from .geodesy import inverse
 
         bad = int(np.flatnonzero(~reach)[0])
-        la1, lo1, la2, lo2 = (float(np.broadcast_to(np.atleast_1d(_f(x)), reach.shape)[bad]) for x in (
+        la1, lo1, la2, lo2 = (float(np.broadcast_to(np.atleast_1d(as_float64(x)), reach.shape)[bad]) for x in (
             launch_lat_deg, launch_lon_deg, target_lat_deg, target_lon_deg))
         d, _, _ = inverse(la1, lo1, la2, lo2)
         earth = "rotating" if rotating else "non-rotating"

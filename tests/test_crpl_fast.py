@@ -88,7 +88,7 @@ def test_traced_paths_and_first_crossings_identical_to_numpy(monkeypatch, h_a, n
 
 def test_correction_grid_built_once_across_threads(monkeypatch):
     # a site shared by threads: one builds the grid, the others wait for it and get the same
-    # arrays (the lock of CrplSite._correction_grid)
+    # arrays (the lock of CrplSite.correction_grid)
     site = refraction._trace_site(321.0, 313.0)
     calls = []
     build = refraction.CrplSite._build_correction_grid
@@ -103,7 +103,7 @@ def test_correction_grid_built_once_across_threads(monkeypatch):
 
     def run(i):
         start.wait()
-        out[i] = site._correction_grid()
+        out[i] = site.correction_grid()
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
     for t in threads:
@@ -120,12 +120,12 @@ def test_sites_built_on_threads_equal_serial_builds():
     heights = (57.0, 1402.5)
     serial = [refraction._trace_site(h, 313.0) for h in heights]
     for s in serial:
-        s._correction_grid()
+        s.correction_grid()
     out = [None, None]
 
     def run(i):
         site = refraction._trace_site(heights[i], 313.0)
-        site._correction_grid()
+        site.correction_grid()
         out[i] = site
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
@@ -135,7 +135,7 @@ def test_sites_built_on_threads_equal_serial_builds():
         t.join()
     for a, b in zip(out, serial, strict=True):
         assert _same(a.rays.phi_rad, b.rays.phi_rad) and _same(a.rays.height_m, b.rays.height_m)
-        for x, y in zip(a._correction_grid(), b._correction_grid(), strict=True):
+        for x, y in zip(a.correction_grid(), b.correction_grid(), strict=True):
             assert _same(x, y)
 
 

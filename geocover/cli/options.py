@@ -9,7 +9,7 @@ import click
 
 from ..catalog import Catalog, Site, load_catalog, parse_latlon
 from ..errors import GeocoverError, InputError
-from ..refraction import DEFAULT_VISIBILITY_MODEL, _k_factor
+from ..refraction import DEFAULT_VISIBILITY_MODEL, k_factor
 from ..units import parse_quantity, parse_quantity_list
 
 
@@ -77,7 +77,7 @@ class ModelType(click.ParamType):
 
     def convert(self, value: Any, param, ctx) -> str | float:
         try:
-            k = _k_factor(value)
+            k = k_factor(value)
         except GeocoverError as exc:
             self.fail(str(exc), param, ctx)
         lo, hi = K_FACTOR_RANGE

@@ -151,7 +151,7 @@ def _map(path, sc, res, launches: list[str], seed: int, model) -> None:
 def _tornado(path, ind: dict, cities: list[str], launches: list[str], scenario_id: str, plot_tornado) -> None:
     """tornado.png: one panel per city of interest (its first launch with a varying verdict,
     else the first launch), or the defended area when no city verdict varies."""
-    from ..plots import _new_figure, save_figure
+    from ..plots import new_figure, save_figure
 
     panels = []
     for c in cities:
@@ -160,7 +160,7 @@ def _tornado(path, ind: dict, cities: list[str], launches: list[str], scenario_i
         panels.append((f"{scenario_id}: {c} vs {lid}, defended (1) or not (0)", per.get(lid, {})))
     if not panels:
         panels = [(f"{scenario_id}: defended area (km², all launches)", ind["defended_area_km2"])]
-    fig, axes = _new_figure((6.4, 2.4 * len(panels) + 0.6), len(panels), 1)
+    fig, axes = new_figure((6.4, 2.4 * len(panels) + 0.6), len(panels), 1)
     axes = np.atleast_1d(axes)
     for ax, (title, entry) in zip(axes, panels, strict=True):
         plot_tornado(entry, title=title, ax=ax)
