@@ -164,21 +164,8 @@ def _tables(sc: Scenario) -> dict:
 _AIMED: dict[tuple, list] = {}
 
 
-def _take(traj, idx: np.ndarray):
-    """Trajectories ``idx`` of ``traj`` (every per-flight array, its Kepler elements too;
-    fields shared by every flight, such as a scalar burn time, kept as they are)."""
-    from .trajectory import Trajectory
-
-    n = traj.size
-
-    def pick(v):
-        return v[idx] if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == n else v
-
-    fields = {k: pick(v) for k, v in traj.__dict__.items() if k != "_elements"}
-    return Trajectory(**fields, _elements={k: pick(v) for k, v in traj._elements.items()})
-
-
-def _aimed(job: dict, arch: Architecture, site, missile, lat: np.ndarray, lon: np.ndarray, where: tuple) -> list:
+def aimed_blocks(job: dict, arch: Architecture, site, missile, lat: np.ndarray, lon: np.ndarray,
+                 where: tuple) -> list:
     """Per engine block of ``lat``/``lon``: (trajectories, or None for a grid chunk; reachable;
     indices of the reachable targets; their trajectories alone), aimed once per worker, missile class, launch site and
     chunk: the aim depends on the threat only, not on the radars or batteries, so every
@@ -194,11 +181,18 @@ def _aimed(job: dict, arch: Architecture, site, missile, lat: np.ndarray, lon: n
             traj, ok = arch.aim(site.lat_deg, site.lon_deg, lat[i:i + ENGINE_BLOCK], lon[i:i + ENGINE_BLOCK],
                                 missile=missile)
             idx = np.flatnonzero(ok)
-            sub = _take(traj, idx) if 0 < idx.size < ok.size else traj
+            sub = traj.subset(idx) if 0 < idx.size < ok.size else traj
             # the grid needs the reachable flights only (half the memory of keeping both)
             aimed.append((traj if where[0] != "grid" else None, ok, idx, sub))
         _AIMED[key] = aimed
     return aimed
+
+
+def forget_aimed(tokens) -> None:
+    """Drop the aimed trajectories that :func:`aimed_blocks` keeps for the jobs (or searches)
+    whose token is in ``tokens``."""
+    for key in [k for k in _AIMED if k[0] in tokens]:
+        del _AIMED[key]
 
 
 def _engage(job: dict, arch: Architecture, site, missile, lat: np.ndarray, lon: np.ndarray, where: tuple, *,
@@ -219,7 +213,7 @@ def _engage(job: dict, arch: Architecture, site, missile, lat: np.ndarray, lon: 
     dfd = np.zeros(lat.size, bool)
     bs = np.full(lat.size, np.nan)
     start = 0
-    for traj, ok, idx, sub in _aimed(job, arch, site, missile, lat, lon, where):
+    for traj, ok, idx, sub in aimed_blocks(job, arch, site, missile, lat, lon, where):
         at = slice(start, start + ok.size)
         start += ok.size
         if not reachable_only:

@@ -91,7 +91,7 @@ def _merge(arch, traj: Trajectory, g: np.ndarray, ft, keep, t_new: np.ndarray, v
     rows = np.arange(n) if keep is None else keep
     rows_v = np.nonzero(valid)[0]
     t_v = t_new[valid]
-    p = _take_traj(traj, g[rows_v]).positions(t_v[:, None])
+    p = traj.subset(g[rows_v]).positions(t_v[:, None])
     v_lat, v_lon = np.ascontiguousarray(p.lat_deg[:, 0]), np.ascontiguousarray(p.lon_deg[:, 0])
     v_alt, v_boost = p.altitude_m[:, 0], p.boosting[:, 0]
     new_t = np.where(valid, t_new, np.clip(t_new, 0.0, np.atleast_1d(traj.flight_time_s)[g][:, None]))
@@ -178,22 +178,6 @@ def _merge_index(t_old: np.ndarray, keep, t_new: np.ndarray, ins=None):
         out[to_new] = b.reshape(-1)
         return out.reshape(n, m + k)
     return merged
-
-
-def _take_traj(traj: Trajectory, idx: np.ndarray) -> Trajectory:
-    """Rows ``idx`` of ``traj`` (every per-trajectory array and Kepler element)."""
-    import dataclasses
-
-    n = traj.size
-    kw = {}
-    for f in dataclasses.fields(traj):
-        val = getattr(traj, f.name)
-        if f.name == "_elements":
-            val = {k: (v[idx] if isinstance(v, np.ndarray) and v.shape[:1] == (n,) else v) for k, v in val.items()}
-        elif isinstance(val, np.ndarray) and val.shape[:1] == (n,):
-            val = val[idx]
-        kw[f.name] = val
-    return Trajectory(**kw)
 
 
 def _assemble(parts, n: int, width: int, tail: Samples):

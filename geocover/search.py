@@ -275,11 +275,10 @@ def _base_architecture(token: str, sc: Scenario) -> Architecture:
 
 def _clear() -> None:
     """Drop the cached search state: the base architecture, what its variants share, and the
-    search's aimed trajectories (:func:`geocover.robustness._aimed`, keyed by its token)."""
-    from .robustness import _AIMED
+    search's aimed trajectories (:func:`geocover.robustness.aimed_blocks`, keyed by its token)."""
+    from .robustness import forget_aimed
 
-    for key in [k for k in _AIMED if k[0] in _BASE]:
-        del _AIMED[key]
+    forget_aimed(set(_BASE))
     _BASE.clear()
     _SHARED.clear()
 
@@ -411,11 +410,11 @@ def _prefix_architecture(base: Architecture, sc: Scenario, kind: str, template, 
 def _engaged(token: str, prev: Architecture, prefix: tuple, site, missile, where: tuple) -> list[_Engaged]:
     """The targets of ``where`` from ``site`` engaged by ``prev`` (the variant of the chosen
     sites ``prefix``), per engine block, once per process, search and prefix; aimed by
-    :func:`geocover.robustness._aimed` (once per process, search and threat: the aim does not
+    :func:`geocover.robustness.aimed_blocks` (once per process, search and threat: the aim does not
     depend on the sensors or batteries). Only the reachable flights are engaged: an
     unreachable one is never defended and has no battle space or warning time, whatever
     the architecture."""
-    from .robustness import _aimed
+    from .robustness import aimed_blocks
 
     with _ENGAGED_LOCK:  # threads of one worker: computed once (and no dict changes under a reader)
         for old in [k for k in _SHARED if k[0] in ("engaged", "prefix") and k[1] != prefix]:
@@ -426,7 +425,7 @@ def _engaged(token: str, prev: Architecture, prefix: tuple, site, missile, where
             lat, lon = _targets(prev.scenario, where)
             run = ScenarioRun(prev.scenario, architecture=prev)
             blocks = []
-            for _traj, ok, idx, sub in _aimed({"token": token}, prev, site, missile, lat, lon, ("grid", *where)):
+            for _traj, ok, idx, sub in aimed_blocks({"token": token}, prev, site, missile, lat, lon, ("grid", *where)):
                 ft = prev.track(sub) if idx.size else None
                 eng = run.engage_both(sub, np.ones(idx.size, bool), tracks=ft)[0] if idx.size else None
                 blocks.append(_Engaged(ok.size, idx, sub, ft.samples if ft is not None else None, eng))
@@ -544,7 +543,6 @@ def _sees(view, smp) -> np.ndarray:
 def _reengage(arch: Architecture, pair: _Pair, skip: np.ndarray | None = None) -> None:
     """Engage ``pair``'s flights still to engage with the variant ``arch`` (its values updated
     in place), except the targets in ``skip`` (the caller does not read them)."""
-    from .robustness import _take
 
     run = ScenarioRun(arch.scenario, architecture=arch)
     start = 0
@@ -556,7 +554,7 @@ def _reengage(arch: Architecture, pair: _Pair, skip: np.ndarray | None = None) -
         if not rows.size:
             continue
         FAST_STATS["reengaged"] += rows.size
-        e = run.engage(b.traj if rows.size == b.idx.size else _take(b.traj, rows), np.ones(rows.size, bool))
+        e = run.engage(b.traj if rows.size == b.idx.size else b.traj.subset(rows), np.ones(rows.size, bool))
         at = at[rows]
         pair.defended[at], pair.battle_space_s[at], pair.warning_time_s[at] = (e.defended, e.battle_space_s,
                                                                              e.warning_time_s)

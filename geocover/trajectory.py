@@ -30,6 +30,7 @@ Everything is vectorised over trajectories: arrays of launch points and targets 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass, field
@@ -429,6 +430,18 @@ class Trajectory:
     @property
     def size(self) -> int:
         return int(np.size(self.flight_time_s))
+
+    def subset(self, idx) -> Trajectory:
+        """Trajectories ``idx`` (an index array or boolean mask over the ``size`` flights): every
+        per-flight array and Kepler element taken at ``idx``; fields shared by every flight
+        (e.g. a scalar burn time) kept as they are."""
+        n = self.size
+
+        def pick(v):
+            return v[idx] if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == n else v
+
+        kw = {f.name: pick(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name != "_elements"}
+        return Trajectory(**kw, _elements={k: pick(v) for k, v in self._elements.items()})
 
     @property
     def ground_range_m(self) -> np.ndarray:
