@@ -15,7 +15,9 @@ How many threads (:func:`engine_threads`), first rule that applies:
    only compete for the same cores);
 3. the environment variable ``GEOCOVER_THREADS`` (a positive integer);
 4. the CPUs this process may use (``os.sched_getaffinity``; ``os.cpu_count`` where that
-   does not exist).
+   does not exist), at most :data:`DEFAULT_MAX_THREADS`: each block in flight holds ~0.2 GB
+   of temporaries, so a 64-core machine would otherwise hold ~13 GB (set the variable to go
+   beyond it).
 
 Thread safety (:func:`run_blocks`): the first block runs alone in the calling thread, which
 compiles or loads the numba kernels, starts numba's threading layer and builds what is
@@ -40,10 +42,13 @@ from typing import TypeVar
 
 from .errors import InputError
 
-__all__ = ["THREADS_ENV", "available_cpus", "engine_threads", "in_dask_worker", "run_blocks"]
+__all__ = ["DEFAULT_MAX_THREADS", "THREADS_ENV", "available_cpus", "engine_threads", "in_dask_worker", "run_blocks"]
 
 #: Environment variable that sets the engine's thread count (a positive integer).
 THREADS_ENV = "GEOCOVER_THREADS"
+#: The default thread count's ceiling (rule 4 of the module docstring): ~0.2 GB per block in
+#: flight keeps the default run under ~2 GB wherever it runs.
+DEFAULT_MAX_THREADS = 8
 
 T = TypeVar("T")
 
@@ -110,7 +115,7 @@ def engine_threads(threads: int | None = None) -> int:
     env = os.environ.get(THREADS_ENV, "")
     if env.strip():
         return _check_count(env, f"environment variable {THREADS_ENV}")
-    return available_cpus()
+    return min(available_cpus(), DEFAULT_MAX_THREADS)
 
 
 _warned_layer = False

@@ -153,3 +153,17 @@ def test_thread_count_rules(monkeypatch):
 
     fake.get_worker = no_worker
     assert _threads.engine_threads() == 3
+
+
+def test_default_thread_count_is_capped(monkeypatch):
+    """Rule 4: the CPUs this process may use, at most 8 (each block in flight holds ~0.2 GB;
+    the cap is the module's documented ceiling, typed here from its docstring), unless the
+    variable asks for more."""
+    monkeypatch.delenv("GEOCOVER_THREADS", raising=False)
+    monkeypatch.setattr(_threads, "available_cpus", lambda: 64)
+    assert _threads.engine_threads() == 8
+    monkeypatch.setattr(_threads, "available_cpus", lambda: 2)
+    assert _threads.engine_threads() == 2
+    monkeypatch.setattr(_threads, "available_cpus", lambda: 64)
+    monkeypatch.setenv("GEOCOVER_THREADS", "32")
+    assert _threads.engine_threads() == 32
