@@ -125,7 +125,7 @@ def test_short_range_depressed_interval_non_rotating_is_a_real_branch(launch, di
 
 def test_interval_ends_as_printed_are_feasible():
     """The infeasible-apogee message printed the interval rounded to nearest ('from 201.8 to
-    592.1 km' for a true 201.825-592.106 km), so --apogee 201.8km, a request at the printed
+    592.1 km' for a true 201.825-592.106 km, as the aim then solved it), so --apogee 201.8km, a request at the printed
     end, was refused with 'an apogee of 202 km'. The ends are now rounded inwards; a request
     at each printed end is flown, within the issue's 1 km."""
     import re
