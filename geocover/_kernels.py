@@ -1192,3 +1192,158 @@ else:  # pragma: no cover
     merge_positions = scatter_rows = new_times = window_need = opportunity = opportunity_any = None
     edge_flags = place_rows = starts = any_reach = None
 # --- end of the adaptive sampling bookkeeping section ---
+
+
+# ------------------------------------------------------------------ Trajectory.positions
+# Positions at given times (trajectory.Trajectory.positions): the boost profile before burnout,
+# Kepler's equation solved by Newton's method after it, one point at a time. Each point is
+# iterated until its own step is below 1e-13 rad, then left alone, so a point's position does
+# not depend on the other points computed with it. The helpers below are arithmetic, np.floor,
+# np.sqrt, np.minimum/np.maximum and comparisons only (sines, cosines and arctangents written
+# out: libm's and numpy's SIMD ones need not agree in the last bit), so that the same code runs on
+# float scalars (the numba kernel, point by point) and on arrays (the numpy path, POS_NUMPY) and
+# gives the same float64 results to the bit (IEEE +, -, *, /, sqrt; no contraction without
+# fastmath). Arctangents: _me_atan2 of the minimum-energy aim section.
+_POS_2_OVER_PI = 0.6366197723675814
+_POS_PIO2_HI = 1.57079632673412561417e+00  # pi/2 to 33 bits: k * _POS_PIO2_HI is exact for |k| < 2^20
+_POS_PIO2_LO = 6.07710050650619224932e-11  # pi/2 - _POS_PIO2_HI (fdlibm's pio2_1 and pio2_1t)
+_POS_DEG = 57.29577951308232  # 180 / pi
+_POS_RAD = 0.017453292519943295  # pi / 180
+_POS_TWO_PI = 6.283185307179586
+
+
+def _pos_sincos_py(x):
+    """sin and cos of x (rad, |x| < 1e6): x reduced by k pi/2 (Cody-Waite, two-part pi/2) to
+    |r| <= pi/4, the Taylor series of sin r and cos r to r^17 / r^18 (truncation < 1e-19), then
+    the quadrant k mod 4 picked by multiplying by 0, 1 or -1 (exact). ~1 ulp of libm."""
+    k = np.floor(x * _POS_2_OVER_PI + 0.5)
+    r = (x - k * _POS_PIO2_HI) - k * _POS_PIO2_LO
+    r2 = r * r
+    s = r + r * r2 * (-1.0 / 6 + r2 * (1.0 / 120 + r2 * (-1.0 / 5040 + r2 * (1.0 / 362880 + r2 * (
+        -1.0 / 39916800 + r2 * (1.0 / 6227020800 + r2 * (-1.0 / 1307674368000 + r2 * (1.0 / 355687428096000))))))))
+    c = 1.0 + r2 * (-0.5 + r2 * (1.0 / 24 + r2 * (-1.0 / 720 + r2 * (1.0 / 40320 + r2 * (-1.0 / 3628800 + r2 * (
+        1.0 / 479001600 + r2 * (-1.0 / 87178291200 + r2 * (1.0 / 20922789888000 + r2 * (-1.0 / 6402373705728000)))))))))
+    q = k - 4.0 * np.floor(k * 0.25)
+    a = 1.0 * (q == 0.0) - 1.0 * (q == 2.0)
+    b = 1.0 * (q == 1.0) - 1.0 * (q == 3.0)
+    return a * s + b * c, a * c - b * s
+
+
+def _pos_kepler_step_py(big_e, ecc, mean):
+    """Newton's step for Kepler's equation E - e sin E = M at E."""
+    s, c = _pos_sincos(big_e)
+    return (big_e - ecc * s - mean) / (1.0 - ecc * c)
+
+
+def _pos_free_py(big_e, dt, ecc, a, b, p0, p1, p2, q0, q1, q2, omega, r_e):
+    """Latitude (deg), longitude (deg) and height (m above the sphere of radius r_e) at eccentric
+    anomaly E, dt seconds after burnout: the perifocal position a (cos E - e), b sin E on the
+    axes P, Q (inertial, aligned with the Earth-fixed axes at burnout), turned back by the
+    Earth's rotation omega dt."""
+    s, c = _pos_sincos(big_e)
+    px = a * (c - ecc)
+    py = b * s
+    x = px * p0 + py * q0
+    y = px * p1 + py * q1
+    z = px * p2 + py * q2
+    sw, cw = _pos_sincos(-omega * dt)
+    xr = cw * x - sw * y
+    yr = sw * x + cw * y
+    rxy2 = xr * xr + yr * yr
+    rad = np.sqrt(rxy2 + z * z)
+    return (_me_atan2(z, np.sqrt(rxy2)) * _POS_DEG, _me_atan2(yr, xr) * _POS_DEG,
+            np.maximum(rad - r_e, 0.0))
+
+
+def _pos_launch_py(lat0_deg, az_deg):
+    """sin and cos of the launch latitude and of the launch azimuth (degrees in)."""
+    sl0, cl0 = _pos_sincos(lat0_deg * _POS_RAD)
+    saz, caz = _pos_sincos(az_deg * _POS_RAD)
+    return sl0, cl0, saz, caz
+
+
+def _pos_boost_py(tau, sl0, cl0, saz, caz, lon0_deg, boost_range, h_b, q, r_e):
+    """Boost latitude (deg), longitude (deg) and the cubic climb profile's height (m) at
+    tau = t / t_b: ground range s_b tau^3 along the launch great circle (see
+    ``trajectory._climb``; the caller takes h_b tau^q instead where q > 3)."""
+    tau3 = tau * tau * tau
+    sa, ca = _pos_sincos(boost_range * tau3 / r_e)
+    slat = np.minimum(np.maximum(sl0 * ca + cl0 * sa * caz, -1.0), 1.0)
+    lat = _me_atan2(slat, np.sqrt((1.0 - slat) * (1.0 + slat)))
+    lo = lon0_deg * _POS_RAD + _me_atan2(saz * sa * cl0, ca - sl0 * slat)
+    lo = lo - _POS_TWO_PI * (lo > np.pi) + _POS_TWO_PI * (lo < -np.pi)
+    return lat * _POS_DEG, lo * _POS_DEG, h_b * ((3.0 - q) * tau * tau + (q - 2.0) * tau3)
+
+
+if HAVE_NUMBA:  # pragma: no branch
+    _pos_sincos = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_sincos_py)
+    _pos_kepler_step = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_kepler_step_py)
+    _pos_free = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_free_py)
+    _pos_launch = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_launch_py)
+    _pos_boost = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_boost_py)
+else:  # pragma: no cover
+    _pos_sincos, _pos_kepler_step, _pos_free = _pos_sincos_py, _pos_kepler_step_py, _pos_free_py
+    _pos_launch, _pos_boost = _pos_launch_py, _pos_boost_py
+
+#: Newton's steps at most, and the step (rad) below which a point has converged.
+POS_KEPLER_ITERS = 30
+POS_KEPLER_TOL = 1e-13
+
+
+def _positions_py(t, tb, ecc, a, m0, mean_motion, e0, pvec, qvec, lat0_deg, lon0_deg, az_deg, boost_range,
+                  h_b, q, pw, omega, r_e, lat, lon, h):
+    """Positions at times t (n, m) (s from launch, already clipped to [0, flight time]) of n
+    trajectories into lat, lon (deg) and h (m): the boost profile where t < t_b (h_b tau^q from
+    ``pw``, computed by the caller, where q > 3), else the Kepler conic (elements of
+    ``trajectory._elements``), Kepler's equation solved point by point."""
+    n, m = t.shape
+    for i in range(n):
+        e = ecc[i]
+        b = a[i] * np.sqrt(1.0 - e * e)
+        for j in range(m):
+            tt = t[i, j]
+            if tt < tb[i]:
+                sl0, cl0, saz, caz = _pos_launch(lat0_deg[i], az_deg[i])
+                tau = tt / tb[i]
+                la, lo, hh = _pos_boost(tau, sl0, cl0, saz, caz, lon0_deg[i], boost_range[i], h_b[i], q[i], r_e)
+                lat[i, j], lon[i, j] = la, lo
+                h[i, j] = hh if q[i] <= 3.0 else h_b[i] * pw[i, j]
+                continue
+            dt = np.maximum(tt - tb[i], 0.0)
+            mean = m0[i] + mean_motion[i] * dt
+            big_e = mean
+            for _ in range(POS_KEPLER_ITERS):
+                step = _pos_kepler_step(big_e, e, mean)
+                big_e = big_e - step
+                if not np.abs(step) >= POS_KEPLER_TOL:
+                    break
+            big_e = np.maximum(big_e, e0[i]) if dt > 0.0 else e0[i]
+            lat[i, j], lon[i, j], h[i, j] = _pos_free(big_e, dt, e, a[i], b, pvec[i, 0], pvec[i, 1], pvec[i, 2],
+                                                      qvec[i, 0], qvec[i, 1], qvec[i, 2], omega, r_e)
+
+
+if HAVE_NUMBA:  # pragma: no branch
+    positions = numba.njit(cache=True, nogil=True, error_model="numpy")(_positions_py)
+else:  # pragma: no cover
+    positions = None
+
+
+def _pos_numpy_twins() -> dict:
+    """The ``_pos_*_py`` helpers as plain Python functions calling each other and the numpy
+    twin of ``_me_atan2`` (their own globals name the numba versions): what the numpy path of
+    ``Trajectory.positions`` runs on arrays."""
+    import types
+
+    env = dict(globals())
+    env["_me_atan2"] = ME_NUMPY["_me_atan2"]
+    twins = {}
+    for name in ("_pos_sincos", "_pos_kepler_step", "_pos_free", "_pos_launch", "_pos_boost"):
+        f = env[name + "_py"]
+        twins[name] = types.FunctionType(f.__code__, env, f.__name__, f.__defaults__, f.__closure__)
+    env.update(twins)
+    return twins
+
+
+#: Pure numpy versions of the positions helpers, by their kernel names (``_pos_sincos``, ...).
+POS_NUMPY = _pos_numpy_twins()
+# (end of the Trajectory.positions section)

@@ -611,23 +611,40 @@ class Trajectory:
                        self.body_rcs_m2, self.warhead_rcs_m2)
 
     def positions(self, t_s: ArrayLike) -> Samples:
-        """Positions at times ``t_s`` (s from launch), shape (n_traj, m) or broadcastable."""
+        """Positions at times ``t_s`` (s from launch), shape (n_traj, m) or broadcastable.
+
+        Before burnout the boost profile (see :func:`_climb`); after it the Kepler conic,
+        Kepler's equation solved by Newton's method point by point: each point is iterated
+        until its own step is below ``_kernels.POS_KEPLER_TOL`` (1e-13 rad), so its position
+        does not depend on the other points or flights in the call. The numba kernel
+        (``_kernels.positions``) and the numpy path run the same arithmetic (``_kernels``'s
+        "Trajectory.positions" section) and agree to the bit."""
+        from . import _kernels
+
         el = self._elements
-        tb = np.atleast_1d(self.burn_time_s)[:, None]
-        t = np.broadcast_to(as_float64(t_s), (tb.shape[0], np.shape(t_s)[-1] if np.ndim(t_s) else 1)).astype(float)
-        tof = np.atleast_1d(self.flight_time_s)[:, None]
-        t = np.clip(t, 0.0, tof)
-        boost = self._boost(np.minimum(t, tb))  # Earth-fixed boost profile
-        # free flight (inertial, aligned with Earth-fixed axes at burnout)
-        dt = np.maximum(t - tb, 0.0)
-        r_in = _kepler_positions(el, dt)
-        r_ef = _rot_z(r_in, -OMEGA_RAD_S * dt) if self.rotating else r_in
-        rad = _norm(r_ef)
-        lat_f, lon_f = _latlon(r_ef)
-        boosting = t < tb
-        lat = np.where(boosting, boost.lat_deg, lat_f)
-        lon = np.where(boosting, boost.lon_deg, lon_f)
-        h = np.where(boosting, boost.altitude_m, np.maximum(rad - R_EARTH_M, 0.0))
+        n = np.size(self.flight_time_s)
+        tb = np.broadcast_to(np.atleast_1d(self.burn_time_s), (n,)).astype(float)
+        t = np.broadcast_to(as_float64(t_s), (n, np.shape(t_s)[-1] if np.ndim(t_s) else 1)).astype(float)
+        np.clip(t, 0.0, np.atleast_1d(self.flight_time_s)[:, None], out=t)
+        boosting = t < tb[:, None]
+        q = np.broadcast_to(self._climb_q(), (n,))
+        high = boosting & (q > 3.0)[:, None]
+        pw = np.ones((1, 1))
+        if high.any():  # tau^q, the climb profile for q > 3 (a power: numpy's, for both paths)
+            pw = np.ones(t.shape)
+            ii, jj = np.nonzero(high)
+            pw[ii, jj] = (t[ii, jj] / tb[ii]) ** q[ii]
+        cols = [np.ascontiguousarray(np.broadcast_to(np.atleast_1d(v), (n,)), dtype=float) for v in (
+            self.launch_lat_deg, self.launch_lon_deg, self.azimuth_deg, self.boost_range_m,
+            self.burnout_altitude_m)]
+        els = [np.ascontiguousarray(el[k], dtype=float) for k in ("e", "a", "m0", "n", "e0", "pvec", "qvec")]
+        omega = OMEGA_RAD_S if self.rotating else 0.0
+        lat, lon, h = np.empty(t.shape), np.empty(t.shape), np.empty(t.shape)
+        if _kernels.use_numba():
+            _kernels.positions(t, tb, *els, *cols, np.ascontiguousarray(q, dtype=float), pw, omega, R_EARTH_M,
+                               lat, lon, h)
+        else:
+            _positions_np(t, tb, *els, *cols, q, pw, omega, boosting, lat, lon, h)
         return Samples(t, lat, lon, h, boosting, self.body_rcs_m2, self.warhead_rcs_m2)
 
 
@@ -687,25 +704,41 @@ def _elements(r0: np.ndarray, v0: np.ndarray) -> dict:
             "tof": tof, "dnu": np.where(ok, nu_i - nu0, np.nan), "apogee_r": np.where(ok, apo, np.nan)}
 
 
-def _kepler_positions(el: dict, dt: np.ndarray) -> np.ndarray:
-    """Inertial positions (n, m, 3) at times dt (n, m) after burnout."""
-    e = el["e"][:, None]
-    m = el["m0"][:, None] + el["n"][:, None] * dt
-    big_e = m.copy()
-    for _ in range(30):
-        f = big_e - e * np.sin(big_e) - m
-        step = f / (1.0 - e * np.cos(big_e))
-        big_e -= step
-        # NaN rows (unreachable flights) count as converged: no all-NaN warning on stderr
-        if not np.any(np.abs(step) >= 1e-13):
-            break
-    nu = 2.0 * np.arctan2(np.sqrt(1 + e) * np.sin(big_e / 2), np.sqrt(1 - e) * np.cos(big_e / 2))
-    nu = el["nu0"][:, None] + np.mod(nu - el["nu0"][:, None] + np.pi, 2 * np.pi) - np.pi
-    nu = np.where(dt > 0, np.maximum(nu, el["nu0"][:, None]), el["nu0"][:, None])
-    r = el["p"][:, None] / (1.0 + e * np.cos(nu))
-    d = nu - el["nu0"][:, None]
-    return r[..., None] * (np.cos(d)[..., None] * el["rhat"][:, None, :]
-                           + np.sin(d)[..., None] * el["qhat"][:, None, :])
+def _positions_np(t, tb, ecc, a, m0, mean_motion, e0, pvec, qvec, lat0_deg, lon0_deg, az_deg, boost_range, h_b,
+                  q, pw, omega, boosting, lat, lon, h) -> None:
+    """The numpy path of :meth:`Trajectory.positions`: ``_kernels._positions_py``'s arithmetic
+    on the arrays of the boosting points, then on those of the free-flight points (the numpy
+    twins of the kernel's helpers, ``_kernels.POS_NUMPY``); each point's Newton iteration stops
+    at its own convergence."""
+    from ._kernels import POS_KEPLER_ITERS, POS_KEPLER_TOL, POS_NUMPY
+
+    f = POS_NUMPY
+    bi, bj = np.nonzero(boosting)
+    if bi.size:  # the boost profile, only where t < t_b
+        sl0, cl0, saz, caz = f["_pos_launch"](lat0_deg[bi], az_deg[bi])
+        la, lo, hh = f["_pos_boost"](t[bi, bj] / tb[bi], sl0, cl0, saz, caz, lon0_deg[bi], boost_range[bi],
+                                     h_b[bi], q[bi], R_EARTH_M)
+        lat[bi, bj], lon[bi, bj] = la, lo
+        h[bi, bj] = np.where(q[bi] <= 3.0, hh, h_b[bi] * (pw[bi, bj] if pw.shape == t.shape else 1.0))
+    fi, fj = np.nonzero(~boosting)
+    if fi.size:
+        e = ecc[fi]
+        dt = np.maximum(t[fi, fj] - tb[fi], 0.0)
+        mean = m0[fi] + mean_motion[fi] * dt
+        big_e = mean.copy()
+        act = np.arange(fi.size)
+        for _ in range(POS_KEPLER_ITERS):
+            step = f["_pos_kepler_step"](big_e[act], e[act], mean[act])
+            big_e[act] = big_e[act] - step
+            act = act[np.abs(step) >= POS_KEPLER_TOL]  # the others have converged: frozen
+            if not act.size:
+                break
+        big_e = np.where(dt > 0.0, np.maximum(big_e, e0[fi]), e0[fi])
+        with np.errstate(invalid="ignore"):  # NaN where the flight escapes (e > 1), as in the kernel
+            b = a * np.sqrt(1.0 - ecc * ecc)
+        p, qv = pvec[fi], qvec[fi]
+        lat[fi, fj], lon[fi, fj], h[fi, fj] = f["_pos_free"](big_e, dt, e, a[fi], b[fi], p[:, 0], p[:, 1], p[:, 2],
+                                                             qv[:, 0], qv[:, 1], qv[:, 2], omega, R_EARTH_M)
 
 
 def fly(lat_deg: ArrayLike, lon_deg: ArrayLike, azimuth_deg: ArrayLike, speed_mps: ArrayLike,
