@@ -1235,6 +1235,26 @@ def _pos_kepler_step_py(big_e, ecc, mean):
     return (big_e - ecc * s - mean) / (1.0 - ecc * c)
 
 
+def _pos_kepler_start_py(e0, ei, m0, ecc):
+    """What the starting guess of Newton's method for Kepler's equation needs on a flight from
+    eccentric anomaly E0 (mean anomaly M0) to Ei: the mean-anomaly span h = Mi - M0 and the
+    slopes dE/dM = 1 / (1 - e cos E) at both ends, times h."""
+    s0, c0 = _pos_sincos(e0)
+    si, ci = _pos_sincos(ei)
+    h = (ei - ecc * si) - m0
+    return h, h / (1.0 - ecc * c0), h / (1.0 - ecc * ci)
+
+
+def _pos_hermite_py(mean, m0, e0, ei, h, d0, d1):
+    """The starting guess: E(M) on the flight as the cubic Hermite interpolant between (M0, E0)
+    and (Mi, Ei) with the slopes d0 / h, d1 / h there (2.8 Newton steps on average on the
+    benchmark's 4.3 million points instead of 4.8 from E = M)."""
+    x = (mean - m0) / h
+    x2 = x * x
+    x3 = x2 * x
+    return (2.0 * x3 - 3.0 * x2 + 1.0) * e0 + (x3 - 2.0 * x2 + x) * d0 + (3.0 * x2 - 2.0 * x3) * ei + (x3 - x2) * d1
+
+
 def _pos_free_py(big_e, dt, ecc, a, b, p0, p1, p2, q0, q1, q2, omega, r_e):
     """Latitude (deg), longitude (deg) and height (m above the sphere of radius r_e) at eccentric
     anomaly E, dt seconds after burnout: the perifocal position a (cos E - e), b sin E on the
@@ -1255,11 +1275,14 @@ def _pos_free_py(big_e, dt, ecc, a, b, p0, p1, p2, q0, q1, q2, omega, r_e):
             np.maximum(rad - r_e, 0.0))
 
 
-def _pos_launch_py(lat0_deg, az_deg):
-    """sin and cos of the launch latitude and of the launch azimuth (degrees in)."""
+def _pos_launch_py(lat0_deg, az_deg, v, fpa_deg, tb, h_b):
+    """sin and cos of the launch latitude and of the launch azimuth (degrees in), and the climb
+    slope q = v sin(gamma) t_b / h_b (``Trajectory._climb_q``; the caller takes 2 where it is
+    not finite and > 0 or h_b is not > 0)."""
     sl0, cl0 = _pos_sincos(lat0_deg * _POS_RAD)
     saz, caz = _pos_sincos(az_deg * _POS_RAD)
-    return sl0, cl0, saz, caz
+    sg, _ = _pos_sincos(fpa_deg * _POS_RAD)
+    return sl0, cl0, saz, caz, v * sg * tb / h_b
 
 
 def _pos_boost_py(tau, sl0, cl0, saz, caz, lon0_deg, boost_range, h_b, q, r_e):
@@ -1278,40 +1301,53 @@ def _pos_boost_py(tau, sl0, cl0, saz, caz, lon0_deg, boost_range, h_b, q, r_e):
 if HAVE_NUMBA:  # pragma: no branch
     _pos_sincos = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_sincos_py)
     _pos_kepler_step = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_kepler_step_py)
+    _pos_kepler_start = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_kepler_start_py)
+    _pos_hermite = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_hermite_py)
     _pos_free = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_free_py)
     _pos_launch = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_launch_py)
     _pos_boost = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_boost_py)
 else:  # pragma: no cover
     _pos_sincos, _pos_kepler_step, _pos_free = _pos_sincos_py, _pos_kepler_step_py, _pos_free_py
     _pos_launch, _pos_boost = _pos_launch_py, _pos_boost_py
+    _pos_kepler_start, _pos_hermite = _pos_kepler_start_py, _pos_hermite_py
 
 #: Newton's steps at most, and the step (rad) below which a point has converged.
 POS_KEPLER_ITERS = 30
 POS_KEPLER_TOL = 1e-13
 
 
-def _positions_py(t, tb, ecc, a, m0, mean_motion, e0, pvec, qvec, lat0_deg, lon0_deg, az_deg, boost_range,
-                  h_b, q, pw, omega, r_e, lat, lon, h):
+def _positions_py(t, tb, ecc, a, m0, mean_motion, e0, ei, pvec, qvec, lat0_deg, lon0_deg, az_deg, boost_range,
+                  h_b, v_b, fpa_deg, omega, r_e, q, lat, lon, h):
     """Positions at times t (n, m) (s from launch, already clipped to [0, flight time]) of n
-    trajectories into lat, lon (deg) and h (m): the boost profile where t < t_b (h_b tau^q from
-    ``pw``, computed by the caller, where q > 3), else the Kepler conic (elements of
-    ``trajectory._elements``), Kepler's equation solved point by point."""
+    trajectories into lat, lon (deg) and h (m), and each flight's climb slope into q (2 where no
+    point is boosting): the boost profile where t < t_b (the cubic climb; the caller replaces
+    the heights by h_b tau^q where q > 3: a power, numpy's), else the Kepler conic (elements of
+    ``trajectory._elements``), Kepler's equation solved point by point from the cubic Hermite
+    guess of ``_pos_hermite`` (E = M where the flight's mean-anomaly span is not > 0)."""
     n, m = t.shape
     for i in range(n):
         e = ecc[i]
         b = a[i] * np.sqrt(1.0 - e * e)
+        launch = start = False  # the row's launch trigonometry and Newton start, when first needed
+        sl0 = cl0 = saz = caz = span = d0 = d1 = 0.0
+        q[i] = 2.0
         for j in range(m):
             tt = t[i, j]
             if tt < tb[i]:
-                sl0, cl0, saz, caz = _pos_launch(lat0_deg[i], az_deg[i])
+                if not launch:
+                    sl0, cl0, saz, caz, qi = _pos_launch(lat0_deg[i], az_deg[i], v_b[i], fpa_deg[i], tb[i], h_b[i])
+                    q[i] = qi if h_b[i] > 0.0 and qi > 0.0 and qi < np.inf else 2.0
+                    launch = True
                 tau = tt / tb[i]
-                la, lo, hh = _pos_boost(tau, sl0, cl0, saz, caz, lon0_deg[i], boost_range[i], h_b[i], q[i], r_e)
-                lat[i, j], lon[i, j] = la, lo
-                h[i, j] = hh if q[i] <= 3.0 else h_b[i] * pw[i, j]
+                lat[i, j], lon[i, j], h[i, j] = _pos_boost(tau, sl0, cl0, saz, caz, lon0_deg[i], boost_range[i],
+                                                           h_b[i], q[i], r_e)
                 continue
             dt = np.maximum(tt - tb[i], 0.0)
             mean = m0[i] + mean_motion[i] * dt
-            big_e = mean
+            if not start:
+                span, d0, d1 = _pos_kepler_start(e0[i], ei[i], m0[i], e)
+                start = True
+            big_e = _pos_hermite(mean, m0[i], e0[i], ei[i], span, d0, d1) if span > 0.0 else mean
             for _ in range(POS_KEPLER_ITERS):
                 step = _pos_kepler_step(big_e, e, mean)
                 big_e = big_e - step
@@ -1337,7 +1373,8 @@ def _pos_numpy_twins() -> dict:
     env = dict(globals())
     env["_me_atan2"] = ME_NUMPY["_me_atan2"]
     twins = {}
-    for name in ("_pos_sincos", "_pos_kepler_step", "_pos_free", "_pos_launch", "_pos_boost"):
+    for name in ("_pos_sincos", "_pos_kepler_step", "_pos_kepler_start", "_pos_hermite", "_pos_free", "_pos_launch",
+                 "_pos_boost"):
         f = env[name + "_py"]
         twins[name] = types.FunctionType(f.__code__, env, f.__name__, f.__defaults__, f.__closure__)
     env.update(twins)

@@ -580,12 +580,15 @@ class Trajectory:
         for dst, src in zip(out, (s.t_s, s.lat_deg, s.lon_deg, s.altitude_m), strict=True):
             dst[...] = src.T
 
-    def _climb_q(self) -> np.ndarray:
+    def _climb_q(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Climb-profile exponent q = v sin(gamma) t_b / h_b of every trajectory (see
-        :func:`_climb`); 2 where there is no boost."""
+        :func:`_climb`), or of the trajectories ``rows`` (an index array); 2 where there is no
+        boost."""
         v, g, tb, hb = np.broadcast_arrays(*(np.atleast_1d(x) for x in (
-            self.burnout_speed_mps, np.radians(self.flight_path_angle_deg), self.burn_time_s,
-            self.burnout_altitude_m)))
+            self.burnout_speed_mps, self.flight_path_angle_deg, self.burn_time_s, self.burnout_altitude_m)))
+        if rows is not None:
+            v, g, tb, hb = v[rows], g[rows], tb[rows], hb[rows]
+        g = np.radians(g)
         with np.errstate(invalid="ignore", divide="ignore"):
             q = v * np.sin(g) * tb / hb
         return np.where((hb > 0) & (tb > 0) & np.isfinite(q) & (q > 0), q, 2.0)
@@ -627,24 +630,20 @@ class Trajectory:
         t = np.broadcast_to(as_float64(t_s), (n, np.shape(t_s)[-1] if np.ndim(t_s) else 1)).astype(float)
         np.clip(t, 0.0, np.atleast_1d(self.flight_time_s)[:, None], out=t)
         boosting = t < tb[:, None]
-        q = np.broadcast_to(self._climb_q(), (n,))
-        high = boosting & (q > 3.0)[:, None]
-        pw = np.ones((1, 1))
-        if high.any():  # tau^q, the climb profile for q > 3 (a power: numpy's, for both paths)
-            pw = np.ones(t.shape)
-            ii, jj = np.nonzero(high)
-            pw[ii, jj] = (t[ii, jj] / tb[ii]) ** q[ii]
         cols = [np.ascontiguousarray(np.broadcast_to(np.atleast_1d(v), (n,)), dtype=float) for v in (
             self.launch_lat_deg, self.launch_lon_deg, self.azimuth_deg, self.boost_range_m,
-            self.burnout_altitude_m)]
-        els = [np.ascontiguousarray(el[k], dtype=float) for k in ("e", "a", "m0", "n", "e0", "pvec", "qvec")]
+            self.burnout_altitude_m, self.burnout_speed_mps, self.flight_path_angle_deg)]
+        els = [np.ascontiguousarray(el[k], dtype=float) for k in ("e", "a", "m0", "n", "e0", "ei", "pvec", "qvec")]
         omega = OMEGA_RAD_S if self.rotating else 0.0
-        lat, lon, h = np.empty(t.shape), np.empty(t.shape), np.empty(t.shape)
+        q, lat, lon, h = np.empty(n), np.empty(t.shape), np.empty(t.shape), np.empty(t.shape)
         if _kernels.use_numba():
-            _kernels.positions(t, tb, *els, *cols, np.ascontiguousarray(q, dtype=float), pw, omega, R_EARTH_M,
-                               lat, lon, h)
+            _kernels.positions(t, tb, *els, *cols, omega, R_EARTH_M, q, lat, lon, h)
         else:
-            _positions_np(t, tb, *els, *cols, q, pw, omega, boosting, lat, lon, h)
+            _positions_np(t, tb, *els, *cols, omega, boosting, q, lat, lon, h)
+        high = boosting & (q > 3.0)[:, None]
+        if high.any():  # the climb h_b tau^q for q > 3 (a power: numpy's, for both paths)
+            ii, jj = np.nonzero(high)
+            h[ii, jj] = cols[4][ii] * (t[ii, jj] / tb[ii]) ** q[ii]
         return Samples(t, lat, lon, h, boosting, self.body_rcs_m2, self.warhead_rcs_m2)
 
 
@@ -704,8 +703,8 @@ def _elements(r0: np.ndarray, v0: np.ndarray) -> dict:
             "tof": tof, "dnu": np.where(ok, nu_i - nu0, np.nan), "apogee_r": np.where(ok, apo, np.nan)}
 
 
-def _positions_np(t, tb, ecc, a, m0, mean_motion, e0, pvec, qvec, lat0_deg, lon0_deg, az_deg, boost_range, h_b,
-                  q, pw, omega, boosting, lat, lon, h) -> None:
+def _positions_np(t, tb, ecc, a, m0, mean_motion, e0, ei, pvec, qvec, lat0_deg, lon0_deg, az_deg, boost_range, h_b,
+                  v_b, fpa_deg, omega, boosting, q, lat, lon, h) -> None:
     """The numpy path of :meth:`Trajectory.positions`: ``_kernels._positions_py``'s arithmetic
     on the arrays of the boosting points, then on those of the free-flight points (the numpy
     twins of the kernel's helpers, ``_kernels.POS_NUMPY``); each point's Newton iteration stops
@@ -713,19 +712,25 @@ def _positions_np(t, tb, ecc, a, m0, mean_motion, e0, pvec, qvec, lat0_deg, lon0
     from ._kernels import POS_KEPLER_ITERS, POS_KEPLER_TOL, POS_NUMPY
 
     f = POS_NUMPY
+    q[:] = 2.0
     bi, bj = np.nonzero(boosting)
     if bi.size:  # the boost profile, only where t < t_b
-        sl0, cl0, saz, caz = f["_pos_launch"](lat0_deg[bi], az_deg[bi])
-        la, lo, hh = f["_pos_boost"](t[bi, bj] / tb[bi], sl0, cl0, saz, caz, lon0_deg[bi], boost_range[bi],
-                                     h_b[bi], q[bi], R_EARTH_M)
-        lat[bi, bj], lon[bi, bj] = la, lo
-        h[bi, bj] = np.where(q[bi] <= 3.0, hh, h_b[bi] * (pw[bi, bj] if pw.shape == t.shape else 1.0))
+        rows = np.unique(bi)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            *_, qr = f["_pos_launch"](lat0_deg[rows], az_deg[rows], v_b[rows], fpa_deg[rows], tb[rows], h_b[rows])
+        q[rows] = np.where((h_b[rows] > 0.0) & (qr > 0.0) & (qr < np.inf), qr, 2.0)
+        sl0, cl0, saz, caz, _ = f["_pos_launch"](lat0_deg[bi], az_deg[bi], v_b[bi], fpa_deg[bi], tb[bi], h_b[bi])
+        lat[bi, bj], lon[bi, bj], h[bi, bj] = f["_pos_boost"](t[bi, bj] / tb[bi], sl0, cl0, saz, caz, lon0_deg[bi],
+                                                              boost_range[bi], h_b[bi], q[bi], R_EARTH_M)
     fi, fj = np.nonzero(~boosting)
     if fi.size:
         e = ecc[fi]
         dt = np.maximum(t[fi, fj] - tb[fi], 0.0)
         mean = m0[fi] + mean_motion[fi] * dt
-        big_e = mean.copy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            span, d0, d1 = f["_pos_kepler_start"](e0, ei, m0, ecc)
+            start = f["_pos_hermite"](mean, m0[fi], e0[fi], ei[fi], span[fi], d0[fi], d1[fi])
+        big_e = np.where(span[fi] > 0.0, start, mean)
         act = np.arange(fi.size)
         for _ in range(POS_KEPLER_ITERS):
             step = f["_pos_kepler_step"](big_e[act], e[act], mean[act])
