@@ -91,6 +91,28 @@ def test_odd_targets_same_whatever_the_threads_and_blocks(arch):
         _same_bytes(ref, arch.engage_points(*TABRIZ, ODD_LAT, ODD_LON, chunk=chunk, threads=threads))
 
 
+def test_cities_alone_equal_the_same_points_inside_threaded_blocks():
+    # what `geocover engage` and cities.csv compute (ScenarioRun.city_flights: the 20 catalog
+    # cities aimed and engaged together) against the same points scattered among 480 other
+    # targets in blocks of 100 on two threads: every field the same bytes (a flight's aim and
+    # refinement depend on that flight alone; epaa-phase2-2015 has no [networks], so the
+    # defender's warning is the engine's)
+    from geocover.engine import ScenarioRun
+
+    run = ScenarioRun(load_scenario("epaa-phase2-2015"))
+    cf = run.city_flights("tabriz")
+    lat = np.array([c.lat_deg for c in cf.cities])
+    lon = np.array([c.lon_deg for c in cf.cities])
+    rng = np.random.default_rng(5)
+    blat, blon = rng.uniform(35.0, 65.0, 500), rng.uniform(-5.0, 45.0, 500)
+    idx = rng.choice(500, lat.size, replace=False)
+    blat[idx], blon[idx] = lat, lon
+    blocks = run.arch.engage_points(*TABRIZ, blat, blon, chunk=100, threads=2)
+    assert 0 < cf.engagements.defended.sum() < lat.size  # defended and undefended cities
+    _same_bytes(cf.engagements, Engagements(**{f.name: np.asarray(getattr(blocks, f.name))[idx]
+                                               for f in dataclasses.fields(Engagements)}))
+
+
 def test_bad_latitude_in_a_pool_block_is_an_input_error(arch):
     # the fourth block (run on the pool, not the first block in the calling thread) holds a
     # latitude outside [-90, 90]: the aim's InputError comes back to the caller, no hang
