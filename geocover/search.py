@@ -487,11 +487,10 @@ def _fast_pair(token: str, prev: Architecture, arch: Architecture, prefix: tuple
     next round's samples are ``prev``'s, and so is the result: the same reachability,
     verdict, battle space, first detection and warning time.
 
-    Exact up to two things the engine itself already accepts: a flight's positions come
-    from a Kepler solve that stops when its whole batch has converged (:func:`geocover.
-    sampling._merge`; the flights re-engaged here are another batch than in a whole-block
-    run), and the battle space of a flight engaged with fewer flights than its block is the
-    same trapezoid sum over fewer padding columns (zero weight), so it may differ in its
+    Exact up to one thing the engine itself already accepts (a flight's positions do not
+    depend on the other flights computed with it: :meth:`geocover.trajectory.Trajectory.
+    positions`): the battle space of a flight engaged with fewer flights than its block is
+    the same trapezoid sum over fewer padding columns (zero weight), so it may differ in its
     last bits (:func:`geocover.robustness._engage`). The search reads the battle space only
     as finite and > 0 (``area``) and the verdicts and warning times per flight, which do not
     change (tests/test_search_fast.py compares scores and picks with the plain way).
