@@ -1021,15 +1021,17 @@ def _load_site(path, h_a: float, ns: float) -> CrplSite | None:
 
 def _store_site(path, site: CrplSite) -> None:
     """Write a site's tables to folder ``path`` through a temporary folder and a rename
-    (another process that got there first wins); remove temporary folders that killed runs
-    left (``<key>.<pid>.tmp`` whose process is gone)."""
+    (another process or thread that got there first wins); remove temporary folders that
+    killed runs left (``<key>.<thread>.<pid>.tmp`` whose process is gone). The thread's id is
+    in the name so that two threads of one process storing the same site (a Dask worker with
+    several threads) do not write into, or remove, each other's folder."""
     import json
     import os
     import shutil
 
     from ._paths import stale_cache_temporaries
 
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f"{path.name}.{threading.get_ident()}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in stale_cache_temporaries(path.parent, ".tmp"):
