@@ -83,7 +83,9 @@ def _check_count(value, where: str) -> int:
         n = int(text)
     except ValueError:
         n = 0
-    if isinstance(value, bool) or n < 1 or (not isinstance(value, int) and not text.isdigit()):
+    # ASCII digits only: int() also reads other scripts' digits ('\u0663' is 3), which a typo
+    # or a copied value should not turn into a thread count
+    if isinstance(value, bool) or n < 1 or (not isinstance(value, int) and not (text.isascii() and text.isdigit())):
         raise InputError(f"{where} = {value!r} is not a thread count; use a positive integer such as "
                          f"{available_cpus()} (the CPUs this process may use)")
     return n
@@ -110,12 +112,11 @@ def engine_threads(threads: int | None = None) -> int:
     """
     if threads is not None:
         return _check_count(threads, "threads")
-    if in_dask_worker():
-        return 1
     env = os.environ.get(THREADS_ENV, "")
-    if env.strip():
-        return _check_count(env, f"environment variable {THREADS_ENV}")
-    return min(available_cpus(), DEFAULT_MAX_THREADS)
+    n = _check_count(env, f"environment variable {THREADS_ENV}") if env.strip() else None
+    if in_dask_worker():  # checked after the variable, so a bad value is refused everywhere
+        return 1
+    return n if n is not None else min(available_cpus(), DEFAULT_MAX_THREADS)
 
 
 _warned_layer = False

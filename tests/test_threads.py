@@ -116,7 +116,7 @@ def test_a_failing_block_raises_in_the_caller():
         _threads.run_blocks(block, range(8), 2)
 
 
-@pytest.mark.parametrize("value", ["two", "0", "-1", "1.5", "+2", " "])
+@pytest.mark.parametrize("value", ["two", "0", "-1", "1.5", "+2", " ", "\u0663", "\u0968"])  # Arabic-Indic, Devanagari
 def test_bad_geocover_threads_is_a_clear_error(monkeypatch, value):
     monkeypatch.setenv("GEOCOVER_THREADS", value)
     if not value.strip():  # empty: unset, the default
@@ -167,3 +167,20 @@ def test_default_thread_count_is_capped(monkeypatch):
     monkeypatch.setattr(_threads, "available_cpus", lambda: 64)
     monkeypatch.setenv("GEOCOVER_THREADS", "32")
     assert _threads.engine_threads() == 32
+
+
+def test_bad_geocover_threads_refused_with_a_scheduler_too(tmp_path, monkeypatch):
+    """Hostile test (session 4): with --scheduler the engine runs in Dask workers (one thread
+    each, rule 2), and a bad GEOCOVER_THREADS used to be ignored silently; it is refused
+    before any work starts, as without a scheduler."""
+    r = CliRunner().invoke(cli, ["footprint", "epaa-phase2-2015", "--launch", "tabriz", "--resolution", "2",
+                                 "--scheduler", "local", "--workers", "1", "--out", str(tmp_path / "fp")],
+                           env={"GEOCOVER_THREADS": "abc"})
+    assert r.exit_code == 2, r.output
+    assert "GEOCOVER_THREADS" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "fp").exists()
+    # inside a worker the variable is still checked first
+    monkeypatch.setenv("GEOCOVER_THREADS", "abc")
+    monkeypatch.setitem(sys.modules, "distributed", types.SimpleNamespace(get_worker=lambda: object()))
+    with pytest.raises(InputError, match="GEOCOVER_THREADS"):
+        _threads.engine_threads()

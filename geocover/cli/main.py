@@ -136,6 +136,9 @@ def cli(verbose: int, quiet: bool) -> None:
     sea level unless a name says otherwise.
     """
     _configure_logging(verbose, quiet)
+    from .._threads import engine_threads
+
+    engine_threads()  # a bad GEOCOVER_THREADS stops every command here, whatever its scheduler
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
