@@ -5,7 +5,7 @@
   computed alone equals, to the bit, the same pair inside a shuffled batch, on both paths;
 * the numba kernel and the numpy path (``GEOCOVER_NO_NUMBA=1``) agree to the bit (they run the
   same float64 arithmetic: ``_kernels``'s "Trajectory.positions" section);
-* the written-out sine and cosine agree with libm's; free-flight positions agree with an
+* the written-out sine, cosine and arctangent agree with libm's; free-flight positions agree with an
   independent two-body integration (scipy's DOP853) from the burnout state.
 """
 
@@ -109,6 +109,19 @@ def test_written_out_sine_and_cosine_match_libm():
     # of values <= 1): within 4e-16 absolute for |x| <= 20
     assert np.max(np.abs(s - ref_s)) < 4e-16
     assert np.max(np.abs(c - ref_c)) < 4e-16
+
+
+def test_written_out_arctangent_matches_libm():
+    rng = np.random.default_rng(6)
+    ang = rng.uniform(-math.pi, math.pi, 40_000)
+    r = 10.0 ** rng.uniform(-3.0, 7.0, ang.size)
+    # every octant, the axes, the diagonals, tiny and huge radii
+    y = np.concatenate([r * np.sin(ang), [0.0, 1.0, -1.0, 1.0, 0.0, 1e-300, 3.0, 3.0, -3.0, 7e6]])
+    x = np.concatenate([r * np.cos(ang), [1.0, 0.0, 0.0, 1.0, -1.0, 1.0, 3.0, -3.0, -3.0, 1e-3]])
+    ref = np.array([math.atan2(b, a) for b, a in zip(y, x, strict=True)])
+    # libm's atan2 is within 1 ulp; the written-out one: a few roundings of values <= pi
+    # (the octant steps pi/2 - a, pi - a round at 2^-52 pi / 2): within 9e-16 rad
+    assert np.max(np.abs(_kernels.POS_NUMPY["_pos_atan2"](y, x) - ref)) < 9e-16
 
 
 def test_free_flight_matches_a_two_body_integration():
