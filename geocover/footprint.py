@@ -117,7 +117,19 @@ class Engagements:
 
     @staticmethod
     def concat(parts: list[Engagements]) -> Engagements:
+        """One :class:`Engagements` of ``parts`` in order (no parts: no flights)."""
+        if not parts:
+            return Engagements.empty()
         return Engagements(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                              for f in dataclasses.fields(Engagements)})
+
+    @staticmethod
+    def empty() -> Engagements:
+        """No flights: every field a length-0 array of its dtype (bool verdicts, float
+        times and positions, str ids)."""
+        text = {"interceptor", "radar", "limited_by"}
+        flags = {"reachable", "defended", "shoot_look_shoot", "boost_seen"}
+        return Engagements(**{f.name: np.zeros(0, str if f.name in text else bool if f.name in flags else float)
                               for f in dataclasses.fields(Engagements)})
 
 
@@ -432,6 +444,8 @@ class Architecture:
         from ._threads import engine_threads, run_blocks
 
         lat, lon = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
+        if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+            raise ValueError(f"chunk must be a positive integer, not {chunk!r}")
         n_threads = engine_threads(threads)
 
         def block(i: int) -> Engagements:

@@ -184,3 +184,18 @@ def test_bad_geocover_threads_refused_with_a_scheduler_too(tmp_path, monkeypatch
     monkeypatch.setitem(sys.modules, "distributed", types.SimpleNamespace(get_worker=lambda: object()))
     with pytest.raises(InputError, match="GEOCOVER_THREADS"):
         _threads.engine_threads()
+
+
+def test_no_targets_give_no_flights(arch):
+    """Hostile test (session 4): zero targets raised numpy's 'need at least one array to
+    concatenate'; now an empty result whose fields have the dtypes of a one-target run, and
+    a block size that is not a positive integer is a clear error."""
+    empty = arch.engage_points(38.08, 46.29, [], [], threads=2)
+    one = arch.engage_points(38.08, 46.29, [48.86], [2.35], threads=1)  # Tabriz -> Paris
+    assert len(empty) == 0
+    for f in dataclasses.fields(Engagements):
+        a, b = getattr(empty, f.name), getattr(one, f.name)
+        assert a.shape == (0,) and a.dtype.kind == b.dtype.kind, f.name
+    for bad in (0, -4, 2.5, True):
+        with pytest.raises(ValueError, match="chunk"):
+            arch.engage_points(38.08, 46.29, [48.86], [2.35], chunk=bad)
