@@ -1177,7 +1177,22 @@ def _any_reach_py(t, tracking, t_fly, t_launch, out):
                 break
 
 
+def _flight_major_py(a, out):
+    """``out[...] = a``: a (flights, samples) array stored sample-major (Fortran order, as
+    :meth:`geocover.trajectory.Trajectory.sample` returns it) copied into the flight-major
+    ``out``, in tiles of 32 flights (numpy's ``ascontiguousarray`` walks ``out`` row by row and
+    reads ``a`` a sample apart each step: 0.95 ms for a 4096 x 80 float64 block against
+    0.22 ms in tiles, best of 20, this VM). The same elements: a copy."""
+    n, m = a.shape
+    for i0 in range(0, n, 32):
+        i1 = min(i0 + 32, n)
+        for j in range(m):
+            for i in range(i0, i1):
+                out[i, j] = a[i, j]
+
+
 if HAVE_NUMBA:  # pragma: no branch
+    flight_major = numba.njit(cache=True, nogil=True)(_flight_major_py)
     merge_positions = numba.njit(cache=True, nogil=True)(_merge_positions_py)
     scatter_rows = numba.njit(cache=True, nogil=True)(_scatter_rows_py)
     new_times = numba.njit(cache=True, nogil=True)(_new_times_py)
@@ -1190,7 +1205,7 @@ if HAVE_NUMBA:  # pragma: no branch
     any_reach = numba.njit(cache=True, nogil=True)(_any_reach_py)
 else:  # pragma: no cover
     merge_positions = scatter_rows = new_times = window_need = opportunity = opportunity_any = None
-    edge_flags = place_rows = starts = any_reach = None
+    edge_flags = place_rows = starts = any_reach = flight_major = None
 # --- end of the adaptive sampling bookkeeping section ---
 
 

@@ -231,13 +231,23 @@ class Architecture:
         with ``refine`` (the default), add samples around the edges of tracks and intercept
         windows until the battle space no longer depends on the sample count
         (:func:`geocover.sampling.refine_tracks`)."""
+        def flight_major(a):
+            """``np.ascontiguousarray(a)``; a sample-major (Fortran-order) ``a`` copied in tiles
+            with numba (:func:`geocover._kernels.flight_major`: the same elements, ~4x faster)."""
+            if a.ndim != 2 or a.flags.c_contiguous or not a.flags.f_contiguous or not fast:
+                return np.ascontiguousarray(a)
+            out = np.empty(a.shape, a.dtype)
+            _kernels.flight_major(a, out)
+            return out
+
+        fast = _kernels.flight_major is not None and _kernels.use_numba()
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             sc = self.scenario
             s = traj.sample(sc.samples)
-            t, lat, lon, alt, boosting = (np.ascontiguousarray(a) for a in (s.t_s, s.lat_deg, s.lon_deg,
-                                                                             s.altitude_m, s.boosting))
             # flight-major copies of the (sample-major) samples: the row loops of the refinement
             # (geocover.sampling) and of the engagement read them row by row
+            t, lat, lon, alt, boosting = (flight_major(a) for a in (s.t_s, s.lat_deg, s.lon_deg,
+                                                                    s.altitude_m, s.boosting))
             s = Samples(t, lat, lon, alt, boosting, s.body_rcs_m2, s.warhead_rcs_m2)
             pts = PointSet(lat, lon)  # the samples' trigonometry, shared by every radar and battery
             vis = {rid: v.visible_fast(lat, lon, alt, s.rcs_m2, points=pts) for rid, v in self.views.items()}

@@ -27,7 +27,7 @@ needs_numba = pytest.mark.skipif(not _kernels.use_numba(), reason="numba not ins
 
 #: the kernels of the refinement's bookkeeping; None switches each caller to its numpy path
 OWN_KERNELS = ("merge_positions", "scatter_rows", "new_times", "window_need", "opportunity",
-               "opportunity_any", "edge_flags", "place_rows", "starts", "any_reach")
+               "opportunity_any", "edge_flags", "place_rows", "starts", "any_reach", "flight_major")
 
 
 def _stable_positions(t_old, t_new):
@@ -149,6 +149,22 @@ def test_new_times_kernel_equals_numpy():
     for g, r in zip(fast, ref, strict=True):
         assert g.dtype == r.dtype
         np.testing.assert_array_equal(g, r)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float64, bool])
+def test_flight_major_is_ascontiguousarray(dtype):
+    """The tiled copy of a sample-major (Fortran-order) array equals np.ascontiguousarray's
+    copy element for element, with flight counts that are not multiples of the 32-row tile."""
+    rng = np.random.default_rng(11)
+    for n, m in ((1, 1), (31, 5), (33, 80), (100, 3), (4096, 80)):
+        a = np.asfortranarray(rng.normal(size=(n, m)) > 0 if dtype is bool else rng.normal(size=(n, m)))
+        a[0, 0] = True if dtype is bool else np.nan
+        out = np.empty(a.shape, a.dtype)
+        _kernels.flight_major(a, out)
+        ref = np.ascontiguousarray(a)
+        assert out.dtype == ref.dtype
+        np.testing.assert_array_equal(out, ref)
 
 
 def _block():
