@@ -76,10 +76,8 @@ def _merge(arch, traj: Trajectory, g: np.ndarray, ft, keep, t_new: np.ndarray, v
     ``traj``: the block's trajectories, of which the rows of ``ft`` kept here are rows ``g``;
     ``tail``: the :class:`Samples` of the padding position of every flight of the block
     (:meth:`Trajectory.positions` at the last sample time, (n_block, 1)), so that only the
-    valid new points are flown and measured (positions are element-wise, except that the
-    Kepler solve of :meth:`Trajectory.positions` stops when its whole batch has converged;
-    the extra steps a smaller batch skips moved nothing on every grid compared,
-    benchmarks/README.md).
+    valid new points are flown and measured (positions are element-wise: a point's position
+    does not depend on the other points flown with it, :meth:`Trajectory.positions`).
 
     The merged order is that of a stable argsort of each row's old then new times
     (:func:`_merge_index`; ``ins``: where each new sample was made, :func:`_new_samples`)."""
