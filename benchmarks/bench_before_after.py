@@ -11,7 +11,8 @@ tracking". This script measures, for each tree given with ``--tree LABEL=PATH`` 
   (-5, 35, 45, 75), resolution_deg=0.1)``: 400 x 500 = 200,000 cells, 80 samples per
   trajectory, the tree's default refraction model; one warm-up call on a small box, then
   ``--repeat`` timed calls in the same process (best and worst wall time, the CPU time of the
-  best, the peak RSS of the process). Then one more call under ``cProfile``, whose cumulative
+  best, the peak RSS of the process). Then one more call under ``cProfile`` (on one thread,
+  ``GEOCOVER_THREADS=1``, where a tree has the threaded engine), whose cumulative
   CPU times (``time.process_time``, all threads) split the call into phases by function: aim (``aim_missile``), sampling
   (``Trajectory.sample`` and ``Trajectory.positions``, the refined samples), visibility
   (``RadarView.visible_fast``), flyout
@@ -132,10 +133,18 @@ def worker_footprint(args) -> dict:
         runs.append((wall, cpu))
         grid = fp.battle_space_s[LAUNCH]
     prof = cProfile.Profile(time.process_time)  # CPU seconds (all threads): steadier on a shared machine
+    # the profiled call on one thread (cProfile sees only the thread that enables it; trees
+    # without the threaded engine ignore the variable)
+    threads_env = os.environ.get("GEOCOVER_THREADS")
+    os.environ["GEOCOVER_THREADS"] = "1"
     t0 = time.process_time()
     prof.enable()
     footprint(arch, [LAUNCH], bbox_deg=BBOX, resolution_deg=RES)
     prof.disable()
+    if threads_env is None:
+        del os.environ["GEOCOVER_THREADS"]
+    else:
+        os.environ["GEOCOVER_THREADS"] = threads_env
     prof_wall = time.process_time() - t0  # CPU seconds of the profiled call
     phases = phases_from_profile(pstats.Stats(prof))
     np.save(args.save, grid)
@@ -237,7 +246,7 @@ def best(runs) -> tuple[float, float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tree", action="append", default=[], metavar="LABEL=PATH[,model=M][,nonumba]",
+    ap.add_argument("--tree", action="append", default=[], metavar="LABEL=PATH[,model=M][,nonumba][,threads=N]",
                     help="a source tree to measure (repeatable), e.g. before=/tmp/gc-before; options: the "
                          "refraction model of the footprint's Architecture, GEOCOVER_NO_NUMBA=1")
     ap.add_argument("--repeat", type=int, default=3)
@@ -266,6 +275,8 @@ def main() -> None:
                 tree_env[lab]["GEOCOVER_NO_NUMBA"] = "1"
             elif o.startswith("model="):
                 tree_env[lab]["BENCH_MODEL"] = o.split("=", 1)[1]
+            elif o.startswith("threads="):  # trees with the threaded engine (GEOCOVER_THREADS); others ignore it
+                tree_env[lab]["GEOCOVER_THREADS"] = o.split("=", 1)[1]
             else:
                 ap.error(f"unknown tree option {o!r}")
     if not trees:
