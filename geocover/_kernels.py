@@ -872,6 +872,133 @@ else:  # pragma: no cover
 #: <= ME_TOL_V_MPS and (the centre member) the time of flight by <= ME_TOL_T_S (5e-6 m of the
 #: Earth's turn), and the last Newton step on the inertial angle was <= ME_TOL_G_RAD.
 ME_TOL_AZ, ME_TOL_V_MPS, ME_TOL_T_S, ME_TOL_G_RAD = 1e-12, 1e-8, 1e-8, 1e-10
+#: Float64 resolution of a pass near the launch point: the pass takes the conic's speed from
+#: 1 - cos(psi), whose rounding (~1e-16 absolute) is a relative error of ~eps / (1 - cos psi)
+#: (4.7e-10 at 6 km): the speed, time and azimuth of a member cannot be resolved better than
+#: ~v eps / (1 - cos psi), t eps / (1 - cos psi), eps / (1 - cos psi) rad (measured: updates
+#: settle at 0.1-2.3 times these). The careful solve (:func:`_me_careful_py`) stops at 16 times
+#: them (or the absolute ME_TOL_* where larger; beyond ~150 km those are larger).
+ME_NOISE = 16.0 * 2.220446049250313e-16
+#: The careful solve: Newton-Picard passes on the three members at one angle before a step.
+ME_INNER_ITER = 30
+#: The careful solve halves an angle step after which the members do not settle, at most down
+#: to this fraction of it.
+ME_MIN_SHRINK = 1.0 / 1024.0
+
+
+def _me_careful_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang, cos_ang, saz, caz, tbf, hbf, vfull, kb,
+                   mu, r_e, omega, h, smax, max_iter, m, mi, mip, mim, ground_start):
+    """The minimum-energy member of one target by the careful iteration, for the targets the fast
+    one (:func:`_min_energy_aim_py`) leaves unconverged: near the launch point the family is flat
+    (d2v/dg2 ~ 3e3 m/s per rad^2 at 6 km against ~1e6 at 1,000 km) and a pass resolves the speed
+    only to ~v eps / (1 - cos psi) (``ME_NOISE``), so the fast iteration's angle steps, taken
+    from members not yet converged, can oscillate, and its absolute tolerances cannot be met.
+    Here each iteration takes the pass's Jacobian afresh at each of the three members (one
+    Jacobian for all three diverges where the family is this flat: 6 km west of Tabriz), converges the
+    three members (g, g +- h) at the current angle by Newton-Picard passes (at most
+    ``ME_INNER_ITER``) to the absolute tolerances ``ME_TOL_*`` or the float64 resolution,
+    whichever is larger, and only then steps the angle to the vertex of their parabola (a step
+    after which they do not settle is halved, from the last settled angle); it stops
+    when that step is below ``ME_TOL_G_RAD`` or the resolution of the vertex, h v eps' / curv
+    (eps' = ``ME_NOISE`` / (1 - cos psi), curv = v(g + h) - 2 v(g) + v(g - h) > 0). Returns the
+    centre member (sin and cos of the azimuth, speed, sine of the ground-relative angle, time)
+    and the iterations (-1: did not converge). ``m``, ``mi``, ``mip``, ``mim``: scratch (4, 4).
+    ``ground_start``: start from the inertial angle of the non-rotating minimum's ground-relative
+    state instead of that angle itself (the kernel tries both, in that order).
+    Arithmetic only, as the rest of the section: the numpy path runs the same function on
+    float64 scalars and agrees to the bit."""
+    sh, ch = _me_sincos_small(h)
+    rel = ME_NOISE / np.maximum(1.0 - cos_ang, 1e-14)
+    tol_a = np.maximum(ME_TOL_AZ, rel)
+    cg, sg, v, tb = _me_start(sin_ang, cos_ang, tbf, hbf, vfull, kb, mu, r_e, 3)
+    s0, c0, v0, q0, t0 = saz, caz, v, sg, tb
+    if ground_start:
+        # start from the member whose ground-relative state is the non-rotating minimum (not the
+        # one with that inertial angle: near the launch point the Earth's turn, omega r ~ 370 m/s
+        # at Tabriz, is larger than the burnout speed and the two differ by up to ~40 deg)
+        r1 = r_e + hbf
+        wx = v * cg * (saz * ex + caz * nx) - omega * r1 * uy
+        wy = v * cg * (saz * ey + caz * ny) + omega * r1 * ux
+        wz = v * cg * (saz * ez + caz * nz)
+        cg, sg = _me_unit2(np.sqrt(wx * wx + wy * wy + wz * wz), v * sg)
+    for _ in range(2):
+        s0, c0, v0, q0, t0 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s0, c0, v0, q0, t0,
+                                      tbf, hbf, vfull, kb, mu, r_e, omega)
+    sp, cp, vp, qp, tp = s0, c0, v0, q0, t0
+    sm, cm, vm, qm, tm = s0, c0, v0, q0, t0
+    done = -1
+    have, shrink = False, 1.0
+    saved = (s0, c0, v0, q0, t0, s0, c0, v0, q0, t0, s0, c0, v0, q0, t0, sg, cg, 0.0 * sg)
+    for it in range(max_iter):
+        a1, b1, v1, q1, t1 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s0, c0, v0, q0, t0,
+                                      tbf, hbf, vfull, kb, mu, r_e, omega)
+        cgp, sgp, cgm, sgm = cg * ch - sg * sh, sg * ch + cg * sh, cg * ch + sg * sh, sg * ch - cg * sh
+        a2, b2, v2, q2, t2 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cgp, sgp, sp, cp, vp, qp, tp,
+                                      tbf, hbf, vfull, kb, mu, r_e, omega)
+        a3, b3, v3, q3, t3 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cgm, sgm, sm, cm, vm, qm, tm,
+                                      tbf, hbf, vfull, kb, mu, r_e, omega)
+        _me_jacobian(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s0, c0, v0, q0, t0, a1, b1, v1, q1, t1,
+                     tbf, hbf, vfull, kb, mu, r_e, omega, m, mi)
+        _me_jacobian(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cgp, sgp, sp, cp, vp, qp, tp, a2, b2, v2, q2, t2,
+                     tbf, hbf, vfull, kb, mu, r_e, omega, m, mip)
+        _me_jacobian(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cgm, sgm, sm, cm, vm, qm, tm, a3, b3, v3, q3, t3,
+                     tbf, hbf, vfull, kb, mu, r_e, omega, m, mim)
+        settled = False
+        for k in range(ME_INNER_ITER):
+            if k > 0:
+                a1, b1, v1, q1, t1 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s0, c0, v0, q0,
+                                              t0, tbf, hbf, vfull, kb, mu, r_e, omega)
+                a2, b2, v2, q2, t2 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cgp, sgp, sp, cp, vp, qp,
+                                              tp, tbf, hbf, vfull, kb, mu, r_e, omega)
+                a3, b3, v3, q3, t3 = _me_pass(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cgm, sgm, sm, cm, vm, qm,
+                                              tm, tbf, hbf, vfull, kb, mu, r_e, omega)
+            s0, c0, v0, q0, t0, da0, dv0, dt0 = _me_newton(mi, s0, c0, v0, q0, t0, a1, b1, v1, q1, t1)
+            sp, cp, vp, qp, tp, dap, dvp, dtp = _me_newton(mip, sp, cp, vp, qp, tp, a2, b2, v2, q2, t2)
+            sm, cm, vm, qm, tm, dam, dvm, dtm = _me_newton(mim, sm, cm, vm, qm, tm, a3, b3, v3, q3, t3)
+            if not (np.isfinite(v0) and np.isfinite(vp) and np.isfinite(vm) and np.isfinite(t0) and np.isfinite(tp)
+                    and np.isfinite(tm) and np.isfinite(s0) and np.isfinite(c0)):
+                break
+            tol_v, tol_t = np.maximum(ME_TOL_V_MPS, v0 * rel), np.maximum(ME_TOL_T_S, t0 * rel)
+            if (np.abs(da0) <= tol_a and np.abs(dap) <= tol_a and np.abs(dam) <= tol_a and np.abs(dv0) <= tol_v
+                    and np.abs(dvp) <= tol_v and np.abs(dvm) <= tol_v and np.abs(dt0) <= tol_t
+                    and np.abs(dtp) <= tol_t and np.abs(dtm) <= tol_t):
+                settled = True
+                break
+        if settled:
+            curv = vp - 2.0 * v0 + vm
+            step = _me_step(v0, vp, vm, h, smax)
+            if curv > 0.0 and np.abs(step) <= np.maximum(ME_TOL_G_RAD, h * v0 * rel / curv):
+                done = it + 1  # the centre member, converged at this angle
+                break
+            saved = (s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm, sg, cg, step)
+            have, shrink = True, 1.0
+        else:  # the members did not settle after the step: half the step, from the last settled angle
+            shrink = 0.5 * shrink
+            if not have or shrink < ME_MIN_SHRINK:
+                break
+            s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm, sg, cg, step = saved
+            step = step * shrink
+        # move the three members by the step, their states along the family (as the fast iteration)
+        kk, k2 = step / (2.0 * h), 0.5 * step * step / (h * h)
+        dpa, dam_ = sp * c0 - cp * s0, s0 * cm - c0 * sm
+        da = (dpa + dam_) * kk + (dpa - dam_) * k2
+        dv = (vp - vm) * kk + (vp - 2.0 * v0 + vm) * k2
+        dq = (qp - qm) * kk + (qp - 2.0 * q0 + qm) * k2
+        dt = (tp - tm) * kk + (tp - 2.0 * t0 + tm) * k2
+        s0, c0 = _me_rotate(s0, c0, da)
+        sp, cp = _me_rotate(sp, cp, da)
+        sm, cm = _me_rotate(sm, cm, da)
+        v0, q0, t0 = v0 + dv, q0 + dq, t0 + dt
+        vp, qp, tp = vp + dv, qp + dq, tp + dt
+        vm, qm, tm = vm + dv, qm + dq, tm + dt
+        sg, cg = _me_rotate(sg, cg, step)
+    return s0, c0, v0, q0, t0, done
+
+
+if HAVE_NUMBA:  # pragma: no branch
+    _me_careful = numba.njit(cache=True, nogil=True, error_model="numpy")(_me_careful_py)
+else:  # pragma: no cover
+    _me_careful = _me_careful_py
 
 
 def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, vfull, mu, r_e, omega, h, smax,
@@ -883,6 +1010,7 @@ def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, v
     kb = 1.0 if (tbf > 0.0 and hbf > 0.0) else 0.0
     sh, ch = _me_sincos_small(h)
     m, mi = np.empty((4, 4)), np.empty((4, 4))
+    mip, mim = np.empty((4, 4)), np.empty((4, 4))  # the careful solve's
     for i in range(sin_ang.size):
         ux, uy, uz = u1[i, 0], u1[i, 1], u1[i, 2]
         ex, ey, ez = e1[i, 0], e1[i, 1], e1[i, 2]
@@ -946,6 +1074,14 @@ def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, v
                     break
             else:
                 done = -1
+        if done < 0:  # the careful solve (float64-limited or oscillating targets, near the launch point)
+            s0, c0, v0, q0, t0, done = _me_careful(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang[i],
+                                                   cos_ang[i], saz0[i], caz0[i], tbf, hbf, vfull, kb, mu, r_e, omega,
+                                                   h, smax, max_iter, m, mi, mip, mim, False)
+        if done < 0:  # from the ground-relative start
+            s0, c0, v0, q0, t0, done = _me_careful(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang[i],
+                                                   cos_ang[i], saz0[i], caz0[i], tbf, hbf, vfull, kb, mu, r_e, omega,
+                                                   h, smax, max_iter, m, mi, mip, mim, True)
         out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4], out[i, 5] = s0, c0, v0, q0, t0, done
 
 
@@ -962,7 +1098,7 @@ def _me_numpy_twins() -> dict:
     import types
 
     names = ("_me_sincos_small", "_me_atan2", "_me_pass", "_me_start", "_me_step", "_me_unit2", "_me_rotate",
-             "_me_inverse4", "_me_newton", "_me_jacobian")
+             "_me_inverse4", "_me_newton", "_me_jacobian", "_me_careful")
     env = dict(globals())
     twins = {}
     for name in names:

@@ -959,7 +959,9 @@ class _Family:
         """Rotating Earth: :func:`_min_energy_rotating` target by target, flown once; where it
         does not converge, land within ``ME_MISS_M`` of the target or give an angle within
         1-89 deg, the parabolic search of :func:`_rotating_min_energy` and Newton's method on
-        shot trajectories (:meth:`_newton`) instead."""
+        shot trajectories (:meth:`_newton`) instead, one target at a time (none of the catalog
+        classes' targets at 5.6-150 km from Tabriz needs it since the careful solve,
+        ``_kernels._me_careful_py``: tests/test_aim_fast.py)."""
         u1 = _unit(self.lat1, self.lon1)
         az, g, v, ok = _min_energy_rotating(u1, *_east_north(u1), self.ut, self.ang, np.radians(self.az0), self.spec)
         with np.errstate(invalid="ignore"):
@@ -968,15 +970,17 @@ class _Family:
                           np.where(ok, g, 45.0), self.spec, True, self.rcs)
             ok &= _miss_m(traj, self.ut) <= ME_MISS_M
         out = (az, g, v, traj)
-        bad = np.flatnonzero(~ok)
-        if bad.size:
-            sub = self._sub(bad)
+        # the fallback target by target (its parabolic steps and Newton iterations run on whole
+        # blocks, with block-wide stopping tests): a target alone gets the same flight as in a block
+        for b in np.flatnonzero(~ok):
+            one = np.array([b])
+            sub = self._sub(one)
             if g_me is None:
                 g_b, v_b = min_energy_state(sub.ang, self.spec.hb, self.spec.tb, self.spec.v_full)
             else:
-                g_b, v_b = np.asarray(g_me)[bad], np.asarray(v_me)[bad]
+                g_b, v_b = np.asarray(g_me)[one], np.asarray(v_me)[one]
             a_b, g_b, v_b = _rotating_min_energy(sub, sub.az0, g_b, v_b)
-            out = _merge(out, sub._newton(a_b, g_b, v_b, fixed_speed=False), bad)
+            out = _merge(out, sub._newton(a_b, g_b, v_b, fixed_speed=False), one)
         return out
 
     def _least_speed(self, g_me, v_me):
@@ -1358,7 +1362,8 @@ def _min_energy_rotating(u1, east1, north1, ut, ang, az0, spec: _Boost):
         # the Earth's turn during the free flight within the small-angle series' range
         ok = (it > 0) & np.isfinite(saz) & np.isfinite(caz) & np.isfinite(v) & np.isfinite(sgr) & (
             np.abs(OMEGA_RAD_S * t) < 0.75)
-    return np.degrees(np.arctan2(saz, caz)), np.degrees(np.arcsin(sgr)), v, ok
+        # (unconverged rows may hold NaN or |sin| > 1: their angle is NaN, and they are not ok)
+        return np.degrees(np.arctan2(saz, caz)), np.degrees(np.arcsin(sgr)), v, ok
 
 
 def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, vfull, mu, r_e, omega, h, smax,
@@ -1429,6 +1434,18 @@ def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, h
             z[idx] = w
         idx = idx[~((np.abs(nw[5]) <= tol_az) & (np.abs(nw[6]) <= tol_v) & (np.abs(nw[7]) <= tol_t))]
     done[idx] = -1.0
+    # the careful solve (``_kernels._me_careful_py``) target by target where this did not converge,
+    # on float64 scalars: the same operations as the kernel's
+    careful = f["_me_careful"]
+    for i in np.flatnonzero(done < 0):
+        sc = [np.empty((4, 4)) for _ in range(4)]
+        for ground_start in (False, True):  # as the kernel: the second start where the first fails
+            res = careful(*(z[i] for z in fr), sin_ang[i], cos_ang[i], saz0[i], caz0[i], tbf, hbf, vfull, kb, mu,
+                          r_e, omega, h, smax, max_iter, *sc, ground_start)
+            if res[5] > 0:
+                break
+        for z, w in zip((*st, done), res, strict=True):
+            z[i] = w
     return (*st, done)
 
 
