@@ -158,3 +158,178 @@ def test_no_neighbouring_member_needs_less_speed():
         # v(gamma) curves by ~0.3-2.5 m/s per deg^2 (measured: +-0.005 deg costs >= 6.6e-6 m/s,
         # +-0.05 deg >= 6.6e-4 m/s); 1e-9 m/s is the speed's rounding
         assert np.all(v > traj.burnout_speed_mps + 1e-9), dg
+
+
+# --- near the launch point (hostile report: the kernel gave up within ~140 km of the launch) ------
+
+# data/catalog/missiles.toml: every threat class of the default catalog
+CLASSES = ("shahab-3", "sejjil-2", "irbm", "icbm", "topol-m")
+NEAR_KM = np.array([5.6, 6.0, 8.0, 10.0, 15.0, 20.0, 30.0, 50.0, 80.0, 100.0, 120.0, 150.0])
+NEAR_AZ = np.arange(0.0, 360.0, 45.0)
+
+
+def _sphere_destination(lat_deg, lon_deg, az_deg, dist_m):
+    """Great-circle destination on the model sphere (R above): the standard spherical formula
+    (e.g. Williams, Aviation Formulary, "lat/lon given radial and distance")."""
+    p1, l1, a, d = np.radians(lat_deg), np.radians(lon_deg), np.radians(az_deg), np.asarray(dist_m) / R
+    p2 = np.arcsin(np.sin(p1) * np.cos(d) + np.cos(p1) * np.sin(d) * np.cos(a))
+    l2 = l1 + np.arctan2(np.sin(a) * np.sin(d) * np.cos(p1), np.cos(d) - np.sin(p1) * np.sin(p2))
+    return np.degrees(p2), np.degrees(l2)
+
+
+def _haversine_m(lat1, lon1, lat2, lon2):
+    """Great-circle distance on the model sphere (haversine formula)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    return 2 * R * np.arcsin(np.sqrt(a))
+
+
+def _near_targets():
+    d, az = np.meshgrid(NEAR_KM * 1e3, NEAR_AZ)
+    lat, lon = _sphere_destination(*TABRIZ, az.ravel(), d.ravel())
+    return lat, lon, d.ravel(), az.ravel()
+
+
+def _aim_recording_fallback(monkeypatch, missile, lat, lon):
+    """aim_missile, and the rows the rotating solve handed to the old parabolic fallback."""
+    from geocover import trajectory
+
+    rows = []
+    orig = trajectory._rotating_min_energy
+
+    def spy(sub, *args, **kw):
+        rows.extend(zip(sub.ut[:, 0], sub.ut[:, 1], sub.ut[:, 2], strict=True))
+        return orig(sub, *args, **kw)
+
+    monkeypatch.setattr(trajectory, "_rotating_min_energy", spy)
+    traj, ok = trajectory.aim_missile(missile, *TABRIZ, lat, lon)
+    ut = np.stack([np.cos(np.radians(lat)) * np.cos(np.radians(lon)), np.cos(np.radians(lat)) * np.sin(np.radians(lon)),
+                   np.sin(np.radians(lat))], axis=-1)
+    fell = np.array([any(np.allclose(u, r, atol=1e-12, rtol=0) for r in rows) for u in ut])
+    return traj, ok, fell
+
+
+# Known open defect (not fixed here): westward targets ~7-55 km from Tabriz. During a flight of
+# 40-110 s the Earth carries the target ~15-40 km east (omega R cos 38 deg ~ 366 m/s), back over
+# the launch point: the inertial range angle of the minimum-energy flight nearly vanishes and its
+# inertial flight-path angle (the label of the family the kernel solves on) approaches 90 deg,
+# where the pass has no usable fixed point. Those still fall back (target by target).
+def _westward_degenerate(d_m, az_deg):
+    return (az_deg == 270.0) & (d_m > 6.5e3) & (d_m < 60e3)
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_near_launch_targets_converge_and_land(name, monkeypatch):
+    import geocover as gc
+
+    m = gc.default_catalog().missile(name)
+    lat, lon, d, az = _near_targets()
+    with __import__("warnings").catch_warnings():
+        __import__("warnings").simplefilter("error")  # no RuntimeWarning escapes (was: arcsin)
+        traj, ok, fell = _aim_recording_fallback(monkeypatch, m, lat, lon)
+    assert ok.all()
+    known = _westward_degenerate(d, az)
+    # every target outside the known westward band is solved by the kernel (no fallback); before
+    # the careful solve about half of those under 50 km and ~10% at 50-100 km fell back
+    assert not fell[~known].any(), list(zip(d[fell & ~known], az[fell & ~known], strict=True))
+    miss = _haversine_m(traj.impact_lat_deg, traj.impact_lon_deg, lat, lon)
+    # a converged flight lands within ME_MISS_M = 1 mm (float64 positions on a 6,371 km sphere
+    # resolve ~1e-6 m); the haversine on these short arcs is exact to ~1e-9 m
+    assert (miss[~fell] <= 1e-3).all(), miss[~fell].max()
+    # the fallback's Newton iteration stops within aim's tol_m = 1 m
+    assert (miss[fell] <= 1.0).all()
+
+
+@pytest.mark.parametrize("name", ["shahab-3", "icbm"])
+def test_near_launch_no_fixed_angle_flight_is_cheaper(name):
+    """The minimum-energy flight against the fixed-angle aim (an independent solve: Newton on
+    azimuth and speed for a given ground-relative flight-path angle) at its angle +-0.05 deg
+    (+-1 deg at 6 km): none needs less speed."""
+    import geocover as gc
+    from geocover.trajectory import aim_missile
+
+    m = gc.default_catalog().missile(name)
+    lat, lon, d, az = _near_targets()
+    pick = np.isin(d, [6e3, 50e3]) & ~_westward_degenerate(d, az)
+    traj, ok = aim_missile(m, *TABRIZ, lat[pick], lon[pick])
+    assert ok.all()
+    for j, (la, lo) in enumerate(zip(lat[pick], lon[pick], strict=True)):
+        g, v = traj.flight_path_angle_deg[j], traj.burnout_speed_mps[j]
+        steps = (-1.0, -0.05, 0.05, 1.0) if d[pick][j] == 6e3 and az[pick][j] in (0.0, 90.0, 270.0) else (-0.05, 0.05)
+        for dg in steps:
+            mode = "lofted" if dg > 0 else "depressed"
+            t2, ok2 = aim_missile(m, *TABRIZ, [la], [lo], mode=mode, fpa_deg=float(g + dg), tol_m=1e-4, errors="mask")
+            assert ok2[0], (d[pick][j], az[pick][j], dg)
+            # the fixed-angle flight lands within 1e-4 m: its speed is exact to <= 1e-4 m times
+            # dv/dx (<= 0.04 (m/s)/m at 6 km: v ~ 230 m/s over 6 km), 4e-6 m/s; the excess at
+            # 0.05 deg is ~1.5e-4 m/s at 6 km (measured), more further out
+            assert t2.burnout_speed_mps[0] >= v - 1e-5, (d[pick][j], az[pick][j], dg, t2.burnout_speed_mps[0] - v)
+
+
+@pytest.mark.xfail(strict=True, reason="known open defect: westward targets 7-55 km from Tabriz fall back "
+                   "(degenerate inertial label, see _westward_degenerate); the fallback is not the minimum")
+def test_westward_near_launch_fallback_is_minimal():
+    import geocover as gc
+    from geocover.trajectory import aim_missile
+
+    m = gc.default_catalog().missile("shahab-3")
+    from geocover.geodesy import destination
+
+    for dist_m in (8_000.0, 8_813.33335058519, 10_000.0, 12_000.0, 20_000.0):
+        la, lo = destination(*TABRIZ, 270.0, dist_m)  # (the targets of the measurement below)
+        traj, _ = aim_missile(m, *TABRIZ, [la], [lo])
+        for dg in (1.0, 4.0):
+            t2, ok2 = aim_missile(m, *TABRIZ, [la], [lo], mode="lofted", tol_m=1e-4, errors="mask",
+                                  fpa_deg=float(traj.flight_path_angle_deg[0] + dg))
+            # measured (8.8 km, geodesy.destination's target): 4 deg above needs 1.41 m/s less
+            assert t2.burnout_speed_mps[0] >= traj.burnout_speed_mps[0] - 1e-5, (dist_m, dg)
+
+
+@pytest.mark.parametrize("numba", [True, False], ids=["numba", "numpy"])
+def test_near_launch_target_alone_equals_in_a_pair(numba, monkeypatch):
+    """Hostile report: 6 km north of Tabriz alone 223.589236995281 m/s, with a second target 6 km
+    west 223.589239582137 (the fallback ran on the block). Same bits alone and in any block."""
+    import geocover as gc
+    from geocover.trajectory import aim_missile
+
+    if numba and not _kernels.HAVE_NUMBA:
+        pytest.skip("numba not installed")
+    monkeypatch.setenv("GEOCOVER_NO_NUMBA", "0" if numba else "1")
+    m = gc.default_catalog().missile("shahab-3")
+    t = _sphere_destination(*TABRIZ, 0.0, 6000.0)
+    o = _sphere_destination(*TABRIZ, 270.0, 6000.0)
+    w = _sphere_destination(*TABRIZ, 270.0, 12_000.0)  # a fallback target (known westward band)
+    a, _ = aim_missile(m, *TABRIZ, [t[0]], [t[1]])
+    b, _ = aim_missile(m, *TABRIZ, [t[0], o[0], w[0]], [t[1], o[1], w[1]])
+    c, _ = aim_missile(m, *TABRIZ, [w[0], t[0]], [w[1], t[1]])
+    e, _ = aim_missile(m, *TABRIZ, [w[0]], [w[1]])
+    for name in ("burnout_speed_mps", "flight_path_angle_deg", "azimuth_deg", "flight_time_s", "impact_lat_deg",
+                 "impact_lon_deg"):
+        assert getattr(a, name)[0] == getattr(b, name)[0] == getattr(c, name)[1], name
+        assert getattr(e, name)[0] == getattr(b, name)[2] == getattr(c, name)[0], name
+
+
+def test_trajectory_cli_lofted_not_cheaper_than_minimum_energy():
+    """Hostile reproduction: 6 km west of Tabriz (icbm) the minimum-energy flight was 234.860 m/s
+    at 35.31 deg and a lofted 43 deg one 231.088 m/s. Now the minimum is the cheaper one and a
+    lofted flight above its angle needs more."""
+    import json
+
+    from click.testing import CliRunner
+
+    from geocover.cli.main import cli
+
+    def run(*extra):
+        r = CliRunner().invoke(cli, ["trajectory", "--from", "tabriz", "--to", "38.0800,46.2236", "--missile", "icbm",
+                                     *extra, "--json"], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        out = json.loads(r.output)
+        return out if isinstance(out, dict) else out[0]
+
+    me = run()
+    assert me["burnout_speed_mps"] < 231.1  # hostile: the lofted 43 deg flight needed 231.088 m/s
+    for angle in (me["flight_path_angle_deg"] + 0.05, 43.5, 45.0):
+        lo = run("--mode", "lofted", "--angle", f"{angle:.6f}")
+        # the CLI's lofted aim lands within 1 m: its speed is exact to ~0.04 m/s at 6 km
+        # (dv/dx <= 0.04 (m/s)/m: v ~ 230 m/s over 6 km)
+        assert lo["burnout_speed_mps"] >= me["burnout_speed_mps"] - 0.04, (angle, lo["burnout_speed_mps"])
