@@ -1337,6 +1337,15 @@ def _min_energy_rotating(u1, east1, north1, ut, ang, az0, spec: _Boost):
     angle within ~(d3v/dg3) h^2 / (6 d2v/dg2) (< 1e-8 rad) of the exact minimum, the same for
     every start.
 
+    Near the launch point (within ~140 km of Tabriz) those absolute tolerances are below what
+    float64 resolves (a pass's speed carries a relative rounding of ~eps / (1 - cos psi)) and
+    the family is flat enough for the angle steps to oscillate; where the iteration above does
+    not converge, :func:`geocover._kernels._me_careful_py` solves the target again (members
+    settled with fresh Jacobians before each angle step, halved steps, stopping at the float64
+    resolution), from the non-rotating angle and then from its ground-relative state. Westward
+    targets ~7-55 km from Tabriz remain unsolved (the Earth carries the target back over the
+    launch point: the inertial angle labelling the family nears 90 deg) and fall back.
+
     Every target's iteration depends on that target alone (its own stopping test), so a
     target aimed alone gets the same flight as inside any block. numba kernel
     (:func:`geocover._kernels.min_energy_aim`) or the same iteration in numpy
