@@ -333,3 +333,22 @@ def test_trajectory_cli_lofted_not_cheaper_than_minimum_energy():
         # the CLI's lofted aim lands within 1 m: its speed is exact to ~0.04 m/s at 6 km
         # (dv/dx <= 0.04 (m/s)/m: v ~ 230 m/s over 6 km)
         assert lo["burnout_speed_mps"] >= me["burnout_speed_mps"] - 0.04, (angle, lo["burnout_speed_mps"])
+
+
+@pytest.mark.skipif(not _kernels.HAVE_NUMBA, reason="numba not installed")
+def test_near_launch_numba_and_numpy_agree(monkeypatch):
+    """The careful solve (and the fallback) on the near-launch targets: the kernel and the numpy
+    path (the same function on float64 scalars) give the same flights to the bit."""
+    import geocover as gc
+    from geocover.trajectory import aim_missile
+
+    m = gc.default_catalog().missile("icbm")
+    lat, lon, _, _ = _near_targets()
+    monkeypatch.setenv("GEOCOVER_NO_NUMBA", "0")
+    a, ok_a = aim_missile(m, *TABRIZ, lat, lon)
+    monkeypatch.setenv("GEOCOVER_NO_NUMBA", "1")
+    b, ok_b = aim_missile(m, *TABRIZ, lat, lon)
+    assert ok_a.all() and ok_b.all()
+    for name in ("azimuth_deg", "burnout_speed_mps", "flight_path_angle_deg", "flight_time_s", "impact_lat_deg",
+                 "impact_lon_deg", "apogee_m"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
