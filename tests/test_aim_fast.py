@@ -16,16 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
+from reference_flight import R, impact, unit_vector
 
 from geocover import _kernels
 from geocover.trajectory import aim
 
 # Constants typed here, not imported from the code under test:
-MU = 398_600.4418e9  # m^3/s^2, Earth's gravitational parameter (WGS84 / IERS; PHYSICS.md)
-OMEGA = 7.2921159e-5  # rad/s, Earth's rotation rate (PHYSICS.md)
-R = 6_371_000.0  # m, the model's spherical Earth (PHYSICS.md)
-Z = np.array([0.0, 0.0, 1.0])
 # irbm (data/catalog/missiles.toml): full burn time (s), full burnout altitude (m), and the full
 # burnout speed (m/s) geocover derives from its nominal range (tests/test_min_energy_rotating.py)
 IRBM = dict(burn_time_s=150.0, burnout_altitude_m=180_000.0, full_speed_mps=5_801.0297)
@@ -81,44 +77,11 @@ def test_target_alone_equals_inside_a_block(numba, monkeypatch):
             assert getattr(alone, name)[0] == getattr(block, name)[i] == getattr(shuffled, name)[j], name
 
 
-def _vec(lat_deg, lon_deg):
-    la, lo = np.radians(lat_deg), np.radians(lon_deg)
-    return np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-
-def _hit_ground(t, y):
-    return np.linalg.norm(y[:3]) - R
-
-
-_hit_ground.terminal, _hit_ground.direction = True, -1
-
-
 def _impact(launch, az_deg, v, g_deg):
-    """Earth-fixed unit vector of the impact of the ground-relative burnout state (speed v m/s,
-    flight-path angle g, launch azimuth az): the documented boost (README "Trajectories": a great
-    circle along the launch azimuth to ground range s_b = v cos(g) t_b R / (3 (R + h_b)), burn
-    t_b f and altitude h_b f^2 with f = v / v_full), then DOP853 on the two-body equations
-    (inertial velocity = ground-relative + omega x r), the impact turned back by omega t."""
-    f = min(v / IRBM["full_speed_mps"], 1.0)
-    tb, hb = IRBM["burn_time_s"] * f, IRBM["burnout_altitude_m"] * f * f
-    g = np.radians(g_deg)
-    sb = v * np.cos(g) * tb * R / (3.0 * (R + hb))
-    u0 = _vec(*launch)
-    e = np.cross(Z, u0)
-    e /= np.linalg.norm(e)
-    n = np.cross(u0, e)
-    d0 = np.sin(np.radians(az_deg)) * e + np.cos(np.radians(az_deg)) * n
-    ub = np.cos(sb / R) * u0 + np.sin(sb / R) * d0
-    d = np.cos(sb / R) * d0 - np.sin(sb / R) * u0
-    rb = (R + hb) * ub
-    v_in = v * (np.cos(g) * d + np.sin(g) * ub) + OMEGA * np.cross(Z, rb)
-    sol = solve_ivp(lambda t, y: np.concatenate([y[3:], -MU * y[:3] / np.linalg.norm(y[:3]) ** 3]),
-                    (0.0, 2e4), np.concatenate([rb, v_in]), events=_hit_ground, method="DOP853", rtol=1e-12,
-                    atol=1e-5)
-    t_c, r = sol.t_events[0][0], sol.y_events[0][0][:3]
-    c, s = np.cos(-OMEGA * t_c), np.sin(-OMEGA * t_c)
-    r = np.array([c * r[0] - s * r[1], s * r[0] + c * r[1], r[2]])
-    return r / np.linalg.norm(r), tb + t_c
+    """Impact (unit vector) and flight time of the IRBM's ground-relative burnout state
+    (tests/reference_flight.py: the documented boost, then DOP853 two-body)."""
+    return impact(launch, az_deg, v, g_deg, (IRBM["burn_time_s"], IRBM["burnout_altitude_m"],
+                                             IRBM["full_speed_mps"]), t_max_s=2e4)
 
 
 def test_returned_flights_land_on_their_targets():
@@ -127,7 +90,7 @@ def test_returned_flights_land_on_their_targets():
     assert ok.all()
     for i in range(lat.size):
         u, t_flight = _impact(TABRIZ, traj.azimuth_deg[i], traj.burnout_speed_mps[i], traj.flight_path_angle_deg[i])
-        miss_m = np.linalg.norm(u - _vec(lat[i], lon[i])) * R
+        miss_m = np.linalg.norm(u - unit_vector(lat[i], lon[i])) * R
         # 0.01 m admits the integration's error (rtol 1e-12 over ~1,000-1,800 s of flight;
         # measured misses 1e-5 to 4.4e-4 m); the solver lands within ~1e-8 m of its conic's target
         # (before this solver: within the 1 m Newton tolerance)

@@ -26,7 +26,7 @@ import threading
 
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
+from reference_flight import R, impact, unit_vector
 
 from geocover import _kernels, _threads, refraction
 from geocover.errors import InputError
@@ -34,11 +34,7 @@ from geocover.footprint import Architecture, Engagements
 from geocover.scenario import load_scenario
 from geocover.trajectory import aim_missile
 
-# Constants typed here, not imported from the code under test:
-MU = 398_600.4418e9  # m^3/s^2, Earth's gravitational parameter (WGS84 / IERS; PHYSICS.md)
-OMEGA = 7.2921159e-5  # rad/s, Earth's rotation rate (PHYSICS.md)
-R = 6_371_000.0  # m, the model's spherical Earth for the dynamics (PHYSICS.md)
-Z = np.array([0.0, 0.0, 1.0])
+# Constants typed here (and in tests/reference_flight.py), not imported from the code under test:
 TABRIZ = (38.08, 46.292)  # data/catalog/launch_sites.geojson
 # (burn time s, full burnout altitude m, full burnout speed m/s) of each catalog class
 # (data/catalog/missiles.toml; the speed is the non-rotating minimum-energy speed to the
@@ -194,48 +190,12 @@ def test_aim_numba_equals_numpy_on_odd_targets(monkeypatch, mid):
             assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), (mid, launch, name)
 
 
-def _vec(lat_deg, lon_deg):
-    la, lo = np.radians(lat_deg), np.radians(lon_deg)
-    return np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-
-def _hit_ground(t, y):
-    return np.linalg.norm(y[:3]) - R
-
-
-_hit_ground.terminal, _hit_ground.direction = True, -1
-
-
 def _impact(launch, az_deg, v, g_deg, cls):
-    """Impact (unit vector, Earth-fixed) and flight time of a ground-relative burnout state: the
-    documented boost (README "Trajectories": great circle along the azimuth to s_b = v cos(g) t_b R
-    / (3 (R + h_b)), burn t_b f and altitude h_b f^2, f = v / v_full), then DOP853 on the
-    two-body equations (inertial velocity = ground-relative + omega x r), turned back by omega t."""
-    tb_full, hb_full, v_full = cls
-    f = min(v / v_full, 1.0)
-    tb, hb = tb_full * f, hb_full * f * f
-    g = np.radians(g_deg)
-    sb = v * np.cos(g) * tb * R / (3.0 * (R + hb))
-    u0 = _vec(*launch)
-    e = np.cross(Z, u0)
-    e /= np.linalg.norm(e)
-    n = np.cross(u0, e)
-    d0 = np.sin(np.radians(az_deg)) * e + np.cos(np.radians(az_deg)) * n
-    ub = np.cos(sb / R) * u0 + np.sin(sb / R) * d0
-    d = np.cos(sb / R) * d0 - np.sin(sb / R) * u0
-    rb = (R + hb) * ub
-    v_in = v * (np.cos(g) * d + np.sin(g) * ub) + OMEGA * np.cross(Z, rb)
-    sol = solve_ivp(lambda t, y: np.concatenate([y[3:], -MU * y[:3] / np.linalg.norm(y[:3]) ** 3]),
-                    (0.0, 3e4), np.concatenate([rb, v_in]), events=_hit_ground, method="DOP853", rtol=1e-12,
-                    atol=1e-5)
-    t_c, r = sol.t_events[0][0], sol.y_events[0][0][:3]
-    c, s = np.cos(-OMEGA * t_c), np.sin(-OMEGA * t_c)
-    r = np.array([c * r[0] - s * r[1], s * r[0] + c * r[1], r[2]])
-    return r / np.linalg.norm(r), tb + t_c
+    """Impact (unit vector, Earth-fixed) and flight time of a ground-relative burnout state
+    (tests/reference_flight.py: the documented boost, then DOP853 two-body)."""
+    return impact(launch, az_deg, v, g_deg, cls)
 
 
-# (class, launch, azimuth deg, ground distance m): over the north pole, across the antimeridian
-# westward and eastward, from Antarctica, and 98 % of the IRBM's range east of Tabriz
 FAR = [("icbm", "polar", 180.0, 3.0e6), ("irbm", "antimeridian", 270.0, 2.0e6), ("topol-m", "antimeridian", 90.0,
        5.0e6), ("sejjil-2", "south", 0.0, 1.0e6), ("irbm", "tabriz", 90.0, 0.98 * 5.5e6)]
 
@@ -254,7 +214,7 @@ def test_far_odd_targets_land_and_are_the_least_speed(mid, where, az, dist_m):
                           CLASSES[mid])
     # 0.01 m admits DOP853's error at rtol 1e-12 over 10-40 min of flight (measured misses
     # 1e-5 to 4e-4 m on these targets; the kernel's conic lands within ~1e-8 m)
-    assert np.linalg.norm(u - _vec(lat[0], lon[0])) * R < 0.01
+    assert np.linalg.norm(u - unit_vector(lat[0], lon[0])) * R < 0.01
     assert t_flight == pytest.approx(traj.flight_time_s[0], abs=1e-4)  # measured within 1e-6 s
     # the members at +-0.005 and +-0.05 deg of flight-path angle (azimuth and speed solved by
     # Newton's method on shot trajectories to 1e-7 m) need more speed: v(gamma) curves by

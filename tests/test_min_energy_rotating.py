@@ -20,16 +20,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
+from reference_flight import MU, R, east_north, impact, unit_vector
 from scipy.optimize import minimize_scalar, root
 
 from geocover.trajectory import aim
 
-# Constants typed here, not imported from the code under test:
-MU = 398_600.4418e9  # m^3/s^2, Earth's gravitational parameter (WGS84 / IERS; PHYSICS.md)
-OMEGA = 7.2921159e-5  # rad/s, Earth's rotation rate (PHYSICS.md)
-R = 6_371_000.0  # m, the model's spherical Earth (PHYSICS.md: "R = 6,371 km sphere for the dynamics")
-Z = np.array([0.0, 0.0, 1.0])
+# Constants typed here (and in tests/reference_flight.py), not imported from the code under test:
 
 # Classes (data/catalog/missiles.toml): full burn time (s), full burnout altitude (m), and the
 # full burnout speed (m/s) that geocover derives from the class's nominal range (non-rotating
@@ -54,52 +50,17 @@ CASES = [  # westward: Athens, London, Washington, Ankara; eastward: Beijing, Ne
 ]
 
 
-def _vec(lat_deg, lon_deg):
-    la, lo = np.radians(lat_deg), np.radians(lon_deg)
-    return np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-
-def _east_north(u):
-    e = np.cross(Z, u)
-    e /= np.linalg.norm(e)
-    return e, np.cross(u, e)
-
-
-def _hit_ground(t, y):
-    return np.linalg.norm(y[:3]) - R
-
-
-_hit_ground.terminal, _hit_ground.direction = True, -1
-
-
 def _impact(launch, az_deg, v, g_deg, cls):
-    """Earth-fixed unit vector of the impact of the ground-relative burnout state (v, gamma)."""
-    tb_full, hb_full, v_full = cls
-    f = min(v / v_full, 1.0)
-    tb, hb = tb_full * f, hb_full * f * f
-    g = np.radians(g_deg)
-    sb = v * np.cos(g) * tb * R / (3.0 * (R + hb))
-    u0 = _vec(*launch)
-    e, n = _east_north(u0)
-    d0 = np.sin(np.radians(az_deg)) * e + np.cos(np.radians(az_deg)) * n
-    ub = np.cos(sb / R) * u0 + np.sin(sb / R) * d0
-    d = np.cos(sb / R) * d0 - np.sin(sb / R) * u0
-    rb = (R + hb) * ub
-    v_in = v * (np.cos(g) * d + np.sin(g) * ub) + OMEGA * np.cross(Z, rb)
-    sol = solve_ivp(lambda t, y: np.concatenate([y[3:], -MU * y[:3] / np.linalg.norm(y[:3]) ** 3]),
-                    (0.0, 2e4), np.concatenate([rb, v_in]), events=_hit_ground, method="DOP853", rtol=1e-11,
-                    atol=1e-4)
-    t_c, r = sol.t_events[0][0], sol.y_events[0][0][:3]
-    c, s = np.cos(-OMEGA * t_c), np.sin(-OMEGA * t_c)
-    r = np.array([c * r[0] - s * r[1], s * r[0] + c * r[1], r[2]])
-    return r / np.linalg.norm(r)
+    """Earth-fixed unit vector of the impact of the ground-relative burnout state (v, gamma)
+    (tests/reference_flight.py, this file's tolerances)."""
+    return impact(launch, az_deg, v, g_deg, cls, t_max_s=2e4, rtol=1e-11, atol=1e-4)[0]
 
 
 def _speed_at(launch, target, g_deg, cls):
     """Ground-relative burnout speed (m/s) of the member through the target at angle gamma."""
-    u1, ut = _vec(*launch), _vec(*target)
-    e1, n1 = _east_north(u1)
-    e_t, n_t = _east_north(ut)
+    u1, ut = unit_vector(*launch), unit_vector(*target)
+    e1, n1 = east_north(u1)
+    e_t, n_t = east_north(ut)
     tang = ut - (ut @ u1) * u1
     psi = np.arccos(np.clip(u1 @ ut, -1, 1))
     s = np.sin(psi / 2)  # start: PHYSICS.md's non-rotating minimum-energy speed over psi
