@@ -409,6 +409,8 @@ class Architecture:
         launch point or at its antipode has no defined aim (every azimuth or none): such
         targets are unreachable, not an error."""
         lat, lon = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
+        if not (np.isfinite(lon).all() and np.isfinite(launch_lon)):  # as trajectory.aim refuses them
+            raise InputError("longitudes must be finite numbers (degrees)")
         # Central angle on the sphere of trajectory._unit, limits as in trajectory.aim.
         p1, p2 = np.radians(launch_lat), np.radians(lat)
         cos_ang = (np.sin(p1) * np.sin(p2) + np.cos(p1) * np.cos(p2) * np.cos(np.radians(lon - launch_lon)))

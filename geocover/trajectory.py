@@ -846,6 +846,9 @@ def aim(launch_lat_deg: ArrayLike, launch_lon_deg: ArrayLike, target_lat_deg: Ar
     for la in (lat1, lat2):
         if np.any(np.abs(la) > 90) or np.any(~np.isfinite(la)):
             raise InputError("latitudes must be within [-90, 90]")
+    for lo in (lon1, lon2):
+        if np.any(~np.isfinite(lo)):  # a NaN or infinite longitude was flown as "not reachable"
+            raise InputError("longitudes must be finite numbers (degrees)")
     u1, ut = _unit(lat1, lon1), _unit(lat2, lon2)
     az_rad, ang = _azimuth_and_angle(u1, ut)
     if np.any(ang < np.radians(0.05)):

@@ -199,3 +199,16 @@ def test_no_targets_give_no_flights(arch):
     for bad in (0, -4, 2.5, True):
         with pytest.raises(ValueError, match="chunk"):
             arch.engage_points(38.08, 46.29, [48.86], [2.35], chunk=bad)
+
+
+@pytest.mark.parametrize("lon", [float("nan"), float("inf"), -float("inf")])
+def test_a_longitude_that_is_not_a_number_is_refused(arch, lon):
+    """Hostile test (session 4): a NaN latitude was an InputError but a NaN or infinite
+    longitude came back quietly as 'not_reachable'; both are refused now, by the engine and by
+    the aim itself."""
+    from geocover.trajectory import aim_missile
+
+    with pytest.raises(InputError, match="longitudes"):
+        arch.engage_points(38.08, 46.29, [50.0, 48.86], [lon, 2.35])
+    with pytest.raises(InputError, match="longitudes"):
+        aim_missile(arch.scenario.missile, 38.08, 46.29, 50.0, lon)
