@@ -821,13 +821,30 @@ def _me_newton_py(mi, s, c, v, q, t, a, b, vn, qn, tn):
     return s2, c2, v + d1, q + d2, t + d3, d0, d1, d3
 
 
+def _me_family_step_py(step, h, s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm):
+    """How the states move along the family when the angle moves by ``step`` (rad): its slope
+    and curvature from the three members at g, g + h and g - h (each a state: sin and cos of
+    the azimuth, speed, sine of the angle, time), so the states' error after a step is third
+    order. Returns the azimuth turn (rad) and the speed, sine and time changes, the same for
+    the three members (the fast iteration, the careful solve and the numpy path share it)."""
+    kk, k2 = step / (2.0 * h), 0.5 * step * step / (h * h)
+    dpa, dam_ = sp * c0 - cp * s0, s0 * cm - c0 * sm  # sin(az_p - az_0), sin(az_0 - az_m)
+    da = (dpa + dam_) * kk + (dpa - dam_) * k2
+    dv = (vp - vm) * kk + (vp - 2.0 * v0 + vm) * k2
+    dq = (qp - qm) * kk + (qp - 2.0 * q0 + qm) * k2
+    dt = (tp - tm) * kk + (tp - 2.0 * t0 + tm) * k2
+    return da, dv, dq, dt
+
+
 if HAVE_NUMBA:  # pragma: no branch
+    _me_family_step = numba.njit(inline="always", cache=True, error_model="numpy")(_me_family_step_py)
     _me_unit2 = numba.njit(inline="always", cache=True, error_model="numpy")(_me_unit2_py)
     _me_rotate = numba.njit(inline="always", cache=True, error_model="numpy")(_me_rotate_py)
     _me_inverse4 = numba.njit(inline="always", cache=True, error_model="numpy")(_me_inverse4_py)
     _me_newton = numba.njit(inline="always", cache=True, error_model="numpy")(_me_newton_py)
 else:  # pragma: no cover
     _me_unit2, _me_rotate, _me_inverse4, _me_newton = _me_unit2_py, _me_rotate_py, _me_inverse4_py, _me_newton_py
+    _me_family_step = _me_family_step_py
 
 #: Forward-difference steps of the pass's Jacobian: azimuth (rad), speed (m/s), sine of the
 #: angle, time (s).
@@ -979,12 +996,7 @@ def _me_careful_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang, cos_
             s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm, sg, cg, step = saved
             step = step * shrink
         # move the three members by the step, their states along the family (as the fast iteration)
-        kk, k2 = step / (2.0 * h), 0.5 * step * step / (h * h)
-        dpa, dam_ = sp * c0 - cp * s0, s0 * cm - c0 * sm
-        da = (dpa + dam_) * kk + (dpa - dam_) * k2
-        dv = (vp - vm) * kk + (vp - 2.0 * v0 + vm) * k2
-        dq = (qp - qm) * kk + (qp - 2.0 * q0 + qm) * k2
-        dt = (tp - tm) * kk + (tp - 2.0 * t0 + tm) * k2
+        da, dv, dq, dt = _me_family_step(step, h, s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm)
         s0, c0 = _me_rotate(s0, c0, da)
         sp, cp = _me_rotate(sp, cp, da)
         sm, cm = _me_rotate(sm, cm, da)
@@ -1049,12 +1061,7 @@ def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, v
                      and np.abs(dt0) <= ME_TOL_T_S and vp - 2.0 * v0 + vm > 0.0)
             # move the three members by the step, their states along the family (its slope and
             # curvature from the three members: the states' error after a step is then third order)
-            kk, k2 = step / (2.0 * h), 0.5 * step * step / (h * h)
-            dpa, dam_ = sp * c0 - cp * s0, s0 * cm - c0 * sm  # sin(az_p - az_0), sin(az_0 - az_m)
-            da = (dpa + dam_) * kk + (dpa - dam_) * k2
-            dv = (vp - vm) * kk + (vp - 2.0 * v0 + vm) * k2
-            dq = (qp - qm) * kk + (qp - 2.0 * q0 + qm) * k2
-            dt = (tp - tm) * kk + (tp - 2.0 * t0 + tm) * k2
+            da, dv, dq, dt = _me_family_step(step, h, s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm)
             s0, c0 = _me_rotate(s0, c0, da)
             sp, cp = _me_rotate(sp, cp, da)
             sm, cm = _me_rotate(sm, cm, da)
@@ -1098,7 +1105,7 @@ def _me_numpy_twins() -> dict:
     import types
 
     names = ("_me_sincos_small", "_me_atan2", "_me_pass", "_me_start", "_me_step", "_me_unit2", "_me_rotate",
-             "_me_inverse4", "_me_newton", "_me_jacobian", "_me_careful")
+             "_me_inverse4", "_me_newton", "_me_jacobian", "_me_careful", "_me_family_step")
     env = dict(globals())
     twins = {}
     for name in names:

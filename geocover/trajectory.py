@@ -1422,12 +1422,7 @@ def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, h
         small = ((np.abs(da0) <= tol_az) & (np.abs(da1) <= tol_az) & (np.abs(da2) <= tol_az)
                  & (np.abs(dv0) <= tol_v) & (np.abs(dv1) <= tol_v) & (np.abs(dv2) <= tol_v)
                  & (np.abs(dt0) <= tol_t) & (v1 - 2.0 * v0 + v2 > 0.0))
-        kk, k2 = step / (2.0 * h), 0.5 * step * step / (h * h)
-        dpa, dam_ = s1 * c0 - c1 * s0, s0 * c2 - c0 * s2
-        da = (dpa + dam_) * kk + (dpa - dam_) * k2
-        dv = (v1 - v2) * kk + (v1 - 2.0 * v0 + v2) * k2
-        dq = (q1 - q2) * kk + (q1 - 2.0 * q0 + q2) * k2
-        dt = (t1 - t2) * kk + (t1 - 2.0 * t0 + t2) * k2
+        da, dv, dq, dt = f["_me_family_step"](step, h, s0, c0, v0, q0, t0, s1, c1, v1, q1, t1, s2, c2, v2, q2, t2)
         for s, z in zip((st, sp, sm), new, strict=True):
             s[0][idx], s[1][idx] = rotate(z[0], z[1], da)
             s[2][idx], s[3][idx], s[4][idx] = z[2] + dv, z[3] + dq, z[4] + dt
