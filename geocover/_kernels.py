@@ -836,15 +836,28 @@ def _me_family_step_py(step, h, s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, 
     return da, dv, dq, dt
 
 
+def _me_move_py(step, h, s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm, sg, cg):
+    """The three members and the angle (sin, cos) moved by ``step`` (:func:`_me_family_step`):
+    the kernels' scalar states, in the order given."""
+    da, dv, dq, dt = _me_family_step(step, h, s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm)
+    s0, c0 = _me_rotate(s0, c0, da)
+    sp, cp = _me_rotate(sp, cp, da)
+    sm, cm = _me_rotate(sm, cm, da)
+    sg, cg = _me_rotate(sg, cg, step)
+    return (s0, c0, v0 + dv, q0 + dq, t0 + dt, sp, cp, vp + dv, qp + dq, tp + dt, sm, cm, vm + dv, qm + dq, tm + dt,
+            sg, cg)
+
+
 if HAVE_NUMBA:  # pragma: no branch
     _me_family_step = numba.njit(inline="always", cache=True, error_model="numpy")(_me_family_step_py)
     _me_unit2 = numba.njit(inline="always", cache=True, error_model="numpy")(_me_unit2_py)
     _me_rotate = numba.njit(inline="always", cache=True, error_model="numpy")(_me_rotate_py)
     _me_inverse4 = numba.njit(inline="always", cache=True, error_model="numpy")(_me_inverse4_py)
     _me_newton = numba.njit(inline="always", cache=True, error_model="numpy")(_me_newton_py)
+    _me_move = numba.njit(inline="always", cache=True, error_model="numpy")(_me_move_py)
 else:  # pragma: no cover
     _me_unit2, _me_rotate, _me_inverse4, _me_newton = _me_unit2_py, _me_rotate_py, _me_inverse4_py, _me_newton_py
-    _me_family_step = _me_family_step_py
+    _me_family_step, _me_move = _me_family_step_py, _me_move_py
 
 #: Forward-difference steps of the pass's Jacobian: azimuth (rad), speed (m/s), sine of the
 #: angle, time (s).
@@ -996,14 +1009,8 @@ def _me_careful_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang, cos_
             s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm, sg, cg, step = saved
             step = step * shrink
         # move the three members by the step, their states along the family (as the fast iteration)
-        da, dv, dq, dt = _me_family_step(step, h, s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm)
-        s0, c0 = _me_rotate(s0, c0, da)
-        sp, cp = _me_rotate(sp, cp, da)
-        sm, cm = _me_rotate(sm, cm, da)
-        v0, q0, t0 = v0 + dv, q0 + dq, t0 + dt
-        vp, qp, tp = vp + dv, qp + dq, tp + dt
-        vm, qm, tm = vm + dv, qm + dq, tm + dt
-        sg, cg = _me_rotate(sg, cg, step)
+        s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm, sg, cg = _me_move(
+            step, h, s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm, sg, cg)
     return s0, c0, v0, q0, t0, done
 
 
@@ -1061,14 +1068,8 @@ def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, v
                      and np.abs(dt0) <= ME_TOL_T_S and vp - 2.0 * v0 + vm > 0.0)
             # move the three members by the step, their states along the family (its slope and
             # curvature from the three members: the states' error after a step is then third order)
-            da, dv, dq, dt = _me_family_step(step, h, s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm)
-            s0, c0 = _me_rotate(s0, c0, da)
-            sp, cp = _me_rotate(sp, cp, da)
-            sm, cm = _me_rotate(sm, cm, da)
-            v0, q0, t0 = v0 + dv, q0 + dq, t0 + dt
-            vp, qp, tp = vp + dv, qp + dq, tp + dt
-            vm, qm, tm = vm + dv, qm + dq, tm + dt
-            sg, cg = _me_rotate(sg, cg, step)
+            s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm, sg, cg = _me_move(
+                step, h, s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm, sg, cg)
             if small and np.abs(step) <= ME_TOL_G_RAD:
                 done = it + 1
                 break
@@ -1105,7 +1106,7 @@ def _me_numpy_twins() -> dict:
     import types
 
     names = ("_me_sincos_small", "_me_atan2", "_me_pass", "_me_start", "_me_step", "_me_unit2", "_me_rotate",
-             "_me_inverse4", "_me_newton", "_me_jacobian", "_me_careful", "_me_family_step")
+             "_me_inverse4", "_me_newton", "_me_jacobian", "_me_careful", "_me_family_step", "_me_move")
     env = dict(globals())
     twins = {}
     for name in names:
