@@ -338,9 +338,10 @@ def test_fast_search_two_classes_and_a_co_located_candidate():
     # cannot search; candidates co-located with the scenario's forward radar (41.6 N 44.9 E,
     # data/scenarios/third-site-2007.toml) and in Bulgaria (adds defended area). Every score
     # equals the plain way's (a ScenarioRun of the variant), exactly.
+    from search_plain import plain_parts
+
     from geocover import search
-    from geocover.engine import ScenarioRun
-    from geocover.search import TaskResult, _score, _variant, greedy_search
+    from geocover.search import _score, greedy_search
 
     sc = load_scenario("third-site-2007")
     tmpl = sc.catalog.radar("kurecik")
@@ -348,15 +349,7 @@ def test_fast_search_two_classes_and_a_co_located_candidate():
     sites = [(41.6, 44.9), (42.0, 27.0)]
 
     def plain(added):
-        run = ScenarioRun(_variant(sc, "radar", tmpl, added), launches=launches)
-        parts = []
-        for lid in launches:
-            fp = run.footprint([lid], resolution_deg=res_deg)
-            for m in run.scenario.missiles_for(lid):
-                eng = run.city_flights(lid, missile=m).engagements
-                parts.append(TaskResult((0,), lid, fp.battle_space_s[lid], fp.north_deg, fp.resolution_deg,
-                                        eng.reachable, eng.defended, eng.warning_time_s))
-        return _score("area", parts)
+        return _score("area", plain_parts(sc, "radar", tmpl, added, launches, res_deg))
 
     search.FAST_STATS.update(flights=0, reengaged=0)
     res = greedy_search(sc, "radar", np.array([s[0] for s in sites]), np.array([s[1] for s in sites]), k=1,

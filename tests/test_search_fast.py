@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from search_plain import plain_parts
 
 from geocover import search
 from geocover.engine import ScenarioRun
 from geocover.scenario import load_scenario
-from geocover.search import TaskResult, _score, _variant, greedy_search
+from geocover.search import _score, _variant, greedy_search
 
 LAUNCHES = ["tabriz", "tehran"]  # two launch sites: the cross-pair skip has something to skip
 RES_DEG = 4.0  # 15 x 8 cells over the scenario's box: seconds, not minutes
@@ -31,15 +32,7 @@ def _plain_score(sc, kind, template, added, objective) -> float:
     its task results are kept for the other objectives."""
     key = (sc.id, kind, tuple(added))
     if key not in _PLAIN:
-        run = ScenarioRun(_variant(sc, kind, template, added), launches=LAUNCHES)
-        parts = []
-        for lid in LAUNCHES:
-            fp = run.footprint([lid], resolution_deg=RES_DEG)
-            for m in run.scenario.missiles_for(lid):
-                eng = run.city_flights(lid, missile=m).engagements
-                parts.append(TaskResult((0,), lid, fp.battle_space_s[lid], fp.north_deg, fp.resolution_deg,
-                                        eng.reachable, eng.defended, eng.warning_time_s))
-        _PLAIN[key] = parts
+        _PLAIN[key] = plain_parts(sc, kind, template, added, LAUNCHES, RES_DEG)
     return _score(objective, _PLAIN[key])
 
 
