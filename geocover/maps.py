@@ -40,6 +40,7 @@ from . import __version__
 from .catalog import Radar, Site
 from .coverage import CoverageFeature
 from .export import atomic_write_text
+from .units import format_lat_lon
 
 __all__ = ["add_p_defended_layer", "city_responsibility", "coverage_map", "p_defended_classes",
            "read_p_defended", "render_html", "ring_side", "save_map", "scenario_map"]
@@ -641,7 +642,7 @@ def search_map(title: str, candidates: Iterable[tuple[float, float, float, str]]
             ring = folium.CircleMarker([float(tla), tx], radius=8, color="#000", weight=2, dash_array="3 3",
                                        fill=False)
             ring.add_to(tie_rings)
-            d.tooltip(ring, f"tied with pick {rank}: the same gain, {_fmt_ll(float(tla), float(tln))}")
+            d.tooltip(ring, f"tied with pick {rank}: the same gain, {format_lat_lon(float(tla), float(tln))}")
         x = float(ln) + _shift(float(ln), d.lon0)
         mk = folium.CircleMarker([float(la), x], radius=9, color="#000", weight=2, fill=True,
                                  fill_color="#ffff00", fill_opacity=1)
@@ -662,12 +663,6 @@ def search_map(title: str, candidates: Iterable[tuple[float, float, float, str]]
     _legend(m, entries, "Site search: candidate score if the site is added")
     _finish(m)
     return m
-
-
-def _fmt_ll(lat: float, lon: float) -> str:
-    """``lat 50.25° N, lon 20.75° E`` (degrees, WGS84)."""
-    return (f"lat {abs(lat):.2f}° {'N' if lat >= 0 else 'S'}, "
-            f"lon {abs(lon):.2f}° {'E' if lon >= 0 else 'W'}")
 
 
 def scenario_map(scenario, *, altitudes_m=(100e3, 300e3, 1000e3), launch_id: str | None = None,

@@ -12,7 +12,7 @@ import unicodedata
 
 from .errors import InputError
 
-__all__ = ["LIMITS", "UNITS", "non_ascii_digit", "parse_quantity", "parse_quantity_list"]
+__all__ = ["LIMITS", "UNITS", "format_lat_lon", "non_ascii_digit", "parse_quantity", "parse_quantity_list"]
 
 #: Unit factors to the base unit of each dimension.
 UNITS: dict[str, dict[str, float]] = {
@@ -33,6 +33,12 @@ LIMITS: dict[str, float] = {"length": 1.0e9, "angle": 36_000.0, "time": 3.2e7, "
 #: equation's fourth root to nothing.
 MIN_AREA_M2 = 1.0e-10
 _NUM_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$", re.ASCII)
+
+
+def format_lat_lon(lat: float, lon: float) -> str:
+    """A point as text, ``lat 50.25° N, lon 20.75° E`` (degrees, WGS84, 2 decimals)."""
+    return (f"lat {abs(lat):.2f}° {'N' if lat >= 0 else 'S'}, "
+            f"lon {abs(lon):.2f}° {'E' if lon >= 0 else 'W'}")
 
 
 def non_ascii_digit(text: str) -> str | None:

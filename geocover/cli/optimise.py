@@ -10,6 +10,7 @@ import numpy as np
 from ..export import atomic_write_text, check_output_dir, staged_output, write_geojson, write_geotiff
 from ..scenario import load_scenario
 from ..search import OBJECTIVES, Executor, candidate_sites, greedy_search, on_region_edge, read_region
+from ..units import format_lat_lon
 from .map import map_style, map_style_options
 from .options import (
     QuantityType,
@@ -36,13 +37,6 @@ def _fmt_objective(objective: str, value: float, *, signed: bool = False) -> str
     sign = "+" if signed else ""
     unit = "percentage points" if signed and unit == "%" else unit
     return f"{value * scale:{sign},.{nd}f} {unit}"
-
-
-def _fmt_latlon(lat: float, lon: float) -> str:
-    """``lat 50.25° N, lon 20.75° E`` (degrees, WGS84)."""
-    return (f"lat {abs(lat):.2f}° {'N' if lat >= 0 else 'S'}, "
-            f"lon {abs(lon):.2f}° {'E' if lon >= 0 else 'W'}")
-
 
 
 def _heat_raster(res, step: float):
@@ -140,13 +134,13 @@ def _print_result(sc, res, n_candidates: int) -> None:
     click.echo(f"Where to add {what} to {sc.id} ({n_candidates} candidate sites), objective: {label}")
     click.echo(f"  without a new site: {_fmt_objective(res.objective, res.base_score)}")
     for p in res.chosen:
-        click.echo(f"  #{p['rank']}: {_fmt_latlon(p['lat_deg'], p['lon_deg'])}: gain "
+        click.echo(f"  #{p['rank']}: {format_lat_lon(p['lat_deg'], p['lon_deg'])}: gain "
                    f"{_fmt_objective(res.objective, p['gain'], signed=True)} -> "
                    f"{_fmt_objective(res.objective, p['score'])}")
         if p.get("on_region_edge"):
             click.echo("      on the edge of the candidate region: the optimum may lie outside the region")
         if p["tied_with"]:
-            others = "; ".join(_fmt_latlon(t["lat_deg"], t["lon_deg"]) for t in p["tied_with"][:5])
+            others = "; ".join(format_lat_lon(t["lat_deg"], t["lon_deg"]) for t in p["tied_with"][:5])
             more = f" and {len(p['tied_with']) - 5} more" if len(p["tied_with"]) > 5 else ""
             click.echo(f"      tie: {len(p['tied_with'])} other site(s) give exactly the same gain: {others}{more}")
     if not res.chosen:
@@ -167,7 +161,7 @@ def _search_map(sc, res, path, *, offline: bool = False, cdn: bool = False, tile
     from ..maps import save_map, search_map
 
     cands = [(float(la), float(ln), float(s),
-              f"{_fmt_latlon(float(la), float(ln))}: {_fmt_objective(res.objective, s)} "
+              f"{format_lat_lon(float(la), float(ln))}: {_fmt_objective(res.objective, s)} "
               f"(gain {_fmt_objective(res.objective, s - res.base_score, signed=True)})")
              for la, ln, s in zip(res.cand_lat, res.cand_lon, res.first_scores, strict=True)]
     chosen = []
@@ -176,7 +170,7 @@ def _search_map(sc, res, path, *, offline: bool = False, cdn: bool = False, tile
                  if p.get("on_region_edge") else "") + (f" (tied with {len(p['tied_with'])} other site(s))"
                                                         if p.get("tied_with") else "")
         chosen.append((float(p["lat_deg"]), float(p["lon_deg"]),
-                       f"#{p['rank']}: {_fmt_latlon(p['lat_deg'], p['lon_deg'])}: gain "
+                       f"#{p['rank']}: {format_lat_lon(p['lat_deg'], p['lon_deg'])}: gain "
                        f"{_fmt_objective(res.objective, p['gain'], signed=True)}{flags}",
                        [(float(t["lat_deg"]), float(t["lon_deg"])) for t in p.get("tied_with") or ()]))
     m = search_map(f"{sc.title}: where to add a {res.kind} ({res.objective})", cands, chosen,
