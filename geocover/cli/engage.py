@@ -77,10 +77,12 @@ def command(scenario_name, launch, target, missile_id, speeds, perfect, mode, ap
     flights = []
     for m in missiles:
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            _, reach = aim_profile(m, lat1, lon1, lat2, lon2, "min-energy", None, None, errors="mask")
-            # out of reach: not an error; a profile it cannot fly to a reachable target: an error
-            traj, ok = aim_profile(m, lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m,
-                                   errors="raise" if reach[0] else "mask")
+            me, reach = aim_profile(m, lat1, lon1, lat2, lon2, "min-energy", None, None, errors="mask")
+            # out of reach: not an error; a profile it cannot fly to a reachable target: an error.
+            # The minimum-energy profile itself is that first flight (not aimed twice).
+            traj, ok = (me, reach) if (mode, angle_deg, apogee_m) == ("min-energy", None, None) else \
+                aim_profile(m, lat1, lon1, lat2, lon2, mode, angle_deg, apogee_m,
+                            errors="raise" if reach[0] else "mask")
         # overflown countries and the sectoral responsible side of this class's flight
         flights.append((m, traj, ok, engage_keys(sc, traj)))
     # the scenario with the first class as its missile: a one-class scenario (or --missile) is
