@@ -37,7 +37,8 @@ from shapely.geometry.base import BaseGeometry
 from . import __version__
 from .export import atomic_path, rfc7946_geometry, rfc7946_parts
 
-__all__ = ["GpkgLayer", "KmlFolder", "LayerStyle", "qml_style", "site_features", "write_gpkg", "write_kml"]
+__all__ = ["GpkgLayer", "KmlFolder", "LayerStyle", "mask_polygons", "qml_style", "site_features", "write_gpkg",
+           "write_kml"]
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22")
@@ -46,6 +47,17 @@ GX_NS = "http://www.google.com/kml/ext/2.2"
 #: Nominal launch time of flights in KML: the model has no epoch, so tracks start here
 #: (the time slider shows seconds after launch; the description says so).
 DEFAULT_EPOCH = _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC)
+
+
+def mask_polygons(mask: np.ndarray, transform) -> list[BaseGeometry]:
+    """The cells of a 2-D boolean grid that are True, as polygons with cell edges
+    (``rasterio.features.shapes``, 4-connected; one polygon per connected region) in the
+    coordinates of the grid's affine ``transform`` (e.g. lon/lat degrees,
+    ``rasterio.transform.from_origin``); empty for an all-False grid."""
+    from rasterio.features import shapes
+
+    mask = np.asarray(mask, bool)
+    return [shape(g) for g, v in shapes(mask.astype(np.uint8), mask=mask, transform=transform) if v == 1]
 
 
 @dataclass(frozen=True)

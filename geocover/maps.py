@@ -1161,9 +1161,9 @@ def add_p_defended_layer(m, grids, *, west_deg: float, north_deg: float, resolut
     """
     import shapely
     from folium import FeatureGroup
-    from rasterio.features import shapes
     from rasterio.transform import from_origin
-    from shapely.geometry import shape as to_shape
+
+    from .gis import mask_polygons
 
     grids = dict(grids)
     if not grids:
@@ -1189,7 +1189,7 @@ def add_p_defended_layer(m, grids, *, west_deg: float, north_deg: float, resolut
             mask = cls == k
             if not mask.any():
                 continue
-            polys = [to_shape(g) for g, v in shapes(mask.astype(np.uint8), mask=mask, transform=transform) if v == 1]
+            polys = mask_polygons(mask, transform)
             geom = shapely.union_all(polys)
             gj = _geojson(m, geom, {"color": P_DEFENDED_COLOURS[k], "weight": 0, "fillColor": P_DEFENDED_COLOURS[k],
                                     "fillOpacity": 0.6}, fit=False, tolerance_deg=None, precision=6)

@@ -262,11 +262,10 @@ def responsibility_features(sc, launch_ids, west_deg: float, north_deg: float, r
     ``side``, ``rule``). Cells the class cannot reach, or whose flight crosses no sector
     country, are left out."""
     import shapely
-    from rasterio.features import shapes
     from rasterio.transform import from_origin
-    from shapely.geometry import shape as to_shape
 
     from .geodesy import grid_centres
+    from .gis import mask_polygons
     from .trajectory import aim_missile
 
     nrow0, ncol0 = shape
@@ -289,8 +288,7 @@ def responsibility_features(sc, launch_ids, west_deg: float, north_deg: float, r
                 code[who == side] = k
             grid = code.reshape(nrow, ncol)
             for k, side in enumerate(sides, start=1):
-                m = grid == k
-                geoms = [to_shape(g) for g, v in shapes(m.astype(np.uint8), mask=m, transform=transform) if v == 1]
+                geoms = mask_polygons(grid == k, transform)
                 if geoms:
                     out.append((shapely.union_all(geoms), {"scenario": sc.id, "layer": "responsibility", "launch": lid,
                                                            "missile": missile.id, "side": side,
