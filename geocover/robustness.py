@@ -165,13 +165,14 @@ _AIMED: dict[tuple, list] = {}
 
 
 def aimed_blocks(job: dict, arch: Architecture, site, missile, lat: np.ndarray, lon: np.ndarray,
-                 where: tuple) -> list:
-    """Per engine block of ``lat``/``lon``: (trajectories, or None for a grid chunk; reachable;
+                 where: tuple, *, keep_all: bool) -> list:
+    """Per engine block of ``lat``/``lon``: (trajectories, or None unless ``keep_all``; reachable;
     indices of the reachable targets; their trajectories alone), aimed once per worker, missile class, launch site and
     chunk: the aim depends on the threat only, not on the radars or batteries, so every
     parameter set with that class reuses it (the same ``aim`` calls, on the same blocks, as
-    ``engage_points``)."""
-    key = (job["token"], missile, site.id, where)
+    ``engage_points``). Without ``keep_all`` only the reachable flights are kept (half the
+    memory of keeping both), for callers that engage those alone."""
+    key = (job["token"], missile, site.id, where, keep_all)
     aimed = _AIMED.get(key)
     if aimed is None:
         if len(_AIMED) >= 256:
@@ -182,8 +183,7 @@ def aimed_blocks(job: dict, arch: Architecture, site, missile, lat: np.ndarray, 
                                 missile=missile)
             idx = np.flatnonzero(ok)
             sub = traj.subset(idx) if 0 < idx.size < ok.size else traj
-            # the grid needs the reachable flights only (half the memory of keeping both)
-            aimed.append((traj if where[0] != "grid" else None, ok, idx, sub))
+            aimed.append((traj if keep_all else None, ok, idx, sub))
         _AIMED[key] = aimed
     return aimed
 
@@ -213,7 +213,8 @@ def _engage(job: dict, arch: Architecture, site, missile, lat: np.ndarray, lon: 
     dfd = np.zeros(lat.size, bool)
     bs = np.full(lat.size, np.nan)
     start = 0
-    for traj, ok, idx, sub in aimed_blocks(job, arch, site, missile, lat, lon, where):
+    blocks = aimed_blocks(job, arch, site, missile, lat, lon, where, keep_all=not reachable_only)
+    for traj, ok, idx, sub in blocks:
         at = slice(start, start + ok.size)
         start += ok.size
         if not reachable_only:

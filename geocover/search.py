@@ -425,7 +425,8 @@ def _engaged(token: str, prev: Architecture, prefix: tuple, site, missile, where
             lat, lon = _targets(prev.scenario, where)
             run = ScenarioRun(prev.scenario, architecture=prev)
             blocks = []
-            for _traj, ok, idx, sub in aimed_blocks({"token": token}, prev, site, missile, lat, lon, ("grid", *where)):
+            aimed = aimed_blocks({"token": token}, prev, site, missile, lat, lon, where, keep_all=False)
+            for _traj, ok, idx, sub in aimed:
                 ft = prev.track(sub) if idx.size else None
                 eng = run.engage_both(sub, np.ones(idx.size, bool), tracks=ft)[0] if idx.size else None
                 blocks.append(_Engaged(ok.size, idx, sub, ft.samples if ft is not None else None, eng))
