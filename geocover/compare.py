@@ -21,7 +21,7 @@ from .refraction import DEFAULT_VISIBILITY_MODEL
 from .scenario import Scenario
 
 __all__ = ["CITY_TABLE_FIELDS", "Comparison", "area_km2", "cell_areas_km2", "city_table", "compare_scenarios",
-           "defended_over_pairs", "land_fraction", "scenario_metrics"]
+           "defended_over_pairs", "grid_areas_km2", "land_fraction", "scenario_metrics"]
 
 #: Columns of ``compare``'s city x scenario table (``comparison_cities.csv``, the ``cities``
 #: layer of ``comparison.gpkg``), one row per (city, scenario): every catalog target city,
@@ -65,6 +65,22 @@ def land_fraction(north_deg: float, west_deg: float, resolution_deg: float, shap
     la, lo = np.meshgrid(lat, lon, indexing="ij")
     land = (locate(lo.ravel(), la.ravel()) >= 0).reshape(nrow, k, ncol, k)
     return land.mean(axis=(1, 3))
+
+
+def grid_areas_km2(values_s: np.ndarray, north_deg: float, west_deg: float, resolution_deg: float, *,
+                   k: int = LAND_SUBSAMPLES) -> dict:
+    """Defended (battle space > 0) and threatened (finite) area (km², WGS84 cell areas,
+    :func:`area_km2`) of a north-up battle-space grid, and their land part
+    (:func:`land_fraction` with ``k`` x ``k`` sub-points per cell): ``defended_area_km2``,
+    ``threatened_area_km2``, ``defended_land_area_km2``, ``threatened_land_area_km2``."""
+    threatened = np.isfinite(values_s)
+    defended = threatened & (np.nan_to_num(values_s) > 0)
+    land = land_fraction(north_deg, west_deg, resolution_deg, values_s.shape, k=k)
+    cell_km2 = cell_areas_km2(north_deg, values_s.shape[0], resolution_deg)[:, None]
+    return {"defended_area_km2": area_km2(defended, north_deg, resolution_deg),
+            "threatened_area_km2": area_km2(threatened, north_deg, resolution_deg),
+            "defended_land_area_km2": float(np.sum(cell_km2 * land * defended)),
+            "threatened_land_area_km2": float(np.sum(cell_km2 * land * threatened))}
 
 
 def city_table(run: ScenarioRun, launches: list[str]) -> list[dict]:
@@ -111,14 +127,9 @@ def scenario_metrics(sc: Scenario, launches: list[str], *, resolution_deg: float
     run = run or ScenarioRun(sc, model=model, architecture=arch, launches=launches)
     fp = run.footprint(launches, resolution_deg=resolution_deg, bbox_deg=bbox_deg)
     both = fp.combined("all")
-    threatened = np.isfinite(both)
-    defended = threatened & (both > 0)
-    defended_km2 = area_km2(defended, fp.north_deg, fp.resolution_deg)
-    threatened_km2 = area_km2(threatened, fp.north_deg, fp.resolution_deg)
-    land = land_fraction(fp.north_deg, fp.west_deg, fp.resolution_deg, both.shape)
-    cell_km2 = cell_areas_km2(fp.north_deg, both.shape[0], fp.resolution_deg)[:, None]
-    defended_land_km2 = float(np.sum(cell_km2 * land * defended))
-    threatened_land_km2 = float(np.sum(cell_km2 * land * threatened))
+    a = grid_areas_km2(both, fp.north_deg, fp.west_deg, fp.resolution_deg)
+    defended_km2, threatened_km2 = a["defended_area_km2"], a["threatened_area_km2"]
+    defended_land_km2, threatened_land_km2 = a["defended_land_area_km2"], a["threatened_land_area_km2"]
     results = run.cities(launches)
     first_det = {}
     for lid in launches:

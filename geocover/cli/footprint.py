@@ -186,21 +186,14 @@ def grid_areas_km2(values_s: np.ndarray, fp) -> dict:
     land part, computed as ``compare`` does (:func:`geocover.compare.area_km2`,
     :func:`geocover.compare.land_fraction`, :func:`geocover.geodesy.cell_areas_km2`): the
     same numbers for the same grid."""
-    from ..compare import LAND_SUBSAMPLES, area_km2, cell_areas_km2, land_fraction
+    from ..compare import LAND_SUBSAMPLES
+    from ..compare import grid_areas_km2 as areas
 
-    threatened = np.isfinite(values_s)
-    defended = threatened & (np.nan_to_num(values_s) > 0)
     nrow, ncol = values_s.shape
     k = LAND_SUBSAMPLES
     if nrow * ncol * k * k > LAND_POINTS:
         k = max(1, int(np.sqrt(LAND_POINTS / (nrow * ncol))))
-    land = land_fraction(fp.north_deg, fp.west_deg, fp.resolution_deg, values_s.shape, k=k)
-    cell_km2 = cell_areas_km2(fp.north_deg, nrow, fp.resolution_deg)[:, None]
-    return {"defended_area_km2": area_km2(defended, fp.north_deg, fp.resolution_deg),
-            "threatened_area_km2": area_km2(threatened, fp.north_deg, fp.resolution_deg),
-            "defended_land_area_km2": float(np.sum(cell_km2 * land * defended)),
-            "threatened_land_area_km2": float(np.sum(cell_km2 * land * threatened)),
-            "land_subsamples": k}
+    return {**areas(values_s, fp.north_deg, fp.west_deg, fp.resolution_deg, k=k), "land_subsamples": k}
 
 
 def _km2(v: float) -> str:
