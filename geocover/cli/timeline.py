@@ -97,20 +97,16 @@ def command(launch, target, radar_ids, scenario_name, missile_id, mode, apogee_m
     defaults, and the missile class is the longest-range class of its threat set from LAUNCH
     that reaches TARGET (the others that reach are named on stderr and listed in the JSON's
     `threat_set_reaching`; --missile flies one of them)."""
-    from ..export import check_output_file, check_output_files
+    from ..export import check_output_files
     from ..plots import check_figure_path
     from .trajectory import FLIGHT_SUFFIXES
 
     if plot_path:
         check_figure_path(plot_path)
-    if geojson_path:
-        check_output_file(geojson_path)
-        # a suffix check: `--geojson x.toml` replaced the scenario it had read
-        if not geojson_path.lower().endswith((".geojson", ".json")):
-            raise InputError(f"--geojson {geojson_path!r}: the file name must end in .geojson or .json")
-    # all four names before any file is written: a bad --kml must not leave the --plot behind
+    # all four names before any file is written: a bad --kml must not leave the --plot behind;
+    # suffixes too (`--geojson x.toml` replaced the scenario it had read)
     check_output_files({"--plot": plot_path, "--geojson": geojson_path, "--gpkg": gpkg_path, "--kml": kml_path},
-                       FLIGHT_SUFFIXES)
+                       {**FLIGHT_SUFFIXES, "--geojson": (".geojson", ".json")})
     check_profile(mode, angle_deg, apogee_m)
     if not 0.01 <= step_s <= 60.0:
         raise InputError(f"--step must be between 0.01 s and 60 s, got {step_s:g} s")
