@@ -384,6 +384,12 @@ class Missile:
         "burnout_speed_mps": _Spec(_NUM, 0, 11_000, lo_open=True, required=False),
     }
 
+    @property
+    def short_name(self) -> str:
+        """The name without its parenthesised gloss ("Russian ICBM, Topol-M class (three-stage
+        solid; ...)" -> "Russian ICBM, Topol-M class"), for table cells and captions."""
+        return self.name.split(" (", 1)[0].strip() or self.name
+
 
 _KIND_CLASS: dict[str, type[Site]] = {
     "radar": Radar, "interceptor": Interceptor, "launch": LaunchSite, "target": Target,

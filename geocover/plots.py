@@ -143,7 +143,7 @@ def comparison_caption(scenarios, launches: list[str] | None, refraction_model: 
     parts = []
     for s in scenarios:
         # the classes this scenario flies from these launch sites (Scenario.missiles_for)
-        classes = dict.fromkeys(f"{m.name.split(' (', 1)[0]} (warhead {m.warhead_rcs_m2:g}\u00a0m²)"
+        classes = dict.fromkeys(f"{m.short_name} (warhead {m.warhead_rcs_m2:g}\u00a0m²)"
                                 for lid in launch_ids for m in s.missiles_for(lid))
         speeds = ", ".join(f"{i.burnout_speed_mps / 1000:.1f}" for i in s.interceptors.values())
         parts.append(f"{_caption_title(s)}: {' and '.join(classes)}, interceptor burnout "

@@ -133,14 +133,14 @@ def command(scenario_name, launch, target, missile_id, speeds, perfect, mode, ap
         click.echo(f"assumption: {PERFECT_TRACKING}")
     launch_txt = site1.name if site1 else name1
     target_txt = site2.name if site2 else name2
-    classes = ", ".join(_short_name(m.name) for m in missiles)
+    classes = ", ".join(m.short_name for m in missiles)
     click.echo(f"{sc.title} ({sc.id}): {launch_txt} → {target_txt}; missile class{'es' if len(missiles) > 1 else ''}: "
                f"{classes}; {mode} trajectory; refraction model: {results[0]['refraction_model']}"
                + ("; perfect tracking assumed" if perfect else ""))
     rows = [(r, c) for r in results for c in r.get("classes", [r])]
     if len(rows) == 1:
         r = results[0]
-        click.echo(f"{sc.id}: {launch_txt} -> {target_txt} ({_short_name(missiles[0].name)}), interceptors at "
+        click.echo(f"{sc.id}: {launch_txt} -> {target_txt} ({missiles[0].short_name}), interceptors at "
                    f"{_speed_text(r['interceptor_speed_mps'], sc)}: {_verdict(r, sc)}")
         return
     _echo_table(sc, results, several_classes=len(missiles) > 1)
@@ -161,16 +161,9 @@ def command(scenario_name, launch, target, missile_id, speeds, perfect, mode, ap
         click.echo(f"limited by {key}: {LIMITED_BY_TEXT[key]}")
 
 
-def _short_name(name: str) -> str:
-    """A catalog name without its parenthesised gloss ("Russian ICBM, Topol-M class (three-stage
-    solid; ...)" -> "Russian ICBM, Topol-M class"), for table cells."""
-    head = name.split(" (", 1)[0].strip()
-    return head or name
-
-
 def _missile_name(sc, missile_id: str) -> str:
     try:
-        return _short_name(sc.catalog.missile(missile_id).name)
+        return sc.catalog.missile(missile_id).short_name
     except Exception:  # a class the catalog no longer has: its id
         return missile_id
 
