@@ -41,6 +41,13 @@ def use_numba() -> bool:
     return HAVE_NUMBA and os.environ.get("GEOCOVER_NO_NUMBA", "") not in ("1", "true", "yes")
 
 
+def _jit(fn, **options):
+    """``numba.njit(**options)(fn)`` where numba is installed, else ``fn`` itself (plain Python
+    and numpy: the inlined helpers then run as they are, and the entry kernels are not called,
+    since :func:`use_numba` is false)."""
+    return numba.njit(**options)(fn) if HAVE_NUMBA else fn
+
+
 def _free_flight_py(e0, ei, m0, mean_motion, ecc, a, pvec, qvec, tb, omega, t, lat, lon, h):
     """Free flight sampled uniformly in eccentric anomaly, one trajectory per column of the
     sample-major outputs t, lat (deg), lon (deg), h (m above the 6,371 km sphere)."""
@@ -167,12 +174,9 @@ def _geoid_point_py(lat, lon, grid, lat0_deg, lon0_deg, step_deg):
     return top * (1 - dr) + bot * dr
 
 
-if HAVE_NUMBA:  # scalar helpers inlined into the kernels below
-    _hermite_point = numba.njit(inline="always", cache=True)(_hermite_point_py)
-    _dem_point = numba.njit(inline="always", cache=True)(_dem_point_py)
-    _geoid_point = numba.njit(inline="always", cache=True)(_geoid_point_py)
-else:  # pragma: no cover
-    _hermite_point, _dem_point, _geoid_point = _hermite_point_py, _dem_point_py, _geoid_point_py
+_hermite_point = _jit(_hermite_point_py, inline="always", cache=True)
+_dem_point = _jit(_dem_point_py, inline="always", cache=True)
+_geoid_point = _jit(_geoid_point_py, inline="always", cache=True)
 
 
 def _hermite_rays_py(node_lat, node_lon, node_dlat, node_dlon, node_step, distances, lat, lon):
@@ -273,7 +277,7 @@ def _height_index_py(x, hs, g):
     return (1.0 / (hs[lo + 1] - hs[lo])) * (x - hs[lo]) + lo, lo
 
 
-_height_index = numba.njit(inline="always", cache=True)(_height_index_py) if HAVE_NUMBA else _height_index_py
+_height_index = _jit(_height_index_py, inline="always", cache=True)
 
 
 def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crpl, hs, ds, n_s, tab, sure, out):
@@ -377,7 +381,7 @@ def _crpl_value_py(fh, s, ds, n_s, n_h, tab):
             + (tab[i + 1, j] * (1 - w) + tab[i + 1, j + 1] * w) * u)
 
 
-_crpl_value = numba.njit(inline="always", cache=True)(_crpl_value_py) if HAVE_NUMBA else _crpl_value_py
+_crpl_value = _jit(_crpl_value_py, inline="always", cache=True)
 
 
 def _flyout_time_py(d, h, r0, dr, nr, a0, da, na, tab, out):
@@ -398,21 +402,17 @@ def _flyout_time_py(d, h, r0, dr, nr, a0, da, na, tab, out):
                   + (tab[i + 1, j] * (1 - w) + tab[i + 1, j + 1] * w) * u)
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    free_flight_by_anomaly = numba.njit(parallel=True, cache=True, nogil=True)(_free_flight_py)
-    boost_profile = numba.njit(parallel=True, cache=True, nogil=True)(_boost_py)
-    hermite_rays = numba.njit(parallel=True, cache=True)(_hermite_rays_py)
-    bilinear_geographic = numba.njit(parallel=True, cache=True)(_bilinear_geographic_py)
-    geoid_bilinear = numba.njit(parallel=True, cache=True)(_geoid_bilinear_py)
-    mask_rays = numba.njit(parallel=True, cache=True)(_mask_rays_py)
-    # serial: called per radar on a chunk's in-range samples (~10^5); threads cost more than they
-    # save there, and parallelism comes from the chunks (Executor.map_chunks)
-    crpl_correction = numba.njit(cache=True, nogil=True)(_crpl_correction_py)
-    flyout_time = numba.njit(cache=True, nogil=True)(_flyout_time_py)  # serial, as crpl_correction
-    visible = numba.njit(cache=True, nogil=True)(_visible_py)  # serial, as crpl_correction
-else:  # pragma: no cover
-    free_flight_by_anomaly = boost_profile = hermite_rays = bilinear_geographic = None
-    geoid_bilinear = mask_rays = crpl_correction = flyout_time = visible = None
+free_flight_by_anomaly = _jit(_free_flight_py, parallel=True, cache=True, nogil=True)
+boost_profile = _jit(_boost_py, parallel=True, cache=True, nogil=True)
+hermite_rays = _jit(_hermite_rays_py, parallel=True, cache=True)
+bilinear_geographic = _jit(_bilinear_geographic_py, parallel=True, cache=True)
+geoid_bilinear = _jit(_geoid_bilinear_py, parallel=True, cache=True)
+mask_rays = _jit(_mask_rays_py, parallel=True, cache=True)
+# serial: called per radar on a chunk's in-range samples (~10^5); threads cost more than they
+# save there, and parallelism comes from the chunks (Executor.map_chunks)
+crpl_correction = _jit(_crpl_correction_py, cache=True, nogil=True)
+flyout_time = _jit(_flyout_time_py, cache=True, nogil=True)  # serial, as crpl_correction
+visible = _jit(_visible_py, cache=True, nogil=True)  # serial, as crpl_correction
 
 
 # ------------------------------------------------------------------ CRPL site tables (refraction.crpl_site)
@@ -446,7 +446,7 @@ def _interp_walk_py(x, xp, fp, p):
     return v, p
 
 
-_interp_walk = numba.njit(inline="always", cache=True)(_interp_walk_py) if HAVE_NUMBA else _interp_walk_py
+_interp_walk = _jit(_interp_walk_py, inline="always", cache=True)
 
 
 def _crpl_grid_block_py(ph, hh, ph_last, c, acos_top, phi, j0, j1, hs, e, big, h_clip, radius, ptr, col, keys,
@@ -518,11 +518,8 @@ def _crpl_grid_finish_py(el, atan_rad, nb, tab, j0):
             tab[i, j0 + jj] = np.float32(el[jj, i] - atan_rad[jj, i] * to_deg)
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    crpl_grid_block = numba.njit(cache=True, nogil=True, error_model="numpy")(_crpl_grid_block_py)
-    crpl_grid_finish = numba.njit(cache=True, nogil=True, error_model="numpy")(_crpl_grid_finish_py)
-else:  # pragma: no cover
-    crpl_grid_block = crpl_grid_finish = None
+crpl_grid_block = _jit(_crpl_grid_block_py, cache=True, nogil=True, error_model="numpy")
+crpl_grid_finish = _jit(_crpl_grid_finish_py, cache=True, nogil=True, error_model="numpy")
 
 
 
@@ -535,7 +532,7 @@ def _trapezoid_into_py(dst, row, f, dx, n):
         dst[row, i + 1] = acc
 
 
-_trapezoid_into = numba.njit(inline="always", cache=True)(_trapezoid_into_py) if HAVE_NUMBA else _trapezoid_into_py
+_trapezoid_into = _jit(_trapezoid_into_py, inline="always", cache=True)
 
 
 def _crpl_trace_low_py(u, r, nn, cl, g_tangent, rows, phi, path, opt, paths, f1, f2, f3, dx):
@@ -622,12 +619,9 @@ def _crpl_at_height_py(hh, q, h, above, above_col, out):
                 out[i, j] = math.nan
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    crpl_trace_low = numba.njit(cache=True, nogil=True, error_model="numpy")(_crpl_trace_low_py)
-    crpl_trace_high = numba.njit(cache=True, nogil=True, error_model="numpy")(_crpl_trace_high_py)
-    crpl_at_height = numba.njit(cache=True, nogil=True, error_model="numpy")(_crpl_at_height_py)
-else:  # pragma: no cover
-    crpl_trace_low = crpl_trace_high = crpl_at_height = None
+crpl_trace_low = _jit(_crpl_trace_low_py, cache=True, nogil=True, error_model="numpy")
+crpl_trace_high = _jit(_crpl_trace_high_py, cache=True, nogil=True, error_model="numpy")
+crpl_at_height = _jit(_crpl_at_height_py, cache=True, nogil=True, error_model="numpy")
 
 
 # ------------------------------------------------------------------ minimum-energy aim
@@ -668,11 +662,8 @@ def _me_atan2_py(y, x):
     return right * (2.0 * half) + (1.0 - right) * (sign * np.pi - 2.0 * half)
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    _me_sincos_small = numba.njit(inline="always", cache=True, error_model="numpy")(_me_sincos_small_py)
-    _me_atan2 = numba.njit(inline="always", cache=True, error_model="numpy")(_me_atan2_py)
-else:  # pragma: no cover
-    _me_sincos_small, _me_atan2 = _me_sincos_small_py, _me_atan2_py
+_me_sincos_small = _jit(_me_sincos_small_py, inline="always", cache=True, error_model="numpy")
+_me_atan2 = _jit(_me_atan2_py, inline="always", cache=True, error_model="numpy")
 
 
 def _me_pass_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, saz, caz, vr, sgr, t_all,
@@ -769,12 +760,9 @@ def _me_step_py(v0, vp, vm, h, smax):
     return np.minimum(np.maximum(-0.5 * h * (vp - vm) / np.maximum(curv, 1e-300), -smax), smax)
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    _me_pass = numba.njit(inline="always", cache=True, error_model="numpy")(_me_pass_py)
-    _me_start = numba.njit(inline="always", cache=True, error_model="numpy")(_me_start_py)
-    _me_step = numba.njit(inline="always", cache=True, error_model="numpy")(_me_step_py)
-else:  # pragma: no cover
-    _me_pass, _me_start, _me_step = _me_pass_py, _me_start_py, _me_step_py
+_me_pass = _jit(_me_pass_py, inline="always", cache=True, error_model="numpy")
+_me_start = _jit(_me_start_py, inline="always", cache=True, error_model="numpy")
+_me_step = _jit(_me_step_py, inline="always", cache=True, error_model="numpy")
 
 
 def _me_unit2_py(s, c):
@@ -848,16 +836,12 @@ def _me_move_py(step, h, s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm,
             sg, cg)
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    _me_family_step = numba.njit(inline="always", cache=True, error_model="numpy")(_me_family_step_py)
-    _me_unit2 = numba.njit(inline="always", cache=True, error_model="numpy")(_me_unit2_py)
-    _me_rotate = numba.njit(inline="always", cache=True, error_model="numpy")(_me_rotate_py)
-    _me_inverse4 = numba.njit(inline="always", cache=True, error_model="numpy")(_me_inverse4_py)
-    _me_newton = numba.njit(inline="always", cache=True, error_model="numpy")(_me_newton_py)
-    _me_move = numba.njit(inline="always", cache=True, error_model="numpy")(_me_move_py)
-else:  # pragma: no cover
-    _me_unit2, _me_rotate, _me_inverse4, _me_newton = _me_unit2_py, _me_rotate_py, _me_inverse4_py, _me_newton_py
-    _me_family_step, _me_move = _me_family_step_py, _me_move_py
+_me_family_step = _jit(_me_family_step_py, inline="always", cache=True, error_model="numpy")
+_me_unit2 = _jit(_me_unit2_py, inline="always", cache=True, error_model="numpy")
+_me_rotate = _jit(_me_rotate_py, inline="always", cache=True, error_model="numpy")
+_me_inverse4 = _jit(_me_inverse4_py, inline="always", cache=True, error_model="numpy")
+_me_newton = _jit(_me_newton_py, inline="always", cache=True, error_model="numpy")
+_me_move = _jit(_me_move_py, inline="always", cache=True, error_model="numpy")
 
 #: Forward-difference steps of the pass's Jacobian: azimuth (rad), speed (m/s), sine of the
 #: angle, time (s).
@@ -892,10 +876,7 @@ def _me_jacobian_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, cg, sg, s, c
     _me_inverse4(m, inv)
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    _me_jacobian = numba.njit(cache=True, error_model="numpy")(_me_jacobian_py)
-else:  # pragma: no cover
-    _me_jacobian = _me_jacobian_py
+_me_jacobian = _jit(_me_jacobian_py, cache=True, error_model="numpy")
 
 #: Convergence of the minimum-energy solve: every member's last Newton-Picard update moved the
 #: azimuth by <= ME_TOL_AZ rad (6e-6 m on the ground per 1,000 km), the speed by
@@ -1014,10 +995,7 @@ def _me_careful_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang, cos_
     return s0, c0, v0, q0, t0, done
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    _me_careful = numba.njit(cache=True, nogil=True, error_model="numpy")(_me_careful_py)
-else:  # pragma: no cover
-    _me_careful = _me_careful_py
+_me_careful = _jit(_me_careful_py, cache=True, nogil=True, error_model="numpy")
 
 
 def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, vfull, mu, r_e, omega, h, smax,
@@ -1093,10 +1071,7 @@ def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, v
         out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4], out[i, 5] = s0, c0, v0, q0, t0, done
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    min_energy_aim = numba.njit(cache=True, nogil=True, error_model="numpy")(_min_energy_aim_py)
-else:  # pragma: no cover
-    min_energy_aim = None
+min_energy_aim = _jit(_min_energy_aim_py, cache=True, nogil=True, error_model="numpy")
 
 
 def _me_numpy_twins() -> dict:
@@ -1335,21 +1310,17 @@ def _flight_major_py(a, out):
                 out[i, j] = a[i, j]
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    flight_major = numba.njit(cache=True, nogil=True)(_flight_major_py)
-    merge_positions = numba.njit(cache=True, nogil=True)(_merge_positions_py)
-    scatter_rows = numba.njit(cache=True, nogil=True)(_scatter_rows_py)
-    new_times = numba.njit(cache=True, nogil=True)(_new_times_py)
-    window_need = numba.njit(cache=True, nogil=True)(_window_need_py)
-    opportunity = numba.njit(cache=True, nogil=True)(_opportunity_py)
-    opportunity_any = numba.njit(cache=True, nogil=True)(_opportunity_any_py)
-    edge_flags = numba.njit(cache=True, nogil=True)(_edge_flags_py)
-    place_rows = numba.njit(cache=True, nogil=True)(_place_rows_py)
-    starts = numba.njit(cache=True, nogil=True)(_starts_py)
-    any_reach = numba.njit(cache=True, nogil=True)(_any_reach_py)
-else:  # pragma: no cover
-    merge_positions = scatter_rows = new_times = window_need = opportunity = opportunity_any = None
-    edge_flags = place_rows = starts = any_reach = flight_major = None
+flight_major = _jit(_flight_major_py, cache=True, nogil=True)
+merge_positions = _jit(_merge_positions_py, cache=True, nogil=True)
+scatter_rows = _jit(_scatter_rows_py, cache=True, nogil=True)
+new_times = _jit(_new_times_py, cache=True, nogil=True)
+window_need = _jit(_window_need_py, cache=True, nogil=True)
+opportunity = _jit(_opportunity_py, cache=True, nogil=True)
+opportunity_any = _jit(_opportunity_any_py, cache=True, nogil=True)
+edge_flags = _jit(_edge_flags_py, cache=True, nogil=True)
+place_rows = _jit(_place_rows_py, cache=True, nogil=True)
+starts = _jit(_starts_py, cache=True, nogil=True)
+any_reach = _jit(_any_reach_py, cache=True, nogil=True)
 # --- end of the adaptive sampling bookkeeping section ---
 
 
@@ -1492,20 +1463,14 @@ def _pos_boost_py(tau, sl0, cl0, saz, caz, lon0_deg, boost_range, h_b, q, r_e):
     return lat * _POS_DEG, lo * _POS_DEG, h_b * ((3.0 - q) * tau * tau + (q - 2.0) * tau3)
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    _pos_sincos = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_sincos_py)
-    _pos_atan2 = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_atan2_py)
-    _pos_kepler_step = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_kepler_step_py)
-    _pos_kepler_start = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_kepler_start_py)
-    _pos_hermite = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_hermite_py)
-    _pos_free = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_free_py)
-    _pos_launch = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_launch_py)
-    _pos_boost = numba.njit(inline="always", cache=True, error_model="numpy")(_pos_boost_py)
-else:  # pragma: no cover
-    _pos_sincos, _pos_kepler_step, _pos_free = _pos_sincos_py, _pos_kepler_step_py, _pos_free_py
-    _pos_atan2 = _pos_atan2_py
-    _pos_launch, _pos_boost = _pos_launch_py, _pos_boost_py
-    _pos_kepler_start, _pos_hermite = _pos_kepler_start_py, _pos_hermite_py
+_pos_sincos = _jit(_pos_sincos_py, inline="always", cache=True, error_model="numpy")
+_pos_atan2 = _jit(_pos_atan2_py, inline="always", cache=True, error_model="numpy")
+_pos_kepler_step = _jit(_pos_kepler_step_py, inline="always", cache=True, error_model="numpy")
+_pos_kepler_start = _jit(_pos_kepler_start_py, inline="always", cache=True, error_model="numpy")
+_pos_hermite = _jit(_pos_hermite_py, inline="always", cache=True, error_model="numpy")
+_pos_free = _jit(_pos_free_py, inline="always", cache=True, error_model="numpy")
+_pos_launch = _jit(_pos_launch_py, inline="always", cache=True, error_model="numpy")
+_pos_boost = _jit(_pos_boost_py, inline="always", cache=True, error_model="numpy")
 
 #: Newton's steps at most, and the step (rad) below which a point has converged.
 POS_KEPLER_ITERS = 30
@@ -1554,10 +1519,7 @@ def _positions_py(t, tb, ecc, a, m0, mean_motion, e0, ei, pvec, qvec, lat0_deg, 
                                                       qvec[i, 0], qvec[i, 1], qvec[i, 2], omega, r_e)
 
 
-if HAVE_NUMBA:  # pragma: no branch
-    positions = numba.njit(cache=True, nogil=True, error_model="numpy")(_positions_py)
-else:  # pragma: no cover
-    positions = None
+positions = _jit(_positions_py, cache=True, nogil=True, error_model="numpy")
 
 
 def _pos_numpy_twins() -> dict:
