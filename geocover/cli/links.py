@@ -25,7 +25,7 @@ def command(scenario_name, launches, latencies, resolution_deg, model, as_json, 
     without it; the warning gain at each --latency, and the latency at which it disappears."""
     from ..errors import InputError
     from ..fusion import link_value
-    from ..scenario import load_scenario
+    from ..scenario import LINK_LATENCY_S, load_scenario
     from ..units import parse_quantity_list
 
     sc = load_scenario(scenario_name, get_catalog(catalog_files))
@@ -33,9 +33,10 @@ def command(scenario_name, launches, latencies, resolution_deg, model, as_json, 
         raise InputError(f"{sc.path}: the scenario has no [networks]; nothing is shared")
     ids = launch_ids_option(launches, sc.catalog)
     lat = parse_quantity_list(latencies, "time", name="--latency")
-    if any(not 0 <= v <= 3600 for v in lat):  # the bound of a scenario's [[networks.links]] latency_s
-        raise InputError(f"--latency: every latency must be between 0 and 3600 s (a link's bound in a scenario), "
-                         f"got {latencies!r}")
+    lo, hi = LINK_LATENCY_S  # the bounds of a scenario's [[networks.links]] latency_s
+    if any(not lo <= v <= hi for v in lat):
+        raise InputError(f"--latency: every latency must be between {lo:g} and {hi:g} s (a link's bound in a "
+                         f"scenario), got {latencies!r}")
     v = link_value(sc, ids, latencies_s=lat, resolution_deg=resolution_deg, model=model)
     if as_json:
         echo_json(v)
