@@ -697,7 +697,7 @@ class CrplSite:
         with _site_lock(self):
             cached = self.__dict__.get("_grid")
             if cached is None:
-                cached = self._build_correction_grid(numba_kernels=_use_numba())
+                cached = self._build_correction_grid(numba_kernels=_numba_kernels() is not None)
                 object.__setattr__(self, "_grid", cached)
         return cached
 
@@ -831,12 +831,6 @@ def _acos_top(c: np.ndarray) -> np.ndarray:
     ray at a time (numpy's arccos gives a scalar what it gives the same value in an array;
     its values may differ from libm's by an ulp, so it stays numpy's)."""
     return np.arccos(np.minimum(c / (EARTH_RADIUS_M + CRPL_TOP_M), 1.0))
-
-
-def _use_numba() -> bool:
-    from . import _kernels
-
-    return _kernels.use_numba()
 
 
 def _numba_kernels():
