@@ -1388,7 +1388,7 @@ def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, h
 
     tol_az, tol_v, tol_t, tol_g = kn.ME_TOL_AZ, kn.ME_TOL_V_MPS, kn.ME_TOL_T_S, kn.ME_TOL_G_RAD
     f = kn.ME_NUMPY  # the helpers as plain numpy code (not their numba versions)
-    p_, newton, rotate = f["_me_pass"], f["_me_newton"], f["_me_rotate"]
+    p_, newton = f["_me_pass"], f["_me_newton"]
     n = sin_ang.size
     kb = 1.0 if (tbf > 0.0 and hbf > 0.0) else 0.0
     sh, ch = f["_me_sincos_small"](h)
@@ -1422,11 +1422,11 @@ def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, h
         small = ((np.abs(da0) <= tol_az) & (np.abs(da1) <= tol_az) & (np.abs(da2) <= tol_az)
                  & (np.abs(dv0) <= tol_v) & (np.abs(dv1) <= tol_v) & (np.abs(dv2) <= tol_v)
                  & (np.abs(dt0) <= tol_t) & (v1 - 2.0 * v0 + v2 > 0.0))
-        da, dv, dq, dt = f["_me_family_step"](step, h, s0, c0, v0, q0, t0, s1, c1, v1, q1, t1, s2, c2, v2, q2, t2)
-        for s, z in zip((st, sp, sm), new, strict=True):
-            s[0][idx], s[1][idx] = rotate(z[0], z[1], da)
-            s[2][idx], s[3][idx], s[4][idx] = z[2] + dv, z[3] + dq, z[4] + dt
-        sg[idx], cg[idx] = rotate(sgi, cgi, step)
+        moved = f["_me_move"](step, h, s0, c0, v0, q0, t0, s1, c1, v1, q1, t1, s2, c2, v2, q2, t2, sgi, cgi)
+        for j, s in enumerate((st, sp, sm)):
+            for m_, z in enumerate(moved[5 * j:5 * j + 5]):
+                s[m_][idx] = z
+        sg[idx], cg[idx] = moved[15], moved[16]
         conv = finite & small & (np.abs(step) <= tol_g)
         done[idx[conv]] = it + 1
         idx = idx[finite & ~conv]
