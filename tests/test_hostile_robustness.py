@@ -44,6 +44,11 @@ def _scenario(tmp_path: Path, extra: str = "", *, stem: str = "rb", payload: str
             head = f'\n{field} = "'
             i = text.index(head) + len(head)
             text = text[:i] + _toml_str(payload)[1:-1] + " " + text[i:]
+        city = (f'[[sites]]\nid = "evil-city"\nkind = "target"\nname = {_toml_str(payload)}\nlat_deg = 48.0\n'
+                f'lon_deg = 10.0\nground_height_msl_m = 500.0\nsource = {_toml_str(payload)}\n'
+                'confidence = "notional"\n\n')
+        i = text.index("[radars]")
+        text = text[:i] + city + text[i:]
     p = tmp_path / f"{stem}.toml"
     p.write_text(text + "\n" + extra, encoding="utf-8")
     return p
@@ -61,7 +66,7 @@ def test_hostile_text_stays_text_in_every_output(tmp_path):
     p = _scenario(tmp_path, UNCERTAIN, stem=HOSTILE_STEM, payload=PAYLOAD)
     out = tmp_path / "out{{7*7}}<s>'$x"
     r = _invoke("robustness", p, "--samples", 8, "--launch", "tabriz", "--resolution", "10deg",
-                "--scheduler", "none", "--out", out)
+                "--scheduler", "none", "--city", "evil-city", "--out", out)
     assert r.exit_code == 0, r.output
     html = (out / "map.html").read_text(encoding="utf-8")
     # never executed markup: no payload script, no template evaluated, the text escaped
@@ -78,6 +83,7 @@ def test_hostile_text_stays_text_in_every_output(tmp_path):
         assert ds.tags()["scenario"] == HOSTILE_STEM
     rows = list(csv.DictReader((out / "cities.csv").open(encoding="utf-8", newline="")))
     assert rows and {r["launch"] for r in rows} == {"tabriz"}
+    assert "evil-city" in {r["target"] for r in rows}
     assert (out / "tornado.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not (tmp_path / ".geocover-staging").exists()
 
@@ -131,6 +137,12 @@ def test_toml_syntax_error_and_bidi_title(tmp_path):
     r = _invoke("robustness", q, "--scheduler", "none", "--out", tmp_path / "out")
     assert r.exit_code == 2 and str(q) in r.output and "U+202E" in r.output, r.output
     assert "Traceback" not in r.output and not (tmp_path / "out").exists()
+    ids = tmp_path / "ids.toml"  # a record id is a restricted name, so it never carries markup
+    ids.write_text(_scenario(tmp_path).read_text(encoding="utf-8").replace("forward-radar-2007", "{{7*7}}</script>x"),
+                   encoding="utf-8")
+    r = _invoke("robustness", ids, "--scheduler", "none", "--out", tmp_path / "out")
+    assert r.exit_code == 2 and str(ids) in r.output and "field 'id' must be lower-case" in r.output, r.output
+    assert not (tmp_path / "out").exists()
 
 
 def _geocover() -> list[str]:
