@@ -684,8 +684,18 @@ class Executor:
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError:
-            raise InputError("Dask is not installed: pip install 'dask[distributed]' "
-                             "(or use --scheduler none)") from None
+            if self.scheduler != "local":
+                raise InputError("Dask is not installed: pip install 'dask[distributed]' "
+                                 "(or use --scheduler none)") from None
+            # the default scheduler of optimise and robustness on a plain install: the same
+            # results in one process (results do not depend on the scheduler), said once
+            import warnings
+
+            warnings.warn("Dask is not installed, so this runs in one process (--scheduler none); "
+                          "pip install 'geocover[cluster]' for a local cluster of workers", RuntimeWarning,
+                          stacklevel=2)
+            self.scheduler, self.workers = "none", 1
+            return
         if self.scheduler == "local":
             import os
 

@@ -132,3 +132,23 @@ def test_fast_search_with_networks(scenario):
         assert res.base_score == _plain_score(sc, "radar", tmpl, (), objective)
         for i, site in enumerate(SITES):
             assert res.first_scores[i] == _plain_score(sc, "radar", tmpl, (site,), objective), (objective, site)
+
+
+def test_local_scheduler_without_dask_runs_in_one_process(monkeypatch):
+    """Hostile test (session 4): on a plain wheel install (no [cluster] extra) the default
+    --scheduler local of robustness/optimise stopped with 'Dask is not installed'; it now runs
+    in one process with a warning, and an explicit scheduler address still needs Dask."""
+    import sys
+
+    import pytest
+
+    from geocover.errors import InputError
+    from geocover.search import Executor
+
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails as if not installed
+    with pytest.warns(RuntimeWarning, match="Dask is not installed"):
+        ex = Executor("local", workers=2)
+    assert ex.scheduler == "none" and ex.workers == 1 and ex.client is None
+    assert ex.map(lambda x: x * x, [1, 2, 3]) == [1, 4, 9]
+    with pytest.raises(InputError, match="Dask is not installed"):
+        Executor("tcp://127.0.0.1:8786")
