@@ -403,9 +403,6 @@ def _wrap(text: str, width: int) -> str:
 
 
 def _short_title(title: object, width: int = 40) -> str:
-    """A title wrapped on lines of ``width`` characters, whole (never cut)."""
-    import textwrap
-
-    if not title:
-        return ""
-    return "\n".join(textwrap.wrap(" ".join(str(title).split()), width=width, break_long_words=False))
+    """A title, its white space collapsed, wrapped on lines of ``width`` characters, whole
+    (never cut; :func:`_wrap`)."""
+    return _wrap(" ".join(str(title).split()), width) if title else ""
