@@ -1074,14 +1074,13 @@ def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, v
 min_energy_aim = _jit(_min_energy_aim_py, cache=True, nogil=True, error_model="numpy")
 
 
-def _me_numpy_twins() -> dict:
-    """The ``_me_*_py`` helpers as plain Python functions that call each other (their own
-    globals name the numba versions when numba is installed): what the numpy path
-    (``trajectory._min_energy_rotating_np``) runs on arrays."""
+def _numpy_twins(names) -> dict:
+    """The helpers ``name + "_py"`` for ``names`` as plain Python functions that call each other
+    (their own globals name the numba versions when numba is installed), by ``name``: what the
+    numpy paths (``trajectory._min_energy_rotating_np``, ``trajectory._positions_np``) run on
+    arrays."""
     import types
 
-    names = ("_me_sincos_small", "_me_atan2", "_me_pass", "_me_start", "_me_step", "_me_unit2", "_me_rotate",
-             "_me_inverse4", "_me_newton", "_me_jacobian", "_me_careful", "_me_family_step", "_me_move")
     env = dict(globals())
     twins = {}
     for name in names:
@@ -1092,7 +1091,9 @@ def _me_numpy_twins() -> dict:
 
 
 #: Pure numpy versions of the minimum-energy helpers, by their kernel names (``_me_pass``, ...).
-ME_NUMPY = _me_numpy_twins()
+ME_NUMPY = _numpy_twins(("_me_sincos_small", "_me_atan2", "_me_pass", "_me_start", "_me_step", "_me_unit2",
+                         "_me_rotate", "_me_inverse4", "_me_newton", "_me_jacobian", "_me_careful", "_me_family_step",
+                         "_me_move"))
 # (end of the minimum-energy aim section)
 
 
@@ -1522,22 +1523,7 @@ def _positions_py(t, tb, ecc, a, m0, mean_motion, e0, ei, pvec, qvec, lat0_deg, 
 positions = _jit(_positions_py, cache=True, nogil=True, error_model="numpy")
 
 
-def _pos_numpy_twins() -> dict:
-    """The ``_pos_*_py`` helpers as plain Python functions calling each other (their own
-    globals name the numba versions): what the numpy path of
-    ``Trajectory.positions`` runs on arrays."""
-    import types
-
-    env = dict(globals())
-    twins = {}
-    for name in ("_pos_sincos", "_pos_atan2", "_pos_kepler_step", "_pos_kepler_start", "_pos_hermite", "_pos_free",
-                 "_pos_launch", "_pos_boost"):
-        f = env[name + "_py"]
-        twins[name] = types.FunctionType(f.__code__, env, f.__name__, f.__defaults__, f.__closure__)
-    env.update(twins)
-    return twins
-
-
 #: Pure numpy versions of the positions helpers, by their kernel names (``_pos_sincos``, ...).
-POS_NUMPY = _pos_numpy_twins()
+POS_NUMPY = _numpy_twins(("_pos_sincos", "_pos_atan2", "_pos_kepler_step", "_pos_kepler_start", "_pos_hermite",
+                          "_pos_free", "_pos_launch", "_pos_boost"))
 # (end of the Trajectory.positions section)
