@@ -619,9 +619,9 @@ def footprint_polygons(values_s: np.ndarray, west_deg: float, north_deg: float, 
     ``compare`` reports) to well within 0.1 %, where merged edges along a parallel, measured
     as geodesics that bow poleward, were 0.7-2.5 % off."""
     import shapely
-    from rasterio.features import shapes
     from rasterio.transform import from_origin
-    from shapely.geometry import shape
+
+    from .gis import mask_polygons
 
     def union(geoms):  # one polygon (or multi-polygon), a vertex at every cell corner of its edges
         return shapely.segmentize(shapely.union_all(geoms), resolution_deg * (1 + 1e-9))
@@ -632,18 +632,16 @@ def footprint_polygons(values_s: np.ndarray, west_deg: float, north_deg: float, 
     for i, (lo, hi) in enumerate(BANDS_S, start=1):
         band[finite & (values_s > lo if lo == 0 else values_s >= lo) & (values_s < hi)] = i
     out = []
-    defended = (band > 0).astype(np.uint8)
-    geoms = [shape(g) for g, v in shapes(defended, mask=defended > 0, transform=transform) if v == 1]
+    geoms = mask_polygons(band > 0, transform)
     out.append((union(geoms) if geoms else shapely.Polygon(),
                 {**properties, "layer": "defended", "battle_space_min_s": 0.0}))
     for i, (lo, hi) in enumerate(BANDS_S, start=1):
         m = band == i
-        geoms = [shape(g) for g, v in shapes(m.astype(np.uint8), mask=m, transform=transform) if v == 1]
+        geoms = mask_polygons(m, transform)
         if geoms:
             out.append((union(geoms), {**properties, "layer": "battle_space_band", "battle_space_min_s": lo,
                                        "battle_space_max_s": None if np.isinf(hi) else hi}))
-    reach = finite.astype(np.uint8)
-    geoms = [shape(g) for g, v in shapes(reach, mask=reach > 0, transform=transform) if v == 1]
+    geoms = mask_polygons(finite, transform)
     out.append((union(geoms) if geoms else shapely.Polygon(),
                 {**properties, "layer": "threatened"}))
     return out
