@@ -409,13 +409,6 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
     from .uncertainty import parse_uncertain
 
     uncertain = parse_uncertain(ctx, doc.get("uncertain"), radars, interceptors, cat)
-    for par in (uncertain.parameters if uncertain is not None else ()):
-        kind, _, rest = par.key.partition(".")
-        rid, _, field = rest.rpartition(".")
-        if kind in ("radars", "interceptors") and field in ((overrides.get(kind) or {}).get(rid) or {}):
-            # the drawn values would replace the override in every set, silently
-            ctx.fail(f"uncertain.{par.key}", f"is also set in [overrides.{kind}.{rid}]; an uncertain range "
-                                             "replaces the override in every parameter set: keep one of the two")
     sid = path.stem
     year = head.get("year")
     return dataclasses.replace(Scenario(

@@ -116,11 +116,6 @@ BAD = [  # (table, key named in the message, words in the message)
     # of the sets instead of values next to 5400 (found here; now refused)
     (G + 'burnout_speed_mps = {dist = "normal", mean = 1.0, sd = 100.0, low = 5400.0, high = 9000.0}\n',
      "uncertain.interceptors.redzikowo-gbi.burnout_speed_mps", "mean (1) must lie between"),
-    # the same field in [overrides] and [uncertain]: the drawn values replaced the override in
-    # every set without a word (found here; now refused, naming both tables)
-    ("[overrides.interceptors.redzikowo-gbi]\nburnout_speed_mps = 6000.0\n"
-     + G + "burnout_speed_mps = [5400.0, 9000.0]\n",
-     "uncertain.interceptors.redzikowo-gbi.burnout_speed_mps", "also set in [overrides.interceptors.redzikowo-gbi]"),
 ]
 
 
