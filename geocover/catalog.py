@@ -397,6 +397,34 @@ _KIND_CLASS: dict[str, type[Site]] = {
 
 
 # ---------------------------------------------------------------------------- validation
+#: Names an extra field may not take: the columns GDAL and geopandas keep for themselves in
+#: the GeoPackage layers that carry records (``fid``: the feature id, ``geom``: the geometry
+#: column, ``geometry``: geopandas' geometry, ``ogc_fid``: the id column of GDAL's SQL
+#: drivers) and ``z``, the property that says what a 3-D coordinate is (RFC 7946 leaves it
+#: unnamed; :func:`geocover.export.feature_collection` requires it), which outputs write over.
+RESERVED_FIELDS = ("fid", "geom", "geometry", "ogc_fid", "z")
+
+
+def _extra_name_problem(name: str, folded: Mapping[str, str]) -> str | None:
+    """What makes ``name`` unusable as an extra field of a record whose field names,
+    case-folded, map to their first spelling in ``folded``; None when it is fine.
+
+    Extra fields are written as columns of the GeoPackage layers (QGIS), where names are
+    compared without case (SQLite), so ``Name`` beside ``name`` cannot both be columns; an
+    empty name is no column at all.
+    """
+    if not isinstance(name, str) or not name.strip():
+        return "has an empty name (outputs write each field as a named column)"
+    if name.casefold() in RESERVED_FIELDS:
+        return (f"has a reserved name (GeoPackage and GeoJSON outputs use {', '.join(RESERVED_FIELDS)} "
+                "themselves); rename it")
+    first = folded.get(name.casefold(), name)
+    if first != name:
+        return (f"differs from field {first!r} only in case (GeoPackage columns ignore case, so the two "
+                "cannot both be written); rename one")
+    return None
+
+
 def _validate(spec: dict[str, _Spec], props: Mapping[str, Any], where: str,
               problems: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Check ``props`` against ``spec``; return (known fields, extra fields)."""
@@ -411,12 +439,18 @@ def _validate(spec: dict[str, _Spec], props: Mapping[str, Any], where: str,
             problems.append(f"{where}: field {name!r} {err}")
         else:
             known[name] = float(props[name]) if s.kind is float else props[name]
+    folded: dict[str, str] = {}  # known fields first: 'Name' is the extra beside 'name', in any order
+    for name in sorted((n for n in props if isinstance(n, str)), key=lambda n: n not in spec):
+        folded.setdefault(name.casefold(), name)
     for name, value in props.items():
         if name in spec:
             continue
         near = close_matches(name, spec, n=1)
+        bad_name = _extra_name_problem(name, folded)
         if near and near[0] not in props:
             problems.append(f"{where}: unknown field {name!r} (did you mean {near[0]!r}?)")
+        elif bad_name:
+            problems.append(f"{where}: field {name!r} {bad_name}")
         else:
             extra[name] = value
     rid = props.get("id")

@@ -1,0 +1,91 @@
+"""A hostile user's fifth round: siblings of the kinds fixed in issues 10-17 that the earlier
+rounds missed, plus a few attacks the code survives (kept so that it keeps surviving them).
+
+* Extra catalog fields whose names no output can hold: ``Name`` beside ``name`` (GeoPackage
+  columns ignore case), ``fid``/``geom``/``geometry`` (the columns GDAL and geopandas keep),
+  an empty name, ``z`` (the property outputs write to say what a 3-D coordinate is). They
+  were accepted at load time; ``coverage``/``footprint`` then computed everything and failed
+  at the very end with "GDAL could not write the GeoPackage" naming a staging path (or, for
+  ``geometry``, silently dropped the user's value). Now the loader refuses them with the file,
+  record and field, exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from geocover.cli.main import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SCEN = ROOT / "data" / "scenarios"
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def _refused(r, *fragments):
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    for f in fragments:
+        assert f in r.output, (f, r.output)
+
+
+def _radar(**extra):
+    """One valid radar record (values typed here; a 500 km all-round radar at 10 N 20 E)."""
+    props = {"id": "evil-radar", "name": "Evil", "kind": "radar", "lat_deg": 10.0, "lon_deg": 20.0,
+             "ground_height_msl_m": 100.0, "band": "X", "boresight_azimuth_deg": 0.0, "half_width_deg": 180.0,
+             "min_elevation_deg": 0.0, "max_elevation_deg": 90.0, "reference_range_m": 500000.0,
+             "reference_rcs_m2": 1.0, "antenna_height_agl_m": 10.0, "can_search": True, "source": "s",
+             "confidence": "low", **extra}
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [20.0, 10.0]}}]}
+
+
+# --- extra fields no GeoPackage column can hold ----------------------------------------------------
+@pytest.mark.parametrize("extra, fragment", [
+    ({"Name": "dup"}, "field 'Name' differs from field 'name' only in case"),
+    ({"a": True, "A": False}, "field 'A' differs from field 'a' only in case"),
+    ({"fid": "abc"}, "field 'fid' has a reserved name"),
+    ({"GEOM": "x"}, "field 'GEOM' has a reserved name"),
+    ({"geometry": "x"}, "field 'geometry' has a reserved name"),
+    ({"z": "zz"}, "field 'z' has a reserved name"),
+    ({"": "empty"}, "field '' has an empty name"),
+])
+def test_extra_field_names_no_output_can_hold_are_refused_at_load(tmp_path, extra, fragment):
+    cat = tmp_path / "c.geojson"
+    cat.write_text(json.dumps(_radar(**extra)))
+    r = run("sites", "--catalog", cat, "--kind", "radar")
+    _refused(r, "c.geojson", "record 'evil-radar'", fragment)
+
+
+def test_extra_field_case_clash_in_a_scenario_site_is_refused(tmp_path):
+    """The same check reaches a scenario's own [[sites]] record (one reader for both)."""
+    text = (SCEN / "third-site-2007.toml").read_text()
+    text = text.replace('id = "forward-radar-2007"', 'id = "forward-radar-2007"\nBand = "x-band"', 1)
+    p = tmp_path / "clash.toml"
+    p.write_text(text)
+    r = run("los", "forward-radar-2007", "38,50,300km", "--scenario", p)
+    _refused(r, "clash.toml", "'Band' differs from field 'band' only in case")
+
+
+def test_unusual_but_writable_extra_field_names_still_reach_the_geopackage(tmp_path):
+    """Held: SQL-looking and ``gpkg_`` names are quoted by GDAL and kept as columns."""
+    import sqlite3
+
+    evil = 'a"b; DROP TABLE radars; --'
+    cat = tmp_path / "c.geojson"
+    cat.write_text(json.dumps(_radar(**{evil: "x", "gpkg_x": "y"})))
+    out = tmp_path / "out"
+    r = run("coverage", "evil-radar", "--catalog", cat, "--altitude", "100km", "--no-terrain",
+            "--resolution", "2deg", "--azimuth-step", "2deg", "--no-map", "--out", out)
+    assert r.exit_code == 0, r.output
+    with sqlite3.connect(out / "coverage.gpkg") as db:
+        cols = [c[1] for c in db.execute("PRAGMA table_info(radars)")]
+        assert evil in cols and "gpkg_x" in cols
+        assert db.execute(f'SELECT "{evil.replace(chr(34), chr(34) * 2)}" FROM radars').fetchall() == [("x",)]
