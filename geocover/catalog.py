@@ -97,12 +97,11 @@ MAX_DEPTH = 32
 
 
 def _short(value: Any, limit: int = 80) -> str:
-    """``repr`` of a user value, shortened (a 400-digit integer or a long list stays readable)."""
-    try:
-        text = repr(value)
-    except (ValueError, RecursionError):  # int too long for repr, or too deep
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    """``repr`` of a user value, shortened (a 400-digit integer or a long list stays readable):
+    :func:`geocover.errors.quoted`, the one helper of every message that echoes user text."""
+    from .errors import quoted
+
+    return quoted(value, limit)
 
 
 def _as_float(value: Any) -> float | None:

@@ -8,7 +8,9 @@ Messages name the bad value and where it came from (file, record, field).
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
+from typing import Any
 
 __all__ = [
     "CatalogError",
@@ -18,7 +20,110 @@ __all__ = [
     "InputError",
     "UnknownIdError",
     "close_matches",
+    "output_path_problem",
+    "quoted",
+    "shown",
+    "tidy_message",
 ]
+
+#: Most characters of one piece of user text (a key, id, value, option value) that a message
+#: echoes: a message must stay readable when a file holds a 5,000-character key.
+SHOWN_CHARS = 80
+#: Most characters of a key path (``overrides.radars.<id>.<field>``) that a message echoes:
+#: our table names plus the user's key, so a little longer than one piece of user text.
+KEY_CHARS = 120
+#: Most characters of a file or folder name that a message echoes (paths are longer than
+#: keys; the cut keeps the end, where the file name is).
+PATH_CHARS = 160
+#: Most characters of any one word (a run without spaces) and of a whole message that the
+#: command line prints (the net under :func:`shown`, for text no message shortened itself).
+WORD_CHARS = 240
+MESSAGE_CHARS = 2000
+
+
+def _escaped(ch: str, keep: str = "") -> str:
+    """``ch`` as a message shows it: a character a terminal or a log would act on (C0 and
+    C1 controls, DEL, line and paragraph separators, bidirectional embeddings, overrides and
+    isolates, lone surrogates) as ``\\xNN``/``\\uNNNN``; other characters (names in any
+    script, emoji, the U+200C/U+200D joiners and U+200E/U+200F marks) unchanged."""
+    o = ord(ch)
+    if ch in keep:
+        return ch
+    if o < 0x20 or 0x7F <= o <= 0x9F:
+        return f"\\x{o:02x}"
+    if o in (0x2028, 0x2029) or 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069 or 0xD800 <= o <= 0xDFFF:
+        return f"\\u{o:04x}"
+    return ch
+
+
+def shown(text: Any, limit: int = SHOWN_CHARS) -> str:
+    """User text as every message echoes it: on one line, harmless to a terminal, short.
+
+    Parameters
+    ----------
+    text : str
+        A key, id, value, option value or file name from the user (converted with ``str``).
+    limit : int
+        Most characters kept (:data:`SHOWN_CHARS` for keys and values, :data:`PATH_CHARS`
+        for file names).
+
+    Returns
+    -------
+    str
+        ``text`` with control characters, line breaks, line/paragraph separators, bidirectional
+        controls and lone surrogates written as ``\\xNN``/``\\uNNNN`` (a key holding
+        ``"\\x1b[2J"`` cannot clear the terminal, a newline cannot forge a second log line);
+        longer than ``limit`` it is cut in the middle, keeping the first two thirds and the last
+        third (for ``overrides.radars.<id>.<field>`` or a path, the field or file name):
+        ``head...tail (5,012 characters)``.
+    """
+    text = str(text)
+    if len(text) > limit:
+        head, tail = text[: max(1, limit * 2 // 3)], text[-max(1, limit // 3):]
+        return (f"{''.join(map(_escaped, head))}...{''.join(map(_escaped, tail))} "
+                f"({len(text):,} characters)")
+    return "".join(map(_escaped, text))
+
+
+def quoted(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)`` shortened like :func:`shown` (``'abc'``, ``5``, ``[1, 2]``): the form
+    messages use for a value from a file or an option."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an int too long for repr, or nesting too deep
+        text = f"<{type(value).__name__}>"
+    return shown(text, limit)
+
+
+_LONG_WORD = re.compile(rf"\S{{{WORD_CHARS + 1},}}")
+
+
+def tidy_message(message: str) -> str:
+    """A whole message as the command line prints it (the net under :func:`shown`): control
+    characters escaped except tab and line breaks, every word (run without whitespace) longer
+    than :data:`WORD_CHARS` and the whole message longer than :data:`MESSAGE_CHARS` cut in the
+    middle."""
+    text = "".join(_escaped(c, keep="\t\n") for c in str(message))
+    text = _LONG_WORD.sub(lambda m: shown(m.group(0), WORD_CHARS), text)
+    return text if len(text) <= MESSAGE_CHARS else shown(text, MESSAGE_CHARS)
+
+
+def output_path_problem(text: str) -> str | None:
+    """What makes ``text`` unusable as an output file or folder name, or None.
+
+    Refused: control characters (a newline or tab in a name breaks every log, manifest and
+    ``ls`` listing line by line; ESC would be run by a terminal that lists the folder), the
+    line/paragraph separators U+2028/U+2029 (Python's ``splitlines`` and many editors break
+    lines there) and bidirectional embeddings/overrides/isolates (they make a name display as
+    another, "Trojan Source", CVE-2021-42574). Allowed: spaces, quotes, non-ASCII names and the
+    U+200C/U+200D joiners and U+200E/U+200F marks that Persian or Arabic names need.
+    """
+    for i, ch in enumerate(str(text)):
+        if _escaped(ch) != ch and not 0xD800 <= ord(ch) <= 0xDFFF:  # undecodable bytes: export._check_name
+            kind = "control character" if ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F else "character"
+            return (f"holds the {kind} U+{ord(ch):04X} at character {i + 1}; use a name without control, "
+                    "line-separator or bidirectional characters")
+    return None
 
 
 class GeocoverError(Exception):
@@ -43,8 +148,8 @@ class UnknownIdError(GeocoverError, KeyError):
         self.what = what
         self.name = name
         self.matches = close_matches(name, known)
-        hint = f"; did you mean {', '.join(repr(m) for m in self.matches)}?" if self.matches else ""
-        super().__init__(f"unknown {what} {name!r}{hint}")
+        hint = f"; did you mean {', '.join(quoted(m) for m in self.matches)}?" if self.matches else ""
+        super().__init__(f"unknown {what} {quoted(name)}{hint}")
 
     def __str__(self) -> str:  # KeyError would add quotes around the message
         return str(self.args[0])

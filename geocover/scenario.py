@@ -72,7 +72,7 @@ from .catalog import (
     load_catalog,
     read_toml,
 )
-from .errors import CatalogError, UnknownIdError, close_matches
+from .errors import KEY_CHARS, PATH_CHARS, CatalogError, UnknownIdError, close_matches, quoted, shown
 
 if TYPE_CHECKING:
     from .uncertainty import ParameterSpace
@@ -90,9 +90,9 @@ def check_bbox(bbox) -> tuple[float, float, float, float]:
         raise ValueError(f"must be finite degrees, got {_short(list(bbox))}")
     w, s, e, n = (float(b) for b in bbox)
     if not (-90 <= s < n <= 90):
-        raise ValueError(f"needs -90 <= south < north <= 90, got {list(bbox)!r}")
+        raise ValueError(f"needs -90 <= south < north <= 90, got {quoted(list(bbox))}")
     if not (-180 <= w < e <= 360 and e - w <= 360):
-        raise ValueError(f"needs -180 <= west < east <= 360 and at most 360 degrees wide, got {list(bbox)!r}")
+        raise ValueError(f"needs -180 <= west < east <= 360 and at most 360 degrees wide, got {quoted(list(bbox))}")
     return w, s, e, n
 
 #: Bounds (s) of a ``[[networks.links]]`` ``latency_s`` (also of its ``[uncertain]`` range).
@@ -222,13 +222,14 @@ def load_scenario(name_or_path: str | Path, catalog: Catalog | None = None) -> S
                                + ", ".join(bundled) + ") or a TOML file")
         path = Path(text)
         if path.is_dir():
-            raise CatalogError(f"{path}: is a folder, not a scenario file")
+            raise CatalogError(f"{shown(path, PATH_CHARS)}: is a folder, not a scenario file")
         if path.exists() and not path.is_file():
-            raise CatalogError(f"{path}: is not a regular file (a device or pipe), not a scenario file")
+            raise CatalogError(f"{shown(path, PATH_CHARS)}: is not a regular file (a device or pipe), not a scenario "
+                               "file")
         if not path.is_file():
             if path.suffix.lower() != ".toml" and "/" not in text:
                 raise UnknownIdError("scenario", text, bundled)
-            raise CatalogError(f"{path}: scenario file not found")
+            raise CatalogError(f"{shown(path, PATH_CHARS)}: scenario file not found")
     doc = read_toml(path, "scenario")
     return _resolve(path, doc, catalog or load_catalog())
 
@@ -238,7 +239,10 @@ class _Ctx:
         self.path, self.doc = path, doc
 
     def fail(self, key: str, msg: str) -> None:
-        raise CatalogError(f"{self.path}: key '{key}': {msg}")
+        """Raise the error of ``key`` (file, then key path, then ``msg``); the key path may hold
+        a user's key, so it is shown through :func:`geocover.errors.shown` (escaped, and cut in
+        the middle beyond 120 characters, keeping the table and the field)."""
+        raise CatalogError(f"{shown(self.path, PATH_CHARS)}: key '{shown(key, KEY_CHARS)}': {msg}")
 
     def table(self, key: str, required: bool = True) -> dict:
         val = self.doc.get(key)
@@ -259,7 +263,7 @@ class _Ctx:
             if v not in known:
                 near = close_matches(v, known)
                 hint = f"; did you mean {', '.join(repr(m) for m in near)}?" if near else ""
-                self.fail(key, f"unknown {what} {v!r}{hint}")
+                self.fail(key, f"unknown {what} {quoted(v)}{hint}")
         return list(dict.fromkeys(value))
 
     def number(self, key: str, value: Any, lo: float = 0.0, integer: bool = False,
@@ -269,7 +273,7 @@ class _Ctx:
             rng = f"between {lo:g} and {hi:g}" if hi is not None else f">= {lo:g}"
             self.fail(key, f"must be a finite number {rng}, got {_short(value)}")
         if integer and int(value) != value:
-            self.fail(key, f"must be a whole number, got {value!r}")
+            self.fail(key, f"must be a whole number, got {quoted(value)}")
         return float(value)
 
     def records(self, key: str, value: Any, allowed: tuple[str, ...]):
@@ -288,7 +292,7 @@ class _Ctx:
         for k in table:
             if k not in allowed:
                 near = close_matches(k, allowed)
-                self.fail(f"{key}.{k}" if key else k, "unknown key" + (f"; did you mean {near[0]!r}?" if near
+                self.fail(f"{key}.{k}" if key else k, "unknown key" + (f"; did you mean {quoted(near[0])}?" if near
                                                                       else f"; use {', '.join(allowed)}"))
 
     def strings(self, key: str, value: Any) -> list[str]:
@@ -304,7 +308,7 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
     for key in doc:
         if key not in _TOP:
             near = close_matches(key, _TOP)
-            ctx.fail(key, "unknown section" + (f"; did you mean {near[0]!r}?" if near else ""))
+            ctx.fail(key, "unknown section" + (f"; did you mean {quoted(near[0])}?" if near else ""))
     cat = Catalog({k: dict(v) for k, v in base.sites_by_kind.items()}, dict(base.missiles), list(base.files))
     sites = doc.get("sites", [])
     if not isinstance(sites, list):
@@ -346,14 +350,14 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
         iid = ctx.ids(f"{key}.id", it["id"], int_ids, "interceptor")[0]
         if iid in interceptor_fc:  # the second table would silently replace the first's fire_control
             first = next(k for k, t in enumerate(ints) if isinstance(t, dict) and t.get("id") == iid)
-            ctx.fail(f"{key}.id", f"battery {iid!r} is already listed in interceptors[{first}]; "
+            ctx.fail(f"{key}.id", f"battery {quoted(iid)} is already listed in interceptors[{first}]; "
                                   "give it one [[interceptors]] table")
         its_fc = ctx.ids(f"{key}.fire_control", it.get("fire_control", fc), radar_ids, "radar")
         if not its_fc:
             ctx.fail(f"{key}.fire_control", "needs at least one fire-control radar")
         for r in its_fc:
             if r not in fc:
-                ctx.fail(f"{key}.fire_control", f"radar {r!r} is not listed in radars.fire_control")
+                ctx.fail(f"{key}.fire_control", f"radar {quoted(r)} is not listed in radars.fire_control")
         interceptor_fc[iid] = its_fc
     threats = ctx.table("threats")
     ctx.keys("threats", threats, ("launch_sites", "missile", "classes"))
@@ -379,18 +383,20 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
             key = f"overrides.{kind}.{rid}"
             if rid not in pool:
                 near = close_matches(rid, pool)
-                ctx.fail(key, f"{rid!r} is not in this scenario" + (f"; did you mean {near[0]!r}?" if near else ""))
+                ctx.fail(key, f"{quoted(rid)} is not in this scenario"
+                         + (f"; did you mean {quoted(near[0])}?" if near else ""))
             if not isinstance(values, dict):
                 ctx.fail(key, "must be a table of field = value")
             rec = pool[rid]
             unknown = [k for k in values if k not in type(rec).SPEC]
             if unknown:
                 near = close_matches(unknown[0], type(rec).SPEC)
-                ctx.fail(f"{key}.{unknown[0]}", "unknown field" + (f"; did you mean {near[0]!r}?" if near else ""))
+                ctx.fail(f"{key}.{unknown[0]}", "unknown field"
+                         + (f"; did you mean {quoted(near[0])}?" if near else ""))
             for fixed in ("id", "kind"):
                 if fixed in values and values[fixed] != getattr(rec, fixed):
                     ctx.fail(f"{key}.{fixed}", f"an override cannot change a record's {fixed} "
-                                               f"({getattr(rec, fixed)!r} -> {_short(values[fixed])}); "
+                                               f"({quoted(getattr(rec, fixed))} -> {_short(values[fixed])}); "
                                                "add a [[sites]] record instead")
             # Validated exactly like a catalog record, after merging: types, bounds and the
             # cross-field checks (elevation limits, intercept altitude window, speed range,
@@ -459,7 +465,7 @@ def _threats(ctx: _Ctx, threats: dict, cat: Catalog) -> tuple[list[str], str, li
             ctx.fail(f"{key}.missile", "must name a missile class")
         ctx.ids(f"{key}.missile", mid, cat.missiles, "missile class")
         if any(t.missile.id == mid for t in out):
-            ctx.fail(f"{key}.missile", f"class {mid!r} is already in the threat set; give it one table")
+            ctx.fail(f"{key}.missile", f"class {quoted(mid)} is already in the threat set; give it one table")
         sites = ctx.ids(f"{key}.launch_sites", c["launch_sites"], known, "launch site") if "launch_sites" in c \
             else launches
         if not sites:
@@ -501,7 +507,7 @@ def _networks(ctx: _Ctx, scenario_radars: list[str]) -> tuple[dict[str, list[str
             ctx.fail(key, "needs at least one radar")
         for r in ids:
             if r in owner:
-                ctx.fail(key, f"radar {r!r} is already in network {owner[r]!r}")
+                ctx.fail(key, f"radar {quoted(r)} is already in network {quoted(owner[r])}")
             owner[r] = name
         out[name] = ids
     if not out:
@@ -509,8 +515,8 @@ def _networks(ctx: _Ctx, scenario_radars: list[str]) -> tuple[dict[str, list[str
     for r in scenario_radars:
         if r not in owner:
             if r in out:  # the radar's own network would replace the one named like it, silently
-                ctx.fail(f"networks.{r}", f"radar {r!r} is in no network, and a radar left out forms a network "
-                                          f"of its own named after it: put {r!r} in a network or rename this one")
+                ctx.fail(f"networks.{r}", f"radar {quoted(r)} is in no network, and a radar left out forms a network "
+                                          f"of its own named after it: put {quoted(r)} in a network or rename this one")
             out[r] = [r]
     links: list[NetworkLink] = []
     for key, lk in ctx.records("networks.links", table.get("links", []), ("from", "to", "latency_s", "use")):
@@ -520,7 +526,7 @@ def _networks(ctx: _Ctx, scenario_radars: list[str]) -> tuple[dict[str, list[str
             if not isinstance(v, str) or v not in out:
                 near = close_matches(v, out) if isinstance(v, str) else []
                 ctx.fail(f"{key}.{end}", f"unknown network {_short(v)}"
-                         + (f"; did you mean {near[0]!r}?" if near else f"; use one of {', '.join(out)}"))
+                         + (f"; did you mean {quoted(near[0])}?" if near else f"; use one of {', '.join(out)}"))
             ends.append(v)
         if ends[0] == ends[1]:
             ctx.fail(f"{key}.to", "a network shares its tracks with itself already")
@@ -529,8 +535,8 @@ def _networks(ctx: _Ctx, scenario_radars: list[str]) -> tuple[dict[str, list[str
         if use not in LINK_USES:
             ctx.fail(f"{key}.use", f"must be one of {', '.join(LINK_USES)}, got {_short(use)}")
         if any((nl.source, nl.target, nl.use) == (ends[0], ends[1], use) for nl in links):
-            ctx.fail(key, f"a link from {ends[0]!r} to {ends[1]!r} with use {use!r} is already given (only the "
-                          "shorter latency would count, silently); give one")
+            ctx.fail(key, f"a link from {quoted(ends[0])} to {quoted(ends[1])} with use {quoted(use)} is already given "
+                          "(only the shorter latency would count, silently); give one")
         links.append(NetworkLink(ends[0], ends[1], lat, use))
     return out, links
 
@@ -559,10 +565,10 @@ def _sectors(ctx: _Ctx) -> tuple[dict[str, list[str]], str]:
         for c in codes:
             if c not in known:
                 near = close_matches(c, known)
-                ctx.fail(key, f"unknown country code {c!r} (ISO 3166 alpha-3 of a bundled outline)"
+                ctx.fail(key, f"unknown country code {quoted(c)} (ISO 3166 alpha-3 of a bundled outline)"
                          + (f"; did you mean {', '.join(repr(m) for m in near)}?" if near else ""))
             if c in owner:
-                ctx.fail(key, f"country {c!r} is already in sector {owner[c]!r}")
+                ctx.fail(key, f"country {quoted(c)} is already in sector {quoted(owner[c])}")
             owner[c] = side
         out[side] = list(dict.fromkeys(codes))
     if not out:
@@ -580,15 +586,16 @@ def _add_site(ctx: _Ctx, cat: Catalog, i: int, rec: Any) -> None:
     cls = _KIND_CLASS[kind]
     problems: list[str] = []
     rid = rec.get("id")
-    where = f"{ctx.path}: key '{key}'" + (f" (record {rid!r})" if isinstance(rid, str) and rid else "")
+    where = f"{shown(ctx.path, PATH_CHARS)}: key '{shown(key, KEY_CHARS)}'" + (
+        f" (record {quoted(rid)})" if isinstance(rid, str) and rid else "")
     known, extra = check_record(cls, rec, where, problems, own_ranges=True)
     for name in ("lat_deg", "lon_deg"):
         if name not in rec:
-            problems.append(f"{where}: field {name!r} is missing")
+            problems.append(f"{where}: field {quoted(name)} is missing")
     if problems:
         raise CatalogError(_first(problems))
     if cat.kind_of(known["id"]):
-        ctx.fail(f"{key}.id", f"{known['id']!r} is already in the catalog")
+        ctx.fail(f"{key}.id", f"{quoted(known['id'])} is already in the catalog")
     cat.sites_by_kind[kind][known["id"]] = cls(**known, extra=extra)
 
 

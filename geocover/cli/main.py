@@ -20,7 +20,7 @@ import re
 import click
 
 from .. import __version__
-from ..errors import GeocoverError
+from ..errors import PATH_CHARS, GeocoverError, shown, tidy_message
 from ..units import non_ascii_digit
 from . import (
     compare,
@@ -44,12 +44,11 @@ from .options import ModelType
 
 
 def _printable(text: str) -> str:
-    """A message that any terminal encoding can print (user text may hold odd characters) and
-    that no terminal acts on: control characters from a file name or argument (ESC, BEL, C1)
-    are shown as ``\\xNN``, never sent."""
-    text = "".join(f"\\x{ord(c):02x}" if (ord(c) < 0x20 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F else c
-                   for c in text)
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """A message that any terminal encoding can print (user text may hold odd characters), that
+    no terminal acts on and that stays readable: control characters from a file name or argument
+    (ESC, BEL, C1) shown as ``\\xNN``, never sent, and overlong words cut
+    (:func:`geocover.errors.tidy_message`)."""
+    return tidy_message(text).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _os_message(exc: OSError) -> str:
@@ -61,12 +60,8 @@ def _os_message(exc: OSError) -> str:
         hint = " (the disk is full: free some space and run the command again)"
     elif exc.errno == errno.EDQUOT:
         hint = " (disk quota exceeded)"
-    where = " -> ".join(_shorten(os.fsdecode(n) if isinstance(n, bytes) else str(n)) for n in names)
+    where = " -> ".join(shown(os.fsdecode(n) if isinstance(n, bytes) else str(n), PATH_CHARS) for n in names)
     return f"{where}: {what}{hint}" if where else f"{what}{hint}"
-
-
-def _shorten(text: str, limit: int = 160) -> str:
-    return text if len(text) <= limit else f"{text[:limit // 2]}...{text[-limit // 4:]} ({len(text)} characters)"
 
 
 #: Operating-system errors that come from the paths a user typed (exit status 2, like any
@@ -82,10 +77,18 @@ class _Group(click.Group):
     machine (a full disk, an I/O error). Never a traceback. Nothing half-written is left behind because
     every writer stages its files and renames them into place only when all are written."""
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.ClickException as exc:
+            raise _tidy_click(exc) from None
+
     def invoke(self, ctx: click.Context):
         try:
             running()
             return super().invoke(ctx)
+        except click.ClickException as exc:  # a usage error of a subcommand (bad option value ...)
+            raise _tidy_click(exc) from None
         except KeyboardInterrupt:
             # the writers' finally/except clauses have removed their staging folders on the way
             _quiet_cluster_shutdown()
@@ -99,6 +102,14 @@ class _Group(click.Group):
                 sys.exit(1)
             click.echo(f"geocover: error: {_printable(_os_message(exc))}", err=True)
             sys.exit(2 if exc.errno in _USER_ERRNOS else 1)
+
+
+def _tidy_click(exc: click.ClickException) -> click.ClickException:
+    """Click's own error (no such option, bad value, missing argument) with its message made
+    safe like every geocover message: control characters escaped, an overlong value cut
+    (:func:`geocover.errors.tidy_message`); click prints it and exits with status 2."""
+    exc.message = tidy_message(exc.message)
+    return exc
 
 
 def _quiet_cluster_shutdown() -> None:
