@@ -225,12 +225,18 @@ class Architecture:
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             return self._engage(traj, reachable, tracks or self.track(traj))
 
-    def track(self, traj: Trajectory) -> FlightTracks:
+    def track(self, traj: Trajectory, *, known: tuple[Samples, dict] | None = None) -> FlightTracks:
         """Sample every trajectory (the scenario's sample count) and apply the track-and-cue
         rule (:func:`geocover.tracking.track_and_cue`) to what the scenario's radars see;
         with ``refine`` (the default), add samples around the edges of tracks and intercept
         windows until the battle space no longer depends on the sample count
-        (:func:`geocover.sampling.refine_tracks`)."""
+        (:func:`geocover.sampling.refine_tracks`).
+
+        ``known`` (optional): ``(samples, visible)`` already computed by the caller for these
+        trajectories: ``traj.sample(scenario.samples)`` in flight-major (C) order, and
+        ``{radar id: (n, samples) bool}`` what some of the radars see at them; only the other
+        radars are measured. Visibility is a function of the point alone, so the result is
+        the same (the site search keeps its flights', :mod:`geocover.search`)."""
         def flight_major(a):
             """``np.ascontiguousarray(a)``; a sample-major (Fortran-order) ``a`` copied in tiles
             with numba (:func:`geocover._kernels.flight_major`: the same elements, ~4x faster)."""
@@ -243,14 +249,15 @@ class Architecture:
         fast = _kernels.flight_major is not None and _kernels.use_numba()
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             sc = self.scenario
-            s = traj.sample(sc.samples)
+            s, seen = known if known is not None else (traj.sample(sc.samples), {})
             # flight-major copies of the (sample-major) samples: the row loops of the refinement
             # (geocover.sampling) and of the engagement read them row by row
             t, lat, lon, alt, boosting = (flight_major(a) for a in (s.t_s, s.lat_deg, s.lon_deg,
                                                                     s.altitude_m, s.boosting))
             s = Samples(t, lat, lon, alt, boosting, s.body_rcs_m2, s.warhead_rcs_m2)
             pts = PointSet(lat, lon)  # the samples' trigonometry, shared by every radar and battery
-            vis = {rid: v.visible_fast(lat, lon, alt, s.rcs_m2, points=pts) for rid, v in self.views.items()}
+            vis = {rid: seen[rid] if rid in seen else v.visible_fast(lat, lon, alt, s.rcs_m2, points=pts)
+                   for rid, v in self.views.items()}
             trk = track_and_cue(t, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
                                 links=self.links)
             ft = FlightTracks(s, pts, trk)

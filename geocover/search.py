@@ -52,10 +52,12 @@ from .catalog import Interceptor, Radar
 from .compare import area_km2, defended_over_pairs
 from .engine import ScenarioRun
 from .errors import GeocoverError, InputError
+from .fastgeo import PointSet
 from .footprint import Architecture, checked_grid, combine_classes, combine_launches
 from .geodesy import inverse
 from .refraction import DEFAULT_VISIBILITY_MODEL
 from .scenario import Scenario
+from .trajectory import Samples
 
 __all__ = ["Executor", "SearchResult", "candidate_sites", "greedy_search", "on_region_edge", "read_region",
            "with_candidate"]
@@ -377,14 +379,48 @@ class _Engaged:
     missile class), engaged by the variant without its candidate: the reachable flights
     ``traj`` (rows ``idx`` of the block), their final refined samples (:class:`~geocover.
     trajectory.Samples`, padding included; the tracks themselves are not kept: a third of the
-    memory) and their engagements (the defender's first detection and warning,
-    :meth:`ScenarioRun.engage`)."""
+    memory), their engagements (the defender's first detection and warning,
+    :meth:`ScenarioRun.engage`), and what a variant re-engaging some of them reuses
+    (:func:`_known`): their samples at the scenario's sample count and what each radar of that
+    variant without its candidate sees there."""
 
     size: int
     idx: np.ndarray
     traj: object
     samples: object
     eng: object
+    base: object = None
+    seen: dict | None = None
+
+    def known(self, rows: np.ndarray) -> tuple:
+        """``(samples, visible)`` of flights ``rows`` at the scenario's samples, for
+        :meth:`geocover.footprint.Architecture.track`'s ``known``: the stored arrays' rows."""
+        if rows.size == self.idx.size:
+            return self.base, self.seen
+        s = self.base
+        return (Samples(*(a[rows] for a in (s.t_s, s.lat_deg, s.lon_deg, s.altitude_m, s.boosting)),
+                        s.body_rcs_m2, s.warhead_rcs_m2), {r: v[rows] for r, v in self.seen.items()})
+
+
+def _known(arch: Architecture, traj) -> tuple:
+    """``(samples, visible)`` of ``traj`` for :meth:`geocover.footprint.Architecture.track`'s
+    ``known``: ``traj.sample(scenario.samples)`` in flight-major order (the same elements as
+    ``track`` makes) and what each of ``arch``'s radars sees there, computed as ``track`` does
+    (one :class:`~geocover.fastgeo.PointSet` shared by the radars).
+
+    A variant that adds a radar to ``arch`` reuses both for any subset of the flights: a
+    flight's samples do not depend on the other flights sampled with it (one missile class
+    per block, :meth:`geocover.trajectory.Trajectory.sample`), a point's visibility does not
+    depend on the other points (:meth:`geocover.radar.RadarView.visible_fast`), and the other
+    radars' records are the same in the variant; so only the candidate's visibility is new
+    (tests/test_search_fast.py checks the tracks equal, array for array)."""
+    s = traj.sample(arch.scenario.samples)
+    s = Samples(*(np.ascontiguousarray(a) for a in (s.t_s, s.lat_deg, s.lon_deg, s.altitude_m, s.boosting)),
+                s.body_rcs_m2, s.warhead_rcs_m2)
+    pts = PointSet(s.lat_deg, s.lon_deg)
+    rcs = s.rcs_m2
+    return s, {rid: v.visible_fast(s.lat_deg, s.lon_deg, s.altitude_m, rcs, points=pts)
+               for rid, v in arch.views.items()}
 
 
 def _targets(sc: Scenario, where: tuple) -> tuple[np.ndarray, np.ndarray]:
@@ -427,9 +463,13 @@ def _engaged(token: str, prev: Architecture, prefix: tuple, site, missile, where
             blocks = []
             aimed = aimed_blocks({"token": token}, prev, site, missile, lat, lon, where, keep_all=False)
             for _traj, ok, idx, sub in aimed:
-                ft = prev.track(sub) if idx.size else None
-                eng = run.engage_both(sub, np.ones(idx.size, bool), tracks=ft)[0] if idx.size else None
-                blocks.append(_Engaged(ok.size, idx, sub, ft.samples if ft is not None else None, eng))
+                if not idx.size:
+                    blocks.append(_Engaged(ok.size, idx, sub, None, None))
+                    continue
+                known = _known(prev, sub)
+                ft = prev.track(sub, known=known)
+                eng = run.engage_both(sub, np.ones(idx.size, bool), tracks=ft)[0]
+                blocks.append(_Engaged(ok.size, idx, sub, ft.samples, eng, *known))
             store[key] = blocks
         return store[key]
 
@@ -554,7 +594,11 @@ def _reengage(arch: Architecture, pair: _Pair, skip: np.ndarray | None = None) -
         if not rows.size:
             continue
         FAST_STATS["reengaged"] += rows.size
-        e = run.engage(b.traj if rows.size == b.idx.size else b.traj.subset(rows), np.ones(rows.size, bool))
+        sub = b.traj if rows.size == b.idx.size else b.traj.subset(rows)
+        # the flights' samples and the other radars' visibility there as stored: only the
+        # candidate's is measured (_known)
+        ft = arch.track(sub, known=b.known(rows))
+        e = run.engage_both(sub, np.ones(rows.size, bool), tracks=ft)[0]
         at = at[rows]
         pair.defended[at], pair.battle_space_s[at], pair.warning_time_s[at] = (e.defended, e.battle_space_s,
                                                                              e.warning_time_s)

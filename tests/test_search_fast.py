@@ -152,3 +152,47 @@ def test_local_scheduler_without_dask_runs_in_one_process(monkeypatch):
     assert ex.map(lambda x: x * x, [1, 2, 3]) == [1, 4, 9]
     with pytest.raises(InputError, match="Dask is not installed"):
         Executor("tcp://127.0.0.1:8786")
+
+
+def test_known_base_samples_give_the_same_tracks(scenario):
+    # Architecture.track(traj, known=...) with the samples and the base radars' visibility the
+    # search stored for a whole block (search._known), taken at a subset of its flights, gives
+    # the same FlightTracks as tracking those flights from scratch, array for array and bit for
+    # bit: a flight's samples do not depend on the other flights sampled with it, a point's
+    # visibility not on the other points, and only the candidate radar's is measured anew.
+    import dataclasses
+
+    from geocover.robustness import aimed_blocks
+    from geocover.search import _base_architecture, _Engaged, _forget_base, _known, _variant_architecture
+
+    sc = scenario
+    tmpl = sc.catalog.radar("kurecik")
+    site = sc.catalog.launch_site("tabriz")
+    try:
+        base = _base_architecture("known", sc)
+        arch = _variant_architecture(base, sc, "radar", tmpl, (SITES[0],))
+        lat, lon = search._targets(sc, ("grid", RES_DEG))
+        blocks = aimed_blocks({"token": "known"}, base, site, sc.missile, lat, lon, ("grid", RES_DEG),
+                              keep_all=False)
+        _traj, ok, idx, sub = blocks[0]
+        assert idx.size > 10
+        known = _known(base, sub)
+        assert set(known[1]) == set(base.views)  # the base radars only: the candidate is measured
+        b = _Engaged(ok.size, idx, sub, None, None, *known)
+        rows = np.arange(1, idx.size, 3)  # a subset, as a candidate re-engages
+        part = sub.subset(rows)
+        got, ref = arch.track(part, known=b.known(rows)), arch.track(part)
+        for name in ("t_s", "lat_deg", "lon_deg", "altitude_m", "boosting"):
+            np.testing.assert_array_equal(getattr(got.samples, name), getattr(ref.samples, name), err_msg=name)
+        for f in dataclasses.fields(ref.tracks):
+            a, e = getattr(got.tracks, f.name), getattr(ref.tracks, f.name)
+            if isinstance(e, dict):
+                assert list(a) == list(e), f.name
+                for r in e:
+                    np.testing.assert_array_equal(a[r], e[r], err_msg=f"{f.name}[{r}]")
+            else:
+                np.testing.assert_array_equal(a, e, err_msg=f.name)
+        # and the whole block (every flight) is passed as stored
+        assert b.known(np.arange(idx.size))[0] is known[0]
+    finally:
+        _forget_base()
