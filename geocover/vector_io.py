@@ -111,8 +111,28 @@ def _python(value: Any) -> Any:
         v = float(value)
         return None if math.isnan(v) else v
     if isinstance(value, bytes):
-        return value  # a binary field: refused by the record checks (not a string or number)
+        return value  # a binary field: refused by _field_problem
     return value
+
+
+def _field_problem(props: dict[str, Any]) -> tuple[str, str] | None:
+    """``(field, problem)`` for the first value of a record read through GDAL that a JSON
+    catalog could not hold either, or None: a binary (BLOB) field, an infinite number (GDAL
+    Real fields hold them; JSON and every output refuse them), or text with a lone surrogate,
+    a NUL, a control character or a bidirectional override (as
+    :func:`geocover.catalog.document_problem` refuses them in JSON and TOML)."""
+    from .catalog import text_problem
+
+    for name, value in props.items():
+        if isinstance(value, bytes):
+            return name, "is a binary (BLOB) field; catalog fields are text, numbers or true/false"
+        if isinstance(value, float) and not math.isfinite(value):
+            return name, f"must be a finite number, got {value!r}"
+        if isinstance(value, str) and text_problem(value):
+            return name, text_problem(value)
+        if isinstance(name, str) and text_problem(name):
+            return name.encode("ascii", "backslashreplace").decode(), "name " + text_problem(name)
+    return None
 
 
 def _crs_text(crs: str | None) -> str:
@@ -203,6 +223,9 @@ def read_vector_layers(path: str | Path, what: str, *, allowed: tuple[str, ...],
             props = {c: v for j, c in enumerate(cols) if (v := _python(fields[j][i])) is not None}
             rid = props.get("id")
             where = f"{label}: feature #{i}" + (f" (record {rid!r})" if isinstance(rid, str) else "")
+            bad = _field_problem(props)
+            if bad:
+                raise CatalogError(f"{where}: field {bad[0]!r} {bad[1]}")
             if g is None or g.is_empty:
                 raise CatalogError(f"{where}: field 'geometry' is missing or empty")
             if g.geom_type not in allowed:

@@ -8,6 +8,12 @@ rounds missed, plus a few attacks the code survives (kept so that it keeps survi
   at the very end with "GDAL could not write the GeoPackage" naming a staging path (or, for
   ``geometry``, silently dropped the user's value). Now the loader refuses them with the file,
   record and field, exit status 2.
+* Catalog files read through GDAL (GeoPackage, ...) skipped the document checks JSON and TOML
+  catalogs get: an extra Real field holding +-inf, or a BLOB field, ended in a traceback
+  ("Out of range float values are not JSON compliant", "bytes is not JSON serializable") in
+  ``sites --format geojson`` and every output; an extra text field with a terminal escape
+  (OSC 52 clipboard write) or a bidirectional override was accepted and printed. Now each is
+  refused with the file, layer, record and field.
 """
 
 from __future__ import annotations
@@ -89,3 +95,45 @@ def test_unusual_but_writable_extra_field_names_still_reach_the_geopackage(tmp_p
         cols = [c[1] for c in db.execute("PRAGMA table_info(radars)")]
         assert evil in cols and "gpkg_x" in cols
         assert db.execute(f'SELECT "{evil.replace(chr(34), chr(34) * 2)}" FROM radars').fetchall() == [("x",)]
+
+
+# --- GDAL-read catalogs get the checks JSON catalogs get ---------------------------------------------
+def _gpkg_catalog(path, **extra):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    props = _radar(**extra)["features"][0]["properties"]
+    gpd.GeoDataFrame({k: [v] for k, v in props.items()}, geometry=[Point(20.0, 10.0)],
+                     crs="EPSG:4326").to_file(path, layer="radars", driver="GPKG")
+    return path
+
+
+@pytest.mark.parametrize("extra, fragment", [
+    ({"big": float("inf")}, "field 'big' must be a finite number, got inf"),
+    ({"big": float("-inf")}, "field 'big' must be a finite number, got -inf"),
+    ({"memo": "ok\x1b]52;c;ZXZpbA==\x07"}, "field 'memo' contains the control character U+001B"),
+    ({"memo": "abc\u202edef"}, "field 'memo' contains the bidirectional control U+202E"),
+])
+def test_geopackage_catalog_values_json_would_refuse_are_refused(tmp_path, extra, fragment):
+    cat = _gpkg_catalog(tmp_path / "c.gpkg", **extra)
+    r = run("sites", "--catalog", cat, "--kind", "radar", "--format", "geojson")
+    _refused(r, "c.gpkg", "layer 'radars'", "record 'evil-radar'", fragment)
+
+
+def test_geopackage_catalog_blob_field_is_refused(tmp_path):
+    import sqlite3
+
+    cat = _gpkg_catalog(tmp_path / "c.gpkg")
+    with sqlite3.connect(cat) as db:  # a BLOB column (GDAL: Binary); a constant default fills the row
+        db.execute("ALTER TABLE radars ADD COLUMN img BLOB DEFAULT x'000168'")
+    r = run("sites", "--catalog", cat, "--kind", "radar", "--format", "geojson")
+    _refused(r, "c.gpkg", "record 'evil-radar'", "field 'img' is a binary (BLOB) field")
+
+
+def test_geopackage_catalog_with_plain_extras_still_loads(tmp_path):
+    """Held: a large whole number, text with a tab and an accent stay extra properties."""
+    cat = _gpkg_catalog(tmp_path / "c.gpkg", n=2**62, memo="K\u00fcrecik\tnote")
+    r = run("sites", "--catalog", cat, "--kind", "radar", "--format", "geojson")
+    assert r.exit_code == 0, r.output
+    props = [f["properties"] for f in json.loads(r.output)["features"] if f["properties"]["id"] == "evil-radar"]
+    assert props[0]["n"] == 2**62 and props[0]["memo"] == "K\u00fcrecik\tnote"
