@@ -36,7 +36,11 @@ _NUM_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d
 
 
 def format_lat_lon(lat: float, lon: float) -> str:
-    """A point as text, ``lat 50.25° N, lon 20.75° E`` (degrees, WGS84, 2 decimals)."""
+    """A point as text, ``lat 50.25° N, lon 20.75° E`` (degrees, WGS84, 2 decimals); a
+    longitude outside [-180, 180] (a grid that crosses the antimeridian counts on to 360) is
+    named as the meridian it is: 182.5 is ``177.50° W``."""
+    if not -180.0 <= lon <= 180.0 and math.isfinite(lon):
+        lon = (lon + 180.0) % 360.0 - 180.0
     return (f"lat {abs(lat):.2f}° {'N' if lat >= 0 else 'S'}, "
             f"lon {abs(lon):.2f}° {'E' if lon >= 0 else 'W'}")
 
