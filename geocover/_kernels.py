@@ -280,7 +280,8 @@ def _height_index_py(x, hs, g):
 _height_index = _jit(_height_index_py, inline="always", cache=True)
 
 
-def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crpl, hs, ds, n_s, tab, sure, out):
+def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crpl, hs, ds, n_s, tab, sure, bounds,
+                out):
     """``radar.RadarView.visible_fast`` (no terrain mask) point by point, fused: the
     Andoyer-Lambert distance and azimuth of ``fastgeo.PointSet.distance_azimuth`` from the
     points' float32 trigonometry (``sb``, ``cb``, ``slon``, ``clon``), the slant range on the
@@ -299,17 +300,44 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
     height MSL, min and max elevation (deg), grazing elevation (deg), horizon ground range (m).
     ``sure`` (float64): tangents (lo, hi) of geometric elevations between which every point
     passes the elevation and horizon tests whatever its correction (the caller's margins:
-    the table's extreme corrections and 1e-3 deg for float32 rounding); lo > hi disables it.
-    Such points skip the arctan2 and the table look-up."""
+    the table's extreme corrections and 1e-3 deg for float32 rounding; lo > hi disables it),
+    the tangent of a geometric elevation below which every point fails the minimum elevation
+    whatever its correction (-inf disables it), the boresight's east and north components,
+    and the cosines of the half-width minus and plus 0.01 deg (2 and -2 disable them).
+
+    Shortcuts, each decided only where the full test could not decide otherwise, so that the
+    verdicts are those of the full float32 test to the bit (tests/test_visibility_fused.py
+    runs the kernel with and without them): (1) the range bound from ``z`` below; (2) the
+    sector from the dot product of the horizontal direction (x, y) with the boresight,
+    against cosines 0.01 deg inside and outside the half-width (the float32 ``atan2`` and
+    its degree arithmetic keep the azimuth to ~1e-4 deg), the exact azimuth only in between;
+    (3) with ``bounds``, for points 64 to ~2,800 km from the radar (0.01 <= sin sigma and
+    cos sigma > 0.9), bounds on sigma from sin sigma = |(x, y)| (asin's series, 1e-5 of
+    relative slack for the float32 vector), on the Andoyer-Lambert distance (its correction
+    is >= 0 and <= 2.27 sigma there: s in [0.995 a sigma, a sigma (1 + 1e-4)]), and from
+    them on the slant range and on the elevation's numerator and denominator (Taylor bounds
+    of sin, 1e-5 of relative slack for the float32 arithmetic): a point whose range or
+    elevation is decided by the bounds skips the two arctangents and three sines. The full
+    test runs for the rest (near a limit, near or far from the radar)."""
     f32 = np.float32
-    sure_lo, sure_hi = sure[0], sure[1]
+    sure_lo, sure_hi, fail_lo = sure[0], sure[1], sure[2]
+    bx, by, cos_in, cos_out = sure[3], sure[4], sure[5], sure[6]
     sb0, cb0, sl0, cl0, a_m, half_f = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5]
     a2, c0, two_r, mr0, ref_rng, ref_rcs = radar[0], radar[1], radar[2], radar[3], radar[4], radar[5]
     bore, hw, rad, h_ant = radar[6], radar[7], radar[8], radar[9]
     el_min, el_max, el_graz, s_hor = radar[10], radar[11], radar[12], radar[13]
     one, half, two, four = f32(1.0), f32(0.5), f32(2.0), f32(4.0)
     to_deg = f32(180.0 / math.pi)
+    # the bounds' constants (float64; each multiplication by a rounded 1/6 or 1/120 is far
+    # inside the 1e-5 slack)
+    sixth, r120 = 1.0 / 6.0, 1.0 / 120.0
+    am_lo, am_hi = float(a_m) * (1.0 - 0.005), float(a_m) * (1.0 + 1e-4)
+    inv_2r_lo, inv_2r_hi = (1.0 - 1e-6) / float(two_r), (1.0 + 1e-6) / float(two_r)
+    inv_rad_lo, inv_rad_hi = (1.0 - 1e-6) / float(rad), (1.0 + 1e-6) / float(rad)
+    k4 = 2.0 * 0.97 * float(a2)
     g = 0
+    mr = mr0
+    last_rcs = f32(math.nan)
     for p in range(h.size):
         # distance and azimuth (fastgeo.PointSet.distance_azimuth)
         sdl = slon[p] * cl0 - clon[p] * sl0
@@ -320,14 +348,77 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
         z = sb0 * sb[p] + cb0 * cb_cdl
         hp = h[p]
         c2 = c0 + hp
-        mr = f32(ref_rng * math.sqrt(math.sqrt(rcs[p] / ref_rcs))) if per_point_rcs else mr0
+        if per_point_rcs and not rcs[p] == last_rcs:  # samples' RCS runs (boost, then warhead)
+            last_rcs = rcs[p]
+            mr = f32(ref_rng * math.sqrt(math.sqrt(rcs[p] / ref_rcs)))
         # cheap rejection, before any trigonometry: rho^2 >= 4 a2 c2 sin^2(s / 2R) and, with
         # z = cos(sigma) on the auxiliary sphere, s / R >= 0.99 sigma (|a / R - 1| < 0.4 %,
         # Andoyer's term < 0.5 %), so sin^2(s / 2R) >= 0.98 (1 - z) / 2; with 1e-6 of slack for
         # z's float32 rounding and another 1 % margin the point is certainly beyond the range
-        if c2 > 0.0 and 2.0 * 0.97 * float(a2) * float(c2) * ((1.0 - float(z)) - 1e-6) > float(mr) * float(mr):
+        if c2 > 0.0 and k4 * float(c2) * ((1.0 - float(z)) - 1e-6) > float(mr) * float(mr):
             out[p] = False
             continue
+        if not full:  # the sector: outside, inside, or the exact azimuth near its edges
+            xd, yd = float(x), float(y)
+            dot = xd * bx + yd * by
+            norm = math.sqrt(xd * xd + yd * yd)
+            if dot < cos_out * norm:
+                out[p] = False
+                continue
+            if not dot > cos_in * norm:
+                az = math.atan2(x, y) * to_deg
+                if az < f32(0.0):
+                    az += f32(360.0)
+                off = (az - bore + f32(180.0)) % f32(360.0) - f32(180.0)
+                if not abs(off) <= hw:
+                    out[p] = False
+                    continue
+        if bounds and z > f32(0.9):
+            xd, yd = float(x), float(y)
+            u2 = xd * xd + yd * yd
+            if u2 >= 1e-4 and c2 > 0.0:
+                u = math.sqrt(u2)
+                ul, uh = u * (1.0 - 1e-5), u * (1.0 + 1e-5)
+                uh2 = uh * uh
+                # asin(u) in [u + u^3/6, u + u^3/6 + 0.093 u^5] for u^2 < 0.19
+                s_lo = am_lo * ul * (1.0 + ul * ul * sixth)
+                s_hi = am_hi * uh * (1.0 + uh2 * (sixth + 0.093 * uh2))
+                w = s_lo * inv_2r_lo
+                sn_lo = w * (1.0 - w * w * sixth)  # sin w >= w - w^3/6
+                w = s_hi * inv_2r_hi
+                w2 = w * w
+                sn_hi = w * (1.0 - w2 * (sixth - w2 * r120))  # sin w <= w - w^3/6 + w^5/120
+                d = float(c2 - a2)
+                k = 4.0 * float(a2) * float(c2)
+                mm = float(mr * mr)
+                if (d * d + k * sn_lo * sn_lo) * (1.0 - 1e-5) > mm:
+                    out[p] = False
+                    continue
+                # num = (h - h_ant) - 2 c sin^2(t / 2) falls and den = c sin t grows with t
+                cd = float(rad + hp)
+                dh = float(hp - h_ant)
+                t_lo, t_hi = s_lo * inv_rad_lo, s_hi * inv_rad_hi
+                v = 0.5 * t_lo
+                sv_lo = v * (1.0 - v * v * sixth)
+                v = 0.5 * t_hi
+                v2 = v * v
+                sv_hi = v * (1.0 - v2 * (sixth - v2 * r120))
+                q_hi = 2.0 * cd * sv_hi * sv_hi
+                e = 1e-5 * (abs(dh) + q_hi)
+                n_hi = dh - 2.0 * cd * sv_lo * sv_lo + e
+                n_lo = dh - q_hi - e
+                d_lo = cd * t_lo * (1.0 - t_lo * t_lo * sixth) * (1.0 - 1e-5)
+                t2 = t_hi * t_hi
+                d_hi = cd * t_hi * (1.0 - t2 * (sixth - t2 * r120)) * (1.0 + 1e-5)
+                # tan E <= n_hi / (d_hi if n_hi < 0 else d_lo), >= n_lo / (d_lo if n_lo < 0 else d_hi)
+                if n_hi < fail_lo * (d_hi if n_hi < 0.0 else d_lo):
+                    out[p] = False
+                    continue
+                if ((d * d + k * sn_hi * sn_hi) * (1.0 + 1e-5) < mm
+                        and n_lo >= sure_lo * (d_lo if n_lo < 0.0 else d_hi)
+                        and n_hi <= sure_hi * (d_hi if n_hi < 0.0 else d_lo)):
+                    out[p] = True
+                    continue
         ssig = math.hypot(x, y)
         sig = math.atan2(ssig, z)
         cc, ss = cb0 * cb[p], sb0 * sb[p]
@@ -346,23 +437,19 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
         if not rho2 <= mr * mr:
             out[p] = False
             continue
-        if not full:
-            az = math.atan2(x, y) * to_deg
-            if az < f32(0.0):
-                az += f32(360.0)
-            off = (az - bore + f32(180.0)) % f32(360.0) - f32(180.0)
-            if not abs(off) <= hw:
-                out[p] = False
-                continue
         # elevation on the refraction sphere, plus the traced rays' bending
         t = s / rad
         c = rad + hp
         st = math.sin(t / two)
         num = (hp - h_ant) - two * c * (st * st)
         den = c * math.sin(t)
-        if den > f32(0.0) and float(num) >= sure_lo * float(den) and float(num) <= sure_hi * float(den):
-            out[p] = True
-            continue
+        if den > f32(0.0):
+            if float(num) >= sure_lo * float(den) and float(num) <= sure_hi * float(den):
+                out[p] = True
+                continue
+            if float(num) < fail_lo * float(den):
+                out[p] = False
+                continue
         el = math.atan2(num, den) * to_deg
         if crpl:
             fh, g = _height_index(float(hp), hs, g)

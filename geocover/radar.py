@@ -239,11 +239,13 @@ class RadarView:
                                  tab, out.reshape(-1))
         return out
 
-    def _visible_fused(self, points: PointSet, altitude_msl_m, rcs_m2) -> np.ndarray | None:
+    def _visible_fused(self, points: PointSet, altitude_msl_m, rcs_m2, *, shortcuts: bool = True) -> np.ndarray | None:
         """:meth:`visible_fast` in one numba kernel per point (``_kernels.visible``), for
         points whose shape is the result's; None otherwise (the numpy path then runs). The
         same float32 operations; numba's libm ``sin``/``atan2`` may differ from numpy's SIMD
-        ones by an ulp, so only points within ~1e-6 relative of a limit can differ."""
+        ones by an ulp, so only points within ~1e-6 relative of a limit can differ.
+        ``shortcuts=False`` turns off the kernel's bounds that decide points without the full
+        test (the same verdicts, slower: for tests)."""
         f32 = np.float32
         r = self.radar
         h = np.asarray(altitude_msl_m, dtype=f32)
@@ -279,12 +281,22 @@ class RadarView:
         # 1e-3 deg for float32 rounding (~1e-5 deg); only when passing the minimum elevation
         # implies passing the horizon (the grazing ray is not above the minimum elevation)
         lo_deg, hi_deg = r.min_elevation_deg - c_lo + 1e-3, min(r.max_elevation_deg - c_hi - 1e-3, 89.0)
-        sure = np.array([np.tan(np.radians(lo_deg)), np.tan(np.radians(hi_deg))])
+        sure = [np.tan(np.radians(lo_deg)), np.tan(np.radians(hi_deg))]
         if not (lo_deg < hi_deg and -np.degrees(self.dip_rad) <= r.min_elevation_deg and lo_deg > -89.0):
-            sure = np.array([1.0, -1.0])  # no shortcut
+            sure = [1.0, -1.0]  # no shortcut
+        # geometric elevations that fail the minimum elevation whatever the correction (the same
+        # 1e-3 deg), and the sector's cosines 0.01 deg inside and outside its half-width
+        fail_deg = r.min_elevation_deg - c_hi - 1e-3
+        sure.append(np.tan(np.radians(fail_deg)) if fail_deg > -89.0 else -np.inf)
+        b_rad, hw_deg = np.radians(r.boresight_azimuth_deg), r.half_width_deg + 1e-9
+        sure += [np.sin(b_rad), np.cos(b_rad), np.cos(np.radians(hw_deg - 0.01)) if hw_deg > 0.01 else 2.0,
+                 np.cos(np.radians(hw_deg + 0.01)) if hw_deg < 179.99 else -2.0]
+        if not shortcuts:  # the full test for every point (tests compare the two)
+            sure[2:] = [-np.inf, 0.0, 1.0, 2.0, -2.0]
         out = np.empty(shape, bool)
         _kernels.visible(sb, cb, slon, clon, h, rcs, per_point, geo, radar, bool(r.full_circle),
-                         self.crpl is not None, hs, ds, n_s, tab, sure, out.reshape(-1))
+                         self.crpl is not None, hs, ds, n_s, tab, np.array(sure, np.float64), shortcuts,
+                         out.reshape(-1))
         return out
 
     def crpl_correction_bounds_deg(self) -> tuple[float, float]:

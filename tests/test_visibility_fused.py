@@ -12,6 +12,8 @@ ulps and nothing a footprint could notice (its cells are 0.1 deg, ~10 km).
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -141,3 +143,94 @@ def test_pointset_subset_and_distance_shortcuts_are_exact():
         for dtype in (np.float32, np.float64):
             d, _ = p.distance_azimuth(44.0, 24.4, dtype=dtype)
             np.testing.assert_array_equal(p.distance(44.0, 24.4, dtype=dtype), d)
+
+
+def _shortcut_cases(view, rng):
+    """Points that exercise each of the kernel's shortcuts and their edges: random points
+    around the radar (any altitude, and near the ground), fans across the sector's edges
+    (azimuth steps of 5e-4 deg around boresight +- half-width, so many points fall inside
+    the 0.01 deg band where the exact azimuth decides and many just outside it), and the
+    edges of the full test itself (bisection on altitude, as ``_boundary_points``, and on
+    distance at fixed altitudes, down to float32 resolution), then moved by a few float32
+    ulps either way."""
+    from geocover.geodesy import GEOD
+
+    r = view.radar
+    n = 60_000
+    lat = np.clip(r.lat_deg + rng.uniform(-30.0, 30.0, n), -90.0, 90.0)
+    lon = r.lon_deg + rng.uniform(-40.0, 40.0, n)
+    h = np.where(rng.random(n) < 0.5, rng.uniform(-50.0, 3.0e4, n), rng.uniform(-50.0, 1.5e6, n))
+    pts = [(lat, lon, h)]
+    # sector edges (and, for a full circle, the same fans anywhere)
+    for edge in (r.boresight_azimuth_deg - r.half_width_deg, r.boresight_azimuth_deg + r.half_width_deg):
+        az = edge + np.linspace(-0.5, 0.5, 2001)
+        for dist_m in (70e3, 300e3, 900e3, 1.4e6):
+            lo2, la2, _ = GEOD.fwd(np.full(az.size, r.lon_deg), np.full(az.size, r.lat_deg), az,
+                                   np.full(az.size, dist_m))
+            pts.append((la2, lo2, np.full(az.size, 2.0e5)))
+    # the full test's own edges, in altitude and in distance
+    full = lambda la, lo, hh, rc: view._visible_fused(PointSet(la, lo), hh, rc, shortcuts=False)  # noqa: E731
+    az = rng.uniform(0.0, 360.0, 600)
+    dist = rng.uniform(20e3, 1.1 * view.max_range_m, 600)
+    lo2, la2, _ = GEOD.fwd(np.full(600, r.lon_deg), np.full(600, r.lat_deg), az, dist)
+    rcs = np.where(rng.random(600) < 0.5, 1.0, 0.05)
+    for axis in ("h", "d"):
+        lo_v, hi_v = (np.full(600, -50.0), np.full(600, 1.5e6)) if axis == "h" else (np.full(600, 1e3),
+                                                                                    np.full(600, 4e6))
+        hh = rng.uniform(0.0, 1.0e6, 600)
+
+        def at(v, axis=axis, hh=hh):
+            if axis == "h":
+                return full(la2, lo2, v, rcs)
+            lo3, la3, _ = GEOD.fwd(np.full(600, r.lon_deg), np.full(600, r.lat_deg), az, v)
+            return full(la3, lo3, hh, rcs)
+
+        v_lo = at(lo_v)
+        for _ in range(40):
+            mid = 0.5 * (lo_v + hi_v)
+            same = at(mid) == v_lo
+            lo_v, hi_v = np.where(same, mid, lo_v), np.where(same, hi_v, mid)
+        for k in (-3, -1, 0, 1, 3):
+            v = (lo_v.astype(np.float32) + k * np.spacing(lo_v.astype(np.float32))).astype(np.float64)
+            if axis == "h":
+                pts.append((la2, lo2, v))
+            else:
+                lo3, la3, _ = GEOD.fwd(np.full(600, r.lon_deg), np.full(600, r.lat_deg), az, v)
+                pts.append((la3, lo3, hh))
+    lat, lon, h = (np.concatenate([np.asarray(p[i], float) for p in pts]) for i in range(3))
+    # boost and warhead RCS in runs, as along flights
+    rcs = np.where((np.arange(lat.size) // 7) % 2 == 0, 1.0, 0.05)
+    return lat, lon, h, rcs
+
+
+@pytest.mark.parametrize("case", ["kurecik", "aegis-east-med", "deveselu", "redzikowo", "kurecik-4/3",
+                                  "pole-sector", "antimeridian-sector"])
+def test_fused_visibility_shortcuts_change_no_verdict(case):
+    # The kernel's shortcuts (range and sector decided from the unit vector, range and
+    # elevation from bounds on the Andoyer-Lambert distance, the minimum elevation failed
+    # from the table's greatest correction) decide a point only where the full float32 test
+    # must agree: the verdicts with and without them are identical, bit for bit, on points
+    # sitting on every edge (range, horizon / elevation, sector) to float32 resolution, on
+    # both RCS (boosting body, warhead), near a pole and across the antimeridian (radars
+    # moved there, with a sector), and for the CRPL and 4/3 models.
+    import dataclasses
+
+    sc = load_scenario("epaa-phase3-2018")
+    rid, _, model = case.partition("-4/")
+    if case == "pole-sector":
+        radar = dataclasses.replace(sc.radars["kurecik"], lat_deg=88.7, lon_deg=-30.0)
+    elif case == "antimeridian-sector":
+        radar = dataclasses.replace(sc.radars["kurecik"], lat_deg=52.0, lon_deg=179.6,
+                                    boresight_azimuth_deg=265.0, half_width_deg=35.0)
+    else:
+        radar = sc.radars[rid]
+    view = RadarView(radar, model="4/3" if model else "crpl")
+    rng = np.random.default_rng(zlib.crc32(case.encode()))
+    lat, lon, h, rcs = _shortcut_cases(view, rng)
+    lon = (lon + 180.0) % 360.0 - 180.0
+    pts = PointSet(lat, lon)
+    for rcs_arg in (rcs, None):
+        fast = view._visible_fused(pts, h, rcs_arg)
+        full = view._visible_fused(pts, h, rcs_arg, shortcuts=False)
+        assert 0.05 < full.mean() < 0.95  # both verdicts, plenty of each: the comparison can fail
+        np.testing.assert_array_equal(fast, full)
