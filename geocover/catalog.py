@@ -132,6 +132,11 @@ def text_problem(text: str) -> str | None:
             # them as commands (retitle the window, write the clipboard, fake a prompt)
             return (f"contains the control character U+{o:04X} at character {i + 1} (a terminal would "
                     "act on it; only tab and line breaks are allowed)")
+        if o in (0xFFFE, 0xFFFF):
+            # noncharacters XML 1.0 forbids (its Char production stops at U+FFFD): a KML holding
+            # one is not well-formed, and Google Earth and GDAL refuse the whole file
+            return (f"contains the noncharacter U+{o:04X} at character {i + 1} (not allowed in XML, so "
+                    "no KML could hold it)")
         if 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069:
             # bidirectional embeddings, overrides and isolates reorder the text around them in
             # terminals, tables and maps, so a name can display as something else ("Trojan

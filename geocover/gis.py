@@ -23,6 +23,7 @@ import datetime as _dt
 import html
 import itertools
 import json
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -159,7 +160,8 @@ def qml_style(style: LayerStyle, values: Iterable[Any] = ()) -> str:
         syms = ET.SubElement(r, "symbols")
         _symbol(syms, "0", style.symbol, style.colour, style.opacity)
     ET.SubElement(root, "layerGeometryType").text = {"marker": "0", "line": "1", "fill": "2"}[style.symbol]
-    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + ET.tostring(root, encoding="unicode")
+    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+            + xml_chars(ET.tostring(root, encoding="unicode")))
 
 
 def _rule_renderer(root: ET.Element, style: LayerStyle, values: Iterable[Any]) -> None:
@@ -300,6 +302,19 @@ class KmlFolder:
     altitude_mode: str = "clampToGround"
 
 
+#: What XML 1.0 does not allow in a document (its ``Char`` production: tab, line breaks, and
+#: U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF): ElementTree writes these as they are.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_chars(text: str) -> str:
+    """``text`` with every character XML 1.0 forbids (C0 controls, lone surrogates, U+FFFE,
+    U+FFFF) as U+FFFD, so that a KML or QML document stays well-formed whatever text reached
+    it (the loaders refuse such text in catalogs and scenarios; this covers the rest: file
+    names, arguments)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _kml_colour(colour: str, alpha: float) -> str:
     c = colour.lstrip("#")
     return f"{round(255 * alpha):02x}{c[4:6]}{c[2:4]}{c[0:2]}"  # KML is aabbggrr
@@ -405,7 +420,7 @@ def write_kml(path: str | Path, folders: Sequence[KmlFolder], *, name: str,
             for x, y, z in zip(lon, lat, alt, strict=True):
                 ET.SubElement(track, f"{{{GX_NS}}}coord").text = f"{_fmt(x)} {_fmt(y)} {float(z):.1f}"
     ET.indent(root)
-    text = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    text = '<?xml version="1.0" encoding="UTF-8"?>\n' + xml_chars(ET.tostring(root, encoding="unicode")) + "\n"
     path = Path(path)
     with atomic_path(path) as tmp:
         if path.suffix.lower() == ".kmz":

@@ -19,6 +19,11 @@ rounds missed, plus a few attacks the code survives (kept so that it keeps survi
   (:func:`geocover.units.format_lat_lon`, fixed) and writes ``lon_deg = 182.5`` into
   ``search.json``, ``chosen.geojson``'s properties and ``search.gpkg`` beside a geometry at
   -177.5 (``geocover/search.py``: routed, xfail).
+* KML that is not XML: a catalog name holding U+FFFF or U+FFFE (noncharacters that XML 1.0's
+  ``Char`` production leaves out) was accepted and written into ``coverage.kmz``, which then
+  was not well-formed (GDAL: "not well-formed (invalid token)"; Google Earth refuses the whole
+  file). The loaders now refuse both, with file, record and field; and the KML and QML writers
+  turn any character XML forbids into U+FFFD, whatever path the text took.
 """
 
 from __future__ import annotations
@@ -254,3 +259,31 @@ def test_optimise_writes_longitudes_within_180(aleutian_search):
     for f in chosen["features"]:  # the property says where the point is
         assert f["properties"]["lon_deg"] == pytest.approx(f["geometry"]["coordinates"][0], abs=1e-9)
     assert all(-180 <= x <= 180 for x in lons), lons
+
+
+# --- every KML is XML ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("ch", ["\uffff", "\ufffe"])
+def test_xml_noncharacters_in_catalog_text_are_refused(tmp_path, ch):
+    cat = tmp_path / "c.geojson"
+    cat.write_text(json.dumps(_radar(name=f"A{ch}B")))
+    r = run("sites", "--catalog", cat, "--kind", "radar")
+    _refused(r, "c.geojson", "record 'evil-radar'", "field 'name'", f"noncharacter U+{ord(ch):04X}")
+
+
+def test_kml_and_qml_stay_well_formed_whatever_text_reaches_them(tmp_path):
+    """Text that no loader let through (a file name, an argument) still cannot break the XML:
+    XML 1.0 section 2.2 ``Char`` excludes C0 controls but tab/CR/LF, surrogates, U+FFFE, U+FFFF."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from shapely.geometry import Point
+
+    from geocover.gis import KmlFolder, LayerStyle, qml_style, write_kml
+
+    bad = "x\uffff\ufffe\x01\ud800<&>\U0001f600"
+    out = write_kml(tmp_path / "t.kmz", [KmlFolder(bad, [(Point(1.0, 2.0), {"id": bad, "name": bad})])], name=bad)
+    root = ET.fromstring(zipfile.ZipFile(out).read("doc.kml"))
+    names = [e.text for e in root.iter("{http://www.opengis.net/kml/2.2}name")]
+    assert "x\ufffd\ufffd\ufffd\ufffd<&>\U0001f600" in names  # shown, never markup
+    qml = qml_style(LayerStyle("marker", by="id"), [bad])
+    ET.fromstring(qml.split("\n", 1)[1])
