@@ -999,8 +999,10 @@ def _me_careful_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang, cos_
     after which they do not settle is halved, from the last settled angle); it stops
     when that step is below ``ME_TOL_G_RAD`` or the resolution of the vertex, h v eps' / curv
     (eps' = ``ME_NOISE`` / (1 - cos psi), curv = v(g + h) - 2 v(g) + v(g - h) > 0). Returns the
-    centre member (sin and cos of the azimuth, speed, sine of the ground-relative angle, time)
-    and the iterations (-1: did not converge). ``m``, ``mi``, ``mip``, ``mim``: scratch (4, 4).
+    centre member (sin and cos of the azimuth, speed, sine of the ground-relative angle, time),
+    the iterations (-1: did not converge) and the slope of the sine of the ground-relative angle
+    over the inertial label, (q(g + h) - q(g - h)) / 2h (:func:`_min_energy_aim_py`'s last row).
+    ``m``, ``mi``, ``mip``, ``mim``: scratch (4, 4).
     ``ground_start``: start from the inertial angle of the non-rotating minimum's ground-relative
     state instead of that angle itself (the kernel tries both, in that order).
     Arithmetic only, as the rest of the section: the numpy path runs the same function on
@@ -1079,7 +1081,7 @@ def _me_careful_py(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang, cos_
         # move the three members by the step, their states along the family (as the fast iteration)
         s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm, sg, cg = _me_move(
             step, h, s0, c0, v0, q0, t0, sp, cp, vp, qp, tp, sm, cm, vm, qm, tm, sg, cg)
-    return s0, c0, v0, q0, t0, done
+    return s0, c0, v0, q0, t0, done, (qp - qm) / (2.0 * h)
 
 
 _me_careful = _jit(_me_careful_py, cache=True, nogil=True, error_model="numpy")
@@ -1090,7 +1092,10 @@ def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, v
     """Minimum-energy members on the rotating Earth, target by target (see
     ``trajectory._min_energy_rotating``). Rows of ``out``: sine and cosine of the launch
     azimuth, ground-relative burnout speed (m/s), sine of the ground-relative flight-path angle,
-    time of flight (s), iterations (-1: did not converge)."""
+    time of flight (s), iterations (-1: did not converge), and the slope d(sin gamma_r)/dg of
+    the family at the solution (per rad of the inertial label g, from the members at g +- h):
+    large where the inertial label degenerates (the caller then solves over the ground-relative
+    angle instead)."""
     kb = 1.0 if (tbf > 0.0 and hbf > 0.0) else 0.0
     sh, ch = _me_sincos_small(h)
     m, mi = np.empty((4, 4)), np.empty((4, 4))
@@ -1147,15 +1152,17 @@ def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, v
                     break
             else:
                 done = -1
+        slope = (qp - qm) / (2.0 * h)
         if done < 0:  # the careful solve (float64-limited or oscillating targets, near the launch point)
-            s0, c0, v0, q0, t0, done = _me_careful(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang[i],
+            s0, c0, v0, q0, t0, done, slope = _me_careful(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang[i],
                                                    cos_ang[i], saz0[i], caz0[i], tbf, hbf, vfull, kb, mu, r_e, omega,
                                                    h, smax, max_iter, m, mi, mip, mim, False)
         if done < 0:  # from the ground-relative start
-            s0, c0, v0, q0, t0, done = _me_careful(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang[i],
+            s0, c0, v0, q0, t0, done, slope = _me_careful(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang[i],
                                                    cos_ang[i], saz0[i], caz0[i], tbf, hbf, vfull, kb, mu, r_e, omega,
                                                    h, smax, max_iter, m, mi, mip, mim, True)
         out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4], out[i, 5] = s0, c0, v0, q0, t0, done
+        out[i, 6] = slope
 
 
 min_energy_aim = _jit(_min_energy_aim_py, cache=True, nogil=True, error_model="numpy")

@@ -960,11 +960,12 @@ class _Family:
 
     def _min_energy_rotating(self, g_me, v_me):
         """Rotating Earth: :func:`_min_energy_rotating` target by target, flown once; where it
-        does not converge, land within ``ME_MISS_M`` of the target or give an angle within
-        1-89 deg, the parabolic search of :func:`_rotating_min_energy` and Newton's method on
-        shot trajectories (:meth:`_newton`) instead, one target at a time (none of the catalog
-        classes' targets at 5.6-150 km from Tabriz needs it since the careful solve,
-        ``_kernels._me_careful_py``: tests/test_aim_fast.py)."""
+        does not converge, finds the inertial label degenerate (``ME_LABEL_GAIN_MAX``), or does
+        not land within ``ME_MISS_M`` of the target or give an angle within 1-89 deg, the search
+        over the ground-relative angle (:meth:`_ground_least_speed`, from the start of
+        :func:`_rotating_min_energy`) instead, one target at a time: of the catalog classes'
+        targets at 5.6-150 km from Tabriz and Isfahan, those 5-55 km west (within ~55 deg of
+        due west; tests/test_aim_fast.py, tests/test_aim_westward.py)."""
         u1 = _unit(self.lat1, self.lon1)
         az, g, v, ok = _min_energy_rotating(u1, *_east_north(u1), self.ut, self.ang, np.radians(self.az0), self.spec)
         with np.errstate(invalid="ignore"):
@@ -983,8 +984,57 @@ class _Family:
             else:
                 g_b, v_b = np.asarray(g_me)[one], np.asarray(v_me)[one]
             a_b, g_b, v_b = _rotating_min_energy(sub, sub.az0, g_b, v_b)
-            out = _merge(out, sub._newton(a_b, g_b, v_b, fixed_speed=False), one)
+            out = _merge(out, sub._ground_least_speed(a_b, g_b, v_b), one)
         return out
+
+    def _ground_least_speed(self, az, g, v):
+        """The member of least ground-relative burnout speed, labelled by its ground-relative
+        flight-path angle (deg): parabolic steps on v(g), each member landed on the target by
+        Newton's method on shot trajectories (:func:`_newton_hit`, azimuth and speed for the
+        angle, to ``ME_FALLBACK_TOL_M``), half-widths ``ME_FALLBACK_H_DEG`` in turn, each until
+        its step is no larger than itself (the last: until <= ``ME_FALLBACK_STEP_DEG``), at
+        most ``ME_FALLBACK_ITER`` steps each. The
+        fallback of :meth:`_min_energy_rotating`, for one target at a time (``self`` of size 1).
+
+        The ground-relative angle labels the family one to one everywhere: the inertial angle
+        the kernel iterates on does not where the Earth carries the target back over the launch
+        point during the flight (targets ~7-55 km west of Tabriz: the inertial range nearly
+        vanishes and two members share one inertial angle; the member of least speed lies near
+        where they meet). Starts from ``(az, g, v)`` (deg, deg, m/s); returns
+        ``(azimuth_deg, fpa_deg, speed_mps, Trajectory)`` as :meth:`_newton`."""
+
+        def member(g_deg, az_deg, v_mps):
+            a, _, s, t = _newton_hit(self.lat1, self.lon1, self.ut, az_deg, np.atleast_1d(float(g_deg)), v_mps,
+                                     fixed_speed=False, spec=self.spec, rcs=self.rcs, tol_m=ME_FALLBACK_TOL_M,
+                                     max_iter=ME_FALLBACK_NEWTON_ITER)
+            landed = _miss_m(t, self.ut) <= ME_FALLBACK_LAND_M
+            return a, s, t, bool(landed[0] and np.isfinite(s[0]))
+
+        az, v = np.array(az, float), np.array(v, float)
+        g0 = float(np.asarray(g, float)[0])
+        az, v, t, ok = member(g0, az, v)
+        for k, h in enumerate(ME_FALLBACK_H_DEG):
+            last = k == len(ME_FALLBACK_H_DEG) - 1
+            for _ in range(ME_FALLBACK_ITER):
+                if not ok:
+                    break
+                ap, vp, _, okp = member(min(g0 + h, 89.0), az, v)
+                am, vm, _, okm = member(max(g0 - h, 1.0), az, v)
+                if not (okp and okm):
+                    ok = False
+                    break
+                curv = float(vp[0] - 2.0 * v[0] + vm[0])
+                if curv > 0.0:  # the vertex of the parabola, at most 4 h away
+                    step = float(np.clip(-0.5 * h * float(vp[0] - vm[0]) / curv, -4.0 * h, 4.0 * h))
+                else:  # not convex here: downhill by 4 h
+                    step = 4.0 * h * (1.0 if vp[0] < vm[0] else -1.0)
+                g0 = float(np.clip(g0 + step, 1.0, 89.0))
+                az, v, t, ok = member(g0, ap if step > 0 else am, vp if step > 0 else vm)
+                if abs(step) <= (ME_FALLBACK_STEP_DEG if last else h):
+                    break
+        if not ok:
+            t._nan_rows(np.array([True]))
+        return az, np.array([g0]), v, t
 
     def _least_speed(self, g_me, v_me):
         """The non-rotating member with the least burnout speed (deg, m/s), from
@@ -1312,9 +1362,26 @@ def _rotating_min_energy(fam: _Family, az, g, v):
 #: of the three members whose speeds give each Newton step on the inertial angle, the largest
 #: step (rad), and the iteration cap.
 ME_H_RAD, ME_MAX_STEP_RAD, ME_MAX_ITER = 1e-3, 0.05, 40
+#: The inertial label is taken as degenerate (the target falls back to the ground-relative
+#: search, :meth:`_Family._ground_least_speed`) where the ground-relative angle moves by more
+#: than this many times the inertial one along the family at the solution. Measured (catalog
+#: classes, Tabriz and Isfahan, every 5 deg of azimuth): <= 1.4 from 100 km on, 1.5-3 within
+#: 5.6-60 km in every direction (the kernel's answer there is the minimum), 3-17 only 5-55 km
+#: and within ~55 deg of due west, where the kernel's vertex on the label can miss the minimum.
+ME_LABEL_GAIN_MAX = 3.0
 #: A converged minimum-energy solve must land this close (m) to its target when flown
 #: (:func:`fly`); it lands within ~1e-6 m (float64 rounding of positions on a 6,371 km sphere).
 ME_MISS_M = 1e-3
+#: The fallback's search over the ground-relative angle (:meth:`_Family._ground_least_speed`):
+#: half-widths (deg) of its parabolic steps in turn, the last step it accepts as converged (deg),
+#: how close (m) a member must land (aim's reach test: 10 x its 1 m default tol_m), the Newton
+#: tolerance (m) and iterations of each member (:func:`_newton_hit`), and the cap on the steps
+#: per half-width. Near the launch point the shot flight's conic is nearly radial (e ~ 1 - 1e-7
+#: 30 km west of Tabriz) and its impact jitters by ~0.01 m (float64: the descent anomaly's
+#: arccos near -1), the speed by ~1e-4 m/s; with half-width 0.1 deg that puts the vertex within
+#: ~3e-3 deg of the minimum (v(g) curves by >= 0.3 m/s per deg^2), ~3e-6 m/s of speed.
+ME_FALLBACK_H_DEG, ME_FALLBACK_STEP_DEG, ME_FALLBACK_LAND_M = (1.0, 0.1), 0.01, 10.0
+ME_FALLBACK_TOL_M, ME_FALLBACK_NEWTON_ITER, ME_FALLBACK_ITER = 1e-4, 12, 10
 
 
 def _min_energy_rotating(u1, east1, north1, ut, ang, az0, spec: _Boost):
@@ -1346,8 +1413,13 @@ def _min_energy_rotating(u1, east1, north1, ut, ang, az0, spec: _Boost):
     not converge, :func:`geocover._kernels._me_careful_py` solves the target again (members
     settled with fresh Jacobians before each angle step, halved steps, stopping at the float64
     resolution), from the non-rotating angle and then from its ground-relative state. Westward
-    targets ~7-55 km from Tabriz remain unsolved (the Earth carries the target back over the
-    launch point: the inertial angle labelling the family nears 90 deg) and fall back.
+    targets ~5-55 km from the launch point are refused (``converged`` False) where the solution's
+    ground-relative angle moves by more than ``ME_LABEL_GAIN_MAX`` times its inertial label
+    along the family (the kernel's last output row): the Earth carries the target back over the
+    launch point during the flight, the inertial range nearly vanishes and two members share one
+    inertial angle, so the label's vertex is not the least speed (Isfahan, icbm, 8 km west:
+    0.05 deg off, 1.9e-4 m/s too fast; elsewhere it does not converge). The caller solves those
+    over the ground-relative angle (:meth:`_Family._ground_least_speed`).
 
     Every target's iteration depends on that target alone (its own stopping test), so a
     target aimed alone gets the same flight as inside any block. numba kernel
@@ -1364,16 +1436,17 @@ def _min_energy_rotating(u1, east1, north1, ut, ang, az0, spec: _Boost):
     consts = (float(spec.tb), float(spec.hb), vfull, MU_M3_S2, R_EARTH_M, OMEGA_RAD_S, ME_H_RAD, ME_MAX_STEP_RAD,
               ME_MAX_ITER)
     if k.use_numba():
-        out = np.empty((n, 6))
+        out = np.empty((n, 7))
         k.min_energy_aim(*args, *consts, out)
-        saz, caz, v, sgr, t, it = out.T
+        saz, caz, v, sgr, t, it, slope = out.T
     else:
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            saz, caz, v, sgr, t, it = _min_energy_rotating_np(*args, *consts)
-    with np.errstate(invalid="ignore"):
-        # the Earth's turn during the free flight within the small-angle series' range
+            saz, caz, v, sgr, t, it, slope = _min_energy_rotating_np(*args, *consts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # the Earth's turn during the free flight within the small-angle series' range, and the
+        # inertial label not degenerate (d gamma_r / dg = slope / cos gamma_r, ME_LABEL_GAIN_MAX)
         ok = (it > 0) & np.isfinite(saz) & np.isfinite(caz) & np.isfinite(v) & np.isfinite(sgr) & (
-            np.abs(OMEGA_RAD_S * t) < 0.75)
+            np.abs(OMEGA_RAD_S * t) < 0.75) & (np.abs(slope) <= ME_LABEL_GAIN_MAX * np.sqrt(1.0 - sgr * sgr))
         # (unconverged rows may hold NaN or |sin| > 1: their angle is NaN, and they are not ok)
         return np.degrees(np.arctan2(saz, caz)), np.degrees(np.arcsin(sgr)), v, ok
 
@@ -1383,7 +1456,8 @@ def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, h
     """numpy twin of :func:`geocover._kernels._min_energy_aim_py`: the same float64 operations
     on all targets at once, each frozen when its own stopping test passes (so its result does
     not depend on the others). Returns sine and cosine of the launch azimuth, speed, sine of the
-    ground-relative angle, time of flight, iterations (-1: not converged)."""
+    ground-relative angle, time of flight, iterations (-1: not converged), slope of the sine of
+    the ground-relative angle over the inertial label."""
     from . import _kernels as kn
 
     tol_az, tol_v, tol_t, tol_g = kn.ME_TOL_AZ, kn.ME_TOL_V_MPS, kn.ME_TOL_T_S, kn.ME_TOL_G_RAD
@@ -1441,6 +1515,7 @@ def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, h
             z[idx] = w
         idx = idx[~((np.abs(nw[5]) <= tol_az) & (np.abs(nw[6]) <= tol_v) & (np.abs(nw[7]) <= tol_t))]
     done[idx] = -1.0
+    slope = (sp[3] - sm[3]) / (2.0 * h)
     # the careful solve (``_kernels._me_careful_py``) target by target where this did not converge,
     # on float64 scalars: the same operations as the kernel's
     careful = f["_me_careful"]
@@ -1451,9 +1526,9 @@ def _min_energy_rotating_np(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, h
                           r_e, omega, h, smax, max_iter, *sc, ground_start)
             if res[5] > 0:
                 break
-        for z, w in zip((*st, done), res, strict=True):
+        for z, w in zip((*st, done, slope), res, strict=True):
             z[i] = w
-    return (*st, done)
+    return (*st, done, slope)
 
 
 def _newton_hit(lat1, lon1, ut, az, g, v, *, fixed_speed: bool, spec: _Boost, rcs: dict, tol_m: float,

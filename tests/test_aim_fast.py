@@ -172,13 +172,15 @@ def _aim_recording_fallback(monkeypatch, missile, lat, lon):
     return traj, ok, fell
 
 
-# Known open defect (not fixed here): westward targets ~7-55 km from Tabriz. During a flight of
-# 40-110 s the Earth carries the target ~15-40 km east (omega R cos 38 deg ~ 366 m/s), back over
-# the launch point: the inertial range angle of the minimum-energy flight nearly vanishes and its
-# inertial flight-path angle (the label of the family the kernel solves on) approaches 90 deg,
-# where the pass has no usable fixed point. Those still fall back (target by target).
-def _westward_degenerate(d_m, az_deg):
-    return (az_deg == 270.0) & (d_m > 6.5e3) & (d_m < 60e3)
+# Westward targets ~5-55 km from Tabriz: during a flight of 40-110 s the Earth carries the target
+# ~15-40 km east (omega R cos 38 deg ~ 366 m/s), back over the launch point; the inertial range
+# angle of the minimum-energy flight nearly vanishes and the inertial flight-path angle (the label
+# of the family the kernel solves on) degenerates: two members share one angle (measured: the
+# ground-relative angle moves 3-17 times the inertial one there, ~1.4 beyond 100 km). Those fall
+# back, target by target, to the search over the ground-relative angle (tests/test_aim_westward.py
+# checks it is the minimum). Only targets in this sector may fall back.
+def _westward(d_m, az_deg):
+    return (az_deg > 225.0) & (az_deg < 315.0) & (d_m <= 60e3)
 
 
 @pytest.mark.parametrize("name", CLASSES)
@@ -191,16 +193,17 @@ def test_near_launch_targets_converge_and_land(name, monkeypatch):
         __import__("warnings").simplefilter("error")  # no RuntimeWarning escapes (was: arcsin)
         traj, ok, fell = _aim_recording_fallback(monkeypatch, m, lat, lon)
     assert ok.all()
-    known = _westward_degenerate(d, az)
-    # every target outside the known westward band is solved by the kernel (no fallback); before
-    # the careful solve about half of those under 50 km and ~10% at 50-100 km fell back
+    known = _westward(d, az)
+    # every target outside the westward sector is solved by the kernel (no fallback); before the
+    # careful solve about half of those under 50 km and ~10% at 50-100 km fell back
     assert not fell[~known].any(), list(zip(d[fell & ~known], az[fell & ~known], strict=True))
     miss = _haversine_m(traj.impact_lat_deg, traj.impact_lon_deg, lat, lon)
     # a converged flight lands within ME_MISS_M = 1 mm (float64 positions on a 6,371 km sphere
     # resolve ~1e-6 m); the haversine on these short arcs is exact to ~1e-9 m
     assert (miss[~fell] <= 1e-3).all(), miss[~fell].max()
-    # the fallback's Newton iteration stops within aim's tol_m = 1 m
-    assert (miss[fell] <= 1.0).all()
+    # the fallback lands within its shot flights' jitter (~0.01 m where the conic is nearly radial,
+    # trajectory.ME_FALLBACK_TOL_M = 1e-4 m elsewhere)
+    assert (miss[fell] <= 0.05).all(), miss[fell].max()
 
 
 @pytest.mark.parametrize("name", ["shahab-3", "icbm"])
@@ -213,7 +216,7 @@ def test_near_launch_no_fixed_angle_flight_is_cheaper(name):
 
     m = gc.default_catalog().missile(name)
     lat, lon, d, az = _near_targets()
-    pick = np.isin(d, [6e3, 50e3]) & ~_westward_degenerate(d, az)
+    pick = np.isin(d, [6e3, 50e3])  # the westward ones (fallback) included
     traj, ok = aim_missile(m, *TABRIZ, lat[pick], lon[pick])
     assert ok.all()
     for j, (la, lo) in enumerate(zip(lat[pick], lon[pick], strict=True)):
@@ -229,8 +232,6 @@ def test_near_launch_no_fixed_angle_flight_is_cheaper(name):
             assert t2.burnout_speed_mps[0] >= v - 1e-5, (d[pick][j], az[pick][j], dg, t2.burnout_speed_mps[0] - v)
 
 
-@pytest.mark.xfail(strict=True, reason="known open defect: westward targets 7-55 km from Tabriz fall back "
-                   "(degenerate inertial label, see _westward_degenerate); the fallback is not the minimum")
 def test_westward_near_launch_fallback_is_minimal():
     import geocover as gc
     from geocover.trajectory import aim_missile
@@ -244,7 +245,10 @@ def test_westward_near_launch_fallback_is_minimal():
         for dg in (1.0, 4.0):
             t2, ok2 = aim_missile(m, *TABRIZ, [la], [lo], mode="lofted", tol_m=1e-4, errors="mask",
                                   fpa_deg=float(traj.flight_path_angle_deg[0] + dg))
-            # measured (8.8 km, geodesy.destination's target): 4 deg above needs 1.41 m/s less
+            # measured before the ground-relative fallback (8.8 km, geodesy.destination's target):
+            # 4 deg above needed 1.41 m/s less. Both flights land within 1e-4 m (measured: the
+            # minimum within 1.3e-5 m), their speeds exact to ~2e-6 m/s (dv/dx <= 0.02 (m/s)/m);
+            # 1 deg away costs >= ~0.1 m/s
             assert t2.burnout_speed_mps[0] >= traj.burnout_speed_mps[0] - 1e-5, (dist_m, dg)
 
 
@@ -261,7 +265,7 @@ def test_near_launch_target_alone_equals_in_a_pair(numba, monkeypatch):
     m = gc.default_catalog().missile("shahab-3")
     t = _sphere_destination(*TABRIZ, 0.0, 6000.0)
     o = _sphere_destination(*TABRIZ, 270.0, 6000.0)
-    w = _sphere_destination(*TABRIZ, 270.0, 12_000.0)  # a fallback target (known westward band)
+    w = _sphere_destination(*TABRIZ, 270.0, 12_000.0)  # a fallback target (westward sector)
     a, _ = aim_missile(m, *TABRIZ, [t[0]], [t[1]])
     b, _ = aim_missile(m, *TABRIZ, [t[0], o[0], w[0]], [t[1], o[1], w[1]])
     c, _ = aim_missile(m, *TABRIZ, [w[0], t[0]], [w[1], t[1]])
