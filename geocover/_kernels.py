@@ -293,6 +293,8 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
     differ (libm here, numpy's SIMD routines there, up to an ulp apart), so a point within an
     ulp of a limit may fall the other way (tests/test_speed_paths.py).
 
+    ``h`` and ``rcs`` are float32 or float64 (rounded to float32 here, as numpy's
+    ``astype(float32)`` does: the caller saves a conversion per radar).
     ``geo`` (float32): sb0, cb0, sl0, cl0 of the site (reduced latitude, longitude), the
     semi-major axis a, f / 2. ``radar`` (float32): a2 = R_osc + h_ell, R_osc + N_site,
     2 R_osc, the scalar maximum range, reference range, reference RCS, boresight (deg),
@@ -346,11 +348,13 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
         x = cb[p] * sdl
         y = cb0 * sb[p] - sb0 * cb_cdl
         z = sb0 * sb[p] + cb0 * cb_cdl
-        hp = h[p]
+        hp = f32(h[p])
         c2 = c0 + hp
-        if per_point_rcs and not rcs[p] == last_rcs:  # samples' RCS runs (boost, then warhead)
-            last_rcs = rcs[p]
-            mr = f32(ref_rng * math.sqrt(math.sqrt(rcs[p] / ref_rcs)))
+        if per_point_rcs:
+            rcs_p = f32(rcs[p])
+            if not rcs_p == last_rcs:  # samples' RCS runs (boost, then warhead)
+                last_rcs = rcs_p
+                mr = f32(ref_rng * math.sqrt(math.sqrt(rcs_p / ref_rcs)))
         # cheap rejection, before any trigonometry: rho^2 >= 4 a2 c2 sin^2(s / 2R) and, with
         # z = cos(sigma) on the auxiliary sphere, s / R >= 0.99 sigma (|a / R - 1| < 0.4 %,
         # Andoyer's term < 0.5 %), so sin^2(s / 2R) >= 0.98 (1 - z) / 2; with 1e-6 of slack for

@@ -256,7 +256,8 @@ class Architecture:
                                                                     s.altitude_m, s.boosting))
             s = Samples(t, lat, lon, alt, boosting, s.body_rcs_m2, s.warhead_rcs_m2)
             pts = PointSet(lat, lon)  # the samples' trigonometry, shared by every radar and battery
-            vis = {rid: seen[rid] if rid in seen else v.visible_fast(lat, lon, alt, s.rcs_m2, points=pts)
+            rcs = s.rcs_m2  # once, not per radar
+            vis = {rid: seen[rid] if rid in seen else v.visible_fast(lat, lon, alt, rcs, points=pts)
                    for rid, v in self.views.items()}
             trk = track_and_cue(t, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
                                 links=self.links)
@@ -329,7 +330,7 @@ class Architecture:
                 # the points' trigonometry: the shared PointSet, or (refined samples carry
                 # none) computed for these points only; element-wise, the same values
                 sub = pts.subset(need) if pts is not None else PointSet(s.lat_deg[need], s.lon_deg[need])
-                d, _ = sub.distance_azimuth(itc.lat_deg, itc.lon_deg, dtype=np.float32)
+                d = sub.distance(itc.lat_deg, itc.lon_deg, dtype=np.float32)  # distance_azimuth's, no azimuth
                 vals[need] = self.tables[iid].time_to(d, alt[need])
             yield iid, tracking, t_fc + itc.commit_delay_s, cand, vals
 

@@ -248,7 +248,12 @@ class RadarView:
         test (the same verdicts, slower: for tests)."""
         f32 = np.float32
         r = self.radar
-        h = np.asarray(altitude_msl_m, dtype=f32)
+
+        def as_float(a):  # float32 or float64 as given (the kernel rounds to float32), else float32
+            a = np.asarray(a)
+            return a if a.dtype in (np.float32, np.float64) else a.astype(f32)
+
+        h = as_float(altitude_msl_m)
         per_point = not (rcs_m2 is None or np.ndim(rcs_m2) == 0)
         shape = np.broadcast_shapes(points.shape, h.shape, np.shape(rcs_m2) if per_point else ())
         if shape != points.shape:
@@ -257,7 +262,7 @@ class RadarView:
                                                                             points.clon))
         h = np.ascontiguousarray(np.broadcast_to(h, shape)).reshape(-1)
         if per_point:
-            rcs = np.ascontiguousarray(np.broadcast_to(np.asarray(rcs_m2, dtype=f32), shape)).reshape(-1)
+            rcs = np.ascontiguousarray(np.broadcast_to(as_float(rcs_m2), shape)).reshape(-1)
             mr = f32(0.0)
         else:
             rcs = np.zeros(1, f32)
