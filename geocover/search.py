@@ -28,6 +28,9 @@ in one process, on a local Dask cluster, or on an existing one.
   the variant of the sites already chosen once per round, and then, per candidate, engages
   again only the flights a candidate radar sees (:func:`_fast_pair`: the others cannot
   change, an argument given there), or every reachable flight for a candidate battery,
+  reusing their samples and the other radars' visibility at the scenario's samples
+  (:func:`_known`: only the candidate radar is measured there; the refinement's new samples
+  are measured by every radar),
   skipping targets that some (launch, class) pair already reaches undefended (the ``area``
   and ``cities`` objectives cannot count them whatever the rest say). Scores and picks are
   those of the plain way (tests/test_search_fast.py).
