@@ -255,23 +255,42 @@ class RadarView:
 
         h = as_float(altitude_msl_m)
         per_point = not (rcs_m2 is None or np.ndim(rcs_m2) == 0)
-        shape = np.broadcast_shapes(points.shape, h.shape, np.shape(rcs_m2) if per_point else ())
-        if shape != points.shape:
-            return None
+        shape = points.shape
+        if h.shape != shape or (per_point and np.shape(rcs_m2) != shape):
+            if np.broadcast_shapes(shape, h.shape, np.shape(rcs_m2) if per_point else ()) != shape:
+                return None
+            h = np.broadcast_to(h, shape)
         sb, cb, slon, clon = (np.ascontiguousarray(a).reshape(-1) for a in (points.sb, points.cb, points.slon,
                                                                             points.clon))
-        h = np.ascontiguousarray(np.broadcast_to(h, shape)).reshape(-1)
+        h = np.ascontiguousarray(h).reshape(-1)
+        geo, radar, hs, ds, n_s, tab, sure = self._fused_constants()
         if per_point:
             rcs = np.ascontiguousarray(np.broadcast_to(as_float(rcs_m2), shape)).reshape(-1)
-            mr = f32(0.0)
         else:
             rcs = np.zeros(1, f32)
-            mr = f32(self.max_range_m if rcs_m2 is None else r.range_for_rcs(float(rcs_m2)))
+            radar = radar.copy()
+            radar[3] = f32(self.max_range_m if rcs_m2 is None else r.range_for_rcs(float(rcs_m2)))
+        if not shortcuts:  # the full test for every point (tests compare the two)
+            sure = np.concatenate([sure[:2], [-np.inf, 0.0, 1.0, 2.0, -2.0]])
+        out = np.empty(shape, bool)
+        _kernels.visible(sb, cb, slon, clon, h, rcs, per_point, geo, radar, bool(r.full_circle),
+                         self.crpl is not None, hs, ds, n_s, tab, sure, shortcuts, out.reshape(-1))
+        return out
+
+    def _fused_constants(self) -> tuple:
+        """The fused kernel's per-radar arguments (``_kernels.visible``: ``geo``, ``radar`` with
+        a zero maximum range, the CRPL table's ``hs``, ``ds``, ``n_s``, ``tab``, and ``sure``),
+        computed once per view."""
+        cached = self.__dict__.get("_fused")
+        if cached is not None:
+            return cached
+        f32 = np.float32
+        r = self.radar
         sb0, cb0, sl0, cl0 = site_trig(r.lat_deg, r.lon_deg)
         geo = np.array([sb0, cb0, sl0, cl0, f32(WGS84.semimajor_axis_m), f32(0.5 * WGS84.flattening)], f32)
         r_loc = self.osculating_radius_m
         radius = self.re_m if self.crpl is None else EARTH_RADIUS_M
-        radar = np.array([r_loc + self.antenna_height_ellipsoidal_m, r_loc + self.n_site_m, 2.0 * r_loc, mr,
+        radar = np.array([r_loc + self.antenna_height_ellipsoidal_m, r_loc + self.n_site_m, 2.0 * r_loc, 0.0,
                           r.reference_range_m, r.reference_rcs_m2, r.boresight_azimuth_deg, r.half_width_deg + 1e-9,
                           radius, self.antenna_height_msl_m, r.min_elevation_deg, r.max_elevation_deg,
                           -np.degrees(self.dip_rad), self.horizon_ground_range_m], np.float64).astype(f32)
@@ -296,13 +315,8 @@ class RadarView:
         b_rad, hw_deg = np.radians(r.boresight_azimuth_deg), r.half_width_deg + 1e-9
         sure += [np.sin(b_rad), np.cos(b_rad), np.cos(np.radians(hw_deg - 0.01)) if hw_deg > 0.01 else 2.0,
                  np.cos(np.radians(hw_deg + 0.01)) if hw_deg < 179.99 else -2.0]
-        if not shortcuts:  # the full test for every point (tests compare the two)
-            sure[2:] = [-np.inf, 0.0, 1.0, 2.0, -2.0]
-        out = np.empty(shape, bool)
-        _kernels.visible(sb, cb, slon, clon, h, rcs, per_point, geo, radar, bool(r.full_circle),
-                         self.crpl is not None, hs, ds, n_s, tab, np.array(sure, np.float64), shortcuts,
-                         out.reshape(-1))
-        return out
+        cached = self.__dict__["_fused"] = (geo, radar, hs, ds, n_s, tab, np.array(sure, np.float64))
+        return cached
 
     def crpl_correction_bounds_deg(self) -> tuple[float, float]:
         """Least and greatest elevation correction (deg) of the CRPL table (0, 0 without one)."""
