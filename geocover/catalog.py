@@ -401,27 +401,18 @@ _KIND_CLASS: dict[str, type[Site]] = {
 
 
 # ---------------------------------------------------------------------------- validation
-#: Names an extra field may not take: the columns GDAL and geopandas keep for themselves in
-#: the GeoPackage layers that carry records (``fid``: the feature id, ``geom``: the geometry
-#: column, ``geometry``: geopandas' geometry, ``ogc_fid``: the id column of GDAL's SQL
-#: drivers) and ``z``, the property that says what a 3-D coordinate is (RFC 7946 leaves it
-#: unnamed; :func:`geocover.export.feature_collection` requires it), which outputs write over.
-RESERVED_FIELDS = ("fid", "geom", "geometry", "ogc_fid", "z")
-
-
 def _extra_name_problem(name: str, folded: Mapping[str, str]) -> str | None:
     """What makes ``name`` unusable as an extra field of a record whose field names,
     case-folded, map to their first spelling in ``folded``; None when it is fine.
 
     Extra fields are written as columns of the GeoPackage layers (QGIS), where names are
     compared without case (SQLite), so ``Name`` beside ``name`` cannot both be columns; an
-    empty name is no column at all.
+    empty name is no column at all. (Names the GeoPackage keeps for itself, ``fid`` and
+    ``geom``, are renamed by :func:`geocover.gis.write_gpkg`: a catalog exported from QGIS
+    carries ``fid``.)
     """
     if not isinstance(name, str) or not name.strip():
         return "has an empty name (outputs write each field as a named column)"
-    if name.casefold() in RESERVED_FIELDS:
-        return (f"has a reserved name (GeoPackage and GeoJSON outputs use {', '.join(RESERVED_FIELDS)} "
-                "themselves); rename it")
     first = folded.get(name.casefold(), name)
     if first != name:
         return (f"differs from field {first!r} only in case (GeoPackage columns ignore case, so the two "

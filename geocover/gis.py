@@ -200,6 +200,19 @@ def _cut(geom: BaseGeometry | None, props: dict, vertex_keys: Sequence[str] = ()
     return (shape(g) if g else None), {**props, **vals}
 
 
+#: Column names a GeoPackage layer keeps for itself (``fid``: the feature id, ``geom``: the
+#: geometry column) or geopandas does (``geometry``), compared without case as SQLite does.
+_OWN_COLUMNS = ("fid", "geom", "geometry")
+
+
+def column_name(key: str) -> str:
+    """The GeoPackage column of property ``key``: the key itself, or ``<key>_1`` for a name the
+    GeoPackage or geopandas keeps for itself (a catalog exported from QGIS carries ``fid``; as
+    a column it would be taken for the feature id, and fail where records from several files
+    meet)."""
+    return f"{key}_1" if str(key).casefold() in _OWN_COLUMNS else key
+
+
 def _column(values: list) -> list:
     """GeoPackage columns hold scalars: lists/dicts become JSON text."""
     return [json.dumps(v) if isinstance(v, (list, tuple, dict)) else v for v in values]
@@ -230,9 +243,9 @@ def write_gpkg(path: str | Path, layers: Sequence[GpkgLayer]) -> Path:
         for i, layer in enumerate(layers):
             feats = [_cut(g, p, layer.vertex_keys) for g, p in layer.features]
             keys = list(dict.fromkeys(k for _, p in feats for k in p))
-            cols = {k: _column([p.get(k) for _, p in feats]) for k in keys}
+            cols = {column_name(k): _column([p.get(k) for _, p in feats]) for k in keys}
             gdf = gpd.GeoDataFrame(cols, geometry=[g for g, _ in feats], crs="EPSG:4326")
-            for k in keys:  # a column of only None has no type GDAL can write: make it text
+            for k in map(column_name, keys):  # a column of only None has no type GDAL can write: make it text
                 if gdf[k].isna().all():
                     gdf[k] = gdf[k].astype("string")
                 elif gdf[k].dtype == object and all(isinstance(v, (bool, np.bool_)) for v in gdf[k] if not pd.isna(v)):
@@ -275,7 +288,9 @@ def site_features(sites: Iterable[Any], **extra) -> list[tuple[BaseGeometry, dic
 
     out = []
     for s in sites:
-        props = {k: v for k, v in s.properties().items() if not isinstance(v, (dict, list))}
+        # a record's own 'z' (any case) is kept as 'z_1': 'z' says what the third coordinate is
+        props = {(f"{k}_1" if k.casefold() == "z" else k): v for k, v in s.properties().items()
+                 if not isinstance(v, (dict, list))}
         out.append((Point(s.lon_deg, s.lat_deg, s.ground_height_msl_m),
                     {**props, **extra, "z": "ground height above mean sea level (EGM96), m"}))
     return out

@@ -1,13 +1,14 @@
 """A hostile user's fifth round: siblings of the kinds fixed in issues 10-17 that the earlier
 rounds missed, plus a few attacks the code survives (kept so that it keeps surviving them).
 
-* Extra catalog fields whose names no output can hold: ``Name`` beside ``name`` (GeoPackage
-  columns ignore case), ``fid``/``geom``/``geometry`` (the columns GDAL and geopandas keep),
-  an empty name, ``z`` (the property outputs write to say what a 3-D coordinate is). They
-  were accepted at load time; ``coverage``/``footprint`` then computed everything and failed
-  at the very end with "GDAL could not write the GeoPackage" naming a staging path (or, for
-  ``geometry``, silently dropped the user's value). Now the loader refuses them with the file,
-  record and field, exit status 2.
+* Extra catalog fields whose names no GeoPackage column can hold: ``Name`` beside ``name``
+  (SQLite compares column names without case), an empty name. They were accepted at load
+  time; ``coverage``/``footprint`` then computed everything and failed at the very end with
+  "GDAL could not write the GeoPackage" naming a staging path. Now the loader refuses them
+  with the file, record and field, exit status 2. Names the GeoPackage keeps for itself
+  (``fid``, which every catalog exported from QGIS carries, ``geom``, and geopandas'
+  ``geometry``) failed the same way or vanished, and a record's ``z`` was overwritten: the
+  GeoPackage writer now keeps them as ``<name>_1``.
 * Catalog files read through GDAL (GeoPackage, ...) skipped the document checks JSON and TOML
   catalogs get: an extra Real field holding +-inf, or a BLOB field, ended in a traceback
   ("Out of range float values are not JSON compliant", "bytes is not JSON serializable") in
@@ -67,10 +68,6 @@ def _radar(**extra):
 @pytest.mark.parametrize("extra, fragment", [
     ({"Name": "dup"}, "field 'Name' differs from field 'name' only in case"),
     ({"a": True, "A": False}, "field 'A' differs from field 'a' only in case"),
-    ({"fid": "abc"}, "field 'fid' has a reserved name"),
-    ({"GEOM": "x"}, "field 'GEOM' has a reserved name"),
-    ({"geometry": "x"}, "field 'geometry' has a reserved name"),
-    ({"z": "zz"}, "field 'z' has a reserved name"),
     ({"": "empty"}, "field '' has an empty name"),
 ])
 def test_extra_field_names_no_output_can_hold_are_refused_at_load(tmp_path, extra, fragment):
@@ -88,6 +85,25 @@ def test_extra_field_case_clash_in_a_scenario_site_is_refused(tmp_path):
     p.write_text(text)
     r = run("los", "forward-radar-2007", "38,50,300km", "--scenario", p)
     _refused(r, "clash.toml", "'Band' differs from field 'band' only in case")
+
+
+def test_qgis_exported_catalog_with_fid_and_geometry_fields_reaches_the_geopackage(tmp_path):
+    """A GeoJSON catalog exported from QGIS carries an integer ``fid``; beside a bundled radar
+    (no fid) GDAL failed on the column ("Error adding field 'fid'"), a ``geometry`` property
+    vanished under geopandas' geometry and a record's ``z`` was overwritten. The GeoPackage now
+    keeps each as ``<name>_1`` with the user's value (GeoJSON keeps the names)."""
+    import sqlite3
+
+    cat = tmp_path / "c.geojson"
+    cat.write_text(json.dumps(_radar(fid=1, GEOM="g", geometry="x", z="zz")))
+    out = tmp_path / "out"
+    r = run("coverage", "evil-radar", "kurecik", "--catalog", cat, "--altitude", "100km", "--no-terrain",
+            "--resolution", "2deg", "--azimuth-step", "2deg", "--no-map", "--out", out)
+    assert r.exit_code == 0, r.output
+    with sqlite3.connect(out / "coverage.gpkg") as db:
+        rows = db.execute('SELECT id, fid_1, GEOM_1, geometry_1, z_1, z FROM radars ORDER BY id').fetchall()
+    assert rows[0][:5] == ("evil-radar", 1, "g", "x", "zz") and rows[1][:5] == ("kurecik", None, None, None, None)
+    assert rows[0][5].startswith("ground height")
 
 
 def test_unusual_but_writable_extra_field_names_still_reach_the_geopackage(tmp_path):
@@ -238,7 +254,8 @@ def aleutian_search(tmp_path_factory):
     r = run("optimise", "--scenario", d / "aleutian.toml", "--add", "radar", "--candidates", "181,45,200,62",
             "--step", "10deg", "--grid-resolution", "8deg", "--scheduler", "none", "--sea",
             "--template", "shemya-x", "--out", d / "out")
-    assert r.exit_code == 0, r.output
+    if r.exit_code != 0:  # not an AssertionError: the xfail below expects only its own
+        pytest.fail(f"optimise failed: {r.output}")
     return r, d / "out"
 
 
@@ -249,7 +266,7 @@ def test_optimise_text_names_sites_east_of_the_antimeridian_as_west(aleutian_sea
     assert not any(f"lon {x}" in r.output for x in ("18", "19")), r.output
 
 
-@pytest.mark.xfail(strict=True, reason="geocover/search.py (engine owner): candidate_sites keeps grid longitudes "
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="geocover/search.py (engine owner): candidate_sites keeps grid longitudes "
                    "past 180, and the picks carry them into search.json, chosen.geojson and search.gpkg")
 def test_optimise_writes_longitudes_within_180(aleutian_search):
     _r, out = aleutian_search
