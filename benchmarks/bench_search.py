@@ -33,9 +33,11 @@ workers); scaling efficiency = T(1 worker) / (2 x T(2 workers)). Results (``firs
 full run's first --scaling-n scores with the subset runs'.
 
 Cost (2026-11-29, with the engine's refined sampling and CRPL refraction, and the search's
-fast path: aim once per search, re-engage only the flights a candidate radar sees): ~0.63
-CPU-s per candidate (2 launch sites, 1 deg grid; over half of it tracing the candidate radar's
-CRPL ray family), so the full 718-candidate search is ~7.5 CPU-min: ~4 min on 2 idle workers.
+fast path: aim once per search, re-engage only the flights a candidate radar sees, reusing
+their samples and the base radars' visibility at the scenario's samples): ~0.25 CPU-s per
+candidate in-process on a shared machine (2 launch sites, 1 deg grid; ~0.07 of it the
+candidate radar's CRPL tables, most of the rest the refinement of the ~70 % of flights it
+sees), so the full 718-candidate search is ~3 CPU-min: ~1.5-2 min on 2 idle workers.
 On a shared machine give --scaling-n small and --no-full. A single run each (no best-of).
 The script also prints the share of flights re-engaged for a candidate
 (``geocover.search.FAST_STATS``, summed over the processes that ran the timed call).
