@@ -1576,31 +1576,35 @@ POS_KEPLER_ITERS = 30
 POS_KEPLER_TOL = 1e-13
 
 
-def _positions_py(t, tb, ecc, a, m0, mean_motion, e0, ei, pvec, qvec, lat0_deg, lon0_deg, az_deg, boost_range,
-                  h_b, v_b, fpa_deg, omega, r_e, q, lat, lon, h):
+def _positions_py(t, rows, tb, ecc, a, m0, mean_motion, e0, ei, pvec, qvec, lat0_deg, lon0_deg, az_deg,
+                  boost_range, h_b, v_b, fpa_deg, omega, r_e, q, lat, lon, h):
     """Positions at times t (n, m) (s from launch, already clipped to [0, flight time]) of n
     trajectories into lat, lon (deg) and h (m), and each flight's climb slope into q (2 where no
     point is boosting): the boost profile where t < t_b (the cubic climb; the caller replaces
     the heights by h_b tau^q where q > 3: a power, numpy's), else the Kepler conic (elements of
     ``trajectory._elements``), Kepler's equation solved point by point from the cubic Hermite
-    guess of ``_pos_hermite`` (E = M where the flight's mean-anomaly span is not > 0)."""
+    guess of ``_pos_hermite`` (E = M where the flight's mean-anomaly span is not > 0).
+    Row k of t, lat, lon, h and q is flight ``rows[k]`` of the per-flight inputs (a flight may
+    be asked for on several rows: the refinement's new points, without gathering the flights'
+    fields first)."""
     n, m = t.shape
-    for i in range(n):
+    for k in range(n):
+        i = rows[k]
         e = ecc[i]
         b = a[i] * np.sqrt(1.0 - e * e)
         launch = start = False  # the row's launch trigonometry and Newton start, when first needed
         sl0 = cl0 = saz = caz = span = d0 = d1 = 0.0
-        q[i] = 2.0
+        q[k] = 2.0
         for j in range(m):
-            tt = t[i, j]
+            tt = t[k, j]
             if tt < tb[i]:
                 if not launch:
                     sl0, cl0, saz, caz, qi = _pos_launch(lat0_deg[i], az_deg[i], v_b[i], fpa_deg[i], tb[i], h_b[i])
-                    q[i] = qi if h_b[i] > 0.0 and qi > 0.0 and qi < np.inf else 2.0
+                    q[k] = qi if h_b[i] > 0.0 and qi > 0.0 and qi < np.inf else 2.0
                     launch = True
                 tau = tt / tb[i]
-                lat[i, j], lon[i, j], h[i, j] = _pos_boost(tau, sl0, cl0, saz, caz, lon0_deg[i], boost_range[i],
-                                                           h_b[i], q[i], r_e)
+                lat[k, j], lon[k, j], h[k, j] = _pos_boost(tau, sl0, cl0, saz, caz, lon0_deg[i], boost_range[i],
+                                                           h_b[i], q[k], r_e)
                 continue
             dt = np.maximum(tt - tb[i], 0.0)
             mean = m0[i] + mean_motion[i] * dt
@@ -1614,7 +1618,7 @@ def _positions_py(t, tb, ecc, a, m0, mean_motion, e0, ei, pvec, qvec, lat0_deg, 
                 if not np.abs(step) >= POS_KEPLER_TOL:
                     break
             big_e = np.maximum(big_e, e0[i]) if dt > 0.0 else e0[i]
-            lat[i, j], lon[i, j], h[i, j] = _pos_free(big_e, dt, e, a[i], b, pvec[i, 0], pvec[i, 1], pvec[i, 2],
+            lat[k, j], lon[k, j], h[k, j] = _pos_free(big_e, dt, e, a[i], b, pvec[i, 0], pvec[i, 1], pvec[i, 2],
                                                       qvec[i, 0], qvec[i, 1], qvec[i, 2], omega, r_e)
 
 

@@ -89,7 +89,7 @@ def _merge(arch, traj: Trajectory, g: np.ndarray, ft, keep, t_new: np.ndarray, v
     rows = np.arange(n) if keep is None else keep
     rows_v = np.nonzero(valid)[0]
     t_v = t_new[valid]
-    p = traj.subset(g[rows_v]).positions(t_v[:, None])
+    p = traj.positions(t_v[:, None], rows=g[rows_v])
     v_lat, v_lon = np.ascontiguousarray(p.lat_deg[:, 0]), np.ascontiguousarray(p.lon_deg[:, 0])
     v_alt, v_boost = p.altitude_m[:, 0], p.boosting[:, 0]
     new_t = np.where(valid, t_new, np.clip(t_new, 0.0, np.atleast_1d(traj.flight_time_s)[g][:, None]))

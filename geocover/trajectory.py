@@ -613,7 +613,7 @@ class Trajectory:
         return Samples(t, np.degrees(lat), np.degrees(lon), h, np.ones(t.shape, bool),
                        self.body_rcs_m2, self.warhead_rcs_m2)
 
-    def positions(self, t_s: ArrayLike) -> Samples:
+    def positions(self, t_s: ArrayLike, rows: np.ndarray | None = None) -> Samples:
         """Positions at times ``t_s`` (s from launch), shape (n_traj, m) or broadcastable.
 
         Before burnout the boost profile (see :func:`_climb`); after it the Kepler conic,
@@ -621,29 +621,40 @@ class Trajectory:
         until its own step is below ``_kernels.POS_KEPLER_TOL`` (1e-13 rad), so its position
         does not depend on the other points or flights in the call. The numba kernel
         (``_kernels.positions``) and the numpy path run the same arithmetic (``_kernels``'s
-        "Trajectory.positions" section) and agree to the bit."""
+        "Trajectory.positions" section) and agree to the bit.
+
+        ``rows`` (an index array, repeats allowed): row i of ``t_s`` and of the result is flight
+        ``rows[i]``; the same values as ``self.subset(rows).positions(t_s)`` without gathering
+        every field of the flights (the refinement's new points, one row per point)."""
         from . import _kernels
 
         el = self._elements
-        n = np.size(self.flight_time_s)
-        tb = np.broadcast_to(np.atleast_1d(self.burn_time_s), (n,)).astype(float)
+        n_all = np.size(self.flight_time_s)
+        idx = np.arange(n_all) if rows is None else np.asarray(rows, np.intp)
+        n = idx.size
+        tb_all = np.broadcast_to(np.atleast_1d(self.burn_time_s), (n_all,)).astype(float)
+        tb = tb_all if rows is None else tb_all[idx]
         t = np.broadcast_to(as_float64(t_s), (n, np.shape(t_s)[-1] if np.ndim(t_s) else 1)).astype(float)
-        np.clip(t, 0.0, np.atleast_1d(self.flight_time_s)[:, None], out=t)
+        tof = np.broadcast_to(np.atleast_1d(self.flight_time_s), (n_all,))
+        np.clip(t, 0.0, (tof if rows is None else tof[idx])[:, None], out=t)
         boosting = t < tb[:, None]
-        cols = [np.ascontiguousarray(np.broadcast_to(np.atleast_1d(v), (n,)), dtype=float) for v in (
+        cols = [np.ascontiguousarray(np.broadcast_to(np.atleast_1d(v), (n_all,)), dtype=float) for v in (
             self.launch_lat_deg, self.launch_lon_deg, self.azimuth_deg, self.boost_range_m,
             self.burnout_altitude_m, self.burnout_speed_mps, self.flight_path_angle_deg)]
         els = [np.ascontiguousarray(el[k], dtype=float) for k in ("e", "a", "m0", "n", "e0", "ei", "pvec", "qvec")]
+        hb = cols[4] if rows is None else cols[4][idx]
         omega = OMEGA_RAD_S if self.rotating else 0.0
         q, lat, lon, h = np.empty(n), np.empty(t.shape), np.empty(t.shape), np.empty(t.shape)
         if _kernels.use_numba():
-            _kernels.positions(t, tb, *els, *cols, omega, R_EARTH_M, q, lat, lon, h)
+            _kernels.positions(t, idx, tb_all, *els, *cols, omega, R_EARTH_M, q, lat, lon, h)
         else:
+            if rows is not None:
+                els, cols = [x[idx] for x in els], [x[idx] for x in cols]
             _positions_np(t, tb, *els, *cols, omega, boosting, q, lat, lon, h)
         high = boosting & (q > 3.0)[:, None]
         if high.any():  # the climb h_b tau^q for q > 3 (a power: numpy's, for both paths)
             ii, jj = np.nonzero(high)
-            h[ii, jj] = cols[4][ii] * (t[ii, jj] / tb[ii]) ** q[ii]
+            h[ii, jj] = hb[ii] * (t[ii, jj] / tb[ii]) ** q[ii]
         return Samples(t, lat, lon, h, boosting, self.body_rcs_m2, self.warhead_rcs_m2)
 
 

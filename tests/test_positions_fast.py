@@ -88,6 +88,8 @@ def test_a_point_alone_equals_the_same_point_in_a_shuffled_batch(monkeypatch, nu
     order = np.random.default_rng(4).permutation(rows.size)
     # one (flight, time) per row, shuffled: as the refinement calls it (sampling._positions_at)
     batch = traj.subset(rows[order]).positions(t[rows[order], cols[order]][:, None])
+    # the same rows picked by positions(rows=) (sampling's refinement: no gathered subset)
+    picked = traj.positions(t[rows[order], cols[order]][:, None], rows=rows[order])
     # and the whole (n, m) block at once
     block = traj.positions(t)
     for k, (i, j) in enumerate(zip(rows[order], cols[order], strict=True)):
@@ -95,6 +97,7 @@ def test_a_point_alone_equals_the_same_point_in_a_shuffled_batch(monkeypatch, nu
         for name in FIELDS:
             x = getattr(alone, name)[0, 0]
             assert np.array_equal(x, getattr(batch, name)[k, 0], equal_nan=True), (i, j, name)
+            assert np.array_equal(x, getattr(picked, name)[k, 0], equal_nan=True), (i, j, name)
             assert np.array_equal(x, getattr(block, name)[i, j], equal_nan=True), (i, j, name)
 
 
