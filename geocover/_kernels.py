@@ -319,8 +319,11 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
     is >= 0 and <= 2.27 sigma there: s in [0.995 a sigma, a sigma (1 + 1e-4)]), and from
     them on the slant range and on the elevation's numerator and denominator (Taylor bounds
     of sin, 1e-5 of relative slack for the float32 arithmetic): a point whose range or
-    elevation is decided by the bounds skips the two arctangents and three sines. The full
-    test runs for the rest (near a limit, near or far from the radar)."""
+    elevation is decided by the bounds skips the two arctangents and three sines; (4) there,
+    with ``crpl``, a point the table's extreme corrections leave undecided is tried against
+    the least and greatest correction of the table cells it can fall in (its two height rows,
+    the columns its distance bounds span plus one each side). The full test runs for the rest
+    (near a limit, near or far from the radar)."""
     f32 = np.float32
     sure_lo, sure_hi, fail_lo = sure[0], sure[1], sure[2]
     bx, by, cos_in, cos_out = sure[3], sure[4], sure[5], sure[6]
@@ -337,6 +340,7 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
     inv_2r_lo, inv_2r_hi = (1.0 - 1e-6) / float(two_r), (1.0 + 1e-6) / float(two_r)
     inv_rad_lo, inv_rad_hi = (1.0 - 1e-6) / float(rad), (1.0 + 1e-6) / float(rad)
     k4 = 2.0 * 0.97 * float(a2)
+    el_min_d, el_max_d = float(el_min), float(el_max)
     g = 0
     mr = mr0
     last_rcs = f32(math.nan)
@@ -418,11 +422,35 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
                 if n_hi < fail_lo * (d_hi if n_hi < 0.0 else d_lo):
                     out[p] = False
                     continue
-                if ((d * d + k * sn_hi * sn_hi) * (1.0 + 1e-5) < mm
-                        and n_lo >= sure_lo * (d_lo if n_lo < 0.0 else d_hi)
+                r_pass = (d * d + k * sn_hi * sn_hi) * (1.0 + 1e-5) < mm
+                if (r_pass and n_lo >= sure_lo * (d_lo if n_lo < 0.0 else d_hi)
                         and n_hi <= sure_hi * (d_hi if n_hi < 0.0 else d_lo)):
                     out[p] = True
                     continue
+                if crpl:
+                    # near the limits: the correction's least and greatest value on the table's
+                    # cells the point can be in (its height rows; the columns of [s_lo, s_hi]
+                    # and one more each side), against the geometric elevation's bounds (the
+                    # float32 atan2, degrees and sum stay within 1e-4 deg of them)
+                    fh, g = _height_index(float(hp), hs, g)
+                    i = min(max(math.floor(fh), 0), hs.size - 2)
+                    j_a = min(max(math.floor(s_lo / ds) - 1, 0), n_s - 2)
+                    j_b = min(max(math.floor(s_hi / ds) + 1, 0), n_s - 2)
+                    c_min, c_max = math.inf, -math.inf
+                    for j in range(j_a, j_b + 2):
+                        c_min = min(c_min, float(tab[i, j]), float(tab[i + 1, j]))
+                        c_max = max(c_max, float(tab[i, j]), float(tab[i + 1, j]))
+                    e_ub = math.degrees(math.atan(n_hi / (d_hi if n_hi < 0.0 else d_lo)))
+                    if e_ub + c_max < el_min_d - 1e-3:
+                        out[p] = False
+                        continue
+                    # passing the minimum elevation implies passing the horizon where sure_lo
+                    # <= sure_hi (the caller's condition)
+                    if r_pass and sure_lo <= sure_hi and e_ub + c_max <= el_max_d - 1e-3:
+                        e_lb = math.degrees(math.atan(n_lo / (d_lo if n_lo < 0.0 else d_hi)))
+                        if e_lb + c_min >= el_min_d + 1e-3:
+                            out[p] = True
+                            continue
         ssig = math.hypot(x, y)
         sig = math.atan2(ssig, z)
         cc, ss = cb0 * cb[p], sb0 * sb[p]
