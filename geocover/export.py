@@ -8,6 +8,7 @@ folder only when all of them were written.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -22,7 +23,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from . import __version__
-from .errors import DataFileError
+from .errors import PATH_CHARS, DataFileError, output_path_problem, quoted, shown
 
 __all__ = ["atomic_path", "atomic_write_text", "check_output_dir", "check_output_file", "feature_collection",
            "features_to_geodataframe", "staged_output", "write_geojson", "write_geotiff"]
@@ -43,33 +44,42 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 def _check_name(path: Path) -> None:
-    """Refuse a path that is not UTF-8 text (bytes the shell passed undecoded): GDAL and the
-    HTML/JSON writers cannot write such a name."""
+    """Refuse a path that is not UTF-8 text (bytes the shell passed undecoded: GDAL and the
+    HTML/JSON writers cannot write such a name) or that holds a control, line-separator or
+    bidirectional character (:func:`geocover.errors.output_path_problem`: a newline in a name
+    breaks every log and manifest)."""
     try:
         os.fsdecode(path).encode("utf-8")
     except UnicodeEncodeError:
-        shown = os.fsdecode(path).encode("utf-8", "backslashreplace").decode("utf-8")
-        raise DataFileError(f"output path {shown} is not valid UTF-8 text; rename it") from None
+        raise DataFileError(f"output path {shown(os.fsdecode(path), PATH_CHARS)} is not valid UTF-8 text; "
+                            "rename it") from None
+    problem = output_path_problem(os.fsdecode(path))
+    if problem:
+        raise DataFileError(f"output path {shown(os.fsdecode(path), PATH_CHARS)} {problem}")
 
 
 def _check_creatable(path: Path, what: str) -> None:
     _check_name(path)
     anc = _existing_ancestor(path)
     if not anc.is_dir():
-        raise DataFileError(f"cannot write to {path}: {anc} is not a folder")
+        raise DataFileError(f"cannot write to {shown(str(path), PATH_CHARS)}: {shown(str(anc), PATH_CHARS)} is not "
+                            "a folder")
     if not os.access(anc, os.W_OK | os.X_OK):
-        raise DataFileError(f"cannot write to {path}: folder {anc} is not writable")
+        raise DataFileError(f"cannot write to {shown(str(path), PATH_CHARS)}: folder {shown(str(anc), PATH_CHARS)} "
+                            "is not writable")
 
 
 def check_output_file(path: str | Path) -> Path:
     """Refuse, before any work is done, an output file name that cannot be written: empty,
-    an existing folder, device or other non-regular file, or a folder that cannot be made.
-    Nothing is created here: a refused or failed command leaves no folder behind."""
+    an existing folder, device or other non-regular file, a name with control characters, or
+    a folder that cannot be made. Nothing is created here: a refused or failed command leaves
+    no folder behind."""
     if str(path).strip() == "":
         raise DataFileError("output file name is empty")
     path = Path(path)
+    _check_name(path)
     if path.exists() and not path.is_file():
-        raise DataFileError(f"output path {path} exists and is not a regular file")
+        raise DataFileError(f"output path {shown(str(path), PATH_CHARS)} exists and is not a regular file")
     _check_creatable(path, "file")  # also when it exists: the name is checked
     return path
 
@@ -94,10 +104,12 @@ def check_output_files(named: dict[str, str | Path | None],
         p = check_output_file(path)
         allowed = (suffixes or {}).get(opt)
         if allowed and p.suffix.lower() not in allowed:
-            raise DataFileError(f"{opt} {str(path)!r}: the file name must end in {' or '.join(allowed)}")
+            raise DataFileError(f"{opt} {quoted(str(path), PATH_CHARS)}: the file name must end in "
+                                f"{' or '.join(allowed)}")
         key = os.path.realpath(p)
         if key in seen:
-            raise DataFileError(f"{seen[key]} and {opt} both name {path}; give each output its own file")
+            raise DataFileError(f"{seen[key]} and {opt} both name {shown(str(path), PATH_CHARS)}; give each output "
+                                "its own file")
         seen[key] = opt
 
 
@@ -188,7 +200,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}{TMP_MARK}{os.getpid()}.", suffix=path.suffix or ".tmp",
                                    dir=path.parent)
     except OSError as exc:
-        raise DataFileError(f"cannot write to {path}: {exc.strerror or exc}") from None
+        raise DataFileError(f"cannot write to {shown(str(path), PATH_CHARS)}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
         yield Path(tmp)
@@ -497,60 +509,171 @@ def write_geotiff(path: str | Path, values: np.ndarray, *, west_deg: float, nort
 
 
 def check_output_dir(out_dir: str | Path) -> Path:
-    """Refuse, before any work is done, an output folder that cannot be written (nothing is
-    created here)."""
+    """Refuse, before any work is done, an output folder that cannot be written or whose name
+    holds control characters (nothing is created here)."""
     if str(out_dir).strip() == "":
         raise DataFileError("output folder name is empty")
     out = Path(out_dir)
+    _check_name(out)
     if out.exists() and not out.is_dir():
-        raise DataFileError(f"output path {out} exists and is not a folder")
+        raise DataFileError(f"output path {shown(str(out), PATH_CHARS)} exists and is not a folder")
     if out.exists():
         _check_name(out)
         if not os.access(out, os.W_OK | os.X_OK):
-            raise DataFileError(f"cannot write to {out}: not writable")
+            raise DataFileError(f"cannot write to {shown(str(out), PATH_CHARS)}: not writable")
     else:
         _check_creatable(out, "folder")
     return out
 
 
+#: Name, inside an existing output folder, of the folder from which a run moves its complete
+#: staged files into place: ``.geocover-incomplete.<pid>.<random>``. Renaming the staging
+#: folder to this name is the run's commit point; while it exists the output folder is a mix
+#: of old and new files, and a run stopped there is finished by the next run into the folder
+#: (:func:`finish_interrupted`).
+INCOMPLETE_MARK = ".geocover-incomplete."
+
+
+def incomplete_moves(folder: str | Path) -> list[Path]:
+    """The ``.geocover-incomplete.*`` folders in ``folder``: runs that were moving their files
+    into it and have not finished (stopped, or still at it). Empty when ``folder`` is
+    complete."""
+    try:
+        return sorted(Path(e.path) for e in os.scandir(folder)
+                      if e.name.startswith(INCOMPLETE_MARK) and e.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
+
+
+def check_complete(folder: str | Path) -> None:
+    """Refuse to read an output folder that a stopped run left half-moved.
+
+    Raises
+    ------
+    DataFileError
+        ``folder`` holds a ``.geocover-incomplete.*`` folder (see :data:`INCOMPLETE_MARK`).
+    """
+    if incomplete_moves(folder):
+        raise DataFileError(f"{shown(str(folder), PATH_CHARS)}: a geocover run was stopped while moving its "
+                            "files into this folder, so it mixes old and new files; run that command again with "
+                            "the same --out (it finishes the move first)")
+
+
+def finish_interrupted(folder: Path) -> list[Path]:
+    """Finish the moves that stopped runs left in ``folder`` (roll forward).
+
+    Every file in a ``.geocover-incomplete.<pid>.<random>`` folder whose process is gone was
+    completely written before the move began, so it is moved into place now (oldest move
+    first) and the empty folder removed. A file whose place is taken by a folder stays, and so
+    does its marker folder. Returns the files moved.
+    """
+    moved: list[Path] = []
+    marks = [m for m in incomplete_moves(folder) if (pid := _owner_pid(m.name)) is not None
+             and pid != os.getpid() and not _pid_alive(pid)]
+    with contextlib.suppress(OSError):
+        marks.sort(key=lambda m: m.stat().st_ctime_ns)
+    for mark in marks:
+        moved += _move_into(mark, folder)
+    return moved
+
+
+def _move_into(mark: Path, folder: Path) -> list[Path]:
+    """Move every file of ``mark`` into ``folder`` (replacing same names; a file whose place
+    is taken by a folder stays) and remove ``mark`` when empty. Returns the files moved."""
+    moved = []
+    for item in sorted(mark.iterdir()):
+        dest = folder / item.name
+        if dest.exists() and not dest.is_file():
+            continue
+        os.replace(item, dest)
+        moved.append(dest)
+    with contextlib.suppress(OSError):
+        mark.rmdir()
+    return moved
+
+
+def _dir_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
 @contextlib.contextmanager
 def staged_output(out_dir: str | Path) -> Iterator[Path]:
-    """Yield a staging folder; on success move its files into ``out_dir``, else delete it.
+    """Yield a staging folder; on success put its files in ``out_dir``, else delete it.
 
-    The staging folder is ``<parent of out_dir>/.geocover-staging/<name>.<pid>.<random>``;
-    the folder ``.geocover-staging`` is removed when empty, and staging folders left by a
-    killed run (their process is gone) are removed by the next run that stages there.
-    Files already in ``out_dir`` with other names are left alone; same names are replaced.
-    Every destination is checked before the first file moves, so a clash (a folder where a
-    file goes) leaves the old output untouched.
+    A new ``out_dir`` appears in one step, complete: the files are staged in
+    ``<parent of out_dir>/.geocover-staging/<name>.<pid>.<random>`` (the same file system) and
+    that folder is renamed to ``out_dir`` (an atomic ``rename``). A process killed at any
+    moment leaves ``out_dir`` absent or complete.
+
+    An existing ``out_dir`` (the user's folder: its permissions, owner, links and whatever
+    else it holds are kept) is written in place. The files are staged in
+    ``out_dir/.geocover-staging/``; once all are written the staging folder is renamed to
+    ``out_dir/.geocover-incomplete.<pid>.<random>`` (the commit point) and its files are
+    moved into place one by one (``os.replace``, each atomic), then the folder is removed.
+    A process killed during those few renames leaves that marker folder: readers refuse the
+    folder (:func:`check_complete`) and the next run into it first finishes the move
+    (:func:`finish_interrupted`). Files already in ``out_dir`` with other names are left
+    alone; same names are replaced. Every destination is checked before the commit, so a
+    clash (a folder where a file goes) leaves the old output untouched.
+
+    Staging folders left by a killed run (their process is gone) are removed by the next run
+    that stages there; ``.geocover-staging`` is removed when empty.
     """
     out = check_output_dir(out_dir)
-    base = Path(os.path.abspath(out)).parent / STAGING_DIR
-    made = [p for p in base.parent.parents if not p.exists()][::-1] + (
-        [base.parent] if not base.parent.exists() else [])  # folders this run creates, outermost first
-    ok = False
+    existed = out.is_dir()
+    if existed:
+        base = out / STAGING_DIR
+        made: list[Path] = []
+    else:
+        base = Path(os.path.abspath(out)).parent / STAGING_DIR
+        made = [p for p in base.parent.parents if not p.exists()][::-1] + (
+            [base.parent] if not base.parent.exists() else [])  # folders this run creates, outermost first
+    beside = Path(os.path.abspath(out)).parent / STAGING_DIR  # where a new folder was staged
+    ok = committed = False
     try:
+        if existed:
+            finish_interrupted(out)
         base.mkdir(parents=True, exist_ok=True)
-        for folder in (base, base.parent, out):
+        for folder in (base, base.parent, out, beside):
             remove_stale(folder)
+        if beside != base:
+            with contextlib.suppress(OSError):
+                beside.rmdir()  # only when empty
         stage = Path(tempfile.mkdtemp(prefix=f"{out.name or 'out'}.{os.getpid()}.", dir=base))
     except OSError as exc:
-        raise DataFileError(f"cannot write to {out}: {exc.strerror or exc}") from None
+        raise DataFileError(f"cannot write to {shown(str(out), PATH_CHARS)}: {exc.strerror or exc}") from None
     try:
         yield stage
-        out.mkdir(parents=True, exist_ok=True)
-        items = sorted(stage.iterdir())
-        for item in items:
-            dest = out / item.name
-            if dest.exists() and not dest.is_file():
-                raise DataFileError(f"cannot write {dest}: it exists and is not a regular file")
-        for item in items:
-            os.replace(item, out / item.name)
-        ok = True
+        if not existed:
+            os.chmod(stage, _dir_mode())  # mkdtemp made it private; a new folder gets the umask's mode
+            try:
+                os.rename(stage, out)  # the whole output appears at once
+                ok = True
+            except OSError as exc:
+                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY) or not out.is_dir():
+                    raise
+                # another process made the folder meanwhile: write into it as into an existing one
+        if not ok:
+            for item in stage.iterdir():
+                dest = out / item.name
+                if dest.exists() and not dest.is_file():
+                    raise DataFileError(f"cannot write {shown(str(dest), PATH_CHARS)}: it exists and is not a "
+                                        "regular file")
+            mark = out / f"{INCOMPLETE_MARK}{os.getpid()}.{stage.name.rsplit('.', 1)[-1]}"
+            os.rename(stage, mark)  # the commit point: from here on the move is finished, by this run or the next
+            committed = True
+            _move_into(mark, out)
+            ok = True
     except OSError as exc:
         raise _renamed_error(exc, out, stage) from None
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        if committed and not ok:  # stopped (Ctrl-C) or failed while moving complete files: finish
+            with contextlib.suppress(OSError):
+                _move_into(mark, out)  # what cannot move stays in the marker folder for the next run
+        elif not ok:
+            shutil.rmtree(stage, ignore_errors=True)
         with contextlib.suppress(OSError):
             base.rmdir()  # only when empty: another run may be staging there
         for folder in [] if ok else reversed(made):  # a failed run leaves no new parent folders
