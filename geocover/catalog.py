@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ._paths import data_dir
-from .errors import CatalogError, InputError, UnknownIdError, close_matches
+from .errors import CatalogError, InputError, UnknownIdError, close_matches, shown, shown_key
 
 __all__ = [
     "CONFIDENCE_LEVELS",
@@ -174,7 +174,7 @@ def document_problem(doc: Any, max_depth: int = MAX_DEPTH) -> tuple[tuple, str] 
                 return where, (f"is a number too large for a float (about {int(obj.bit_length() * 0.30103)} "
                                "digits)")
         elif isinstance(obj, float) and not math.isfinite(obj):
-            return where, f"must be a finite number, got {obj!r}"
+            return where, f"must be a finite number, got {_short(obj)}"
     return None
 
 
@@ -415,7 +415,7 @@ def _extra_name_problem(name: str, folded: Mapping[str, str]) -> str | None:
         return "has an empty name (outputs write each field as a named column)"
     first = folded.get(name.casefold(), name)
     if first != name:
-        return (f"differs from field {first!r} only in case (GeoPackage columns ignore case, so the two "
+        return (f"differs from field {_short(first)} only in case (GeoPackage columns ignore case, so the two "
                 "cannot both be written); rename one")
     return None
 
@@ -427,11 +427,11 @@ def _validate(spec: dict[str, _Spec], props: Mapping[str, Any], where: str,
     for name, s in spec.items():
         if name not in props or props[name] is None:
             if s.required:
-                problems.append(f"{where}: field {name!r} is missing")
+                problems.append(f"{where}: field {_short(name)} is missing")
             continue
         err = s.check(props[name])
         if err:
-            problems.append(f"{where}: field {name!r} {err}")
+            problems.append(f"{where}: field {_short(name)} {err}")
         else:
             known[name] = float(props[name]) if s.kind is float else props[name]
     folded: dict[str, str] = {}  # known fields first: 'Name' is the extra beside 'name', in any order
@@ -443,21 +443,21 @@ def _validate(spec: dict[str, _Spec], props: Mapping[str, Any], where: str,
         near = close_matches(name, spec, n=1)
         bad_name = _extra_name_problem(name, folded)
         if near and near[0] not in props:
-            problems.append(f"{where}: unknown field {name!r} (did you mean {near[0]!r}?)")
+            problems.append(f"{where}: unknown field {_short(name)} (did you mean {_short(near[0])}?)")
         elif bad_name:
-            problems.append(f"{where}: field {name!r} {bad_name}")
+            problems.append(f"{where}: field {_short(name)} {bad_name}")
         else:
             extra[name] = value
     rid = props.get("id")
     if isinstance(rid, str) and rid and not _ID_RE.fullmatch(rid):
         problems.append(f"{where}: field 'id' must be lower-case letters, digits, '-', '.', '_', "
-                        f"got {rid!r}")
+                        f"got {_short(rid)}")
     return known, extra
 
 
 def _record_where(path: Path, index: int, props: Any) -> str:
     rid = props.get("id") if isinstance(props, Mapping) else None
-    return f"{path}: record {rid!r} (feature #{index})" if rid else f"{path}: feature #{index}"
+    return f"{path}: record {_short(rid)} (feature #{index})" if rid else f"{path}: feature #{index}"
 
 
 def check_record(cls: type, props: Mapping[str, Any], where: str,
@@ -511,7 +511,7 @@ def own_range_checks(rec: Mapping[str, Any], where: str, problems: list[str]) ->
         hi = hi if isinstance(hi, (int, float)) else None
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             span = " .. ".join("(none)" if v is None else f"{v:g}" for v in (lo, hi))
-            problems.append(f"{where}: field {value_name!r} ({value:g}) is outside its own range "
+            problems.append(f"{where}: field {_short(value_name)} ({value:g}) is outside its own range "
                             f"{lo_name} .. {hi_name} ({span}); change the value or the range")
 
 
@@ -575,11 +575,11 @@ def _where_in_doc(path: Path, doc: Any, keys: tuple) -> str:
         where = _record_where(path, keys[1], props)[len(str(path)) + 2:]
         rest = keys[3:] if len(keys) > 3 and keys[2] == "properties" else keys[2:]
         if len(rest) > 1:
-            return f"{where}: field {_dotted(rest[:1])!r} (at {_dotted(rest)[:60]})"
+            return f"{where}: field '{shown_key(_dotted(rest[:1]))}' (at {shown(_dotted(rest), 60)})"
         if rest:
-            return f"{where}: field {_dotted(rest)!r}"
+            return f"{where}: field '{shown_key(_dotted(rest))}'"
         return where
-    return f"key {_dotted(keys)!r}" if keys else "the document"
+    return f"key '{shown_key(_dotted(keys))}'" if keys else "the document"
 
 
 def _dotted(keys: tuple) -> str:
@@ -658,14 +658,14 @@ def _read_sites(path: Path | str, kind_hint: str | None = None, doc: Any = None)
             continue
         for name, val in (("lat_deg", lat), ("lon_deg", lon)):
             if name in known and abs(known[name] - val) > 1e-6:
-                problems.append(f"{where}: field {name!r} ({known[name]}) disagrees with the "
+                problems.append(f"{where}: field {_short(name)} ({known[name]}) disagrees with the "
                                 f"geometry ({val})")
         known["lat_deg"], known["lon_deg"] = lat, lon
         _cross_checks(known, where, problems)  # as check_record, once the geometry is in
         own_range_checks(known, where, problems)
         rid = known.get("id")
         if rid in seen:
-            problems.append(f"{where}: field 'id' {rid!r} is used twice in this file")
+            problems.append(f"{where}: field 'id' {_short(rid)} is used twice in this file")
         seen.add(rid)
         if not any(p.startswith(where) for p in problems):
             out.append(cls(**known, extra=extra))
@@ -689,10 +689,11 @@ def read_toml(path: str | Path, what: str = "file") -> dict[str, Any]:
     if bad:
         keys = bad[0]
         if len(keys) >= 2 and keys[0] == "missile":
-            where = f"record {keys[1]!r}" + (f": field {_dotted(keys[2:3])!r}" if len(keys) > 2 else "")
+            where = f"record {_short(keys[1])}" + (
+                f": field '{shown_key(_dotted(keys[2:3]))}'" if len(keys) > 2 else "")
             where += f" (at {_dotted(keys[2:])[:60]})" if len(keys) > 3 else ""
         else:
-            where = f"key {_dotted(keys)!r}"
+            where = f"key '{shown_key(_dotted(keys))}'"
         raise CatalogError(f"{path}: {where}: {bad[1]}")
     return doc
 
@@ -706,18 +707,18 @@ def _read_missiles(path: Path) -> list[Missile]:
     for key in doc:  # a misspelt [missle.x] table was dropped without a word (other keys: the
         # user's own notes, kept working)
         if key != "missile" and (close_matches(key, ["missile"], n=1) or key.lower().startswith("missile")):
-            problems.append(f"{path}: unknown top-level key {key!r} (did you mean 'missile'?); its "
+            problems.append(f"{path}: unknown top-level key {_short(key)} (did you mean 'missile'?); its "
                             "tables would be ignored")
     out = []
     for rid, props in table.items():
-        where = f"{path}: record {rid!r}"
+        where = f"{path}: record {_short(rid)}"
         if not isinstance(props, dict):
             problems.append(f"{where}: must be a table")
             continue
         props = {"id": rid, **props}
         known, extra = check_record(Missile, props, where, problems)
         for name in extra:
-            problems.append(f"{where}: unknown field {name!r}")
+            problems.append(f"{where}: unknown field {_short(name)}")
         if not any(p.startswith(where + ":") for p in problems):
             out.append(Missile(**known))
     if problems:
@@ -729,8 +730,8 @@ def _summarise(path: Path, problems: list[str]) -> str:
     if len(problems) == 1:
         return problems[0]
     head = f"{path}: {len(problems)} problems in catalog:"
-    shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
-    return "\n".join([head, *("  " + p for p in shown)])
+    listed = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+    return "\n".join([head, *("  " + p for p in listed)])
 
 
 # ---------------------------------------------------------------------------- the catalog
@@ -765,7 +766,7 @@ class Catalog:
             for s in (_read_gdal_sites(p) if uses_gdal(p) else _read_sites(p)):
                 other = self.kind_of(s.id)
                 if other and other != s.kind:
-                    raise CatalogError(f"{p}: record {s.id!r}: field 'id' is already a {other} "
+                    raise CatalogError(f"{p}: record {_short(s.id)}: field 'id' is already a {other} "
                                        f"in {', '.join(map(str, self.files)) or 'the catalog'}; ids are unique "
                                        "across kinds")
                 self.sites_by_kind[s.kind][s.id] = s
@@ -785,7 +786,7 @@ class Catalog:
         if kind is None:
             return [s for d in self.sites_by_kind.values() for s in d.values()]
         if kind not in self.sites_by_kind:
-            raise InputError(f"unknown site kind {kind!r}: use one of {', '.join(SITE_KINDS)}")
+            raise InputError(f"unknown site kind {_short(kind)}: use one of {', '.join(SITE_KINDS)}")
         return list(self.sites_by_kind[kind].values())
 
     def site(self, site_id: str, kind: str | None = None) -> Site:
@@ -868,7 +869,7 @@ def parse_latlon(text: str) -> tuple[float, float] | None:
         return None
     lat, lon = float(m.group(1)), float(m.group(2))
     if not -90 <= lat <= 90:
-        raise InputError(f"latitude {lat} in {text!r} must be within [-90, 90]")
+        raise InputError(f"latitude {lat} in {_short(text)} must be within [-90, 90]")
     if not -180 <= lon <= 360:
-        raise InputError(f"longitude {lon} in {text!r} must be within [-180, 360]")
+        raise InputError(f"longitude {lon} in {_short(text)} must be within [-180, 360]")
     return lat, (lon + 180.0) % 360.0 - 180.0 if lon > 180 else lon

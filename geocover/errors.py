@@ -23,15 +23,16 @@ __all__ = [
     "output_path_problem",
     "quoted",
     "shown",
+    "shown_key",
     "tidy_message",
 ]
 
 #: Most characters of one piece of user text (a key, id, value, option value) that a message
 #: echoes: a message must stay readable when a file holds a 5,000-character key.
 SHOWN_CHARS = 80
-#: Most characters of a key path (``overrides.radars.<id>.<field>``) that a message echoes:
-#: our table names plus the user's key, so a little longer than one piece of user text.
-KEY_CHARS = 120
+#: Most characters of a whole dotted key path (``overrides.radars.<id>.<field>``) that a
+#: message echoes, once each part is cut to :data:`SHOWN_CHARS` (:func:`shown_key`).
+KEY_CHARS = 240
 #: Most characters of a file or folder name that a message echoes (paths are longer than
 #: keys; the cut keeps the end, where the file name is).
 PATH_CHARS = 160
@@ -85,6 +86,14 @@ def shown(text: Any, limit: int = SHOWN_CHARS) -> str:
     return "".join(map(_escaped, text))
 
 
+def shown_key(key: str) -> str:
+    """A dotted key path (``overrides.radars.<id>.<field>[0]``) as messages show it: each
+    part through :func:`shown` (so a long user key is cut while the tables around it and the
+    field after it stay whole), the whole path cut beyond :data:`KEY_CHARS`."""
+    text = ".".join(shown(part) for part in str(key).split("."))
+    return text if len(text) <= KEY_CHARS else shown(text, KEY_CHARS)
+
+
 def quoted(value: Any, limit: int = SHOWN_CHARS) -> str:
     """``repr(value)`` shortened like :func:`shown` (``'abc'``, ``5``, ``[1, 2]``): the form
     messages use for a value from a file or an option."""
@@ -105,7 +114,10 @@ def tidy_message(message: str) -> str:
     middle."""
     text = "".join(_escaped(c, keep="\t\n") for c in str(message))
     text = _LONG_WORD.sub(lambda m: shown(m.group(0), WORD_CHARS), text)
-    return text if len(text) <= MESSAGE_CHARS else shown(text, MESSAGE_CHARS)
+    if len(text) > MESSAGE_CHARS:  # cut like shown(), keeping the line breaks (already escaped)
+        text = (f"{text[: MESSAGE_CHARS * 2 // 3]}...{text[-(MESSAGE_CHARS // 3):]} "
+                f"({len(text):,} characters)")
+    return text
 
 
 def output_path_problem(text: str) -> str | None:

@@ -72,7 +72,7 @@ from .catalog import (
     load_catalog,
     read_toml,
 )
-from .errors import KEY_CHARS, PATH_CHARS, CatalogError, UnknownIdError, close_matches, quoted, shown
+from .errors import PATH_CHARS, CatalogError, UnknownIdError, close_matches, quoted, shown, shown_key
 
 if TYPE_CHECKING:
     from .uncertainty import ParameterSpace
@@ -240,9 +240,9 @@ class _Ctx:
 
     def fail(self, key: str, msg: str) -> None:
         """Raise the error of ``key`` (file, then key path, then ``msg``); the key path may hold
-        a user's key, so it is shown through :func:`geocover.errors.shown` (escaped, and cut in
-        the middle beyond 120 characters, keeping the table and the field)."""
-        raise CatalogError(f"{shown(self.path, PATH_CHARS)}: key '{shown(key, KEY_CHARS)}': {msg}")
+        a user's key, so it is shown through :func:`geocover.errors.shown_key` (escaped, each
+        part cut in the middle beyond 80 characters, keeping the tables and the field)."""
+        raise CatalogError(f"{shown(self.path, PATH_CHARS)}: key '{shown_key(key)}': {msg}")
 
     def table(self, key: str, required: bool = True) -> dict:
         val = self.doc.get(key)
@@ -586,7 +586,7 @@ def _add_site(ctx: _Ctx, cat: Catalog, i: int, rec: Any) -> None:
     cls = _KIND_CLASS[kind]
     problems: list[str] = []
     rid = rec.get("id")
-    where = f"{shown(ctx.path, PATH_CHARS)}: key '{shown(key, KEY_CHARS)}'" + (
+    where = f"{shown(ctx.path, PATH_CHARS)}: key '{shown_key(key)}'" + (
         f" (record {quoted(rid)})" if isinstance(rid, str) and rid else "")
     known, extra = check_record(cls, rec, where, problems, own_ranges=True)
     for name in ("lat_deg", "lon_deg"):

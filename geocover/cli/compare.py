@@ -9,7 +9,7 @@ import json
 import click
 
 from ..compare import CITY_TABLE_FIELDS, compare_scenarios
-from ..errors import InputError
+from ..errors import InputError, quoted
 from ..export import atomic_write_text, check_output_dir, staged_output
 from ..scenario import load_scenario
 from ..search import Executor
@@ -24,6 +24,7 @@ from .options import (
     launch_ids_option,
     model_option,
     note,
+    output_name,
     scheduler_options,
 )
 from .progress import progress_callback
@@ -107,17 +108,17 @@ def _weights(path: str | None, targets) -> dict[str, float] | None:
                     w = float(row.get("weight") or "")
                 except ValueError:
                     raise InputError(f"{path}: line {i}: field 'weight' must be a number, got "
-                                     f"{row.get('weight')!r}") from None
+                                     f"{quoted(row.get('weight'))}") from None
                 if not math.isfinite(w) or w < 0:
-                    raise InputError(f"{path}: line {i}: field 'weight' must be finite and >= 0, got {w!r}")
+                    raise InputError(f"{path}: line {i}: field 'weight' must be finite and >= 0, got {quoted(w)}")
                 if rid not in targets:
                     from ..errors import close_matches
 
                     near = close_matches(rid, targets)
-                    raise InputError(f"{path}: line {i}: field 'id' {rid!r} is not a target city"
-                                     + (f"; did you mean {near[0]!r}?" if near else ""))
+                    raise InputError(f"{path}: line {i}: field 'id' {quoted(rid)} is not a target city"
+                                     + (f"; did you mean {quoted(near[0])}?" if near else ""))
                 if rid in out:
-                    raise InputError(f"{path}: line {i}: field 'id' {rid!r} appears twice")
+                    raise InputError(f"{path}: line {i}: field 'id' {quoted(rid)} appears twice")
                 out[rid] = w
     except csv.Error as exc:  # a field over the csv module's limit, a bad quote
         raise InputError(f"{path}: not valid CSV ({exc})") from None
@@ -142,9 +143,11 @@ def _weights(path: str | None, targets) -> dict[str, float] | None:
               help="CSV with columns id,weight to weight the target cities (e.g. population).")
 @model_option
 @scheduler_options("none", SCHEDULER_WHY)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
-@click.option("--chart", "chart_name", help="Also write the chart as this file name in the output folder "
-              "(.svg or .pdf for print, .png); comparison.png is always written.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=output_name,
+              help="Output folder.")
+@click.option("--chart", "chart_name", callback=output_name,
+              help="Also write the chart as this file name in the output folder (.svg or .pdf for print, .png); "
+                   "comparison.png is always written.")
 @dpi_option
 @catalog_option
 def command(scenario_names, launch_ids, resolution_deg, weights_path, model, scheduler, workers, out_dir,
@@ -158,15 +161,15 @@ def command(scenario_names, launch_ids, resolution_deg, weights_path, model, sch
         from ..plots import check_figure_path
 
         if Path(chart_name).name != chart_name or chart_name in ("", ".", "..", "comparison.png"):
-            raise InputError(f"--chart {chart_name!r}: give a file name (no folder), written into --out")
+            raise InputError(f"--chart {quoted(chart_name)}: give a file name (no folder), written into --out")
         check_figure_path(Path(out_dir) / chart_name)
     cat = get_catalog(catalog_files)
     scenarios = [load_scenario(s, cat) for s in dict.fromkeys(scenario_names)]
     seen: dict[str, str] = {}
     for name, sc in zip(dict.fromkeys(scenario_names), scenarios, strict=True):
         if sc.id in seen:  # the tables are keyed by id: the second would overwrite the first's column
-            raise InputError(f"scenarios {seen[sc.id]!r} and {name!r} have the same id {sc.id!r} (the file name "
-                             "without .toml); rename one of the files")
+            raise InputError(f"scenarios {quoted(seen[sc.id])} and {quoted(name)} have the same id {quoted(sc.id)} "
+                             "(the file name without .toml); rename one of the files")
         seen[sc.id] = name
     launches = launch_ids_option(launch_ids, cat)
     if not launches:

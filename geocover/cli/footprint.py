@@ -11,7 +11,7 @@ import click
 import numpy as np
 
 from ..engine import CITY_FIELDS, DEFENDED_RULE, PERFECT_TRACKING, ScenarioRun, footprint_metadata
-from ..errors import InputError
+from ..errors import InputError, quoted
 from ..export import (
     atomic_write_text,
     check_output_dir,
@@ -34,6 +34,7 @@ from .options import (
     model_option,
     nonempty,
     note,
+    output_name,
     scheduler_options,
     warn,
 )
@@ -62,7 +63,8 @@ from .progress import progress_callback
 @click.option("--coarse-factor", type=click.Choice(["2", "4", "8", "16"]), default="4", show_default=True,
               help="With --adaptive: the first lattice's spacing in cells (4 at 0.025 deg: 0.1 deg).")
 @scheduler_options("none", SCHEDULER_WHY)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=output_name,
+              help="Output folder.")
 @catalog_option
 def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, perfect, model, max_cells, adaptive,
             coarse_factor, scheduler, workers, out_dir, catalog_files) -> None:
@@ -88,8 +90,8 @@ def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, perfect,
         try:
             box = check_bbox([float(x) for x in bbox.split(",")])
         except ValueError as exc:
-            raise InputError(f"--bbox {bbox!r}: {exc}" if "degrees" in str(exc) else
-                             f"--bbox {bbox!r} must be west,south,east,north in degrees") from None
+            raise InputError(f"--bbox {quoted(bbox)}: {exc}" if "degrees" in str(exc) else
+                             f"--bbox {quoted(bbox)} must be west,south,east,north in degrees") from None
     launches = launch_ids_option(launch_ids, sc.catalog) or list(sc.launch_sites)
     announce_engagement_defaults(sc, launches_given=bool(launch_ids), missile_hint="its threat set")
     if resolution_deg is None:

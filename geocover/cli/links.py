@@ -23,7 +23,7 @@ def command(scenario_name, launches, latencies, resolution_deg, model, as_json, 
     """For each foreign network linked into the defender's (the network of the fire-control
     radars): mean warning time over the catalog's cities, cities and area defended, with and
     without it; the warning gain at each --latency, and the latency at which it disappears."""
-    from ..errors import InputError
+    from ..errors import InputError, quoted
     from ..fusion import link_value
     from ..scenario import LINK_LATENCY_S, load_scenario
     from ..units import parse_quantity_list
@@ -36,7 +36,7 @@ def command(scenario_name, launches, latencies, resolution_deg, model, as_json, 
     lo, hi = LINK_LATENCY_S  # the bounds of a scenario's [[networks.links]] latency_s
     if any(not lo <= v <= hi for v in lat):
         raise InputError(f"--latency: every latency must be between {lo:g} and {hi:g} s (a link's bound in a "
-                         f"scenario), got {latencies!r}")
+                         f"scenario), got {quoted(latencies)}")
     v = link_value(sc, ids, latencies_s=lat, resolution_deg=resolution_deg, model=model)
     if as_json:
         echo_json(v)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..errors import InputError
+from ..errors import InputError, quoted
 from ..radar import RadarView
 from ..units import parse_quantity
 from .options import (
@@ -27,14 +27,14 @@ from .options import (
 def _parse_point(text: str) -> tuple[float, float, float]:
     parts = [p.strip() for p in text.split(",")]
     if len(parts) != 3:
-        raise InputError(f"point {text!r} must be LAT,LON,ALT (e.g. 35.7,51.4,300km)")
+        raise InputError(f"point {quoted(text)} must be LAT,LON,ALT (e.g. 35.7,51.4,300km)")
     lat = parse_quantity(parts[0], "angle", name="latitude")
     lon = parse_quantity(parts[1], "angle", name="longitude")
     alt = parse_quantity(parts[2], "length", name="altitude")
     if not -90 <= lat <= 90:
-        raise InputError(f"latitude {lat:g} in {text!r} must be within [-90, 90]")
+        raise InputError(f"latitude {lat:g} in {quoted(text)} must be within [-90, 90]")
     if alt < -500.0:
-        raise InputError(f"altitude {alt:g} m in {text!r} is below -500 m (the Dead Sea shore is -430 m)")
+        raise InputError(f"altitude {alt:g} m in {quoted(text)} is below -500 m (the Dead Sea shore is -430 m)")
     return lat, (lon + 180.0) % 360.0 - 180.0 if abs(lon) > 180 else lon, alt
 
 

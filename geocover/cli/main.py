@@ -164,13 +164,28 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
         raise click.UsageError("-q and -v contradict each other")
     level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("geocover: %(levelname)s: %(message)s"))
+
+    class Tidy(logging.Formatter):  # a warning may name a user's file: made harmless like every message
+        def format(self, record):
+            return tidy_message(super().format(record))
+
+    handler.setFormatter(Tidy("geocover: %(levelname)s: %(message)s"))
     for name in ("geocover", "py.warnings"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(level)
         logger.propagate = False
     logging.captureWarnings(quiet)
+    import warnings
+
+    if not getattr(warnings.formatwarning, "tidy", False):  # a warning may name a DEM file: made harmless too
+        plain = warnings.formatwarning
+
+        def tidy_warning(*args, **kwargs):
+            return tidy_message(plain(*args, **kwargs))
+
+        tidy_warning.tidy = True
+        warnings.formatwarning = tidy_warning
     log = logging.getLogger("geocover")
     if log.isEnabledFor(logging.INFO):
         from .._kernels import use_numba

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
-from ..export import atomic_write_text, check_output_file, staged_output
+from ..errors import InputError, quoted
+from ..export import atomic_write_text, check_complete, check_output_file, staged_output
 from ..maps import E, p_defended_map, read_p_defended, save_map, scenario_map
 from ..scenario import bundled_scenarios, load_scenario
-from .options import announce_engagement_defaults, catalog_option, get_catalog, nonempty, note, progress
+from .options import announce_engagement_defaults, catalog_option, get_catalog, nonempty, note, output_name, progress
 
 
 def map_style_options(f):
@@ -69,13 +69,13 @@ def _gallery(out_dir: Path, *, offline: bool, catalog, echo, cdn: bool, tiles: b
 
 @click.command("map")
 @click.argument("scenario_name", metavar="SCENARIO", required=False)
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), callback=nonempty,
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), callback=output_name,
               help="HTML file [default: maps/<scenario>.html].")
 @click.option("--launch", "launch_id", callback=nonempty,
               help="Launch site whose threat is shown [default: the scenario's first].")
 @map_style_options
 @click.option("--all", "build_all", is_flag=True, help="Build every bundled scenario into maps/ with an index.html.")
-@click.option("--out-dir", type=click.Path(file_okay=False), default=None, callback=nonempty,
+@click.option("--out-dir", type=click.Path(file_okay=False), default=None, callback=output_name,
               help="Folder for --all [default: maps].")
 @click.option("--robustness", "robustness_dir", type=click.Path(), default=None, callback=nonempty,
               help="Add the P(defended) layer of an earlier `geocover robustness SCENARIO --out DIR` run "
@@ -113,7 +113,9 @@ def command(scenario_name, output, launch_id, offline, cdn, tiles, build_all, ou
     note("refraction model: crpl (the map's), footprint grid 0.5 deg")
     path = check_output_file(output or Path("maps") / f"{sc.id}.html")
     if path.suffix.lower() not in (".html", ".htm"):  # `-o x.toml` replaced the scenario it maps
-        raise InputError(f"-o {str(output)!r}: the map is an HTML page; the file name must end in .html or .htm")
+        raise InputError(f"-o {quoted(str(output))}: the map is an HTML page; the file name must end in .html or .htm")
+    if robustness_dir:
+        check_complete(robustness_dir)  # not a folder a stopped run left half-moved (export.staged_output)
     p = read_p_defended(robustness_dir, scenario_id=sc.id) if robustness_dir else None  # checked before any work
     t0 = time.perf_counter()
     if p is not None:

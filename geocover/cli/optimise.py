@@ -19,6 +19,7 @@ from .options import (
     launch_ids_option,
     nonempty,
     note,
+    output_name,
     progress_bars,
     scheduler_options,
     warn,
@@ -69,7 +70,8 @@ def _heat_raster(res, step: float):
               default="1deg", show_default=True, help="Footprint grid used to score each candidate.")
 @click.option("--sea", is_flag=True, help="Allow candidates at sea (ship stations).")
 @scheduler_options("local")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=output_name,
+              help="Output folder.")
 @map_style_options
 @catalog_option
 def command(scenario_name, kind, region, step_deg, k, objective, launch_ids, template_id, resolution_deg, sea,

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..catalog import Catalog, Site, load_catalog, parse_latlon
-from ..errors import GeocoverError, InputError
+from ..errors import PATH_CHARS, GeocoverError, InputError, output_path_problem, quoted, tidy_message
 from ..refraction import DEFAULT_VISIBILITY_MODEL, k_factor
 from ..units import parse_quantity, parse_quantity_list
 
@@ -24,6 +24,19 @@ def nonempty(ctx, param, value):
     """Click callback: an option given as an empty string is a mistake, not 'the default'."""
     if isinstance(value, str) and value.strip() == "":
         raise click.BadParameter("must not be empty", ctx=ctx, param=param)
+    return value
+
+
+def output_name(ctx, param, value):
+    """Click callback of every option naming an output file or folder (``--out``, ``-o``,
+    ``--geojson`` ...): not empty, and no control, line-separator or bidirectional character
+    (:func:`geocover.errors.output_path_problem`), refused as a usage error (exit status 2)
+    that names the option; the value itself is not echoed back raw."""
+    value = nonempty(ctx, param, value)
+    if isinstance(value, str):
+        problem = output_path_problem(value)
+        if problem:
+            raise click.BadParameter(f"{quoted(value, PATH_CHARS)} {problem}", ctx=ctx, param=param)
     return value
 
 
@@ -45,7 +58,7 @@ class QuantityType(click.ParamType):
         except GeocoverError as exc:
             self.fail(str(exc), param, ctx)
         if self.minimum is not None and (out <= self.minimum if self.strict_min else out < self.minimum):
-            self.fail(f"{value!r} must be {'>' if self.strict_min else '>='} {self.minimum:g}", param, ctx)
+            self.fail(f"{quoted(value)} must be {'>' if self.strict_min else '>='} {self.minimum:g}", param, ctx)
         return out
 
 
@@ -60,7 +73,7 @@ class QuantityListType(QuantityType):
         except GeocoverError as exc:
             self.fail(str(exc), param, ctx)
         if self.minimum is not None and any(v < self.minimum for v in out):
-            self.fail(f"every value in {value!r} must be >= {self.minimum:g}", param, ctx)
+            self.fail(f"every value in {quoted(value)} must be >= {self.minimum:g}", param, ctx)
         return out
 
 
@@ -82,7 +95,7 @@ class ModelType(click.ParamType):
             self.fail(str(exc), param, ctx)
         lo, hi = K_FACTOR_RANGE
         if not lo <= k <= hi:
-            self.fail(f"k factor {value!r} is outside {lo:g} .. {hi:g} (beyond that the atmosphere "
+            self.fail(f"k factor {quoted(value)} is outside {lo:g} .. {hi:g} (beyond that the atmosphere "
                       "ducts and a k factor does not describe it)", param, ctx)
         text = str(value).strip().lower()
         return text if text in ("4/3", "gradient", "none") or text.startswith("crpl") else float(text)
@@ -147,7 +160,7 @@ def terrain_from_options(no_terrain: bool, dem_files: tuple[str, ...]):
         try:
             str(f).encode("utf-8")
         except UnicodeEncodeError:
-            raise InputError(f"--dem {f!r}: the file name is not valid UTF-8 text (GDAL cannot open it); "
+            raise InputError(f"--dem {quoted(f)}: the file name is not valid UTF-8 text (GDAL cannot open it); "
                              "rename it") from None
         if p.is_dir():
             raise InputError(f"--dem {f}: is a folder, not a DEM GeoTIFF")
@@ -171,7 +184,7 @@ def id_list(text: str | None, option: str, what: str = "id") -> list[str] | None
         return None
     ids = [x.strip() for x in str(text).split(",")]
     if not str(text).strip() or any(not x for x in ids):
-        raise InputError(f"{option} {text!r}: give {what}s separated by commas, without empty items")
+        raise InputError(f"{option} {quoted(text)}: give {what}s separated by commas, without empty items")
     return list(dict.fromkeys(ids))
 
 
@@ -181,7 +194,7 @@ def resolve_place(text: str, catalog: Catalog) -> tuple[float, float, str, Site 
     if ll is not None:
         return ll[0], ll[1], f"{ll[0]:g},{ll[1]:g}", None
     if "," in text or not text.strip():
-        raise InputError(f"cannot read {text!r} as a site id or as lat,lon in degrees (e.g. 38.08,46.29; "
+        raise InputError(f"cannot read {quoted(text)} as a site id or as lat,lon in degrees (e.g. 38.08,46.29; "
                          "put -- before negative coordinates: geocover distance -- -33.9,18.4 51.5,-0.1)")
     site = catalog.site(text.strip())
     return site.lat_deg, site.lon_deg, site.id, site
@@ -201,7 +214,8 @@ def echo_json(obj: Any) -> None:
 
 
 def warn(message: str) -> None:
-    click.echo(f"geocover: warning: {message}", err=True)
+    """A warning on stderr; user text in it is made harmless (:func:`geocover.errors.tidy_message`)."""
+    click.echo(f"geocover: warning: {tidy_message(message)}", err=True)
 
 
 
@@ -230,7 +244,7 @@ def note(message: str) -> None:
     if ctx is not None and ctx.params.get("as_json"):
         return
     if logging.getLogger("geocover").isEnabledFor(logging.WARNING):
-        click.echo(f"geocover: note: {message}", err=True)
+        click.echo(f"geocover: note: {tidy_message(message)}", err=True)
 
 
 def is_default(name: str) -> bool:

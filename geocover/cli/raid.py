@@ -36,7 +36,7 @@ def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, d
     """Allocate SCENARIO's interceptors to a raid and score it: `threats_engaged`,
     `interceptors_used` per battery, `expected_leakers` and `p_zero_leakers`, overall and
     per target. Give --launch/--target/--count, or --raid FILE for a mixed raid."""
-    from ..errors import InputError
+    from ..errors import InputError, quoted
     from ..raid import (
         RaidGroup,
         battery_architectures,
@@ -51,7 +51,7 @@ def command(scenario_name, launch, target, count, missile_id, raid_file, sspk, d
     sc = load_scenario(scenario_name, get_catalog(catalog_files))
     doc = parse_doctrine(doctrine)
     if sspk is not None and not 0.0 <= sspk <= 1.0:
-        raise InputError(f"--sspk must be within [0, 1], got {sspk!r}")
+        raise InputError(f"--sspk must be within [0, 1], got {quoted(sspk)}")
     # --count given with --raid was ignored silently (the file's counts were used)
     count_given = click.get_current_context().get_parameter_source("count") != click.core.ParameterSource.DEFAULT
     if raid_file and (launch or target or missile_id or count_given):

@@ -22,6 +22,7 @@ from .options import (
     model_option,
     nonempty,
     note,
+    output_name,
     resolve_place,
     scenario_option,
     scenario_radar,
@@ -76,14 +77,14 @@ def _scenario_missile(sc, launch, lat1, lon1, lat2, lon2, name1, name2):
 @model_option
 @dem_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), callback=nonempty,
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), callback=output_name,
               help="Write a PNG/SVG/PDF plot (the format from the file name; see --dpi).")
 @dpi_option
-@click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), callback=nonempty,
+@click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), callback=output_name,
               help="Write the flight as GeoJSON.")
-@click.option("--gpkg", "gpkg_path", type=click.Path(dir_okay=False), callback=nonempty,
+@click.option("--gpkg", "gpkg_path", type=click.Path(dir_okay=False), callback=output_name,
               help="Write the flight to a GeoPackage (3-D line and time-stamped points, QGIS styles).")
-@click.option("--kml", "kml_path", type=click.Path(dir_okay=False), callback=nonempty,
+@click.option("--kml", "kml_path", type=click.Path(dir_okay=False), callback=output_name,
               help="Write the flight as a Google Earth track (.kml, or .kmz zipped): absolute altitudes, times.")
 @catalog_option
 def command(launch, target, radar_ids, scenario_name, missile_id, mode, apogee_m, angle_deg, step_s, min_track_s,

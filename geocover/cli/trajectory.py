@@ -14,6 +14,7 @@ from .options import (
     echo_json,
     get_catalog,
     nonempty,
+    output_name,
     resolve_place,
 )
 
@@ -55,9 +56,9 @@ FLIGHT_SUFFIXES = {"--gpkg": (".gpkg",), "--kml": (".kml", ".kmz")}
 @click.option("--no-rotation", is_flag=True, help="Non-rotating Earth.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--geojson", "as_geojson", is_flag=True, help="Print the flight as GeoJSON (LineString with heights).")
-@click.option("--gpkg", "gpkg_path", type=click.Path(dir_okay=False), callback=nonempty,
+@click.option("--gpkg", "gpkg_path", type=click.Path(dir_okay=False), callback=output_name,
               help="Write the flight to a GeoPackage (3-D line and time-stamped points, QGIS styles).")
-@click.option("--kml", "kml_path", type=click.Path(dir_okay=False), callback=nonempty,
+@click.option("--kml", "kml_path", type=click.Path(dir_okay=False), callback=output_name,
               help="Write the flight as a Google Earth track (.kml, or .kmz zipped): absolute altitudes, times.")
 @catalog_option
 def command(from_place, to_place, missile_id, mode, apogee_m, angle_deg, azimuth_deg, speed_mps, no_rotation,

@@ -13,6 +13,7 @@ from .options import (
     get_catalog,
     load_scenario_option,
     model_option,
+    output_name,
     scenario_option,
     scenario_radar,
     target_rcs_m2,
@@ -21,7 +22,7 @@ from .options import (
 
 @click.command("vcd")
 @click.argument("radar_id", metavar="RADAR")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, callback=output_name,
               help="Figure file: .png, .svg or .pdf (the format comes from the name).")
 @click.option("--rcs", "rcs_m2", type=QuantityType("area", minimum=0, strict_min=True), default=None,
               help="Target RCS (m2 or dBsm) [default: the smallest warhead RCS of the --scenario's threat set, "
