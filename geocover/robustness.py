@@ -292,6 +292,45 @@ def _grid_part(job: dict, sites: list, lo: int, hi: int, c: int):
     return dcount, rcount, area
 
 
+def overridden_uncertain(scenario: Scenario) -> list[tuple[str, str, str, object]]:
+    """The radar and interceptor fields that the scenario sets in ``[overrides]`` and also
+    draws in ``[uncertain]``.
+
+    Such a file is valid (every other command uses the override; a refusal broke files that
+    worked, see tests/test_robust_inputs.py), but in a robustness run the drawn value replaces
+    the override in every parameter set (:func:`geocover.uncertainty.apply_sample` applies the
+    draws to the scenario's records, which already hold the override), so the override has no
+    effect there; the command line says so.
+
+    Returns
+    -------
+    list of (kind, record id, field, override value)
+        ``kind`` is ``"radars"`` or ``"interceptors"``; in the order of the ``[uncertain]``
+        parameters. Empty when there is no ``[uncertain]`` table or the scenario's file
+        cannot be read again.
+    """
+    from .catalog import read_toml
+    from .errors import GeocoverError
+
+    if scenario.uncertain is None or not len(scenario.uncertain):
+        return []
+    try:
+        overrides = read_toml(scenario.path, "scenario").get("overrides")
+    except (GeocoverError, OSError):  # read once already; changed or removed since: nothing to say
+        return []
+    if not isinstance(overrides, dict):
+        return []
+    out = []
+    for key in scenario.uncertain.names:
+        kind, _, rest = key.partition(".")
+        rid, _, name = rest.rpartition(".")
+        table = overrides.get(kind) if kind in ("radars", "interceptors") else None
+        record = table.get(rid) if isinstance(table, dict) else None
+        if isinstance(record, dict) and name in record:
+            out.append((kind, rid, name, record[name]))
+    return out
+
+
 def robustness(scenario: Scenario, n_sets: int, *, seed: int = 0, method: str = "auto",
                launches: list[str] | None = None, resolution_deg: float | None = None,
                bbox_deg=None, scheduler: str | None = "none", workers: int = 2, progress: bool | None = None,

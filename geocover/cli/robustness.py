@@ -12,11 +12,21 @@ import time
 import click
 import numpy as np
 
-from ..errors import InputError
+from ..errors import PATH_CHARS, InputError, quoted, shown
 from ..export import atomic_write_text, check_output_dir, staged_output, write_geotiff
 from ..scenario import load_scenario
 from ..uncertainty import METHODS
-from .options import QuantityType, catalog_option, get_catalog, launch_ids_option, model_option, nonempty, progress_bars
+from .options import (
+    QuantityType,
+    catalog_option,
+    get_catalog,
+    launch_ids_option,
+    model_option,
+    nonempty,
+    note,
+    output_name,
+    progress_bars,
+)
 
 #: Cities drawn in tornado.png when --city is not given: those whose verdict varies most.
 TORNADO_CITIES = 4
@@ -43,7 +53,8 @@ CITY_COLUMNS = ("target", "launch", "sets", "sets_reachable", "p_reachable", "p_
 @click.option("--workers", type=click.IntRange(min=1, max=64), default=2, show_default=True,
               help="Workers of the local cluster.")
 @model_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=output_name,
+              help="Output folder.")
 @catalog_option
 def command(scenario_name, n_sets, method, seed, launch_ids, resolution_deg, city_ids, scheduler, workers, model,
             out_dir, catalog_files) -> None:
@@ -65,8 +76,8 @@ def command(scenario_name, n_sets, method, seed, launch_ids, resolution_deg, cit
         for c in cities:
             site = sc.catalog.site(c)
             if site.kind != "target":
-                raise InputError(f"--city {c!r} is a {site.kind} site, not a target city")
-    from ..robustness import plot_tornado, robustness
+                raise InputError(f"--city {quoted(c)} is a {site.kind} site, not a target city")
+    from ..robustness import overridden_uncertain, plot_tornado, robustness
     from ..uncertainty import check_design, sample
 
     space = sc.uncertain
@@ -75,6 +86,10 @@ def command(scenario_name, n_sets, method, seed, launch_ids, resolution_deg, cit
                          "(docs/scenario-format.md, [uncertain])")
     design = sample(space, n_sets, seed=seed, method=method)  # bad input fails here, before any work
     check_design(sc, design)
+    for kind, rid, name, value in overridden_uncertain(sc):
+        note(f"{shown(sc.path, PATH_CHARS)}: {name} of {kind[:-1]} {rid} is set in [overrides.{kind}.{rid}] "
+             f"({name} = {quoted(value)}) and drawn in [uncertain.{kind}.{rid}]: the robustness draws replace the "
+             "override in every parameter set (other commands use the override)")
     click.echo(f"{sc.id}: {len(design)} parameter sets ({design.note}) x {len(launches)} launch sites; "
                f"scheduler {scheduler}", err=True)
     t0 = time.perf_counter()
