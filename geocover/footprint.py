@@ -461,6 +461,7 @@ class Architecture:
         InputError
             ``threads`` or ``GEOCOVER_THREADS`` is not a positive integer.
         """
+        from ._heap import kept_heap
         from ._threads import engine_threads, run_blocks
 
         lat, lon = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
@@ -472,7 +473,8 @@ class Architecture:
             traj, ok = self.aim(launch_lat, launch_lon, lat[i:i + chunk], lon[i:i + chunk], missile=missile)
             return self.engage(traj, ok)
 
-        return Engagements.concat(run_blocks(block, range(0, lat.size, chunk), n_threads))
+        with kept_heap():  # the blocks reuse freed pages instead of faulting fresh ones (~15 % CPU)
+            return Engagements.concat(run_blocks(block, range(0, lat.size, chunk), n_threads))
 
 
 @dataclass
