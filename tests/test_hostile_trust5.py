@@ -28,7 +28,10 @@ rounds missed, plus a few attacks the code survives (kept so that it keeps survi
 * Valid jobs that abort: ``horizon kurecik --ranges 19000km --json`` (accepted: at most half
   way round) ends in a traceback, "Out of range float values are not JSON compliant: inf":
   beyond a quarter of the way round no altitude is visible, and the text output prints
-  "inf km" (``geocover/cli/horizon.py``: routed, xfail).
+  "inf km" (``geocover/cli/horizon.py``: routed, xfail). ``vcd --max-range 1000000km`` drew a
+  broken figure (past half way round the chord-distance range limit comes back as spikes, the
+  elevation labels landed far above the axes and blew the PNG up); ranges past half way round
+  are now refused, as ``horizon --ranges`` refuses them.
 """
 
 from __future__ import annotations
@@ -312,9 +315,6 @@ def test_kml_and_qml_stay_well_formed_whatever_text_reaches_them(tmp_path):
 
 
 # --- valid jobs that abort -------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="geocover/cli/horizon.py (helper E): lowest_visible_altitude is inf past a quarter "
-                          "of the way round; echo_json(allow_nan=False) raises, a traceback with exit 1")
 def test_horizon_json_beyond_a_quarter_of_the_earth_is_json():
     # 19,000 km of ground range is 171 deg of arc on a 6,371 km sphere (128 deg on a 4/3-radius
     # Earth, the order of the default CRPL refraction): past 90 deg of (effective) arc a ray
@@ -324,3 +324,28 @@ def test_horizon_json_beyond_a_quarter_of_the_earth_is_json():
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output)  # strict JSON (RFC 8259 has no Infinity)
     assert doc["ranges"][1]["lowest_visible_altitude_m"] is None
+
+
+@pytest.mark.parametrize("max_range", ["1000000km", "25000km"])
+def test_vcd_range_past_half_way_round_is_refused(tmp_path, max_range):
+    r = run("vcd", "kurecik", "-o", tmp_path / "v.png", "--dpi", "50", "--max-range", max_range)
+    _refused(r, "--max-range", "half way round the Earth")
+    assert not (tmp_path / "v.png").exists()
+
+
+def test_vcd_to_half_way_round_keeps_its_labels_inside_the_axes():
+    """Held at the bound: 20,000 km (< pi x 6,371 km = 20,015 km) draws every elevation label
+    within the axes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from geocover import default_catalog
+    from geocover.coverage import RadarView
+    from geocover.plots import plot_vertical_coverage
+
+    fig = plot_vertical_coverage(RadarView(default_catalog().radar("kurecik"), terrain=False), max_range_m=20e6)
+    ax = fig.axes[0]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    for t in ax.texts:
+        x, y = t.get_position()
+        assert x0 <= x <= x1 and y0 <= y <= y1, (t.get_text(), x, y)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
 from ..catalog import Radar
@@ -61,10 +63,12 @@ def command(site_id: str, model, ranges: list[float], min_elevation_deg: float |
         "horizon_range_m": round(horizon_range(h_ant_eff, model=model), 3),
         "horizon_ground_range_m": round(horizon_ground_range(h_ant_eff, model=model), 3),
         "min_elevation_deg": min_elevation_deg,
+        # null where no altitude is visible: past a quarter of the way round the (effective)
+        # Earth a ray at the minimum elevation never rises above the point (inf is not JSON)
         "ranges": [
             {"ground_range_m": r,
-             "lowest_visible_altitude_m": round(lowest_visible_altitude(
-                 r, h_ant, min_elevation_deg=min_elevation_deg, model=model), 3)}
+             "lowest_visible_altitude_m": _finite(lowest_visible_altitude(
+                 r, h_ant, min_elevation_deg=min_elevation_deg, model=model))}
             for r in ranges
         ],
         "heights": "above mean sea level; smooth Earth, no terrain",
@@ -81,5 +85,12 @@ def command(site_id: str, model, ranges: list[float], min_elevation_deg: float |
                f"{out['horizon_ground_range_m'] / 1000:,.1f} km along the ground")
     click.echo(f"  lowest visible altitude above MSL at elevation >= {min_elevation_deg:g} deg:")
     for row in out["ranges"]:
+        h = row["lowest_visible_altitude_m"]
         click.echo(f"    {row['ground_range_m'] / 1000:>8,.0f} km: "
-                   f"{row['lowest_visible_altitude_m'] / 1000:>10,.1f} km")
+                   + (f"{h / 1000:>10,.1f} km" if h is not None else "      none (no ray at this elevation rises "
+                                                                      "above that point)"))
+
+
+def _finite(altitude_m: float) -> float | None:
+    """The altitude (m) rounded to mm, or None where none is visible (inf)."""
+    return round(altitude_m, 3) if math.isfinite(altitude_m) else None
