@@ -300,6 +300,11 @@ def plot_timeline(tl: Timeline, *, title: str = "", names: dict[str, str] | None
 
 
 
+#: Largest ground range of a vertical coverage diagram (m): half way round the Earth, the
+#: bound ``horizon --ranges`` has.
+MAX_VCD_RANGE_M = 20_000_000.0
+
+
 def plot_vertical_coverage(view, *, max_range_m: float | None = None, max_altitude_m: float | None = None,
                            title: str = "", caption: str = "", ax=None):
     """Vertical coverage diagram (Blake-chart style): altitude against ground range for one
@@ -313,6 +318,13 @@ def plot_vertical_coverage(view, *, max_range_m: float | None = None, max_altitu
     from .refraction import lowest_visible_altitude
 
     r = view.radar
+    if max_range_m is not None and not 0.0 < max_range_m <= MAX_VCD_RANGE_M:
+        from .errors import InputError
+
+        # past half way round, ground ranges come back towards the radar: the chord-distance
+        # range limit drew spikes and the elevation labels landed far outside the axes
+        raise InputError(f"max_range_m (--max-range) must be > 0 and at most {MAX_VCD_RANGE_M / 1000:,.0f} km "
+                         f"(half way round the Earth), got {max_range_m / 1000:,.0f} km")
     rmax = float(max_range_m or min(view.max_range_m * 1.15, 8.0e6))
     s = np.linspace(0.0, rmax, 600)
     h_ant = view.antenna_height_msl_m
@@ -337,8 +349,8 @@ def plot_vertical_coverage(view, *, max_range_m: float | None = None, max_altitu
             h = np.asarray(lowest_visible_altitude(s, h_ant, min_elevation_deg=e, model=view.model))
             ax.plot(s / 1000, h / 1000, color="grey", lw=0.6, ls=":")
             k = np.searchsorted(h, 0.9 * hmax_plot)
-            if 0 < k < s.size:
-                ax.text(s[k] / 1000, h[k] / 1000, f"{e}°", fontsize=7, color="grey")
+            if 0 < k < s.size and np.isfinite(h[k]) and h[k] <= hmax_plot:  # a label inside the axes
+                ax.text(s[k] / 1000, h[k] / 1000, f"{e}°", fontsize=7, color="grey", clip_on=True)
     ax.contour(s / 1000, alts / 1000, rho, levels=[view.max_range_m], colors=["#d62728"], linewidths=1.2)
     ax.plot([], [], color="#d62728", label=f"range limit {view.max_range_m / 1000:,.0f} km at {view.rcs_m2:g} m²")
     ax.fill_between([], [], color="#9ecae1", label="visible")
