@@ -53,6 +53,10 @@ def _free_flight_py(e0, ei, m0, mean_motion, ecc, a, pvec, qvec, tb, omega, t, l
     sample-major outputs t, lat (deg), lon (deg), h (m above the 6,371 km sphere)."""
     m, n = t.shape
     r_earth = 6_371_000.0
+    # the semi-minor axis a sqrt(1 - e^2) of each trajectory, once (the same float64 product)
+    semi_minor = np.empty(n)
+    for j in range(n):
+        semi_minor[j] = a[j] * math.sqrt(1.0 - ecc[j] * ecc[j])
     # rows (samples) outside, trajectories inside: every write is contiguous
     for i in numba.prange(m) if numba is not None else range(m):
         frac = i / (m - 1)
@@ -61,7 +65,7 @@ def _free_flight_py(e0, ei, m0, mean_motion, ecc, a, pvec, qvec, tb, omega, t, l
             big_e = e0[j] + frac * (ei[j] - e0[j])
             se, ce = math.sin(big_e), math.cos(big_e)
             dt = (big_e - e * se - m0[j]) / mean_motion[j]
-            px, py = a[j] * (ce - e), a[j] * math.sqrt(1.0 - e * e) * se
+            px, py = a[j] * (ce - e), semi_minor[j] * se
             x = px * pvec[j, 0] + py * qvec[j, 0]
             y = px * pvec[j, 1] + py * qvec[j, 1]
             z = px * pvec[j, 2] + py * qvec[j, 2]
@@ -82,14 +86,20 @@ def _boost_py(frac, tb, lat0, lon0, az, boost_range, h_b, q, t, lat, lon, h):
     at burnout), sample-major outputs."""
     m, n = t.shape
     r_earth = 6_371_000.0
+    # each trajectory's launch latitude and azimuth trigonometry, once (the same values)
+    trig = np.empty((n, 4))
+    for j in range(n):
+        trig[j, 0], trig[j, 1] = math.sin(lat0[j]), math.cos(lat0[j])
+        trig[j, 2], trig[j, 3] = math.sin(az[j]), math.cos(az[j])
     for i in numba.prange(m) if numba is not None else range(m):
         tau = frac[i]
+        tau3 = tau**3
         for j in range(n):
-            ang = boost_range[j] * tau**3 / r_earth
+            ang = boost_range[j] * tau3 / r_earth
             sa, ca = math.sin(ang), math.cos(ang)
-            sl0, cl0 = math.sin(lat0[j]), math.cos(lat0[j])
-            slat = min(1.0, max(-1.0, sl0 * ca + cl0 * sa * math.cos(az[j])))
-            lo = lon0[j] + math.atan2(math.sin(az[j]) * sa * cl0, ca - sl0 * slat)
+            sl0, cl0 = trig[j, 0], trig[j, 1]
+            slat = min(1.0, max(-1.0, sl0 * ca + cl0 * sa * trig[j, 3]))
+            lo = lon0[j] + math.atan2(trig[j, 2] * sa * cl0, ca - sl0 * slat)
             if lo > math.pi:
                 lo -= 2.0 * math.pi
             elif lo < -math.pi:
