@@ -347,6 +347,42 @@ class LatLonGrid:
 
 
 def geodesic_area_m2(geometry: BaseGeometry) -> float:
-    """Area (m^2) of a lon/lat polygon on the WGS84 ellipsoid."""
-    area, _ = GEOD.geometry_area_perimeter(geometry)
-    return abs(float(area))
+    """Area (m^2) of a lon/lat polygon on the WGS84 ellipsoid, of any size.
+
+    Karney's polygon area (geographiclib through ``pyproj.Geod``) of each ring, edges as
+    geodesics. That area is only known modulo the ellipsoid's area, and pyproj reduces it to
+    (-A/2, A/2]: a polygon larger than half the Earth (a long-range radar's coverage, a
+    geodesic circle of radius up to pi b) came back as its complement, and one spanning all
+    360 deg of longitude (edges along the poles and the antimeridian: degenerate as
+    geodesics) as 0. So the polygon is measured in pieces at most 90 deg of longitude wide
+    (cut along meridians, which are geodesics): no piece exceeds A/4, where the reduced
+    area is the area.
+
+    Parameters
+    ----------
+    geometry : shapely Polygon or MultiPolygon
+        Longitude, latitude in degrees (longitudes may run past 180, as grids that cross the
+        antimeridian do).
+
+    Returns
+    -------
+    float
+        Area in m^2 (holes excluded).
+    """
+    if geometry.is_empty:
+        return 0.0
+    west, _s, east, _n = geometry.bounds
+    x0 = np.floor(west / 90.0) * 90.0
+    total = 0.0
+    while x0 < east:
+        piece = geometry if east - west <= 90.0 else geometry.intersection(box(x0, -90.0, x0 + 90.0, 90.0))
+        for poly in getattr(_polygons_only(piece), "geoms", [_polygons_only(piece)]):
+            if poly.is_empty:
+                continue
+            ring_areas = [abs(float(GEOD.polygon_area_perimeter(*np.asarray(r.coords).T[:2])[0]))
+                          for r in (poly.exterior, *poly.interiors)]
+            total += ring_areas[0] - sum(ring_areas[1:])
+        if east - west <= 90.0:
+            break
+        x0 += 90.0
+    return total

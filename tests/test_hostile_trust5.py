@@ -32,6 +32,10 @@ rounds missed, plus a few attacks the code survives (kept so that it keeps survi
   broken figure (past half way round the chord-distance range limit comes back as spikes, the
   elevation labels landed far above the axes and blew the PNG up); ranges past half way round
   are now refused, as ``horizon --ranges`` refuses them.
+* ``geocover.geodesic_area_m2`` (public API) gave the complement of any polygon larger than
+  half the Earth (pyproj reduces Karney's area to (-A/2, A/2]): 5,214 km2 for a geodesic
+  circle of radius pi b that covers all but a speck of the globe, and 0 for a polygon
+  spanning all 360 deg of longitude. It now measures in pieces at most 90 deg wide.
 """
 
 from __future__ import annotations
@@ -349,3 +353,44 @@ def test_vcd_to_half_way_round_keeps_its_labels_inside_the_axes():
     for t in ax.texts:
         x, y = t.get_position()
         assert x0 <= x <= x1 and y0 <= y <= y1, (t.get_text(), x, y)
+
+
+# --- areas of polygons larger than half the Earth ---------------------------------------------------
+#: WGS84 ellipsoid area, 4 pi R_q^2 with the authalic radius R_q = 6,371,007.181 m (Moritz 1980,
+#: Geodetic Reference System 1980; WGS84 differs in the 9th digit): 510,065,622 km2.
+WGS84_AREA_M2 = 4 * 3.141592653589793 * 6_371_007.181**2
+
+
+def _karney_cap_m2(lat, lon, r, n=20_000):
+    """Independent area of a geodesic cap: Karney's polygon area (pyproj) of its boundary,
+    counter-clockwise, taken modulo the ellipsoid's area (as tests/test_rfc7946.py does)."""
+    import numpy as np
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    az = np.linspace(360.0, 0.0, n, endpoint=False)
+    lo, la, _ = geod.fwd(np.full(n, lon), np.full(n, lat), az, np.full(n, r))
+    return geod.polygon_area_perimeter(lo, la)[0] % WGS84_AREA_M2
+
+
+@pytest.mark.parametrize("lat, lon, r_m", [
+    (45.0, 0.0, 19_000_000.0),        # all but a ~1,000 km cap round the antipode
+    (45.0, 0.0, 19_970_326.0),        # pi b: the largest radius geodesic_circle takes
+    (10.0, 20.0, 15_000_000.0),
+    (49.6, 13.7, 2_000_000.0),        # held before: less than half the Earth
+])
+def test_geodesic_area_of_polygons_larger_than_half_the_earth(lat, lon, r_m):
+    from geocover.geodesy import geodesic_area_m2, geodesic_circle
+
+    # 3,600 geodesic-edge vertices miss the cap by ~(2 pi^2 / 3) / n^2 ~ 5e-7 of its area
+    assert geodesic_area_m2(geodesic_circle(lat, lon, r_m, n=3600)) == pytest.approx(
+        _karney_cap_m2(lat, lon, r_m), rel=2e-6)
+
+
+def test_geodesic_area_of_the_whole_globe():
+    import shapely
+
+    from geocover.geodesy import geodesic_area_m2
+
+    world = shapely.segmentize(shapely.box(-180.0, -90.0, 180.0, 90.0), 1.0)
+    assert geodesic_area_m2(world) == pytest.approx(WGS84_AREA_M2, rel=1e-9)
