@@ -36,6 +36,9 @@ rounds missed, plus a few attacks the code survives (kept so that it keeps survi
   half the Earth (pyproj reduces Karney's area to (-A/2, A/2]): 5,214 km2 for a geodesic
   circle of radius pi b that covers all but a speck of the globe, and 0 for a polygon
   spanning all 360 deg of longitude. It now measures in pieces at most 90 deg wide.
+* A ``[sectors]`` side with an empty name (``"" = ["RUS"]``) is accepted: ``engage --json``
+  then says ``responsible_side: ""``, and maps label the side with nothing
+  (``geocover/scenario.py`` ``_sectors``: routed, xfail).
 """
 
 from __future__ import annotations
@@ -394,3 +397,16 @@ def test_geodesic_area_of_the_whole_globe():
 
     world = shapely.segmentize(shapely.box(-180.0, -90.0, 180.0, 90.0), 1.0)
     assert geodesic_area_m2(world) == pytest.approx(WGS84_AREA_M2, rel=1e-9)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="geocover/scenario.py _sectors (helper E): a side named '' or '  ' is accepted")
+@pytest.mark.parametrize("side", ['""', '"  "'])
+def test_sectors_side_without_a_name_is_refused(tmp_path, side):
+    text = (SCEN / "sectoral-2011.toml").read_text()
+    start = text.index("[sectors]")
+    end = text.index("\n[", start + 1)
+    p = tmp_path / "sides.toml"
+    p.write_text(text[:start] + f'[sectors]\nrule = "first"\n{side} = ["RUS"]\nnato = ["POL"]\n' + text[end:])
+    r = run("los", "kurecik", "38,50,300km", "--scenario", p)
+    _refused(r, "sides.toml", "sectors")
