@@ -1421,12 +1421,13 @@ def _starts_py(counted, in_track, starts):
 
 def _any_reach_py(t, tracking, t_fly, t_launch, out):
     """``out |= (tracking & (t >= t_launch[:, None] + t_fly)).any(axis=1)``: an interceptor
-    launched at ``t_launch`` reaches a tracked sample in time (shoot-look-shoot)."""
+    launched at ``t_launch`` reaches a tracked sample in time (shoot-look-shoot). A NaN
+    ``t_launch`` (no first opportunity) fails every comparison: that row is left as it is."""
     n, m = t.shape
     for i in range(n):
-        if out[i]:
-            continue
         tl = t_launch[i]
+        if out[i] or tl != tl:
+            continue
         for j in range(m):
             if tracking[i, j] and t[i, j] >= tl + t_fly[i, j]:
                 out[i] = True

@@ -133,24 +133,30 @@ def first_true_t(t: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def _track_runs_py(t, seen, threshold_s, in_track, formed):
     """One pass per row of :func:`track_runs`' numpy rule (the same comparisons and the same
-    NaN propagation as ``np.maximum.accumulate``), into ``in_track`` and ``formed``."""
+    NaN propagation as ``np.maximum.accumulate``), into ``in_track`` and ``formed``.
+
+    Only the first sample of a run can move the accumulated run start (elsewhere the numpy
+    rule takes the maximum with -inf, which leaves it, NaN included), and an unseen sample is
+    never in track; so unseen samples are written False without reading their time."""
     n, m = seen.shape
     for i in range(n):
         run_start = -np.inf
         formed[i] = np.nan
         found = False
+        prev = False  # seen[i, j - 1]
         for j in range(m):
-            s = seen[i, j]
+            if not seen[i, j]:
+                in_track[i, j] = False
+                prev = False
+                continue
             tj = t[i, j]
-            if s and (j == 0 or not seen[i, j - 1]):
-                x = tj
-            else:
-                x = -np.inf
-            if run_start != run_start or x != x:  # NaN propagates, as in np.maximum
-                run_start = np.nan
-            elif x > run_start:
-                run_start = x
-            ok = s and (tj - run_start >= threshold_s)
+            if not prev:  # a run begins here
+                if run_start != run_start or tj != tj:  # NaN propagates, as in np.maximum
+                    run_start = np.nan
+                elif tj > run_start:
+                    run_start = tj
+            prev = True
+            ok = tj - run_start >= threshold_s
             in_track[i, j] = ok
             if ok and not found:
                 formed[i] = tj
