@@ -394,3 +394,8 @@ def test_notes_naming_a_user_file_are_escaped(tmp_path):
     r = run("map", f, "-o", tmp_path / "m.txt")  # refused after the notes: the map is an HTML page
     assert r.exit_code == 2 and "geocover: note:" in r.output and "a\\x1b[2Jb" in r.output, r.output
     assert "\x1b" not in r.output, r.output
+
+
+def test_gitignore_covers_the_incomplete_marker():
+    root = Path(__file__).resolve().parents[1]
+    assert f"{INCOMPLETE_MARK}*/" in (root / ".gitignore").read_text().splitlines()
