@@ -45,6 +45,9 @@ __all__ = [
 CONFIDENCE_LEVELS = ("high", "medium", "low", "notional")
 SITE_KINDS = ("radar", "interceptor", "launch", "target")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+#: Longest record id: ids name output files (``p_defended_<launch>.tif``), and most file
+#: systems stop at 255 bytes a name.
+MAX_ID_LENGTH = 100
 
 
 # ---------------------------------------------------------------------------- field checks
@@ -452,6 +455,11 @@ def _validate(spec: dict[str, _Spec], props: Mapping[str, Any], where: str,
     if isinstance(rid, str) and rid and not _ID_RE.fullmatch(rid):
         problems.append(f"{where}: field 'id' must be lower-case letters, digits, '-', '.', '_', "
                         f"got {_short(rid)}")
+    elif isinstance(rid, str) and len(rid) > MAX_ID_LENGTH:
+        # ids name output files (mda_<radar>.tif, battle_space_<launch>.tif): a longer one failed
+        # with "File name too long" only once everything was computed
+        problems.append(f"{where}: field 'id' must be at most {MAX_ID_LENGTH} characters (it names output "
+                        f"files), got {len(rid):,}")
     return known, extra
 
 

@@ -39,6 +39,9 @@ rounds missed, plus a few attacks the code survives (kept so that it keeps survi
 * A ``[sectors]`` side with an empty name (``"" = ["RUS"]``) is accepted: ``engage --json``
   then says ``responsible_side: ""``, and maps label the side with nothing
   (``geocover/scenario.py`` ``_sectors``: routed, xfail).
+* A record id of 300 characters (the id pattern had no length) was accepted; ``coverage``
+  computed everything, then failed on ``mda_<id>.tif``: "File name too long". Ids are now at
+  most 100 characters, refused at load with file, record and field.
 """
 
 from __future__ import annotations
@@ -410,3 +413,11 @@ def test_sectors_side_without_a_name_is_refused(tmp_path, side):
     p.write_text(text[:start] + f'[sectors]\nrule = "first"\n{side} = ["RUS"]\nnato = ["POL"]\n' + text[end:])
     r = run("los", "kurecik", "38,50,300km", "--scenario", p)
     _refused(r, "sides.toml", "sectors")
+
+
+def test_record_id_too_long_for_a_file_name_is_refused_at_load(tmp_path):
+    cat = tmp_path / "c.geojson"
+    cat.write_text(json.dumps(_radar(id="a" * 300)))
+    _refused(run("sites", "--catalog", cat), "c.geojson", "field 'id' must be at most 100 characters")
+    cat.write_text(json.dumps(_radar(id="a" * 100)))  # held: the longest id, as a file name 114 bytes
+    assert run("sites", "--catalog", cat, "--kind", "radar").exit_code == 0
