@@ -45,6 +45,7 @@ the same design.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -373,6 +374,32 @@ def apply_sample(scenario: Scenario, values: dict[str, Any]) -> Scenario:
     return dataclasses.replace(scenario, radars=radars, interceptors=interceptors, **changes)
 
 
+#: Most uncertain fields of one record whose ranges are checked together, corner by corner
+#: (2^n records to check).
+MAX_CORNER_FIELDS = 12
+
+
+def _check_corners(ctx, key: str, rec, rec_params: list[tuple[str, Any]]) -> None:
+    """Refuse ranges of one record's fields that allow an invalid record together (e.g.
+    ``min_elevation_deg`` 0-50 beside ``max_elevation_deg`` 40-90): every combination of
+    their low and high ends goes through the record's cross-field checks, which compare
+    fields pairwise, so a combination inside the ranges breaks one only if a corner does.
+    Without this the file was refused or run depending on which sets --samples and --seed
+    happened to draw."""
+    from .catalog import check_record
+
+    if not 2 <= len(rec_params) <= MAX_CORNER_FIELDS:
+        return
+    names = [n for n, _ in rec_params]
+    for corner in itertools.product(*[(p.low, p.high) for _, p in rec_params]):
+        values = dict(zip(names, corner, strict=True))
+        problems: list[str] = []
+        check_record(type(rec), {**rec.properties(), **values}, f"{ctx.path}: key '{key}'", problems)
+        if problems:
+            raise CatalogError(f"{problems[0]}: the ranges allow {_fmt(values)} together; narrow them so that "
+                               "every combination is a valid record")
+
+
 def check_design(scenario: Scenario, design: Design) -> None:
     """Apply every set of the design once (cheap): a set that breaks a cross-field check
     (e.g. a sampled minimum intercept altitude above the maximum) fails before any work."""
@@ -419,6 +446,7 @@ def parse_uncertain(ctx, table: Any, radars: dict, interceptors: dict, catalog) 
                     ctx.fail(key, "must be a table of field = range or distribution")
                 rec = pool[rid]
                 spec = type(rec).SPEC
+                rec_params: list[tuple[str, Any]] = []
                 for name, value in fields_.items():
                     fkey = f"{key}.{name}"
                     if name not in spec:
@@ -440,6 +468,8 @@ def parse_uncertain(ctx, table: Any, radars: dict, interceptors: dict, catalog) 
                             if err:
                                 raise CatalogError(f"{err} ({bound} = {v:g})")
                     params.append(p)
+                    rec_params.append((name, p))
+                _check_corners(ctx, key, rec, rec_params)
         elif top == "engagement":
             for name, value in sub.items():
                 fkey = f"uncertain.engagement.{name}"
