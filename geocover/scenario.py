@@ -71,6 +71,7 @@ from .catalog import (
     check_record,
     load_catalog,
     read_toml,
+    text_problem,
 )
 from .errors import PATH_CHARS, CatalogError, UnknownIdError, close_matches, quoted, shown, shown_key
 
@@ -559,6 +560,10 @@ def _sectors(ctx: _Ctx) -> tuple[dict[str, list[str]], str]:
         if side == "rule":
             continue
         key = f"sectors.{side}"
+        if not side.strip():  # a side is shown by its name (engage's responsible_side, map labels)
+            ctx.fail(key, "a side needs a name: write e.g. nato = [\"POL\", ...]")
+        if (problem := text_problem(side)) is not None:
+            ctx.fail(key, f"side name {problem}")
         codes = ctx.strings(key, codes)
         if not codes:
             ctx.fail(key, "needs at least one ISO 3166 alpha-3 country code")
