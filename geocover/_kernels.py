@@ -290,6 +290,83 @@ def _height_index_py(x, hs, g):
 _height_index = _jit(_height_index_py, inline="always", cache=True)
 
 
+def _visible_pass1_py(sb, cb, slon, clon, h, rcs, geo, radar, sure, full, code):
+    """Pass 1 of ``_visible`` (per-point RCS): shortcuts (1) to (3) for every point, into
+    ``code``: 0 (not visible), 1 (visible) or 2 (undecided: the full test decides). No
+    branch on the point's data and no state carried from point to point, in a function of
+    its own, so that LLVM can vectorise the loop (with the RCS cache or an index counter in
+    it, the same loop ran ~5x slower; the benchmark footprint's visibility 0.87 -> 0.70
+    CPU-s)."""
+    f32 = np.float32
+    sure_lo, sure_hi, fail_lo = sure[0], sure[1], sure[2]
+    bx, by, cos_in, cos_out = sure[3], sure[4], sure[5], sure[6]
+    sb0, cb0, sl0, cl0, a_m = geo[0], geo[1], geo[2], geo[3], geo[4]
+    a2, c0, two_r, rad, h_ant = radar[0], radar[1], radar[2], radar[8], radar[9]
+    sixth, r120 = 1.0 / 6.0, 1.0 / 120.0
+    am_lo, am_hi = float(a_m) * (1.0 - 0.005), float(a_m) * (1.0 + 1e-4)
+    inv_2r_lo, inv_2r_hi = (1.0 - 1e-6) / float(two_r), (1.0 + 1e-6) / float(two_r)
+    inv_rad_lo, inv_rad_hi = (1.0 - 1e-6) / float(rad), (1.0 + 1e-6) / float(rad)
+    k4 = 2.0 * 0.97 * float(a2)
+    ref_rng, ref_rcs = radar[4], radar[5]
+    for p in range(h.size):
+        mr = f32(ref_rng * math.sqrt(math.sqrt(f32(rcs[p]) / ref_rcs)))
+        sdl = slon[p] * cl0 - clon[p] * sl0
+        cdl = clon[p] * cl0 + slon[p] * sl0
+        cb_cdl = cb[p] * cdl
+        x = cb[p] * sdl
+        y = cb0 * sb[p] - sb0 * cb_cdl
+        z = sb0 * sb[p] + cb0 * cb_cdl
+        hp = f32(h[p])
+        c2 = c0 + hp
+        mm = float(mr * mr)
+        c2d = float(c2)
+        fail = (c2d > 0.0) & (k4 * c2d * ((1.0 - float(z)) - 1e-6) > float(mr) * float(mr))
+        xd, yd = float(x), float(y)
+        u2 = xd * xd + yd * yd
+        u = math.sqrt(u2)
+        sec_in = full
+        if not full:
+            dot = xd * bx + yd * by
+            fail = fail | (dot < cos_out * u)
+            sec_in = dot > cos_in * u
+        ul, uh = u * (1.0 - 1e-5), u * (1.0 + 1e-5)
+        uh2 = uh * uh
+        s_lo = am_lo * ul * (1.0 + ul * ul * sixth)
+        s_hi = am_hi * uh * (1.0 + uh2 * (sixth + 0.093 * uh2))
+        w = s_lo * inv_2r_lo
+        sn_lo = w * (1.0 - w * w * sixth)
+        w = s_hi * inv_2r_hi
+        w2 = w * w
+        sn_hi = w * (1.0 - w2 * (sixth - w2 * r120))
+        d = float(c2 - a2)
+        k = 4.0 * float(a2) * c2d
+        cd = float(rad + hp)
+        dh = float(hp - h_ant)
+        t_lo, t_hi = s_lo * inv_rad_lo, s_hi * inv_rad_hi
+        v = 0.5 * t_lo
+        sv_lo = v * (1.0 - v * v * sixth)
+        v = 0.5 * t_hi
+        v2 = v * v
+        sv_hi = v * (1.0 - v2 * (sixth - v2 * r120))
+        q_hi = 2.0 * cd * sv_hi * sv_hi
+        e = 1e-5 * (abs(dh) + q_hi)
+        n_hi = dh - 2.0 * cd * sv_lo * sv_lo + e
+        n_lo = dh - q_hi - e
+        d_lo = cd * t_lo * (1.0 - t_lo * t_lo * sixth) * (1.0 - 1e-5)
+        t2 = t_hi * t_hi
+        d_hi = cd * t_hi * (1.0 - t2 * (sixth - t2 * r120)) * (1.0 + 1e-5)
+        dn_hi = d_hi if n_hi < 0.0 else d_lo
+        dn_lo = d_lo if n_lo < 0.0 else d_hi
+        ok = (z > f32(0.9)) & (u2 >= 1e-4) & (c2d > 0.0)
+        fail = fail | (ok & (((d * d + k * sn_lo * sn_lo) * (1.0 - 1e-5) > mm) | (n_hi < fail_lo * dn_hi)))
+        sure_in = (ok & sec_in & ((d * d + k * sn_hi * sn_hi) * (1.0 + 1e-5) < mm)
+                   & (n_lo >= sure_lo * dn_lo) & (n_hi <= sure_hi * dn_hi))
+        code[p] = 0 if fail else (1 if sure_in else 2)
+
+
+_visible_pass1 = _jit(_visible_pass1_py, cache=True, nogil=True)
+
+
 def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crpl, hs, ds, n_s, tab, sure, bounds,
                 out):
     """``radar.RadarView.visible_fast`` (no terrain mask) point by point, fused: the
@@ -333,7 +410,10 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
     with ``crpl``, a point the table's extreme corrections leave undecided is tried against
     the least and greatest correction of the table cells it can fall in (its two height rows,
     the columns its distance bounds span plus one each side). The full test runs for the rest
-    (near a limit, near or far from the radar)."""
+    (near a limit, near or far from the radar). With ``bounds`` and a per-point RCS (the
+    engine's case), (1) to (3) first run for every point in :func:`_visible_pass1`, a loop
+    without branches on the data, and the loop here only takes the points it leaves
+    undecided."""
     f32 = np.float32
     sure_lo, sure_hi, fail_lo = sure[0], sure[1], sure[2]
     bx, by, cos_in, cos_out = sure[3], sure[4], sure[5], sure[6]
@@ -354,7 +434,21 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
     g = 0
     mr = mr0
     last_rcs = f32(math.nan)
+    # pass 1 (with ``bounds``): shortcuts (1) to (3) for every point, without branches on its
+    # data and without state carried from point to point (LLVM vectorises these loops, ~5x
+    # faster): 0 false, 1 true, 2 undecided (pass 2 then runs the full test)
+    pass1 = bounds and per_point_rcs
+    code = np.empty(h.size if pass1 else 0, np.uint8)
+    if pass1:
+        _visible_pass1(sb, cb, slon, clon, h, rcs, geo, radar, sure, full, code)
+    # pass 2: the points pass 1 left undecided (every point without ``bounds``)
+    mr = mr0
     for p in range(h.size):
+        if pass1:
+            cp = code[p]
+            if cp != 2:
+                out[p] = cp == 1
+                continue
         # distance and azimuth (fastgeo.PointSet.distance_azimuth)
         sdl = slon[p] * cl0 - clon[p] * sl0
         cdl = clon[p] * cl0 + slon[p] * sl0
