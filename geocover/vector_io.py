@@ -170,7 +170,8 @@ def read_vector_layers(path: str | Path, what: str, *, allowed: tuple[str, ...],
     ------
     CatalogError
         File unreadable by GDAL, a layer without a CRS or with one pyproj does not know, a
-        geometry of another type, an empty layer; each message names file, layer, CRS and
+        geometry of another type, no layer with features (an empty layer beside others that
+        have features is skipped, with a warning); each message names file, layer, CRS and
         geometry type, and the feature at fault.
     """
     import numpy as np
@@ -188,6 +189,7 @@ def read_vector_layers(path: str | Path, what: str, *, allowed: tuple[str, ...],
     if not names:
         raise CatalogError(f"{p}: the {what} has no layer")
     out = []
+    empty: list[str] = []
     for name in layers if layers is not None else names:
         try:
             meta, _fids, geoms, fields = pyogrio.raw.read(p, layer=name, datetime_as_string=True)
@@ -207,7 +209,10 @@ def read_vector_layers(path: str | Path, what: str, *, allowed: tuple[str, ...],
             raise CatalogError(f"{base}, {gtype}): unknown CRS {str(crs_in)[:80]!r}") from None
         label = f"{base}, CRS {_crs_text(crs_in)}, {gtype})"
         if geoms is None or len(geoms) == 0:
-            raise CatalogError(f"{label}: the layer is empty (no features)")
+            # a GeoPackage with the four kind layers and one left empty (a template filled in
+            # part), a KML with an empty folder: skipped while another layer has features
+            empty.append(f"{label}: the layer is empty (no features)")
+            continue
         shp = shapely.from_wkb(geoms)
         # a 3-D point's z (before the 2-D reprojection drops it): warned about, never a height
         pts = shp[(shapely.get_type_id(shp) == 0) & shapely.has_z(shp)]
@@ -242,5 +247,9 @@ def read_vector_layers(path: str | Path, what: str, *, allowed: tuple[str, ...],
             log.warning("%s: the points have a z coordinate; it is ignored (heights come from the "
                         "catalog fields, metres above mean sea level or ground as named)", label)
         out.append(VectorLayer(label, name, driver, _crs_text(crs_in), gtype, feats))
+    if empty and not out:
+        raise CatalogError(empty[0])
+    for msg in empty:
+        log.warning("%s; skipped", msg)
     return out
 
