@@ -63,7 +63,7 @@ from .scenario import Scenario
 from .trajectory import Samples
 
 __all__ = ["Executor", "SearchResult", "candidate_sites", "greedy_search", "on_region_edge", "read_region",
-           "with_candidate"]
+           "with_candidate", "wrapped_lon"]
 
 OBJECTIVES = ("area", "cities", "warning")
 #: Largest candidate grid a search accepts (each candidate is a full footprint evaluation).
@@ -170,6 +170,13 @@ def candidate_sites(region, step_deg: float, *, sea: bool = False) -> tuple[np.n
     return lat2.ravel()[inside], lon2.ravel()[inside]
 
 
+def wrapped_lon(lon_deg: float) -> float:
+    """``lon_deg`` within [-180, 180] (deg): a candidate grid over a region that crosses the
+    antimeridian counts its longitudes on past 180 (``170,40,206,64``); what the search
+    reports (picks, ties: search.json, chosen.geojson, search.gpkg) says where the site is."""
+    return float(lon_deg) if -180.0 <= lon_deg <= 180.0 else float((lon_deg + 180.0) % 360.0 - 180.0)
+
+
 def on_region_edge(lat_deg: float, lon_deg: float, region, step_deg: float) -> bool:
     """True when a candidate site lies on the edge of the candidate region: one of its eight
     grid neighbours (``step_deg`` away in latitude and/or longitude) is outside ``region``.
@@ -191,8 +198,11 @@ def on_region_edge(lat_deg: float, lon_deg: float, region, step_deg: float) -> b
 
     d = float(step_deg)
     offs = [(a, b) for a in (-d, 0.0, d) for b in (-d, 0.0, d) if (a, b) != (0.0, 0.0)]
-    pts = shapely.points([lon_deg + b for _, b in offs], [lat_deg + a for a, _ in offs])
-    return not bool(np.all(shapely.covers(region, pts)))
+    covered = np.zeros(len(offs), bool)
+    for turn in (0.0, -360.0, 360.0):  # a region written past 180 (or -180) holds the site a turn away
+        pts = shapely.points([lon_deg + b + turn for _, b in offs], [lat_deg + a for a, _ in offs])
+        covered |= shapely.covers(region, pts)
+    return not bool(np.all(covered))
 
 
 def with_candidate(sc: Scenario, kind: str, lat: float, lon: float, template, index: int) -> Scenario:
@@ -1002,11 +1012,11 @@ def _greedy(sc, cand_lat, cand_lon, k, kind, objective, ex, evaluate, evaluation
                 refresh_top(rnd)
         for entry in tied:
             heapq.heappush(heap, entry)
-        ties = [{"lat_deg": cands[j][0], "lon_deg": cands[j][1]} for neg_j, j in sorted(tied, key=lambda e: e[1])
-                if abs(-neg_j - gain) <= tol(gain)]
+        ties = [{"lat_deg": cands[j][0], "lon_deg": wrapped_lon(cands[j][1])}
+                for neg_j, j in sorted(tied, key=lambda e: e[1]) if abs(-neg_j - gain) <= tol(gain)]
         chosen.append(cands[i])
         current += gain
-        picks.append({"rank": rnd + 1, "lat_deg": cands[i][0], "lon_deg": cands[i][1], "gain": gain,
+        picks.append({"rank": rnd + 1, "lat_deg": cands[i][0], "lon_deg": wrapped_lon(cands[i][1]), "gain": gain,
                       "score": current, "tied_with": ties})
     note = ("greedy with lazy re-evaluation (CELF): exact greedy if the objective is submodular; "
             "the 'warning' objective is not, so its later picks are a heuristic")

@@ -157,6 +157,12 @@ def _point(lat, lon):
     return Point(float(lon), float(lat))
 
 
+def _beside(lon_deg: float, near_deg: float) -> float:
+    """``lon_deg`` plus whole turns, within half a turn of ``near_deg`` (a map draws a site that
+    the search reports at -177.5 beside candidates gridded at 181-200 deg)."""
+    return lon_deg + 360.0 * round((near_deg - lon_deg) / 360.0)
+
+
 def _search_map(sc, res, path, *, offline: bool = False, cdn: bool = False, tiles: bool = False) -> None:
     """The candidate scores and chosen sites on a map (:func:`geocover.maps.search_map` draws;
     user text only as the map's JSON data)."""
@@ -171,10 +177,11 @@ def _search_map(sc, res, path, *, offline: bool = False, cdn: bool = False, tile
         flags = (" (on the edge of the candidate region: the optimum may lie outside it)"
                  if p.get("on_region_edge") else "") + (f" (tied with {len(p['tied_with'])} other site(s))"
                                                         if p.get("tied_with") else "")
-        chosen.append((float(p["lat_deg"]), float(p["lon_deg"]),
+        near = float(np.mean(res.cand_lon))  # drawn beside the candidates, as they were gridded
+        chosen.append((float(p["lat_deg"]), _beside(float(p["lon_deg"]), near),
                        f"#{p['rank']}: {format_lat_lon(p['lat_deg'], p['lon_deg'])}: gain "
                        f"{_fmt_objective(res.objective, p['gain'], signed=True)}{flags}",
-                       [(float(t["lat_deg"]), float(t["lon_deg"])) for t in p.get("tied_with") or ()]))
+                       [(float(t["lat_deg"]), _beside(float(t["lon_deg"]), near)) for t in p.get("tied_with") or ()]))
     m = search_map(f"{sc.title}: where to add a {res.kind} ({res.objective})", cands, chosen,
                    OBJECTIVE_FORMAT[res.objective][0], offline=offline, tiles=tiles,
                    score_text=lambda v: _fmt_objective(res.objective, v))
