@@ -50,6 +50,12 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 MAX_ID_LENGTH = 100
 
 
+#: Largest burnout speed a record, ``--interceptor-speed``, ``footprint --interceptor-speed``
+#: or ``trajectory --speed`` takes (m/s): well above any published burnout speed (ICBMs ~7 km/s,
+#: GBI ~7-8 km/s), under the escape speed at the surface (sqrt(2 GM / R) = 11.19 km/s).
+MAX_BURNOUT_SPEED_MPS = 11_000.0
+
+
 # ---------------------------------------------------------------------------- field checks
 @dataclass(frozen=True)
 class _Spec:
@@ -332,9 +338,9 @@ class Interceptor(Site):
         **_SITE,
         "interceptor_class": _Spec(_STR),
         "count": _Spec(_INT, 1, 10_000),
-        "burnout_speed_mps": _Spec(_NUM, 0, 11_000, lo_open=True),
-        "burnout_speed_min_mps": _Spec(_NUM, 0, 11_000, lo_open=True, required=False),
-        "burnout_speed_max_mps": _Spec(_NUM, 0, 11_000, lo_open=True, required=False),
+        "burnout_speed_mps": _Spec(_NUM, 0, MAX_BURNOUT_SPEED_MPS, lo_open=True),
+        "burnout_speed_min_mps": _Spec(_NUM, 0, MAX_BURNOUT_SPEED_MPS, lo_open=True, required=False),
+        "burnout_speed_max_mps": _Spec(_NUM, 0, MAX_BURNOUT_SPEED_MPS, lo_open=True, required=False),
         "burn_time_s": _Spec(_NUM, 0, 1000),
         # Altitudes up to 5,000 km and ranges up to half the Earth's circumference.
         "min_intercept_altitude_m": _Spec(_NUM, 0, 5.0e6),
@@ -388,7 +394,7 @@ class Missile:
         "burnout_altitude_m": _Spec(_NUM, 0, 1_000_000, lo_open=True),
         "body_rcs_m2": _Spec(_NUM, 0, 1e6, lo_open=True),
         "warhead_rcs_m2": _Spec(_NUM, 0, 1e6, lo_open=True),
-        "burnout_speed_mps": _Spec(_NUM, 0, 11_000, lo_open=True, required=False),
+        "burnout_speed_mps": _Spec(_NUM, 0, MAX_BURNOUT_SPEED_MPS, lo_open=True, required=False),
     }
 
     @property

@@ -46,7 +46,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _kernels
-from .catalog import Interceptor
+from .catalog import MAX_BURNOUT_SPEED_MPS, Interceptor
 from .earth import as_float64
 from .errors import InputError
 from .trajectory import MU_M3_S2, R_EARTH_M
@@ -294,8 +294,8 @@ def flyout_table(interceptor: Interceptor, *, speed_mps: float | None = None, n_
     0..max_range_m and its altitude window; ``model`` is ``"boost"`` (gravity-turn boost,
     then Kepler coast) or ``"pause"`` (the burn as a pause at the site)."""
     v = float(speed_mps if speed_mps is not None else interceptor.burnout_speed_mps)
-    if not 0 < v < 11_000:
-        raise InputError(f"interceptor burnout speed must be in (0, 11,000) m/s, got {v}")
+    if not 0 < v <= MAX_BURNOUT_SPEED_MPS:  # the catalog's bound: a record that loads is flown
+        raise InputError(f"interceptor burnout speed must be > 0 and <= {MAX_BURNOUT_SPEED_MPS:,.0f} m/s, got {v}")
     if model not in FLYOUT_MODELS:
         raise InputError(f"flyout model must be one of {', '.join(FLYOUT_MODELS)}, got {model!r}")
     ranges = np.linspace(0.0, interceptor.max_range_m, n_range)

@@ -22,7 +22,7 @@ UNITS: dict[str, dict[str, float]] = {
     "speed": {"m/s": 1.0, "mps": 1.0, "km/s": 1000.0, "kps": 1000.0},
     "area": {"m2": 1.0, "m^2": 1.0, "dbsm": math.nan},
 }
-_BASE = {"length": "m", "angle": "deg", "time": "s", "speed": "m/s", "area": "m2"}
+BASE_UNITS = _BASE = {"length": "m", "angle": "deg", "time": "s", "speed": "m/s", "area": "m2"}
 #: Largest magnitude accepted per dimension, in the base unit: beyond any sensible value
 #: (a million km; 100 turns; a year; the speed of light; an RCS of 1e6 m2 = +60 dBsm, above
 #: the largest ships' 40-50 dBsm) yet small enough that nothing downstream overflows.

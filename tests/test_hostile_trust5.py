@@ -463,3 +463,36 @@ def test_catalog_geopackage_with_an_empty_layer_beside_a_full_one_loads(tmp_path
     only_empty = tmp_path / "e.gpkg"  # held: nothing at all in the file is still an error
     gpd.GeoDataFrame({"id": []}, geometry=[], crs="EPSG:4326").to_file(only_empty, layer="targets", driver="GPKG")
     _refused(run("sites", "--catalog", only_empty), "e.gpkg", "layer 'targets'", "empty")
+
+
+# --- one burnout-speed bound for records and options ---------------------------------------------------
+# Hostile report: a catalog record at burnout_speed_mps = 11,000 loads, yet engage
+# --interceptor-speed 11km/s was refused ("between 0 and 11 km/s") and so was the record's own
+# flyout; footprint --interceptor-speed and trajectory --speed had no upper bound at all (20 km/s,
+# above the surface escape speed sqrt(2 GM / R) = sqrt(2 * 3.986004418e14 / 6.371e6) = 11.19 km/s,
+# was flown). Each option takes what a record takes (11 km/s) and refuses what it refuses.
+@pytest.mark.parametrize("argv", [
+    ["engage", "epaa-phase3-2018", "tabriz", "warsaw", "--interceptor-speed", "{v}"],
+    ["trajectory", "--from", "tabriz", "--azimuth", "300", "--angle", "30", "--speed", "{v}"],
+])
+def test_burnout_speed_options_take_what_a_record_takes(argv):
+    ok = run(*[a.format(v="11km/s") for a in argv])
+    assert ok.exit_code == 0, ok.output
+    bad = run(*[a.format(v="11.001km/s") for a in argv])
+    assert bad.exit_code == 2 and "11" in bad.output and "Traceback" not in bad.output, bad.output
+
+
+def test_footprint_interceptor_speed_above_the_bound_is_refused(tmp_path):
+    r = run("footprint", "epaa-phase3-2018", "--interceptor-speed", "20km/s", "--resolution", "10deg",
+            "--out", tmp_path / "fp")
+    assert r.exit_code == 2 and "--interceptor-speed" in r.output and "11000" in r.output, r.output
+    assert not (tmp_path / "fp").exists()
+
+
+def test_a_record_at_the_bound_is_flown(tmp_path):
+    from geocover.catalog import default_catalog
+    from geocover.interceptor import flyout_table
+
+    rec = default_catalog().interceptor("deveselu-sm3-ib")
+    table = flyout_table(rec, speed_mps=11_000.0)  # the catalog's bound, inclusive (_Spec hi)
+    assert table is not None

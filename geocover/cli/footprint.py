@@ -25,6 +25,7 @@ from ..scenario import check_bbox, load_scenario
 from ..search import Executor
 from .options import (
     SCHEDULER_WHY,
+    SPEED_TYPE,
     QuantityType,
     announce_engagement_defaults,
     catalog_option,
@@ -48,7 +49,7 @@ from .progress import progress_callback
 @click.option("--resolution", "resolution_deg", type=QuantityType("angle", minimum=0, strict_min=True),
               help="Grid cell size [default: the scenario's].")
 @click.option("--bbox", callback=nonempty, help="Grid box west,south,east,north in degrees [default: the scenario's].")
-@click.option("--interceptor-speed", "speed_mps", type=QuantityType("speed", minimum=0, strict_min=True),
+@click.option("--interceptor-speed", "speed_mps", type=SPEED_TYPE,
               help="Set every interceptor's burnout speed (e.g. 7.7km/s).")
 @click.option("--perfect-tracking", "perfect", is_flag=True,
               help="Assume every fire-control radar holds a track of the threat from the end of boost, cueing "

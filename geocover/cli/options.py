@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from ..catalog import Catalog, Site, load_catalog, parse_latlon
+from ..catalog import MAX_BURNOUT_SPEED_MPS, Catalog, Site, load_catalog, parse_latlon
 from ..errors import PATH_CHARS, GeocoverError, InputError, output_path_problem, quoted, tidy_message
 from ..refraction import DEFAULT_VISIBILITY_MODEL, k_factor
-from ..units import parse_quantity, parse_quantity_list
+from ..units import BASE_UNITS, parse_quantity, parse_quantity_list
 
 
 def _opt_name(param) -> str:
@@ -44,10 +44,11 @@ class QuantityType(click.ParamType):
     """A number with an optional unit, converted to the base unit (``300km`` -> 300000.0)."""
 
     def __init__(self, dimension: str = "length", *, minimum: float | None = None,
-                 strict_min: bool = False):
+                 strict_min: bool = False, maximum: float | None = None):
         self.dimension = dimension
         self.minimum = minimum
         self.strict_min = strict_min
+        self.maximum = maximum
         self.name = dimension
 
     def convert(self, value: Any, param, ctx) -> float:
@@ -59,7 +60,14 @@ class QuantityType(click.ParamType):
             self.fail(str(exc), param, ctx)
         if self.minimum is not None and (out <= self.minimum if self.strict_min else out < self.minimum):
             self.fail(f"{quoted(value)} must be {'>' if self.strict_min else '>='} {self.minimum:g}", param, ctx)
+        if self.maximum is not None and out > self.maximum:
+            self.fail(f"{quoted(value)} must be <= {self.maximum:g} {BASE_UNITS[self.dimension]}", param, ctx)
         return out
+
+
+#: A burnout speed option (``footprint --interceptor-speed``, ``trajectory --speed``): > 0 and at
+#: most the catalog's bound (:data:`geocover.catalog.MAX_BURNOUT_SPEED_MPS`), as a record's.
+SPEED_TYPE = QuantityType("speed", minimum=0, strict_min=True, maximum=MAX_BURNOUT_SPEED_MPS)
 
 
 class QuantityListType(QuantityType):
@@ -383,17 +391,19 @@ def progress(items, desc: str):
 
 def interceptor_speed_sweep(speeds: str | None) -> list[float | None]:
     """The ``--interceptor-speed`` sweep of ``engage`` and ``raid``: burnout speeds (m/s), at
-    most 64 (each is a whole run), each in (0, 11 km/s); ``[None]`` (catalog speeds) when not given.
+    most 64 (each is a whole run), each in (0, 11 km/s] (the catalog's bound,
+    :data:`geocover.catalog.MAX_BURNOUT_SPEED_MPS`); ``[None]`` (catalog speeds) when not given.
 
     Raises
     ------
     InputError
-        An item that is not a speed, more than 64 items, or a speed outside (0, 11 km/s).
+        An item that is not a speed, more than 64 items, or a speed outside (0, 11 km/s].
     """
     if not speeds:
         return [None]
     out = parse_quantity_list(speeds, "speed", name="--interceptor-speed", max_items=64)
     for v in out:
-        if not 0 < v < 11_000:
-            raise InputError(f"--interceptor-speed must be between 0 and 11 km/s, got {v:g} m/s")
+        if not 0 < v <= MAX_BURNOUT_SPEED_MPS:
+            raise InputError(f"--interceptor-speed must be between 0 and {MAX_BURNOUT_SPEED_MPS / 1000:g} km/s "
+                             f"(above 0, at most the catalog's bound), got {v:g} m/s")
     return out

@@ -9,6 +9,7 @@ from ..errors import InputError
 from ..export import flight_geojson
 from ..trajectory import MODES, aim, aim_profile, check_profile, fly, wrong_side
 from .options import (
+    SPEED_TYPE,
     QuantityType,
     catalog_option,
     echo_json,
@@ -50,7 +51,7 @@ FLIGHT_SUFFIXES = {"--gpkg": (".gpkg",), "--kml": (".kml", ".kmz")}
                    "launch point on the surface, no reach limit].")
 @profile_options
 @click.option("--azimuth", "azimuth_deg", type=QuantityType("angle"), help="Launch azimuth (burnout-state mode).")
-@click.option("--speed", "speed_mps", type=QuantityType("speed", minimum=0, strict_min=True),
+@click.option("--speed", "speed_mps", type=SPEED_TYPE,
               help="Burnout speed relative to the ground (m/s or km/s): a burnout state with --azimuth, or a "
                    "fixed speed with --to.")
 @click.option("--no-rotation", is_flag=True, help="Non-rotating Earth.")
