@@ -13,9 +13,14 @@ RSS 0.51 / 0.52 GB, the grid bit-identical (allocation does not change any value
 
 :func:`kept_heap` raises the threshold while the blocks run and sets it back to the dynamic
 ceiling when the last run ends (the surplus is then returned at the next free), so memory
-kept is memory the run had in use. :mod:`geocover.scaleout` sets the same ceiling values in
-Dask workers (its module docstring: why Dask's own setting is slow); this module does not
-import it (that imports ``distributed``, ~0.5 s).
+kept is memory the run had in use. One count for the whole process (under a lock): nested
+contexts and contexts entered by several threads at once (the engine's thread pool, a notebook
+running footprints from threads) raise the threshold once and set it back when the last one
+closes, never while another is still open; a forked child starts with none open. Setting it
+back cannot restore a value set elsewhere (glibc has no getter): it sets the ceiling values
+that :mod:`geocover.scaleout` also sets in Dask workers (its module docstring: why Dask's own
+setting is slow), and which it imports from here (not the other way: it imports
+``distributed``, ~0.5 s).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import os
 import sys
 import threading
 
@@ -36,7 +42,9 @@ TRIM_THRESHOLD_B = 2 * MMAP_THRESHOLD_B
 #: freed heap kept while blocks run (module docstring)
 RUN_TRIM_THRESHOLD_B = 512 * 1024 * 1024
 
-_STATE: dict = {"depth": 0}
+#: ``depth``: contexts open in this process (all threads); ``fork``: forks survived (a context
+#: entered before a fork does not count in the child, :func:`_after_fork_in_child`)
+_STATE: dict = {"depth": 0, "fork": 0}
 _LOCK = threading.Lock()
 
 
@@ -64,15 +72,34 @@ def kept_heap():
     if mallopt is None:
         yield
         return
-    with _LOCK:
+    with _LOCK:  # one count for all threads: the settings are the process's
         if _STATE["depth"] == 0:
             mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_B)
             mallopt(M_TRIM_THRESHOLD, RUN_TRIM_THRESHOLD_B)
         _STATE["depth"] += 1
+        fork = _STATE["fork"]
     try:
         yield
     finally:
         with _LOCK:
-            _STATE["depth"] -= 1
-            if _STATE["depth"] == 0:
-                mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_B)
+            if _STATE["fork"] == fork:  # entered in this process (else the child reset the count)
+                _STATE["depth"] -= 1
+                if _STATE["depth"] == 0:
+                    mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_B)
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has one thread and the parent's heap settings: contexts other threads had
+    open never close here, so the child starts with none open (its own lock, the trim
+    threshold back at :data:`TRIM_THRESHOLD_B` if the parent had it raised), and a context the
+    forking thread had open leaves the count alone when it closes in the child."""
+    global _LOCK
+    _LOCK = threading.Lock()  # the parent's may have been held by a thread the child lacks
+    if _STATE["depth"] and _STATE.get("fn") is not None:
+        _STATE["fn"](M_TRIM_THRESHOLD, TRIM_THRESHOLD_B)
+    _STATE["depth"] = 0
+    _STATE["fork"] += 1
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -18,24 +18,21 @@ naming the fix.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import dataclasses
 import itertools
 import os
-import sys
 
 import numpy as np
+
+from ._heap import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, MMAP_THRESHOLD_B, TRIM_THRESHOLD_B
+from ._heap import _mallopt as _libc_mallopt
 
 __all__ = ["AllocatorPlugin", "allocator_status", "chunk_ranges", "concat_chunks", "configure_allocator"]
 
 TRIM_ENV = "MALLOC_TRIM_THRESHOLD_"
-#: glibc <malloc.h> parameter numbers for mallopt
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-#: glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit (4 * 1024 * 1024 * sizeof(long)): the ceiling of
-#: the dynamic mmap threshold; the dynamic trim threshold is twice the mmap threshold
-MMAP_THRESHOLD_B = 32 * 1024 * 1024
-TRIM_THRESHOLD_B = 2 * MMAP_THRESHOLD_B
+# M_TRIM_THRESHOLD, M_MMAP_THRESHOLD (glibc <malloc.h>), MMAP_THRESHOLD_B (glibc's
+# DEFAULT_MMAP_THRESHOLD_MAX on 64-bit, the dynamic mmap threshold's ceiling) and TRIM_THRESHOLD_B
+# (twice it, the dynamic trim threshold's ceiling) come from geocover._heap: one copy
 #: Dask drops a pre-spawn variable whose configured value is None (distributed/nanny.py,
 #: ``_get_env_variables``); Dask's DASK_* environment variables cannot say it (their keys are
 #: lower-cased), a config file can
@@ -47,14 +44,9 @@ _STATE = {"configured": False}
 
 
 def _libc():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        lib.mallopt  # noqa: B018 - AttributeError where libc has no mallopt (musl)
-    except (OSError, AttributeError):
-        return None
-    return lib
+    """glibc's ``mallopt`` (None where missing: not Linux, or musl), found once by
+    :func:`geocover._heap._mallopt`; a function of its own so tests can take it away."""
+    return _libc_mallopt()
 
 
 def configure_allocator(*, force: bool = False) -> str:
@@ -78,10 +70,10 @@ def configure_allocator(*, force: bool = False) -> str:
         small = True
     if not (small or force):
         return "not needed"
-    lib = _libc()
-    if lib is None:
+    mallopt = _libc()
+    if mallopt is None:
         return "unavailable"
-    ok = lib.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_B) == 1 and lib.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_B) == 1
+    ok = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_B) == 1 and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_B) == 1
     if ok:
         _STATE["configured"] = True
         return "configured"
