@@ -621,16 +621,21 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
     Staging folders left by a killed run (their process is gone) are removed by the next run
     that stages there; ``.geocover-staging`` is removed when empty.
     """
-    out = check_output_dir(out_dir)
+    asked = check_output_dir(out_dir)
+    # The folder the kernel writes: ``missing/../x`` is ``x`` (as ``mkdir -p`` makes it), a link
+    # not yet pointing at a folder is its target, ``link/../x`` is beside the link's target (the
+    # lexical ``abspath`` staged elsewhere, and the rename failed after all the work). Messages
+    # name ``asked``, the user's spelling.
+    out = Path(os.path.realpath(asked))
     existed = out.is_dir()
     if existed:
         base = out / STAGING_DIR
         made: list[Path] = []
     else:
-        base = Path(os.path.abspath(out)).parent / STAGING_DIR
+        base = out.parent / STAGING_DIR
         made = [p for p in base.parent.parents if not p.exists()][::-1] + (
             [base.parent] if not base.parent.exists() else [])  # folders this run creates, outermost first
-    beside = Path(os.path.abspath(out)).parent / STAGING_DIR  # where a new folder was staged
+    beside = out.parent / STAGING_DIR  # where a new folder was staged
     ok = committed = False
     try:
         if existed:
@@ -643,7 +648,7 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
                 beside.rmdir()  # only when empty
         stage = Path(tempfile.mkdtemp(prefix=f"{out.name or 'out'}.{os.getpid()}.", dir=base))
     except OSError as exc:
-        raise DataFileError(f"cannot write to {shown(str(out), PATH_CHARS)}: {exc.strerror or exc}") from None
+        raise DataFileError(f"cannot write to {shown(str(asked), PATH_CHARS)}: {exc.strerror or exc}") from None
     try:
         yield stage
         if not existed:
@@ -659,15 +664,15 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
             for item in stage.iterdir():
                 dest = out / item.name
                 if dest.exists() and not dest.is_file():
-                    raise DataFileError(f"cannot write {shown(str(dest), PATH_CHARS)}: it exists and is not a "
-                                        "regular file")
+                    raise DataFileError(f"cannot write {shown(str(asked / item.name), PATH_CHARS)}: it exists "
+                                        "and is not a regular file")
             mark = out / f"{INCOMPLETE_MARK}{os.getpid()}.{stage.name.rsplit('.', 1)[-1]}"
             os.rename(stage, mark)  # the commit point: from here on the move is finished, by this run or the next
             committed = True
             _move_into(mark, out)
             ok = True
     except OSError as exc:
-        raise _renamed_error(exc, out, stage) from None
+        raise _renamed_error(exc, asked, stage) from None
     finally:
         if committed and not ok:  # stopped (Ctrl-C) or failed while moving complete files: finish
             with contextlib.suppress(OSError):
