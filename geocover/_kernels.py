@@ -1563,7 +1563,8 @@ any_reach = _jit(_any_reach_py, cache=True, nogil=True)
 # not depend on the other points computed with it. The helpers below are arithmetic, np.floor,
 # np.sqrt, np.minimum/np.maximum and comparisons only (sines, cosines and arctangents written
 # out: libm's and numpy's SIMD ones need not agree in the last bit), so that the same code runs on
-# float scalars (the numba kernel, point by point) and on arrays (the numpy path, POS_NUMPY) and
+# float scalars (the numba kernel, point by point: its loops over the points LLVM vectorises,
+# lane by lane the same operations) and on arrays (the numpy path, POS_NUMPY) and
 # gives the same float64 results to the bit (IEEE +, -, *, /, sqrt; no contraction without
 # fastmath).
 _POS_2_OVER_PI = 0.6366197723675814
@@ -1721,38 +1722,80 @@ def _positions_py(t, rows, tb, ecc, a, m0, mean_motion, e0, ei, pvec, qvec, lat0
     be asked for on several rows: the refinement's new points, without gathering the flights'
     fields first)."""
     n, m = t.shape
+    # per-flight invariants, computed the first time a flight is asked for (the refinement asks
+    # for one point per row, many rows per flight) and kept: the same expressions on the same
+    # inputs, so the same float64 values as computing them for every row
+    n_all = tb.size
+    have = np.zeros(n_all, np.int8)  # bit 1: Kepler start and semi-minor axis; bit 2: launch trigonometry
+    semi = np.empty(n_all)
+    kep = np.empty((n_all, 3))  # span, d0, d1
+    lau = np.empty((n_all, 5))  # sl0, cl0, saz, caz, climb slope q
+    # The free-flight points are gathered into the rows of one scratch array, field by field
+    # (point p in column p), so that the loops over them below run on contiguous rows and LLVM
+    # vectorises them: the same IEEE operations on each point, lane by lane, hence the same bits.
+    # Rows: 0 E, 1 dt, 2 e, 3 a, 4 b, 5-7 P, 8-10 Q, 11 E0, 12-14 lat, lon, h; 15-18 the Newton
+    # iteration's points not yet converged (E, e, M, last step), 19 their point (as a float).
+    ws = np.empty((20, n * m))
+    kk, jj = np.empty(n * m, np.intp), np.empty(n * m, np.intp)
+    nf = 0
     for k in range(n):
         i = rows[k]
         e = ecc[i]
-        b = a[i] * np.sqrt(1.0 - e * e)
-        launch = start = False  # the row's launch trigonometry and Newton start, when first needed
-        sl0 = cl0 = saz = caz = span = d0 = d1 = 0.0
         q[k] = 2.0
         for j in range(m):
             tt = t[k, j]
             if tt < tb[i]:
-                if not launch:
-                    sl0, cl0, saz, caz, qi = _pos_launch(lat0_deg[i], az_deg[i], v_b[i], fpa_deg[i], tb[i], h_b[i])
-                    q[k] = qi if h_b[i] > 0.0 and qi > 0.0 and qi < np.inf else 2.0
-                    launch = True
+                if not have[i] & 2:
+                    lau[i, 0], lau[i, 1], lau[i, 2], lau[i, 3], qi = _pos_launch(
+                        lat0_deg[i], az_deg[i], v_b[i], fpa_deg[i], tb[i], h_b[i])
+                    lau[i, 4] = qi if h_b[i] > 0.0 and qi > 0.0 and qi < np.inf else 2.0
+                    have[i] |= 2
+                q[k] = lau[i, 4]
                 tau = tt / tb[i]
-                lat[k, j], lon[k, j], h[k, j] = _pos_boost(tau, sl0, cl0, saz, caz, lon0_deg[i], boost_range[i],
-                                                           h_b[i], q[k], r_e)
+                lat[k, j], lon[k, j], h[k, j] = _pos_boost(tau, lau[i, 0], lau[i, 1], lau[i, 2], lau[i, 3],
+                                                           lon0_deg[i], boost_range[i], h_b[i], q[k], r_e)
                 continue
+            if not have[i] & 1:
+                semi[i] = a[i] * np.sqrt(1.0 - e * e)
+                kep[i, 0], kep[i, 1], kep[i, 2] = _pos_kepler_start(e0[i], ei[i], m0[i], e)
+                have[i] |= 1
+            span = kep[i, 0]
             dt = np.maximum(tt - tb[i], 0.0)
             mean = m0[i] + mean_motion[i] * dt
-            if not start:
-                span, d0, d1 = _pos_kepler_start(e0[i], ei[i], m0[i], e)
-                start = True
-            big_e = _pos_hermite(mean, m0[i], e0[i], ei[i], span, d0, d1) if span > 0.0 else mean
-            for _ in range(POS_KEPLER_ITERS):
-                step = _pos_kepler_step(big_e, e, mean)
-                big_e = big_e - step
-                if not np.abs(step) >= POS_KEPLER_TOL:
-                    break
-            big_e = np.maximum(big_e, e0[i]) if dt > 0.0 else e0[i]
-            lat[k, j], lon[k, j], h[k, j] = _pos_free(big_e, dt, e, a[i], b, pvec[i, 0], pvec[i, 1], pvec[i, 2],
-                                                      qvec[i, 0], qvec[i, 1], qvec[i, 2], omega, r_e)
+            big_e = _pos_hermite(mean, m0[i], e0[i], ei[i], span, kep[i, 1], kep[i, 2]) if span > 0.0 else mean
+            ws[1, nf], ws[2, nf], ws[3, nf], ws[4, nf] = dt, e, a[i], semi[i]
+            ws[5, nf], ws[6, nf], ws[7, nf] = pvec[i, 0], pvec[i, 1], pvec[i, 2]
+            ws[8, nf], ws[9, nf], ws[10, nf] = qvec[i, 0], qvec[i, 1], qvec[i, 2]
+            ws[11, nf] = e0[i]
+            ws[15, nf], ws[16, nf], ws[17, nf], ws[19, nf] = big_e, e, mean, nf
+            kk[nf], jj[nf] = k, j
+            nf += 1
+    # Newton's method on Kepler's equation, each point until its own step is below the tolerance
+    # (then it is left alone: its E goes to row 0): sweeps over the points not yet converged,
+    # kept at the front of rows 15-19
+    na = nf
+    for it in range(POS_KEPLER_ITERS):
+        if na == 0:
+            break
+        for p in range(na):
+            step = _pos_kepler_step(ws[15, p], ws[16, p], ws[17, p])
+            ws[15, p] = ws[15, p] - step
+            ws[18, p] = step
+        last = it == POS_KEPLER_ITERS - 1
+        w = 0
+        for p in range(na):
+            if not last and np.abs(ws[18, p]) >= POS_KEPLER_TOL:
+                ws[15, w], ws[16, w], ws[17, w], ws[19, w] = ws[15, p], ws[16, p], ws[17, p], ws[19, p]
+                w += 1
+            else:
+                ws[0, int(ws[19, p])] = ws[15, p]
+        na = w
+    for p in range(nf):
+        big_e = np.maximum(ws[0, p], ws[11, p]) if ws[1, p] > 0.0 else ws[11, p]
+        ws[12, p], ws[13, p], ws[14, p] = _pos_free(big_e, ws[1, p], ws[2, p], ws[3, p], ws[4, p], ws[5, p],
+                                                    ws[6, p], ws[7, p], ws[8, p], ws[9, p], ws[10, p], omega, r_e)
+    for p in range(nf):
+        lat[kk[p], jj[p]], lon[kk[p], jj[p]], h[kk[p], jj[p]] = ws[12, p], ws[13, p], ws[14, p]
 
 
 positions = _jit(_positions_py, cache=True, nogil=True, error_model="numpy")
