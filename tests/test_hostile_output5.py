@@ -68,3 +68,23 @@ def test_cli_out_through_dotdot(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     assert (tmp_path / "x" / "coverage.geojson").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x"]
+
+
+# ------------------------------------------------------------------ 2. messages: cut, never mangled
+
+def test_a_long_problem_list_keeps_whole_lines(tmp_path):
+    """A catalog with many problems, each line naming file, record and field: the message net
+    (errors.tidy_message, 2,000 characters) cut the text in the middle, gluing the head of one
+    line to the tail of another, so a line lost its field name. Every line printed is now a
+    whole problem line, and the last says how many more there were."""
+    f = tmp_path / "m.toml"
+    long_id = "m" * 3000
+    f.write_text(f'[missile.{long_id}]\nname = "x"\n', encoding="utf-8")
+    r = run("sites", "--catalog", f)
+    assert r.exit_code == 2 and "Traceback" not in r.output, r.output
+    lines = r.output.rstrip("\n").split("\n")
+    problems = [ln for ln in lines[1:] if not ln.startswith("... and ")]
+    assert len(problems) >= 3, r.output
+    for ln in problems:  # each: '  <file>: record '<id cut>' (3,002 characters): field '<name>' ...'
+        assert ln.count(str(f)) == 1 and ln.count("record ") == 1 and "field '" in ln, ln
+    assert lines[-1].startswith("... and ") and "more line" in lines[-1], r.output
