@@ -246,11 +246,16 @@ def _engage_launch(job: dict, arch: Architecture, site, lat: np.ndarray, lon: np
 
 def _run_task(job: dict, item: tuple[int, int, int]):
     """One task: sets [lo, hi) against grid chunk ``c`` (and the cities with chunk 0)."""
+    from ._heap import kept_heap
+
     lo, hi, c = item
     sc: Scenario = job["scenario"]
     sites = [sc.catalog.launch_site(lid) for lid in job["launches"]]
-    return (_grid_part(job, sites, lo, hi, c) if job["chunks"] else None,
-            _city_part(job, sites, lo, hi) if c == 0 else None)
+    # the sets' engagements reuse freed heap instead of faulting it afresh (third-site-2007, 16
+    # sets at 0.5 deg, 1 thread: 6.4 -> 5.9 CPU-s, 300,000 -> 17,000 minor page faults)
+    with kept_heap():
+        return (_grid_part(job, sites, lo, hi, c) if job["chunks"] else None,
+                _city_part(job, sites, lo, hi) if c == 0 else None)
 
 
 def _city_part(job: dict, sites: list, lo: int, hi: int):
