@@ -1738,6 +1738,11 @@ def _positions_py(t, rows, tb, ecc, a, m0, mean_motion, e0, ei, pvec, qvec, lat0
     ws = np.empty((20, n * m))
     kk, jj = np.empty(n * m, np.intp), np.empty(n * m, np.intp)
     nf = 0
+    # the boosting points likewise (rows: 0 tau, 1-4 sin, cos of the launch latitude and azimuth,
+    # 5 launch longitude, 6 boost range, 7 burnout altitude, 8 climb slope, 9-11 lat, lon, h)
+    wb = np.empty((12, n * m))
+    kb, jb = np.empty(n * m, np.intp), np.empty(n * m, np.intp)
+    nb = 0
     for k in range(n):
         i = rows[k]
         e = ecc[i]
@@ -1751,9 +1756,11 @@ def _positions_py(t, rows, tb, ecc, a, m0, mean_motion, e0, ei, pvec, qvec, lat0
                     lau[i, 4] = qi if h_b[i] > 0.0 and qi > 0.0 and qi < np.inf else 2.0
                     have[i] |= 2
                 q[k] = lau[i, 4]
-                tau = tt / tb[i]
-                lat[k, j], lon[k, j], h[k, j] = _pos_boost(tau, lau[i, 0], lau[i, 1], lau[i, 2], lau[i, 3],
-                                                           lon0_deg[i], boost_range[i], h_b[i], q[k], r_e)
+                wb[0, nb] = tt / tb[i]
+                wb[1, nb], wb[2, nb], wb[3, nb], wb[4, nb] = lau[i, 0], lau[i, 1], lau[i, 2], lau[i, 3]
+                wb[5, nb], wb[6, nb], wb[7, nb], wb[8, nb] = lon0_deg[i], boost_range[i], h_b[i], lau[i, 4]
+                kb[nb], jb[nb] = k, j
+                nb += 1
                 continue
             if not have[i] & 1:
                 semi[i] = a[i] * np.sqrt(1.0 - e * e)
@@ -1796,6 +1803,11 @@ def _positions_py(t, rows, tb, ecc, a, m0, mean_motion, e0, ei, pvec, qvec, lat0
                                                     ws[6, p], ws[7, p], ws[8, p], ws[9, p], ws[10, p], omega, r_e)
     for p in range(nf):
         lat[kk[p], jj[p]], lon[kk[p], jj[p]], h[kk[p], jj[p]] = ws[12, p], ws[13, p], ws[14, p]
+    for p in range(nb):
+        wb[9, p], wb[10, p], wb[11, p] = _pos_boost(wb[0, p], wb[1, p], wb[2, p], wb[3, p], wb[4, p], wb[5, p],
+                                                    wb[6, p], wb[7, p], wb[8, p], r_e)
+    for p in range(nb):
+        lat[kb[p], jb[p]], lon[kb[p], jb[p]], h[kb[p], jb[p]] = wb[9, p], wb[10, p], wb[11, p]
 
 
 positions = _jit(_positions_py, cache=True, nogil=True, error_model="numpy")
