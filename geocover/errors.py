@@ -110,23 +110,30 @@ _LONG_WORD = re.compile(rf"\S{{{WORD_CHARS + 1},}}")
 def tidy_message(message: str) -> str:
     """A whole message as the command line prints it (the net under :func:`shown`): control
     characters escaped except tab and line breaks, every word (run without whitespace) longer
-    than :data:`WORD_CHARS` cut in the middle; a message longer than :data:`MESSAGE_CHARS` keeps
-    its first whole lines and says how many more there were (one line: cut in the middle)."""
+    than :data:`WORD_CHARS` cut in the middle; a message of several lines longer than
+    :data:`MESSAGE_CHARS` keeps whole lines (its first ones and its last) and says how many it
+    left out; one long line is cut in the middle."""
     text = "".join(_escaped(c, keep="\t\n") for c in str(message))
     text = _LONG_WORD.sub(lambda m: shown(m.group(0), WORD_CHARS), text)
     lines = text.split("\n")
-    if len(text) > MESSAGE_CHARS and len(lines) > 1:
-        # a list of problems (one per line, each naming file, record and field) keeps whole lines
-        # from the top: a cut in the middle of the text joined two lines and lost their names
-        kept, size = [lines[0]], len(lines[0])
-        for line in lines[1:]:
-            if size + 1 + len(line) > MESSAGE_CHARS - 80:  # room for the closing line
+    if len(text) > MESSAGE_CHARS and len(lines) > 2:
+        # a list of problems (one per line, each naming file, record and field) keeps whole lines:
+        # its last line (often the hint: 'a shapefile cuts field names ...') and as many from the
+        # top as fit; a cut in the middle of the text glued one line's head to another's tail
+        budget = MESSAGE_CHARS - 80  # room for the line saying what was left out
+        tail = [lines[-1]] if len(lines[-1]) <= MESSAGE_CHARS // 3 else []
+        size = sum(len(x) + 1 for x in tail)
+        head = [lines[0]]
+        size += len(lines[0])
+        for line in lines[1:len(lines) - len(tail)]:
+            if size + 1 + len(line) > budget:
                 break
-            kept.append(line)
+            head.append(line)
             size += 1 + len(line)
-        left = len(lines) - len(kept)
-        text = "\n".join(kept) + (f"\n... and {left:,} more line{'s' if left > 1 else ''} ({len(text):,} characters "
-                                  "in all)")
+        left = len(lines) - len(head) - len(tail)
+        if left:
+            text = "\n".join([*head, f"... and {left:,} more line{'s' if left > 1 else ''} ({len(text):,} "
+                                     "characters in all)", *tail])
     if len(text) > MESSAGE_CHARS:  # one long line: cut like shown()
         text = (f"{text[: MESSAGE_CHARS * 2 // 3]}...{text[-(MESSAGE_CHARS // 3):]} "
                 f"({len(text):,} characters)")

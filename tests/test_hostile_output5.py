@@ -76,7 +76,8 @@ def test_a_long_problem_list_keeps_whole_lines(tmp_path):
     """A catalog with many problems, each line naming file, record and field: the message net
     (errors.tidy_message, 2,000 characters) cut the text in the middle, gluing the head of one
     line to the tail of another, so a line lost its field name. Every line printed is now a
-    whole problem line, and the last says how many more there were."""
+    whole problem line, and one says how many were left out (the last line, often a hint, is
+    kept: test_vector_inputs' shapefile message)."""
     f = tmp_path / "m.toml"
     long_id = "m" * 3000
     f.write_text(f'[missile.{long_id}]\nname = "x"\n', encoding="utf-8")
@@ -87,4 +88,4 @@ def test_a_long_problem_list_keeps_whole_lines(tmp_path):
     assert len(problems) >= 3, r.output
     for ln in problems:  # each: '  <file>: record '<id cut>' (3,002 characters): field '<name>' ...'
         assert ln.count(str(f)) == 1 and ln.count("record ") == 1 and "field '" in ln, ln
-    assert lines[-1].startswith("... and ") and "more line" in lines[-1], r.output
+    assert any(ln.startswith("... and ") and "more line" in ln for ln in lines), r.output

@@ -302,7 +302,9 @@ def test_long_unknown_key_in_a_catalog_is_cut(tmp_path):
     f.write_text(f'[missile.{LONG}]\nname = "x"\n', encoding="utf-8")
     r = run("sites", "--catalog", f)  # one line per missing field, each naming the record
     _assert_tidy(r, str(f), "problems in catalog", "characters)", longest=2200)
-    assert max(len(line) for line in r.output.splitlines()) < 250, r.output
+    # each line: the file (~75 characters under pytest's tmp_path), the record cut to 80 (+ its
+    # length) and one problem (the id-length one ~80): whole lines, none near the 5,000 (R2)
+    assert max(len(line) for line in r.output.splitlines()) < 300, r.output
 
 
 @pytest.mark.parametrize("args", [
