@@ -411,21 +411,17 @@ _KIND_CLASS: dict[str, type[Site]] = {
 
 # ---------------------------------------------------------------------------- validation
 def _extra_name_problem(name: str, folded: Mapping[str, str]) -> str | None:
-    """What makes ``name`` unusable as an extra field of a record whose field names,
-    case-folded, map to their first spelling in ``folded``; None when it is fine.
+    """What makes ``name`` unusable as an extra field of a record; None when it is fine.
 
-    Extra fields are written as columns of the GeoPackage layers (QGIS), where names are
-    compared without case (SQLite), so ``Name`` beside ``name`` cannot both be columns; an
-    empty name is no column at all. (Names the GeoPackage keeps for itself, ``fid`` and
-    ``geom``, are renamed by :func:`geocover.gis.write_gpkg`: a catalog exported from QGIS
-    carries ``fid``.)
+    Extra fields are written as columns of the GeoPackage layers (QGIS): an empty name is no
+    column at all. A name differing from another only in case (a shapefile's ``NAME`` or ``ID``
+    beside ``name``/``id``: such catalogs ran ``sites``, ``engage`` and ``map``) is kept: the
+    GeoPackage, whose columns ignore case, writes the second spelling as ``<name>_1``, as it
+    does the names it keeps for itself (``fid``, ``geom``; :func:`geocover.gis.column_names`).
+    ``folded`` (case-folded names to their first spelling) is unused and kept for callers.
     """
     if not isinstance(name, str) or not name.strip():
         return "has an empty name (outputs write each field as a named column)"
-    first = folded.get(name.casefold(), name)
-    if first != name:
-        return (f"differs from field {_short(first)} only in case (GeoPackage columns ignore case, so the two "
-                "cannot both be written); rename one")
     return None
 
 

@@ -213,6 +213,21 @@ def column_name(key: str) -> str:
     return f"{key}_1" if str(key).casefold() in _OWN_COLUMNS else key
 
 
+def column_names(keys: Iterable[str]) -> dict[str, str]:
+    """The GeoPackage column of each property key of one layer: :func:`column_name`, and a key
+    that differs from an earlier one only in case (``NAME`` after ``name``: SQLite compares
+    column names without case, so GDAL cannot add both) ``<key>_1`` (``_2`` ... if taken)."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for key in keys:
+        col, n = column_name(key), 1
+        while col.casefold() in taken:
+            col, n = f"{key}_{n}", n + 1
+        taken.add(col.casefold())
+        out[key] = col
+    return out
+
+
 def _column(values: list) -> list:
     """GeoPackage columns hold scalars: lists/dicts become JSON text."""
     return [json.dumps(v) if isinstance(v, (list, tuple, dict)) else v for v in values]
@@ -243,9 +258,10 @@ def write_gpkg(path: str | Path, layers: Sequence[GpkgLayer]) -> Path:
         for i, layer in enumerate(layers):
             feats = [_cut(g, p, layer.vertex_keys) for g, p in layer.features]
             keys = list(dict.fromkeys(k for _, p in feats for k in p))
-            cols = {column_name(k): _column([p.get(k) for _, p in feats]) for k in keys}
+            names = column_names(keys)
+            cols = {names[k]: _column([p.get(k) for _, p in feats]) for k in keys}
             gdf = gpd.GeoDataFrame(cols, geometry=[g for g, _ in feats], crs="EPSG:4326")
-            for k in map(column_name, keys):  # a column of only None has no type GDAL can write: make it text
+            for k in names.values():  # a column of only None has no type GDAL can write: make it text
                 if gdf[k].isna().all():
                     gdf[k] = gdf[k].astype("string")
                 elif gdf[k].dtype == object and all(isinstance(v, (bool, np.bool_)) for v in gdf[k] if not pd.isna(v)):

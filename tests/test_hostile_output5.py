@@ -89,3 +89,37 @@ def test_a_long_problem_list_keeps_whole_lines(tmp_path):
     for ln in problems:  # each: '  <file>: record '<id cut>' (3,002 characters): field '<name>' ...'
         assert ln.count(str(f)) == 1 and ln.count("record ") == 1 and "field '" in ln, ln
     assert any(ln.startswith("... and ") and "more line" in ln for ln in lines), r.output
+
+
+# ------------------------------------------------------------------ 3. users' files that worked keep working
+
+def _radar_fc(**extra) -> dict:
+    """One valid radar record (values typed here: a 500 km all-round radar at 10 N 20 E)."""
+    props = {"id": "my-radar", "name": "Mine", "kind": "radar", "lat_deg": 10.0, "lon_deg": 20.0,
+             "ground_height_msl_m": 100.0, "band": "X", "boresight_azimuth_deg": 0.0, "half_width_deg": 180.0,
+             "min_elevation_deg": 0.0, "max_elevation_deg": 90.0, "reference_range_m": 500000.0,
+             "reference_rcs_m2": 1.0, "antenna_height_agl_m": 10.0, "can_search": True, "source": "s",
+             "confidence": "low", **extra}
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [20.0, 10.0]}}]}
+
+
+def test_a_shapefile_style_upper_case_twin_field_loads_and_reaches_the_geopackage(tmp_path):
+    """A catalog carrying a shapefile's upper-case ``NAME``/``ID`` beside geocover's ``name``/``id``
+    ran ``sites``, ``engage`` and ``map`` before this session; the case-clash refusal added this
+    session refused it for every command. It loads again; the GeoPackage (whose columns ignore
+    case) keeps the second spelling as ``<name>_1``, as it keeps ``fid``."""
+    import json
+    import sqlite3
+
+    cat = tmp_path / "c.geojson"
+    cat.write_text(json.dumps(_radar_fc(NAME="MINE (shapefile)", ID=7)), encoding="utf-8")
+    r = run("sites", "--catalog", cat, "--kind", "radar")
+    assert r.exit_code == 0 and "my-radar" in r.output, r.output
+    out = tmp_path / "out"
+    r = run("coverage", "my-radar", "--catalog", cat, "--altitude", "100km", "--no-terrain", "--resolution", "2deg",
+            "--azimuth-step", "2deg", "--no-map", "--out", out)
+    assert r.exit_code == 0, r.output
+    with sqlite3.connect(out / "coverage.gpkg") as db:
+        assert db.execute("SELECT id, name, NAME_1, ID_1 FROM radars").fetchall() == [
+            ("my-radar", "Mine", "MINE (shapefile)", 7)]
