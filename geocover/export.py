@@ -139,16 +139,55 @@ def _owner_pid(name: str) -> int | None:
     """The process id recorded in a temporary or staging name, or None."""
     if TMP_MARK in name:  # .<stem>.geocover-tmp.<pid>.<random><suffix>
         field = name.split(TMP_MARK, 1)[1].split(".", 1)[0]
-    else:  # <name>.<pid>.<random> (mkdtemp's random part has no dot)
+    else:  # <name>.<pid>.[<start ticks>-]<random> (mkdtemp's random part has no dot and no '-')
         parts = name.rsplit(".", 2)
         field = parts[1] if len(parts) == 3 else ""
     return int(field) if field.isdigit() else None
 
 
+def _start_ticks(pid: int) -> str | None:
+    """When process ``pid`` started, in clock ticks since boot (``/proc/PID/stat`` field 22,
+    proc(5)), as text; None where there is no /proc or no such process. With the pid it names
+    one process: a pid is reused (after a reboot, in a restarted container, after wrapping), a
+    start time under the same boot is not."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()  # fields 3.. (the name in parentheses may hold spaces)
+    return fields[19] if len(fields) > 19 and fields[19].isdigit() else None
+
+
+#: This process's start time (:func:`_start_ticks`), written into its staging and marker names.
+_OWN_START = _start_ticks(os.getpid())
+
+
+def _owner_ticks(name: str) -> str | None:
+    """The start time recorded in a staging or marker name (``<name>.<pid>.<ticks>-<random>``),
+    or None (a name written before it was recorded, or a system without /proc)."""
+    last = name.rsplit(".", 1)[-1]
+    ticks = last.split("-", 1)[0] if "-" in last else ""
+    return ticks if ticks.isdigit() else None
+
+
+def _owner_alive(name: str, pid: int) -> bool:
+    """Whether the run that named ``name`` (with ``pid``) still runs: ``pid`` is alive and, where
+    the name records its start time, the live process started then (not a later process given
+    the same pid)."""
+    if not _pid_alive(pid):
+        return False
+    recorded = _owner_ticks(name)
+    if recorded is None:
+        return True
+    now = _start_ticks(pid)
+    return now is None or now == recorded
+
+
 def remove_stale(folder: Path) -> list[Path]:
     """Remove what killed geocover runs left in ``folder``: temporary files
     (``.*.geocover-tmp.<pid>.*``) and, in a ``.geocover-staging`` folder, staging folders
-    ``<name>.<pid>.<random>``, whose process is gone. Returns what was removed."""
+    ``<name>.<pid>.<start>-<random>``, whose process is gone (or whose pid is now another
+    process's: :func:`_owner_alive`). Returns what was removed."""
     removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
@@ -159,7 +198,8 @@ def remove_stale(folder: Path) -> list[Path]:
         if not staged and not (e.name.startswith(".") and TMP_MARK in e.name):
             continue
         pid = _owner_pid(e.name)
-        if pid is None or pid == os.getpid() or _pid_alive(pid):
+        if pid is None or (pid == os.getpid() and _owner_ticks(e.name) in (None, _OWN_START)) or (
+                pid != os.getpid() and _owner_alive(e.name, pid)):
             continue
         p = Path(e.path)
         if e.is_dir(follow_symlinks=False):
@@ -562,14 +602,16 @@ def check_complete(folder: str | Path) -> None:
 def finish_interrupted(folder: Path) -> list[Path]:
     """Finish the moves that stopped runs left in ``folder`` (roll forward).
 
-    Every file in a ``.geocover-incomplete.<pid>.<random>`` folder whose process is gone was
+    Every file in a ``.geocover-incomplete.<pid>.<start>-<random>`` folder whose process is gone
+    (:func:`_owner_alive`) was
     completely written before the move began, so it is moved into place now (oldest move
     first) and the empty folder removed. A file whose place is taken by a folder stays, and so
     does its marker folder. Returns the files moved.
     """
     moved: list[Path] = []
     marks = [m for m in incomplete_moves(folder) if (pid := _owner_pid(m.name)) is not None
-             and pid != os.getpid() and not _pid_alive(pid)]
+             and not (_owner_ticks(m.name) in (None, _OWN_START) if pid == os.getpid()
+                      else _owner_alive(m.name, pid))]
     with contextlib.suppress(OSError):
         marks.sort(key=lambda m: m.stat().st_ctime_ns)
     for mark in marks:
@@ -603,7 +645,7 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
     """Yield a staging folder; on success put its files in ``out_dir``, else delete it.
 
     A new ``out_dir`` appears in one step, complete: the files are staged in
-    ``<parent of out_dir>/.geocover-staging/<name>.<pid>.<random>`` (the same file system) and
+    ``<parent of out_dir>/.geocover-staging/<name>.<pid>.<start>-<random>`` (the same file system) and
     that folder is renamed to ``out_dir`` (an atomic ``rename``). A process killed at any
     moment leaves ``out_dir`` absent or complete.
 
@@ -646,7 +688,8 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
         if beside != base:
             with contextlib.suppress(OSError):
                 beside.rmdir()  # only when empty
-        stage = Path(tempfile.mkdtemp(prefix=f"{out.name or 'out'}.{os.getpid()}.", dir=base))
+        stage = Path(tempfile.mkdtemp(  # <name>.<pid>.<start ticks>-<random>: the owner, even once the pid is reused
+            prefix=f"{out.name or 'out'}.{os.getpid()}.{_OWN_START + '-' if _OWN_START else ''}", dir=base))
     except OSError as exc:
         raise DataFileError(f"cannot write to {shown(str(asked), PATH_CHARS)}: {exc.strerror or exc}") from None
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from click.testing import CliRunner
 
 from geocover.cli.main import cli
@@ -123,3 +124,70 @@ def test_a_shapefile_style_upper_case_twin_field_loads_and_reaches_the_geopackag
     with sqlite3.connect(out / "coverage.gpkg") as db:
         assert db.execute("SELECT id, name, NAME_1, ID_1 FROM radars").fetchall() == [
             ("my-radar", "Mine", "MINE (shapefile)", 7)]
+
+
+# ------------------------------------------------------------------ 4. a killed run's pid given to another process
+
+def test_marker_of_a_killed_run_whose_pid_was_reused_is_finished(tmp_path):
+    """A run killed while moving into an existing folder leaves ``.geocover-incomplete.<pid>.*``;
+    after a reboot or a container restart that pid is soon another process's (a shell, a
+    notebook server). The owner test only asked whether the pid is alive, so the folder stayed
+    'stopped while moving' for ``map --robustness`` and the move was never finished (and the
+    killed run's staging never removed) for as long as the stranger ran. The names now carry
+    the owner's start time (``/proc/PID/stat`` field 22, clock ticks since boot): a process
+    with that pid and another start time is not the owner. Here the killed run 'started' at
+    tick 1, the stranger (a live process) later."""
+    import subprocess
+    import sys
+
+    from geocover.export import INCOMPLETE_MARK, check_complete
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.txt").write_text("old a")
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        mark = out / f"{INCOMPLETE_MARK}{stranger.pid}.1-abc123"
+        mark.mkdir()
+        (mark / "a.txt").write_text("killed run's a")
+        stale = out / STAGING_DIR / f"out.{stranger.pid}.1-xyz789"
+        stale.mkdir(parents=True)
+        (stale / "half.tif").write_text("half")
+        with staged_output(out) as stage:
+            (stage / "b.txt").write_text("b")
+            assert not stale.exists()  # removed before this run staged
+        assert stranger.poll() is None  # the stranger still runs
+        assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]
+        assert (out / "a.txt").read_text() == "killed run's a"
+        check_complete(out)
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_a_live_owner_with_its_start_time_is_left_alone(tmp_path):
+    """The other side: a staging folder and a marker named with a live process's pid and its
+    own start time are its, left alone (a run in progress)."""
+    import subprocess
+    import sys
+
+    from geocover.export import INCOMPLETE_MARK, _start_ticks
+
+    out = tmp_path / "out"
+    out.mkdir()
+    owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        ticks = _start_ticks(owner.pid)
+        if ticks is None:
+            pytest.skip("no /proc/PID/stat here")
+        mark = out / f"{INCOMPLETE_MARK}{owner.pid}.{ticks}-abc123"
+        mark.mkdir()
+        (mark / "a.txt").write_text("live run's a")
+        staging = out / STAGING_DIR / f"out.{owner.pid}.{ticks}-xyz789"
+        staging.mkdir(parents=True)
+        with staged_output(out) as stage:
+            (stage / "b.txt").write_text("b")
+        assert (mark / "a.txt").exists() and staging.is_dir() and not (out / "a.txt").exists()
+    finally:
+        owner.kill()
+        owner.wait()
