@@ -634,6 +634,26 @@ def _move_into(mark: Path, folder: Path) -> list[Path]:
     return moved
 
 
+def _lock(folder: Path) -> int | None:
+    """Take the exclusive ``flock`` of ``folder`` (waiting for another run that holds it); the
+    file descriptor to close to release it, or None where there is no flock (Windows, some
+    network file systems): then runs are not serialised, as before."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def _dir_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -679,6 +699,7 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
             [base.parent] if not base.parent.exists() else [])  # folders this run creates, outermost first
     beside = out.parent / STAGING_DIR  # where a new folder was staged
     ok = committed = False
+    lock_fd: int | None = None
     try:
         if existed:
             finish_interrupted(out)
@@ -704,6 +725,10 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
                     raise
                 # another process made the folder meanwhile: write into it as into an existing one
         if not ok:
+            # one run at a time moves into a folder (flock): two runs into the same --out at once left
+            # it mixing their files (the first run's a.tif beside the second's b.json); now it holds
+            # the last run's whole set
+            lock_fd = _lock(out)
             for item in stage.iterdir():
                 dest = out / item.name
                 if dest.exists() and not dest.is_file():
@@ -727,6 +752,8 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
         for folder in [] if ok else reversed(made):  # a failed run leaves no new parent folders
             with contextlib.suppress(OSError):
                 folder.rmdir()
+        if lock_fd is not None:
+            os.close(lock_fd)  # releases the flock
 
 
 def features_to_geodataframe(features: Iterable[tuple[BaseGeometry, dict]]):

@@ -191,3 +191,43 @@ def test_a_live_owner_with_its_start_time_is_left_alone(tmp_path):
     finally:
         owner.kill()
         owner.wait()
+
+
+# ------------------------------------------------------------------ 5. two runs into one --out at once
+
+_SLOW_MOVES = """
+import os, sys, time
+from geocover.export import staged_output
+real = os.replace
+def slow(src, dst):
+    real(src, dst)
+    print("moved", flush=True)
+    time.sleep(1.5)
+os.replace = slow
+with staged_output(sys.argv[1]) as s:
+    (s / "a.txt").write_text("first a")
+    (s / "b.txt").write_text("first b")
+"""
+
+
+def test_two_runs_into_one_folder_at_once_do_not_mix(tmp_path):
+    """Run 1 moves its two files into an existing --out slowly (1.5 s after each); run 2 commits
+    meanwhile. Run 2 moved both its files during run 1's pause, then run 1 moved its second over
+    run 2's: the folder held run 2's a.txt beside run 1's b.txt, each run having said it wrote
+    the folder. Now run 2 waits for run 1's moves: the folder holds one run's whole set."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    out.mkdir()
+    first = subprocess.Popen([sys.executable, "-c", _SLOW_MOVES, str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout.readline().strip() == "moved"
+        with staged_output(out) as stage:
+            (stage / "a.txt").write_text("second a")
+            (stage / "b.txt").write_text("second b")
+    finally:
+        first.wait(timeout=30)
+    assert first.returncode == 0
+    got = {p.name: p.read_text() for p in out.iterdir()}
+    assert got in ({"a.txt": "second a", "b.txt": "second b"}, {"a.txt": "first a", "b.txt": "first b"}), got
