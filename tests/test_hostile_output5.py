@@ -8,6 +8,7 @@ No number here is a physical result; the checks are on files, exit statuses and 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -231,3 +232,53 @@ def test_two_runs_into_one_folder_at_once_do_not_mix(tmp_path):
     assert first.returncode == 0
     got = {p.name: p.read_text() for p in out.iterdir()}
     assert got in ({"a.txt": "second a", "b.txt": "second b"}, {"a.txt": "first a", "b.txt": "first b"}), got
+
+
+# ------------------------------------------------------------------ 6. kill -9 of a real single-file writer
+
+_TIMELINE = ["timeline", "tabriz", "paris", "--radars", "kurecik", "--no-terrain"]
+
+
+def test_kill_9_while_a_single_file_is_written_leaves_the_old_file_and_is_tidied(tmp_path):
+    """``geocover timeline --gpkg/--kml/--geojson`` into a folder of the user's holding an older
+    t.gpkg: SIGKILL the moment a temporary ``.t.geocover-tmp.<pid>.*`` appears (GDAL is writing
+    it). Every t.* is then the old file or a whole new one (GDAL opens it), the user's other
+    file is untouched, and the next run writes all three and removes the killed run's
+    temporaries. (One real run, ~2.5 CPU-s, and one in-process run.)"""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    import pyogrio
+
+    from geocover.export import TMP_MARK
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    (out / "t.gpkg").write_text("the user's old file")  # not a GeoPackage: tells old from new
+    files = {"--gpkg": out / "t.gpkg", "--kml": out / "t.kml", "--geojson": out / "t.geojson"}
+    args = [*_TIMELINE, *(x for kv in files.items() for x in (kv[0], str(kv[1])))]
+    script = Path(sys.executable).with_name("geocover")
+    p = subprocess.Popen([str(script), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen = []
+    try:
+        t0 = time.monotonic()
+        while p.poll() is None and time.monotonic() - t0 < 120 and not seen:
+            seen = [e.name for e in os.scandir(out) if TMP_MARK in e.name]
+            time.sleep(0.0005)
+    finally:
+        p.kill()
+        p.wait()
+    assert seen, "the run ended before a temporary file was seen"
+    assert (out / "notes.txt").read_text() == "mine"
+    gpkg = out / "t.gpkg"
+    if gpkg.read_bytes() != b"the user's old file":
+        assert pyogrio.list_layers(gpkg).size  # a whole new GeoPackage
+    if (out / "t.geojson").exists():
+        assert json.loads((out / "t.geojson").read_text())["type"] == "FeatureCollection"
+    r = run(*args)
+    assert r.exit_code == 0, r.output
+    assert sorted(e.name for e in os.scandir(out)) == ["notes.txt", "t.geojson", "t.gpkg", "t.kml"]
+    assert pyogrio.list_layers(gpkg).size
