@@ -81,6 +81,14 @@ def in_sector(az_deg: np.ndarray, boresight_deg: float, half_width_deg: float) -
     return np.abs(off) <= half_width_deg + 1e-9
 
 
+#: The fused kernel's distance and elevation bounds need a refraction radius above this (m)
+#: (:meth:`RadarView._visible_fused`).
+_BOUNDS_MIN_RADIUS_M = 2.0e6
+#: The sector is decided by a dot product only for half-widths in [this, 180 - this] deg
+#: (:meth:`RadarView._fused_constants`).
+_SECTOR_DOT_MIN_DEG = 1.0
+
+
 class RadarView:
     """A radar with its refraction model, target RCS and terrain (None = smooth Earth).
 
@@ -272,9 +280,15 @@ class RadarView:
             radar[3] = f32(self.max_range_m if rcs_m2 is None else r.range_for_rcs(float(rcs_m2)))
         if not shortcuts:  # the full test for every point (tests compare the two)
             sure = np.concatenate([sure[:2], [-np.inf, 0.0, 1.0, 2.0, -2.0]])
+        # the kernel's distance and elevation bounds (its shortcut 3) hold where sin grows over
+        # the central angle on the refraction sphere: t = s / radius < pi / 2 for every point
+        # they take (cos sigma > 0.9: s < 2,880 km), so radius > 2,000 km (k > 0.31); a smaller
+        # k-factor runs the full test (hostile review: k = 0.05 gave a visible point as hidden)
+        radius = float(radar[8])
+        bounds = shortcuts and radius > _BOUNDS_MIN_RADIUS_M
         out = np.empty(shape, bool)
         _kernels.visible(sb, cb, slon, clon, h, rcs, per_point, geo, radar, bool(r.full_circle),
-                         self.crpl is not None, hs, ds, n_s, tab, sure, shortcuts, out.reshape(-1))
+                         self.crpl is not None, hs, ds, n_s, tab, sure, bounds, out.reshape(-1))
         return out
 
     def _fused_constants(self) -> tuple:
@@ -312,9 +326,14 @@ class RadarView:
         # 1e-3 deg), and the sector's cosines 0.01 deg inside and outside its half-width
         fail_deg = r.min_elevation_deg - c_hi - 1e-3
         sure.append(np.tan(np.radians(fail_deg)) if fail_deg > -89.0 else -np.inf)
+        # (the dot product and |(x, y)| carry float32 rounding, ~5e-7 of cos(angle): an angle
+        # error of ~5e-7 / sin(half-width) rad, inside the 0.01 deg margin only for half-widths
+        # in [1, 179] deg; narrower or nearly full sectors take the exact azimuth: hostile
+        # review, a 0.02 deg sector let a point 0.0216 deg off the boresight in)
         b_rad, hw_deg = np.radians(r.boresight_azimuth_deg), r.half_width_deg + 1e-9
-        sure += [np.sin(b_rad), np.cos(b_rad), np.cos(np.radians(hw_deg - 0.01)) if hw_deg > 0.01 else 2.0,
-                 np.cos(np.radians(hw_deg + 0.01)) if hw_deg < 179.99 else -2.0]
+        by_dot = _SECTOR_DOT_MIN_DEG <= hw_deg <= 180.0 - _SECTOR_DOT_MIN_DEG
+        sure += [np.sin(b_rad), np.cos(b_rad), np.cos(np.radians(hw_deg - 0.01)) if by_dot else 2.0,
+                 np.cos(np.radians(hw_deg + 0.01)) if by_dot else -2.0]
         cached = self.__dict__["_fused"] = (geo, radar, hs, ds, n_s, tab, np.array(sure, np.float64))
         return cached
 
