@@ -150,6 +150,7 @@ def candidate_sites(region, step_deg: float, *, sea: bool = False) -> tuple[np.n
 
     if not step_deg > 0:
         raise InputError(f"--step must be > 0, got {step_deg}")
+    region = _joined_at_antimeridian(region)
     w, s, e, n = region.bounds
     count = ((e - w) / step_deg + 1) * ((n - s) / step_deg + 1)
     if count > MAX_CANDIDATES:
@@ -162,8 +163,9 @@ def candidate_sites(region, step_deg: float, *, sea: bool = False) -> tuple[np.n
     inside = shapely.contains(region, pts)
     if not inside.any():
         raise InputError(f"no candidate on a {step_deg:g} deg grid falls inside the region {region.bounds}")
-    if not sea:
-        on_land = shapely.contains(_land(), pts) & inside
+    if not sea:  # the land outlines run from -180 to 180: a site gridded past 180 is looked up a turn back
+        wrapped = shapely.points((lon2.ravel() + 180.0) % 360.0 - 180.0, lat2.ravel())
+        on_land = shapely.contains(_land(), wrapped) & inside
         if not on_land.any():
             raise InputError("the candidate region crosses no land (use --sea for ship stations)")
         inside = on_land
@@ -175,6 +177,24 @@ def wrapped_lon(lon_deg: float) -> float:
     antimeridian counts its longitudes on past 180 (``170,40,206,64``); what the search
     reports (picks, ties: search.json, chosen.geojson, search.gpkg) says where the site is."""
     return float(lon_deg) if -180.0 <= lon_deg <= 180.0 else float((lon_deg + 180.0) % 360.0 - 180.0)
+
+
+def _joined_at_antimeridian(region):
+    """``region`` with the parts that an RFC 7946 file cuts at the antimeridian (section 3.1.9:
+    one part ending at 180, one starting at -180) put back together past 180: the parts that
+    start at -180 and lie west of Greenwich move a turn east when another part ends at 180.
+    Other regions are returned as they are."""
+    import shapely
+    from shapely.affinity import translate
+
+    w, _s, e, _n = region.bounds
+    parts = list(getattr(region, "geoms", [region]))
+    if not (w <= -180.0 + 1e-9 and e >= 180.0 - 1e-9) or len(parts) < 2:
+        return region
+    if not any(p.bounds[2] >= 180.0 - 1e-9 and p.bounds[0] >= 0.0 for p in parts):
+        return region
+    moved = [translate(p, xoff=360.0) if p.bounds[0] <= -180.0 + 1e-9 and p.bounds[2] <= 0.0 else p for p in parts]
+    return shapely.union_all(moved)
 
 
 def on_region_edge(lat_deg: float, lon_deg: float, region, step_deg: float) -> bool:

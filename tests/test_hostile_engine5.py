@@ -15,7 +15,7 @@
    grids: ``170,40,206,64``) scores like the same site, radar and battery; picks are reported
    within [-180, 180].
 
-Defects found are strict xfails naming the exact input (see each test).
+Defects found were strict xfails naming the exact input; each is fixed and its test now passes.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import numpy as np
 import pytest
 
 from geocover import _kernels
-from geocover.errors import InputError
 
 needs_numba = pytest.mark.skipif(not _kernels.HAVE_NUMBA, reason="numba not installed")
 
@@ -251,12 +250,6 @@ def test_reference_catches_a_broken_bound():
     (0.02, 0.0, 43.486532, 37.790907, 456642.0),  # exact: azimuth 359.9780 deg, 'sector'
     (179.99, 0.0, 33.290882, 37.794659, 97189.0),  # exact: azimuth 179.99002 deg, 'sector'
 ])
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="defect (radar.py/_kernels.py): the sector shortcut compares the "
-                   "dot product with |(x, y)| computed in float32 (numba's float() of a float32 stays "
-                   "float32), ~1e-7 relative, against cosines of the half-width +-0.01 deg, which differ "
-                   "from cos(half-width) by only ~1.7e-4 sin(half-width): for half-widths within ~0.05 "
-                   "deg of 0 or 180 it decides 'inside' for points outside")
 def test_sector_shortcut_narrow_and_near_full_sectors(half_width_deg, boresight_deg, lat, lon, h):
     """Kurecik with a narrow (0.02 deg) or nearly full (179.99 deg) sector, CRPL: the full
     float32 test (and the exact RadarView.visibility) block these points by 'sector'; the kernel
@@ -276,11 +269,6 @@ def test_sector_shortcut_narrow_and_near_full_sectors(half_width_deg, boresight_
 
 
 @needs_numba
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="defect (_kernels.py bounds (3)): for a k-factor model with "
-                   "k < ~0.1 (accepted: 'a positive number') the elevation bounds run where t = s / (k R) "
-                   "exceeds pi / 2 (sin t no longer grows; t - t^3/6 < 0 past 2.45), so they decide "
-                   "points the full test decides the other way")
 def test_elevation_bounds_small_k_factor():
     """Kurecik as catalogued, 1 m2, k = 0.05 (effective radius 319 km), a point 2,016 km away at
     214 km: the exact RadarView.visibility and the full float32 test see it (elevation 21 deg);
@@ -516,11 +504,6 @@ def _cut_region(tmp_path):
     return read_region(str(p))
 
 
-@pytest.mark.xfail(strict=True, raises=InputError,
-                   reason="defect (search.candidate_sites): the candidate count is estimated "
-                   "from the region's bounds, which for a region cut at the antimeridian (RFC 7946) span "
-                   "-180..180: a 0.25 deg grid of 4,800 sites is refused as '~59,081 candidate sites' "
-                   "(the same region written 170,50,200,60 is accepted)")
 def test_region_cut_at_the_antimeridian_gridded_like_its_bbox(tmp_path):
     """The same 30 x 10 deg region as a cut GeoJSON file and as west,south,east,north past 180:
     the same number of candidates (sea sites included: the count is geometry only). 4,800 =
