@@ -35,10 +35,19 @@ def _umask_mode() -> int:
     return 0o666 & ~mask
 
 
+def _exists(path: Path) -> bool:
+    """``path.exists()``, False also for a name too long to look up (ENAMETOOLONG raises there)."""
+    try:
+        os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def _existing_ancestor(path: Path) -> Path:
     """The nearest folder above ``path`` that exists (what must be writable to create it)."""
     p = Path(os.path.abspath(path)).parent
-    while not p.exists() and p != p.parent:
+    while not _exists(p) and p != p.parent:
         p = p.parent
     return p
 
@@ -67,6 +76,29 @@ def _check_creatable(path: Path, what: str) -> None:
     if not os.access(anc, os.W_OK | os.X_OK):
         raise DataFileError(f"cannot write to {shown(str(path), PATH_CHARS)}: folder {shown(str(anc), PATH_CHARS)} "
                             "is not writable")
+    try:
+        limit = os.pathconf(anc, "PC_NAME_MAX")  # 255 bytes on ext4, xfs, btrfs, tmpfs
+    except (OSError, ValueError):
+        limit = 255
+    with contextlib.suppress(ValueError):
+        for part in Path(os.path.abspath(path)).relative_to(anc).parts:  # the names this write creates
+            size = len(os.fsencode(part))
+            if size > limit:  # refused now, not after the computation ('File name too long')
+                raise DataFileError(f"cannot write to {shown(str(path), PATH_CHARS)}: the name "
+                                    f"{quoted(part)} is {size:,} bytes: File name too long (this file system takes "
+                                    f"at most {limit} bytes a name)")
+
+
+#: Most bytes of an output's name that its temporary or staging name repeats (for the reader of
+#: a listing): the rest of that name (``.geocover-tmp.<pid>.<random>``) must fit too.
+_NAME_IN_TEMP = 64
+
+
+def _name_part(name: str) -> str:
+    """The first :data:`_NAME_IN_TEMP` bytes of ``name`` (whole characters) for a temporary
+    name: an output name near the file system's limit (255 bytes) stays writable."""
+    raw = os.fsencode(name)[:_NAME_IN_TEMP]
+    return os.fsdecode(raw.decode("utf-8", "ignore").encode("utf-8"))
 
 
 def check_output_file(path: str | Path) -> Path:
@@ -78,7 +110,7 @@ def check_output_file(path: str | Path) -> Path:
         raise DataFileError("output file name is empty")
     path = Path(path)
     _check_name(path)
-    if path.exists() and not path.is_file():
+    if _exists(path) and not path.is_file():
         raise DataFileError(f"output path {shown(str(path), PATH_CHARS)} exists and is not a regular file")
     _check_creatable(path, "file")  # also when it exists: the name is checked
     return path
@@ -237,7 +269,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(path.parent)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}{TMP_MARK}{os.getpid()}.", suffix=path.suffix or ".tmp",
+        suffix = path.suffix if 0 < len(os.fsencode(path.suffix)) <= 16 else ".tmp"  # GDAL reads the format from it
+        fd, tmp = tempfile.mkstemp(prefix=f".{_name_part(path.stem)}{TMP_MARK}{os.getpid()}.", suffix=suffix,
                                    dir=path.parent)
     except OSError as exc:
         raise DataFileError(f"cannot write to {shown(str(path), PATH_CHARS)}: {exc.strerror or exc}") from None
@@ -555,9 +588,9 @@ def check_output_dir(out_dir: str | Path) -> Path:
         raise DataFileError("output folder name is empty")
     out = Path(out_dir)
     _check_name(out)
-    if out.exists() and not out.is_dir():
+    if _exists(out) and not out.is_dir():
         raise DataFileError(f"output path {shown(str(out), PATH_CHARS)} exists and is not a folder")
-    if out.exists():
+    if _exists(out):
         _check_name(out)
         if not os.access(out, os.W_OK | os.X_OK):
             raise DataFileError(f"cannot write to {shown(str(out), PATH_CHARS)}: not writable")
@@ -710,7 +743,7 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
             with contextlib.suppress(OSError):
                 beside.rmdir()  # only when empty
         stage = Path(tempfile.mkdtemp(  # <name>.<pid>.<start ticks>-<random>: the owner, even once the pid is reused
-            prefix=f"{out.name or 'out'}.{os.getpid()}.{_OWN_START + '-' if _OWN_START else ''}", dir=base))
+            prefix=f"{_name_part(out.name) or 'out'}.{os.getpid()}.{_OWN_START + '-' if _OWN_START else ''}", dir=base))
     except OSError as exc:
         raise DataFileError(f"cannot write to {shown(str(asked), PATH_CHARS)}: {exc.strerror or exc}") from None
     try:

@@ -282,3 +282,49 @@ def test_kill_9_while_a_single_file_is_written_leaves_the_old_file_and_is_tidied
     assert r.exit_code == 0, r.output
     assert sorted(e.name for e in os.scandir(out)) == ["notes.txt", "t.geojson", "t.gpkg", "t.kml"]
     assert pyogrio.list_layers(gpkg).size
+
+
+# ------------------------------------------------------------------ 7. long but legal output names
+
+#: Longest file name most Linux file systems take (ext4, xfs, btrfs, tmpfs: NAME_MAX = 255
+#: bytes, <limits.h>); the test asks the file system rather than trusting the constant.
+def _name_max(folder) -> int:
+    return os.pathconf(folder, "PC_NAME_MAX")
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+def test_an_out_folder_name_near_the_limit_is_written(tmp_path, existing):
+    """A folder name of NAME_MAX - 5 bytes is legal (``mkdir`` makes it), but the staging folder
+    was named ``<name>.<pid>.<random>`` beside or inside it: the run computed everything and
+    then failed 'File name too long'."""
+    out = tmp_path / ("o" * (_name_max(tmp_path) - 5))
+    if existing:
+        out.mkdir()
+    _stage_one(out)
+    assert (out / "a.txt").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
+
+
+def test_an_output_file_name_near_the_limit_is_written(tmp_path):
+    """The same for one file: its temporary ``.<stem>.geocover-tmp.<pid>.<random><suffix>`` was
+    longer than the name (accented names: 2 bytes a letter)."""
+    from geocover.export import atomic_write_text
+
+    n = (_name_max(tmp_path) - 10) // 2
+    path = tmp_path / ("é" * n + ".json")
+    atomic_write_text(path, "{}")
+    assert path.read_text() == "{}" and sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_an_output_name_past_the_limit_is_refused_before_any_work(tmp_path):
+    """A name the file system cannot hold is refused by the up-front check (exit 2, naming the
+    limit), not after the computation."""
+    from geocover.errors import DataFileError
+    from geocover.export import check_output_dir, check_output_file
+
+    long = "o" * (_name_max(tmp_path) + 1)
+    for check in (check_output_dir, check_output_file):
+        with pytest.raises(DataFileError, match="bytes"):
+            check(tmp_path / long)
+    r = run("coverage", "kurecik", "--out", tmp_path / long)
+    assert r.exit_code == 2 and "bytes" in r.output and "target RCS" not in r.output, r.output
