@@ -514,3 +514,18 @@ def test_region_cut_at_the_antimeridian_gridded_like_its_bbox(tmp_path):
     assert lat_b.size == 4800
     lat_c, _ = candidate_sites(_cut_region(tmp_path), 0.25, sea=True)
     assert lat_c.size == 4800
+
+
+def test_land_sites_past_180_are_kept():
+    """Land candidates gridded past 180 (``170,60,200,70``: Chukotka, 170-180 E, and western
+    Alaska, 160-180 W = 180-200 in the grid's count) are looked up on land a turn back: before,
+    every site past 180 was dropped, so the search never saw Alaska. Natural Earth puts land on
+    both sides (Chukotka and the Seward Peninsula, ~165 W), so both halves must have sites."""
+    from geocover.search import candidate_sites, read_region
+
+    lat, lon = candidate_sites(read_region("170,60,200,70"), 1.0)
+    assert (lon < 180).any() and (lon > 180).any()
+    # the same land whichever way the region is written: 160-180 W gridded from -180
+    lat_w, lon_w = candidate_sites(read_region("-180,60,-160,70"), 1.0)
+    east = lon > 180
+    assert sorted(zip(lat[east], lon[east] - 360.0, strict=True)) == sorted(zip(lat_w, lon_w, strict=True))
