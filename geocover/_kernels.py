@@ -1528,6 +1528,95 @@ def _any_reach_py(t, tracking, t_fly, t_launch, out):
                 break
 
 
+def _engage_battery_py(t, tracking, alt, lo, hi, vals, has_vals, t_launch, need, ok_any, first_ok, row_any):
+    """One battery's pass of :meth:`geocover.footprint.Architecture._engage`, the numpy lines
+    of ``_candidates``, ``opportunities`` and ``_engage`` in one read of the samples:
+    ``cand = tracking & (alt >= lo) & (alt <= hi)``, ``need = cand & (vals == -inf)`` (every
+    candidate where ``has_vals`` is False, ``vals`` unread), ``t_fly = where(cand & ~need,
+    vals, nan)``, ``ok = tracking & (t >= t_launch[:, None] + t_fly)``; ``ok_any |= ok``;
+    ``first_ok`` = :func:`geocover.tracking.first_true_t` of ``ok``; ``row_any[:, 0..2]`` =
+    ``tracking``, ``cand`` and ``isfinite(t_fly)`` ``.any(axis=1)``. Returns ``(cand.any(),
+    need.any())``; where ``need`` holds, the caller computes the flyouts and runs the pass
+    again (``ok`` is False at a needed sample meanwhile, as its NaN ``t_fly`` fails the
+    comparison). ``t_fly`` is not written (:func:`_any_reach_window_py` reads ``vals``): the
+    pass is bound by memory traffic, and each sample reads ``alt`` only where tracked,
+    ``vals`` and ``t`` only where a candidate (captured benchmark calls: 2.8 -> 2.1 ns per
+    sample against writing ``t_fly``)."""
+    n, m = t.shape
+    any_cand = False
+    any_need = False
+    for i in range(n):
+        tl = t_launch[i]
+        fo = math.nan
+        got = False  # a first opportunity found in this row
+        r_trk = False
+        r_cand = False
+        r_fin = False
+        for j in range(m):
+            nd = False
+            if tracking[i, j]:
+                r_trk = True
+                a = alt[i, j]
+                if a >= lo and a <= hi:
+                    r_cand = True
+                    if has_vals and vals[i, j] != -math.inf:
+                        f = vals[i, j]
+                        if f == f:  # not NaN (flyouts are never -inf here): isfinite unless +inf
+                            r_fin |= f != math.inf
+                            if t[i, j] >= tl + f:
+                                ok_any[i, j] = True
+                                if not got:
+                                    fo = t[i, j]
+                                    got = True
+                    else:
+                        nd = True
+                        any_need = True
+            need[i, j] = nd
+        first_ok[i] = fo
+        row_any[i, 0] = r_trk
+        row_any[i, 1] = r_cand
+        row_any[i, 2] = r_fin
+        any_cand |= r_cand
+    return any_cand, any_need
+
+
+def _any_reach_window_py(t, tracking, alt, lo, hi, vals, t_launch, out):
+    """:func:`_any_reach_py` with ``t_fly = where(tracking & (alt >= lo) & (alt <= hi), vals,
+    nan)`` (the flyouts :func:`_engage_battery_py` leaves in ``vals``, every candidate's
+    computed): ``out |= (tracking & (t >= t_launch[:, None] + t_fly)).any(axis=1)``."""
+    n, m = t.shape
+    for i in range(n):
+        tl = t_launch[i]
+        if out[i] or tl != tl:
+            continue
+        for j in range(m):
+            if tracking[i, j] and alt[i, j] >= lo and alt[i, j] <= hi and t[i, j] >= tl + vals[i, j]:
+                out[i] = True
+                break
+
+
+def _first_last_py(mask, any_row, first, last):
+    """Per row of ``mask``: ``any_row = mask.any(axis=1)``, ``first = np.argmax(mask, axis=1)``
+    and ``last = m - 1 - np.argmax(mask[:, ::-1], axis=1)`` (0 and ``m - 1`` in a row without
+    a True, as argmax gives)."""
+    n, m = mask.shape
+    for i in range(n):
+        a = -1
+        b = m - 1
+        for j in range(m):
+            if mask[i, j]:
+                a = j
+                break
+        if a >= 0:
+            for j in range(m - 1, -1, -1):
+                if mask[i, j]:
+                    b = j
+                    break
+        any_row[i] = a >= 0
+        first[i] = a if a >= 0 else 0
+        last[i] = b
+
+
 def _flight_major_py(a, out):
     """``out[...] = a``: a (flights, samples) array stored sample-major (Fortran order, as
     :meth:`geocover.trajectory.Trajectory.sample` returns it) copied into the flight-major
@@ -1553,6 +1642,9 @@ edge_flags = _jit(_edge_flags_py, cache=True, nogil=True)
 place_rows = _jit(_place_rows_py, cache=True, nogil=True)
 starts = _jit(_starts_py, cache=True, nogil=True)
 any_reach = _jit(_any_reach_py, cache=True, nogil=True)
+engage_battery = _jit(_engage_battery_py, cache=True, nogil=True)
+any_reach_window = _jit(_any_reach_window_py, cache=True, nogil=True)
+first_last = _jit(_first_last_py, cache=True, nogil=True)
 # --- end of the adaptive sampling bookkeeping section ---
 
 

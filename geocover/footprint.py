@@ -296,8 +296,8 @@ class Architecture:
         flyout times (s), computed here for every candidate that lacks one (None where there
         is no candidate, and then nothing is cached). Callers silence float warnings (NaN flyouts)."""
         sc = self.scenario
-        s, pts, trk = ft.samples, ft.points, ft.tracks
-        t, alt = trk.t_s, s.altitude_m
+        trk = ft.tracks
+        t, alt = trk.t_s, ft.samples.altitude_m
         fast = _kernels.window_need is not None and _kernels.use_numba()
         windows = {}  # batteries with the same altitude window share it
         for iid, itc in self.interceptors.items():
@@ -327,12 +327,63 @@ class Architecture:
             if not found:
                 vals = None
             elif found_need:
-                # the points' trigonometry: the shared PointSet, or (refined samples carry
-                # none) computed for these points only; element-wise, the same values
-                sub = pts.subset(need) if pts is not None else PointSet(s.lat_deg[need], s.lon_deg[need])
-                d = sub.distance(itc.lat_deg, itc.lon_deg, dtype=np.float32)  # distance_azimuth's, no azimuth
-                vals[need] = self.tables[iid].time_to(d, alt[need])
+                self._flyouts(ft, iid, need, vals)
             yield iid, tracking, t_fc + itc.commit_delay_s, cand, vals
+
+    def _flyouts(self, ft: FlightTracks, iid: str, need: np.ndarray, vals: np.ndarray) -> None:
+        """``vals[need]``: battery ``iid``'s flyout times (s) to the samples ``need`` of ``ft``."""
+        s, pts, itc = ft.samples, ft.points, self.interceptors[iid]
+        # the points' trigonometry: the shared PointSet, or (refined samples carry
+        # none) computed for these points only; element-wise, the same values
+        sub = pts.subset(need) if pts is not None else PointSet(s.lat_deg[need], s.lon_deg[need])
+        d = sub.distance(itc.lat_deg, itc.lon_deg, dtype=np.float32)  # distance_azimuth's, no azimuth
+        vals[need] = self.tables[iid].time_to(d, s.altitude_m[need])
+
+    def _battery_passes(self, ft: FlightTracks, ok_any: np.ndarray):
+        """Per battery (id, tracking.any(axis=1), cand.any(axis=1), isfinite(t_fly).any(axis=1),
+        first_true_t(t, ok), reach) over the samples of ``ft`` (:meth:`opportunities`' arrays),
+        with ``ok_any |= ok``; ``reach(t_launch, out)``: ``out |= (tracking & (t >= t_launch[:,
+        None] + t_fly)).any(axis=1)`` (an interceptor launched at ``t_launch`` reaches a tracked
+        sample in time). With numba one pass per battery (:func:`geocover._kernels.engage_battery`;
+        a second where flyouts were missing), the numpy lines the reference
+        (tests/test_engage_fast.py)."""
+        t = ft.tracks.t_s
+        if not (_kernels.engage_battery is not None and _kernels.use_numba()):
+            for iid, (ok, tracking, cand, t_fly) in self.opportunities(ft).items():
+                ok_any |= ok
+
+                def reach(t_launch, out, tracking=tracking, t_fly=t_fly):
+                    if _kernels.any_reach is not None and _kernels.use_numba():  # one pass: the numpy line
+                        _kernels.any_reach(t, tracking, t_fly, t_launch, out)
+                        return
+                    with np.errstate(invalid="ignore"):
+                        out |= (tracking & (t >= t_launch[:, None] + t_fly)).any(axis=1)
+                yield (iid, tracking.any(axis=1), cand.any(axis=1), np.isfinite(t_fly).any(axis=1),
+                       first_true_t(t, ok), reach)
+            return
+        sc, trk, alt = self.scenario, ft.tracks, ft.samples.altitude_m
+        n = t.shape[0]
+        for iid, itc in self.interceptors.items():
+            tracking, t_fc = trk.any_in_track(sc.interceptor_fire_control[iid])
+            t_launch = t_fc + itc.commit_delay_s
+            vals = ft.flyout_cache.get(iid)  # as _candidates: computed flyouts kept, the rest cached here
+            if vals is not None and vals.shape != t.shape:
+                vals = None
+            need, first, row_any = np.empty(t.shape, bool), np.empty(n), np.empty((n, 3), bool)
+            window = (float(itc.min_intercept_altitude_m), float(itc.max_intercept_altitude_m))
+            out = (t_launch, need, ok_any, first, row_any)
+            found, found_need = _kernels.engage_battery(t, tracking, alt, *window, _NO_VALS if vals is None else vals,
+                                                        vals is not None, *out)
+            if found and vals is None:
+                vals = ft.flyout_cache[iid] = np.full(t.shape, -np.inf)
+            if found_need:  # then the pass again, with every candidate's flyout
+                self._flyouts(ft, iid, need, vals)
+                _kernels.engage_battery(t, tracking, alt, *window, vals, True, *out)
+
+            def reach(t_launch, out, tracking=tracking, vals=vals, window=window):
+                if vals is not None:  # else no candidate: no flyout reaches
+                    _kernels.any_reach_window(t, tracking, alt, *window, vals, t_launch, out)
+            yield iid, row_any[:, 0], row_any[:, 1], row_any[:, 2], first, reach
 
     def _engage(self, traj: Trajectory, reachable: np.ndarray, ft: FlightTracks) -> Engagements:
         sc = self.scenario
@@ -350,9 +401,9 @@ class Architecture:
         who = np.full(n, -1, np.intp)  # index into ids of the battery with the earliest opportunity (-1: none)
         stage = np.zeros(n, np.int8)  # furthest constraint any battery passes (index into LIMITED_BY)
         by_battery = {}
-        for iid, (ok, tracking, cand, t_fly) in self.opportunities(ft).items():
+        for iid, tracking_any, cand_any, flyout_any, k, reach in self._battery_passes(ft, ok_any):
             fcs = sc.interceptor_fire_control[iid]
-            by_battery[iid] = (ok, tracking, t_fly)
+            by_battery[iid] = reach
             # how far this battery got (module docstring of geocover.tracking / LIMITED_BY)
             uncued = np.zeros(n, bool)
             for f in fcs:
@@ -360,16 +411,22 @@ class Architecture:
                     uncued |= np.isfinite(track_runs(t, trk.visible[f], sc.min_track_s)[1]) & \
                         ~np.isfinite(trk.formed_t_s[f])
             st = np.where(uncued, _STAGE["no_cue"], _STAGE["no_fire_control_track"])
-            st = np.where(tracking.any(axis=1), _STAGE["altitude_window"], st)
-            st = np.where(cand.any(axis=1), _STAGE["out_of_interceptor_range"], st)
-            st = np.where(np.isfinite(t_fly).any(axis=1), _STAGE["too_late"], st)
+            st = np.where(tracking_any, _STAGE["altitude_window"], st)
+            st = np.where(cand_any, _STAGE["out_of_interceptor_range"], st)
+            st = np.where(flyout_any, _STAGE["too_late"], st)
             stage = np.maximum(stage, st)
-            k = first_true_t(t, ok)
             better = np.nan_to_num(k, nan=np.inf) < first_ok
             first_ok = np.where(better, k, first_ok)
             who = np.where(better, ids.index(iid), who)
-            ok_any |= ok
-        has = ok_any.any(axis=1) & reachable
+        rows = np.arange(n)
+        if _kernels.first_last is not None and _kernels.use_numba():  # one pass: the numpy lines below
+            opp_any, k1, k2 = np.empty(n, bool), np.empty(n, np.intp), np.empty(n, np.intp)
+            _kernels.first_last(ok_any, opp_any, k1, k2)
+        else:
+            opp_any = ok_any.any(axis=1)
+            k1 = np.argmax(ok_any, axis=1)
+            k2 = t.shape[1] - 1 - np.argmax(ok_any[:, ::-1], axis=1)
+        has = opp_any & reachable
         any_track = np.zeros(n, bool)
         for it in trk.in_track.values():
             any_track |= it.any(axis=1)
@@ -377,18 +434,11 @@ class Architecture:
         limited = _names(LIMITED_BY + ("",), np.where(has, len(LIMITED_BY),
                                                       np.where(reachable, stage, _STAGE["not_reachable"])))
         battle = np.where(reachable, (ok_any * w).sum(axis=1), np.nan)
-        rows = np.arange(n)
-        k1 = np.argmax(ok_any, axis=1)
-        k2 = t.shape[1] - 1 - np.argmax(ok_any[:, ::-1], axis=1)
         t1 = np.where(has, t[rows, k1], np.nan)
         sls = np.zeros(n, bool)
         t_second = t1 + sc.kill_assessment_s  # a second interceptor's launch
-        for _iid, (_ok, tracking, t_fly) in by_battery.items():
-            if _kernels.any_reach is not None and _kernels.use_numba():  # one pass: the numpy line below
-                _kernels.any_reach(t, tracking, t_fly, t_second, sls)
-                continue
-            with np.errstate(invalid="ignore"):
-                sls |= (tracking & (t >= t_second[:, None] + t_fly)).any(axis=1)
+        for reach in by_battery.values():
+            reach(t_second, sls)
         rids = list(dict.fromkeys(f for iid in ids for f in sc.interceptor_fire_control[iid]))
         radar = np.full(n, -1, np.intp)  # index into rids of the radar tracking at the first opportunity
         for b, iid in enumerate(ids):
