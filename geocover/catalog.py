@@ -543,6 +543,9 @@ def _cross_checks(rec: dict[str, Any], where: str, problems: list[str]) -> None:
 
 
 def _read_text(path: Path, what: str) -> str:
+    from .export import note_input
+
+    note_input(path)  # no output of this run may replace it
     try:
         # utf-8-sig: a byte-order mark (Windows Notepad's "UTF-8 with BOM") is dropped, as
         # RFC 8259 section 8.1 allows a JSON parser to do; TOML files get the same courtesy

@@ -264,6 +264,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     killed run is removed by the next write into the same folder.
     """
     path = check_output_file(path)
+    _refuse_input(str(path), path)
     made = [p for p in path.parent.parents if not p.exists()][::-1] + (
         [path.parent] if not path.parent.exists() else [])  # folders this write creates
     try:
@@ -687,6 +688,49 @@ def _lock(folder: Path) -> int | None:
     return fd
 
 
+#: Files the running command read as input, by (device, inode, modification time) -> the name
+#: it was read by (:func:`note_input`); None outside a command (library use: nothing tracked).
+_INPUTS: dict[tuple[int, int, int], str] | None = None
+
+
+def track_inputs(on: bool = True) -> None:
+    """Start a command: from now on the files it reads are remembered (:func:`note_input`) and
+    :func:`staged_output` and :func:`atomic_path` refuse to replace one; ``on=False`` at its
+    end forgets them (library use after a command in the same process is not tracked)."""
+    global _INPUTS
+    _INPUTS = {} if on else None
+
+
+def note_input(path: str | Path) -> None:
+    """Remember that this command reads ``path`` (a scenario, catalog or region file), so that
+    no output replaces it: a region file named ``candidates.geojson`` or a catalog named
+    ``coverage.geojson`` kept in the folder given as ``--out`` was silently overwritten by the
+    output of the same name. Does nothing unless :func:`track_inputs` was called."""
+    if _INPUTS is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        st = os.stat(path)
+        _INPUTS[(st.st_dev, st.st_ino, st.st_mtime_ns)] = str(path)
+
+
+def _input_at(path: Path) -> str | None:
+    """The name of the input file that ``path`` is (same device, inode and time), or None."""
+    if not _INPUTS:
+        return None
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return _INPUTS.get((st.st_dev, st.st_ino, st.st_mtime_ns))
+
+
+def _refuse_input(dest_shown: str, path: Path) -> None:
+    src = _input_at(path)
+    if src is not None:
+        raise DataFileError(f"cannot write {shown(dest_shown, PATH_CHARS)}: it is {shown(src, PATH_CHARS)}, an input "
+                            "of this run; give another output folder or rename the input (nothing was changed)")
+
+
 def _dir_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -767,6 +811,7 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
                 if dest.exists() and not dest.is_file():
                     raise DataFileError(f"cannot write {shown(str(asked / item.name), PATH_CHARS)}: it exists "
                                         "and is not a regular file")
+                _refuse_input(str(asked / item.name), dest)
             mark = out / f"{INCOMPLETE_MARK}{os.getpid()}.{stage.name.rsplit('.', 1)[-1]}"
             os.rename(stage, mark)  # the commit point: from here on the move is finished, by this run or the next
             committed = True

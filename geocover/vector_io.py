@@ -180,7 +180,10 @@ def read_vector_layers(path: str | Path, what: str, *, allowed: tuple[str, ...],
     import shapely
     from shapely.geometry import mapping
 
+    from .export import note_input
+
     p = Path(path)
+    note_input(p)  # no output of this run may replace it
     try:
         names = [str(n) for n in pyogrio.list_layers(p)[:, 0]]
     except Exception as exc:  # pyogrio.errors.DataSourceError and GDAL's own messages

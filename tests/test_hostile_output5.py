@@ -328,3 +328,42 @@ def test_an_output_name_past_the_limit_is_refused_before_any_work(tmp_path):
             check(tmp_path / long)
     r = run("coverage", "kurecik", "--out", tmp_path / long)
     assert r.exit_code == 2 and "bytes" in r.output and "target RCS" not in r.output, r.output
+
+
+# ------------------------------------------------------------------ 8. an input inside --out
+
+def test_an_input_named_like_an_output_in_the_out_folder_is_not_replaced(tmp_path):
+    """A user keeps their catalog, named ``coverage.geojson``, in the folder they give as
+    ``--out`` (or a region file ``candidates.geojson`` for ``optimise --candidates``): the
+    run replaced it with its output of the same name, silently. Now the run is refused before
+    its commit, naming the input, and the folder is as it was."""
+    import json
+
+    out = tmp_path / "work"
+    out.mkdir()
+    cat = out / "coverage.geojson"
+    text = json.dumps(_radar_fc())
+    cat.write_text(text, encoding="utf-8")
+    r = run("coverage", "my-radar", "--catalog", cat, "--altitude", "100km", "--no-terrain", "--resolution", "2deg",
+            "--azimuth-step", "2deg", "--no-map", "--out", out)
+    assert r.exit_code == 2 and "an input of this run" in r.output and "coverage.geojson" in r.output, r.output
+    assert cat.read_text(encoding="utf-8") == text
+    assert sorted(p.name for p in out.iterdir()) == ["coverage.geojson"]
+    # the same catalog elsewhere: the run writes its folder
+    other = tmp_path / "mine.geojson"
+    other.write_text(text, encoding="utf-8")
+    r = run("coverage", "my-radar", "--catalog", other, "--altitude", "100km", "--no-terrain", "--resolution",
+            "2deg", "--azimuth-step", "2deg", "--no-map", "--out", out)
+    assert r.exit_code == 0, r.output
+
+
+def test_library_writes_are_not_tracked(tmp_path):
+    """Outside a command nothing is tracked: a notebook may read a file and write over it."""
+    from geocover.catalog import read_json
+    from geocover.export import atomic_write_text
+
+    f = tmp_path / "x.json"
+    f.write_text("{}")
+    read_json(f)
+    atomic_write_text(f, "[]")
+    assert f.read_text() == "[]"

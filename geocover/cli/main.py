@@ -84,6 +84,9 @@ class _Group(click.Group):
             raise _tidy_click(exc) from None
 
     def invoke(self, ctx: click.Context):
+        from ..export import track_inputs
+
+        track_inputs()  # no output of this command replaces a file it read (export.note_input)
         try:
             running()
             return super().invoke(ctx)
@@ -102,6 +105,8 @@ class _Group(click.Group):
                 sys.exit(1)
             click.echo(f"geocover: error: {_printable(_os_message(exc))}", err=True)
             sys.exit(2 if exc.errno in _USER_ERRNOS else 1)
+        finally:
+            track_inputs(False)
 
 
 def _tidy_click(exc: click.ClickException) -> click.ClickException:
