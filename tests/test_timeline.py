@@ -99,7 +99,9 @@ def test_cli_burnout_state_matches_physics_table():
     (["trajectory", "--from", "tabriz", "--to", "tabriz"], "same place"),
     (["trajectory", "--from", "tabriz"], "give --to TARGET"),
     (["trajectory", "--from", "tabriz", "--to", "warsw"], "did you mean 'warsaw'"),
-    (["trajectory", "--from", "0,0", "--azimuth", "90", "--speed", "12km/s", "--angle", "45"], "does not come back"),
+    # 11 km/s (the --speed bound since 40846ca; 12 km/s is refused by it) eastward at the equator: with the
+    # Earth's 465 m/s the flight escapes (R2)
+    (["trajectory", "--from", "0,0", "--azimuth", "90", "--speed", "11km/s", "--angle", "45"], "does not come back"),
     (["timeline", "tabriz", "paris", "--radars", "gabla"], "did you mean 'gabala'"),
 ])
 def test_cli_bad_input(args, fragment):
