@@ -290,6 +290,55 @@ def _height_index_py(x, hs, g):
 _height_index = _jit(_height_index_py, inline="always", cache=True)
 
 
+def _distance_bounds_py(u, am_lo, am_hi, inv_2r_lo, inv_2r_hi):
+    """Shortcut (3) of ``_visible``: bounds (s_lo, s_hi) on the Andoyer-Lambert distance from
+    sin sigma = ``u`` (asin(u) in [u + u^3/6, u + u^3/6 + 0.093 u^5] for u^2 < 0.19; 1e-5 of
+    relative slack for the float32 vector; ``am_lo``, ``am_hi``: a (1 - 0.005), a (1 + 1e-4)),
+    and (sn_lo, sn_hi) on sin(s / 2R) (sin w >= w - w^3/6, <= w - w^3/6 + w^5/120; ``inv_2r_*``:
+    1 / 2R with 1e-6 of slack). One copy for both passes (inlined)."""
+    sixth, r120 = 1.0 / 6.0, 1.0 / 120.0
+    ul, uh = u * (1.0 - 1e-5), u * (1.0 + 1e-5)
+    uh2 = uh * uh
+    s_lo = am_lo * ul * (1.0 + ul * ul * sixth)
+    s_hi = am_hi * uh * (1.0 + uh2 * (sixth + 0.093 * uh2))
+    w = s_lo * inv_2r_lo
+    sn_lo = w * (1.0 - w * w * sixth)
+    w = s_hi * inv_2r_hi
+    w2 = w * w
+    sn_hi = w * (1.0 - w2 * (sixth - w2 * r120))
+    return s_lo, s_hi, sn_lo, sn_hi
+
+
+def _elevation_bounds_py(s_lo, s_hi, hp, rad, h_ant, inv_rad_lo, inv_rad_hi):
+    """Shortcut (3) of ``_visible``: bounds (n_lo, n_hi) on the elevation's numerator
+    (h - h_ant) - 2 c sin^2(t / 2) and (d_lo, d_hi) on its denominator c sin t, c = ``rad`` +
+    ``hp``, t = s / ``rad`` for s in [``s_lo``, ``s_hi``]: the numerator falls and the denominator
+    grows with t while t < pi / 2 (the caller's condition, ``RadarView._visible_fused``); Taylor
+    bounds of sin and 1e-5 of relative slack for the float32 arithmetic. One copy for both
+    passes (inlined)."""
+    sixth, r120 = 1.0 / 6.0, 1.0 / 120.0
+    cd = float(rad + hp)
+    dh = float(hp - h_ant)
+    t_lo, t_hi = s_lo * inv_rad_lo, s_hi * inv_rad_hi
+    v = 0.5 * t_lo
+    sv_lo = v * (1.0 - v * v * sixth)
+    v = 0.5 * t_hi
+    v2 = v * v
+    sv_hi = v * (1.0 - v2 * (sixth - v2 * r120))
+    q_hi = 2.0 * cd * sv_hi * sv_hi
+    e = 1e-5 * (abs(dh) + q_hi)
+    n_hi = dh - 2.0 * cd * sv_lo * sv_lo + e
+    n_lo = dh - q_hi - e
+    d_lo = cd * t_lo * (1.0 - t_lo * t_lo * sixth) * (1.0 - 1e-5)
+    t2 = t_hi * t_hi
+    d_hi = cd * t_hi * (1.0 - t2 * (sixth - t2 * r120)) * (1.0 + 1e-5)
+    return n_lo, n_hi, d_lo, d_hi
+
+
+_distance_bounds = _jit(_distance_bounds_py, inline="always", cache=True)
+_elevation_bounds = _jit(_elevation_bounds_py, inline="always", cache=True)
+
+
 def _visible_pass1_py(sb, cb, slon, clon, h, rcs, geo, radar, sure, full, code):
     """Pass 1 of ``_visible`` (per-point RCS): shortcuts (1) to (3) for every point, into
     ``code``: 0 (not visible), 1 (visible) or 2 (undecided: the full test decides). No
@@ -302,7 +351,6 @@ def _visible_pass1_py(sb, cb, slon, clon, h, rcs, geo, radar, sure, full, code):
     bx, by, cos_in, cos_out = sure[3], sure[4], sure[5], sure[6]
     sb0, cb0, sl0, cl0, a_m = geo[0], geo[1], geo[2], geo[3], geo[4]
     a2, c0, two_r, rad, h_ant = radar[0], radar[1], radar[2], radar[8], radar[9]
-    sixth, r120 = 1.0 / 6.0, 1.0 / 120.0
     am_lo, am_hi = float(a_m) * (1.0 - 0.005), float(a_m) * (1.0 + 1e-4)
     inv_2r_lo, inv_2r_hi = (1.0 - 1e-6) / float(two_r), (1.0 + 1e-6) / float(two_r)
     inv_rad_lo, inv_rad_hi = (1.0 - 1e-6) / float(rad), (1.0 + 1e-6) / float(rad)
@@ -329,32 +377,10 @@ def _visible_pass1_py(sb, cb, slon, clon, h, rcs, geo, radar, sure, full, code):
             dot = xd * bx + yd * by
             fail = fail | (dot < cos_out * u)
             sec_in = dot > cos_in * u
-        ul, uh = u * (1.0 - 1e-5), u * (1.0 + 1e-5)
-        uh2 = uh * uh
-        s_lo = am_lo * ul * (1.0 + ul * ul * sixth)
-        s_hi = am_hi * uh * (1.0 + uh2 * (sixth + 0.093 * uh2))
-        w = s_lo * inv_2r_lo
-        sn_lo = w * (1.0 - w * w * sixth)
-        w = s_hi * inv_2r_hi
-        w2 = w * w
-        sn_hi = w * (1.0 - w2 * (sixth - w2 * r120))
+        s_lo, s_hi, sn_lo, sn_hi = _distance_bounds(u, am_lo, am_hi, inv_2r_lo, inv_2r_hi)
         d = float(c2 - a2)
         k = 4.0 * float(a2) * c2d
-        cd = float(rad + hp)
-        dh = float(hp - h_ant)
-        t_lo, t_hi = s_lo * inv_rad_lo, s_hi * inv_rad_hi
-        v = 0.5 * t_lo
-        sv_lo = v * (1.0 - v * v * sixth)
-        v = 0.5 * t_hi
-        v2 = v * v
-        sv_hi = v * (1.0 - v2 * (sixth - v2 * r120))
-        q_hi = 2.0 * cd * sv_hi * sv_hi
-        e = 1e-5 * (abs(dh) + q_hi)
-        n_hi = dh - 2.0 * cd * sv_lo * sv_lo + e
-        n_lo = dh - q_hi - e
-        d_lo = cd * t_lo * (1.0 - t_lo * t_lo * sixth) * (1.0 - 1e-5)
-        t2 = t_hi * t_hi
-        d_hi = cd * t_hi * (1.0 - t2 * (sixth - t2 * r120)) * (1.0 + 1e-5)
+        n_lo, n_hi, d_lo, d_hi = _elevation_bounds(s_lo, s_hi, hp, rad, h_ant, inv_rad_lo, inv_rad_hi)
         dn_hi = d_hi if n_hi < 0.0 else d_lo
         dn_lo = d_lo if n_lo < 0.0 else d_hi
         ok = (z > f32(0.9)) & (u2 >= 1e-4) & (c2d > 0.0)
@@ -423,9 +449,8 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
     el_min, el_max, el_graz, s_hor = radar[10], radar[11], radar[12], radar[13]
     one, half, two, four = f32(1.0), f32(0.5), f32(2.0), f32(4.0)
     to_deg = f32(180.0 / math.pi)
-    # the bounds' constants (float64; each multiplication by a rounded 1/6 or 1/120 is far
-    # inside the 1e-5 slack)
-    sixth, r120 = 1.0 / 6.0, 1.0 / 120.0
+    # the bounds' constants (float64; each multiplication by a rounded 1/6 or 1/120 in
+    # _distance_bounds and _elevation_bounds is far inside the 1e-5 slack)
     am_lo, am_hi = float(a_m) * (1.0 - 0.005), float(a_m) * (1.0 + 1e-4)
     inv_2r_lo, inv_2r_hi = (1.0 - 1e-6) / float(two_r), (1.0 + 1e-6) / float(two_r)
     inv_rad_lo, inv_rad_hi = (1.0 - 1e-6) / float(rad), (1.0 + 1e-6) / float(rad)
@@ -490,38 +515,14 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
             u2 = xd * xd + yd * yd
             if u2 >= 1e-4 and c2 > 0.0:
                 u = math.sqrt(u2)
-                ul, uh = u * (1.0 - 1e-5), u * (1.0 + 1e-5)
-                uh2 = uh * uh
-                # asin(u) in [u + u^3/6, u + u^3/6 + 0.093 u^5] for u^2 < 0.19
-                s_lo = am_lo * ul * (1.0 + ul * ul * sixth)
-                s_hi = am_hi * uh * (1.0 + uh2 * (sixth + 0.093 * uh2))
-                w = s_lo * inv_2r_lo
-                sn_lo = w * (1.0 - w * w * sixth)  # sin w >= w - w^3/6
-                w = s_hi * inv_2r_hi
-                w2 = w * w
-                sn_hi = w * (1.0 - w2 * (sixth - w2 * r120))  # sin w <= w - w^3/6 + w^5/120
+                s_lo, s_hi, sn_lo, sn_hi = _distance_bounds(u, am_lo, am_hi, inv_2r_lo, inv_2r_hi)
                 d = float(c2 - a2)
                 k = 4.0 * float(a2) * float(c2)
                 mm = float(mr * mr)
                 if (d * d + k * sn_lo * sn_lo) * (1.0 - 1e-5) > mm:
                     out[p] = False
                     continue
-                # num = (h - h_ant) - 2 c sin^2(t / 2) falls and den = c sin t grows with t
-                cd = float(rad + hp)
-                dh = float(hp - h_ant)
-                t_lo, t_hi = s_lo * inv_rad_lo, s_hi * inv_rad_hi
-                v = 0.5 * t_lo
-                sv_lo = v * (1.0 - v * v * sixth)
-                v = 0.5 * t_hi
-                v2 = v * v
-                sv_hi = v * (1.0 - v2 * (sixth - v2 * r120))
-                q_hi = 2.0 * cd * sv_hi * sv_hi
-                e = 1e-5 * (abs(dh) + q_hi)
-                n_hi = dh - 2.0 * cd * sv_lo * sv_lo + e
-                n_lo = dh - q_hi - e
-                d_lo = cd * t_lo * (1.0 - t_lo * t_lo * sixth) * (1.0 - 1e-5)
-                t2 = t_hi * t_hi
-                d_hi = cd * t_hi * (1.0 - t2 * (sixth - t2 * r120)) * (1.0 + 1e-5)
+                n_lo, n_hi, d_lo, d_hi = _elevation_bounds(s_lo, s_hi, hp, rad, h_ant, inv_rad_lo, inv_rad_hi)
                 # tan E <= n_hi / (d_hi if n_hi < 0 else d_lo), >= n_lo / (d_lo if n_lo < 0 else d_hi)
                 if n_hi < fail_lo * (d_hi if n_hi < 0.0 else d_lo):
                     out[p] = False
