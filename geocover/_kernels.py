@@ -290,6 +290,20 @@ def _height_index_py(x, hs, g):
 _height_index = _jit(_height_index_py, inline="always", cache=True)
 
 
+def _site_vector_py(sb, cb, slon, clon, sb0, cb0, sl0, cl0):
+    """The point (reduced latitude and longitude as float32 sines and cosines) as a unit
+    vector in the radar's east, north, up frame on the auxiliary sphere (x east, y north,
+    z = cos sigma), in float32 as ``fastgeo.PointSet.distance_azimuth``. One copy for both
+    passes of ``_visible`` (inlined)."""
+    sdl = slon * cl0 - clon * sl0
+    cdl = clon * cl0 + slon * sl0
+    cb_cdl = cb * cdl
+    return cb * sdl, cb0 * sb - sb0 * cb_cdl, sb0 * sb + cb0 * cb_cdl
+
+
+_site_vector = _jit(_site_vector_py, inline="always", cache=True)
+
+
 def _distance_bounds_py(u, am_lo, am_hi, inv_2r_lo, inv_2r_hi):
     """Shortcut (3) of ``_visible``: bounds (s_lo, s_hi) on the Andoyer-Lambert distance from
     sin sigma = ``u`` (asin(u) in [u + u^3/6, u + u^3/6 + 0.093 u^5] for u^2 < 0.19; 1e-5 of
@@ -358,12 +372,7 @@ def _visible_pass1_py(sb, cb, slon, clon, h, rcs, geo, radar, sure, full, code):
     ref_rng, ref_rcs = radar[4], radar[5]
     for p in range(h.size):
         mr = f32(ref_rng * math.sqrt(math.sqrt(f32(rcs[p]) / ref_rcs)))
-        sdl = slon[p] * cl0 - clon[p] * sl0
-        cdl = clon[p] * cl0 + slon[p] * sl0
-        cb_cdl = cb[p] * cdl
-        x = cb[p] * sdl
-        y = cb0 * sb[p] - sb0 * cb_cdl
-        z = sb0 * sb[p] + cb0 * cb_cdl
+        x, y, z = _site_vector(sb[p], cb[p], slon[p], clon[p], sb0, cb0, sl0, cl0)
         hp = f32(h[p])
         c2 = c0 + hp
         mm = float(mr * mr)
@@ -475,12 +484,7 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
                 out[p] = cp == 1
                 continue
         # distance and azimuth (fastgeo.PointSet.distance_azimuth)
-        sdl = slon[p] * cl0 - clon[p] * sl0
-        cdl = clon[p] * cl0 + slon[p] * sl0
-        cb_cdl = cb[p] * cdl
-        x = cb[p] * sdl
-        y = cb0 * sb[p] - sb0 * cb_cdl
-        z = sb0 * sb[p] + cb0 * cb_cdl
+        x, y, z = _site_vector(sb[p], cb[p], slon[p], clon[p], sb0, cb0, sl0, cl0)
         hp = f32(h[p])
         c2 = c0 + hp
         if per_point_rcs:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import threading
 
 import numpy as np
 import pytest
@@ -381,35 +380,6 @@ def test_kept_heap_exception_inside_sets_back(mallopt_calls):
     assert _heap._STATE["depth"] == 0
 
 
-def test_kept_heap_two_threads_interleaved(mallopt_calls):
-    """A enters, B enters, A leaves (nothing set back while B runs), B leaves (set back once)."""
-    from geocover import _heap
-
-    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
-    seen = {}
-
-    def a():
-        with _heap.kept_heap():
-            a_in.set()
-            b_in.wait(5)
-        a_out.set()
-
-    def b():
-        a_in.wait(5)
-        with _heap.kept_heap():
-            b_in.set()
-            a_out.wait(5)
-            seen["while_b"] = list(mallopt_calls)
-
-    ts = [threading.Thread(target=a), threading.Thread(target=b)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(10)
-    assert seen["while_b"] == [(M_MMAP, MMAP), (M_TRIM, RAISED)]
-    assert mallopt_calls == [(M_MMAP, MMAP), (M_TRIM, RAISED), (M_TRIM, CEILING)]
-
-
 def test_kept_heap_generator_left_open_is_closed_by_collection(mallopt_calls):
     import gc
 
@@ -429,27 +399,7 @@ def test_kept_heap_generator_left_open_is_closed_by_collection(mallopt_calls):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
-def test_kept_heap_fork_inside(mallopt_calls):
-    """A child forked inside starts with none open (threshold set back in it) and its own context
-    sets back on leaving; the parent's count is untouched."""
-    from geocover import _heap
-
-    r, w = os.pipe()
-    with _heap.kept_heap():
-        pid = os.fork()
-        if pid == 0:  # child
-            ok = _heap._STATE["depth"] == 0 and mallopt_calls[-1] == (M_TRIM, CEILING)
-            with _heap.kept_heap():
-                ok = ok and _heap._STATE["depth"] == 1
-            ok = ok and _heap._STATE["depth"] == 0 and mallopt_calls[-1] == (M_TRIM, CEILING)
-            os.write(w, b"1" if ok else b"0")
-            os._exit(0)
-        os.waitpid(pid, 0)
-        assert os.read(r, 1) == b"1"
-        assert _heap._STATE["depth"] == 1
-    os.close(r)
-    os.close(w)
-    assert _heap._STATE["depth"] == 0
+# (two threads interleaved and a fork inside: tests/test_refine_heap.py)
 
 
 # --------------------------------------------------------------------------------------------
