@@ -112,16 +112,23 @@ def stale_cache_temporaries(folder: Path, suffix: str) -> list[Path]:
     for old in folder.glob(f"*{suffix}"):
         stem = old.name[:-len(suffix)]
         pid = stem.rsplit(".", 1)[-1] if "." in stem else ""
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             stale.append(old)
     return stale
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs: a killed process not yet reaped (a zombie, state Z
+    in /proc/PID/stat on Linux) owns nothing any more. The one liveness test of the cache's
+    temporaries and of :mod:`geocover.export`'s temporary, staging and marker names."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OverflowError):
+    except (PermissionError, OverflowError, ValueError):
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (not Linux), or it ended meanwhile: os.kill's answer stands
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")

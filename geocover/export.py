@@ -23,6 +23,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from . import __version__
+from ._paths import pid_alive as _pid_alive
 from .errors import PATH_CHARS, DataFileError, output_path_problem, quoted, shown
 
 __all__ = ["atomic_path", "atomic_write_text", "check_output_dir", "check_output_file", "feature_collection",
@@ -151,22 +152,6 @@ TMP_MARK = ".geocover-tmp."
 STAGING_DIR = ".geocover-staging"
 
 
-def _pid_alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs: a killed process not yet reaped (a zombie, state Z
-    in /proc/PID/stat on Linux) owns nothing any more."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:  # no /proc (not Linux), or it ended meanwhile: os.kill's answer stands
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
-
-
 def _owner_pid(name: str) -> int | None:
     """The process id recorded in a temporary or staging name, or None."""
     if TMP_MARK in name:  # .<stem>.geocover-tmp.<pid>.<random><suffix>
@@ -196,16 +181,24 @@ _OWN_START = _start_ticks(os.getpid())
 
 def _owner_ticks(name: str) -> str | None:
     """The start time recorded in a staging or marker name (``<name>.<pid>.<ticks>-<random>``),
-    or None (a name written before it was recorded, or a system without /proc)."""
+    or None (a name written before it was recorded, a system without /proc, or a temporary
+    file's name, which records none: its last part is the output's suffix, ``.1-x`` is not a
+    start time)."""
+    if TMP_MARK in name:
+        return None
     last = name.rsplit(".", 1)[-1]
     ticks = last.split("-", 1)[0] if "-" in last else ""
     return ticks if ticks.isdigit() else None
 
 
-def _owner_alive(name: str, pid: int) -> bool:
-    """Whether the run that named ``name`` (with ``pid``) still runs: ``pid`` is alive and, where
-    the name records its start time, the live process started then (not a later process given
-    the same pid)."""
+def _owner_alive(name: str) -> bool:
+    """Whether the run that named ``name`` (a temporary, staging or marker name) may still run:
+    its pid (:func:`_owner_pid`; True when the name records none: not ours to remove) is alive
+    and, where the name records its start time, the live process started then (not a later
+    process given the same pid, this one included)."""
+    pid = _owner_pid(name)
+    if pid is None:
+        return True
     if not _pid_alive(pid):
         return False
     recorded = _owner_ticks(name)
@@ -229,9 +222,7 @@ def remove_stale(folder: Path) -> list[Path]:
         staged = folder.name == STAGING_DIR
         if not staged and not (e.name.startswith(".") and TMP_MARK in e.name):
             continue
-        pid = _owner_pid(e.name)
-        if pid is None or (pid == os.getpid() and _owner_ticks(e.name) in (None, _OWN_START)) or (
-                pid != os.getpid() and _owner_alive(e.name, pid)):
+        if _owner_alive(e.name):
             continue
         p = Path(e.path)
         if e.is_dir(follow_symlinks=False):
@@ -643,9 +634,7 @@ def finish_interrupted(folder: Path) -> list[Path]:
     does its marker folder. Returns the files moved.
     """
     moved: list[Path] = []
-    marks = [m for m in incomplete_moves(folder) if (pid := _owner_pid(m.name)) is not None
-             and not (_owner_ticks(m.name) in (None, _OWN_START) if pid == os.getpid()
-                      else _owner_alive(m.name, pid))]
+    marks = [m for m in incomplete_moves(folder) if not _owner_alive(m.name)]
     with contextlib.suppress(OSError):
         marks.sort(key=lambda m: m.stat().st_ctime_ns)
     for mark in marks:
