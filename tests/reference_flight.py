@@ -1,8 +1,9 @@
 """An independent reference flight for the aim tests: the documented boost, then scipy's DOP853
 on the two-body equations, on the rotating spherical Earth (PHYSICS.md).
 
-Shared by tests/test_aim_fast.py, tests/test_hostile_speed.py and tests/test_min_energy_rotating.py;
-nothing here comes from geocover (constants typed with their source)."""
+Shared by tests/test_aim_fast.py, tests/test_aim_westward.py, tests/test_hostile_speed.py and
+tests/test_min_energy_rotating.py; nothing here comes from geocover (constants typed with their
+source)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,16 @@ def east_north(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     e = np.cross(Z, u)
     e /= np.linalg.norm(e)
     return e, np.cross(u, e)
+
+
+def sphere_destination(lat_deg, lon_deg, az_deg, dist_m):
+    """Great-circle destination (deg) on the model sphere (R above) of ``dist_m`` (m) along
+    azimuth ``az_deg`` from a point: the standard spherical formula (e.g. Williams, Aviation
+    Formulary, "lat/lon given radial and distance"). Longitude is not wrapped to +-180."""
+    p1, l1, a, d = np.radians(lat_deg), np.radians(lon_deg), np.radians(az_deg), np.asarray(dist_m) / R
+    p2 = np.arcsin(np.sin(p1) * np.cos(d) + np.cos(p1) * np.sin(d) * np.cos(a))
+    l2 = l1 + np.arctan2(np.sin(a) * np.sin(d) * np.cos(p1), np.cos(d) - np.sin(p1) * np.sin(p2))
+    return np.degrees(p2), np.degrees(l2)
 
 
 def _hit_ground(t, y):

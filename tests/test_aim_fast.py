@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference_flight import R, impact, unit_vector
+from reference_flight import R, impact, sphere_destination, unit_vector
 
 from geocover import _kernels
 from geocover.trajectory import aim
@@ -131,15 +131,6 @@ NEAR_KM = np.array([5.6, 6.0, 8.0, 10.0, 15.0, 20.0, 30.0, 50.0, 80.0, 100.0, 12
 NEAR_AZ = np.arange(0.0, 360.0, 45.0)
 
 
-def _sphere_destination(lat_deg, lon_deg, az_deg, dist_m):
-    """Great-circle destination on the model sphere (R above): the standard spherical formula
-    (e.g. Williams, Aviation Formulary, "lat/lon given radial and distance")."""
-    p1, l1, a, d = np.radians(lat_deg), np.radians(lon_deg), np.radians(az_deg), np.asarray(dist_m) / R
-    p2 = np.arcsin(np.sin(p1) * np.cos(d) + np.cos(p1) * np.sin(d) * np.cos(a))
-    l2 = l1 + np.arctan2(np.sin(a) * np.sin(d) * np.cos(p1), np.cos(d) - np.sin(p1) * np.sin(p2))
-    return np.degrees(p2), np.degrees(l2)
-
-
 def _haversine_m(lat1, lon1, lat2, lon2):
     """Great-circle distance on the model sphere (haversine formula)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
@@ -149,7 +140,7 @@ def _haversine_m(lat1, lon1, lat2, lon2):
 
 def _near_targets():
     d, az = np.meshgrid(NEAR_KM * 1e3, NEAR_AZ)
-    lat, lon = _sphere_destination(*TABRIZ, az.ravel(), d.ravel())
+    lat, lon = sphere_destination(*TABRIZ, az.ravel(), d.ravel())
     return lat, lon, d.ravel(), az.ravel()
 
 
@@ -263,9 +254,9 @@ def test_near_launch_target_alone_equals_in_a_pair(numba, monkeypatch):
         pytest.skip("numba not installed")
     monkeypatch.setenv("GEOCOVER_NO_NUMBA", "0" if numba else "1")
     m = gc.default_catalog().missile("shahab-3")
-    t = _sphere_destination(*TABRIZ, 0.0, 6000.0)
-    o = _sphere_destination(*TABRIZ, 270.0, 6000.0)
-    w = _sphere_destination(*TABRIZ, 270.0, 12_000.0)  # a fallback target (westward sector)
+    t = sphere_destination(*TABRIZ, 0.0, 6000.0)
+    o = sphere_destination(*TABRIZ, 270.0, 6000.0)
+    w = sphere_destination(*TABRIZ, 270.0, 12_000.0)  # a fallback target (westward sector)
     a, _ = aim_missile(m, *TABRIZ, [t[0]], [t[1]])
     b, _ = aim_missile(m, *TABRIZ, [t[0], o[0], w[0]], [t[1], o[1], w[1]])
     c, _ = aim_missile(m, *TABRIZ, [w[0], t[0]], [w[1], t[1]])

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference_flight import R, east_north, impact, unit_vector
+from reference_flight import R, east_north, impact, sphere_destination, unit_vector
 from scipy.optimize import root
 
 from geocover import _kernels
@@ -36,18 +36,9 @@ WEST_AZ = np.array([250.0, 265.0, 270.0, 280.0, 290.0])
 WEST_KM = np.array([5.6, 8.0, 12.0, 20.0, 30.0, 55.0, 100.0, 150.0])
 
 
-def _sphere_destination(lat_deg, lon_deg, az_deg, dist_m):
-    """Great-circle destination on the model sphere (R): the standard spherical formula
-    (e.g. Williams, Aviation Formulary, "lat/lon given radial and distance")."""
-    p1, l1, a, d = np.radians(lat_deg), np.radians(lon_deg), np.radians(az_deg), np.asarray(dist_m) / R
-    p2 = np.arcsin(np.sin(p1) * np.cos(d) + np.cos(p1) * np.sin(d) * np.cos(a))
-    l2 = l1 + np.arctan2(np.sin(a) * np.sin(d) * np.cos(p1), np.cos(d) - np.sin(p1) * np.sin(p2))
-    return np.degrees(p2), np.degrees(l2)
-
-
 def _west_targets(site):
     az, d = np.meshgrid(WEST_AZ, WEST_KM * 1e3)
-    lat, lon = _sphere_destination(*SITES[site], az.ravel(), d.ravel())
+    lat, lon = sphere_destination(*SITES[site], az.ravel(), d.ravel())
     return lat, lon, d.ravel(), az.ravel()
 
 
@@ -114,7 +105,7 @@ def _dop853_speed(site, target, az_deg, v_mps, g_deg, cls):
 def test_westward_minimum_against_dop853(site, name, az_deg, dist_m):
     """Independently of geocover's conics: the returned flight lands on the target when flown with
     DOP853, and the DOP853 members 1 deg above and below need more speed."""
-    target = _sphere_destination(*SITES[site], az_deg, dist_m)
+    target = sphere_destination(*SITES[site], az_deg, dist_m)
     traj, ok = _aim(name, site, [target[0]], [target[1]])
     assert ok[0]
     cls = REF_CLASSES[name]
@@ -156,8 +147,8 @@ def test_westward_target_alone_equals_in_a_block(numba, monkeypatch):
         pytest.skip("numba not installed")
     monkeypatch.setenv("GEOCOVER_NO_NUMBA", "0" if numba else "1")
     lat, lon, _, _ = _west_targets("tabriz")
-    far = _sphere_destination(*SITES["tabriz"], 300.0, 900e3)
-    north = _sphere_destination(*SITES["tabriz"], 0.0, 8e3)
+    far = sphere_destination(*SITES["tabriz"], 300.0, 900e3)
+    north = sphere_destination(*SITES["tabriz"], 0.0, 8e3)
     lat, lon = np.r_[lat[:12], far[0], north[0]], np.r_[lon[:12], far[1], north[1]]
     order = np.random.default_rng(5).permutation(lat.size)
     block, _ = _aim("shahab-3", "tabriz", lat[order], lon[order])
@@ -184,6 +175,6 @@ def test_degenerate_label_gain_only_near_the_launch(monkeypatch):
 
     monkeypatch.setattr(trajectory, "_rotating_min_energy", spy)
     az, d = np.meshgrid(np.arange(0.0, 360.0, 15.0), [100e3, 150e3, 400e3])
-    lat, lon = _sphere_destination(*SITES["tabriz"], az.ravel(), d.ravel())
+    lat, lon = sphere_destination(*SITES["tabriz"], az.ravel(), d.ravel())
     _, ok = _aim("irbm", "tabriz", lat, lon)
     assert ok.all() and not rows
