@@ -59,6 +59,7 @@ import json
 from pathlib import Path
 
 import pytest
+from catalog_records import radar_fc
 from click.testing import CliRunner
 
 from geocover.cli.main import cli
@@ -80,14 +81,8 @@ def _refused(r, *fragments):
 
 
 def _radar(**extra):
-    """One valid radar record (values typed here; a 500 km all-round radar at 10 N 20 E)."""
-    props = {"id": "evil-radar", "name": "Evil", "kind": "radar", "lat_deg": 10.0, "lon_deg": 20.0,
-             "ground_height_msl_m": 100.0, "band": "X", "boresight_azimuth_deg": 0.0, "half_width_deg": 180.0,
-             "min_elevation_deg": 0.0, "max_elevation_deg": 90.0, "reference_range_m": 500000.0,
-             "reference_rcs_m2": 1.0, "antenna_height_agl_m": 10.0, "can_search": True, "source": "s",
-             "confidence": "low", **extra}
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [20.0, 10.0]}}]}
+    """The one valid radar record of tests/catalog_records.py, as 'evil-radar' ("Evil")."""
+    return radar_fc(**{"id": "evil-radar", "name": "Evil", **extra})
 
 
 # --- extra fields no GeoPackage column can hold ----------------------------------------------------
