@@ -27,6 +27,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from slow_mover import start_slow_mover
 
 from geocover.cli.main import cli
 from geocover.errors import DataFileError, output_path_problem, quoted, shown
@@ -95,22 +96,6 @@ def test_existing_folder_is_written_in_place(tmp_path):
     check_complete(out)
 
 
-_MOVE_THEN_HANG = """
-import os, sys, time
-from pathlib import Path
-from geocover.export import staged_output
-real = os.replace
-def slow(src, dst):
-    real(src, dst)
-    print("moved", flush=True)
-    time.sleep(60)
-os.replace = slow
-with staged_output(sys.argv[1]) as s:
-    (s / "a.txt").write_text("new a")
-    (s / "b.txt").write_text("new b")
-"""
-
-
 def test_kill_while_moving_into_an_existing_folder_is_finished_by_the_next_run(tmp_path):
     """SIGKILL after the first of two moves into an existing folder: the folder is marked
     incomplete (readers refuse it, naming it) and the next run into it first moves the rest
@@ -119,7 +104,7 @@ def test_kill_while_moving_into_an_existing_folder_is_finished_by_the_next_run(t
     out.mkdir()
     for name in ("a.txt", "b.txt", "keep.txt"):
         (out / name).write_text(f"old {name[0]}")
-    p = subprocess.Popen([sys.executable, "-c", _MOVE_THEN_HANG, str(out)], stdout=subprocess.PIPE, text=True)
+    p = start_slow_mover(out, pause_s=60, label="new")
     try:
         assert p.stdout.readline().strip() == "moved"
     finally:
