@@ -142,6 +142,24 @@ def _names(names, codes: np.ndarray) -> np.ndarray:
     return np.asarray(names, dtype=object)[codes].astype(str)
 
 
+def _flight_major(s: Samples) -> Samples:
+    """``s`` with flight-major (C-order) copies of its (sample-major) arrays: the row loops of
+    the refinement (:mod:`geocover.sampling`) and of the engagement read them row by row. A
+    Fortran-order array is copied in tiles with numba (:func:`geocover._kernels.flight_major`:
+    the same elements, ~4x faster than ``np.ascontiguousarray``); a C-order one is kept."""
+    fast = _kernels.flight_major is not None and _kernels.use_numba()
+
+    def copy(a):
+        if a.ndim != 2 or a.flags.c_contiguous or not a.flags.f_contiguous or not fast:
+            return np.ascontiguousarray(a)
+        out = np.empty(a.shape, a.dtype)
+        _kernels.flight_major(a, out)
+        return out
+
+    return Samples(*(copy(a) for a in (s.t_s, s.lat_deg, s.lon_deg, s.altitude_m, s.boosting)),
+                   s.body_rcs_m2, s.warhead_rcs_m2)
+
+
 @dataclass(frozen=True)
 class FlightTracks:
     """Sampled flights and their tracks (:meth:`Architecture.track`)."""
@@ -237,29 +255,13 @@ class Architecture:
         ``{radar id: (n, samples) bool}`` what some of the radars see at them; only the other
         radars are measured. Visibility is a function of the point alone, so the result is
         the same (the site search keeps its flights', :mod:`geocover.search`)."""
-        def flight_major(a):
-            """``np.ascontiguousarray(a)``; a sample-major (Fortran-order) ``a`` copied in tiles
-            with numba (:func:`geocover._kernels.flight_major`: the same elements, ~4x faster)."""
-            if a.ndim != 2 or a.flags.c_contiguous or not a.flags.f_contiguous or not fast:
-                return np.ascontiguousarray(a)
-            out = np.empty(a.shape, a.dtype)
-            _kernels.flight_major(a, out)
-            return out
-
-        fast = _kernels.flight_major is not None and _kernels.use_numba()
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             sc = self.scenario
             s, seen = known if known is not None else (traj.sample(sc.samples), {})
-            # flight-major copies of the (sample-major) samples: the row loops of the refinement
-            # (geocover.sampling) and of the engagement read them row by row
-            t, lat, lon, alt, boosting = (flight_major(a) for a in (s.t_s, s.lat_deg, s.lon_deg,
-                                                                    s.altitude_m, s.boosting))
-            s = Samples(t, lat, lon, alt, boosting, s.body_rcs_m2, s.warhead_rcs_m2)
-            pts = PointSet(lat, lon)  # the samples' trigonometry, shared by every radar and battery
-            rcs = s.rcs_m2  # once, not per radar
-            vis = {rid: seen[rid] if rid in seen else v.visible_fast(lat, lon, alt, rcs, points=pts)
-                   for rid, v in self.views.items()}
-            trk = track_and_cue(t, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
+            s = _flight_major(s)
+            pts = PointSet(s.lat_deg, s.lon_deg)  # the samples' trigonometry, shared by every radar and battery
+            vis = self.visible(s, pts, seen)
+            trk = track_and_cue(s.t_s, vis, {rid: sc.radars[rid].can_search for rid in vis}, sc.min_track_s,
                                 links=self.links)
             ft = FlightTracks(s, pts, trk)
             if self.refine:
@@ -267,6 +269,20 @@ class Architecture:
 
                 ft = refine_tracks(self, traj, ft)
             return ft
+
+    def sample(self, traj: Trajectory) -> Samples:
+        """``traj.sample(scenario.samples)`` in flight-major (C) order, as :meth:`track` samples."""
+        return _flight_major(traj.sample(self.scenario.samples))
+
+    def visible(self, s: Samples, pts: PointSet, known: dict | None = None) -> dict[str, np.ndarray]:
+        """``{radar id: (n, m) bool}``: what each of the scenario's radars sees at the samples
+        ``s`` (``pts``: their :class:`~geocover.fastgeo.PointSet`, shared by the radars); the
+        radars in ``known`` are not measured, their arrays are taken as they are."""
+        known = known or {}
+        rcs = s.rcs_m2  # once, not per radar
+        return {rid: known[rid] if rid in known else v.visible_fast(s.lat_deg, s.lon_deg, s.altitude_m, rcs,
+                                                                    points=pts)
+                for rid, v in self.views.items()}
 
     def opportunities(self, ft: FlightTracks) -> dict[str, tuple[np.ndarray, ...]]:
         """Per battery, (ok, tracking, cand, t_fly) over the samples of ``ft``: intercept

@@ -437,9 +437,9 @@ class _Engaged:
 
 def _known(arch: Architecture, traj) -> tuple:
     """``(samples, visible)`` of ``traj`` for :meth:`geocover.footprint.Architecture.track`'s
-    ``known``: ``traj.sample(scenario.samples)`` in flight-major order (the same elements as
-    ``track`` makes) and what each of ``arch``'s radars sees there, computed as ``track`` does
-    (one :class:`~geocover.fastgeo.PointSet` shared by the radars).
+    ``known``: its samples and what each of ``arch``'s radars sees there, by the methods
+    ``track`` itself calls (:meth:`~geocover.footprint.Architecture.sample`,
+    :meth:`~geocover.footprint.Architecture.visible`).
 
     A variant that adds a radar to ``arch`` reuses both for any subset of the flights: a
     flight's samples do not depend on the other flights sampled with it (one missile class
@@ -447,13 +447,8 @@ def _known(arch: Architecture, traj) -> tuple:
     depend on the other points (:meth:`geocover.radar.RadarView.visible_fast`), and the other
     radars' records are the same in the variant; so only the candidate's visibility is new
     (tests/test_search_fast.py checks the tracks equal, array for array)."""
-    s = traj.sample(arch.scenario.samples)
-    s = Samples(*(np.ascontiguousarray(a) for a in (s.t_s, s.lat_deg, s.lon_deg, s.altitude_m, s.boosting)),
-                s.body_rcs_m2, s.warhead_rcs_m2)
-    pts = PointSet(s.lat_deg, s.lon_deg)
-    rcs = s.rcs_m2
-    return s, {rid: v.visible_fast(s.lat_deg, s.lon_deg, s.altitude_m, rcs, points=pts)
-               for rid, v in arch.views.items()}
+    s = arch.sample(traj)
+    return s, arch.visible(s, PointSet(s.lat_deg, s.lon_deg))
 
 
 def _targets(sc: Scenario, where: tuple) -> tuple[np.ndarray, np.ndarray]:
