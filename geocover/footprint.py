@@ -369,9 +369,6 @@ class Architecture:
                 ok_any |= ok
 
                 def reach(t_launch, out, tracking=tracking, t_fly=t_fly):
-                    if _kernels.any_reach is not None and _kernels.use_numba():  # one pass: the numpy line
-                        _kernels.any_reach(t, tracking, t_fly, t_launch, out)
-                        return
                     with np.errstate(invalid="ignore"):
                         out |= (tracking & (t >= t_launch[:, None] + t_fly)).any(axis=1)
                 yield (iid, tracking.any(axis=1), cand.any(axis=1), np.isfinite(t_fly).any(axis=1),
