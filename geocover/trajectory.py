@@ -580,15 +580,12 @@ class Trajectory:
         for dst, src in zip(out, (s.t_s, s.lat_deg, s.lon_deg, s.altitude_m), strict=True):
             dst[...] = src.T
 
-    def _climb_q(self, rows: np.ndarray | None = None) -> np.ndarray:
+    def _climb_q(self) -> np.ndarray:
         """Climb-profile exponent q = v sin(gamma) t_b / h_b of every trajectory (see
-        :func:`_climb`), or of the trajectories ``rows`` (an index array); 2 where there is no
-        boost."""
+        :func:`_climb`); 2 where there is no boost."""
         v, g, tb, hb = np.broadcast_arrays(*(np.atleast_1d(x) for x in (
-            self.burnout_speed_mps, self.flight_path_angle_deg, self.burn_time_s, self.burnout_altitude_m)))
-        if rows is not None:
-            v, g, tb, hb = v[rows], g[rows], tb[rows], hb[rows]
-        g = np.radians(g)
+            self.burnout_speed_mps, np.radians(self.flight_path_angle_deg), self.burn_time_s,
+            self.burnout_altitude_m)))
         with np.errstate(invalid="ignore", divide="ignore"):
             q = v * np.sin(g) * tb / hb
         return np.where((hb > 0) & (tb > 0) & np.isfinite(q) & (q > 0), q, 2.0)
@@ -726,13 +723,13 @@ def _positions_np(t, tb, ecc, a, m0, mean_motion, e0, ei, pvec, qvec, lat0_deg, 
     q[:] = 2.0
     bi, bj = np.nonzero(boosting)
     if bi.size:  # the boost profile, only where t < t_b
-        rows = np.unique(bi)
+        rows, at = np.unique(bi, return_inverse=True)  # each boosting flight once; bi = rows[at]
         with np.errstate(invalid="ignore", divide="ignore"):
-            *_, qr = f["_pos_launch"](lat0_deg[rows], az_deg[rows], v_b[rows], fpa_deg[rows], tb[rows], h_b[rows])
+            sl0, cl0, saz, caz, qr = f["_pos_launch"](lat0_deg[rows], az_deg[rows], v_b[rows], fpa_deg[rows], tb[rows],
+                                                      h_b[rows])
         q[rows] = np.where((h_b[rows] > 0.0) & (qr > 0.0) & (qr < np.inf), qr, 2.0)
-        sl0, cl0, saz, caz, _ = f["_pos_launch"](lat0_deg[bi], az_deg[bi], v_b[bi], fpa_deg[bi], tb[bi], h_b[bi])
-        lat[bi, bj], lon[bi, bj], h[bi, bj] = f["_pos_boost"](t[bi, bj] / tb[bi], sl0, cl0, saz, caz, lon0_deg[bi],
-                                                              boost_range[bi], h_b[bi], q[bi], R_EARTH_M)
+        lat[bi, bj], lon[bi, bj], h[bi, bj] = f["_pos_boost"](t[bi, bj] / tb[bi], sl0[at], cl0[at], saz[at], caz[at],
+                                                              lon0_deg[bi], boost_range[bi], h_b[bi], q[bi], R_EARTH_M)
     fi, fj = np.nonzero(~boosting)
     if fi.size:
         e = ecc[fi]
