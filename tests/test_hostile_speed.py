@@ -190,12 +190,6 @@ def test_aim_numba_equals_numpy_on_odd_targets(monkeypatch, mid):
             assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), (mid, launch, name)
 
 
-def _impact(launch, az_deg, v, g_deg, cls):
-    """Impact (unit vector, Earth-fixed) and flight time of a ground-relative burnout state
-    (tests/reference_flight.py: the documented boost, then DOP853 two-body)."""
-    return impact(launch, az_deg, v, g_deg, cls)
-
-
 FAR = [("icbm", "polar", 180.0, 3.0e6), ("irbm", "antimeridian", 270.0, 2.0e6), ("topol-m", "antimeridian", 90.0,
        5.0e6), ("sejjil-2", "south", 0.0, 1.0e6), ("irbm", "tabriz", 90.0, 0.98 * 5.5e6)]
 
@@ -210,8 +204,10 @@ def test_far_odd_targets_land_and_are_the_least_speed(mid, where, az, dist_m):
     m = gc.default_catalog().missile(mid)
     traj, ok = aim_missile(m, *launch, lat, lon)
     assert ok[0]
-    u, t_flight = _impact(launch, traj.azimuth_deg[0], traj.burnout_speed_mps[0], traj.flight_path_angle_deg[0],
-                          CLASSES[mid])
+    # impact (unit vector, Earth-fixed) and flight time of the ground-relative burnout state
+    # (tests/reference_flight.py: the documented boost, then DOP853 two-body)
+    u, t_flight = impact(launch, traj.azimuth_deg[0], traj.burnout_speed_mps[0], traj.flight_path_angle_deg[0],
+                         CLASSES[mid])
     # 0.01 m admits DOP853's error at rtol 1e-12 over 10-40 min of flight (measured misses
     # 1e-5 to 4e-4 m on these targets; the kernel's conic lands within ~1e-8 m)
     assert np.linalg.norm(u - unit_vector(lat[0], lon[0])) * R < 0.01
