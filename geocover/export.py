@@ -30,10 +30,11 @@ __all__ = ["atomic_path", "atomic_write_text", "check_output_dir", "check_output
            "features_to_geodataframe", "staged_output", "write_geojson", "write_geotiff"]
 
 
-def _umask_mode() -> int:
+def _umask() -> int:
+    """This process's umask (read by setting it and setting it back)."""
     mask = os.umask(0)
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
 
 
 def _exists(path: Path) -> bool:
@@ -68,8 +69,9 @@ def _check_name(path: Path) -> None:
         raise DataFileError(f"output path {shown(os.fsdecode(path), PATH_CHARS)} {problem}")
 
 
-def _check_creatable(path: Path, what: str) -> None:
-    _check_name(path)
+def _check_creatable(path: Path) -> None:
+    """Refuse a path whose nearest existing folder is not a writable folder, or that would
+    create a name longer than the file system takes (the name itself: :func:`_check_name`)."""
     anc = _existing_ancestor(path)
     if not anc.is_dir():
         raise DataFileError(f"cannot write to {shown(str(path), PATH_CHARS)}: {shown(str(anc), PATH_CHARS)} is not "
@@ -113,7 +115,7 @@ def check_output_file(path: str | Path) -> Path:
     _check_name(path)
     if _exists(path) and not path.is_file():
         raise DataFileError(f"output path {shown(str(path), PATH_CHARS)} exists and is not a regular file")
-    _check_creatable(path, "file")  # also when it exists: the name is checked
+    _check_creatable(path)
     return path
 
 
@@ -269,7 +271,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, _umask_mode())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -583,11 +585,10 @@ def check_output_dir(out_dir: str | Path) -> Path:
     if _exists(out) and not out.is_dir():
         raise DataFileError(f"output path {shown(str(out), PATH_CHARS)} exists and is not a folder")
     if _exists(out):
-        _check_name(out)
         if not os.access(out, os.W_OK | os.X_OK):
             raise DataFileError(f"cannot write to {shown(str(out), PATH_CHARS)}: not writable")
     else:
-        _check_creatable(out, "folder")
+        _check_creatable(out)
     return out
 
 
@@ -720,12 +721,6 @@ def _refuse_input(dest_shown: str, path: Path) -> None:
                             "of this run; give another output folder or rename the input (nothing was changed)")
 
 
-def _dir_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o777 & ~mask
-
-
 @contextlib.contextmanager
 def staged_output(out_dir: str | Path) -> Iterator[Path]:
     """Yield a staging folder; on success put its files in ``out_dir``, else delete it.
@@ -782,7 +777,7 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
     try:
         yield stage
         if not existed:
-            os.chmod(stage, _dir_mode())  # mkdtemp made it private; a new folder gets the umask's mode
+            os.chmod(stage, 0o777 & ~_umask())  # mkdtemp made it private; a new folder gets the umask's mode
             try:
                 os.rename(stage, out)  # the whole output appears at once
                 ok = True
