@@ -11,7 +11,9 @@ import os
 from pathlib import Path
 
 import pytest
+from catalog_records import radar_fc
 from click.testing import CliRunner
+from slow_mover import start_slow_mover
 
 from geocover.cli.main import cli
 from geocover.export import STAGING_DIR, staged_output
@@ -96,14 +98,8 @@ def test_a_long_problem_list_keeps_whole_lines(tmp_path):
 # ------------------------------------------------------------------ 3. users' files that worked keep working
 
 def _radar_fc(**extra) -> dict:
-    """One valid radar record (values typed here: a 500 km all-round radar at 10 N 20 E)."""
-    props = {"id": "my-radar", "name": "Mine", "kind": "radar", "lat_deg": 10.0, "lon_deg": 20.0,
-             "ground_height_msl_m": 100.0, "band": "X", "boresight_azimuth_deg": 0.0, "half_width_deg": 180.0,
-             "min_elevation_deg": 0.0, "max_elevation_deg": 90.0, "reference_range_m": 500000.0,
-             "reference_rcs_m2": 1.0, "antenna_height_agl_m": 10.0, "can_search": True, "source": "s",
-             "confidence": "low", **extra}
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [20.0, 10.0]}}]}
+    """The one valid radar record of tests/catalog_records.py, as 'my-radar' ("Mine")."""
+    return radar_fc(**{"id": "my-radar", "name": "Mine", **extra})
 
 
 def test_a_shapefile_style_upper_case_twin_field_loads_and_reaches_the_geopackage(tmp_path):
@@ -216,32 +212,14 @@ def test_a_live_owners_temporary_with_a_digit_dash_suffix_is_left_alone(tmp_path
 
 # ------------------------------------------------------------------ 5. two runs into one --out at once
 
-_SLOW_MOVES = """
-import os, sys, time
-from geocover.export import staged_output
-real = os.replace
-def slow(src, dst):
-    real(src, dst)
-    print("moved", flush=True)
-    time.sleep(1.5)
-os.replace = slow
-with staged_output(sys.argv[1]) as s:
-    (s / "a.txt").write_text("first a")
-    (s / "b.txt").write_text("first b")
-"""
-
-
 def test_two_runs_into_one_folder_at_once_do_not_mix(tmp_path):
     """Run 1 moves its two files into an existing --out slowly (1.5 s after each); run 2 commits
     meanwhile. Run 2 moved both its files during run 1's pause, then run 1 moved its second over
     run 2's: the folder held run 2's a.txt beside run 1's b.txt, each run having said it wrote
     the folder. Now run 2 waits for run 1's moves: the folder holds one run's whole set."""
-    import subprocess
-    import sys
-
     out = tmp_path / "out"
     out.mkdir()
-    first = subprocess.Popen([sys.executable, "-c", _SLOW_MOVES, str(out)], stdout=subprocess.PIPE, text=True)
+    first = start_slow_mover(out, pause_s=1.5, label="first")
     try:
         assert first.stdout.readline().strip() == "moved"
         with staged_output(out) as stage:
