@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ._paths import data_dir
-from .errors import CatalogError, InputError, UnknownIdError, close_matches, shown, shown_key
+from .errors import CatalogError, InputError, UnknownIdError, close_matches, quoted, shown, shown_key
 
 __all__ = [
     "CONFIDENCE_LEVELS",
@@ -108,8 +108,6 @@ MAX_DEPTH = 32
 def _short(value: Any, limit: int = 80) -> str:
     """``repr`` of a user value, shortened (a 400-digit integer or a long list stays readable):
     :func:`geocover.errors.quoted`, the one helper of every message that echoes user text."""
-    from .errors import quoted
-
     return quoted(value, limit)
 
 
@@ -410,7 +408,7 @@ _KIND_CLASS: dict[str, type[Site]] = {
 
 
 # ---------------------------------------------------------------------------- validation
-def _extra_name_problem(name: str, folded: Mapping[str, str]) -> str | None:
+def _extra_name_problem(name: str) -> str | None:
     """What makes ``name`` unusable as an extra field of a record; None when it is fine.
 
     Extra fields are written as columns of the GeoPackage layers (QGIS): an empty name is no
@@ -418,7 +416,6 @@ def _extra_name_problem(name: str, folded: Mapping[str, str]) -> str | None:
     beside ``name``/``id``: such catalogs ran ``sites``, ``engage`` and ``map``) is kept: the
     GeoPackage, whose columns ignore case, writes the second spelling as ``<name>_1``, as it
     does the names it keeps for itself (``fid``, ``geom``; :func:`geocover.gis.column_names`).
-    ``folded`` (case-folded names to their first spelling) is unused and kept for callers.
     """
     if not isinstance(name, str) or not name.strip():
         return "has an empty name (outputs write each field as a named column)"
@@ -439,14 +436,11 @@ def _validate(spec: dict[str, _Spec], props: Mapping[str, Any], where: str,
             problems.append(f"{where}: field {_short(name)} {err}")
         else:
             known[name] = float(props[name]) if s.kind is float else props[name]
-    folded: dict[str, str] = {}  # known fields first: 'Name' is the extra beside 'name', in any order
-    for name in sorted((n for n in props if isinstance(n, str)), key=lambda n: n not in spec):
-        folded.setdefault(name.casefold(), name)
     for name, value in props.items():
         if name in spec:
             continue
         near = close_matches(name, spec, n=1)
-        bad_name = _extra_name_problem(name, folded)
+        bad_name = _extra_name_problem(name)
         if near and near[0] not in props:
             problems.append(f"{where}: unknown field {_short(name)} (did you mean {_short(near[0])}?)")
         elif bad_name:
