@@ -26,7 +26,7 @@ import threading
 
 import numpy as np
 import pytest
-from reference_flight import R, impact, unit_vector
+from reference_flight import R, impact, sphere_destination, unit_vector
 
 from geocover import _kernels, _threads, refraction
 from geocover.errors import InputError
@@ -152,11 +152,9 @@ def test_geocover_threads_refuses_other_number_forms(monkeypatch, value):
 # ---------------------------------------------------------------- the minimum-energy aim
 
 def _dest(lat_deg, lon_deg, az_deg, dist_m):
-    """Great-circle destination on the R sphere (spherical trigonometry)."""
-    p, lam, a, d = np.radians(lat_deg), np.radians(lon_deg), np.radians(az_deg), dist_m / R
-    p2 = np.arcsin(np.sin(p) * np.cos(d) + np.cos(p) * np.sin(d) * np.cos(a))
-    lam2 = lam + np.arctan2(np.sin(a) * np.sin(d) * np.cos(p), np.cos(d) - np.sin(p) * np.sin(p2))
-    return np.degrees(p2), (np.degrees(lam2) + 180.0) % 360.0 - 180.0
+    """Great-circle destination on the R sphere (tests/reference_flight.py), longitude wrapped to +-180."""
+    lat, lon = sphere_destination(lat_deg, lon_deg, az_deg, dist_m)
+    return lat, (lon + 180.0) % 360.0 - 180.0
 
 
 # launch points: Tabriz, near the antimeridian, near the north pole, in Antarctica
