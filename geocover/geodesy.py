@@ -372,17 +372,18 @@ def geodesic_area_m2(geometry: BaseGeometry) -> float:
     if geometry.is_empty:
         return 0.0
     west, _s, east, _n = geometry.bounds
-    x0 = np.floor(west / 90.0) * 90.0
+    if east - west <= 90.0:
+        pieces = [geometry]
+    else:
+        pieces = [geometry.intersection(box(x0, -90.0, x0 + 90.0, 90.0))
+                  for x0 in np.arange(np.floor(west / 90.0) * 90.0, east, 90.0)]
     total = 0.0
-    while x0 < east:
-        piece = geometry if east - west <= 90.0 else geometry.intersection(box(x0, -90.0, x0 + 90.0, 90.0))
-        for poly in getattr(_polygons_only(piece), "geoms", [_polygons_only(piece)]):
+    for piece in pieces:
+        polys = _polygons_only(piece)
+        for poly in getattr(polys, "geoms", [polys]):
             if poly.is_empty:
                 continue
             ring_areas = [abs(float(GEOD.polygon_area_perimeter(*np.asarray(r.coords).T[:2])[0]))
                           for r in (poly.exterior, *poly.interiors)]
             total += ring_areas[0] - sum(ring_areas[1:])
-        if east - west <= 90.0:
-            break
-        x0 += 90.0
     return total
