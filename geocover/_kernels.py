@@ -349,6 +349,17 @@ def _elevation_bounds_py(s_lo, s_hi, hp, rad, h_ant, inv_rad_lo, inv_rad_hi):
     return n_lo, n_hi, d_lo, d_hi
 
 
+def _bounds_constants_py(a_m, two_r, rad, a2):
+    """The float64 constants of shortcuts (1) and (3) of ``_visible`` (both passes): ``a_m``
+    (1 - 0.005) and (1 + 1e-4) (:func:`_distance_bounds_py`), 1 / 2R and 1 / ``rad`` with 1e-6 of
+    slack each way, and 2 x 0.97 ``a2`` (the range bound from ``z``). Inlined."""
+    am_lo, am_hi = float(a_m) * (1.0 - 0.005), float(a_m) * (1.0 + 1e-4)
+    inv_2r_lo, inv_2r_hi = (1.0 - 1e-6) / float(two_r), (1.0 + 1e-6) / float(two_r)
+    inv_rad_lo, inv_rad_hi = (1.0 - 1e-6) / float(rad), (1.0 + 1e-6) / float(rad)
+    return am_lo, am_hi, inv_2r_lo, inv_2r_hi, inv_rad_lo, inv_rad_hi, 2.0 * 0.97 * float(a2)
+
+
+_bounds_constants = _jit(_bounds_constants_py, inline="always", cache=True)
 _distance_bounds = _jit(_distance_bounds_py, inline="always", cache=True)
 _elevation_bounds = _jit(_elevation_bounds_py, inline="always", cache=True)
 
@@ -365,10 +376,7 @@ def _visible_pass1_py(sb, cb, slon, clon, h, rcs, geo, radar, sure, full, code):
     bx, by, cos_in, cos_out = sure[3], sure[4], sure[5], sure[6]
     sb0, cb0, sl0, cl0, a_m = geo[0], geo[1], geo[2], geo[3], geo[4]
     a2, c0, two_r, rad, h_ant = radar[0], radar[1], radar[2], radar[8], radar[9]
-    am_lo, am_hi = float(a_m) * (1.0 - 0.005), float(a_m) * (1.0 + 1e-4)
-    inv_2r_lo, inv_2r_hi = (1.0 - 1e-6) / float(two_r), (1.0 + 1e-6) / float(two_r)
-    inv_rad_lo, inv_rad_hi = (1.0 - 1e-6) / float(rad), (1.0 + 1e-6) / float(rad)
-    k4 = 2.0 * 0.97 * float(a2)
+    am_lo, am_hi, inv_2r_lo, inv_2r_hi, inv_rad_lo, inv_rad_hi, k4 = _bounds_constants(a_m, two_r, rad, a2)
     ref_rng, ref_rcs = radar[4], radar[5]
     for p in range(h.size):
         mr = f32(ref_rng * math.sqrt(math.sqrt(f32(rcs[p]) / ref_rcs)))
@@ -460,13 +468,9 @@ def _visible_py(sb, cb, slon, clon, h, rcs, per_point_rcs, geo, radar, full, crp
     to_deg = f32(180.0 / math.pi)
     # the bounds' constants (float64; each multiplication by a rounded 1/6 or 1/120 in
     # _distance_bounds and _elevation_bounds is far inside the 1e-5 slack)
-    am_lo, am_hi = float(a_m) * (1.0 - 0.005), float(a_m) * (1.0 + 1e-4)
-    inv_2r_lo, inv_2r_hi = (1.0 - 1e-6) / float(two_r), (1.0 + 1e-6) / float(two_r)
-    inv_rad_lo, inv_rad_hi = (1.0 - 1e-6) / float(rad), (1.0 + 1e-6) / float(rad)
-    k4 = 2.0 * 0.97 * float(a2)
+    am_lo, am_hi, inv_2r_lo, inv_2r_hi, inv_rad_lo, inv_rad_hi, k4 = _bounds_constants(a_m, two_r, rad, a2)
     el_min_d, el_max_d = float(el_min), float(el_max)
     g = 0
-    mr = mr0
     last_rcs = f32(math.nan)
     # pass 1 (with ``bounds``): shortcuts (1) to (3) for every point, without branches on its
     # data and without state carried from point to point (LLVM vectorises these loops, ~5x
