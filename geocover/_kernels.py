@@ -1298,14 +1298,14 @@ def _min_energy_aim_py(u1, e1, n1, ut, sin_ang, cos_ang, saz0, caz0, tbf, hbf, v
             else:
                 done = -1
         slope = (qp - qm) / (2.0 * h)
-        if done < 0:  # the careful solve (float64-limited or oscillating targets, near the launch point)
+        # the careful solve (float64-limited or oscillating targets, near the launch point), from
+        # the non-rotating angle, then from its ground-relative state where that fails
+        for ground_start in (False, True):
+            if done >= 0:
+                break
             s0, c0, v0, q0, t0, done, slope = _me_careful(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang[i],
-                                                   cos_ang[i], saz0[i], caz0[i], tbf, hbf, vfull, kb, mu, r_e, omega,
-                                                   h, smax, max_iter, m, mi, mip, mim, False)
-        if done < 0:  # from the ground-relative start
-            s0, c0, v0, q0, t0, done, slope = _me_careful(ux, uy, uz, ex, ey, ez, nx, ny, nz, tx, ty, tz, sin_ang[i],
-                                                   cos_ang[i], saz0[i], caz0[i], tbf, hbf, vfull, kb, mu, r_e, omega,
-                                                   h, smax, max_iter, m, mi, mip, mim, True)
+                                                          cos_ang[i], saz0[i], caz0[i], tbf, hbf, vfull, kb, mu, r_e,
+                                                          omega, h, smax, max_iter, m, mi, mip, mim, ground_start)
         out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4], out[i, 5] = s0, c0, v0, q0, t0, done
         out[i, 6] = slope
 
