@@ -248,6 +248,12 @@ def _renamed_error(exc: OSError, path: Path, stage: Path | None = None) -> OSErr
     return OSError(exc.errno, exc.strerror or str(exc), str(name))
 
 
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders that making ``folder`` creates (it and its missing parents), outermost
+    first: what a failed write removes again."""
+    return [p for p in (*reversed(folder.parents), folder) if not p.exists()]
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary file name beside ``path``; when the block succeeds the file is
@@ -258,8 +264,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """
     path = check_output_file(path)
     _refuse_input(str(path), path)
-    made = [p for p in path.parent.parents if not p.exists()][::-1] + (
-        [path.parent] if not path.parent.exists() else [])  # folders this write creates
+    made = _missing_folders(path.parent)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(path.parent)
@@ -756,8 +761,7 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
         made: list[Path] = []
     else:
         base = out.parent / STAGING_DIR
-        made = [p for p in base.parent.parents if not p.exists()][::-1] + (
-            [base.parent] if not base.parent.exists() else [])  # folders this run creates, outermost first
+        made = _missing_folders(base.parent)
     beside = out.parent / STAGING_DIR  # where a new folder was staged
     ok = committed = False
     lock_fd: int | None = None
