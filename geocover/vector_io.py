@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CatalogError
+from .errors import CatalogError, quoted
 
 __all__ = ["KIND_LAYERS", "VectorLayer", "geojson_crs_is_wgs84", "read_vector_layers", "uses_gdal"]
 
@@ -128,10 +128,10 @@ def _field_problem(props: dict[str, Any]) -> tuple[str, str] | None:
             return name, "is a binary (BLOB) field; catalog fields are text, numbers or true/false"
         if isinstance(value, float) and not math.isfinite(value):
             return name, f"must be a finite number, got {value!r}"
-        if isinstance(value, str) and text_problem(value):
-            return name, text_problem(value)
-        if isinstance(name, str) and text_problem(name):
-            return name.encode("ascii", "backslashreplace").decode(), "name " + text_problem(name)
+        if isinstance(value, str) and (problem := text_problem(value)):
+            return name, problem
+        if isinstance(name, str) and (problem := text_problem(name)):
+            return name, "name " + problem
     return None
 
 
@@ -233,7 +233,7 @@ def read_vector_layers(path: str | Path, what: str, *, allowed: tuple[str, ...],
             where = f"{label}: feature #{i}" + (f" (record {rid!r})" if isinstance(rid, str) else "")
             bad = _field_problem(props)
             if bad:
-                raise CatalogError(f"{where}: field {bad[0]!r} {bad[1]}")
+                raise CatalogError(f"{where}: field {quoted(bad[0])} {bad[1]}")
             if g is None or g.is_empty:
                 raise CatalogError(f"{where}: field 'geometry' is missing or empty")
             if g.geom_type not in allowed:
