@@ -24,6 +24,7 @@ from .options import (
     launch_ids_option,
     model_option,
     note,
+    out_dir_option,
     output_name,
     scheduler_options,
 )
@@ -143,8 +144,7 @@ def _weights(path: str | None, targets) -> dict[str, float] | None:
               help="CSV with columns id,weight to weight the target cities (e.g. population).")
 @model_option
 @scheduler_options("none", SCHEDULER_WHY)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=output_name,
-              help="Output folder.")
+@out_dir_option()
 @click.option("--chart", "chart_name", callback=output_name,
               help="Also write the chart as this file name in the output folder (.svg or .pdf for print, .png); "
                    "comparison.png is always written.")

@@ -25,7 +25,7 @@ from .options import (
     load_scenario_option,
     model_option,
     note,
-    output_name,
+    out_dir_option,
     scenario_option,
     scenario_radar,
     scenario_target_rcs,
@@ -92,8 +92,7 @@ def _target_rcs(rcs_m2, reference_rcs: bool, radars, sc, cat) -> float | None:
               default="0.25deg", show_default=True, help="Azimuth step of the coverage polygons.")
 @click.option("--no-map", is_flag=True, help="Skip the HTML map.")
 @map_style_options
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=output_name,
-              help="Output folder (created; files are replaced only when all are written).")
+@out_dir_option("Output folder (created; files are replaced only when all are written).")
 @catalog_option
 def command(radar_ids, altitudes, rcs_m2, reference_rcs, scenario_name, model, no_terrain, dem_files, k,
             resolution_deg, azimuth_step_deg, no_map, offline, cdn, tiles, out_dir, catalog_files) -> None:

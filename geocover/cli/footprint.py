@@ -35,7 +35,7 @@ from .options import (
     model_option,
     nonempty,
     note,
-    output_name,
+    out_dir_option,
     scheduler_options,
     warn,
 )
@@ -64,8 +64,7 @@ from .progress import progress_callback
 @click.option("--coarse-factor", type=click.Choice(["2", "4", "8", "16"]), default="4", show_default=True,
               help="With --adaptive: the first lattice's spacing in cells (4 at 0.025 deg: 0.1 deg).")
 @scheduler_options("none", SCHEDULER_WHY)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=output_name,
-              help="Output folder.")
+@out_dir_option()
 @catalog_option
 def command(scenario_name, launch_ids, resolution_deg, bbox, speed_mps, perfect, model, max_cells, adaptive,
             coarse_factor, scheduler, workers, out_dir, catalog_files) -> None:

@@ -19,7 +19,7 @@ from .options import (
     launch_ids_option,
     nonempty,
     note,
-    output_name,
+    out_dir_option,
     progress_bars,
     scheduler_options,
     warn,
@@ -70,8 +70,7 @@ def _heat_raster(res, step: float):
               default="1deg", show_default=True, help="Footprint grid used to score each candidate.")
 @click.option("--sea", is_flag=True, help="Allow candidates at sea (ship stations).")
 @scheduler_options("local")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=output_name,
-              help="Output folder.")
+@out_dir_option()
 @map_style_options
 @catalog_option
 def command(scenario_name, kind, region, step_deg, k, objective, launch_ids, template_id, resolution_deg, sea,

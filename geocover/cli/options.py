@@ -40,6 +40,13 @@ def output_name(ctx, param, value):
     return value
 
 
+def out_dir_option(help_text: str = "Output folder."):
+    """The ``--out`` option of the commands that write a folder of outputs (``out_dir``):
+    required, not a file, its name checked by :func:`output_name`."""
+    return click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=output_name,
+                        help=help_text)
+
+
 class QuantityType(click.ParamType):
     """A number with an optional unit, converted to the base unit (``300km`` -> 300000.0)."""
 

@@ -24,7 +24,7 @@ from .options import (
     model_option,
     nonempty,
     note,
-    output_name,
+    out_dir_option,
     progress_bars,
 )
 
@@ -53,8 +53,7 @@ CITY_COLUMNS = ("target", "launch", "sets", "sets_reachable", "p_reachable", "p_
 @click.option("--workers", type=click.IntRange(min=1, max=64), default=2, show_default=True,
               help="Workers of the local cluster.")
 @model_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, callback=output_name,
-              help="Output folder.")
+@out_dir_option()
 @catalog_option
 def command(scenario_name, n_sets, method, seed, launch_ids, resolution_deg, city_ids, scheduler, workers, model,
             out_dir, catalog_files) -> None:
