@@ -263,7 +263,7 @@ class _Ctx:
         for v in value:
             if v not in known:
                 near = close_matches(v, known)
-                hint = f"; did you mean {', '.join(repr(m) for m in near)}?" if near else ""
+                hint = f"; did you mean {', '.join(quoted(m) for m in near)}?" if near else ""
                 self.fail(key, f"unknown {what} {quoted(v)}{hint}")
         return list(dict.fromkeys(value))
 
@@ -571,7 +571,7 @@ def _sectors(ctx: _Ctx) -> tuple[dict[str, list[str]], str]:
             if c not in known:
                 near = close_matches(c, known)
                 ctx.fail(key, f"unknown country code {quoted(c)} (ISO 3166 alpha-3 of a bundled outline)"
-                         + (f"; did you mean {', '.join(repr(m) for m in near)}?" if near else ""))
+                         + (f"; did you mean {', '.join(quoted(m) for m in near)}?" if near else ""))
             if c in owner:
                 ctx.fail(key, f"country {quoted(c)} is already in sector {quoted(owner[c])}")
             owner[c] = side

@@ -48,7 +48,7 @@ def _printable(text: str) -> str:
     no terminal acts on and that stays readable: control characters from a file name or argument
     (ESC, BEL, C1) shown as ``\\xNN``, never sent, and overlong words cut
     (:func:`geocover.errors.tidy_message`)."""
-    return tidy_message(text).encode("utf-8", "backslashreplace").decode("utf-8")
+    return tidy_message(text)  # lone surrogates (undecodable bytes of a name) come out as \udcXX too
 
 
 def _os_message(exc: OSError) -> str:
