@@ -311,27 +311,16 @@ def overridden_uncertain(scenario: Scenario) -> list[tuple[str, str, str, object
     -------
     list of (kind, record id, field, override value)
         ``kind`` is ``"radars"`` or ``"interceptors"``; in the order of the ``[uncertain]``
-        parameters. Empty when there is no ``[uncertain]`` table or the scenario's file
-        cannot be read again.
+        parameters. Empty when there is no ``[uncertain]`` table.
     """
-    from .catalog import read_toml
-    from .errors import GeocoverError
-
     if scenario.uncertain is None or not len(scenario.uncertain):
-        return []
-    try:
-        overrides = read_toml(scenario.path, "scenario").get("overrides")
-    except (GeocoverError, OSError):  # read once already; changed or removed since: nothing to say
-        return []
-    if not isinstance(overrides, dict):
         return []
     out = []
     for key in scenario.uncertain.names:
         kind, _, rest = key.partition(".")
         rid, _, name = rest.rpartition(".")
-        table = overrides.get(kind) if kind in ("radars", "interceptors") else None
-        record = table.get(rid) if isinstance(table, dict) else None
-        if isinstance(record, dict) and name in record:
+        record = scenario.overrides.get(kind, {}).get(rid, {})
+        if name in record:
             out.append((kind, rid, name, record[name]))
     return out
 

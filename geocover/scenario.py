@@ -133,6 +133,9 @@ class Scenario:
     sector_rule: str = "first"
     #: Uncertain parameters (``[uncertain]``, :mod:`geocover.uncertainty`); empty when none.
     uncertain: ParameterSpace | None = None
+    #: The ``[overrides]`` applied to the records: ``"radars"``/``"interceptors"`` -> record
+    #: id -> {field: value} (already in :attr:`radars` and :attr:`interceptors`).
+    overrides: dict[str, dict[str, dict]] = field(default_factory=dict)
     #: Data fusion (``[networks]``): owner -> radar ids, and the links between owners
     #: (:class:`NetworkLink`); empty: every radar in one network (the default cue rule).
     networks: dict[str, list[str]] = field(default_factory=dict)
@@ -376,6 +379,7 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
     radars = {r: cat.radar(r) for r in dict.fromkeys(ew + fc)}
     interceptors = {i: cat.interceptor(i) for i in interceptor_fc}
     overrides = ctx.table("overrides", required=False)
+    applied: dict[str, dict[str, dict]] = {}
     for kind, pool in (("radars", radars), ("interceptors", interceptors)):
         table = overrides.get(kind) or {}
         if not isinstance(table, dict):
@@ -407,7 +411,8 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
             known, _extra = check_record(type(rec), props, f"{path}: key '{key}'", problems, own_ranges=True)
             if problems:
                 raise CatalogError(_first(problems))
-            pool[rid] = dataclasses.replace(rec, **{k: known[k] for k in values})
+            applied.setdefault(kind, {})[rid] = {k: known[k] for k in values}
+            pool[rid] = dataclasses.replace(rec, **applied[kind][rid])
     for key in overrides:
         if key not in ("radars", "interceptors"):
             ctx.fail(f"overrides.{key}", "unknown key; use overrides.radars and overrides.interceptors")
@@ -427,7 +432,7 @@ def _resolve(path: Path, doc: dict, base: Catalog) -> Scenario:
         ctx.number("engagement.kill_assessment_s", eng.get("kill_assessment_s", 60.0), hi=3600.0),
         int(ctx.number("engagement.samples", eng.get("samples", 80), 10, integer=True, hi=2000)), cat),
         sectors=sectors, sector_rule=rule, networks=networks, network_links=net_links,
-        uncertain=uncertain, threat_set=threat_set)
+        uncertain=uncertain, threat_set=threat_set, overrides=applied)
 
 
 @dataclass(frozen=True)
