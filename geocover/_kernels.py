@@ -1522,21 +1522,6 @@ def _starts_py(counted, in_track, starts):
                 starts[i, j] = True
 
 
-def _any_reach_py(t, tracking, t_fly, t_launch, out):
-    """``out |= (tracking & (t >= t_launch[:, None] + t_fly)).any(axis=1)``: an interceptor
-    launched at ``t_launch`` reaches a tracked sample in time (shoot-look-shoot). A NaN
-    ``t_launch`` (no first opportunity) fails every comparison: that row is left as it is."""
-    n, m = t.shape
-    for i in range(n):
-        tl = t_launch[i]
-        if out[i] or tl != tl:
-            continue
-        for j in range(m):
-            if tracking[i, j] and t[i, j] >= tl + t_fly[i, j]:
-                out[i] = True
-                break
-
-
 def _engage_battery_py(t, tracking, alt, lo, hi, vals, has_vals, t_launch, need, ok_any, first_ok, row_any):
     """One battery's pass of :meth:`geocover.footprint.Architecture._engage`, the numpy lines
     of ``_candidates``, ``opportunities`` and ``_engage`` in one read of the samples:
@@ -1590,9 +1575,11 @@ def _engage_battery_py(t, tracking, alt, lo, hi, vals, has_vals, t_launch, need,
 
 
 def _any_reach_window_py(t, tracking, alt, lo, hi, vals, t_launch, out):
-    """:func:`_any_reach_py` with ``t_fly = where(tracking & (alt >= lo) & (alt <= hi), vals,
-    nan)`` (the flyouts :func:`_engage_battery_py` leaves in ``vals``, every candidate's
-    computed): ``out |= (tracking & (t >= t_launch[:, None] + t_fly)).any(axis=1)``."""
+    """``out |= (tracking & (t >= t_launch[:, None] + t_fly)).any(axis=1)`` with ``t_fly =
+    where(tracking & (alt >= lo) & (alt <= hi), vals, nan)`` (the flyouts
+    :func:`_engage_battery_py` leaves in ``vals``, every candidate's computed): an interceptor
+    launched at ``t_launch`` reaches a tracked sample in time (shoot-look-shoot). A NaN
+    ``t_launch`` (no first opportunity) fails every comparison: that row is left as it is."""
     n, m = t.shape
     for i in range(n):
         tl = t_launch[i]
@@ -1650,7 +1637,6 @@ opportunity_any = _jit(_opportunity_any_py, cache=True, nogil=True)
 edge_flags = _jit(_edge_flags_py, cache=True, nogil=True)
 place_rows = _jit(_place_rows_py, cache=True, nogil=True)
 starts = _jit(_starts_py, cache=True, nogil=True)
-any_reach = _jit(_any_reach_py, cache=True, nogil=True)
 engage_battery = _jit(_engage_battery_py, cache=True, nogil=True)
 any_reach_window = _jit(_any_reach_window_py, cache=True, nogil=True)
 first_last = _jit(_first_last_py, cache=True, nogil=True)

@@ -27,7 +27,7 @@ needs_numba = pytest.mark.skipif(not _kernels.use_numba(), reason="numba not ins
 
 #: the kernels of the refinement's bookkeeping; None switches each caller to its numpy path
 OWN_KERNELS = ("merge_positions", "scatter_rows", "new_times", "window_need", "opportunity",
-               "opportunity_any", "edge_flags", "place_rows", "starts", "any_reach", "flight_major",
+               "opportunity_any", "edge_flags", "place_rows", "starts", "flight_major",
                "engage_battery", "first_last", "any_reach_window")
 
 
